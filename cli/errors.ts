@@ -1,0 +1,16 @@
+/** Which failures are the user's input (exit 2) and which are ours or the environment's (exit 1). */
+import { SafetensorsFormatError } from '../workers/io/safetensors/errors.ts';
+import { SourceError } from '../workers/io/source.ts';
+import { ArchitectureError } from '../workers/plan/architecture.ts';
+import { RecipeError } from '../workers/plan/problems.ts';
+import { UsageError } from './args.ts';
+
+export function exitCodeOf(e: unknown): number {
+  return e instanceof RecipeError ||
+    e instanceof SafetensorsFormatError ||
+    e instanceof SourceError ||
+    e instanceof ArchitectureError ||
+    e instanceof UsageError
+    ? 2
+    : 1;
+}

@@ -1,0 +1,56 @@
+/**
+ * merge-studio: the command-line face of the engine.
+ *   merge RECIPE.yml --models DIR --out OUT    run a merge from local model folders
+ *   validate RECIPE.yml [--models DIR]        check a recipe (and the models against it)
+ * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure.
+ */
+import { UsageError } from './args.ts';
+import { exitCodeOf } from './errors.ts';
+import { mergeCommand } from './commands/merge.ts';
+import { validateCommand } from './commands/validate.ts';
+
+const HELP = `merge-studio: merge language models with mergekit's methods and recipes
+
+Usage:
+  merge-studio merge RECIPE.yml --models DIR --out OUT [options]
+  merge-studio validate RECIPE.yml [--models DIR]
+
+A model named in a recipe (model: tinymix-code) is the folder DIR/tinymix-code.
+
+merge options:
+  --out DIR            output folder (Hugging Face layout)
+  --shard-size SIZE    largest output shard, decimal units (default 5B = 5 GB)
+  --seed N             seed for random methods when the recipe sets none (default 0)
+  --name NAME          title of the model card (default: the output folder's name)
+
+Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure.
+`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  merge: mergeCommand,
+  validate: validateCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(HELP);
+    return cmd ? 0 : 2;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) {
+    process.stderr.write(`unknown command '${cmd}'\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (e) {
+    const code = exitCodeOf(e);
+    process.stderr.write(`${e instanceof UsageError ? 'usage: ' : 'error: '}${(e as Error).message}\n`);
+    if (code === 1 && process.env['MERGE_STUDIO_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
+    return code;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,142 @@
+/**
+ * One output tensor from its inputs' bytes: decode to float32 (cropping and rounding to the
+ * compute dtype as planned), run the method's kernel, encode to the output dtype.
+ *
+ * Elementwise methods run chunk by chunk, so besides the raw input bytes only a few
+ * chunk-sized float32 buffers are alive; the others decode whole tensors.
+ */
+import {
+  decodeToF32,
+  DTYPE_SIZE,
+  encodeFromF32,
+  rounderFor,
+  roundArrayTo,
+  type WritableDType,
+} from '../io/dtypes.ts';
+import { numelOf } from '../io/safetensors/header.ts';
+import { getMethod } from '../methods/registry.ts';
+import type { Compat } from '../methods/types.ts';
+import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
+import { makeRng, streamKey } from '../rng.ts';
+
+/** Elements per chunk for elementwise methods: 256K floats = 1 MB per input buffer. */
+export const CHUNK_ELEMENTS = 1 << 18;
+
+export interface ComputeContext {
+  readonly computeDtype: WritableDType;
+  readonly seed: number;
+  readonly compat: Compat;
+  readonly warn: (message: string) => void;
+}
+
+/** Decodes an input, applying its crop (top-left block) and the compute-dtype rounding. */
+export function decodeInput(
+  bytes: Uint8Array,
+  input: PlannedInput,
+  computeDtype: WritableDType,
+): Float32Array {
+  let out: Float32Array;
+  if (input.crop) {
+    const [rows, cols] = input.crop;
+    const fullCols = input.shape[1]!;
+    const size = DTYPE_SIZE[input.dtype];
+    const head = decodeToF32(bytes.subarray(0, rows * fullCols * size), input.dtype);
+    if (cols === fullCols) out = head;
+    else {
+      out = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) out.set(head.subarray(r * fullCols, r * fullCols + cols), r * cols);
+    }
+  } else out = decodeToF32(bytes, input.dtype);
+  if (input.dtype !== computeDtype) roundArrayTo(out, computeDtype);
+  return out;
+}
+
+export interface ComputedTensor {
+  readonly bytes: Uint8Array;
+  /** Sum of squares of the output, and of (output - base) when there is a base. */
+  readonly sumSq: number;
+  readonly diffSq: number | undefined;
+  readonly baseSq: number | undefined;
+}
+
+/** Accumulates the change statistics of a (chunk of an) output. */
+function accumulate(
+  acc: { sumSq: number; diffSq: number; baseSq: number },
+  out: Float32Array,
+  base?: Float32Array,
+): void {
+  for (let i = 0; i < out.length; i++) {
+    const o = out[i]!;
+    acc.sumSq += o * o;
+    if (base) {
+      const b = base[i]!;
+      acc.diffSq += (o - b) * (o - b);
+      acc.baseSq += b * b;
+    }
+  }
+}
+
+export function computeTensor(
+  t: PlannedTensor,
+  method: string,
+  baseBytes: Uint8Array | undefined,
+  inputBytes: readonly Uint8Array[],
+  ctx: ComputeContext,
+): ComputedTensor {
+  const m = getMethod(method)!;
+  const numel = numelOf(t.shape);
+  const outBytes = new Uint8Array(numel * DTYPE_SIZE[t.dtype]);
+  const round = rounderFor(ctx.computeDtype);
+  const rng = (k: number): ReturnType<typeof makeRng> => makeRng(streamKey(ctx.seed, t.name, k));
+  const acc = { sumSq: 0, diffSq: 0, baseSq: 0 };
+  const result = (): ComputedTensor => ({
+    bytes: outBytes,
+    sumSq: acc.sumSq,
+    diffSq: t.base ? acc.diffSq : undefined,
+    baseSq: t.base ? acc.baseSq : undefined,
+  });
+  const run = (inputs: Float32Array[], base: Float32Array | undefined, out: Float32Array): void =>
+    m.kernel({
+      inputs,
+      base,
+      shape: t.shape,
+      global: t.global,
+      perModel: t.perModel,
+      round,
+      rng,
+      out,
+      warn: (msg) => ctx.warn(`${t.name}: ${msg}`),
+      compat: ctx.compat,
+    });
+
+  if (t.elementwise && numel > CHUNK_ELEMENTS) {
+    const bufs = t.inputs.map(() => new Float32Array(CHUNK_ELEMENTS));
+    const baseBuf = t.base ? new Float32Array(CHUNK_ELEMENTS) : undefined;
+    const out = new Float32Array(CHUNK_ELEMENTS);
+    const osize = DTYPE_SIZE[t.dtype];
+    for (let s = 0; s < numel; s += CHUNK_ELEMENTS) {
+      const n = Math.min(CHUNK_ELEMENTS, numel - s);
+      const slice = (bytes: Uint8Array, input: PlannedInput, buf: Float32Array): Float32Array => {
+        const size = DTYPE_SIZE[input.dtype];
+        const view = buf.subarray(0, n);
+        decodeToF32(bytes.subarray(s * size, (s + n) * size), input.dtype, view);
+        if (input.dtype !== ctx.computeDtype) roundArrayTo(view, ctx.computeDtype);
+        return view;
+      };
+      const xs = t.inputs.map((input, k) => slice(inputBytes[k]!, input, bufs[k]!));
+      const b = t.base && baseBytes ? slice(baseBytes, t.base, baseBuf!) : undefined;
+      const o = out.subarray(0, n);
+      run(xs, b, o);
+      accumulate(acc, o, b);
+      encodeFromF32(o, t.dtype, outBytes.subarray(s * osize, (s + n) * osize));
+    }
+    return result();
+  }
+  const xs = t.inputs.map((input, k) => decodeInput(inputBytes[k]!, input, ctx.computeDtype));
+  const base = t.base && baseBytes ? decodeInput(baseBytes, t.base, ctx.computeDtype) : undefined;
+  const out = new Float32Array(numel);
+  run(xs, base, out);
+  accumulate(acc, out, base);
+  encodeFromF32(out, t.dtype, outBytes);
+  return result();
+}

@@ -1,0 +1,57 @@
+/**
+ * Resume support: a small state file in the output folder names the job (a fingerprint of the
+ * plan, the inputs' tensor tables and the shard layout) and the shards already complete. A
+ * later run of the same job skips those shards; any other job ignores the file and starts over,
+ * so stale files of a different merge are never mistaken for finished work.
+ */
+import type { LoadedModel } from '../io/load-model.ts';
+import type { OutputSink } from '../io/source.ts';
+import type { MergePlan } from '../plan/plan-types.ts';
+import { fnv1a32 } from '../rng.ts';
+import type { ShardPlan } from './shards.ts';
+
+export const JOB_STATE_FILE = '.merge-studio-job.json';
+
+export interface JobState {
+  readonly fingerprint: string;
+  readonly completed: string[];
+}
+
+export function jobFingerprint(
+  plan: MergePlan,
+  models: ReadonlyMap<string, LoadedModel>,
+  shards: readonly ShardPlan[],
+): string {
+  const inputs = [...models.values()].map((m) => ({
+    id: m.id,
+    revision: m.source.revision ?? null,
+    files: m.weightFiles,
+  }));
+  const text = JSON.stringify({
+    recipe: plan.recipe,
+    seed: plan.seed,
+    compute: plan.computeDtype,
+    inputs,
+    shards: shards.map((s) => [s.file, s.layout.totalSize, s.tensors.map((t) => t.name)]),
+  });
+  // Two independent 32-bit hashes (forward and reversed text) make accidental matches negligible.
+  return `${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
+}
+
+export async function loadJobState(sink: OutputSink, fingerprint: string): Promise<JobState> {
+  const fresh: JobState = { fingerprint, completed: [] };
+  const bytes = await sink.readFile?.(JOB_STATE_FILE);
+  if (!bytes) return fresh;
+  try {
+    const saved = JSON.parse(new TextDecoder().decode(bytes)) as JobState;
+    return saved.fingerprint === fingerprint && Array.isArray(saved.completed)
+      ? { fingerprint, completed: [...saved.completed] }
+      : fresh;
+  } catch {
+    return fresh;
+  }
+}
+
+export async function saveJobState(sink: OutputSink, state: JobState): Promise<void> {
+  await sink.writeFile(JOB_STATE_FILE, JSON.stringify(state));
+}

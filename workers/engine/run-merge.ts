@@ -1,0 +1,251 @@
+/**
+ * A whole merge job: open the models (headers only), plan, then per shard write the header and
+ * stream each tensor (read its inputs, merge, encode, write at its planned offset), and write
+ * the metadata files last: an interrupted job leaves no config.json, so nothing that looks
+ * like a complete model. Memory stays at about one tensor per input model (plus one read
+ * block per model and the output tensor), whatever the model size.
+ */
+import type { LoadedModel } from '../io/load-model.ts';
+import { loadModel } from '../io/load-model.ts';
+import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
+import type { ModelInfo } from '../plan/architecture.ts';
+import { buildPlan } from '../plan/build-plan.ts';
+import type { MergePlan } from '../plan/plan-types.ts';
+import type { Recipe } from '../plan/recipe.ts';
+import { referencedModels } from '../plan/recipe.ts';
+import type { MergeProgress, MergeResult, OutputFileInfo, TensorChange } from '../protocol.ts';
+import { computeTensor } from './compute-tensor.ts';
+import { writeMetadataFiles } from './metadata-files.ts';
+import { planShards, shardIndex, type ShardPlan } from './shards.ts';
+import { JOB_STATE_FILE, jobFingerprint, loadJobState, saveJobState, type JobState } from './job-state.ts';
+import { ModelTensorReader, type ReaderStats } from './tensor-reader.ts';
+
+export interface MergeJob {
+  readonly recipe: Recipe;
+  /** The recipe as the user wrote it, saved verbatim as mergekit_config.yml. */
+  readonly recipeText?: string;
+  readonly resolve: ModelResolver;
+  readonly sink: OutputSink;
+  /** Title of the model card (the output folder's name). */
+  readonly outputName?: string;
+  readonly maxShardBytes?: number;
+  /** Seed for random methods when the recipe sets none. */
+  readonly seed?: number;
+  /** Largest contiguous read, in bytes (coalescing of neighbouring tensors). */
+  readonly maxReadBlock?: number;
+  /** Models that are Hub repositories (for the model card's links and base_model list). */
+  readonly hubModels?: ReadonlySet<string>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: MergeProgress) => void;
+  readonly onLog?: (line: string) => void;
+  /** Minimum milliseconds between progress events (the last one is always sent). */
+  readonly progressIntervalMs?: number;
+}
+
+export class MergeCancelled extends Error {
+  override readonly name = 'MergeCancelled';
+  constructor() {
+    super('the merge was cancelled; no complete model was written');
+  }
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new MergeCancelled();
+}
+
+export async function loadModels(
+  recipe: Recipe,
+  resolve: ModelResolver,
+  signal?: AbortSignal,
+): Promise<Map<string, LoadedModel>> {
+  const ids = referencedModels(recipe);
+  const loaded = await Promise.all(ids.map(async (id) => loadModel(await resolve(id, signal), signal)));
+  return new Map(ids.map((id, i) => [id, loaded[i]!]));
+}
+
+export async function runMerge(job: MergeJob): Promise<MergeResult> {
+  const started = Date.now();
+  const { signal } = job;
+  const warnings: string[] = [];
+  const warn = (w: string): void => {
+    if (warnings.includes(w)) return;
+    warnings.push(w);
+    job.onLog?.(`warning: ${w}`);
+  };
+  const stats: ReaderStats = { requests: 0, bytes: 0 };
+  let written = 0;
+  let done = 0;
+  let lastEmit = 0;
+  let plan: MergePlan | undefined;
+  let totalBytes = 0;
+  const emit = (phase: MergeProgress['phase'], current?: string, force = false): void => {
+    const now = Date.now();
+    if (!job.onProgress || (!force && now - lastEmit < (job.progressIntervalMs ?? 100))) return;
+    lastEmit = now;
+    const elapsed = now - started;
+    const secs = Math.max(elapsed / 1000, 1e-3);
+    job.onProgress({
+      phase,
+      tensorsDone: done,
+      tensorsTotal: plan?.tensors.length ?? 0,
+      bytesRead: stats.bytes,
+      bytesWritten: written,
+      bytesTotal: totalBytes,
+      ...(current !== undefined && { currentTensor: current }),
+      elapsedMs: elapsed,
+      ...(written > 0 && totalBytes > 0 && { etaMs: (elapsed * (totalBytes - written)) / written }),
+      readMBps: stats.bytes / 1e6 / secs,
+      writeMBps: written / 1e6 / secs,
+      warnings: warnings.length,
+    });
+  };
+
+  emit('loading', undefined, true);
+  const models = await loadModels(job.recipe, job.resolve, signal);
+  checkAbort(signal);
+  emit('planning', undefined, true);
+  plan = buildPlan(
+    job.recipe,
+    models as ReadonlyMap<string, ModelInfo>,
+    job.seed === undefined ? {} : { seed: job.seed },
+  );
+  for (const w of plan.warnings) warn(w);
+  const shards = planShards(plan.tensors, job.maxShardBytes);
+  totalBytes = shards.reduce((s, sh) => s + sh.layout.totalSize, 0);
+  job.onLog?.(
+    `plan: ${plan.tensors.length} tensors, ${plan.numLayers} layers, ${shards.length} shard(s), ${(totalBytes / 1e6).toFixed(1)} MB`,
+  );
+
+  const state = await loadJobState(job.sink, jobFingerprint(plan, models, shards));
+  const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024);
+  const changes: TensorChange[] = [];
+  const files: OutputFileInfo[] = [];
+  let resumed = 0;
+  for (const shard of shards) {
+    if (await isComplete(job.sink, shard, state)) {
+      // An earlier run finished this shard: skip its tensors, reading nothing.
+      resumed++;
+      for (const t of shard.tensors) {
+        skipInputs(readers, t);
+        done++;
+      }
+      files.push({ path: shard.file, size: shard.layout.totalSize });
+      written += shard.layout.totalSize;
+      job.onLog?.(`resume: ${shard.file} is already complete`);
+      continue;
+    }
+    await writeShard(job, plan, shard, readers, {
+      onTensor: (name, bytes, change) => {
+        done++;
+        written += bytes;
+        changes.push(change);
+        emit('merging', name);
+      },
+      warn,
+    });
+    written += shard.layout.header.byteLength;
+    files.push({ path: shard.file, size: shard.layout.totalSize });
+    state.completed.push(shard.file);
+    await saveJobState(job.sink, state);
+  }
+  checkAbort(signal);
+  emit('finishing', undefined, true);
+  if (shards.length > 1) {
+    const text = shardIndex(shards);
+    await job.sink.writeFile('model.safetensors.index.json', text);
+    files.push({ path: 'model.safetensors.index.json', size: new TextEncoder().encode(text).byteLength });
+  }
+  files.push(...(await writeMetadataFiles(job, plan, models.get(plan.donor)!, warn)));
+  await job.sink.remove?.(JOB_STATE_FILE);
+  const result: MergeResult = {
+    files,
+    tensors: plan.tensors.length,
+    layers: plan.numLayers,
+    bytesRead: stats.bytes,
+    bytesWritten: files.reduce((s, f) => s + f.size, 0),
+    readRequests: stats.requests,
+    elapsedMs: Date.now() - started,
+    warnings,
+    changes,
+    resumedShards: resumed,
+  };
+  emit('done', undefined, true);
+  return result;
+}
+
+type Readers = Map<string, ModelTensorReader>;
+
+/** One reader per model, knowing in advance every tensor it will be asked for, in order. */
+function makeReaders(
+  plan: MergePlan,
+  models: Map<string, LoadedModel>,
+  stats: ReaderStats,
+  maxBlock: number,
+): Readers {
+  const orders = new Map<string, string[]>();
+  for (const t of plan.tensors) {
+    for (const x of t.base ? [t.base, ...t.inputs] : t.inputs) {
+      let o = orders.get(x.model);
+      if (!o) orders.set(x.model, (o = []));
+      o.push(x.tensor);
+    }
+  }
+  return new Map(
+    [...orders].map(([id, order]) => [id, new ModelTensorReader(models.get(id)!, order, stats, maxBlock)]),
+  );
+}
+
+function skipInputs(readers: Readers, t: MergePlan['tensors'][number]): void {
+  for (const x of t.base ? [t.base, ...t.inputs] : t.inputs) readers.get(x.model)!.skip(x.tensor);
+}
+
+async function isComplete(sink: OutputSink, shard: ShardPlan, state: JobState): Promise<boolean> {
+  if (!sink.sizeOf || !state.completed.includes(shard.file)) return false;
+  return (await sink.sizeOf(shard.file)) === shard.layout.totalSize;
+}
+
+async function writeShard(
+  job: MergeJob,
+  plan: MergePlan,
+  shard: ShardPlan,
+  readers: Readers,
+  cb: {
+    onTensor: (name: string, bytes: number, change: TensorChange) => void;
+    warn: (w: string) => void;
+  },
+): Promise<void> {
+  const { signal } = job;
+  const writer: FileWriter = await job.sink.createFile(shard.file, shard.layout.totalSize);
+  try {
+    await writer.write(0, shard.layout.header);
+    const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
+    for (const t of shard.tensors) {
+      checkAbort(signal);
+      const baseBytes = t.base ? await readers.get(t.base.model)!.next(t.base.tensor, signal) : undefined;
+      const inputBytes: Uint8Array[] = [];
+      for (const x of t.inputs) inputBytes.push(await readers.get(x.model)!.next(x.tensor, signal));
+      const out = computeTensor(t, plan.method, baseBytes, inputBytes, {
+        computeDtype: plan.computeDtype,
+        seed: plan.seed,
+        compat: plan.compat,
+        warn: cb.warn,
+      });
+      await writer.write(offsets.get(t.name)!, out.bytes);
+      const change: TensorChange = {
+        name: t.name,
+        ...(t.layer !== undefined && { layer: t.layer }),
+        norm: Math.sqrt(out.sumSq),
+        ...(out.diffSq !== undefined &&
+          out.baseSq !== undefined && {
+            relativeChange: out.baseSq > 0 ? Math.sqrt(out.diffSq / out.baseSq) : 0,
+          }),
+      };
+      cb.onTensor(t.name, out.bytes.byteLength, change);
+    }
+    checkAbort(signal);
+    await writer.close();
+  } catch (e) {
+    await writer.abort().catch(() => undefined);
+    throw signal?.aborted ? new MergeCancelled() : e;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Splitting the output into shard files, as mergekit's TensorWriter does: tensors in order,
+ * a new shard when the next tensor would pass the limit (bytes of the output dtype; mergekit's
+ * default 5 GB, decimal). One shard is `model.safetensors`; more are
+ * `model-00001-of-0000N.safetensors` with an index.
+ */
+import { DTYPE_SIZE } from '../io/dtypes.ts';
+import { numelOf } from '../io/safetensors/header.ts';
+import { planSafetensorsFile, type FileLayout } from '../io/safetensors/layout.ts';
+import type { PlannedTensor } from '../plan/plan-types.ts';
+
+export const DEFAULT_SHARD_BYTES = 5_000_000_000;
+
+export interface ShardPlan {
+  readonly file: string;
+  readonly tensors: readonly PlannedTensor[];
+  readonly layout: FileLayout;
+}
+
+export function tensorBytes(t: PlannedTensor): number {
+  return numelOf(t.shape) * DTYPE_SIZE[t.dtype];
+}
+
+const pad = (i: number): string => String(i).padStart(5, '0');
+
+export function planShards(tensors: readonly PlannedTensor[], maxBytes = DEFAULT_SHARD_BYTES): ShardPlan[] {
+  const groups: PlannedTensor[][] = [];
+  let cur: PlannedTensor[] = [];
+  let size = 0;
+  for (const t of tensors) {
+    const b = tensorBytes(t);
+    if (cur.length > 0 && size + b > maxBytes) {
+      groups.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(t);
+    size += b;
+  }
+  if (cur.length > 0 || groups.length === 0) groups.push(cur);
+  const n = groups.length;
+  return groups.map((g, i) => ({
+    file: n === 1 ? 'model.safetensors' : `model-${pad(i + 1)}-of-${pad(n)}.safetensors`,
+    tensors: g,
+    layout: planSafetensorsFile(g.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape }))),
+  }));
+}
+
+/** model.safetensors.index.json: total tensor bytes and which shard holds each tensor. */
+export function shardIndex(shards: readonly ShardPlan[]): string {
+  const weightMap: Record<string, string> = {};
+  let total = 0;
+  for (const s of shards) {
+    for (const t of s.tensors) {
+      weightMap[t.name] = s.file;
+      total += tensorBytes(t);
+    }
+  }
+  const sorted = Object.fromEntries(
+    Object.keys(weightMap)
+      .sort()
+      .map((k) => [k, weightMap[k]]),
+  );
+  return `${JSON.stringify({ metadata: { total_size: total, mergekit_version: '0.1.4' }, weight_map: sorted }, null, 2)}\n`;
+}

@@ -1,0 +1,118 @@
+/**
+ * Opens a model: config.json, then the safetensors headers (one file, or the shards named by
+ * model.safetensors.index.json). Only headers are read: a few small range reads per shard.
+ */
+import type { ModelInfo, TensorMeta } from '../plan/architecture.ts';
+import { SafetensorsFormatError } from './safetensors/errors.ts';
+import { parseHeader, readHeaderLength, type SafetensorsHeader } from './safetensors/header.ts';
+import { SourceError, type ByteSource, type ModelSource } from './source.ts';
+
+export interface LoadedTensor extends TensorMeta {
+  /** The file in the repo holding it. */
+  readonly file: string;
+  /** Absolute byte range in that file. */
+  readonly begin: number;
+  readonly end: number;
+}
+
+export interface LoadedModel extends ModelInfo {
+  readonly source: ModelSource;
+  readonly tensors: ReadonlyMap<string, LoadedTensor>;
+  /** Weight files with their sizes. */
+  readonly weightFiles: readonly { readonly path: string; readonly size: number }[];
+  readonly files: readonly string[];
+}
+
+export const INDEX_FILE = 'model.safetensors.index.json';
+export const SINGLE_FILE = 'model.safetensors';
+
+/** The first read takes this much, so most headers need one request (the Hub counts them). */
+const FIRST_READ = 256 * 1024;
+
+export async function readSafetensorsHeader(
+  src: ByteSource,
+  signal?: AbortSignal,
+): Promise<SafetensorsHeader> {
+  const first = await src.read(0, Math.min(src.size, FIRST_READ), signal);
+  const n = readHeaderLength(first, src.name, src.size);
+  const header = 8 + n <= first.byteLength ? first.subarray(8, 8 + n) : await src.read(8, n, signal);
+  return parseHeader(header, src.name, src.size);
+}
+
+function decodeJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new SourceError(`${what} is not valid JSON (${String(e)})`);
+  }
+}
+
+export async function loadModel(source: ModelSource, signal?: AbortSignal): Promise<LoadedModel> {
+  const files = await source.listFiles(signal);
+  const configBytes = await source.readFile('config.json', signal);
+  if (!configBytes) throw new SourceError(`${source.id} has no config.json: is it a transformers model?`);
+  const config = decodeJson(configBytes, `${source.id}/config.json`) as Record<string, unknown>;
+
+  let shardMap: Map<string, string> | undefined;
+  let shards: string[];
+  if (files.includes(INDEX_FILE)) {
+    const index = decodeJson((await source.readFile(INDEX_FILE, signal))!, `${source.id}/${INDEX_FILE}`) as {
+      weight_map?: Record<string, string>;
+    };
+    if (!index.weight_map || typeof index.weight_map !== 'object') {
+      throw new SafetensorsFormatError(`${source.id}/${INDEX_FILE}`, 'bad-index', 'has no weight_map');
+    }
+    shardMap = new Map(Object.entries(index.weight_map));
+    shards = [...new Set(shardMap.values())].sort();
+    for (const s of shards) {
+      if (!files.includes(s)) {
+        throw new SafetensorsFormatError(
+          `${source.id}/${INDEX_FILE}`,
+          'bad-index',
+          `names shard ${s}, which is missing`,
+        );
+      }
+    }
+  } else if (files.includes(SINGLE_FILE)) {
+    shards = [SINGLE_FILE];
+  } else {
+    const bin = files.some((f) => f.endsWith('.bin'));
+    throw new SourceError(
+      `${source.id} has no model.safetensors${bin ? ' (only PyTorch .bin weights, which are not supported: convert them to safetensors)' : ''}`,
+    );
+  }
+
+  const tensors = new Map<string, LoadedTensor>();
+  const weightFiles: { path: string; size: number }[] = [];
+  for (const shard of shards) {
+    const src = await source.open(shard, signal);
+    weightFiles.push({ path: shard, size: src.size });
+    const header = await readSafetensorsHeader(src, signal);
+    for (const t of header.tensors) {
+      if (shardMap && shardMap.get(t.name) !== shard) {
+        throw new SafetensorsFormatError(
+          src.name,
+          'bad-index',
+          `the index puts this tensor in ${shardMap.get(t.name) ?? 'no shard'}`,
+          t.name,
+        );
+      }
+      if (tensors.has(t.name))
+        throw new SafetensorsFormatError(src.name, 'bad-index', 'appears in two shards', t.name);
+      tensors.set(t.name, { dtype: t.dtype, shape: t.shape, file: shard, begin: t.begin, end: t.end });
+    }
+  }
+  if (shardMap) {
+    for (const [name, shard] of shardMap) {
+      if (!tensors.has(name)) {
+        throw new SafetensorsFormatError(
+          `${source.id}/${shard}`,
+          'bad-index',
+          'is listed in the index but not in its shard',
+          name,
+        );
+      }
+    }
+  }
+  return { id: source.id, source, config, tensors, weightFiles, files };
+}

@@ -1,0 +1,60 @@
+/**
+ * Writing the output folder in Node. Each shard is written as NAME.partial and renamed when
+ * complete, so a crash or cancel never leaves a file that looks finished; a later run resumes
+ * by skipping shards that exist with their planned size.
+ */
+import { mkdir, open, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileWriter, OutputSink } from '../source.ts';
+
+export function folderSink(dir: string): OutputSink {
+  const full = (p: string): string => path.join(dir, p);
+  return {
+    name: dir,
+    async createFile(p, size) {
+      await mkdir(path.dirname(full(p)), { recursive: true });
+      const tmp = `${full(p)}.partial`;
+      const fh = await open(tmp, 'w');
+      await fh.truncate(size);
+      const writer: FileWriter = {
+        async write(offset, data) {
+          let done = 0;
+          while (done < data.byteLength) {
+            const { bytesWritten } = await fh.write(data, done, data.byteLength - done, offset + done);
+            done += bytesWritten;
+          }
+        },
+        async close() {
+          await fh.close();
+          await rename(tmp, full(p));
+        },
+        async abort() {
+          await fh.close().catch(() => undefined);
+          await rm(tmp, { force: true });
+        },
+      };
+      return writer;
+    },
+    async writeFile(p, data) {
+      await mkdir(path.dirname(full(p)), { recursive: true });
+      await writeFile(full(p), data);
+    },
+    async sizeOf(p) {
+      try {
+        return (await stat(full(p))).size;
+      } catch {
+        return undefined;
+      }
+    },
+    async readFile(p) {
+      try {
+        return new Uint8Array(await readFile(full(p)));
+      } catch {
+        return undefined;
+      }
+    },
+    async remove(p) {
+      await rm(full(p), { force: true });
+    },
+  };
+}

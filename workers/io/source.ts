@@ -1,0 +1,51 @@
+/**
+ * Where bytes come from and go to. The engine only talks to these interfaces; the Hub,
+ * local folders (Node fs or browser File objects) and test fakes implement them, and sinks
+ * write to Node fs, the File System Access API or OPFS.
+ */
+
+/** A read-only file addressable by byte ranges. */
+export interface ByteSource {
+  /** For messages: "tinymix-code/model.safetensors". */
+  readonly name: string;
+  readonly size: number;
+  /** Exactly `length` bytes from `offset`, or an error naming the file and range. */
+  read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** A model repository or folder. */
+export interface ModelSource {
+  /** The model as the recipe names it. */
+  readonly id: string;
+  /** The commit the files are read at, when the source has versions (the Hub). */
+  readonly revision?: string;
+  listFiles(signal?: AbortSignal): Promise<readonly string[]>;
+  /** A small file's whole contents, or undefined when the file does not exist. */
+  readFile(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  open(path: string, signal?: AbortSignal): Promise<ByteSource>;
+}
+
+export type ModelResolver = (id: string, signal?: AbortSignal) => Promise<ModelSource>;
+
+/** A file being written at known offsets (the size is known up front from the plan). */
+export interface FileWriter {
+  write(offset: number, data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  /** Drop what was written; leaves no file that looks complete. */
+  abort(): Promise<void>;
+}
+
+export interface OutputSink {
+  /** For messages: the folder's path or name. */
+  readonly name: string;
+  createFile(path: string, size: number): Promise<FileWriter>;
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  /** Size of an existing file, or undefined (resume). */
+  sizeOf?(path: string): Promise<number | undefined>;
+  readFile?(path: string): Promise<Uint8Array | undefined>;
+  remove?(path: string): Promise<void>;
+}
+
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+}

@@ -1,0 +1,40 @@
+/**
+ * NearSwap: take the other model's value where it is within t of the base, and move towards
+ * it less the further apart they are: w = clamp(t / |base - other|, 0, 1).
+ */
+import { num, type MergeMethod } from './types.ts';
+
+export const nearswap: MergeMethod = {
+  name: 'nearswap',
+  prettyName: 'NearSwap',
+  description: 'Swap in the other model’s values where they are close to the base (closer than t).',
+  paper: {
+    title: 'NearSwap (model card)',
+    url: 'https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001',
+  },
+  base: 'required',
+  models: { min: 1, max: 1 },
+  params: [
+    {
+      name: 't',
+      scope: 'global',
+      type: 'number',
+      required: true,
+      min: 0,
+      ui: { min: 0, max: 0.01, step: 0.0001 },
+      description: 'Distance under which the other model’s value replaces the base’s.',
+    },
+  ],
+  rectify: 'none',
+  elementwise: () => true,
+  kernel: ({ inputs, base, global, out, round: r }) => {
+    const a = base!;
+    const b = inputs[0]!;
+    const t = num(global, 't');
+    for (let i = 0; i < out.length; i++) {
+      const d = Math.max(Math.abs(r(a[i]! - b[i]!)), 1e-6);
+      const w = Math.min(1, Math.max(0, r(t / d)));
+      out[i] = r(r(w * b[i]!) + r(r(1 - w) * a[i]!));
+    }
+  },
+};

@@ -1,0 +1,306 @@
+/**
+ * The task-vector family as one parameterised implementation (mergekit's
+ * GeneralizedTaskArithmeticMerge): task_arithmetic, ties, dare_ties, dare_linear, breadcrumbs,
+ * breadcrumbs_ties, della, della_linear differ only in their sparsifier, whether they elect a
+ * sign, and their normalize / rescale defaults.
+ *
+ * Per tensor: delta_m = x_m - base; sparsify each delta by that model's density; weight it;
+ * with sign consensus keep, per element, only the weighted deltas whose sign matches the sign
+ * of their sum (ties go to +) and divide by the sum of the agreeing weights; otherwise sum and
+ * divide by the sum of weights; multiply by lambda after normalising; add back the base.
+ */
+import { sparsify, type Sparsifier } from './shared/sparsify.ts';
+import { WEIGHT, bool, num, type KernelArgs, type MergeMethod, type ParamSpec } from './types.ts';
+
+interface FamilyMember {
+  readonly name: string;
+  readonly prettyName: string;
+  readonly description: string;
+  readonly paper: { readonly title: string; readonly url: string };
+  readonly sparsifier: Sparsifier | undefined;
+  readonly consensus: boolean;
+  readonly normalize: boolean;
+  readonly rescale: boolean;
+}
+
+const DENSITY: ParamSpec = {
+  name: 'density',
+  scope: 'model',
+  type: 'number',
+  default: 1,
+  min: 0,
+  max: 1,
+  description: 'Fraction of this model’s task vector to keep (1 keeps everything).',
+};
+
+const GAMMA: ParamSpec = {
+  name: 'gamma',
+  scope: 'model',
+  type: 'number',
+  default: 0.01,
+  min: 0,
+  max: 1,
+  ui: { min: 0, max: 0.2, step: 0.001 },
+  description: 'Fraction of the largest-magnitude entries removed as outliers.',
+};
+
+const EPSILON: ParamSpec = {
+  name: 'epsilon',
+  scope: 'model',
+  type: 'number',
+  default: 0.15,
+  min: 0,
+  max: 1,
+  ui: { min: 0, max: 0.5, step: 0.01 },
+  description: 'Spread of keep probabilities: density ± epsilon from smallest to largest magnitude.',
+};
+
+function globalParams(m: FamilyMember): ParamSpec[] {
+  return [
+    {
+      name: 'normalize',
+      scope: 'global',
+      type: 'boolean',
+      default: m.normalize,
+      description: m.consensus
+        ? 'Divide each element by the sum of the weights of the models that agree with the elected sign.'
+        : 'Divide the weighted sum of task vectors by the sum of the weights.',
+    },
+    {
+      name: 'rescale',
+      scope: 'global',
+      type: 'boolean',
+      default: m.rescale,
+      description: 'After sparsifying, scale what is left so the task vector keeps its L1 norm.',
+    },
+    {
+      name: 'lambda',
+      scope: 'global',
+      type: 'number',
+      default: 1,
+      ui: { min: 0, max: 2, step: 0.01 },
+      description: 'Scale of the merged task vector, applied after normalising.',
+    },
+    {
+      name: 'int8_mask',
+      scope: 'global',
+      type: 'boolean',
+      default: false,
+      noNumericEffect: true,
+      description: 'Store masks as int8 to save memory in mergekit; no effect on the numbers.',
+    },
+  ];
+}
+
+function modelParams(m: FamilyMember): ParamSpec[] {
+  const ps = [WEIGHT, DENSITY];
+  if (m.sparsifier === 'magnitude_outliers') ps.push(GAMMA);
+  if (m.sparsifier === 'della_magprune') ps.push(EPSILON);
+  return ps;
+}
+
+function makeMember(m: FamilyMember): MergeMethod {
+  return {
+    name: m.name,
+    prettyName: m.prettyName,
+    description: m.description,
+    paper: m.paper,
+    base: 'required',
+    models: { min: 1 },
+    params: [...globalParams(m), ...modelParams(m)],
+    rectify: 'crop-to-base',
+    random: m.sparsifier === 'random' || m.sparsifier === 'della_magprune',
+    elementwise: (_g, perModel) => !m.sparsifier || perModel.every((p) => num(p, 'density') >= 1),
+    check: (_g, perModel, numel) => {
+      for (const [i, p] of perModel.entries()) {
+        const d = num(p, 'density');
+        if (m.sparsifier === 'magnitude' && d < 1 && Math.trunc(d * numel) === 0) {
+          return `density ${d} of input ${i + 1} keeps no element of this ${numel}-element tensor (mergekit stops here); raise the density`;
+        }
+        if (m.sparsifier === 'della_magprune' && d > 0 && d < 1) {
+          const e = num(p, 'epsilon');
+          if (d - e <= 0 || d + e >= 1) {
+            return `density ± epsilon must lie inside (0, 1), but input ${i + 1} has density ${d} and epsilon ${e}`;
+          }
+        }
+      }
+      return undefined;
+    },
+    kernel: (args) => familyKernel(m, args),
+  };
+}
+
+function familyKernel(m: FamilyMember, a: KernelArgs): void {
+  const { base, out, round: r } = a;
+  if (!base) throw new Error(`${m.name} needs a base tensor`);
+  const n = out.length;
+  const M = a.inputs.length;
+  if (M === 0) {
+    out.set(base);
+    return;
+  }
+  // Task vectors, in place in the (scratch) inputs.
+  const deltas = a.inputs as Float32Array[];
+  for (const d of deltas) for (let i = 0; i < n; i++) d[i] = r(d[i]! - base[i]!);
+  const rescale = bool(a.global, 'rescale');
+  if (m.sparsifier) {
+    for (let k = 0; k < M; k++) {
+      const p = a.perModel[k]!;
+      const warning = sparsify(deltas[k]!, m.sparsifier, {
+        density: num(p, 'density'),
+        rescale,
+        gamma: p['gamma'] === undefined ? 0.01 : num(p, 'gamma'),
+        epsilon: p['epsilon'] === undefined ? 0.15 : num(p, 'epsilon'),
+        rng: m.sparsifier === 'random' || m.sparsifier === 'della_magprune' ? a.rng(k) : undefined,
+        shape: a.shape,
+        breadcrumbsEmptySliceQuirk: a.compat.breadcrumbsEmptySlice,
+      });
+      if (warning) a.warn(`input ${k + 1}: ${warning}`);
+      if (rescale && r !== Math.fround) {
+        const d = deltas[k]!;
+        for (let i = 0; i < n; i++) d[i] = r(d[i]!);
+      }
+    }
+  }
+  const w = a.perModel.map((p) => r(num(p, 'weight')));
+  const normalize = bool(a.global, 'normalize');
+  const lambda = num(a.global, 'lambda');
+  if (m.consensus) {
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let k = 0; k < M; k++) sum = r(sum + r(w[k]! * deltas[k]![i]!));
+      const elected = sum >= 0 ? 1 : -1;
+      let mixed = 0;
+      let divisor = 0;
+      for (let k = 0; k < M; k++) {
+        const wd = r(w[k]! * deltas[k]![i]!);
+        if (Math.sign(wd) === elected) {
+          mixed = r(mixed + wd);
+          divisor = r(divisor + w[k]!);
+        }
+      }
+      if (normalize) mixed = r(mixed / (divisor === 0 ? 1 : divisor));
+      if (lambda !== 1) mixed = r(mixed * lambda);
+      out[i] = r(base[i]! + mixed);
+    }
+    return;
+  }
+  let divisor = 0;
+  for (let k = 0; k < M; k++) divisor = r(divisor + w[k]!);
+  if (Math.abs(divisor) < 1e-8) divisor = 1;
+  const scale = normalize ? divisor : 1;
+  for (let i = 0; i < n; i++) {
+    let mixed = 0;
+    for (let k = 0; k < M; k++) mixed = r(mixed + r(w[k]! * deltas[k]![i]!));
+    if (normalize) mixed = r(mixed / scale);
+    if (lambda !== 1) mixed = r(mixed * lambda);
+    out[i] = r(base[i]! + mixed);
+  }
+}
+
+const TA_PAPER = { title: 'Editing Models with Task Arithmetic', url: 'https://arxiv.org/abs/2212.04089' };
+const TIES_PAPER = {
+  title: 'TIES-Merging: Resolving Interference When Merging Models',
+  url: 'https://arxiv.org/abs/2306.01708',
+};
+const DARE_PAPER = {
+  title: 'Language Models are Super Mario: Absorbing Abilities from Homologous Models as a Free Lunch',
+  url: 'https://arxiv.org/abs/2311.03099',
+};
+const BREADCRUMBS_PAPER = {
+  title: 'Model Breadcrumbs: Scaling Multi-Task Model Merging with Sparse Masks',
+  url: 'https://arxiv.org/abs/2312.06795',
+};
+const DELLA_PAPER = {
+  title: 'DELLA-Merging: Reducing Interference in Model Merging through Magnitude-Based Sampling',
+  url: 'https://arxiv.org/abs/2406.11617',
+};
+
+export const taskArithmetic = makeMember({
+  name: 'task_arithmetic',
+  prettyName: 'Task Arithmetic',
+  description: 'Add weighted task vectors (fine-tune minus base) to the base.',
+  paper: TA_PAPER,
+  sparsifier: undefined,
+  consensus: false,
+  normalize: false,
+  rescale: false,
+});
+
+export const ties = makeMember({
+  name: 'ties',
+  prettyName: 'TIES',
+  description:
+    'Trim each task vector to its largest entries, elect a sign per entry, average the agreeing ones.',
+  paper: TIES_PAPER,
+  sparsifier: 'magnitude',
+  consensus: true,
+  normalize: true,
+  rescale: false,
+});
+
+export const dareTies = makeMember({
+  name: 'dare_ties',
+  prettyName: 'DARE TIES',
+  description: 'Randomly drop task-vector entries and rescale (DARE), then TIES sign election.',
+  paper: DARE_PAPER,
+  sparsifier: 'random',
+  consensus: true,
+  normalize: false,
+  rescale: true,
+});
+
+export const dareLinear = makeMember({
+  name: 'dare_linear',
+  prettyName: 'Linear DARE',
+  description: 'Randomly drop task-vector entries and rescale (DARE), then add them up.',
+  paper: DARE_PAPER,
+  sparsifier: 'random',
+  consensus: false,
+  normalize: false,
+  rescale: true,
+});
+
+export const breadcrumbs = makeMember({
+  name: 'breadcrumbs',
+  prettyName: 'Model Breadcrumbs',
+  description: 'Drop both the smallest entries and the largest outliers of each task vector, then add.',
+  paper: BREADCRUMBS_PAPER,
+  sparsifier: 'magnitude_outliers',
+  consensus: false,
+  normalize: false,
+  rescale: false,
+});
+
+export const breadcrumbsTies = makeMember({
+  name: 'breadcrumbs_ties',
+  prettyName: 'Model Breadcrumbs with TIES',
+  description: 'Breadcrumbs sparsification followed by TIES sign election.',
+  paper: BREADCRUMBS_PAPER,
+  sparsifier: 'magnitude_outliers',
+  consensus: true,
+  normalize: false,
+  rescale: false,
+});
+
+export const della = makeMember({
+  name: 'della',
+  prettyName: 'DELLA',
+  description: 'Drop entries with probabilities ranked by magnitude (MagPrune), rescale, then TIES election.',
+  paper: DELLA_PAPER,
+  sparsifier: 'della_magprune',
+  consensus: true,
+  normalize: true,
+  rescale: true,
+});
+
+export const dellaLinear = makeMember({
+  name: 'della_linear',
+  prettyName: 'Linear DELLA',
+  description: 'DELLA’s magnitude-ranked random drop and rescale, then add without sign election.',
+  paper: DELLA_PAPER,
+  sparsifier: 'della_magprune',
+  consensus: false,
+  normalize: false,
+  rescale: true,
+});

@@ -1,0 +1,251 @@
+/**
+ * Recipe + model tables -> the merge plan, as mergekit's MergePlanner does it: embeddings from
+ * the first slice's sources, each output slice's layers (source layers paired by offset, so
+ * layers can be merged across indices), then the final norm and head from the last slice's
+ * sources. Every parameter is resolved here, per tensor and per model, and every problem that
+ * can be found without tensor data is raised here.
+ */
+import { dtypeFromTorchName, isWritableDType, type WritableDType } from '../io/dtypes.ts';
+import { getMethod } from '../methods/registry.ts';
+import { MERGEKIT_COMPAT, type MergeMethod } from '../methods/types.ts';
+import {
+  inferArchitecture,
+  isEmbedName,
+  layerTensorName,
+  type ArchInfo,
+  type ModelInfo,
+} from './architecture.ts';
+import { outputConfig } from './output-config.ts';
+import type { MergePlan, PlannedInput, PlannedTensor } from './plan-types.ts';
+import { RecipeError, type YamlPath } from './problems.ts';
+import type { ParameterMap, Recipe } from './recipe.ts';
+import { rectify } from './rectify.ts';
+import { resolveParams } from './resolve-params.ts';
+import { ruleSlices } from './validate-rules.ts';
+
+export interface PlanOptions {
+  /** Used when the recipe has no merge_studio.seed. */
+  readonly seed?: number;
+}
+
+interface ConcreteSource {
+  readonly model: string;
+  readonly start: number;
+  readonly parameters: ParameterMap | undefined;
+  readonly path: YamlPath;
+}
+
+interface ConcreteSlice {
+  readonly base: string | undefined;
+  readonly parameters: ParameterMap | undefined;
+  readonly sources: readonly ConcreteSource[];
+  readonly length: number;
+  readonly path: YamlPath;
+}
+
+export function buildPlan(
+  recipe: Recipe,
+  models: ReadonlyMap<string, ModelInfo>,
+  options: PlanOptions = {},
+): MergePlan {
+  const method = getMethod(recipe.merge_method);
+  if (!method)
+    throw new RecipeError([{ path: ['merge_method'], message: 'unknown method', severity: 'error' }]);
+  const info = (id: string): ModelInfo => {
+    const m = models.get(id);
+    if (!m) throw new Error(`model ${id} was not loaded`);
+    return m;
+  };
+  const archs = new Map<string, ArchInfo>();
+  const arch = (id: string): ArchInfo => {
+    let a = archs.get(id);
+    if (!a) archs.set(id, (a = inferArchitecture(info(id))));
+    return a;
+  };
+  const slices = concreteSlices(recipe, arch);
+  const donor = recipe.base_model ?? slices[0]!.sources[0]!.model;
+  const warnings = new Set<string>();
+  const tensors: PlannedTensor[] = [];
+  const ctx: TensorContext = { recipe, method, info, arch, warnings, computeDtype: computeDtypeOf(recipe) };
+
+  const first = slices[0]!;
+  const last = slices[slices.length - 1]!;
+  for (const name of unionNames(first.sources.map((s) => arch(s.model).pre))) {
+    tensors.push(
+      planTensor(
+        ctx,
+        first,
+        name,
+        'pre',
+        0,
+        undefined,
+        first.sources.map((s) => tiedName(s.model, name, arch, info)),
+      ),
+    );
+  }
+  let outLayer = 0;
+  for (const slice of slices) {
+    for (let k = 0; k < slice.length; k++) {
+      const t = slice.length > 1 ? k / (slice.length - 1) : 1;
+      const lead = slice.sources[0]!;
+      for (const suffix of arch(lead.model).layerSuffixes[lead.start + k]!) {
+        const outName = layerTensorName(arch(lead.model), outLayer, suffix);
+        const inNames = slice.sources.map((s) => {
+          const n = layerTensorName(arch(s.model), s.start + k, suffix);
+          if (!info(s.model).tensors.has(n)) {
+            throw planError(
+              s.path,
+              `tensor ${n} is required but not present in model ${s.model} (is it the same architecture?)`,
+            );
+          }
+          return n;
+        });
+        tensors.push(planTensor(ctx, slice, outName, 'layer', t, outLayer, inNames));
+      }
+      outLayer++;
+    }
+  }
+  for (const name of unionNames(last.sources.map((s) => arch(s.model).post))) {
+    tensors.push(
+      planTensor(
+        ctx,
+        last,
+        name,
+        'post',
+        0,
+        undefined,
+        last.sources.map((s) => tiedName(s.model, name, arch, info)),
+      ),
+    );
+  }
+  tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const fixes = recipe.merge_studio?.fix ?? [];
+  const config = outputConfig(info(donor).config, recipe, outLayer, tensors, warnings);
+  return {
+    recipe,
+    method: method.name,
+    tensors,
+    computeDtype: ctx.computeDtype,
+    numLayers: outLayer,
+    donor,
+    config,
+    warnings: [...warnings],
+    seed: recipe.merge_studio?.seed ?? options.seed ?? 0,
+    compat: { ...MERGEKIT_COMPAT, breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice') },
+  };
+}
+
+function planError(path: YamlPath, message: string): RecipeError {
+  return new RecipeError([{ path, message, severity: 'error' }]);
+}
+
+/** models: as one slice over every layer (base appended when not listed); layer ranges checked. */
+function concreteSlices(recipe: Recipe, arch: (id: string) => ArchInfo): ConcreteSlice[] {
+  const rule = ruleSlices(recipe);
+  return rule.map((s, i) => {
+    const ranges = recipe.slices
+      ? recipe.slices[i]!.sources.map((src) => src.layer_range)
+      : s.sources.map((src) => [0, arch(src.model).numLayers] as const);
+    const sources = s.sources.map((src, j): ConcreteSource => {
+      const [start, end] = ranges[j]!;
+      const n = arch(src.model).numLayers;
+      if (end > n)
+        throw planError(
+          [...src.path, 'layer_range'],
+          `${src.model} has ${n} layers; layer_range ends at ${end}`,
+        );
+      return { model: src.model, start, parameters: src.parameters, path: src.path };
+    });
+    const lengths = new Set(ranges.map(([a, b]) => b - a));
+    if (lengths.size > 1) {
+      throw planError(
+        s.path,
+        `the models have different layer counts (${[...lengths].join(', ')}); use slices: to pair layers`,
+      );
+    }
+    return { base: s.base, parameters: s.parameters, sources, length: [...lengths][0]!, path: s.path };
+  });
+}
+
+function unionNames(lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())].sort();
+}
+
+/** The name to read for `name` in `model`: itself, or the embeddings a tied head shares. */
+function tiedName(
+  model: string,
+  name: string,
+  arch: (id: string) => ArchInfo,
+  info: (id: string) => ModelInfo,
+): string {
+  if (info(model).tensors.has(name)) return name;
+  if (/(^|\.)(lm_head|embed_out)\.weight$/.test(name)) {
+    const embed = arch(model).pre.find((p) => isEmbedName(p));
+    if (embed) return embed;
+  }
+  throw planError([], `tensor ${name} is required but not present in model ${model}`);
+}
+
+function computeDtypeOf(recipe: Recipe): WritableDType {
+  if (recipe.merge_studio?.compute_dtype === 'float32' || !recipe.dtype) return 'F32';
+  return dtypeFromTorchName(recipe.dtype) ?? 'F32';
+}
+
+interface TensorContext {
+  readonly recipe: Recipe;
+  readonly method: MergeMethod;
+  readonly info: (id: string) => ModelInfo;
+  readonly arch: (id: string) => ArchInfo;
+  readonly warnings: Set<string>;
+  readonly computeDtype: WritableDType;
+}
+
+function strip({ src: _src, ...rest }: PlannedInput & { src?: ConcreteSource }): PlannedInput {
+  return rest;
+}
+
+function planTensor(
+  ctx: TensorContext,
+  slice: ConcreteSlice,
+  name: string,
+  section: PlannedTensor['section'],
+  t: number,
+  layer: number | undefined,
+  inNames: readonly string[],
+): PlannedTensor {
+  const { method, recipe } = ctx;
+  const usesBase = method.base !== 'input';
+  const all = slice.sources.map((s, j): PlannedInput & { src: ConcreteSource } => {
+    const meta = ctx.info(s.model).tensors.get(inNames[j]!)!;
+    return { model: s.model, tensor: inNames[j]!, dtype: meta.dtype, shape: meta.shape, src: s };
+  });
+  const baseIdx = usesBase && slice.base !== undefined ? all.findIndex((x) => x.model === slice.base) : -1;
+  const base = baseIdx >= 0 ? all[baseIdx] : undefined;
+  let inputs = all.filter((_, j) => j !== baseIdx);
+  const isEmbed = isEmbedName(name);
+  const fixed = rectify(method, name, isEmbed, base, inputs, ctx.warnings);
+  inputs = fixed.inputs as typeof inputs;
+  const params = resolveParams(method, recipe, slice, name, t, inputs, fixed.numel);
+  const ref = base ?? inputs[0]!;
+  const outDtype = recipe.out_dtype ?? recipe.dtype;
+  const dtype: WritableDType = outDtype
+    ? dtypeFromTorchName(outDtype)!
+    : isWritableDType(ref.dtype)
+      ? ref.dtype
+      : 'F32';
+  return {
+    name,
+    shape: fixed.shape,
+    dtype,
+    section,
+    ...(layer !== undefined && { layer }),
+    t,
+    ...(fixed.base && { base: strip(fixed.base) }),
+    inputs: inputs.map(strip),
+    global: params.global,
+    perModel: params.perModel,
+    origins: params.origins,
+    elementwise: method.elementwise(params.global, params.perModel) && !fixed.cropped,
+    isEmbed,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Recipes as mergekit YAML: parse with line-precise problems, and write back in mergekit's
+ * layout (flow-style number lists, like mergekit's ConfigYamlDumper).
+ */
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { RecipeError, type RecipeProblem, type YamlPath } from './problems.ts';
+import type { Recipe } from './recipe.ts';
+import { validateRecipe } from './validate-recipe.ts';
+
+export interface ParsedRecipe {
+  readonly recipe: Recipe | undefined;
+  readonly problems: readonly RecipeProblem[];
+}
+
+/** Parses and validates; never throws. Problems carry 1-based line and column. */
+export function parseRecipeYaml(text: string): ParsedRecipe {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      recipe: undefined,
+      problems: doc.errors.map((e) => {
+        const pos = lc.linePos(e.pos[0]);
+        return {
+          path: [],
+          message: `YAML syntax: ${e.message.split('\n')[0]}`,
+          severity: 'error' as const,
+          line: pos.line,
+          col: pos.col,
+        };
+      }),
+    };
+  }
+  const { recipe, problems } = validateRecipe(doc.toJS({ maxAliasCount: 100 }));
+  return {
+    recipe,
+    problems: problems.map((p) => {
+      const pos = positionOf(doc.contents, p.path, lc);
+      return pos ? { ...p, ...pos } : p;
+    }),
+  };
+}
+
+/** Parses and validates, throwing a RecipeError listing every problem. */
+export function loadRecipe(
+  text: string,
+  file?: string,
+): { recipe: Recipe; warnings: readonly RecipeProblem[] } {
+  const { recipe, problems } = parseRecipeYaml(text);
+  if (!recipe) throw new RecipeError(problems, file);
+  return { recipe, warnings: problems.filter((p) => p.severity === 'warning') };
+}
+
+/** The deepest node on `path` that exists, as 1-based line/col of its start (or of its key). */
+function positionOf(
+  root: unknown,
+  path: YamlPath,
+  lc: LineCounter,
+): { line: number; col: number } | undefined {
+  let node = root as Node | null | undefined;
+  let best: number | undefined = node?.range?.[0];
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      const k = pair.key as Node | null;
+      best = (pair.value as Node | null)?.range?.[0] ?? k?.range?.[0] ?? best;
+      // Point at the key for a key-level problem (unknown key), at the value otherwise.
+      if (key === path[path.length - 1] && k?.range) best = k.range[0];
+      node = pair.value as Node | null;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as Node | undefined;
+      if (!item) break;
+      best = item.range?.[0] ?? best;
+      node = item;
+    } else break;
+  }
+  return best === undefined ? undefined : lc.linePos(best);
+}
+
+/** Key order for writing: what a reader wants first. */
+const ORDER = [
+  'merge_method',
+  'base_model',
+  'models',
+  'slices',
+  'parameters',
+  'dtype',
+  'out_dtype',
+  'tokenizer_source',
+  'merge_studio',
+];
+
+export function recipeToYaml(recipe: Recipe): string {
+  const ordered: Record<string, unknown> = {};
+  for (const k of ORDER) {
+    const v = (recipe as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) ordered[k] = v;
+  }
+  const doc = new Document(ordered);
+  // Number lists (gradients, layer ranges) on one line, as mergekit writes them.
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((i) => isScalar(i) && typeof i.value === 'number')) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}

@@ -1,0 +1,76 @@
+/**
+ * A recipe is a mergekit configuration, kept in mergekit's own shape and spelling (snake_case
+ * keys) so that YAML goes in and out unchanged. Our few extensions live under one key,
+ * `merge_studio`, which mergekit ignores (its config model drops unknown keys).
+ */
+
+export type Scalar = number | boolean | string;
+export type ScalarOrGradient = Scalar | readonly Scalar[];
+
+export interface ConditionalParameter {
+  readonly filter?: string;
+  readonly value: ScalarOrGradient;
+}
+
+/** A scalar, a gradient (list of numbers over the layers), or a list of filtered values. */
+export type ParameterSetting = ScalarOrGradient | readonly ConditionalParameter[];
+export type ParameterMap = Readonly<Record<string, ParameterSetting>>;
+
+export interface InputModel {
+  readonly model: string;
+  readonly parameters?: ParameterMap;
+}
+
+export interface InputSlice {
+  readonly model: string;
+  readonly layer_range: readonly [number, number];
+  readonly parameters?: ParameterMap;
+}
+
+export interface OutputSlice {
+  readonly sources: readonly InputSlice[];
+  readonly base_model?: string;
+  readonly parameters?: ParameterMap;
+  /** In mergekit's schema but unused there; accepted and ignored. */
+  readonly residual_weight?: number;
+}
+
+export const COMPUTE_DTYPES = ['float32', 'float16', 'bfloat16'] as const;
+export type TorchDType = (typeof COMPUTE_DTYPES)[number];
+
+/** mergekit quirks a recipe may switch off (see docs/differences.md). */
+export const FIXES = ['breadcrumbs_empty_slice'] as const;
+export type FixName = (typeof FIXES)[number];
+
+export interface StudioOptions {
+  /** Seed of the random methods; the same seed gives the same bytes. */
+  readonly seed?: number;
+  /** Do the math in float32 even when `dtype` asks for bf16/f16 (then `dtype` only sets the output). */
+  readonly compute_dtype?: 'float32';
+  /** mergekit bugs to fix instead of reproduce. */
+  readonly fix?: readonly FixName[];
+}
+
+export interface Recipe {
+  readonly merge_method: string;
+  readonly base_model?: string;
+  readonly models?: readonly InputModel[];
+  readonly slices?: readonly OutputSlice[];
+  readonly parameters?: ParameterMap;
+  readonly dtype?: TorchDType;
+  readonly out_dtype?: TorchDType;
+  readonly tokenizer_source?: string;
+  readonly merge_studio?: StudioOptions;
+}
+
+/** Every model a recipe names, base first, each once, in order of appearance. */
+export function referencedModels(r: Recipe): string[] {
+  const seen = new Set<string>();
+  if (r.base_model) seen.add(r.base_model);
+  for (const m of r.models ?? []) seen.add(m.model);
+  for (const s of r.slices ?? []) {
+    if (s.base_model) seen.add(s.base_model);
+    for (const src of s.sources) seen.add(src.model);
+  }
+  return [...seen];
+}

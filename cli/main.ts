@@ -6,7 +6,9 @@
  */
 import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';
+import { evalCommand } from './commands/eval.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
 
 const HELP = `merge-studio: merge language models with mergekit's methods and recipes
@@ -29,6 +31,8 @@ Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure.
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   merge: mergeCommand,
   validate: validateCommand,
+  serve: serveCommand,
+  eval: evalCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -16,6 +16,7 @@ import {
 import { numelOf } from '../io/safetensors/header.ts';
 import { getMethod } from '../methods/registry.ts';
 import type { Compat } from '../methods/types.ts';
+import type { MergeBackend } from '../backends/types.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
 
@@ -23,6 +24,7 @@ import { makeRng, streamKey } from '../rng.ts';
 export const CHUNK_ELEMENTS = 1 << 18;
 
 export interface ComputeContext {
+  readonly backend: MergeBackend;
   readonly computeDtype: WritableDType;
   readonly seed: number;
   readonly compat: Compat;
@@ -76,13 +78,13 @@ function accumulate(
   }
 }
 
-export function computeTensor(
+export async function computeTensor(
   t: PlannedTensor,
   method: string,
   baseBytes: Uint8Array | undefined,
   inputBytes: readonly Uint8Array[],
   ctx: ComputeContext,
-): ComputedTensor {
+): Promise<ComputedTensor> {
   const m = getMethod(method)!;
   const numel = numelOf(t.shape);
   const outBytes = new Uint8Array(numel * DTYPE_SIZE[t.dtype]);
@@ -95,8 +97,8 @@ export function computeTensor(
     diffSq: t.base ? acc.diffSq : undefined,
     baseSq: t.base ? acc.baseSq : undefined,
   });
-  const run = (inputs: Float32Array[], base: Float32Array | undefined, out: Float32Array): void =>
-    m.kernel({
+  const run = (inputs: Float32Array[], base: Float32Array | undefined, out: Float32Array): Promise<void> =>
+    ctx.backend.run(m, {
       inputs,
       base,
       shape: t.shape,
@@ -126,7 +128,7 @@ export function computeTensor(
       const xs = t.inputs.map((input, k) => slice(inputBytes[k]!, input, bufs[k]!));
       const b = t.base && baseBytes ? slice(baseBytes, t.base, baseBuf!) : undefined;
       const o = out.subarray(0, n);
-      run(xs, b, o);
+      await run(xs, b, o);
       accumulate(acc, o, b);
       encodeFromF32(o, t.dtype, outBytes.subarray(s * osize, (s + n) * osize));
     }
@@ -135,7 +137,7 @@ export function computeTensor(
   const xs = t.inputs.map((input, k) => decodeInput(inputBytes[k]!, input, ctx.computeDtype));
   const base = t.base && baseBytes ? decodeInput(baseBytes, t.base, ctx.computeDtype) : undefined;
   const out = new Float32Array(numel);
-  run(xs, base, out);
+  await run(xs, base, out);
   accumulate(acc, out, base);
   encodeFromF32(out, t.dtype, outBytes);
   return result();

@@ -5,6 +5,8 @@
  * like a complete model. Memory stays at about one tensor per input model (plus one read
  * block per model and the output tensor), whatever the model size.
  */
+import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
+import type { MergeBackend } from '../backends/types.ts';
 import type { LoadedModel } from '../io/load-model.ts';
 import { loadModel } from '../io/load-model.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
@@ -35,6 +37,8 @@ export interface MergeJob {
   readonly maxReadBlock?: number;
   /** Models that are Hub repositories (for the model card's links and base_model list). */
   readonly hubModels?: ReadonlySet<string>;
+  /** Where kernels run (default: the CPU reference). */
+  readonly backend?: MergeBackend;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: MergeProgress) => void;
   readonly onLog?: (line: string) => void;
@@ -224,7 +228,8 @@ async function writeShard(
       const baseBytes = t.base ? await readers.get(t.base.model)!.next(t.base.tensor, signal) : undefined;
       const inputBytes: Uint8Array[] = [];
       for (const x of t.inputs) inputBytes.push(await readers.get(x.model)!.next(x.tensor, signal));
-      const out = computeTensor(t, plan.method, baseBytes, inputBytes, {
+      const out = await computeTensor(t, plan.method, baseBytes, inputBytes, {
+        backend: job.backend ?? cpuBackend,
         computeDtype: plan.computeDtype,
         seed: plan.seed,
         compat: plan.compat,

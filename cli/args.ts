@@ -1,7 +1,7 @@
 /** Small argument helpers shared by the commands. */
 
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }
 
 /** "5B", "500M", "2.5GB", "1e9" -> bytes (decimal units, as mergekit's --out-shard-size). */

@@ -47,7 +47,7 @@ export interface MergeJob {
 }
 
 export class MergeCancelled extends Error {
-  override readonly name = 'MergeCancelled';
+  override readonly name: string = 'MergeCancelled';
   constructor() {
     super('the merge was cancelled; no complete model was written');
   }

@@ -47,5 +47,5 @@ export interface OutputSink {
 }
 
 export class SourceError extends Error {
-  override readonly name = 'SourceError';
+  override readonly name: string = 'SourceError';
 }

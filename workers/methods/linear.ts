@@ -3,6 +3,7 @@
  * one, is simply one more input with its own weight.
  * Paper: Model soups, https://arxiv.org/abs/2203.05482
  */
+import { isF32, weightedSum } from './shared/vec.ts';
 import { WEIGHT, bool, num, type MergeMethod } from './types.ts';
 
 export const linear: MergeMethod = {
@@ -37,6 +38,12 @@ export const linear: MergeMethod = {
   },
   kernel: ({ inputs, perModel, global, out, round: r }) => {
     const w = perModel.map((p) => r(num(p, 'weight')));
+    if (isF32(r)) {
+      const sum = w.reduce((a, b) => a + b, 0);
+      weightedSum(out, inputs, w, bool(global, 'normalize') ? 1 / sum : 1);
+      return;
+    }
+    // Step by step, rounding like torch in the compute dtype.
     const n = out.length;
     out.fill(0);
     for (let k = 0; k < inputs.length; k++) {

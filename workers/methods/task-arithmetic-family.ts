@@ -10,6 +10,7 @@
  * divide by the sum of weights; multiply by lambda after normalising; add back the base.
  */
 import { sparsify, type Sparsifier } from './shared/sparsify.ts';
+import { isF32, weightedSum } from './shared/vec.ts';
 import { WEIGHT, bool, num, type KernelArgs, type MergeMethod, type ParamSpec } from './types.ts';
 
 interface FamilyMember {
@@ -133,68 +134,134 @@ function makeMember(m: FamilyMember): MergeMethod {
 function familyKernel(m: FamilyMember, a: KernelArgs): void {
   const { base, out, round: r } = a;
   if (!base) throw new Error(`${m.name} needs a base tensor`);
-  const n = out.length;
   const M = a.inputs.length;
   if (M === 0) {
     out.set(base);
     return;
   }
-  // Task vectors, in place in the (scratch) inputs.
-  const deltas = a.inputs as Float32Array[];
-  for (const d of deltas) for (let i = 0; i < n; i++) d[i] = r(d[i]! - base[i]!);
-  const rescale = bool(a.global, 'rescale');
-  if (m.sparsifier) {
-    for (let k = 0; k < M; k++) {
-      const p = a.perModel[k]!;
-      const warning = sparsify(deltas[k]!, m.sparsifier, {
-        density: num(p, 'density'),
-        rescale,
-        gamma: p['gamma'] === undefined ? 0.01 : num(p, 'gamma'),
-        epsilon: p['epsilon'] === undefined ? 0.15 : num(p, 'epsilon'),
-        rng: m.sparsifier === 'random' || m.sparsifier === 'della_magprune' ? a.rng(k) : undefined,
-        shape: a.shape,
-        breadcrumbsEmptySliceQuirk: a.compat.breadcrumbsEmptySlice,
-      });
-      if (warning) a.warn(`input ${k + 1}: ${warning}`);
-      if (rescale && r !== Math.fround) {
-        const d = deltas[k]!;
-        for (let i = 0; i < n; i++) d[i] = r(d[i]!);
-      }
-    }
-  }
+  const fast = isF32(r);
   const w = a.perModel.map((p) => r(num(p, 'weight')));
   const normalize = bool(a.global, 'normalize');
   const lambda = num(a.global, 'lambda');
-  if (m.consensus) {
-    for (let i = 0; i < n; i++) {
-      let sum = 0;
-      for (let k = 0; k < M; k++) sum = r(sum + r(w[k]! * deltas[k]![i]!));
-      const elected = sum >= 0 ? 1 : -1;
+  let wsum = 0;
+  for (const wk of w) wsum = r(wsum + wk);
+  // Without sign consensus the divisor is the plain sum of weights (near 0 -> 1).
+  const divisor = Math.abs(wsum) < 1e-8 ? 1 : wsum;
+  if (fast && !m.sparsifier && !m.consensus) {
+    // Plain task arithmetic: one fused pass, task vectors never materialised.
+    weightedSum(out, a.inputs, w, (normalize ? 1 / divisor : 1) * lambda, base, base);
+    return;
+  }
+  // Task vectors, in place in the (scratch) inputs.
+  const deltas = a.inputs as Float32Array[];
+  for (const d of deltas) {
+    if (fast) for (let i = 0; i < d.length; i++) d[i] = d[i]! - base[i]!;
+    else for (let i = 0; i < d.length; i++) d[i] = r(d[i]! - base[i]!);
+  }
+  if (m.sparsifier) sparsifyAll(m.sparsifier, deltas, a);
+  if (m.consensus) consensus(deltas, w, normalize, lambda, a);
+  else if (fast) weightedSum(out, deltas, w, (normalize ? 1 / divisor : 1) * lambda, base);
+  else {
+    for (let i = 0; i < out.length; i++) {
       let mixed = 0;
-      let divisor = 0;
-      for (let k = 0; k < M; k++) {
-        const wd = r(w[k]! * deltas[k]![i]!);
-        if (Math.sign(wd) === elected) {
-          mixed = r(mixed + wd);
-          divisor = r(divisor + w[k]!);
-        }
-      }
-      if (normalize) mixed = r(mixed / (divisor === 0 ? 1 : divisor));
+      for (let k = 0; k < M; k++) mixed = r(mixed + r(w[k]! * deltas[k]![i]!));
+      if (normalize) mixed = r(mixed / divisor);
       if (lambda !== 1) mixed = r(mixed * lambda);
       out[i] = r(base[i]! + mixed);
     }
+  }
+}
+
+function sparsifyAll(sparsifier: Sparsifier, deltas: Float32Array[], a: KernelArgs): void {
+  const rescale = bool(a.global, 'rescale');
+  const random = sparsifier === 'random' || sparsifier === 'della_magprune';
+  for (const [k, d] of deltas.entries()) {
+    const p = a.perModel[k]!;
+    const warning = sparsify(d, sparsifier, {
+      density: num(p, 'density'),
+      rescale,
+      gamma: p['gamma'] === undefined ? 0.01 : num(p, 'gamma'),
+      epsilon: p['epsilon'] === undefined ? 0.15 : num(p, 'epsilon'),
+      rng: random ? a.rng(k) : undefined,
+      shape: a.shape,
+      breadcrumbsEmptySliceQuirk: a.compat.breadcrumbsEmptySlice,
+    });
+    if (warning) a.warn(`input ${k + 1}: ${warning}`);
+    if (rescale && !isF32(a.round)) for (let i = 0; i < d.length; i++) d[i] = a.round(d[i]!);
+  }
+}
+
+/**
+ * TIES sign consensus: per element, elect the sign of the sum of weighted deltas (ties to +),
+ * keep only the weighted deltas of that sign, and with normalize divide by the sum of the
+ * weights that agree (an exact zero agrees with neither sign).
+ */
+function consensus(
+  deltas: Float32Array[],
+  w: readonly number[],
+  normalize: boolean,
+  lambda: number,
+  a: KernelArgs,
+): void {
+  const { base, out, round: r } = a;
+  const M = deltas.length;
+  const fast = isF32(r);
+  if (fast && M <= 4) {
+    consensus4(deltas, w, normalize, lambda, base!, out);
     return;
   }
-  let divisor = 0;
-  for (let k = 0; k < M; k++) divisor = r(divisor + w[k]!);
-  if (Math.abs(divisor) < 1e-8) divisor = 1;
-  const scale = normalize ? divisor : 1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < M; k++)
+      sum = fast ? sum + w[k]! * deltas[k]![i]! : r(sum + r(w[k]! * deltas[k]![i]!));
+    const elected = sum >= 0 ? 1 : -1;
     let mixed = 0;
-    for (let k = 0; k < M; k++) mixed = r(mixed + r(w[k]! * deltas[k]![i]!));
-    if (normalize) mixed = r(mixed / scale);
+    let divisor = 0;
+    for (let k = 0; k < M; k++) {
+      const wd = fast ? Math.fround(w[k]! * deltas[k]![i]!) : r(w[k]! * deltas[k]![i]!);
+      if (Math.sign(wd) === elected) {
+        mixed = fast ? mixed + wd : r(mixed + wd);
+        divisor = fast ? divisor + w[k]! : r(divisor + w[k]!);
+      }
+    }
+    if (normalize) mixed = r(mixed / (divisor === 0 ? 1 : divisor));
     if (lambda !== 1) mixed = r(mixed * lambda);
-    out[i] = r(base[i]! + mixed);
+    out[i] = r(base![i]! + mixed);
+  }
+}
+
+/** consensus() in float32 mode for up to four models, unrolled (the hot loop of TIES). */
+function consensus4(
+  deltas: readonly Float32Array[],
+  w: readonly number[],
+  normalize: boolean,
+  lambda: number,
+  base: Float32Array,
+  out: Float32Array,
+): void {
+  // Missing models repeat the first with weight 0: their products are 0 and never agree.
+  const [d0, d1, d2, d3] = [0, 1, 2, 3].map((k) => deltas[k] ?? deltas[0]!) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  const [w0, w1, w2, w3] = [0, 1, 2, 3].map((k) => w[k] ?? 0) as [number, number, number, number];
+  const f = Math.fround;
+  for (let i = 0; i < out.length; i++) {
+    const a0 = f(w0 * d0[i]!);
+    const a1 = f(w1 * d1[i]!);
+    const a2 = f(w2 * d2[i]!);
+    const a3 = f(w3 * d3[i]!);
+    const pos = a0 + a1 + a2 + a3 >= 0;
+    let mixed = 0;
+    let div = 0;
+    if (pos ? a0 > 0 : a0 < 0) ((mixed += a0), (div += w0));
+    if (pos ? a1 > 0 : a1 < 0) ((mixed += a1), (div += w1));
+    if (pos ? a2 > 0 : a2 < 0) ((mixed += a2), (div += w2));
+    if (pos ? a3 > 0 : a3 < 0) ((mixed += a3), (div += w3));
+    if (normalize && div !== 0) mixed /= div;
+    out[i] = base[i]! + mixed * lambda;
   }
 }
 

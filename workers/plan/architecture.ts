@@ -30,7 +30,7 @@ export interface ArchInfo {
 }
 
 export class ArchitectureError extends Error {
-  override readonly name = 'ArchitectureError';
+  override readonly name: string = 'ArchitectureError';
 }
 
 const LAYER_RE = /^(.*?\.)(\d+)\.(.+)$/;

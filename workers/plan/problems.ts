@@ -27,7 +27,7 @@ export function formatProblem(p: RecipeProblem, file?: string): string {
 }
 
 export class RecipeError extends Error {
-  override readonly name = 'RecipeError';
+  override readonly name: string = 'RecipeError';
   constructor(
     readonly problems: readonly RecipeProblem[],
     file?: string,

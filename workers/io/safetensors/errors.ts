@@ -16,7 +16,7 @@ export type SafetensorsProblem =
   | 'bad-index';
 
 export class SafetensorsFormatError extends Error {
-  override readonly name = 'SafetensorsFormatError';
+  override readonly name: string = 'SafetensorsFormatError';
   constructor(
     readonly file: string,
     readonly problem: SafetensorsProblem,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mix32 } from '../../rng.ts';
-import { topKMagnitudeMask } from './select.ts';
+import { keepMagnitudeBand, magnitudeThreshold, topKMagnitudeMask } from './select.ts';
 
 /** The reference: sort by (|x| desc, index asc) and take k. */
 function bySort(x: Float32Array, k: number): Uint8Array {
@@ -29,5 +29,23 @@ describe('radix top-k', () => {
   it('handles zeros, infinities and the largest floats', () => {
     const x = new Float32Array([0, -Infinity, 3.4e38, -0, 1e-45, 2]);
     expect([...topKMagnitudeMask(x, 3)]).toEqual([0, 1, 1, 0, 0, 1]);
+  });
+});
+
+describe('specialised magnitude selection', () => {
+  it('keeps exactly the sorted top-k, and bands of ranks', () => {
+    const n = 3000;
+    const x = Float32Array.from({ length: n }, (_, i) => ((mix32(i) % 23) - 11) / 8);
+    for (const k of [0, 1, 1500, 2999, 3000]) {
+      const kept = Float32Array.from(x);
+      keepMagnitudeBand(kept, magnitudeThreshold(kept, k));
+      const ref = bySort(x, k);
+      expect([...kept]).toEqual([...x].map((v, i) => (ref[i] ? v : 0)));
+    }
+    const band = Float32Array.from(x);
+    keepMagnitudeBand(band, magnitudeThreshold(band, 2000), magnitudeThreshold(band, 100));
+    const top2000 = bySort(x, 2000);
+    const top100 = bySort(x, 100);
+    expect([...band]).toEqual([...x].map((v, i) => (top2000[i] && !top100[i] ? v : 0)));
   });
 });

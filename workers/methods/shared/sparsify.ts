@@ -5,8 +5,8 @@
  * of the whole tensor matches the dense delta's (mergekit's RescaleNorm.l1; not the DARE
  * paper's 1/p, which it equals only in expectation).
  */
-import type { Rng } from '../../rng.ts';
-import { applyThreshold, magnitudeKeys, topKThreshold } from './select.ts';
+import { uniformAt, type Rng } from '../../rng.ts';
+import { keepMagnitudeBand, magnitudeThreshold } from './select.ts';
 
 export type Sparsifier = 'magnitude' | 'random' | 'magnitude_outliers' | 'della_magprune';
 
@@ -26,26 +26,24 @@ export function sparsify(delta: Float32Array, method: Sparsifier, o: SparsifyOpt
   if (o.density >= 1) return undefined;
   const before = o.rescale ? l1(delta) : 0;
   let warning: string | undefined;
-  const mask = new Uint8Array(delta.length);
   switch (method) {
     case 'magnitude':
-      warning = magnitudeMask(delta, o.density, mask);
+      warning = keepTopK(delta, o.density);
       break;
     case 'random':
-      randomMask(delta.length, o.density, o.rng!, mask);
+      randomDrop(delta, o.density, o.rng!);
       break;
     case 'magnitude_outliers':
-      warning = outlierMask(delta, o.density, o.gamma ?? 0.01, o.breadcrumbsEmptySliceQuirk ?? true, mask);
+      warning = keepBand(delta, o.density, o.gamma ?? 0.01, o.breadcrumbsEmptySliceQuirk ?? true);
       break;
     case 'della_magprune':
       if (o.density <= 0) {
         delta.fill(0);
         return undefined;
       }
-      dellaMask(delta, o.density, o.epsilon ?? 0.15, o.shape, o.rng!, mask);
+      dellaDrop(delta, o.density, o.epsilon ?? 0.15, o.shape, o.rng!);
       break;
   }
-  for (let i = 0; i < delta.length; i++) if (!mask[i]) delta[i] = 0;
   if (o.rescale) {
     const after = l1(delta);
     // mergekit's eps: either norm under 1e-7 leaves the masked values as they are.
@@ -64,18 +62,18 @@ function l1(a: Float32Array): number {
 }
 
 /** TIES: keep exactly k = int(density * numel) largest |delta| over the whole tensor. */
-function magnitudeMask(delta: Float32Array, density: number, mask: Uint8Array): string | undefined {
+function keepTopK(delta: Float32Array, density: number): string | undefined {
   const k = Math.trunc(density * delta.length);
-  const keyAt = magnitudeKeys(delta);
-  applyThreshold(delta.length, topKThreshold(delta.length, k, keyAt), keyAt, mask);
+  keepMagnitudeBand(delta, magnitudeThreshold(delta, k));
   // mergekit asserts k > 0 ("not gonna zero out the whole tensor"); we zero and say so.
   return k === 0 ? `density ${density} keeps no element of a ${delta.length}-element tensor` : undefined;
 }
 
 /** DARE: keep each element with probability density. */
-function randomMask(n: number, density: number, rng: Rng, mask: Uint8Array): void {
+function randomDrop(delta: Float32Array, density: number, rng: Rng): void {
   const p = Math.fround(density);
-  for (let i = 0; i < n; i++) mask[i] = rng.uniform(i) < p ? 1 : 0;
+  const key = rng.key;
+  for (let i = 0; i < delta.length; i++) if (!(uniformAt(key, i) < p)) delta[i] = 0;
 }
 
 /**
@@ -83,13 +81,7 @@ function randomMask(n: number, density: number, rng: Rng, mask: Uint8Array): voi
  * ranks [bot, N - top). With top = 0 mergekit's slice `[bot:-0]` is empty and nothing is
  * kept; `quirk` reproduces that (the default, for parity).
  */
-function outlierMask(
-  delta: Float32Array,
-  density: number,
-  gamma: number,
-  quirk: boolean,
-  mask: Uint8Array,
-): string | undefined {
+function keepBand(delta: Float32Array, density: number, gamma: number, quirk: boolean): string | undefined {
   const n = delta.length;
   let top = Math.trunc(gamma * n);
   let bot = n - Math.trunc(density * n) - top;
@@ -98,17 +90,15 @@ function outlierMask(
     bot = 0;
   }
   if (top === 0 && quirk) {
+    delta.fill(0);
     return `breadcrumbs removes no outliers here (gamma * ${n} < 1), so mergekit keeps nothing of this delta`;
   }
-  const keyAt = magnitudeKeys(delta);
   // ranks [bot, n - top) ascending == the top (n - bot) minus the top `top` (same total order).
-  const keep = topKThreshold(n, n - bot, keyAt);
-  applyThreshold(n, keep, keyAt, mask);
-  if (top > 0) {
-    const drop = new Uint8Array(n);
-    applyThreshold(n, topKThreshold(n, top, keyAt), keyAt, drop);
-    for (let i = 0; i < n; i++) if (drop[i]) mask[i] = 0;
-  }
+  keepMagnitudeBand(
+    delta,
+    magnitudeThreshold(delta, n - bot),
+    top > 0 ? magnitudeThreshold(delta, top) : undefined,
+  );
   return undefined;
 }
 
@@ -116,13 +106,12 @@ function outlierMask(
  * DELLA MagPrune: per row (last dimension; 1-D tensors are one row), rank |delta| ascending
  * and keep with probability density - eps + 2 eps (rank - 1) / (cols - 1).
  */
-function dellaMask(
+function dellaDrop(
   delta: Float32Array,
   density: number,
   epsilon: number,
   shape: readonly number[],
   rng: Rng,
-  mask: Uint8Array,
 ): void {
   const cols = shape.length >= 2 ? shape[shape.length - 1]! : delta.length;
   const rows = cols === 0 ? 0 : delta.length / cols;
@@ -130,6 +119,7 @@ function dellaMask(
   // Sort (magnitude bits, column) packed in one float64: 31 bits of key times 2^21 columns.
   if (cols > 2 ** 21) throw new RangeError(`della: rows of ${cols} elements are too long`);
   const keys = new Float64Array(cols);
+  const keep = new Uint8Array(cols);
   const lo = Math.fround(density - epsilon);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
@@ -140,7 +130,8 @@ function dellaMask(
       // (rank+1 - min) / (max - min) with ranks 1..cols; NaN for one column, as in mergekit.
       const norm = Math.fround(Math.min(1, Math.max(0, rank / (cols - 1))));
       const p = Math.fround(lo + Math.fround(norm * 2 * epsilon));
-      mask[base + c] = rng.uniform(base + c) < p ? 1 : 0;
+      keep[c] = rng.uniform(base + c) < p ? 1 : 0;
     }
+    for (let c = 0; c < cols; c++) if (!keep[c]) delta[base + c] = 0;
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:engine`: elements per second of every merge method on one 4096 x 11008 BF16
+ * tensor (a 7B MLP matrix), three fine-tunes plus a base, beside memcpy measured in this same
+ * process. Each figure covers what a merge does per tensor: decode the BF16 inputs, run the
+ * kernel, encode the BF16 output (reading and writing files excluded). Best of a few runs.
+ *
+ *   npm run bench:engine                 all methods
+ *   npm run bench:engine -- ties linear  some methods
+ *   BENCH_ROWS=1024 npm run bench:engine a smaller tensor (quick look)
+ */
+import { cpuBackend } from '../workers/backends/cpu/cpu-backend.ts';
+import { computeTensor } from '../workers/engine/compute-tensor.ts';
+import { encodeFromF32 } from '../workers/io/dtypes.ts';
+import { METHODS } from '../workers/methods/registry.ts';
+import { MERGEKIT_COMPAT, type MergeMethod, type ParamValue } from '../workers/methods/types.ts';
+import type { PlannedInput, PlannedTensor } from '../workers/plan/plan-types.ts';
+import { mix32 } from '../workers/rng.ts';
+
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 4096);
+const COLS = 11008;
+const N = ROWS * COLS;
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+
+/** mergekit's own torch CPU figures on a machine of this kind (M elements/s), from the issue. */
+const MERGEKIT: Readonly<Record<string, number>> = {
+  linear: 49,
+  task_arithmetic: 27,
+  ties: 2.8,
+  dare_ties: 4.8,
+};
+
+/** Approximately normal values (sum of uniforms) from a counter hash: fast and reproducible. */
+function gaussianish(seed: number, scale: number, into: Float32Array, add?: Float32Array): void {
+  for (let i = 0; i < into.length; i++) {
+    const h = mix32(i ^ mix32(seed));
+    const u = ((h & 0xffff) + (h >>> 16)) / 65536 - 1; // triangular in (-1, 1)
+    into[i] = (add ? add[i]! : 0) + u * scale;
+  }
+}
+
+function bf16Inputs(): { base: Uint8Array; models: Uint8Array[] } {
+  const f = new Float32Array(N);
+  gaussianish(1, 0.04, f);
+  const base = encodeFromF32(f, 'BF16');
+  const models = [2, 3, 4].map((s) => {
+    const g = new Float32Array(N);
+    gaussianish(s, 0.004, g, f);
+    return encodeFromF32(g, 'BF16');
+  });
+  return { base, models };
+}
+
+function paramsFor(m: MergeMethod, scope: 'global' | 'model'): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const p of m.params.filter((x) => x.scope === scope)) {
+    if (p.name === 'weight') out[p.name] = 0.5;
+    else if (p.name === 'density') out[p.name] = 0.5;
+    else if (p.name === 't') out[p.name] = m.name === 'nearswap' ? 0.001 : 0.5;
+    else if (p.default !== undefined) out[p.name] = p.default;
+  }
+  return out;
+}
+
+function plannedTensor(m: MergeMethod): { t: PlannedTensor; count: number } {
+  const count = m.models.max !== undefined ? Math.min(3, m.models.max) : 3;
+  const input = (model: string): PlannedInput => ({ model, tensor: 'w', dtype: 'BF16', shape: [ROWS, COLS] });
+  const global = paramsFor(m, 'global');
+  const perModel = Array.from({ length: count }, () => paramsFor(m, 'model'));
+  return {
+    count,
+    t: {
+      name: 'model.layers.0.mlp.up_proj.weight',
+      shape: [ROWS, COLS],
+      dtype: 'BF16',
+      section: 'layer',
+      layer: 0,
+      t: 0,
+      ...(m.base !== 'input' && { base: input('base') }),
+      inputs: Array.from({ length: count }, (_, k) => input(`m${k}`)),
+      global,
+      perModel,
+      origins: { global: {}, perModel: [] },
+      elementwise: m.elementwise(global, perModel),
+      isEmbed: false,
+    },
+  };
+}
+
+function memcpyRate(src: Uint8Array): number {
+  const dst = new Uint8Array(src.byteLength);
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    dst.set(src);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return N / (best / 1000);
+}
+
+const only = process.argv.slice(2);
+const { base, models } = bf16Inputs();
+const memcpy = memcpyRate(base);
+console.log(
+  `tensor ${ROWS} x ${COLS} BF16 (${(N / 1e6).toFixed(1)} M elements), best of ${RUNS} runs, Node ${process.version}`,
+);
+console.log(`memcpy of the BF16 tensor: ${(memcpy / 1e6).toFixed(0)} M elements/s\n`);
+console.log('method              inputs   M el/s   x memcpy   vs mergekit');
+for (const m of METHODS.filter((x) => only.length === 0 || only.includes(x.name))) {
+  const { t, count } = plannedTensor(m);
+  let best = Infinity;
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    await computeTensor(t, m.name, t.base ? base : undefined, models.slice(0, count), {
+      backend: cpuBackend,
+      computeDtype: 'F32',
+      seed: 0,
+      compat: MERGEKIT_COMPAT,
+      warn: () => undefined,
+    });
+    best = Math.min(best, performance.now() - t0);
+  }
+  const rate = N / (best / 1000);
+  const mk = MERGEKIT[m.name];
+  console.log(
+    `${m.name.padEnd(18)} ${`${count}${t.base ? '+base' : ''}`.padStart(7)} ${(rate / 1e6).toFixed(1).padStart(8)} ${(
+      memcpy / rate
+    )
+      .toFixed(1)
+      .padStart(9)}x ${mk ? `${(rate / 1e6 / mk).toFixed(1).padStart(9)}x` : ''}`,
+  );
+}

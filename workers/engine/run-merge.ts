@@ -12,7 +12,7 @@ import { loadModel } from '../io/load-model.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
 import type { ModelInfo } from '../plan/architecture.ts';
 import { buildPlan } from '../plan/build-plan.ts';
-import type { MergePlan } from '../plan/plan-types.ts';
+import type { MergePlan, PlannedTensor } from '../plan/plan-types.ts';
 import type { Recipe } from '../plan/recipe.ts';
 import { referencedModels } from '../plan/recipe.ts';
 import type { MergeProgress, MergeResult, OutputFileInfo, TensorChange } from '../protocol.ts';
@@ -220,14 +220,24 @@ async function writeShard(
 ): Promise<void> {
   const { signal } = job;
   const writer: FileWriter = await job.sink.createFile(shard.file, shard.layout.totalSize);
+  // A small pipeline: the next tensor's inputs are read and the previous tensor written while
+  // this one is merged, so network, compute and disk overlap (memory: two tensors' inputs).
+  const fetchInputs = (t: PlannedTensor): Promise<[Uint8Array | undefined, Uint8Array[]]> => {
+    const base = t.base ? readers.get(t.base.model)!.next(t.base.tensor, signal) : undefined;
+    const inputs = t.inputs.map((x) => readers.get(x.model)!.next(x.tensor, signal));
+    const p = Promise.all([base, Promise.all(inputs)]);
+    p.catch(() => undefined); // awaited below; this only silences an early, unawaited rejection
+    return p;
+  };
+  let pendingWrite: Promise<void> = Promise.resolve();
   try {
     await writer.write(0, shard.layout.header);
     const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
-    for (const t of shard.tensors) {
+    let next = shard.tensors.length > 0 ? fetchInputs(shard.tensors[0]!) : undefined;
+    for (const [i, t] of shard.tensors.entries()) {
       checkAbort(signal);
-      const baseBytes = t.base ? await readers.get(t.base.model)!.next(t.base.tensor, signal) : undefined;
-      const inputBytes: Uint8Array[] = [];
-      for (const x of t.inputs) inputBytes.push(await readers.get(x.model)!.next(x.tensor, signal));
+      const [baseBytes, inputBytes] = await next!;
+      next = i + 1 < shard.tensors.length ? fetchInputs(shard.tensors[i + 1]!) : undefined;
       const out = await computeTensor(t, plan.method, baseBytes, inputBytes, {
         backend: job.backend ?? cpuBackend,
         computeDtype: plan.computeDtype,
@@ -235,7 +245,9 @@ async function writeShard(
         compat: plan.compat,
         warn: cb.warn,
       });
-      await writer.write(offsets.get(t.name)!, out.bytes);
+      await pendingWrite;
+      pendingWrite = writer.write(offsets.get(t.name)!, out.bytes);
+      pendingWrite.catch(() => undefined);
       const change: TensorChange = {
         name: t.name,
         ...(t.layer !== undefined && { layer: t.layer }),
@@ -247,6 +259,7 @@ async function writeShard(
       };
       cb.onTensor(t.name, out.bytes.byteLength, change);
     }
+    await pendingWrite;
     checkAbort(signal);
     await writer.close();
   } catch (e) {

@@ -74,7 +74,8 @@ export class ModelTensorReader {
     const data = await this.current.data;
     const t = this.model.tensors.get(name)!;
     const bytes = data.subarray(t.begin - block.begin, t.end - block.begin);
-    if (block.lastUse === i) this.current = undefined; // release the block with its last tensor
+    // Release the block with its last tensor (unless a later read already moved on).
+    if (block.lastUse === i && this.current?.index === b) this.current = undefined;
     return bytes;
   }
 

@@ -1,0 +1,149 @@
+/**
+ * The merge worker in real Chromium: models read from a local hub over HTTP range requests,
+ * output written to OPFS, compared byte for byte with the CLI engine's output.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import type { MergeResult } from '../../workers/protocol.ts';
+import { cliReference } from '../support/cli-reference.ts';
+import { REPO, startTestHub } from '../support/hub.ts';
+
+type Harness = {
+  start(request: unknown, folder: string, kind?: string): void;
+  wait(): Promise<MergeResult | { error: string; name: string }>;
+  cancel(): void;
+  files(folder: string): Promise<Record<string, string>>;
+  clear(folder: string): Promise<void>;
+  progress: { phase: string; tensorsDone: number }[];
+  logs: string[];
+};
+
+async function openHarness(page: Page): Promise<void> {
+  await page.goto('/e2e/merge/harness.html');
+  await expect(page.locator('body[data-ready=true]')).toBeAttached();
+}
+
+const recipeOf = (name: string) => readFile(path.join(REPO, 'test-data/golden', name, 'recipe.yml'), 'utf8');
+
+test.describe('merge worker', () => {
+  test.beforeEach(({}, info) => {
+    test.skip(info.project.name !== 'cpu-fallback', 'one browser project is enough for the CPU path');
+  });
+
+  test('a golden recipe from the local hub gives the CLI output byte for byte', async ({ page }) => {
+    const hub = await startTestHub();
+    try {
+      const recipeText = await recipeOf('ties-gradient');
+      await openHarness(page);
+      const result = await page.evaluate(
+        async ({ recipeText, url }) => {
+          const h = (window as unknown as { harness: Harness }).harness;
+          await h.clear('out-ties');
+          h.start({ recipeText, sources: { hub: { url } }, outputName: 'ties-gradient' }, 'out-ties');
+          return h.wait();
+        },
+        { recipeText, url: hub.url },
+      );
+      expect(result).not.toHaveProperty('error');
+      const files = await page.evaluate(() =>
+        (window as unknown as { harness: Harness }).harness.files('out-ties'),
+      );
+      expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
+      const progress = await page.evaluate(
+        () => (window as unknown as { harness: Harness }).harness.progress,
+      );
+      expect(progress.at(-1)?.phase).toBe('done');
+      expect(progress.some((p) => p.phase === 'merging')).toBe(true);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('cancel stops within a second and leaves no complete model; a reload resumes to the same bytes', async ({
+    page,
+  }) => {
+    const hub = await startTestHub({ delayMs: 40 });
+    try {
+      const recipeText = await recipeOf('ties-gradient');
+      const request = {
+        recipeText,
+        sources: { hub: { url: hub.url } },
+        outputName: 'ties-gradient',
+        maxShardBytes: 600_000,
+        maxReadBlock: 65_536,
+      };
+      await openHarness(page);
+      await page.evaluate(async (request) => {
+        const h = (window as unknown as { harness: Harness }).harness;
+        await h.clear('out-resume');
+        h.start(request, 'out-resume');
+      }, request);
+      await page.waitForFunction(() => {
+        const p = (window as unknown as { harness: Harness }).harness.progress;
+        return (p.at(-1)?.tensorsDone ?? 0) >= 20;
+      });
+      const stoppedIn = await page.evaluate(async () => {
+        const h = (window as unknown as { harness: Harness }).harness;
+        const t0 = performance.now();
+        h.cancel();
+        const r = await h.wait();
+        return { ms: performance.now() - t0, r };
+      });
+      expect(stoppedIn.r).toMatchObject({ name: 'MergeCancelledError' });
+      expect(stoppedIn.ms).toBeLessThan(1000);
+      const partial = await page.evaluate(() =>
+        (window as unknown as { harness: Harness }).harness.files('out-resume'),
+      );
+      expect(Object.keys(partial)).not.toContain('config.json');
+      expect(Object.keys(partial)).toContain('.merge-studio-job.json');
+      expect(Object.keys(partial).some((f) => /^model-0000\d-of-0000\d\.safetensors$/.test(f))).toBe(true);
+
+      await page.reload();
+      await expect(page.locator('body[data-ready=true]')).toBeAttached();
+      const result = await page.evaluate(async (request) => {
+        const h = (window as unknown as { harness: Harness }).harness;
+        h.start(request, 'out-resume');
+        return h.wait();
+      }, request);
+      expect(result).toMatchObject({ resumedShards: expect.any(Number) });
+      expect((result as MergeResult).resumedShards).toBeGreaterThan(0);
+      const files = await page.evaluate(() =>
+        (window as unknown as { harness: Harness }).harness.files('out-resume'),
+      );
+      expect(files).toEqual(await cliReference(recipeText, 'ties-gradient', { maxShardBytes: 600_000 }));
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('writes through createWritable into a picked folder (an OPFS directory handle stands in for the picker)', async ({
+    page,
+  }) => {
+    const hub = await startTestHub();
+    try {
+      const recipeText = await recipeOf('passthrough-frankenmerge');
+      await openHarness(page);
+      const result = await page.evaluate(
+        async ({ recipeText, url }) => {
+          const h = (window as unknown as { harness: Harness }).harness;
+          await h.clear('picked');
+          h.start(
+            { recipeText, sources: { hub: { url } }, outputName: 'frankenmerge' },
+            'picked',
+            'directory',
+          );
+          return h.wait();
+        },
+        { recipeText, url: hub.url },
+      );
+      expect(result).not.toHaveProperty('error');
+      const files = await page.evaluate(() =>
+        (window as unknown as { harness: Harness }).harness.files('picked'),
+      );
+      expect(files).toEqual(await cliReference(recipeText, 'frankenmerge'));
+    } finally {
+      await hub.close();
+    }
+  });
+});

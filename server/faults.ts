@@ -1,0 +1,77 @@
+/**
+ * Fault injection for tests of the Hub reader: the local hub can fail every Nth request, cut
+ * short every Nth file body, delay every answer, and require a token for some repos (a gated
+ * repo). Counting is deterministic (no randomness), so a test failing on a given request fails
+ * the same way every run. Preflights (OPTIONS) are never counted or failed: a browser does not
+ * retry them the way a reader retries a request.
+ */
+
+export interface FaultOptions {
+  /** Answer every Nth request (1-based: N, 2N, ...) with `failStatus` instead of serving it. */
+  readonly failEvery?: number;
+  /** Status of the injected failures (default 503). 429 comes with `Retry-After`. */
+  readonly failStatus?: number;
+  /** Seconds sent in `Retry-After` with injected 429 and 503 answers (default 0). */
+  readonly retryAfterSeconds?: number;
+  /** Cut short the body of every Nth file download (GET on resolve/raw that has a body of >= 2 bytes). */
+  readonly truncateEvery?: number;
+  /**
+   * How a body is cut: 'short' sends half the bytes with a matching Content-Length (a proxy that
+   * lies), 'cut' announces every byte and closes the connection halfway (a dropped network).
+   */
+  readonly truncateMode?: 'short' | 'cut';
+  /** Milliseconds to wait before answering each request. */
+  readonly delayMs?: number;
+  /** Repos that need a token: repo id -> the token that opens it (a gated or private repo). */
+  readonly tokens?: Readonly<Record<string, string>>;
+}
+
+export interface FaultCounters {
+  requests: number;
+  downloads: number;
+  failed: number;
+  truncated: number;
+}
+
+export function newCounters(): FaultCounters {
+  return { requests: 0, downloads: 0, failed: 0, truncated: 0 };
+}
+
+/** Counts a request; true when it is to be answered with an injected failure. */
+export function shouldFail(opts: FaultOptions, c: FaultCounters): boolean {
+  c.requests++;
+  if (opts.failEvery && c.requests % opts.failEvery === 0) {
+    c.failed++;
+    return true;
+  }
+  return false;
+}
+
+/** Counts a file download; the mode to cut its body with, or undefined to send it whole. */
+export function truncation(
+  opts: FaultOptions,
+  c: FaultCounters,
+  bodyLength: number,
+): 'short' | 'cut' | undefined {
+  if (bodyLength < 2) return undefined;
+  c.downloads++;
+  if (opts.truncateEvery && c.downloads % opts.truncateEvery === 0) {
+    c.truncated++;
+    return opts.truncateMode ?? 'short';
+  }
+  return undefined;
+}
+
+export type TokenCheck = 'ok' | 'missing' | 'wrong';
+
+/** Whether a request may read `repo` with its Authorization header. */
+export function checkToken(opts: FaultOptions, repo: string, authorization: string | undefined): TokenCheck {
+  const need = opts.tokens?.[repo];
+  if (need === undefined) return 'ok';
+  if (!authorization) return 'missing';
+  return authorization === `Bearer ${need}` ? 'ok' : 'wrong';
+}
+
+export function isGated(opts: FaultOptions, repo: string): boolean {
+  return opts.tokens?.[repo] !== undefined;
+}

@@ -1,0 +1,84 @@
+/**
+ * File bytes as the Hub's resolve endpoint sends them: `Range` honoured (206 with
+ * Content-Range; `bytes=a-b`, `bytes=a-` and suffix `bytes=-n`), 416 for a range past the end,
+ * a strong ETag, and X-Repo-Commit. Never the xet content-type: @huggingface/hub would then
+ * look for a xet storage this server does not have. Multi-range requests get the whole file
+ * (allowed by RFC 9110), which a reader detects by the missing Content-Range.
+ */
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { truncation, type FaultCounters, type FaultOptions } from './faults.ts';
+import type { RepoFile, RepoSnapshot } from './model-folders.ts';
+
+export type ByteRange = { readonly start: number; readonly end: number } | 'unsatisfiable' | undefined;
+
+/** The inclusive byte range a Range header asks of a file of `size` bytes (undefined: whole file). */
+export function parseRange(header: string | undefined, size: number): ByteRange {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+function contentType(file: string): string {
+  if (file.endsWith('.json')) return 'application/json';
+  if (/\.(md|txt|yml|yaml|jinja|py)$/.test(file)) return 'text/plain; charset=utf-8';
+  return 'application/octet-stream';
+}
+
+export function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  repo: RepoSnapshot,
+  file: RepoFile,
+  faults: FaultOptions,
+  counters: FaultCounters,
+): void {
+  const head = req.method === 'HEAD';
+  const range = parseRange(req.headers.range, file.size);
+  res.setHeader('ETag', `"${file.etag}"`);
+  res.setHeader('X-Repo-Commit', repo.sha);
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Type', contentType(file.path));
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, { 'Content-Range': `bytes */${file.size}`, 'Content-Length': 0 }).end();
+    return;
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? file.size - 1;
+  const length = end - start + 1;
+  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${file.size}`);
+  const status = range ? 206 : 200;
+  if (head || length <= 0) {
+    res.writeHead(status, { 'Content-Length': Math.max(0, length) }).end();
+    return;
+  }
+  const cut = truncation(faults, counters, length);
+  const full = path.join(repo.dir, file.path);
+  if (cut === 'short') {
+    // A proxy that lies: fewer bytes, and a Content-Length that matches them.
+    const half = Math.floor(length / 2);
+    res.writeHead(status, { 'Content-Length': half });
+    createReadStream(full, { start, end: start + half - 1 }).pipe(res);
+    return;
+  }
+  res.writeHead(status, { 'Content-Length': length });
+  if (cut === 'cut') {
+    // A dropped connection: half the promised bytes, then the socket closes.
+    const half = Math.floor(length / 2);
+    const stream = createReadStream(full, { start, end: start + half - 1 });
+    stream.on('data', (chunk) => res.write(chunk));
+    stream.on('end', () => res.destroy());
+    return;
+  }
+  createReadStream(full, { start, end }).pipe(res);
+}

@@ -1,0 +1,81 @@
+/**
+ * Response helpers shared by the local hub's routes: CORS (the studio runs on another origin
+ * and must read Content-Range, ETag and the Hub's X- headers, which browsers hide unless
+ * exposed), JSON answers, and errors in the Hub's shape (`{"error": ...}` plus X-Error-Code,
+ * which @huggingface/hub reads to tell a missing file from a failure).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Headers a cross-origin reader needs to see; @huggingface/hub reads all of them. */
+export const EXPOSED_HEADERS = [
+  'Content-Range',
+  'Content-Length',
+  'Accept-Ranges',
+  'ETag',
+  'X-Linked-ETag',
+  'X-Linked-Size',
+  'X-Error-Code',
+  'X-Error-Message',
+  'X-Repo-Commit',
+  'Link',
+  'Retry-After',
+];
+
+export function setCors(res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
+}
+
+/**
+ * A preflight: a Range of the form `bytes=-N`, an Authorization header or a JSON POST makes a
+ * browser ask first. Private Network Access: a studio served from a public origin may read a
+ * hub on 127.0.0.1 only if the preflight allows it.
+ */
+export function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
+  setCors(res);
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS');
+  res.setHeader(
+    'Access-Control-Allow-Headers',
+    req.headers['access-control-request-headers'] ?? 'Authorization, Range, Accept, Content-Type',
+  );
+  res.setHeader('Access-Control-Max-Age', '86400');
+  if (req.headers['access-control-request-private-network'] === 'true') {
+    res.setHeader('Access-Control-Allow-Private-Network', 'true');
+  }
+  res.writeHead(204).end();
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, head = false): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(head ? undefined : text);
+}
+
+/** An error as the Hub sends it: status, X-Error-Code, and a JSON body with `error`. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string | undefined,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
+  if (code) res.setHeader('X-Error-Code', code);
+  res.setHeader('X-Error-Message', message);
+  for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
+  sendJson(res, status, { error: message });
+}
+
+export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.byteLength;
+    if (size > limit) throw new Error('request body too large');
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

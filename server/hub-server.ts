@@ -1,0 +1,226 @@
+/**
+ * The local hub: a small Node HTTP server that serves folders of models with the Hugging Face
+ * Hub's protocol, so the studio (browser or CLI) reads them exactly as it reads the Hub. Used by
+ * `npm start` (the bundled demo models), by `merge-studio serve DIR` (a user's own folders), and
+ * by tests, which start it on port 0 with fault injection (see faults.ts).
+ *
+ * Folders are read on every request (a few stat calls), so models added or changed while it
+ * runs are served at once, under a new commit sha. It binds to 127.0.0.1 by default: serving
+ * a user's folders to the whole network must be asked for (`host`).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { matchesSearch, modelJson, pathsInfo, treeListing } from './api-responses.ts';
+import {
+  checkToken,
+  isGated,
+  newCounters,
+  shouldFail,
+  type FaultCounters,
+  type FaultOptions,
+} from './faults.ts';
+import { sendFile } from './file-response.ts';
+import { answerPreflight, readBody, sendError, sendJson, setCors } from './http-util.ts';
+import { findRepos, repoFolder, snapshotRepo, type RepoSnapshot } from './model-folders.ts';
+import { parseRoute, type Route } from './routes.ts';
+
+export interface HubServerOptions extends FaultOptions {
+  /** A folder of model folders (or one model folder). */
+  readonly root: string;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Called once per answered request; never given the Authorization header's value. */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface RequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly range?: string;
+  readonly authorization: boolean;
+}
+
+export interface HubServer {
+  /** e.g. http://127.0.0.1:5174, without a trailing slash (as @huggingface/hub wants hubUrl). */
+  readonly url: string;
+  readonly port: number;
+  /** Requests, downloads and injected faults so far. */
+  readonly counters: FaultCounters;
+  close(): Promise<void>;
+}
+
+export class HubServerError extends Error {
+  override readonly name = 'HubServerError';
+}
+
+const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * The port of the demo hub `npm start` runs and of `merge-studio serve` by default: the studio
+ * looks for a local hub at http://127.0.0.1:5174 unless VITE_LOCAL_HUB_URL says otherwise.
+ */
+export const DEFAULT_LOCAL_HUB_PORT = 5174;
+
+export async function startHubServer(opts: HubServerOptions): Promise<HubServer> {
+  const counters = newCounters();
+  const server = createServer((req, res) => {
+    handle(req, res, opts, counters).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, 500, undefined, `local hub error: ${(e as Error).message}`);
+      else res.destroy();
+    });
+  });
+  // Keep-alive sockets would otherwise hold close() open for seconds after a test.
+  server.keepAliveTimeout = 2000;
+  const host = opts.host ?? DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new HubServerError(
+              `port ${opts.port} is in use: choose another with --port N (0 picks a free one)`,
+            )
+          : e,
+      ),
+    );
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? DEFAULT_HOST : host;
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    counters,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: HubServerOptions,
+  counters: FaultCounters,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'http://local');
+  if (opts.onRequest) {
+    res.on('finish', () =>
+      opts.onRequest?.({
+        method,
+        path: url.pathname + url.search,
+        status: res.statusCode,
+        ...(req.headers.range !== undefined && { range: req.headers.range }),
+        authorization: req.headers.authorization !== undefined,
+      }),
+    );
+  }
+  setCors(res);
+  if (method === 'OPTIONS') return answerPreflight(req, res);
+  if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+  if (shouldFail(opts, counters)) {
+    const status = opts.failStatus ?? 503;
+    const retry =
+      status === 429 || status === 503 ? { 'Retry-After': String(opts.retryAfterSeconds ?? 0) } : {};
+    return sendError(res, status, undefined, `injected failure (request ${counters.requests})`, retry);
+  }
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+    return sendError(res, 405, undefined, `${method} is not supported by the local hub`);
+  }
+  const route = await parseRoute(
+    method,
+    url.pathname,
+    async (id) => (await repoFolder(opts.root, id)) !== undefined,
+  );
+  await dispatch(route, req, res, url, opts, counters);
+}
+
+async function dispatch(
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  opts: HubServerOptions,
+  counters: FaultCounters,
+): Promise<void> {
+  const head = req.method === 'HEAD';
+  switch (route.kind) {
+    case 'home': {
+      const models = [...(await findRepos(opts.root)).keys()];
+      return sendJson(res, 200, { name: 'merge-studio local hub', models }, head);
+    }
+    case 'search': {
+      const limit = Number(url.searchParams.get('limit') ?? 1000);
+      const out: Record<string, unknown>[] = [];
+      for (const [id, dir] of await findRepos(opts.root)) {
+        if (out.length >= limit) break;
+        if (matchesSearch(id, url.searchParams))
+          out.push(await modelJson(await snapshotRepo(id, dir), isGated(opts, id)));
+      }
+      return sendJson(res, 200, out, head);
+    }
+    case 'whoami': {
+      const auth = req.headers.authorization;
+      const known = Object.values(opts.tokens ?? {}).some((t) => auth === `Bearer ${t}`);
+      if (!known) return sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
+      return sendJson(res, 200, {
+        type: 'user',
+        id: 'local',
+        name: 'local-user',
+        fullname: 'Local hub user',
+        auth: { type: 'access_token', accessToken: { displayName: 'local', role: 'read' } },
+      });
+    }
+    case 'no-repo':
+      return sendError(res, 404, 'RepoNotFound', `Repository not found: ${route.repo} is not served here`);
+    case 'unknown':
+      return sendError(res, 404, undefined, `not a Hub endpoint the local hub serves: ${url.pathname}`);
+    default:
+      break;
+  }
+  const dir = (await repoFolder(opts.root, route.repo))!;
+  const repo = await snapshotRepo(route.repo, dir);
+  if (route.kind !== 'info') {
+    const token = checkToken(opts, route.repo, req.headers.authorization);
+    if (token !== 'ok') {
+      const msg =
+        token === 'missing'
+          ? `Access to model ${route.repo} is restricted. You must have access to it and be authenticated to access it. Please log in.`
+          : `Access to model ${route.repo} is restricted and you are not in the authorized list.`;
+      return sendError(res, token === 'missing' ? 401 : 403, 'GatedRepo', msg);
+    }
+  }
+  if (!isCurrent(repo, route.rev)) {
+    return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${route.rev}`);
+  }
+  switch (route.kind) {
+    case 'info':
+      return sendJson(res, 200, await modelJson(repo, isGated(opts, route.repo)), head);
+    case 'tree': {
+      const list = treeListing(repo, route.path, url.searchParams.get('recursive') === 'true');
+      if (!list) return sendError(res, 404, 'EntryNotFound', `${route.path} does not exist on ${route.rev}`);
+      return sendJson(res, 200, list, head);
+    }
+    case 'paths-info': {
+      const body = JSON.parse((await readBody(req)) || '{}') as { paths?: unknown };
+      const paths = Array.isArray(body.paths)
+        ? body.paths.filter((p): p is string => typeof p === 'string')
+        : [];
+      return sendJson(res, 200, pathsInfo(repo, paths));
+    }
+    case 'file': {
+      const file = repo.files.find((f) => f.path === route.path);
+      if (!file) return sendError(res, 404, 'EntryNotFound', `Entry not found: ${route.path}`);
+      return sendFile(req, res, repo, file, opts, counters);
+    }
+  }
+}
+
+/** `main` and `HEAD` follow the folder; a commit sha must still be the folder's current one. */
+function isCurrent(repo: RepoSnapshot, rev: string): boolean {
+  return rev === 'main' || rev === 'HEAD' || rev === repo.sha;
+}

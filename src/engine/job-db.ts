@@ -1,0 +1,77 @@
+/**
+ * Merge jobs in IndexedDB, so a job interrupted by a closed tab or a crash can be resumed after
+ * a reload: the request (recipe, sources, options) and the save target (directory handles and
+ * File objects are storable). The Hub token is never stored: it is asked for again on resume.
+ * The engine's own state file in the output folder decides which shards are already done.
+ */
+import type { MergeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
+
+export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobRecord {
+  readonly id: string;
+  readonly request: MergeRequest;
+  readonly target: SaveTarget;
+  readonly status: JobStatus;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly message?: string;
+}
+
+const DB = 'merge-studio';
+const STORE = 'jobs';
+
+function open(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'id' });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB unavailable'));
+  });
+}
+
+async function tx<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await open();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const r = f(db.transaction(STORE, mode).objectStore(STORE));
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Strips the token: it must never be written anywhere. */
+function withoutToken(request: MergeRequest): MergeRequest {
+  const hub = request.sources.hub;
+  return hub?.token ? { ...request, sources: { ...request.sources, hub: { url: hub.url } } } : request;
+}
+
+export async function saveJob(job: JobRecord): Promise<void> {
+  await tx('readwrite', (s) => s.put({ ...job, request: withoutToken(job.request) }));
+}
+
+export async function updateJob(id: string, status: JobStatus, message?: string): Promise<void> {
+  const job = await tx<JobRecord | undefined>(
+    'readonly',
+    (s) => s.get(id) as IDBRequest<JobRecord | undefined>,
+  );
+  if (job)
+    await saveJob({ ...job, status, updatedAt: Date.now(), ...(message !== undefined && { message }) });
+}
+
+export async function listJobs(): Promise<JobRecord[]> {
+  const all = await tx<JobRecord[]>('readonly', (s) => s.getAll() as IDBRequest<JobRecord[]>);
+  return all.sort((a, b) => b.startedAt - a.startedAt);
+}
+
+export async function deleteJob(id: string): Promise<void> {
+  await tx('readwrite', (s) => s.delete(id));
+}
+
+/** Jobs that were running when the page went away: they can be resumed. */
+export async function interruptedJobs(): Promise<JobRecord[]> {
+  return (await listJobs()).filter((j) => j.status === 'running');
+}

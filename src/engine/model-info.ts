@@ -1,0 +1,25 @@
+/**
+ * Model metadata for the page: config and safetensors headers only (a few small range reads),
+ * from an opened folder or from the hub. Used through TanStack Query (useModelInfo), so each
+ * model is read once per hub and token.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { hubResolver } from '../../workers/io/hub/hub-resolver.ts';
+import { loadModel, type LoadedModel } from '../../workers/io/load-model.ts';
+import { localSource } from './local-files.ts';
+
+export async function loadModelInfo(id: string, hubUrl: string, token: string, signal?: AbortSignal): Promise<LoadedModel> {
+  const local = localSource(id);
+  const source = local ?? (await hubResolver({ hubUrl, ...(token && { token }) })(id, signal));
+  return loadModel(source, signal);
+}
+
+export function useModelInfo(id: string, hubUrl: string, token: string, local: boolean) {
+  return useQuery({
+    // The token is part of the cache identity only as a flag: it must not sit in query keys.
+    queryKey: ['model-info', local ? 'local' : hubUrl, id, token !== ''],
+    queryFn: ({ signal }) => loadModelInfo(id, hubUrl, token, signal),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Where a merge is saved. The folder picker must be called from the user's click, before the
+ * long merge starts (it needs transient user activation). Where the File System Access API is
+ * missing (Firefox, Safari) the merge goes to the origin-private file system and the files are
+ * offered as downloads afterwards.
+ */
+import type { SaveTarget } from '../../workers/runtime/requests.ts';
+
+interface PickerWindow {
+  showDirectoryPicker?: (o?: {
+    mode?: 'read' | 'readwrite';
+    id?: string;
+  }) => Promise<FileSystemDirectoryHandle>;
+}
+
+export function canPickFolders(): boolean {
+  return typeof (window as PickerWindow).showDirectoryPicker === 'function';
+}
+
+export class SaveCancelled extends Error {
+  override readonly name: string = 'SaveCancelled';
+}
+
+/** Asks for an output folder (call from a click handler). Falls back to OPFS without the API. */
+export async function chooseSaveTarget(outputName: string): Promise<SaveTarget> {
+  const w = window as PickerWindow;
+  if (!w.showDirectoryPicker) return { kind: 'opfs', folder: `merges/${outputName}` };
+  let parent: FileSystemDirectoryHandle;
+  try {
+    parent = await w.showDirectoryPicker({ mode: 'readwrite', id: 'merge-studio-output' });
+  } catch (e) {
+    if ((e as { name?: string }).name === 'AbortError') throw new SaveCancelled('no folder chosen');
+    throw e;
+  }
+  // The merged model goes into a sub-folder named after the output, like mergekit's OUT.
+  return { kind: 'directory', handle: await parent.getDirectoryHandle(outputName, { create: true }) };
+}
+
+/** The files of a finished OPFS merge, for download links. */
+export async function opfsFiles(folder: string): Promise<File[]> {
+  let dir = await navigator.storage.getDirectory();
+  for (const part of folder.split('/').filter(Boolean)) dir = await dir.getDirectoryHandle(part);
+  const files: File[] = [];
+  for await (const [name, handle] of (
+    dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+  ).entries()) {
+    if (handle.kind === 'file' && !name.startsWith('.') && !name.endsWith('.partial')) {
+      files.push(await (handle as FileSystemFileHandle).getFile());
+    }
+  }
+  return files.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Starts a browser download of a file (the OPFS fallback's way to hand files over). */
+export function downloadFile(file: File): void {
+  const url = URL.createObjectURL(file);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -1,0 +1,174 @@
+/**
+ * A Hub repo as a ModelSource, pinned to one commit: the commit sha is resolved once (model
+ * info) and every listing and file read names that sha, so a push during a merge cannot mix
+ * two versions of a model. Small files and tensor blocks are read the same way, through
+ * @huggingface/hub's lazy Blob (`downloadFile(...).slice(a, b).arrayBuffer()` is one HTTP
+ * request), created here in the worker that reads (such a Blob cannot be posted to a worker).
+ *
+ * Each file's size and ETag are fetched once (one `bytes=0-0` probe, shared by every read of
+ * the file); each read must return exactly the bytes asked, with that ETag, or it is retried
+ * and finally fails with the model, file and byte range in the message.
+ */
+import {
+  downloadFile,
+  fileDownloadInfo,
+  listFiles,
+  modelInfo,
+  type FileDownloadInfoOutput,
+} from '@huggingface/hub';
+import { SourceError, type ByteSource, type ModelSource } from '../source.ts';
+import { HubProtocolError, HubTransientError } from './errors.ts';
+import type { HubClient } from './hub-client.ts';
+import { parseRepoRef } from './repo-ref.ts';
+
+export interface HubSourceOptions {
+  /** Use the Xet protocol for xet-backed files (default true; the Hub's fast path). */
+  readonly xet?: boolean;
+}
+
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+
+/** Resolves `id` (org/name[@revision]) to its commit and returns the pinned source. */
+export async function openHubModel(
+  client: HubClient,
+  id: string,
+  options: HubSourceOptions = {},
+  signal?: AbortSignal,
+): Promise<ModelSource> {
+  const { repo, revision } = parseRepoRef(id);
+  const info = await client.run({ model: id, what: `${id}: model info`, signal }, (fetch) =>
+    modelInfo({
+      name: repo,
+      revision: revision ?? 'main',
+      additionalFields: ['sha'],
+      hubUrl: client.hubUrl,
+      fetch,
+    }),
+  );
+  if (typeof info.sha !== 'string' || !COMMIT_SHA.test(info.sha)) {
+    throw new HubProtocolError(
+      `${id}: the hub gave no commit sha for ${revision ?? 'main'}, so reads cannot be pinned`,
+    );
+  }
+  return new HubModelSource(client, id, repo, info.sha, options);
+}
+
+class HubModelSource implements ModelSource {
+  private listing: Promise<Map<string, number>> | undefined;
+  private readonly infos = new Map<string, Promise<FileDownloadInfoOutput | null>>();
+
+  constructor(
+    private readonly client: HubClient,
+    readonly id: string,
+    private readonly repo: string,
+    readonly revision: string,
+    private readonly options: HubSourceOptions,
+  ) {}
+
+  async listFiles(signal?: AbortSignal): Promise<readonly string[]> {
+    return [...(await this.files(signal)).keys()].sort();
+  }
+
+  async readFile(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    const size = (await this.files(signal)).get(path);
+    if (size === undefined) return undefined;
+    if (size === 0) return new Uint8Array(0);
+    const src = await this.open(path, signal);
+    return src.read(0, src.size, signal);
+  }
+
+  async open(path: string, signal?: AbortSignal): Promise<ByteSource> {
+    const info = await this.info(path, signal);
+    if (!info) throw new SourceError(`${this.id} has no file ${path} at commit ${this.revision.slice(0, 8)}`);
+    const name = `${this.id}/${path}`;
+    return {
+      name,
+      size: info.size,
+      read: (offset, length, sig) => this.read(path, name, info, offset, length, sig),
+    };
+  }
+
+  private files(signal?: AbortSignal): Promise<Map<string, number>> {
+    this.listing ??= this.client
+      .run({ model: this.id, what: `${this.id}: file list`, signal }, async (fetch) => {
+        const out = new Map<string, number>();
+        const entries = listFiles({
+          repo: this.repo,
+          revision: this.revision,
+          recursive: true,
+          hubUrl: this.client.hubUrl,
+          fetch,
+        });
+        for await (const e of entries) if (e.type === 'file') out.set(e.path, e.size);
+        return out;
+      })
+      .catch((e: unknown) => {
+        this.listing = undefined; // a later call may try again
+        throw e;
+      });
+    return this.listing;
+  }
+
+  private info(path: string, signal?: AbortSignal): Promise<FileDownloadInfoOutput | null> {
+    let p = this.infos.get(path);
+    if (!p) {
+      p = this.client
+        .run({ model: this.id, what: `${this.id}/${path}: size and ETag`, signal }, (fetch) =>
+          fileDownloadInfo({
+            repo: this.repo,
+            path,
+            revision: this.revision,
+            hubUrl: this.client.hubUrl,
+            fetch,
+          }),
+        )
+        .catch((e: unknown) => {
+          this.infos.delete(path);
+          throw e;
+        });
+      this.infos.set(path, p);
+    }
+    return p;
+  }
+
+  private async read(
+    path: string,
+    name: string,
+    info: FileDownloadInfoOutput,
+    offset: number,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > info.size
+    ) {
+      throw new SourceError(
+        `${name}: bytes ${offset}-${offset + length} are past the end (${info.size} bytes)`,
+      );
+    }
+    if (length === 0) return new Uint8Array(0);
+    const what = `${name} bytes ${offset}-${offset + length - 1}`;
+    const expect = { url: info.url, start: offset, end: offset + length, size: info.size, etag: info.etag };
+    return this.client.run({ model: this.id, what, signal, expect }, async (fetch) => {
+      const blob = await downloadFile({
+        repo: this.repo,
+        path,
+        revision: this.revision,
+        hubUrl: this.client.hubUrl,
+        fetch,
+        downloadInfo: info,
+        xet: this.options.xet ?? true,
+      });
+      if (!blob) throw new SourceError(`${this.id} has no file ${path}`);
+      const bytes = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      // A proxy or a dropped connection can deliver fewer bytes than asked, with a 2xx status.
+      if (bytes.byteLength !== length)
+        throw new HubTransientError(`got ${bytes.byteLength} bytes of ${length}`);
+      return bytes;
+    });
+  }
+}

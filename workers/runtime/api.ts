@@ -1,0 +1,88 @@
+/**
+ * The merge worker's API. The page wraps it with comlink; its type is derived from this object
+ * (`typeof mergeApi`), so the two sides cannot drift. The page only ever receives progress
+ * events, log lines and summaries, never tensors.
+ */
+import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
+import { opfsSink } from '../io/browser/opfs-sink.ts';
+import { directorySink } from '../io/browser/fsa-sink.ts';
+import type { OutputSink } from '../io/source.ts';
+import { runMerge, loadModels } from '../engine/run-merge.ts';
+import { buildPlan } from '../plan/build-plan.ts';
+import { loadRecipe } from '../plan/recipe-yaml.ts';
+import type { MergeProgress, MergeResult } from '../protocol.ts';
+import type { MergeRequest, ModelSources, SaveTarget } from './requests.ts';
+import { resolveSources } from './resolve-sources.ts';
+
+export interface MergeCallbacks {
+  onProgress(p: MergeProgress): void;
+  onLog(line: string): void;
+}
+
+async function sinkFor(target: SaveTarget): Promise<OutputSink> {
+  return target.kind === 'directory' ? directorySink(target.handle) : opfsSink(target.folder);
+}
+
+export interface PlanSummary {
+  readonly tensors: number;
+  readonly layers: number;
+  readonly outputBytes: number;
+  readonly warnings: readonly string[];
+}
+
+export const mergeApi = {
+  /** Runs a whole merge into the target folder; resolves with the result summary. */
+  async merge(
+    request: MergeRequest,
+    target: SaveTarget,
+    callbacks: MergeCallbacks,
+    signal?: AbortSignal,
+  ): Promise<MergeResult> {
+    const log = (line: string): void => callbacks.onLog(line);
+    const { recipe } = loadRecipe(request.recipeText);
+    const { resolve, hubModels, hub } = resolveSources(request.sources, log);
+    const backend = cpuBackend;
+    try {
+      const result = await runMerge({
+        recipe,
+        recipeText: request.recipeText,
+        resolve,
+        sink: await sinkFor(target),
+        outputName: request.outputName,
+        ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),
+        ...(request.seed !== undefined && { seed: request.seed }),
+        ...(request.maxReadBlock !== undefined && { maxReadBlock: request.maxReadBlock }),
+        hubModels,
+        backend,
+        ...(signal && { signal }),
+        onProgress: (p) => callbacks.onProgress(p),
+        onLog: log,
+        progressIntervalMs: 100,
+      });
+      if (hub) log(`hub: ${hub.stats.requests} HTTP requests, ${hub.stats.retries} retries`);
+      return result;
+    } finally {
+      backend.dispose();
+    }
+  },
+
+  /** Reads only headers and plans: what the merge will write, and its warnings. */
+  async plan(recipeText: string, sources: ModelSources, signal?: AbortSignal): Promise<PlanSummary> {
+    const { recipe } = loadRecipe(recipeText);
+    const { resolve } = resolveSources(sources, () => undefined);
+    const models = await loadModels(recipe, resolve, signal);
+    const plan = buildPlan(recipe, models);
+    const bytes = plan.tensors.reduce(
+      (s, t) => s + t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'F32' ? 4 : 2),
+      0,
+    );
+    return {
+      tensors: plan.tensors.length,
+      layers: plan.numLayers,
+      outputBytes: bytes,
+      warnings: plan.warnings,
+    };
+  },
+};
+
+export type MergeApi = typeof mergeApi;

@@ -1,0 +1,38 @@
+/**
+ * What the page sends the merge worker. Everything here survives structured cloning: File
+ * objects and directory handles do; hub Blobs and GPU objects do not, so the worker builds its
+ * own hub client and device from these descriptions.
+ */
+import type { BackendName } from '../backends/types.ts';
+
+/** One model folder the user opened from disk (directory picker or drop). */
+export interface LocalModelFiles {
+  /** Relative path inside the model folder ("config.json", "model-00001-of-00002.safetensors"). */
+  readonly files: readonly { readonly path: string; readonly file: File }[];
+}
+
+export interface ModelSources {
+  /** Models read from local files, by the id the recipe uses. */
+  readonly local?: Readonly<Record<string, LocalModelFiles>>;
+  /** Everything else is read from this hub (the Hugging Face Hub or a local hub server). */
+  readonly hub?: { readonly url: string; readonly token?: string };
+}
+
+export type SaveTarget =
+  /** A folder the user picked (File System Access API), written with createWritable. */
+  | { readonly kind: 'directory'; readonly handle: FileSystemDirectoryHandle }
+  /** A folder in the origin-private file system, written with sync access handles; then downloaded. */
+  | { readonly kind: 'opfs'; readonly folder: string };
+
+export interface MergeRequest {
+  /** The recipe as mergekit YAML (saved verbatim as mergekit_config.yml). */
+  readonly recipeText: string;
+  readonly sources: ModelSources;
+  /** Model card title: the output folder's name. */
+  readonly outputName: string;
+  readonly maxShardBytes?: number;
+  /** Largest contiguous read (default 32 MB); smaller means more, shorter requests. */
+  readonly maxReadBlock?: number;
+  readonly seed?: number;
+  readonly backend?: 'auto' | BackendName;
+}

@@ -36,8 +36,12 @@ export function localSource(id: string): ModelSource | undefined {
  * "models/tinymix-code/config.json" for a folder of models): every folder holding a
  * config.json is one model, named after the folder.
  */
-export function groupModelFolders(files: readonly { path: string; file: File }[]): Map<string, LocalModelFiles> {
-  const roots = files.filter((f) => f.path.endsWith('config.json') && f.path.split('/').at(-1) === 'config.json').map((f) => f.path.slice(0, -'config.json'.length));
+export function groupModelFolders(
+  files: readonly { path: string; file: File }[],
+): Map<string, LocalModelFiles> {
+  const roots = files
+    .filter((f) => f.path.endsWith('config.json') && f.path.split('/').at(-1) === 'config.json')
+    .map((f) => f.path.slice(0, -'config.json'.length));
   const out = new Map<string, LocalModelFiles>();
   for (const root of roots) {
     const name = root.split('/').filter(Boolean).at(-1) ?? 'local-model';

@@ -8,7 +8,12 @@ import { hubResolver } from '../../workers/io/hub/hub-resolver.ts';
 import { loadModel, type LoadedModel } from '../../workers/io/load-model.ts';
 import { localSource } from './local-files.ts';
 
-export async function loadModelInfo(id: string, hubUrl: string, token: string, signal?: AbortSignal): Promise<LoadedModel> {
+export async function loadModelInfo(
+  id: string,
+  hubUrl: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<LoadedModel> {
   const local = localSource(id);
   const source = local ?? (await hubResolver({ hubUrl, ...(token && { token }) })(id, signal));
   return loadModel(source, signal);

@@ -6,7 +6,7 @@ import { startMerge, type MergeHandle } from '../../src/engine/merge-client.ts';
 import type { MergeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
 import type { MergeProgress, MergeResult } from '../../workers/protocol.ts';
 
-let current: MergeHandle | undefined;
+let current: Promise<MergeHandle> | undefined;
 const progress: MergeProgress[] = [];
 const logs: string[] = [];
 
@@ -31,24 +31,24 @@ const harness = {
       kind === 'opfs'
         ? Promise.resolve({ kind, folder })
         : dirOf(folder).then((handle) => ({ kind, handle }));
-    current = undefined;
-    void targetPromise.then((target) => {
-      current = startMerge(request, target, {
+    current = targetPromise.then((target) =>
+      startMerge(request, target, {
         onProgress: (p) => progress.push(p),
         onLog: (l) => logs.push(l),
-      });
-    });
+      }),
+    );
   },
   async wait(): Promise<MergeResult | { error: string; name: string }> {
-    while (!current) await new Promise((r) => setTimeout(r, 10));
     try {
-      return await current.result;
+      return await (
+        await current!
+      ).result;
     } catch (e) {
       return { error: (e as Error).message, name: (e as Error).name };
     }
   },
   cancel(): void {
-    current?.cancel();
+    void current?.then((h) => h.cancel());
   },
   /** sha256 of every file in an OPFS folder (the job state file and partial shards included). */
   async files(folder: string): Promise<Record<string, string>> {

@@ -27,8 +27,8 @@ async function openHarness(page: Page): Promise<void> {
 const recipeOf = (name: string) => readFile(path.join(REPO, 'test-data/golden', name, 'recipe.yml'), 'utf8');
 
 test.describe('merge worker', () => {
-  test.beforeEach(({}, info) => {
-    test.skip(info.project.name !== 'cpu-fallback', 'one browser project is enough for the CPU path');
+  test.beforeEach(() => {
+    test.skip(test.info().project.name !== 'cpu-fallback', 'one browser project is enough for the CPU path');
   });
 
   test('a golden recipe from the local hub gives the CLI output byte for byte', async ({ page }) => {
@@ -37,13 +37,13 @@ test.describe('merge worker', () => {
       const recipeText = await recipeOf('ties-gradient');
       await openHarness(page);
       const result = await page.evaluate(
-        async ({ recipeText, url }) => {
+        async ({ text, url }) => {
           const h = (window as unknown as { harness: Harness }).harness;
           await h.clear('out-ties');
-          h.start({ recipeText, sources: { hub: { url } }, outputName: 'ties-gradient' }, 'out-ties');
+          h.start({ recipeText: text, sources: { hub: { url } }, outputName: 'ties-gradient' }, 'out-ties');
           return h.wait();
         },
-        { recipeText, url: hub.url },
+        { text: recipeText, url: hub.url },
       );
       expect(result).not.toHaveProperty('error');
       const files = await page.evaluate(() =>
@@ -74,10 +74,10 @@ test.describe('merge worker', () => {
         maxReadBlock: 65_536,
       };
       await openHarness(page);
-      await page.evaluate(async (request) => {
+      await page.evaluate(async (req) => {
         const h = (window as unknown as { harness: Harness }).harness;
         await h.clear('out-resume');
-        h.start(request, 'out-resume');
+        h.start(req, 'out-resume');
       }, request);
       await page.waitForFunction(() => {
         const p = (window as unknown as { harness: Harness }).harness.progress;
@@ -101,9 +101,9 @@ test.describe('merge worker', () => {
 
       await page.reload();
       await expect(page.locator('body[data-ready=true]')).toBeAttached();
-      const result = await page.evaluate(async (request) => {
+      const result = await page.evaluate(async (req) => {
         const h = (window as unknown as { harness: Harness }).harness;
-        h.start(request, 'out-resume');
+        h.start(req, 'out-resume');
         return h.wait();
       }, request);
       expect(result).toMatchObject({ resumedShards: expect.any(Number) });
@@ -125,17 +125,17 @@ test.describe('merge worker', () => {
       const recipeText = await recipeOf('passthrough-frankenmerge');
       await openHarness(page);
       const result = await page.evaluate(
-        async ({ recipeText, url }) => {
+        async ({ text, url }) => {
           const h = (window as unknown as { harness: Harness }).harness;
           await h.clear('picked');
           h.start(
-            { recipeText, sources: { hub: { url } }, outputName: 'frankenmerge' },
+            { recipeText: text, sources: { hub: { url } }, outputName: 'frankenmerge' },
             'picked',
             'directory',
           );
           return h.wait();
         },
-        { recipeText, url: hub.url },
+        { text: recipeText, url: hub.url },
       );
       expect(result).not.toHaveProperty('error');
       const files = await page.evaluate(() =>

@@ -1,31 +1,57 @@
-/** The studio shell. For now: what the studio is and the methods the engine offers. */
-import { METHODS } from '../../workers/methods/registry.ts';
+/** The studio: models on the left, the recipe in the middle, YAML and the run on the right. */
+import { useEffect } from 'react';
+import { CurveEditor } from '../features/curves/CurveEditor.tsx';
+import { HistoryMenu } from '../features/history/HistoryMenu.tsx';
+import { ChosenModels } from '../features/model-picker/ChosenModels.tsx';
+import { CompatibilityPanel } from '../features/model-picker/CompatibilityPanel.tsx';
+import { HubSettings } from '../features/model-picker/HubSettings.tsx';
+import { LocalFolderPicker } from '../features/model-picker/LocalFolderPicker.tsx';
+import { ModelSearch } from '../features/model-picker/ModelSearch.tsx';
+import { PreviewPanel } from '../features/preview/PreviewPanel.tsx';
+import { MethodPicker } from '../features/recipe/MethodPicker.tsx';
+import { ParamControls } from '../features/recipe/ParamControls.tsx';
+import { YamlPanel } from '../features/recipe/YamlPanel.tsx';
+import { RunPanel } from '../features/run/RunPanel.tsx';
+import { SlicesEditor } from '../features/slices/SlicesEditor.tsx';
+import { VisualizePanel } from '../features/visualize/VisualizePanel.tsx';
+import { Providers } from './providers.tsx';
+import { shareUrl, startUrlSync } from './url-state.ts';
 
 export function App() {
+  useEffect(() => startUrlSync(), []);
   return (
-    <main className="shell">
-      <header>
+    <Providers>
+      <header className="app-header">
         <h1>Merge Studio</h1>
-        <p>
-          Merge language models in your browser: mergekit’s methods and numbers, no server, no GPU needed.
+        <p className="tagline">
+          Merge language models in your browser: mergekit’s methods and numbers, no server.
         </p>
+        <HistoryMenu shareUrl={shareUrl} />
       </header>
-      <section aria-labelledby="methods-title">
-        <h2 id="methods-title">Merge methods</h2>
-        <ul className="methods">
-          {METHODS.map((m) => (
-            <li key={m.name}>
-              <strong>{m.prettyName}</strong> <code>{m.name}</code>
-              <p>{m.description}</p>
-              {m.paper && (
-                <a href={m.paper.url} target="_blank" rel="noreferrer">
-                  {m.paper.title}
-                </a>
-              )}
-            </li>
-          ))}
-        </ul>
-      </section>
-    </main>
+      <main className="studio">
+        <section className="column models" aria-labelledby="models-title">
+          <h2 id="models-title">Models</h2>
+          <HubSettings />
+          <ModelSearch />
+          <LocalFolderPicker />
+          <h3>In the merge</h3>
+          <ChosenModels />
+          <CompatibilityPanel />
+        </section>
+        <section className="column recipe" aria-labelledby="recipe-title">
+          <h2 id="recipe-title">Recipe</h2>
+          <MethodPicker />
+          <ParamControls />
+          <CurveEditor />
+          <SlicesEditor />
+        </section>
+        <section className="column output">
+          <YamlPanel />
+          <RunPanel />
+        </section>
+      </main>
+      <VisualizePanel />
+      <PreviewPanel />
+    </Providers>
   );
 }

@@ -256,10 +256,22 @@ function consensus4(
     const pos = a0 + a1 + a2 + a3 >= 0;
     let mixed = 0;
     let div = 0;
-    if (pos ? a0 > 0 : a0 < 0) ((mixed += a0), (div += w0));
-    if (pos ? a1 > 0 : a1 < 0) ((mixed += a1), (div += w1));
-    if (pos ? a2 > 0 : a2 < 0) ((mixed += a2), (div += w2));
-    if (pos ? a3 > 0 : a3 < 0) ((mixed += a3), (div += w3));
+    if (pos ? a0 > 0 : a0 < 0) {
+      mixed += a0;
+      div += w0;
+    }
+    if (pos ? a1 > 0 : a1 < 0) {
+      mixed += a1;
+      div += w1;
+    }
+    if (pos ? a2 > 0 : a2 < 0) {
+      mixed += a2;
+      div += w2;
+    }
+    if (pos ? a3 > 0 : a3 < 0) {
+      mixed += a3;
+      div += w3;
+    }
     if (normalize && div !== 0) mixed /= div;
     out[i] = base[i]! + mixed * lambda;
   }

@@ -157,8 +157,12 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
 }
 
 function checkModels(raw: unknown, method: MergeMethod, report: Report): InputModel[] | undefined {
-  if (!Array.isArray(raw) || raw.length === 0) {
-    report(['models'], 'models must be a non-empty list of {model, parameters}');
+  if (Array.isArray(raw) && raw.length === 0) {
+    report(['models'], 'add at least one model');
+    return undefined;
+  }
+  if (!Array.isArray(raw)) {
+    report(['models'], 'models must be a list of {model, parameters}');
     return undefined;
   }
   return raw.flatMap((item, i): InputModel[] => {

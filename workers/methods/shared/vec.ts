@@ -42,7 +42,7 @@ export function isF32(round: (x: number) => number): boolean {
 
 /**
  * out[i] = (add ? add[i] : 0) + scale * sum_k w_k x_k[i] (float32 mode), four inputs per pass.
- * With `sub`, each x_k[i] is replaced by x_k[i] - sub[i] (task vectors without materialising them).
+ * With `minus`, each x_k[i] is replaced by x_k[i] - minus[i] (task vectors without materialising them).
  */
 export function weightedSum(
   out: Float32Array,
@@ -50,7 +50,7 @@ export function weightedSum(
   ws: readonly number[],
   scale: number,
   add?: Float32Array,
-  sub?: Float32Array,
+  minus?: Float32Array,
 ): void {
   if (xs.length === 0) {
     if (add) out.set(add);
@@ -61,7 +61,7 @@ export function weightedSum(
     // Missing inputs of the last group repeat the first with weight 0.
     const x = [0, 1, 2, 3].map((j) => xs[k + j] ?? xs[k]!);
     const w = [0, 1, 2, 3].map((j) => (k + j < xs.length ? ws[k + j]! * scale : 0));
-    fused4(out, x as [Float32Array, Float32Array, Float32Array, Float32Array], w, k === 0 ? add : out, sub);
+    fused4(out, x as [Float32Array, Float32Array, Float32Array, Float32Array], w, k === 0 ? add : out, minus);
   }
 }
 
@@ -71,21 +71,21 @@ function fused4(
   [x0, x1, x2, x3]: readonly [Float32Array, Float32Array, Float32Array, Float32Array],
   [w0, w1, w2, w3]: readonly number[],
   init: Float32Array | undefined,
-  sub: Float32Array | undefined,
+  minus: Float32Array | undefined,
 ): void {
   const n = out.length;
   const a = w0!;
   const b = w1!;
   const c = w2!;
   const d = w3!;
-  if (sub && init) {
+  if (minus && init) {
     for (let i = 0; i < n; i++) {
-      const s = sub[i]!;
+      const s = minus[i]!;
       out[i] = init[i]! + a * (x0[i]! - s) + b * (x1[i]! - s) + c * (x2[i]! - s) + d * (x3[i]! - s);
     }
-  } else if (sub) {
+  } else if (minus) {
     for (let i = 0; i < n; i++) {
-      const s = sub[i]!;
+      const s = minus[i]!;
       out[i] = a * (x0[i]! - s) + b * (x1[i]! - s) + c * (x2[i]! - s) + d * (x3[i]! - s);
     }
   } else if (init) {

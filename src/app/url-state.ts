@@ -1,0 +1,50 @@
+/**
+ * The recipe in the page's URL, so a link reproduces it: #recipe=<base64url of the YAML> and,
+ * when it is not the default, &hub=<url>. Never the token. Written with replaceState as the
+ * recipe changes; read once at start-up.
+ */
+import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
+import { pushHistory } from '../features/history/history.ts';
+import { DEMO_HUB_URL } from '../stores/sources-slice.ts';
+import { useStudio } from '../stores/store.ts';
+
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(s: string): string {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+}
+
+export function shareUrl(yaml: string, hubUrl: string): string {
+  const params = new URLSearchParams();
+  params.set('recipe', toBase64Url(yaml));
+  if (hubUrl !== DEMO_HUB_URL) params.set('hub', hubUrl);
+  return `${location.origin}${location.pathname}#${params.toString()}`;
+}
+
+/** Loads a recipe from the URL (if any) and keeps the URL in step with the recipe afterwards. */
+export function startUrlSync(): () => void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const hub = params.get('hub');
+  if (hub) useStudio.getState().setHubUrl(hub);
+  const encoded = params.get('recipe');
+  if (encoded) {
+    try {
+      const yaml = fromBase64Url(encoded);
+      if (useStudio.getState().editYaml(yaml)) pushHistory(yaml);
+    } catch {
+      useStudio.getState().runLog('The link’s recipe could not be read.');
+    }
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return useStudio.subscribe((s, prev) => {
+    if (s.recipe === prev.recipe && s.hubUrl === prev.hubUrl) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => history.replaceState(null, '', shareUrl(recipeToYaml(s.recipe), s.hubUrl)), 250);
+  });
+}

@@ -1,0 +1,83 @@
+/** The models in the merge: order, base marker, size / dtype / layers, remove. */
+import { useModelInfo } from '../../engine/model-info.ts';
+import { formatBytes, formatCount } from '../../shared/format.ts';
+import { selectMethod } from '../../stores/selectors.ts';
+import { useStudio } from '../../stores/store.ts';
+import { layerCountFromConfig } from '../../../workers/plan/architecture.ts';
+
+function ModelDetails({ id }: { readonly id: string }) {
+  const hubUrl = useStudio((s) => s.hubUrl);
+  const token = useStudio((s) => s.token);
+  const local = useStudio((s) => id in s.localFolders);
+  const info = useModelInfo(id, hubUrl, token, local);
+  if (info.isPending) return <span className="muted">reading headers…</span>;
+  if (info.isError) return <span className="field-error">{(info.error as Error).message}</span>;
+  const m = info.data;
+  const params = [...m.tensors.values()].reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+  const bytes = m.weightFiles.reduce((s, f) => s + f.size, 0);
+  const dtypes = [...new Set([...m.tensors.values()].map((t) => t.dtype))].join(', ');
+  return (
+    <span className="muted">
+      {local ? 'local folder · ' : ''}
+      {formatCount(params)} params · {formatBytes(bytes)} · {dtypes} · {layerCountFromConfig(m.config) ?? '?'}{' '}
+      layers
+    </span>
+  );
+}
+
+export function ChosenModels() {
+  const models = useStudio((s) => s.recipe.models ?? []);
+  const base = useStudio((s) => s.recipe.base_model);
+  const method = useStudio(selectMethod);
+  const setBase = useStudio((s) => s.setBase);
+  const removeModel = useStudio((s) => s.removeModel);
+  const moveModel = useStudio((s) => s.moveModel);
+  const usesBase = method.base !== 'input';
+  if (models.length === 0)
+    return <p className="muted">No models yet: search the hub or open a local folder.</p>;
+  return (
+    <ol className="chosen-models" aria-label="Models in the merge">
+      {models.map((m, i) => (
+        <li key={m.model}>
+          <div className="chosen-row">
+            <strong>{m.model}</strong>
+            {m.model === base && usesBase && <span className="badge base">base</span>}
+          </div>
+          <ModelDetails id={m.model} />
+          <div className="chosen-actions">
+            {usesBase && (
+              <label>
+                <input
+                  type="radio"
+                  name="base-model"
+                  checked={m.model === base}
+                  onChange={() => setBase(m.model)}
+                />{' '}
+                Base model
+              </label>
+            )}
+            <button
+              type="button"
+              onClick={() => moveModel(m.model, -1)}
+              disabled={i === 0}
+              aria-label={`Move ${m.model} up`}
+            >
+              ↑
+            </button>
+            <button
+              type="button"
+              onClick={() => moveModel(m.model, 1)}
+              disabled={i === models.length - 1}
+              aria-label={`Move ${m.model} down`}
+            >
+              ↓
+            </button>
+            <button type="button" onClick={() => removeModel(m.model)} aria-label={`Remove ${m.model}`}>
+              Remove
+            </button>
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}

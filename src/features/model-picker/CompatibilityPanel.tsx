@@ -1,0 +1,41 @@
+/** The compatibility report of the chosen models, in plain words, before any weight is read. */
+import { useQueries } from '@tanstack/react-query';
+import { loadModelInfo } from '../../engine/model-info.ts';
+import { useStudio } from '../../stores/store.ts';
+import { selectModelIds } from '../../stores/selectors.ts';
+import { compatibilityForRecipe } from '../../../workers/plan/compatibility.ts';
+
+export function CompatibilityPanel() {
+  const ids = useStudio(selectModelIds);
+  const recipe = useStudio((s) => s.recipe);
+  const hubUrl = useStudio((s) => s.hubUrl);
+  const token = useStudio((s) => s.token);
+  const localFolders = useStudio((s) => s.localFolders);
+  const infos = useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ['model-info', id in localFolders ? 'local' : hubUrl, id, token !== ''],
+      queryFn: ({ signal }: { signal: AbortSignal }) => loadModelInfo(id, hubUrl, token, signal),
+      staleTime: 5 * 60_000,
+      retry: false,
+    })),
+  });
+  if (ids.length < 2 || infos.some((q) => !q.data)) return null;
+  const report = compatibilityForRecipe(recipe, new Map(infos.map((q) => [q.data!.id, q.data!])));
+  const issues = report.models.flatMap((m) => m.issues.map((i) => ({ ...i, model: m.id })));
+  return (
+    <section className="compat" aria-label="Compatibility">
+      <h3>Compatibility</h3>
+      {issues.length === 0 ? (
+        <p className="ok">All models share the base’s architecture, layers and tensor shapes.</p>
+      ) : (
+        <ul>
+          {issues.map((i, k) => (
+            <li key={k} className={`issue ${i.severity}`}>
+              <strong>{i.model}:</strong> {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,93 @@
+/** Search the hub as you type (debounced); pick a result to add it to the merge. */
+import { listModels } from '@huggingface/hub';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useState } from 'react';
+import { formatCount } from '../../shared/format.ts';
+import { selectModelIds } from '../../stores/selectors.ts';
+import { useStudio } from '../../stores/store.ts';
+
+interface Hit {
+  readonly id: string;
+  readonly downloads: number;
+  readonly updatedAt: Date;
+  readonly gated: false | 'auto' | 'manual';
+}
+
+async function search(hubUrl: string, token: string, query: string): Promise<Hit[]> {
+  const hits: Hit[] = [];
+  for await (const m of listModels({
+    search: { query },
+    hubUrl,
+    limit: 20,
+    sort: 'downloads',
+    ...(token && { accessToken: token }),
+  })) {
+    hits.push({ id: m.name, downloads: m.downloads, updatedAt: m.updatedAt, gated: m.gated });
+  }
+  return hits;
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+export function ModelSearch() {
+  const id = useId();
+  const [query, setQuery] = useState('');
+  const q = useDebounced(query.trim(), 300);
+  const hubUrl = useStudio((s) => s.hubUrl);
+  const token = useStudio((s) => s.token);
+  const chosen = useStudio(selectModelIds);
+  const addModel = useStudio((s) => s.addModel);
+  const results = useQuery({
+    queryKey: ['hub-search', hubUrl, q],
+    queryFn: () => search(hubUrl, token, q),
+    staleTime: 60_000,
+    retry: 1,
+  });
+  return (
+    <section className="model-search" aria-labelledby={`${id}-t`}>
+      <h3 id={`${id}-t`}>Find models</h3>
+      <label htmlFor={`${id}-q`} className="visually-hidden">
+        Search models
+      </label>
+      <input
+        id={`${id}-q`}
+        type="search"
+        placeholder="Search models, e.g. llama"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
+      {results.isPending && <p className="muted">Searching…</p>}
+      {results.isError && (
+        <p className="field-error" role="alert">
+          Cannot search {hubUrl}: {(results.error as Error).message}
+        </p>
+      )}
+      {results.data && results.data.length === 0 && <p className="muted">No models match.</p>}
+      <ul className="search-results" aria-label="Search results">
+        {results.data?.map((m) => (
+          <li key={m.id}>
+            <button
+              type="button"
+              onClick={() => addModel(m.id)}
+              disabled={chosen.includes(m.id)}
+              aria-label={`Add ${m.id}`}
+            >
+              <span className="model-name">{m.id}</span>
+              {m.gated && <span className="badge">gated</span>}
+              <span className="muted">
+                {formatCount(m.downloads)} downloads · updated {m.updatedAt.toLocaleDateString()}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

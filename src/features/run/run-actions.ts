@@ -1,0 +1,110 @@
+/**
+ * Starting, cancelling and resuming merges from the page. The save folder is chosen first, in
+ * the user's click (the picker needs it), then the job is recorded in IndexedDB so a closed tab
+ * can resume it, and the merge runs in a worker. The token goes to the worker in memory only.
+ */
+import { interruptedJobs, saveJob, updateJob, type JobRecord } from '../../engine/job-db.ts';
+import { localFolders } from '../../engine/local-files.ts';
+import { MergeCancelledError, startMerge, type MergeHandle } from '../../engine/merge-client.ts';
+import { chooseSaveTarget, SaveCancelled } from '../../engine/save-target.ts';
+import { selectModelIds, selectRecipeProblems, selectRecipeYaml } from '../../stores/selectors.ts';
+import { useStudio } from '../../stores/store.ts';
+import type { MergeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
+import { pushHistory } from '../history/history.ts';
+
+let current: MergeHandle | undefined;
+
+function describeTarget(t: SaveTarget): string {
+  return t.kind === 'directory'
+    ? `the folder “${t.handle.name}”`
+    : 'browser storage (download the files below)';
+}
+
+async function run(request: MergeRequest, target: SaveTarget, jobId: string): Promise<void> {
+  const s = useStudio.getState();
+  s.runStarted(describeTarget(target));
+  current = startMerge(request, target, {
+    onProgress: (p) => useStudio.getState().runProgress(p),
+    onLog: (l) => useStudio.getState().runLog(l),
+  });
+  try {
+    const result = await current.result;
+    useStudio.getState().runFinished(result);
+    await updateJob(jobId, 'done');
+  } catch (e) {
+    const cancelled = e instanceof MergeCancelledError;
+    useStudio.getState().runFailed((e as Error).message, cancelled);
+    await updateJob(jobId, cancelled ? 'cancelled' : 'failed', (e as Error).message);
+  } finally {
+    current = undefined;
+  }
+}
+
+/** Call from the Merge button's click handler (it opens the folder picker first). */
+export async function startMergeFromPage(): Promise<void> {
+  const s = useStudio.getState();
+  const errors = selectRecipeProblems(s).filter((p) => p.severity === 'error');
+  if (errors.length > 0) {
+    s.runFailed(`Fix the recipe first: ${errors[0]!.message}`, false);
+    return;
+  }
+  let target: SaveTarget;
+  try {
+    target = await chooseSaveTarget(s.runOptions.outputName);
+  } catch (e) {
+    if (e instanceof SaveCancelled) return;
+    throw e;
+  }
+  const recipeText = selectRecipeYaml(s);
+  const request: MergeRequest = {
+    recipeText,
+    sources: {
+      local: localFolders(selectModelIds(s)),
+      hub: { url: s.hubUrl, ...(s.token && { token: s.token }) },
+    },
+    outputName: s.runOptions.outputName,
+    maxShardBytes: s.runOptions.shardBytes,
+    seed: s.runOptions.seed,
+    backend: s.runOptions.backend,
+  };
+  pushHistory(recipeText);
+  const job: JobRecord = {
+    id: crypto.randomUUID(),
+    request,
+    target,
+    status: 'running',
+    startedAt: Date.now(),
+    updatedAt: Date.now(),
+  };
+  await saveJob(job).catch(() => undefined); // resume is a bonus: a private window may refuse IndexedDB
+  await run(request, target, job.id);
+}
+
+export function cancelMerge(): void {
+  if (!current) return;
+  useStudio.getState().runCancelling();
+  current.cancel();
+}
+
+export { interruptedJobs };
+
+/** Resumes an interrupted job (call from a click: a picked folder may need permission again). */
+export async function resumeJob(job: JobRecord): Promise<void> {
+  if (job.target.kind === 'directory') {
+    const h = job.target.handle as unknown as { requestPermission?(o: { mode: string }): Promise<string> };
+    if (h.requestPermission && (await h.requestPermission({ mode: 'readwrite' })) !== 'granted') {
+      useStudio.getState().runFailed('Permission to write to the output folder was not given.', false);
+      return;
+    }
+  }
+  const s = useStudio.getState();
+  s.editYaml(job.request.recipeText);
+  // The token was never stored: use the one in this tab, if any.
+  const hub = job.request.sources.hub && {
+    url: job.request.sources.hub.url,
+    ...(s.token && { token: s.token }),
+  };
+  const request: MergeRequest = { ...job.request, sources: { ...job.request.sources, ...(hub && { hub }) } };
+  await saveJob({ ...job, status: 'running', updatedAt: Date.now() }).catch(() => undefined);
+  await run(request, job.target, job.id);
+}

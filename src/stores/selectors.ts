@@ -1,0 +1,33 @@
+/** Narrow, pure selectors (memoised where they build new objects). */
+import { getMethod } from '../../workers/methods/registry.ts';
+import type { MergeMethod } from '../../workers/methods/types.ts';
+import { referencedModels, type Recipe } from '../../workers/plan/recipe.ts';
+import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
+import { validateRecipe } from '../../workers/plan/validate-recipe.ts';
+import type { RecipeProblem } from '../../workers/plan/problems.ts';
+import type { StudioState } from './store.ts';
+
+export const selectRecipe = (s: StudioState): Recipe => s.recipe;
+export const selectMethod = (s: StudioState): MergeMethod => getMethod(s.recipe.merge_method)!;
+
+function memo<A, R>(f: (a: A) => R): (a: A) => R {
+  let last: A | undefined;
+  let value: R | undefined;
+  return (a) => {
+    if (a !== last || value === undefined) {
+      last = a;
+      value = f(a);
+    }
+    return value;
+  };
+}
+
+const yamlOf = memo((r: Recipe) => recipeToYaml(r));
+export const selectRecipeYaml = (s: StudioState): string => yamlOf(s.recipe);
+
+const problemsOf = memo((r: Recipe): readonly RecipeProblem[] => validateRecipe(r).problems);
+/** What is wrong with the recipe as it stands (missing models, parameters...). */
+export const selectRecipeProblems = (s: StudioState): readonly RecipeProblem[] => problemsOf(s.recipe);
+
+const modelsOf = memo((r: Recipe): readonly string[] => referencedModels(r));
+export const selectModelIds = (s: StudioState): readonly string[] => modelsOf(s.recipe);

@@ -1,0 +1,19 @@
+/**
+ * The studio's one store: typed slices of small things (the recipe, ids, numbers, status).
+ * Never typed arrays, Blobs, file handles or tokens' traces in persisted state: local folders'
+ * File objects live in a registry beside the store, Hub data lives in TanStack Query.
+ */
+import { create } from 'zustand';
+import { createRecipeSlice, type RecipeSlice } from './recipe-slice.ts';
+import { createRunSlice, type RunSlice } from './run-slice.ts';
+import { createSourcesSlice, type SourcesSlice } from './sources-slice.ts';
+import { createUiSlice, type UiSlice } from './ui-slice.ts';
+
+export type StudioState = RecipeSlice & SourcesSlice & RunSlice & UiSlice;
+
+export const useStudio = create<StudioState>()((...a) => ({
+  ...createRecipeSlice(...a),
+  ...createSourcesSlice(...a),
+  ...createRunSlice(...a),
+  ...createUiSlice(...a),
+}));

@@ -1,7 +1,9 @@
 /**
  * merge-studio: the command-line face of the engine.
- *   merge RECIPE.yml --models DIR --out OUT    run a merge from local model folders
- *   validate RECIPE.yml [--models DIR]        check a recipe (and the models against it)
+ *   merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL]   run a merge
+ *   validate RECIPE.yml [--models DIR] [--hub-url URL]          check a recipe (and the models)
+ *   serve DIR                                                   offer local folders as a hub
+ *   eval MODEL_DIR --text FILE                                  mean loss of a model on a text
  * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure.
  */
 import { UsageError } from './args.ts';
@@ -14,13 +16,18 @@ import { validateCommand } from './commands/validate.ts';
 const HELP = `merge-studio: merge language models with mergekit's methods and recipes
 
 Usage:
-  merge-studio merge RECIPE.yml --models DIR --out OUT [options]
-  merge-studio validate RECIPE.yml [--models DIR]
+  merge-studio merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
+  merge-studio validate RECIPE.yml [--models DIR] [--hub-url URL] [--token TOKEN]
+  merge-studio serve DIR [--port 5174] [--host 127.0.0.1]
+  merge-studio eval MODEL_DIR --text FILE [--windows K]
 
-A model named in a recipe (model: tinymix-code) is the folder DIR/tinymix-code.
+Models: with --models DIR, a model named in a recipe (model: tinymix-code) is the folder
+DIR/tinymix-code. Otherwise models are Hub repos (org/name or org/name@revision) on --hub-url,
+$HF_ENDPOINT or https://huggingface.co; with both, a folder DIR/<name> wins. The token comes from
+--token or $HF_TOKEN and is sent only to the hub.
 
 merge options:
-  --out DIR            output folder (Hugging Face layout)
+  --out DIR            output folder (Hugging Face layout); run again to resume
   --shard-size SIZE    largest output shard, decimal units (default 5B = 5 GB)
   --seed N             seed for random methods when the recipe sets none (default 0)
   --name NAME          title of the model card (default: the output folder's name)

@@ -1,22 +1,18 @@
 /**
- * Reads input tensors in plan order with few requests: consecutive tensors of one file that
- * lie next to each other are fetched as one contiguous range (up to `maxBlock` bytes), which
- * is what keeps Hub merges within its rate limits. At most one block per model is held.
+ * Reads input tensors with few requests and bounded memory. All the tensors a job needs from a
+ * model are known up front: sorted by file and offset, neighbouring ones are grouped into
+ * contiguous blocks of up to `maxBlock` bytes (one HTTP range request each), which is what
+ * keeps Hub merges within its rate limits. Tensors are then asked for in plan order (by name),
+ * which need not follow the file; at most `maxBlocksHeld` blocks per model stay in memory: a
+ * block is dropped after its last use, or evicted (least recently used) and fetched again.
  */
 import type { LoadedModel } from '../io/load-model.ts';
 import type { ByteSource } from '../io/source.ts';
-
-export interface ReadRequest {
-  readonly model: string;
-  readonly tensor: string;
-}
 
 interface Block {
   readonly file: string;
   readonly begin: number;
   readonly end: number;
-  /** Index of the last request this block serves. */
-  readonly lastUse: number;
 }
 
 export interface ReaderStats {
@@ -30,7 +26,9 @@ const MAX_GAP = 64 * 1024;
 export class ModelTensorReader {
   private readonly blocks: Block[] = [];
   private readonly blockOf: number[] = [];
-  private current: { index: number; data: Promise<Uint8Array> } | undefined;
+  private readonly lastUse: number[] = [];
+  /** Blocks in memory, least recently used first. */
+  private readonly held = new Map<number, Promise<Uint8Array>>();
   private readonly sources = new Map<string, Promise<ByteSource>>();
   private cursor = 0;
 
@@ -39,9 +37,12 @@ export class ModelTensorReader {
     private readonly order: readonly string[],
     private readonly stats: ReaderStats,
     maxBlock: number,
+    private readonly maxBlocksHeld = 2,
   ) {
-    for (const [i, name] of order.entries()) {
-      const t = model.tensors.get(name)!;
+    const unique = [...new Set(order)].map((name) => ({ name, t: model.tensors.get(name)! }));
+    unique.sort((a, b) => (a.t.file < b.t.file ? -1 : a.t.file > b.t.file ? 1 : a.t.begin - b.t.begin));
+    const blockByName = new Map<string, number>();
+    for (const { name, t } of unique) {
       const last = this.blocks[this.blocks.length - 1];
       if (
         last &&
@@ -50,42 +51,52 @@ export class ModelTensorReader {
         t.begin - last.end <= MAX_GAP &&
         t.end - last.begin <= maxBlock
       ) {
-        this.blocks[this.blocks.length - 1] = { ...last, end: t.end, lastUse: i };
+        this.blocks[this.blocks.length - 1] = { ...last, end: t.end };
       } else {
-        this.blocks.push({ file: t.file, begin: t.begin, end: t.end, lastUse: i });
+        this.blocks.push({ file: t.file, begin: t.begin, end: t.end });
       }
-      this.blockOf.push(this.blocks.length - 1);
+      blockByName.set(name, this.blocks.length - 1);
+    }
+    for (const [i, name] of order.entries()) {
+      const b = blockByName.get(name)!;
+      this.blockOf.push(b);
+      this.lastUse[b] = i;
     }
   }
 
-  /** The number of range requests the whole job will make for this model. */
+  /** The fewest range requests the job makes for this model (more if blocks are evicted). */
   get plannedRequests(): number {
     return this.blocks.length;
   }
 
   /** The bytes of the next tensor in plan order (must be asked for in that order). */
   async next(name: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const i = this.cursor++;
-    if (this.order[i] !== name)
-      throw new Error(`reader out of order: expected ${this.order[i]}, got ${name}`);
+    const i = this.advance(name);
     const b = this.blockOf[i]!;
-    if (!this.current || this.current.index !== b) this.current = { index: b, data: this.fetch(b, signal) };
+    let data = this.held.get(b);
+    if (data)
+      this.held.delete(b); // re-inserted below as most recently used
+    else data = this.fetch(b, signal);
+    this.held.set(b, data);
+    while (this.held.size > this.maxBlocksHeld) this.held.delete(this.held.keys().next().value!);
+    if (this.lastUse[b] === i) this.held.delete(b);
     const block = this.blocks[b]!;
-    const data = await this.current.data;
     const t = this.model.tensors.get(name)!;
-    const bytes = data.subarray(t.begin - block.begin, t.end - block.begin);
-    // Release the block with its last tensor (unless a later read already moved on).
-    if (block.lastUse === i && this.current?.index === b) this.current = undefined;
-    return bytes;
+    return (await data).subarray(t.begin - block.begin, t.end - block.begin);
   }
 
   /** Moves past the next tensor without reading it (a shard already written by an earlier run). */
   skip(name: string): void {
+    const i = this.advance(name);
+    const b = this.blockOf[i]!;
+    if (this.lastUse[b] === i) this.held.delete(b);
+  }
+
+  private advance(name: string): number {
     const i = this.cursor++;
     if (this.order[i] !== name)
       throw new Error(`reader out of order: expected ${this.order[i]}, got ${name}`);
-    const b = this.blockOf[i]!;
-    if (this.blocks[b]!.lastUse === i && this.current?.index === b) this.current = undefined;
+    return i;
   }
 
   private async fetch(b: number, signal?: AbortSignal): Promise<Uint8Array> {

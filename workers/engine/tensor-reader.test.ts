@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../io/load-model.ts';
+import { blobModelSource } from '../io/memory.ts';
+import { serializeSafetensors } from '../io/safetensors/layout.ts';
+import { ModelTensorReader } from './tensor-reader.ts';
+
+/** A model whose file holds tensors t0..t(n-1) in numeric order, each `size` bytes of value i. */
+async function model(n: number, size: number) {
+  const tensors = Array.from({ length: n }, (_, i) => ({
+    name: `t${i}`,
+    dtype: 'U8' as const,
+    shape: [size],
+    data: new Uint8Array(size).fill(i),
+  }));
+  const files = new Map<string, Uint8Array>([
+    ['config.json', new TextEncoder().encode('{}')],
+    ['model.safetensors', serializeSafetensors(tensors)],
+  ]);
+  let reads = 0;
+  const src = blobModelSource('m', files);
+  const counting = {
+    ...src,
+    open: async (p: string) => {
+      const s = await src.open(p);
+      return { ...s, read: (o: number, l: number) => (reads++, s.read(o, l)) };
+    },
+  };
+  return { m: await loadModel(counting), reads: () => reads };
+}
+
+describe('ModelTensorReader', () => {
+  it('serves the right bytes in any order, coalescing neighbours into one read', async () => {
+    const { m, reads } = await model(12, 20_000); // the t3-t10 gap (120 kB) is worth a new request
+    const before = reads();
+    const order = ['t10', 't2', 't0', 't1', 't11', 't3'];
+    const r = new ModelTensorReader(m, order, { requests: 0, bytes: 0 }, 1 << 20);
+    for (const name of order) expect((await r.next(name))[0]).toBe(Number(name.slice(1)));
+    expect(r.plannedRequests).toBe(2); // t0-t3 and t10-t11
+    expect(reads() - before).toBe(2);
+  });
+
+  it('keeps at most two blocks: a third evicts the least recently used, which is read again later', async () => {
+    const { m, reads } = await model(3, 1000);
+    const before = reads();
+    // Blocks of one tensor each; t0 is used first and last, t1 twice.
+    const order = ['t0', 't1', 't2', 't1', 't0'];
+    const r = new ModelTensorReader(m, order, { requests: 0, bytes: 0 }, 1000);
+    for (const name of order) await r.next(name);
+    expect(reads() - before).toBe(4);
+    // With room for three blocks nothing is read twice.
+    const r3 = new ModelTensorReader(m, order, { requests: 0, bytes: 0 }, 1000, 3);
+    const mid = reads();
+    for (const name of order) await r3.next(name);
+    expect(reads() - mid).toBe(3);
+  });
+
+  it('refuses out-of-order requests', async () => {
+    const { m } = await model(2, 10);
+    const r = new ModelTensorReader(m, ['t0', 't1'], { requests: 0, bytes: 0 }, 1 << 20);
+    await expect(r.next('t1')).rejects.toThrow(/out of order/);
+  });
+});

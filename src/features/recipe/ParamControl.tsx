@@ -43,10 +43,7 @@ export function ParamControl({ spec, label, value, fallback, onChange, onEditCur
           />{' '}
           {label}
         </label>
-        <p className="field-hint">
-          {spec.description}
-          {spec.noNumericEffect ? ' (no effect on the numbers)' : ''}
-        </p>
+        <p className="field-hint">{spec.description}</p>
       </div>
     );
   }

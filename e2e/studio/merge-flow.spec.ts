@@ -1,0 +1,98 @@
+/**
+ * The studio as a user drives it: pick the demo base and two fine-tunes, choose TIES, set a
+ * density with the slider, merge into a folder; the saved files must equal the CLI's output
+ * for the recipe the YAML view shows. Then: importing YAML fills the controls, and a shared
+ * link restores the recipe.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { cliReference } from '../support/cli-reference.ts';
+import { REPO, startTestHub } from '../support/hub.ts';
+import { Studio } from '../support/studio.ts';
+
+test.beforeEach(() => {
+  test.skip(test.info().project.name !== 'cpu-fallback', 'the UI flow runs once');
+});
+
+test('build a TIES merge with the controls and save it: files equal the CLI output', async ({ page }) => {
+  const hub = await startTestHub();
+  try {
+    const studio = new Studio(page);
+    await studio.stubFolderPicker('picked-ui');
+    await studio.open(hub.url);
+    await studio.chooseMethod(/^TIES ties/);
+    for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await studio.addModel(id);
+    await expect(page.getByRole('radio', { name: 'Base model' }).first()).toBeChecked();
+    // Density of the code model with its slider: Home is 0, each ArrowRight adds 0.01.
+    const slider = page.getByRole('slider', { name: 'density of tinymix-code slider' });
+    await slider.focus();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('spinbutton', { name: 'density of tinymix-code' })).toHaveValue('0.4');
+    await page.getByRole('spinbutton', { name: 'weight of tinymix-math' }).fill('0.6');
+    await expect(studio.yaml()).toHaveValue(/density: 0\.4/);
+    await expect(studio.yaml()).toHaveValue(/weight: 0\.6/);
+    await page.getByRole('textbox', { name: 'Output folder name' }).fill('ties-ui');
+    await studio.mergeAndWait();
+    const yaml = await studio.yaml().inputValue();
+    expect(await studio.savedFiles('picked-ui/ties-ui')).toEqual(await cliReference(yaml, 'ties-ui'));
+    await expect(page.getByRole('img', { name: /Per-layer relative change/ })).toBeVisible();
+    await page.screenshot({ path: path.join(REPO, 'test-results', 'studio-merged.png'), fullPage: true });
+  } finally {
+    await hub.close();
+  }
+});
+
+test('importing a golden recipe fills the controls; out-of-range input is refused', async ({ page }) => {
+  const hub = await startTestHub();
+  try {
+    const studio = new Studio(page);
+    await studio.open(hub.url);
+    const golden = await readFile(path.join(REPO, 'test-data/golden/ties-gradient/recipe.yml'), 'utf8');
+    await studio.yaml().fill(golden);
+    await expect(page.getByRole('radio', { name: /^TIES ties/ })).toBeChecked();
+    await expect(page.getByRole('switch', { name: 'int8_mask' })).toBeChecked();
+    await expect(page.getByRole('spinbutton', { name: 'weight of tinymix-code' })).toHaveValue('0.6');
+    await expect(page.getByRole('spinbutton', { name: 'density of tinymix-math' })).toHaveValue('0.5');
+    await expect(page.getByText('Varies by layer or tensor: gradient [0.8, 0.5, 0.3]')).toBeVisible();
+    // A density above 1 cannot be entered.
+    await page.getByRole('spinbutton', { name: 'density of tinymix-math' }).fill('1.5');
+    await expect(
+      page.getByRole('alert').filter({ hasText: 'density of tinymix-math must be at most 1' }),
+    ).toBeVisible();
+    await expect(studio.yaml()).toHaveValue(/density: 0\.5/);
+    // Invalid YAML shows line-precise problems and keeps the recipe.
+    await studio
+      .yaml()
+      .fill('merge_method: ties\nmodels:\n  - model: a\n    parameters: {weight: 1, densty: 0.3}\n');
+    await expect(page.getByRole('list', { name: 'Recipe problems' })).toContainText(
+      "line 4: models[0].parameters.densty unknown parameter 'densty'",
+    );
+    await expect(page.getByRole('radio', { name: /^TIES ties/ })).toBeChecked();
+    await expect(page.getByRole('spinbutton', { name: 'weight of tinymix-code' })).toHaveValue('0.6');
+  } finally {
+    await hub.close();
+  }
+});
+
+test('a shared link restores the recipe', async ({ page, context }) => {
+  const hub = await startTestHub();
+  try {
+    const studio = new Studio(page);
+    await studio.open(hub.url);
+    await studio.chooseMethod(/^SLERP slerp/);
+    for (const id of ['tinymix-base', 'tinymix-law']) await studio.addModel(id);
+    await page.getByRole('spinbutton', { name: 't', exact: true }).fill('0.3');
+    const yaml = await studio.yaml().inputValue();
+    expect(yaml).toMatch(/t: 0\.3/);
+    await expect(page).toHaveURL(/#recipe=/);
+    const other = await context.newPage();
+    await other.goto(page.url());
+    await expect(new Studio(other).yaml()).toHaveValue(yaml);
+    await expect(other.getByRole('radio', { name: /^SLERP slerp/ })).toBeChecked();
+    expect(page.url()).not.toMatch(/token/i);
+  } finally {
+    await hub.close();
+  }
+});

@@ -1,4 +1,5 @@
 /** Which failures are the user's input (exit 2) and which are ours or the environment's (exit 1). */
+import { EvalInputError, InMemoryLimitError } from '../workers/eval/errors.ts';
 import { SafetensorsFormatError } from '../workers/io/safetensors/errors.ts';
 import { SourceError } from '../workers/io/source.ts';
 import { ArchitectureError } from '../workers/plan/architecture.ts';
@@ -7,6 +8,8 @@ import { UsageError } from './args.ts';
 
 export function exitCodeOf(e: unknown): number {
   return e instanceof RecipeError ||
+    e instanceof EvalInputError ||
+    e instanceof InMemoryLimitError ||
     e instanceof SafetensorsFormatError ||
     e instanceof SourceError ||
     e instanceof ArchitectureError ||

@@ -19,7 +19,7 @@ Usage:
   merge-studio merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
   merge-studio validate RECIPE.yml [--models DIR] [--hub-url URL] [--token TOKEN]
   merge-studio serve DIR [--port 5174] [--host 127.0.0.1]
-  merge-studio eval MODEL_DIR --text FILE [--windows K]
+  merge-studio eval MODEL_DIR --text FILE [--text FILE ...] [--windows K] [--json]
 
 Models: with --models DIR, a model named in a recipe (model: tinymix-code) is the folder
 DIR/tinymix-code. Otherwise models are Hub repos (org/name or org/name@revision) on --hub-url,

@@ -49,4 +49,6 @@ export interface MergeResult {
   readonly changes: readonly TensorChange[];
   /** Shards found complete from an earlier run and not recomputed. */
   readonly resumedShards: number;
+  /** Where the time went: waiting for input bytes, merging (decode, kernel, encode), waiting for the disk. */
+  readonly timings: { readonly readWaitMs: number; readonly computeMs: number; readonly writeWaitMs: number };
 }

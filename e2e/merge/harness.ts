@@ -2,7 +2,7 @@
  * A page for end-to-end tests of the merge worker without the UI: Playwright calls these
  * functions through page.evaluate. It uses the same client code as the studio.
  */
-import { startMerge, type MergeHandle } from '../../src/engine/merge-client.ts';
+import { readInputs, startMerge, type MergeHandle } from '../../src/engine/merge-client.ts';
 import type { MergeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
 import type { MergeProgress, MergeResult } from '../../workers/protocol.ts';
 
@@ -47,6 +47,7 @@ const harness = {
       return { error: (e as Error).message, name: (e as Error).name };
     }
   },
+  readInputs,
   cancel(): void {
     void current?.then((h) => h.cancel());
   },

@@ -83,7 +83,10 @@ test('a shared link restores the recipe', async ({ page, context }) => {
     await studio.open(hub.url);
     await studio.chooseMethod(/^SLERP slerp/);
     for (const id of ['tinymix-base', 'tinymix-law']) await studio.addModel(id);
-    await page.getByRole('spinbutton', { name: 't', exact: true }).fill('0.3');
+    await page
+      .getByRole('region', { name: 'Recipe', exact: true })
+      .getByRole('spinbutton', { name: 't', exact: true })
+      .fill('0.3');
     const yaml = await studio.yaml().inputValue();
     expect(yaml).toMatch(/t: 0\.3/);
     await expect(page).toHaveURL(/#recipe=/);

@@ -73,3 +73,15 @@ export async function planMerge(
     worker.terminate();
   }
 }
+
+/** Reads every input of a merge without merging (the benchmark's read-only baseline). */
+export async function readInputs(
+  request: MergeRequest,
+): Promise<{ bytes: number; requests: number; ms: number }> {
+  const { api, worker } = spawn();
+  try {
+    return await api.readInputs(request);
+  } finally {
+    worker.terminate();
+  }
+}

@@ -2,8 +2,9 @@
  * One output tensor from its inputs' bytes: decode to float32 (cropping and rounding to the
  * compute dtype as planned), run the method's kernel, encode to the output dtype.
  *
- * Elementwise methods run chunk by chunk, so besides the raw input bytes only a few
- * chunk-sized float32 buffers are alive; the others decode whole tensors.
+ * Streaming methods (the task-vector family) and elementwise methods run chunk by chunk
+ * straight from the stored bytes, so besides those only a few chunk-sized float32 buffers are
+ * alive; the others decode whole tensors to float32.
  */
 import {
   decodeToF32,
@@ -17,6 +18,7 @@ import { numelOf } from '../io/safetensors/header.ts';
 import { getMethod } from '../methods/registry.ts';
 import type { Compat } from '../methods/types.ts';
 import type { MergeBackend } from '../backends/types.ts';
+import type { ChunkSource } from '../methods/stream.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
 
@@ -53,6 +55,27 @@ export function decodeInput(
   return out;
 }
 
+/** Chunks of the (uncropped) inputs, decoded from their stored bytes on demand. */
+function rawSource(
+  t: PlannedTensor,
+  baseBytes: Uint8Array | undefined,
+  inputBytes: readonly (Uint8Array | undefined)[],
+  computeDtype: WritableDType,
+): ChunkSource {
+  return {
+    numel: numelOf(t.shape),
+    count: t.inputs.length,
+    hasBase: t.base !== undefined,
+    read(k, start, out) {
+      const input = k < 0 ? t.base! : t.inputs[k]!;
+      const bytes = k < 0 ? baseBytes! : inputBytes[k]!;
+      const size = DTYPE_SIZE[input.dtype];
+      decodeToF32(bytes.subarray(start * size, (start + out.length) * size), input.dtype, out);
+      if (input.dtype !== computeDtype) roundArrayTo(out, computeDtype);
+    },
+  };
+}
+
 export interface ComputedTensor {
   readonly bytes: Uint8Array;
   /** Sum of squares of the output, and of (output - base) when there is a base. */
@@ -82,7 +105,8 @@ export async function computeTensor(
   t: PlannedTensor,
   method: string,
   baseBytes: Uint8Array | undefined,
-  inputBytes: readonly Uint8Array[],
+  /** Consumed: whole-tensor methods drop each input's bytes once decoded, to free memory. */
+  inputBytes: (Uint8Array | undefined)[],
   ctx: ComputeContext,
 ): Promise<ComputedTensor> {
   const m = getMethod(method)!;
@@ -97,36 +121,56 @@ export async function computeTensor(
     diffSq: t.base ? acc.diffSq : undefined,
     baseSq: t.base ? acc.baseSq : undefined,
   });
+  const common = {
+    shape: t.shape,
+    global: t.global,
+    perModel: t.perModel,
+    round,
+    rng,
+    warn: (msg: string) => ctx.warn(`${t.name}: ${msg}`),
+    compat: ctx.compat,
+  };
   const run = (inputs: Float32Array[], base: Float32Array | undefined, out: Float32Array): Promise<void> =>
-    ctx.backend.run(m, {
-      inputs,
-      base,
-      shape: t.shape,
-      global: t.global,
-      perModel: t.perModel,
-      round,
-      rng,
-      out,
-      warn: (msg) => ctx.warn(`${t.name}: ${msg}`),
-      compat: ctx.compat,
-    });
+    ctx.backend.run(m, { ...common, inputs, base, out });
 
-  if (t.elementwise && numel > CHUNK_ELEMENTS) {
+  const src = rawSource(t, baseBytes, inputBytes, ctx.computeDtype);
+  const osize = DTYPE_SIZE[t.dtype];
+  const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
+  if (m.stream && ctx.backend.name === 'cpu' && !crops) {
+    // Streaming: statistics passes and output straight from the stored bytes, chunk by chunk.
+    const baseChunk = t.base ? new Float32Array(Math.min(numel, CHUNK_ELEMENTS * 4)) : undefined;
+    m.stream({
+      ...common,
+      src,
+      chunk: CHUNK_ELEMENTS,
+      emit: (start, values) => {
+        let b: Float32Array | undefined;
+        if (baseChunk) {
+          b =
+            values.length <= baseChunk.length
+              ? baseChunk.subarray(0, values.length)
+              : new Float32Array(values.length);
+          src.read(-1, start, b);
+        }
+        accumulate(acc, values, b);
+        encodeFromF32(values, t.dtype, outBytes.subarray(start * osize, (start + values.length) * osize));
+      },
+    });
+    return result();
+  }
+  if (t.elementwise && numel > CHUNK_ELEMENTS && !crops) {
     const bufs = t.inputs.map(() => new Float32Array(CHUNK_ELEMENTS));
     const baseBuf = t.base ? new Float32Array(CHUNK_ELEMENTS) : undefined;
     const out = new Float32Array(CHUNK_ELEMENTS);
-    const osize = DTYPE_SIZE[t.dtype];
     for (let s = 0; s < numel; s += CHUNK_ELEMENTS) {
       const n = Math.min(CHUNK_ELEMENTS, numel - s);
-      const slice = (bytes: Uint8Array, input: PlannedInput, buf: Float32Array): Float32Array => {
-        const size = DTYPE_SIZE[input.dtype];
+      const xs = bufs.map((buf, k) => {
         const view = buf.subarray(0, n);
-        decodeToF32(bytes.subarray(s * size, (s + n) * size), input.dtype, view);
-        if (input.dtype !== ctx.computeDtype) roundArrayTo(view, ctx.computeDtype);
+        src.read(k, s, view);
         return view;
-      };
-      const xs = t.inputs.map((input, k) => slice(inputBytes[k]!, input, bufs[k]!));
-      const b = t.base && baseBytes ? slice(baseBytes, t.base, baseBuf!) : undefined;
+      });
+      let b: Float32Array | undefined;
+      if (baseBuf) src.read(-1, s, (b = baseBuf.subarray(0, n)));
       const o = out.subarray(0, n);
       await run(xs, b, o);
       accumulate(acc, o, b);
@@ -134,7 +178,11 @@ export async function computeTensor(
     }
     return result();
   }
-  const xs = t.inputs.map((input, k) => decodeInput(inputBytes[k]!, input, ctx.computeDtype));
+  const xs = t.inputs.map((input, k) => {
+    const x = decodeInput(inputBytes[k]!, input, ctx.computeDtype);
+    inputBytes[k] = undefined;
+    return x;
+  });
   const base = t.base && baseBytes ? decodeInput(baseBytes, t.base, ctx.computeDtype) : undefined;
   const out = new Float32Array(numel);
   await run(xs, base, out);

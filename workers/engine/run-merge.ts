@@ -7,7 +7,9 @@
  */
 import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
 import type { MergeBackend } from '../backends/types.ts';
+import { DTYPE_SIZE } from '../io/dtypes.ts';
 import type { LoadedModel } from '../io/load-model.ts';
+import { numelOf } from '../io/safetensors/header.ts';
 import { loadModel } from '../io/load-model.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
 import type { ModelInfo } from '../plan/architecture.ts';
@@ -123,6 +125,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   const state = await loadJobState(job.sink, jobFingerprint(plan, models, shards));
   const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024);
   const changes: TensorChange[] = [];
+  const timings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
   const files: OutputFileInfo[] = [];
   let resumed = 0;
   for (const shard of shards) {
@@ -146,6 +149,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
         emit('merging', name);
       },
       warn,
+      timings,
     });
     written += shard.layout.header.byteLength;
     files.push({ path: shard.file, size: shard.layout.totalSize });
@@ -172,15 +176,26 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     warnings,
     changes,
     resumedShards: resumed,
+    timings,
   };
   emit('done', undefined, true);
   return result;
 }
 
-type Readers = Map<string, ModelTensorReader>;
+export type Readers = Map<string, ModelTensorReader>;
+
+/** Inputs this small are always read ahead, whatever the largest tensor. */
+const PREFETCH_BYTES = 64 * 1024 * 1024;
+
+function inputBytesOf(t: PlannedTensor): number {
+  return (t.base ? [t.base, ...t.inputs] : t.inputs).reduce(
+    (s, x) => s + numelOf(x.shape) * DTYPE_SIZE[x.dtype],
+    0,
+  );
+}
 
 /** One reader per model, knowing in advance every tensor it will be asked for, in order. */
-function makeReaders(
+export function makeReaders(
   plan: MergePlan,
   models: Map<string, LoadedModel>,
   stats: ReaderStats,
@@ -216,19 +231,22 @@ async function writeShard(
   cb: {
     onTensor: (name: string, bytes: number, change: TensorChange) => void;
     warn: (w: string) => void;
+    timings: { readWaitMs: number; computeMs: number; writeWaitMs: number };
   },
 ): Promise<void> {
   const { signal } = job;
   const writer: FileWriter = await job.sink.createFile(shard.file, shard.layout.totalSize);
   // A small pipeline: the next tensor's inputs are read and the previous tensor written while
-  // this one is merged, so network, compute and disk overlap (memory: two tensors' inputs).
-  const fetchInputs = (t: PlannedTensor): Promise<[Uint8Array | undefined, Uint8Array[]]> => {
+  // this one is merged, so network, compute and disk overlap. Big inputs (embeddings) are not
+  // read ahead, so that memory stays at one large tensor per model.
+  const fetchInputs = (t: PlannedTensor): Promise<[Uint8Array | undefined, (Uint8Array | undefined)[]]> => {
     const base = t.base ? readers.get(t.base.model)!.next(t.base.tensor, signal) : undefined;
     const inputs = t.inputs.map((x) => readers.get(x.model)!.next(x.tensor, signal));
     const p = Promise.all([base, Promise.all(inputs)]);
     p.catch(() => undefined); // awaited below; this only silences an early, unawaited rejection
     return p;
   };
+  const largestInputs = Math.max(...plan.tensors.map(inputBytesOf));
   let pendingWrite: Promise<void> = Promise.resolve();
   try {
     await writer.write(0, shard.layout.header);
@@ -236,8 +254,14 @@ async function writeShard(
     let next = shard.tensors.length > 0 ? fetchInputs(shard.tensors[0]!) : undefined;
     for (const [i, t] of shard.tensors.entries()) {
       checkAbort(signal);
-      const [baseBytes, inputBytes] = await next!;
-      next = i + 1 < shard.tensors.length ? fetchInputs(shard.tensors[i + 1]!) : undefined;
+      let t0 = performance.now();
+      const [baseBytes, inputBytes] = await (next ?? fetchInputs(t));
+      cb.timings.readWaitMs += performance.now() - t0;
+      t0 = performance.now();
+      const after = shard.tensors[i + 1];
+      // Read ahead when the two tensors together fit in what the largest one needs anyway.
+      const ahead = after && inputBytesOf(after) + inputBytesOf(t) <= Math.max(PREFETCH_BYTES, largestInputs);
+      next = ahead ? fetchInputs(after) : undefined;
       const out = await computeTensor(t, plan.method, baseBytes, inputBytes, {
         backend: job.backend ?? cpuBackend,
         computeDtype: plan.computeDtype,
@@ -245,7 +269,10 @@ async function writeShard(
         compat: plan.compat,
         warn: cb.warn,
       });
+      cb.timings.computeMs += performance.now() - t0;
+      t0 = performance.now();
       await pendingWrite;
+      cb.timings.writeWaitMs += performance.now() - t0;
       pendingWrite = writer.write(offsets.get(t.name)!, out.bytes);
       pendingWrite.catch(() => undefined);
       const change: TensorChange = {
@@ -266,4 +293,31 @@ async function writeShard(
     await writer.abort().catch(() => undefined);
     throw signal?.aborted ? new MergeCancelled() : e;
   }
+}
+
+/**
+ * Reads every input tensor a merge would read, in the same order, blocks and pipelining, and
+ * throws the bytes away: the read-only baseline the browser benchmark compares a merge with.
+ */
+export async function readAllInputs(
+  recipe: Recipe,
+  resolve: ModelResolver,
+  opts: { maxReadBlock?: number; signal?: AbortSignal } = {},
+): Promise<{ bytes: number; requests: number; tensors: number }> {
+  const models = await loadModels(recipe, resolve, opts.signal);
+  const plan = buildPlan(recipe, models as ReadonlyMap<string, ModelInfo>);
+  const stats: ReaderStats = { requests: 0, bytes: 0 };
+  const readers = makeReaders(plan, models, stats, opts.maxReadBlock ?? 32 * 1024 * 1024);
+  const fetch = (t: PlannedTensor): Promise<unknown> =>
+    Promise.all(
+      (t.base ? [t.base, ...t.inputs] : t.inputs).map((x) =>
+        readers.get(x.model)!.next(x.tensor, opts.signal),
+      ),
+    );
+  let next = plan.tensors[0] && fetch(plan.tensors[0]);
+  for (let i = 0; i < plan.tensors.length; i++) {
+    await next;
+    next = plan.tensors[i + 1] && fetch(plan.tensors[i + 1]!);
+  }
+  return { ...stats, tensors: plan.tensors.length };
 }

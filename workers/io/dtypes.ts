@@ -308,11 +308,15 @@ export function f32BitsToF16(b: number): number {
 
 const scratchF = new Float32Array(1);
 const scratchU = new Uint32Array(scratchF.buffer);
+const scratchI = new Int32Array(scratchF.buffer);
 
 export function roundToBf16(x: number): number {
+  // f32BitsToBf16 inlined (hot: called after every arithmetic step when emulating bf16 math).
   scratchF[0] = x;
-  scratchU[0] = f32BitsToBf16(scratchU[0]!) << 16;
-  return scratchF[0];
+  const b = scratchI[0]!;
+  if ((b & 0x7fffffff) > 0x7f800000) return x;
+  scratchI[0] = (b + 0x7fff + ((b >>> 16) & 1)) & -65536;
+  return scratchF[0]!;
 }
 
 export function roundToF16(x: number): number {

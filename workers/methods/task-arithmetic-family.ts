@@ -9,9 +9,10 @@
  * of their sum (ties go to +) and divide by the sum of the agreeing weights; otherwise sum and
  * divide by the sum of weights; multiply by lambda after normalising; add back the base.
  */
-import { sparsify, type Sparsifier } from './shared/sparsify.ts';
+import { StreamSparsifier, type Sparsifier } from './shared/sparsify-stream.ts';
 import { isF32, weightedSum } from './shared/vec.ts';
-import { WEIGHT, bool, num, type KernelArgs, type MergeMethod, type ParamSpec } from './types.ts';
+import { chunks, kernelFromStream, type StreamArgs } from './stream.ts';
+import { WEIGHT, bool, num, type MergeMethod, type ParamSpec, type ResolvedParams } from './types.ts';
 
 interface FamilyMember {
   readonly name: string;
@@ -127,18 +128,21 @@ function makeMember(m: FamilyMember): MergeMethod {
       }
       return undefined;
     },
-    kernel: (args) => familyKernel(m, args),
+    kernel: kernelFromStream((args) => streamFamily(m, args)),
+    stream: (args) => streamFamily(m, args),
   };
 }
 
-function familyKernel(m: FamilyMember, a: KernelArgs): void {
-  const { base, out, round: r } = a;
-  if (!base) throw new Error(`${m.name} needs a base tensor`);
-  const M = a.inputs.length;
-  if (M === 0) {
-    out.set(base);
-    return;
-  }
+/**
+ * The family over a chunk source: statistics passes for the sparsifiers, then one pass that
+ * masks, weights and combines each chunk. Task vectors are recomputed from the inputs in every
+ * pass (cheap) instead of being kept, so memory does not grow with the tensor.
+ */
+function streamFamily(m: FamilyMember, a: StreamArgs): void {
+  const { src, round: r } = a;
+  if (!src.hasBase) throw new Error(`${m.name} needs a base tensor`);
+  const M = src.count;
+  const n = src.numel;
   const fast = isF32(r);
   const w = a.perModel.map((p) => r(num(p, 'weight')));
   const normalize = bool(a.global, 'normalize');
@@ -146,48 +150,97 @@ function familyKernel(m: FamilyMember, a: KernelArgs): void {
   let wsum = 0;
   for (const wk of w) wsum = r(wsum + wk);
   // Without sign consensus the divisor is the plain sum of weights (near 0 -> 1).
-  const divisor = Math.abs(wsum) < 1e-8 ? 1 : wsum;
-  if (fast && !m.sparsifier && !m.consensus) {
-    // Plain task arithmetic: one fused pass, task vectors never materialised.
-    weightedSum(out, a.inputs, w, (normalize ? 1 / divisor : 1) * lambda, base, base);
-    return;
-  }
-  // Task vectors, in place in the (scratch) inputs.
-  const deltas = a.inputs as Float32Array[];
-  for (const d of deltas) {
-    if (fast) for (let i = 0; i < d.length; i++) d[i] = d[i]! - base[i]!;
-    else for (let i = 0; i < d.length; i++) d[i] = r(d[i]! - base[i]!);
-  }
-  if (m.sparsifier) sparsifyAll(m.sparsifier, deltas, a);
-  if (m.consensus) consensus(deltas, w, normalize, lambda, a);
-  else if (fast) weightedSum(out, deltas, w, (normalize ? 1 / divisor : 1) * lambda, base);
-  else {
-    for (let i = 0; i < out.length; i++) {
-      let mixed = 0;
-      for (let k = 0; k < M; k++) mixed = r(mixed + r(w[k]! * deltas[k]![i]!));
-      if (normalize) mixed = r(mixed / divisor);
-      if (lambda !== 1) mixed = r(mixed * lambda);
-      out[i] = r(base[i]! + mixed);
+  const scale = (normalize ? 1 / (Math.abs(wsum) < 1e-8 ? 1 : wsum) : 1) * lambda;
+  const cols = a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
+  const sparsifiers = m.sparsifier
+    ? a.perModel.map((p, k) => sparsifierFor(m.sparsifier!, p, k, a, cols, n))
+    : [];
+  const align = m.sparsifier === 'della_magprune' ? cols : 1;
+  const size = Math.min(n, Math.max(a.chunk, align));
+  const base = new Float32Array(size);
+  const deltas = Array.from({ length: M }, () => new Float32Array(size));
+  const out = new Float32Array(size);
+  // Plain task arithmetic in float32: one fused pass, task vectors never materialised.
+  const direct = fast && !m.sparsifier && !m.consensus;
+  const load = (start: number, len: number): { b: Float32Array; d: Float32Array[] } => {
+    const b = base.subarray(0, len);
+    src.read(-1, start, b);
+    const d = deltas.map((buf, k) => {
+      const x = buf.subarray(0, len);
+      src.read(k, start, x);
+      if (direct) return x;
+      if (fast) for (let i = 0; i < len; i++) x[i] = x[i]! - b[i]!;
+      else for (let i = 0; i < len; i++) x[i] = r(x[i]! - b[i]!);
+      return x;
+    });
+    return { b, d };
+  };
+  const passes = Math.max(0, ...sparsifiers.map((s) => s.passes));
+  for (let pass = 0; pass < passes; pass++) {
+    const active = sparsifiers.filter((s) => pass < s.passes);
+    for (const s of active) s.beginPass();
+    for (const [start, len] of chunks(n, size, align)) {
+      const { d } = load(start, len);
+      sparsifiers.forEach((s, k) => pass < s.passes && s.observe(pass, d[k]!, start));
     }
+    for (const s of active) s.endPass(pass);
+  }
+  sparsifiers.forEach((s, k) => {
+    s.beginPass();
+    if (s.warning) a.warn(`input ${k + 1}: ${s.warning}`);
+  });
+  for (const [start, len] of chunks(n, size, align)) {
+    const { b, d } = load(start, len);
+    sparsifiers.forEach((s, k) => s.apply(d[k]!, start, r));
+    const o = out.subarray(0, len);
+    if (M === 0) o.set(b);
+    else if (m.consensus) consensus(d, w, normalize, lambda, b, o, r);
+    else if (direct) weightedSum(o, d, w, scale, b, b);
+    else if (fast) weightedSum(o, d, w, scale, b);
+    else linearCombine(d, w, normalize ? (Math.abs(wsum) < 1e-8 ? 1 : wsum) : undefined, lambda, b, o, r);
+    a.emit(start, o);
   }
 }
 
-function sparsifyAll(sparsifier: Sparsifier, deltas: Float32Array[], a: KernelArgs): void {
-  const rescale = bool(a.global, 'rescale');
-  const random = sparsifier === 'random' || sparsifier === 'della_magprune';
-  for (const [k, d] of deltas.entries()) {
-    const p = a.perModel[k]!;
-    const warning = sparsify(d, sparsifier, {
+function sparsifierFor(
+  method: Sparsifier,
+  p: ResolvedParams,
+  k: number,
+  a: StreamArgs,
+  cols: number,
+  n: number,
+): StreamSparsifier {
+  return new StreamSparsifier(
+    {
+      method,
       density: num(p, 'density'),
-      rescale,
+      rescale: bool(a.global, 'rescale'),
       gamma: p['gamma'] === undefined ? 0.01 : num(p, 'gamma'),
       epsilon: p['epsilon'] === undefined ? 0.15 : num(p, 'epsilon'),
-      rng: random ? a.rng(k) : undefined,
-      shape: a.shape,
-      breadcrumbsEmptySliceQuirk: a.compat.breadcrumbsEmptySlice,
-    });
-    if (warning) a.warn(`input ${k + 1}: ${warning}`);
-    if (rescale && !isF32(a.round)) for (let i = 0; i < d.length; i++) d[i] = a.round(d[i]!);
+      rng: method === 'random' || method === 'della_magprune' ? a.rng(k) : undefined,
+      cols,
+      breadcrumbsQuirk: a.compat.breadcrumbsEmptySlice,
+    },
+    n,
+  );
+}
+
+/** Sum of weighted task vectors, step by step in the compute dtype (bf16/f16 emulation). */
+function linearCombine(
+  deltas: readonly Float32Array[],
+  w: readonly number[],
+  divisor: number | undefined,
+  lambda: number,
+  base: Float32Array,
+  out: Float32Array,
+  r: (x: number) => number,
+): void {
+  for (let i = 0; i < out.length; i++) {
+    let mixed = 0;
+    for (let k = 0; k < deltas.length; k++) mixed = r(mixed + r(w[k]! * deltas[k]![i]!));
+    if (divisor !== undefined) mixed = r(mixed / divisor);
+    if (lambda !== 1) mixed = r(mixed * lambda);
+    out[i] = r(base[i]! + mixed);
   }
 }
 
@@ -197,17 +250,18 @@ function sparsifyAll(sparsifier: Sparsifier, deltas: Float32Array[], a: KernelAr
  * weights that agree (an exact zero agrees with neither sign).
  */
 function consensus(
-  deltas: Float32Array[],
+  deltas: readonly Float32Array[],
   w: readonly number[],
   normalize: boolean,
   lambda: number,
-  a: KernelArgs,
+  base: Float32Array,
+  out: Float32Array,
+  r: (x: number) => number,
 ): void {
-  const { base, out, round: r } = a;
   const M = deltas.length;
   const fast = isF32(r);
   if (fast && M <= 4) {
-    consensus4(deltas, w, normalize, lambda, base!, out);
+    consensus4(deltas, w, normalize, lambda, base, out);
     return;
   }
   for (let i = 0; i < out.length; i++) {
@@ -226,7 +280,7 @@ function consensus(
     }
     if (normalize) mixed = r(mixed / (divisor === 0 ? 1 : divisor));
     if (lambda !== 1) mixed = r(mixed * lambda);
-    out[i] = r(base![i]! + mixed);
+    out[i] = r(base[i]! + mixed);
   }
 }
 

@@ -7,6 +7,7 @@
  * number per tensor (and per model), and IO hands over float32.
  */
 import type { Rng } from '../rng.ts';
+import type { StreamKernel } from './stream.ts';
 
 export type ParamValue = number | boolean;
 
@@ -117,6 +118,11 @@ export interface MergeMethod {
     numel: number,
   ) => string | undefined;
   readonly kernel: (args: KernelArgs) => void;
+  /**
+   * The same kernel in streaming form (whole-tensor statistics in passes over chunks, then
+   * the output chunk by chunk): the engine runs it straight from the inputs' stored bytes.
+   */
+  readonly stream?: StreamKernel;
 }
 
 /** Small accessors so kernels read resolved parameters without casts. */

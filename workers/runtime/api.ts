@@ -7,7 +7,7 @@ import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
 import { opfsSink } from '../io/browser/opfs-sink.ts';
 import { directorySink } from '../io/browser/fsa-sink.ts';
 import type { OutputSink } from '../io/source.ts';
-import { runMerge, loadModels } from '../engine/run-merge.ts';
+import { loadModels, readAllInputs, runMerge } from '../engine/run-merge.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
 import type { MergeProgress, MergeResult } from '../protocol.ts';
@@ -64,6 +64,21 @@ export const mergeApi = {
     } finally {
       backend.dispose();
     }
+  },
+
+  /** Reads every input a merge of this request would read, and nothing else (benchmarks). */
+  async readInputs(
+    request: MergeRequest,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: number; requests: number; ms: number }> {
+    const { recipe } = loadRecipe(request.recipeText);
+    const { resolve } = resolveSources(request.sources, () => undefined);
+    const t0 = performance.now();
+    const r = await readAllInputs(recipe, resolve, {
+      ...(request.maxReadBlock !== undefined && { maxReadBlock: request.maxReadBlock }),
+      ...(signal && { signal }),
+    });
+    return { bytes: r.bytes, requests: r.requests, ms: performance.now() - t0 };
   },
 
   /** Reads only headers and plans: what the merge will write, and its warnings. */

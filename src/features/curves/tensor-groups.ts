@@ -25,18 +25,18 @@ export interface TensorGroup {
   readonly label: string;
   readonly layer: number | undefined;
   readonly rows: readonly TensorValue[];
-  /** Distinct (value, origin) pairs in the group, in first-seen order, with their counts. */
+  /** Distinct (value, origin) pairs in the group, in first-seen order, with their counts: "0.5 (other tensors · top level)". */
   readonly summary: readonly { readonly text: string; readonly count: number }[];
 }
 
-/** Where a value came from, in words: "filter self_attn (top level)". */
+/** Where a value came from, in words: "filter self_attn · gradient · top level". */
 export function describeOrigin(o: ValueOrigin | undefined): string {
   if (!o) return 'no value';
-  if (o.level === 'default') return 'default';
+  if (o.level === 'default') return 'the default';
   const level =
     o.level === 'source' ? 'set on the model' : o.level === 'slice' ? 'slice parameters' : 'top level';
   const what = o.filter !== undefined ? `filter ${o.filter}` : 'other tensors';
-  return `${what}${o.gradient ? ', gradient' : ''} (${level})`;
+  return [what, ...(o.gradient ? ['gradient'] : []), level].join(' · ');
 }
 
 function valueFor(t: PlannedTensor, target: CurveTargetRef): TensorValue | undefined {
@@ -76,7 +76,7 @@ export function groupTensors(tensors: readonly PlannedTensor[], target: CurveTar
   const group = (label: string, layer: number | undefined, rows: TensorValue[]): TensorGroup => {
     const counts = new Map<string, number>();
     for (const r of rows) {
-      const text = `${fmt(r.value)} · ${describeOrigin(r.origin)}`;
+      const text = `${fmt(r.value)} (${describeOrigin(r.origin)})`;
       counts.set(text, (counts.get(text) ?? 0) + 1);
     }
     return { label, layer, rows, summary: [...counts].map(([text, count]) => ({ text, count })) };

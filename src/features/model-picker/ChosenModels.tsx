@@ -1,9 +1,10 @@
 /** The models in the merge: order, base marker, size / dtype / layers, remove. */
 import { useModelInfo } from '../../engine/model-info.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
-import { selectMethod } from '../../stores/selectors.ts';
+import { selectMethod, selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { layerCountFromConfig } from '../../../workers/plan/architecture.ts';
+import type { InputModel } from '../../../workers/plan/recipe.ts';
 
 function ModelDetails({ id }: { readonly id: string }) {
   const hubUrl = useStudio((s) => s.hubUrl);
@@ -25,14 +26,34 @@ function ModelDetails({ id }: { readonly id: string }) {
   );
 }
 
+const NO_MODELS: readonly InputModel[] = [];
+
 export function ChosenModels() {
-  const models = useStudio((s) => s.recipe.models ?? []);
+  const models = useStudio((s) => s.recipe.models) ?? NO_MODELS;
   const base = useStudio((s) => s.recipe.base_model);
   const method = useStudio(selectMethod);
   const setBase = useStudio((s) => s.setBase);
   const removeModel = useStudio((s) => s.removeModel);
   const moveModel = useStudio((s) => s.moveModel);
   const usesBase = method.base !== 'input';
+  const sliced = useStudio((s) => s.recipe.slices !== undefined);
+  const ids = useStudio(selectModelIds);
+  if (sliced) {
+    return (
+      <ul className="chosen-models" aria-label="Models in the merge">
+        {ids.map((id) => (
+          <li key={id}>
+            <strong>{id}</strong>
+            {id === base && usesBase && <span className="badge base">base</span>}
+            <ModelDetails id={id} />
+          </li>
+        ))}
+        <li className="muted">
+          This recipe uses slices: edit which layers come from which model in the slices editor.
+        </li>
+      </ul>
+    );
+  }
   if (models.length === 0)
     return <p className="muted">No models yet: search the hub or open a local folder.</p>;
   return (

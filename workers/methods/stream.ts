@@ -1,0 +1,72 @@
+/**
+ * Streaming kernels: a method that needs whole-tensor statistics (TIES's top-k threshold,
+ * DARE's L1 rescale, DELLA's per-row ranks) gathers them in passes over chunks of its inputs,
+ * then produces the output chunk by chunk. The engine feeds such a kernel from the raw input
+ * bytes, decoding one chunk at a time, so a merge holds the inputs in their stored dtype
+ * (2 bytes an element for BF16) instead of float32 copies: memory stays at about one tensor
+ * per input plus the output, whatever the method.
+ *
+ * A stream kernel is also the method's whole-tensor kernel: `kernelFromStream` runs it over
+ * Float32Array inputs, so there is one implementation and the CPU reference and the engine's
+ * streaming path cannot disagree.
+ */
+import type { KernelArgs } from './types.ts';
+
+/** Random access to the inputs of one tensor, chunk by chunk, as float32 in the compute dtype. */
+export interface ChunkSource {
+  readonly numel: number;
+  /** Number of non-base inputs. */
+  readonly count: number;
+  readonly hasBase: boolean;
+  /** Fills `out` with elements [start, start + out.length) of input k (k = -1: the base). */
+  read(k: number, start: number, out: Float32Array): void;
+}
+
+export interface StreamArgs extends Omit<KernelArgs, 'inputs' | 'base' | 'out'> {
+  readonly src: ChunkSource;
+  /** Receives the output in order, chunk by chunk (the array is reused after the call). */
+  readonly emit: (start: number, values: Float32Array) => void;
+  /** Elements per chunk the kernel should aim for (it may align it to whole rows). */
+  readonly chunk: number;
+}
+
+export type StreamKernel = (args: StreamArgs) => void;
+
+/** Chunks of up to `size` elements over [0, n), aligned to multiples of `align`. */
+export function* chunks(n: number, size: number, align = 1): Generator<[start: number, length: number]> {
+  const step = Math.max(align, Math.floor(size / align) * align);
+  for (let s = 0; s < n; s += step) yield [s, Math.min(step, n - s)];
+}
+
+/** A ChunkSource over whole float32 arrays (the whole-tensor kernel interface). */
+export function arraySource(
+  inputs: readonly Float32Array[],
+  base: Float32Array | undefined,
+  numel: number,
+): ChunkSource {
+  return {
+    numel,
+    count: inputs.length,
+    hasBase: base !== undefined,
+    read(k, start, out) {
+      const a = k < 0 ? base! : inputs[k]!;
+      out.set(a.subarray(start, start + out.length));
+    },
+  };
+}
+
+/** Chunk size when a stream kernel runs over whole arrays: small enough to stay in cache. */
+const ARRAY_CHUNK = 1 << 16;
+
+/** The whole-tensor kernel of a streaming method. */
+export function kernelFromStream(stream: StreamKernel): (a: KernelArgs) => void {
+  return (a) => {
+    const { inputs, base, out, ...rest } = a;
+    stream({
+      ...rest,
+      src: arraySource(inputs, base, out.length),
+      chunk: ARRAY_CHUNK,
+      emit: (start, values) => out.set(values, start),
+    });
+  };
+}

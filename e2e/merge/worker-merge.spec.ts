@@ -146,4 +146,33 @@ test.describe('merge worker', () => {
       await hub.close();
     }
   });
+
+  test('a flaky hub (every 5th request fails, bodies cut short) still gives the same bytes; retries are logged', async ({
+    page,
+  }) => {
+    const hub = await startTestHub({ failEvery: 5, truncateEvery: 3 });
+    try {
+      const recipeText = await recipeOf('task-arithmetic-negation');
+      await openHarness(page);
+      const result = await page.evaluate(
+        async ({ text, url }) => {
+          const h = (window as unknown as { harness: Harness }).harness;
+          await h.clear('flaky');
+          h.start({ recipeText: text, sources: { hub: { url } }, outputName: 'negation' }, 'flaky');
+          return h.wait();
+        },
+        { text: recipeText, url: hub.url },
+      );
+      expect(result).not.toHaveProperty('error');
+      const files = await page.evaluate(() =>
+        (window as unknown as { harness: Harness }).harness.files('flaky'),
+      );
+      expect(files).toEqual(await cliReference(recipeText, 'negation'));
+      const logs = await page.evaluate(() => (window as unknown as { harness: Harness }).harness.logs);
+      expect(hub.counters.failed + hub.counters.truncated).toBeGreaterThan(0);
+      expect(logs.filter((l) => /^hub: .*; try \d+ of \d+/.test(l)).length).toBeGreaterThan(0);
+    } finally {
+      await hub.close();
+    }
+  });
 });

@@ -89,7 +89,8 @@ test('a shared link restores the recipe', async ({ page, context }) => {
       .fill('0.3');
     const yaml = await studio.yaml().inputValue();
     expect(yaml).toMatch(/t: 0\.3/);
-    await expect(page).toHaveURL(/#recipe=/);
+    // The URL follows the recipe a moment later (debounced): wait for this exact recipe.
+    await expect.poll(() => page.url()).toContain(`recipe=${Buffer.from(yaml).toString('base64url')}`);
     const other = await context.newPage();
     await other.goto(page.url());
     await expect(new Studio(other).yaml()).toHaveValue(yaml);

@@ -1,22 +1,13 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumPath } from './e2e/support/chromium.ts';
 
 /**
- * Real Chromium: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own browser
- * (`npx playwright install` on a machine with internet). The flags keep a headless Chromium
- * off the network it cannot reach; --enable-unsafe-webgpu gives a (SwiftShader) WebGPU adapter.
+ * Real Chromium (see e2e/support/chromium.ts), in two projects: `webgpu` with
+ * --enable-unsafe-webgpu (a SwiftShader adapter where there is no GPU) and `cpu-fallback`
+ * without an adapter.
  */
-const executablePath =
-  process.env['CHROMIUM_PATH'] ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const baseArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const executablePath = chromiumPath();
+const baseArgs = [...CHROMIUM_ARGS];
 const port = Number(process.env['E2E_PORT'] ?? 5199);
 
 export default defineConfig({

@@ -20,6 +20,7 @@ import { encodeFromF32 } from '../workers/io/dtypes.ts';
 import { planSafetensorsFile } from '../workers/io/safetensors/layout.ts';
 import { mix32 } from '../workers/rng.ts';
 import { startHubServer } from '../server/hub-server.ts';
+import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -145,16 +146,8 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
   const largest = VOCAB * HIDDEN * 2;
   const hub = await startHubServer({ root: dir, port: 0 });
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...(chromiumPath() && { executablePath: chromiumPath()! }),
+    args: [...CHROMIUM_ARGS],
   });
   const browserPid = await findBrowserPid(profile);
   try {

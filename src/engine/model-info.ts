@@ -3,7 +3,7 @@
  * from an opened folder or from the hub. Used through TanStack Query (useModelInfo), so each
  * model is read once per hub and token.
  */
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { hubResolver } from '../../workers/io/hub/hub-resolver.ts';
 import { loadModel, type LoadedModel } from '../../workers/io/load-model.ts';
 import { localSource } from './local-files.ts';
@@ -26,5 +26,22 @@ export function useModelInfo(id: string, hubUrl: string, token: string, local: b
     queryFn: ({ signal }) => loadModelInfo(id, hubUrl, token, signal),
     staleTime: 5 * 60_000,
     retry: false,
+  });
+}
+
+/** useModelInfo for several models at once (the compatibility report, size estimates). */
+export function useModelInfos(
+  ids: readonly string[],
+  hubUrl: string,
+  token: string,
+  local: Readonly<Record<string, unknown>>,
+) {
+  return useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ['model-info', id in local ? 'local' : hubUrl, id, token !== ''],
+      queryFn: ({ signal }: { signal: AbortSignal }) => loadModelInfo(id, hubUrl, token, signal),
+      staleTime: 5 * 60_000,
+      retry: false,
+    })),
   });
 }

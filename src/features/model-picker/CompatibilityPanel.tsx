@@ -1,6 +1,5 @@
 /** The compatibility report of the chosen models, in plain words, before any weight is read. */
-import { useQueries } from '@tanstack/react-query';
-import { loadModelInfo } from '../../engine/model-info.ts';
+import { useModelInfos } from '../../engine/model-info.ts';
 import { useStudio } from '../../stores/store.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { compatibilityForRecipe } from '../../../workers/plan/compatibility.ts';
@@ -11,14 +10,7 @@ export function CompatibilityPanel() {
   const hubUrl = useStudio((s) => s.hubUrl);
   const token = useStudio((s) => s.token);
   const localFolders = useStudio((s) => s.localFolders);
-  const infos = useQueries({
-    queries: ids.map((id) => ({
-      queryKey: ['model-info', id in localFolders ? 'local' : hubUrl, id, token !== ''],
-      queryFn: ({ signal }: { signal: AbortSignal }) => loadModelInfo(id, hubUrl, token, signal),
-      staleTime: 5 * 60_000,
-      retry: false,
-    })),
-  });
+  const infos = useModelInfos(ids, hubUrl, token, localFolders);
   if (ids.length < 2 || infos.some((q) => !q.data)) return null;
   const report = compatibilityForRecipe(recipe, new Map(infos.map((q) => [q.data!.id, q.data!])));
   const issues = report.models.flatMap((m) => m.issues.map((i) => ({ ...i, model: m.id })));

@@ -2,8 +2,8 @@
  * When the output will not fit in what this browser may store, say so and give the commands
  * that run the same recipe outside the browser (mergekit itself, or our CLI).
  */
-import { useQuery, useQueries } from '@tanstack/react-query';
-import { loadModelInfo } from '../../engine/model-info.ts';
+import { useQuery } from '@tanstack/react-query';
+import { useModelInfos } from '../../engine/model-info.ts';
 import { formatBytes } from '../../shared/format.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
@@ -13,14 +13,7 @@ export function BigMergeNotice() {
   const hubUrl = useStudio((s) => s.hubUrl);
   const token = useStudio((s) => s.token);
   const localFolders = useStudio((s) => s.localFolders);
-  const infos = useQueries({
-    queries: ids.map((id) => ({
-      queryKey: ['model-info', id in localFolders ? 'local' : hubUrl, id, token !== ''],
-      queryFn: ({ signal }: { signal: AbortSignal }) => loadModelInfo(id, hubUrl, token, signal),
-      staleTime: 5 * 60_000,
-      retry: false,
-    })),
-  });
+  const infos = useModelInfos(ids, hubUrl, token, localFolders);
   const estimate = useQuery({
     queryKey: ['storage-estimate'],
     queryFn: () => navigator.storage.estimate(),

@@ -19,14 +19,19 @@ export async function loadModelInfo(
   return loadModel(source, signal);
 }
 
-export function useModelInfo(id: string, hubUrl: string, token: string, local: boolean) {
-  return useQuery({
+/** The TanStack Query options for one model's headers: one cache entry per hub, model and token presence. */
+export function modelInfoQuery(id: string, hubUrl: string, token: string, local: boolean) {
+  return {
     // The token is part of the cache identity only as a flag: it must not sit in query keys.
-    queryKey: ['model-info', local ? 'local' : hubUrl, id, token !== ''],
-    queryFn: ({ signal }) => loadModelInfo(id, hubUrl, token, signal),
+    queryKey: ['model-info', local ? 'local' : hubUrl, id, token !== ''] as const,
+    queryFn: ({ signal }: { signal: AbortSignal }) => loadModelInfo(id, hubUrl, token, signal),
     staleTime: 5 * 60_000,
     retry: false,
-  });
+  };
+}
+
+export function useModelInfo(id: string, hubUrl: string, token: string, local: boolean) {
+  return useQuery(modelInfoQuery(id, hubUrl, token, local));
 }
 
 /** useModelInfo for several models at once (the compatibility report, size estimates). */
@@ -36,12 +41,5 @@ export function useModelInfos(
   token: string,
   local: Readonly<Record<string, unknown>>,
 ) {
-  return useQueries({
-    queries: ids.map((id) => ({
-      queryKey: ['model-info', id in local ? 'local' : hubUrl, id, token !== ''],
-      queryFn: ({ signal }: { signal: AbortSignal }) => loadModelInfo(id, hubUrl, token, signal),
-      staleTime: 5 * 60_000,
-      retry: false,
-    })),
-  });
+  return useQueries({ queries: ids.map((id) => modelInfoQuery(id, hubUrl, token, id in local)) });
 }

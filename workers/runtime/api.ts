@@ -3,7 +3,7 @@
  * (`typeof mergeApi`), so the two sides cannot drift. The page only ever receives progress
  * events, log lines and summaries, never tensors.
  */
-import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
+import { selectBackend } from '../backends/select-backend.ts';
 import { opfsSink } from '../io/browser/opfs-sink.ts';
 import { directorySink } from '../io/browser/fsa-sink.ts';
 import type { OutputSink } from '../io/source.ts';
@@ -41,7 +41,8 @@ export const mergeApi = {
     const log = (line: string): void => callbacks.onLog(line);
     const { recipe } = loadRecipe(request.recipeText);
     const { resolve, hubModels, hub } = resolveSources(request.sources, log);
-    const backend = cpuBackend;
+    const backend = await selectBackend({ prefer: request.backend ?? 'auto', onLog: log });
+    log(`backend: ${backend.selection.reason}`);
     try {
       const result = await runMerge({
         recipe,

@@ -1,0 +1,210 @@
+/**
+ * Per-element kernels: each output element depends on the same element of the inputs. Each
+ * mirrors its CPU kernel operation by operation, in the same order and with the same f32
+ * rounding points, so results are equal up to the GPU's freedom to fuse a multiply-add.
+ *
+ * Slot layout (one buffer `s` per segment, slot k at k * len): inputs 0..m-1, then the base,
+ * then the output (see each method's TS side).
+ */
+import { EFT, kernel, MAIN } from './common.ts';
+
+const SLOTS = /* wgsl */ `
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+fn at(slot: u32, i: u32) -> f32 { return s[slot * p.len + i]; }
+`;
+
+/**
+ * linear: out = sum_k c_k x_k with float64 coefficients c_k = w_k / sum(w) (or w_k), summed in
+ * double-f32 and rounded once, as the CPU kernel's float64 loop (workers/methods/shared/vec.ts).
+ */
+export const LINEAR = kernel(
+  'linear',
+  /* wgsl */ `
+struct P { len: u32, m: u32, out_slot: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;
+@group(0) @binding(2) var<storage, read> c: array<vec2f>;
+fn at(slot: u32, i: u32) -> f32 { return s[slot * p.len + i]; }`,
+  EFT,
+  MAIN,
+  /* wgsl */ `
+  if (i >= p.len) { return; }
+  var acc = vec2f(0.0, 0.0);
+  for (var k = 0u; k < p.m; k++) { acc = dd_add(acc, dd_mul(c[k], vec2f(at(k, i), 0.0))); }
+  s[p.out_slot * p.len + i] = acc.x + acc.y;
+}`,
+);
+
+/** x_k = x_k - base for k < m (task vectors, in place). */
+export const SUB_BASE = kernel(
+  'sub_base',
+  /* wgsl */ `
+struct P { len: u32, m: u32, base_slot: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;`,
+  MAIN,
+  /* wgsl */ `
+  if (i >= p.len) { return; }
+  let b = s[p.base_slot * p.len + i];
+  for (var k = 0u; k < p.m; k++) { s[k * p.len + i] = s[k * p.len + i] - b; }
+}`,
+);
+
+/** slot *= factor (DARE / DELLA rescale: the CPU multiplies by an f32 factor). */
+export const SCALE_SLOT = kernel(
+  'scale_slot',
+  /* wgsl */ `
+struct P { len: u32, slot: u32, factor: f32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;`,
+  MAIN,
+  /* wgsl */ `
+  if (i >= p.len) { return; }
+  s[p.slot * p.len + i] = s[p.slot * p.len + i] * p.factor;
+}`,
+);
+
+/**
+ * The task-vector family's combination of (sparsified) deltas, evaluated like the CPU kernel's
+ * float32 mode: float64 intermediates (double-f32 here) rounded once at the end.
+ * - without consensus: out = base + sum_k c_k d_k, c_k = w_k x (1 / divisor or 1) x lambda;
+ *   with `minus_base` the d_k are x_k - base, never materialised (plain task arithmetic);
+ * - with consensus: a_k = f32(w_k d_k); elect the sign of sum a_k (ties to +); average the
+ *   agreeing a_k by their weights; out = base + mixed x lambda.
+ */
+export const FAMILY_COMBINE = kernel(
+  'family_combine',
+  /* wgsl */ `
+struct P { len: u32, m: u32, base_slot: u32, out_slot: u32, consensus: u32, normalize: u32,
+           minus_base: u32, lambda_hi: f32, lambda_lo: f32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;
+@group(0) @binding(2) var<storage, read> c: array<vec2f>;
+fn at(slot: u32, i: u32) -> f32 { return s[slot * p.len + i]; }`,
+  EFT,
+  MAIN,
+  /* wgsl */ `
+  if (i >= p.len) { return; }
+  let b = at(p.base_slot, i);
+  var r = vec2f(b, 0.0);
+  if (p.consensus == 0u) {
+    for (var k = 0u; k < p.m; k++) {
+      var d = vec2f(at(k, i), 0.0);
+      if (p.minus_base != 0u) { d = two_sum(d.x, -b); }
+      r = dd_add(r, dd_mul(c[k], d));
+    }
+  } else {
+    var sum = vec2f(0.0, 0.0);
+    for (var k = 0u; k < p.m; k++) { sum = dd_add(sum, vec2f(c[k].x * at(k, i), 0.0)); }
+    let pos = sum.x >= 0.0;
+    var mixed = vec2f(0.0, 0.0);
+    var div = vec2f(0.0, 0.0);
+    for (var k = 0u; k < p.m; k++) {
+      let a = c[k].x * at(k, i);
+      if (select((a < 0.0), (a > 0.0), pos)) {
+        mixed = dd_add(mixed, vec2f(a, 0.0));
+        div = dd_add(div, vec2f(c[k].x, 0.0));
+      }
+    }
+    if (p.normalize != 0u && div.x != 0.0) { mixed = dd_div(mixed, div); }
+    r = dd_add(r, dd_mul(mixed, vec2f(p.lambda_hi, p.lambda_lo)));
+  }
+  s[p.out_slot * p.len + i] = r.x + r.y;
+}`,
+);
+
+/** nearswap: w = clamp(t / max(|a - b|, 1e-6), 0, 1); out = w b + (1 - w) a. */
+export const NEARSWAP = kernel(
+  'nearswap',
+  /* wgsl */ `
+struct P { len: u32, t_hi: f32, t_lo: f32, floor_hi: f32, floor_lo: f32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;`,
+  EFT,
+  MAIN,
+  /* wgsl */ `
+  if (i >= p.len) { return; }
+  let b = s[i];
+  let a = s[p.len + i];
+  let diff = abs(a - b);
+  // max(|a - b|, 1e-6) in float64: the floor is a float64 pair, not an f32.
+  let floor64 = vec2f(p.floor_hi, p.floor_lo);
+  var d = vec2f(diff, 0.0);
+  if (diff < p.floor_hi || (diff == p.floor_hi && p.floor_lo > 0.0)) { d = floor64; }
+  let q = div_f64(vec2f(p.t_hi, p.t_lo), d);
+  let wt = min(1.0, max(0.0, q));
+  s[2u * p.len + i] = wt * b + (1.0 - wt) * a;
+}`,
+);
+
+/** passthrough with a scale: out = x * scale. */
+export const SCALE_COPY = kernel(
+  'scale_copy',
+  /* wgsl */ `
+struct P { len: u32, factor: f32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;`,
+  MAIN,
+  /* wgsl */ `
+  if (i >= p.len) { return; }
+  s[p.len + i] = s[i] * p.factor;
+}`,
+);
+
+const RAM_COMMON = /* wgsl */ `
+struct P { len: u32, m: u32, base_slot: u32, out_slot: u32, thr: f32 }
+@group(0) @binding(0) var<uniform> p: P;
+fn changed(k: u32, i: u32) -> bool { return abs(at(k, i) - at(p.base_slot, i)) >= p.thr; }
+fn count_at(i: u32) -> u32 {
+  var c = 0u;
+  for (var k = 0u; k < p.m; k++) { if (changed(k, i)) { c++; } }
+  return c;
+}`;
+
+/** RAM / RAM+: unique changes scaled by lambda_k (w), shared ones averaged. */
+export const RAM_COMBINE = kernel(
+  'ram_combine',
+  RAM_COMMON,
+  SLOTS,
+  MAIN,
+  /* wgsl */ `
+  if (i >= p.len) { return; }
+  let c = count_at(i);
+  var merged = 0.0;
+  for (var k = 0u; k < p.m; k++) {
+    let tau = at(k, i) - at(p.base_slot, i);
+    if (!(abs(tau) >= p.thr)) { continue; }
+    if (c == 1u) { merged = merged + tau * w[k]; } else { merged = merged + tau / f32(c); }
+  }
+  s[p.out_slot * p.len + i] = at(p.base_slot, i) + merged;
+}`,
+);
+
+/**
+ * RAM+: per model, how many of its changed elements are shared (counter 2k) and unique
+ * (2k + 1). Counted in workgroup memory first (at most 32 models), then one atomic per counter.
+ */
+export const RAM_STATS = kernel(
+  'ram_stats',
+  RAM_COMMON,
+  /* wgsl */ `
+@group(0) @binding(1) var<storage, read_write> s: array<f32>;
+@group(0) @binding(2) var<storage, read_write> counts: array<atomic<u32>>;
+var<workgroup> local: array<atomic<u32>, 64>;
+fn at(slot: u32, i: u32) -> f32 { return s[slot * p.len + i]; }`,
+  MAIN,
+  /* wgsl */ `
+  if (i < p.len) {
+    let c = count_at(i);
+    for (var k = 0u; k < p.m; k++) {
+      if (changed(k, i)) { atomicAdd(&local[2u * k + select(1u, 0u, c > 1u)], 1u); }
+    }
+  }
+  workgroupBarrier();
+  if (lid < 2u * p.m) {
+    let v = atomicLoad(&local[lid]);
+    if (v > 0u) { atomicAdd(&counts[lid], v); }
+  }
+}`,
+);

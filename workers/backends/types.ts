@@ -14,7 +14,9 @@ export interface MergeBackend {
    * whole-tensor methods actually run. The engine streams CPU-bound tensors from their stored
    * bytes (less memory) instead of handing float32 copies to the backend.
    */
-  readonly selection?: { readonly routes: { readonly elementwise: BackendName; readonly wholeTensor: BackendName } };
+  readonly selection?: {
+    readonly routes: { readonly elementwise: BackendName; readonly wholeTensor: BackendName };
+  };
   /** Fills `args.out`, with exactly the CPU kernel's contract (inputs are scratch, base is not). */
   run(method: MergeMethod, args: KernelArgs): Promise<void>;
   dispose(): void;

@@ -137,7 +137,8 @@ export async function computeTensor(
   const osize = DTYPE_SIZE[t.dtype];
   const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
   const routes = ctx.backend.selection?.routes;
-  const onCpu = ctx.backend.name === 'cpu' || routes?.[t.elementwise ? 'elementwise' : 'wholeTensor'] === 'cpu';
+  const onCpu =
+    ctx.backend.name === 'cpu' || routes?.[t.elementwise ? 'elementwise' : 'wholeTensor'] === 'cpu';
   if (m.stream && onCpu && !crops) {
     // Streaming: statistics passes and output straight from the stored bytes, chunk by chunk.
     const baseChunk = t.base ? new Float32Array(Math.min(numel, CHUNK_ELEMENTS * 4)) : undefined;

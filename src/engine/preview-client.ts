@@ -38,6 +38,15 @@ export class PreviewCancelledError extends Error {
 /** How long a cancelled worker gets to stop by itself before it is terminated. */
 const CANCEL_GRACE_MS = 1000;
 
+/** A promise and the function that rejects it (ES2024's Promise.withResolvers, for ES2023). */
+function rejecter(): { promise: Promise<never>; reject: (e: Error) => void } {
+  const box: { reject?: (e: Error) => void } = {};
+  const promise = new Promise<never>((_, r) => {
+    box.reject = r;
+  });
+  return { promise, reject: (e) => box.reject?.(e) };
+}
+
 /** Runs `call` on a fresh worker, ending the worker when the call settles or is cancelled. */
 async function inWorker<T>(
   call: (api: Comlink.Remote<PreviewApi>) => Promise<T>,
@@ -50,21 +59,20 @@ async function inWorker<T>(
   });
   const api = Comlink.wrap<PreviewApi>(worker);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const killed = rejecter();
   const onAbort = (): void => {
     timer = setTimeout(() => {
       worker.terminate();
-      settle(new PreviewCancelledError());
+      killed.reject(new PreviewCancelledError());
     }, CANCEL_GRACE_MS);
   };
-  let settle: (e: Error) => void = () => undefined;
-  const killed = new Promise<never>((_, reject) => (settle = reject));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await Promise.race([
       call(api).catch((e: unknown) => {
         throw signal?.aborted ? new PreviewCancelledError() : e;
       }),
-      killed,
+      killed.promise,
     ]);
   } finally {
     signal?.removeEventListener('abort', onAbort);

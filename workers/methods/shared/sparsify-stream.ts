@@ -209,13 +209,27 @@ export class StreamSparsifier {
     const bits = new Int32Array(delta.buffer, delta.byteOffset, delta.length);
     const keep = this.cuts[0]!;
     const drop = this.cuts[1];
-    const dropKey = drop ? drop.key : NONE;
+    // Locals, not properties, in the hot loops (written back after).
+    const keepKey = keep.key;
+    let keepLeft = keep.left;
+    if (!drop) {
+      for (let i = 0; i < bits.length; i++) {
+        const key = bits[i]! & 0x7fffffff;
+        if (key < keepKey || (key === keepKey && keepLeft-- <= 0)) delta[i] = 0;
+      }
+      keep.left = keepLeft;
+      return;
+    }
+    const dropKey = drop.key;
+    let dropLeft = drop.left;
     for (let i = 0; i < bits.length; i++) {
       const key = bits[i]! & 0x7fffffff;
-      const kept = key > keep.key || (key === keep.key && keep.left-- > 0);
-      const dropped = drop !== undefined && (key > dropKey || (key === dropKey && drop.left-- > 0));
+      const kept = key > keepKey || (key === keepKey && keepLeft-- > 0);
+      const dropped = key > dropKey || (key === dropKey && dropLeft-- > 0);
       if (!kept || dropped) delta[i] = 0;
     }
+    keep.left = keepLeft;
+    drop.left = dropLeft;
   }
 
   private maskRandom(delta: Float32Array, start: number): void {

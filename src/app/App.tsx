@@ -1,5 +1,5 @@
 /** The studio: models on the left, the recipe in the middle, YAML and the run on the right. */
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { CurveEditor } from '../features/curves/CurveEditor.tsx';
 import { HistoryMenu } from '../features/history/HistoryMenu.tsx';
 import { ChosenModels } from '../features/model-picker/ChosenModels.tsx';
@@ -7,15 +7,21 @@ import { CompatibilityPanel } from '../features/model-picker/CompatibilityPanel.
 import { HubSettings } from '../features/model-picker/HubSettings.tsx';
 import { LocalFolderPicker } from '../features/model-picker/LocalFolderPicker.tsx';
 import { ModelSearch } from '../features/model-picker/ModelSearch.tsx';
-import { PreviewPanel } from '../features/preview/PreviewPanel.tsx';
 import { MethodPicker } from '../features/recipe/MethodPicker.tsx';
 import { ParamControls } from '../features/recipe/ParamControls.tsx';
 import { YamlPanel } from '../features/recipe/YamlPanel.tsx';
 import { RunPanel } from '../features/run/RunPanel.tsx';
 import { SlicesEditor } from '../features/slices/SlicesEditor.tsx';
-import { VisualizePanel } from '../features/visualize/VisualizePanel.tsx';
 import { Providers } from './providers.tsx';
 import { shareUrl, startUrlSync } from './url-state.ts';
+
+// Below the fold and heavy (d3 views, the evaluation engine): loaded after the studio itself.
+const VisualizePanel = lazy(() =>
+  import('../features/visualize/VisualizePanel.tsx').then((m) => ({ default: m.VisualizePanel })),
+);
+const PreviewPanel = lazy(() =>
+  import('../features/preview/PreviewPanel.tsx').then((m) => ({ default: m.PreviewPanel })),
+);
 
 export function App() {
   useEffect(() => startUrlSync(), []);
@@ -50,8 +56,10 @@ export function App() {
           <RunPanel />
         </section>
       </main>
-      <VisualizePanel />
-      <PreviewPanel />
+      <Suspense fallback={<p className="muted wide-panel">Loading the teaching and preview views…</p>}>
+        <VisualizePanel />
+        <PreviewPanel />
+      </Suspense>
     </Providers>
   );
 }

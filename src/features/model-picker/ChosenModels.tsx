@@ -2,6 +2,7 @@
 import { useModelInfo } from '../../engine/model-info.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
 import { selectMethod, selectModelIds } from '../../stores/selectors.ts';
+import { DEMO_HUB_URL } from '../../stores/sources-slice.ts';
 import { useStudio } from '../../stores/store.ts';
 import { layerCountFromConfig } from '../../../workers/plan/architecture.ts';
 import type { InputModel } from '../../../workers/plan/recipe.ts';
@@ -27,6 +28,32 @@ function ModelDetails({ id }: { readonly id: string }) {
 }
 
 const NO_MODELS: readonly InputModel[] = [];
+
+/** A first recipe on the bundled demo models, so the studio can be tried at once. */
+const DEMO_RECIPE = `merge_method: ties
+base_model: tinymix-base
+models:
+  - model: tinymix-base
+  - model: tinymix-code
+    parameters: {weight: 0.5, density: 0.5}
+  - model: tinymix-math
+    parameters: {weight: 0.5, density: 0.5}
+`;
+
+function EmptyState() {
+  const onDemo = useStudio((s) => s.hubUrl === DEMO_HUB_URL);
+  const editYaml = useStudio((s) => s.editYaml);
+  return (
+    <div>
+      <p className="muted">No models yet: search the hub or open a local folder.</p>
+      {onDemo && (
+        <button type="button" onClick={() => editYaml(DEMO_RECIPE)}>
+          Start from a demo recipe (TIES of the code and math models)
+        </button>
+      )}
+    </div>
+  );
+}
 
 export function ChosenModels() {
   const models = useStudio((s) => s.recipe.models) ?? NO_MODELS;
@@ -54,8 +81,7 @@ export function ChosenModels() {
       </ul>
     );
   }
-  if (models.length === 0)
-    return <p className="muted">No models yet: search the hub or open a local folder.</p>;
+  if (models.length === 0) return <EmptyState />;
   return (
     <ol className="chosen-models" aria-label="Models in the merge">
       {models.map((m, i) => (

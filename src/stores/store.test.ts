@@ -1,0 +1,95 @@
+/** Store tests: dispatch actions, check the recipe and the plan it makes. No React. */
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ModelInfo, TensorMeta } from '../../workers/plan/architecture.ts';
+import { buildPlan } from '../../workers/plan/build-plan.ts';
+import { selectMethod, selectModelIds, selectRecipeProblems, selectRecipeYaml } from './selectors.ts';
+import { EMPTY_RECIPE } from './recipe-edits.ts';
+import { useStudio } from './store.ts';
+
+function model(id: string): ModelInfo {
+  const t = new Map<string, TensorMeta>();
+  t.set('model.embed_tokens.weight', { dtype: 'BF16', shape: [10, 8] });
+  t.set('model.layers.0.mlp.up_proj.weight', { dtype: 'BF16', shape: [16, 8] });
+  t.set('model.layers.1.mlp.up_proj.weight', { dtype: 'BF16', shape: [16, 8] });
+  return { id, config: { num_hidden_layers: 2 }, tensors: t };
+}
+
+const s = () => useStudio.getState();
+const errors = () => selectRecipeProblems(s()).filter((p) => p.severity === 'error');
+
+beforeEach(() => s().setRecipe(EMPTY_RECIPE));
+
+describe('recipe actions', () => {
+  it('building a TIES merge: the first model becomes the base, the others get a weight', () => {
+    s().setMethod('ties');
+    for (const id of ['base', 'a', 'b']) s().addModel(id);
+    expect(s().recipe.base_model).toBe('base');
+    expect(s().recipe.models).toEqual([
+      { model: 'base' },
+      { model: 'a', parameters: { weight: 1 } },
+      { model: 'b', parameters: { weight: 1 } },
+    ]);
+    s().setModelParam('a', 'density', 0.5);
+    s().setGlobalParam('lambda', 0.9);
+    expect(errors()).toEqual([]);
+    const plan = buildPlan(s().recipe, new Map(['base', 'a', 'b'].map((id) => [id, model(id)])));
+    const up = plan.tensors.find((t) => t.name === 'model.layers.1.mlp.up_proj.weight')!;
+    expect(up.base?.model).toBe('base');
+    expect(up.perModel).toEqual([
+      { weight: 1, density: 0.5 },
+      { weight: 1, density: 1 },
+    ]);
+    expect(up.global['lambda']).toBe(0.9);
+    expect(selectRecipeYaml(s())).toMatch(/parameters:\n  lambda: 0\.9/);
+  });
+
+  it('switching method keeps known parameters, drops unknown ones, and follows base rules', () => {
+    s().setMethod('ties');
+    for (const id of ['base', 'a']) s().addModel(id);
+    s().setModelParam('a', 'density', 0.4);
+    s().setMethod('linear');
+    expect(s().recipe.base_model).toBeUndefined();
+    expect(s().recipe.models?.find((m) => m.model === 'a')?.parameters).toEqual({ weight: 1 });
+    expect(s().recipe.models?.find((m) => m.model === 'base')?.parameters).toEqual({ weight: 1 });
+    s().setMethod('slerp');
+    expect(s().recipe.base_model).toBe('base');
+    expect(s().recipe.parameters).toEqual({ t: 0.5 });
+    expect(selectMethod(s()).name).toBe('slerp');
+    expect(errors()).toEqual([]);
+  });
+
+  it('removing the base picks another; moving reorders', () => {
+    s().setMethod('task_arithmetic');
+    for (const id of ['base', 'a', 'b']) s().addModel(id);
+    s().removeModel('base');
+    expect(s().recipe.base_model).toBe('a');
+    s().moveModel('b', -1);
+    expect(selectModelIds(s())).toEqual(['a', 'b']);
+    expect(s().recipe.models?.map((m) => m.model)).toEqual(['b', 'a']);
+  });
+
+  it('invalid YAML is kept as a draft with its problems; the recipe stays', () => {
+    s().setMethod('slerp');
+    const before = s().recipe;
+    expect(s().editYaml('merge_method: slerp\nmodels:\n  - model: a\n    parameters: {t: 0.3}\n')).toBe(
+      false,
+    );
+    expect(s().recipe).toBe(before);
+    expect(s().yamlDraft).toContain('t: 0.3');
+    expect(s().yamlProblems.some((p) => p.line === 4)).toBe(true);
+    s().discardYamlDraft();
+    expect(s().yamlDraft).toBeUndefined();
+    expect(s().editYaml('merge_method: linear\nmodels:\n  - {model: a, parameters: {weight: 2}}\n')).toBe(
+      true,
+    );
+    expect(s().recipe.models).toEqual([{ model: 'a', parameters: { weight: 2 } }]);
+  });
+
+  it('the token never reaches the recipe or its YAML', () => {
+    s().setToken('hf_secret_token_value');
+    s().addModel('a');
+    expect(selectRecipeYaml(s())).not.toContain('hf_secret');
+    expect(JSON.stringify(s().recipe)).not.toContain('hf_secret');
+    s().setToken('');
+  });
+});

@@ -11,6 +11,8 @@ import { REPO, startTestHub } from '../support/hub.ts';
 import { PreviewStudio } from './studio.ts';
 
 const SHOTS = path.join(REPO, 'docs/screenshots');
+/** Screenshots for the docs are refreshed only on request (SCREENSHOTS=1), never by a plain test run. */
+const UPDATE_SHOTS = process.env['SCREENSHOTS'] === '1';
 
 test.beforeEach(() => {
   test.skip(test.info().project.name !== 'cpu-fallback', 'the UI flows run once (the preview is CPU-only)');
@@ -55,7 +57,7 @@ test('a user runs a weight sweep from the UI and applies the best point to the r
         name: /^Mean loss over weight of tinymix-code .*lowest 1\.7\d+ at 0\.6$/,
       }),
     ).toBeVisible();
-    await s.preview.screenshot({ path: path.join(SHOTS, 'preview-sweep.png') });
+    if (UPDATE_SHOTS) await s.preview.screenshot({ path: path.join(SHOTS, 'preview-sweep.png') });
     await best.getByRole('button', { name: 'Apply best point' }).click();
     await expect(best.getByRole('status')).toHaveText(
       /Applied weight of tinymix-code .* = 0\.6 to the recipe\./,
@@ -92,7 +94,7 @@ test('the layer heatmap reads with the keyboard; models and the merge are evalua
     const tip = s.preview.getByRole('status').filter({ hasText: 'model.layers.1.self_attn.k_proj.weight' });
     await expect(tip).toContainText(/SLERP angle: \d+\.\d\d°/);
     await expect(tip).toContainText('tinymix-code: norm');
-    await s.preview.screenshot({ path: path.join(SHOTS, 'preview-analysis.png') });
+    if (UPDATE_SHOTS) await s.preview.screenshot({ path: path.join(SHOTS, 'preview-analysis.png') });
 
     await s.tab('Evaluate');
     await s.preview.getByRole('button', { name: 'Evaluate' }).click();
@@ -100,7 +102,7 @@ test('the layer heatmap reads with the keyboard; models and the merge are evalua
     await expect(table).toBeVisible({ timeout: 60_000 });
     await expect(table.getByRole('row')).toHaveCount(5); // header, three models, the merge
     await expect(table.getByRole('row', { name: /Merge of the current recipe/ })).toBeVisible();
-    await s.preview.screenshot({ path: path.join(SHOTS, 'preview-evaluate.png') });
+    if (UPDATE_SHOTS) await s.preview.screenshot({ path: path.join(SHOTS, 'preview-evaluate.png') });
     // Only a pasted text that is too short: the engine's message, as an alert.
     await s.preview.getByRole('checkbox', { name: 'Python code' }).uncheck();
     await s.preview.getByRole('checkbox', { name: 'Arithmetic' }).uncheck();
@@ -127,7 +129,7 @@ test('try it: greedy text from the merge, then a greedy soup replaces the recipe
     console.log(`try it: ${stats} (load average ${os.loadavg()[0]!.toFixed(2)})`);
     const out = await s.preview.getByLabel('Generated text').textContent();
     expect(out!.length).toBeGreaterThan('def add(a, b):\n'.length + 10);
-    await s.preview.screenshot({ path: path.join(SHOTS, 'preview-tryit.png') });
+    if (UPDATE_SHOTS) await s.preview.screenshot({ path: path.join(SHOTS, 'preview-tryit.png') });
 
     await s.addModel('tinymix-code-b');
     await s.tab('Greedy soup');

@@ -1,6 +1,6 @@
 /**
  * Screenshots of the studio's main states for the README (docs/screenshots/studio-*.png).
- * Runs only with UPDATE_SCREENSHOTS=1: `UPDATE_SCREENSHOTS=1 npx playwright test e2e/studio/screenshots.spec.ts --project=cpu-fallback`.
+ * Runs only with SCREENSHOTS=1: `SCREENSHOTS=1 npx playwright test e2e/studio/screenshots.spec.ts --project=cpu-fallback`.
  */
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -11,8 +11,8 @@ const OUT = path.join(REPO, 'docs/screenshots');
 
 test.beforeEach(() => {
   test.skip(
-    !process.env['UPDATE_SCREENSHOTS'] || test.info().project.name !== 'cpu-fallback',
-    'set UPDATE_SCREENSHOTS=1 to refresh',
+    !process.env['SCREENSHOTS'] || test.info().project.name !== 'cpu-fallback',
+    'set SCREENSHOTS=1 to refresh',
   );
 });
 

@@ -7,6 +7,8 @@
  *   npm run bench:engine                 all methods
  *   npm run bench:engine -- ties linear  some methods
  *   BENCH_ROWS=1024 npm run bench:engine a smaller tensor (quick look)
+ *   BENCH_SIMD=0 npm run bench:engine    the JS kernels only, as in a browser without
+ *                                        WebAssembly SIMD (the same output bytes)
  */
 import { cpuBackend } from '../workers/backends/cpu/cpu-backend.ts';
 import { computeTensor } from '../workers/engine/compute-tensor.ts';
@@ -15,11 +17,13 @@ import { METHODS } from '../workers/methods/registry.ts';
 import { MERGEKIT_COMPAT, type MergeMethod, type ParamValue } from '../workers/methods/types.ts';
 import type { PlannedInput, PlannedTensor } from '../workers/plan/plan-types.ts';
 import { mix32 } from '../workers/rng.ts';
+import { setSimdEnabled, simdArena } from '../workers/simd/arena.ts';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 4096);
 const COLS = 11008;
 const N = ROWS * COLS;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const SIMD = process.env['BENCH_SIMD'] !== '0';
 
 /** mergekit's own torch CPU figures on a machine of this kind (M elements/s), from the issue. */
 const MERGEKIT: Readonly<Record<string, number>> = {
@@ -100,9 +104,11 @@ function memcpyRate(src: Uint8Array): number {
 const only = process.argv.slice(2);
 const { base, models } = bf16Inputs();
 const memcpy = memcpyRate(base);
+setSimdEnabled(SIMD);
 console.log(
   `tensor ${ROWS} x ${COLS} BF16 (${(N / 1e6).toFixed(1)} M elements), best of ${RUNS} runs, Node ${process.version}`,
 );
+console.log(`WebAssembly SIMD kernels: ${simdArena() ? 'on' : 'off (JS)'}`);
 console.log(`memcpy of the BF16 tensor: ${(memcpy / 1e6).toFixed(0)} M elements/s\n`);
 console.log('method              inputs   M el/s   x memcpy   vs mergekit');
 for (const m of METHODS.filter((x) => only.length === 0 || only.includes(x.name))) {

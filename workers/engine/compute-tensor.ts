@@ -4,7 +4,10 @@
  *
  * Streaming methods (the task-vector family) and elementwise methods run chunk by chunk
  * straight from the stored bytes, so besides those only a few chunk-sized float32 buffers are
- * alive; the others decode whole tensors to float32.
+ * alive; the others decode whole tensors to float32. The chunk buffers come from the SIMD
+ * arena (workers/simd) when it has room, so decoding, the CPU kernels' float32-mode loops,
+ * the statistics and encoding run as WebAssembly SIMD kernels, with the same bits as their JS
+ * references.
  */
 import {
   decodeToF32,
@@ -21,9 +24,14 @@ import type { MergeBackend } from '../backends/types.ts';
 import type { ChunkSource } from '../methods/stream.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
+import { Scratch } from '../simd/arena.ts';
+import { decodeBf16Sub, subInPlace } from '../simd/codec.ts';
+import { outputStats, outputSums, total } from '../simd/sums.ts';
 
 /** Elements per chunk for elementwise methods: 256K floats = 1 MB per input buffer. */
 export const CHUNK_ELEMENTS = 1 << 18;
+/** On the CPU: 128K floats (512 KB a buffer), small enough for the SIMD arena with many inputs. */
+const CPU_CHUNK_ELEMENTS = 1 << 17;
 
 export interface ComputeContext {
   readonly backend: MergeBackend;
@@ -73,6 +81,15 @@ function rawSource(
       decodeToF32(bytes.subarray(start * size, (start + out.length) * size), input.dtype, out);
       if (input.dtype !== computeDtype) roundArrayTo(out, computeDtype);
     },
+    readDelta(k, start, base, out) {
+      const input = t.inputs[k]!;
+      if (input.dtype !== 'BF16' || computeDtype !== 'F32') {
+        this.read(k, start, out);
+        subInPlace(out, base);
+        return;
+      }
+      decodeBf16Sub(inputBytes[k]!.subarray(2 * start, 2 * (start + out.length)), base, out);
+    },
   };
 }
 
@@ -82,23 +99,6 @@ export interface ComputedTensor {
   readonly sumSq: number;
   readonly diffSq: number | undefined;
   readonly baseSq: number | undefined;
-}
-
-/** Accumulates the change statistics of a (chunk of an) output. */
-function accumulate(
-  acc: { sumSq: number; diffSq: number; baseSq: number },
-  out: Float32Array,
-  base?: Float32Array,
-): void {
-  for (let i = 0; i < out.length; i++) {
-    const o = out[i]!;
-    acc.sumSq += o * o;
-    if (base) {
-      const b = base[i]!;
-      acc.diffSq += (o - b) * (o - b);
-      acc.baseSq += b * b;
-    }
-  }
 }
 
 export async function computeTensor(
@@ -114,12 +114,13 @@ export async function computeTensor(
   const outBytes = new Uint8Array(numel * DTYPE_SIZE[t.dtype]);
   const round = rounderFor(ctx.computeDtype);
   const rng = (k: number): ReturnType<typeof makeRng> => makeRng(streamKey(ctx.seed, t.name, k));
-  const acc = { sumSq: 0, diffSq: 0, baseSq: 0 };
+  // float64 sums, four by index mod 4 (workers/simd/sums.ts): the same in any chunking
+  const acc = outputSums();
   const result = (): ComputedTensor => ({
     bytes: outBytes,
-    sumSq: acc.sumSq,
-    diffSq: t.base ? acc.diffSq : undefined,
-    baseSq: t.base ? acc.baseSq : undefined,
+    sumSq: total(acc.sumSq),
+    diffSq: t.base ? total(acc.diffSq) : undefined,
+    baseSq: t.base ? total(acc.baseSq) : undefined,
   });
   const common = {
     shape: t.shape,
@@ -141,43 +142,54 @@ export async function computeTensor(
     ctx.backend.name === 'cpu' || routes?.[t.elementwise ? 'elementwise' : 'wholeTensor'] === 'cpu';
   if (m.stream && onCpu && !crops) {
     // Streaming: statistics passes and output straight from the stored bytes, chunk by chunk.
-    const baseChunk = t.base ? new Float32Array(Math.min(numel, CHUNK_ELEMENTS * 4)) : undefined;
-    m.stream({
-      ...common,
-      src,
-      chunk: CHUNK_ELEMENTS,
-      emit: (start, values) => {
-        let b: Float32Array | undefined;
-        if (baseChunk) {
-          b =
-            values.length <= baseChunk.length
-              ? baseChunk.subarray(0, values.length)
-              : new Float32Array(values.length);
-          src.read(-1, start, b);
-        }
-        accumulate(acc, values, b);
-        encodeFromF32(values, t.dtype, outBytes.subarray(start * osize, (start + values.length) * osize));
-      },
-    });
+    const scratch = new Scratch();
+    try {
+      const baseChunk = t.base ? scratch.f32(Math.min(numel, CHUNK_ELEMENTS)) : undefined;
+      m.stream({
+        ...common,
+        src,
+        chunk: CHUNK_ELEMENTS,
+        emit: (start, values, known) => {
+          let b = t.base ? known : undefined;
+          if (baseChunk && !b) {
+            b =
+              values.length <= baseChunk.length
+                ? baseChunk.subarray(0, values.length)
+                : new Float32Array(values.length);
+            src.read(-1, start, b);
+          }
+          outputStats(values, b, start, acc);
+          encodeFromF32(values, t.dtype, outBytes.subarray(start * osize, (start + values.length) * osize));
+        },
+      });
+    } finally {
+      scratch.release();
+    }
     return result();
   }
-  if (t.elementwise && numel > CHUNK_ELEMENTS && !crops) {
-    const bufs = t.inputs.map(() => new Float32Array(CHUNK_ELEMENTS));
-    const baseBuf = t.base ? new Float32Array(CHUNK_ELEMENTS) : undefined;
-    const out = new Float32Array(CHUNK_ELEMENTS);
-    for (let s = 0; s < numel; s += CHUNK_ELEMENTS) {
-      const n = Math.min(CHUNK_ELEMENTS, numel - s);
-      const xs = bufs.map((buf, k) => {
-        const view = buf.subarray(0, n);
-        src.read(k, s, view);
-        return view;
-      });
-      let b: Float32Array | undefined;
-      if (baseBuf) src.read(-1, s, (b = baseBuf.subarray(0, n)));
-      const o = out.subarray(0, n);
-      await run(xs, b, o);
-      accumulate(acc, o, b);
-      encodeFromF32(o, t.dtype, outBytes.subarray(s * osize, (s + n) * osize));
+  const chunk = onCpu ? CPU_CHUNK_ELEMENTS : CHUNK_ELEMENTS;
+  if (t.elementwise && numel > chunk && !crops) {
+    const scratch = new Scratch();
+    try {
+      const bufs = t.inputs.map(() => scratch.f32(chunk));
+      const baseBuf = t.base ? scratch.f32(chunk) : undefined;
+      const out = scratch.f32(chunk);
+      for (let s = 0; s < numel; s += chunk) {
+        const n = Math.min(chunk, numel - s);
+        const xs = bufs.map((buf, k) => {
+          const view = buf.subarray(0, n);
+          src.read(k, s, view);
+          return view;
+        });
+        let b: Float32Array | undefined;
+        if (baseBuf) src.read(-1, s, (b = baseBuf.subarray(0, n)));
+        const o = out.subarray(0, n);
+        await run(xs, b, o);
+        outputStats(o, b, s, acc);
+        encodeFromF32(o, t.dtype, outBytes.subarray(s * osize, (s + n) * osize));
+      }
+    } finally {
+      scratch.release();
     }
     return result();
   }
@@ -189,7 +201,7 @@ export async function computeTensor(
   const base = t.base && baseBytes ? decodeInput(baseBytes, t.base, ctx.computeDtype) : undefined;
   const out = new Float32Array(numel);
   await run(xs, base, out);
-  accumulate(acc, out, base);
+  outputStats(out, base, 0, acc);
   encodeFromF32(out, t.dtype, outBytes);
   return result();
 }

@@ -5,7 +5,11 @@
  * Decoding is exact for every float format that fits in float32 (F16, BF16, F8); F64 and
  * the 64-bit integers are rounded to the nearest float32. Encoding rounds to nearest, ties to
  * even, which is what torch's `.to(dtype)` does.
+ *
+ * BF16, the usual dtype of LLM checkpoints, goes through workers/simd/codec.ts: WebAssembly
+ * SIMD where available, with a JS reference that gives the same bits.
  */
+import { decodeBf16, encodeBf16 } from '../simd/codec.ts';
 
 export const DTYPES = [
   'F64',
@@ -162,7 +166,7 @@ export function decodeToF32(bytes: Uint8Array, dtype: DType, out?: Float32Array)
       res.set(view(bytes, 4, (b, o, l) => new Float32Array(b, o, l)));
       break;
     case 'BF16':
-      decodeBf16(bytes, res);
+      decodeBf16(bytes.subarray(0, 2 * n), res);
       break;
     case 'F16': {
       const src = view(bytes, 2, (b, o, l) => new Uint16Array(b, o, l));
@@ -236,40 +240,6 @@ export function encodeFromF32(src: Float32Array, dtype: WritableDType, out?: Uin
     if (!aligned) bytes.set(new Uint8Array(dst.buffer));
   }
   return bytes;
-}
-
-/**
- * BF16 -> f32 is a 16-bit shift. Kept in its own small function so the JIT compiles one tight
- * loop (inside decodeToF32's big switch it ran 2-3x slower); two elements per 32-bit word.
- */
-function decodeBf16(bytes: Uint8Array, out: Float32Array): void {
-  const n = out.length;
-  const dst = new Uint32Array(out.buffer, out.byteOffset, n);
-  if (bytes.byteOffset % 4 === 0) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n >> 1);
-    for (let j = 0; j < words.length; j++) {
-      const w = words[j]!;
-      dst[2 * j] = w << 16;
-      dst[2 * j + 1] = w & 0xffff0000;
-    }
-    if (n & 1) dst[n - 1] = (bytes[2 * n - 2]! | (bytes[2 * n - 1]! << 8)) << 16;
-    return;
-  }
-  const src = view(bytes, 2, (b, o, l) => new Uint16Array(b, o, l));
-  for (let i = 0; i < n; i++) dst[i] = src[i]! << 16;
-}
-
-/** f32 -> BF16 round to nearest even (f32BitsToBf16 inlined), in its own tight loop. */
-function encodeBf16(src: Float32Array, bytes: Uint8Array): void {
-  const n = src.length;
-  const bits = new Int32Array(src.buffer, src.byteOffset, n);
-  const aligned = bytes.byteOffset % 2 === 0;
-  const dst = aligned ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint16Array(n);
-  for (let i = 0; i < n; i++) {
-    const b = bits[i]!;
-    dst[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : ((b + 0x7fff + ((b >>> 16) & 1)) | 0) >>> 16;
-  }
-  if (!aligned) bytes.set(new Uint8Array(dst.buffer));
 }
 
 /** float32 bits -> bfloat16 bits, round to nearest even; NaN stays a quiet NaN. */

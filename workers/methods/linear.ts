@@ -3,7 +3,8 @@
  * one, is simply one more input with its own weight.
  * Paper: Model soups, https://arxiv.org/abs/2203.05482
  */
-import { isF32, weightedSum } from './shared/vec.ts';
+import { weightedSum } from '../simd/combine.ts';
+import { isF32 } from './shared/vec.ts';
 import { WEIGHT, bool, num, type MergeMethod } from './types.ts';
 
 export const linear: MergeMethod = {
@@ -39,8 +40,14 @@ export const linear: MergeMethod = {
   kernel: ({ inputs, perModel, global, out, round: r }) => {
     const w = perModel.map((p) => r(num(p, 'weight')));
     if (isF32(r)) {
+      // float64 steps, one rounding (WebAssembly SIMD when the arrays are in its arena)
       const sum = w.reduce((a, b) => a + b, 0);
-      weightedSum(out, inputs, w, bool(global, 'normalize') ? 1 / sum : 1);
+      const scale = bool(global, 'normalize') ? 1 / sum : 1;
+      weightedSum(
+        out,
+        inputs,
+        w.map((wk) => wk * scale),
+      );
       return;
     }
     // Step by step, rounding like torch in the compute dtype.

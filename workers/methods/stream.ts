@@ -20,12 +20,20 @@ export interface ChunkSource {
   readonly hasBase: boolean;
   /** Fills `out` with elements [start, start + out.length) of input k (k = -1: the base). */
   read(k: number, start: number, out: Float32Array): void;
+  /**
+   * Optional, float32 compute only: `out` = input k minus `base` (already read for the same
+   * range), in float32; a source over stored bytes fuses the decode and the subtraction.
+   */
+  readDelta?(k: number, start: number, base: Float32Array, out: Float32Array): void;
 }
 
 export interface StreamArgs extends Omit<KernelArgs, 'inputs' | 'base' | 'out'> {
   readonly src: ChunkSource;
-  /** Receives the output in order, chunk by chunk (the array is reused after the call). */
-  readonly emit: (start: number, values: Float32Array) => void;
+  /**
+   * Receives the output in order, chunk by chunk (the arrays are reused after the call), with
+   * the base's values for the same elements when the kernel has them at hand.
+   */
+  readonly emit: (start: number, values: Float32Array, base?: Float32Array) => void;
   /** Elements per chunk the kernel should aim for (it may align it to whole rows). */
   readonly chunk: number;
 }

@@ -11,7 +11,7 @@
  * All pointers and strides are in bytes. Loops are do-while: the caller guarantees
  * rows >= the block height, panels >= 1 and K >= 1.
  */
-import { op, I32, V128, type Bytes, type FunctionDef } from './wasm-builder.ts';
+import { op, I32, V128, type Bytes, type FunctionDef } from '../../simd/wasm-builder.ts';
 
 // Parameter indices, shared by both kernels.
 const X = 0;

@@ -5,7 +5,7 @@
  */
 import { gemmKernels } from './gemm-module.ts';
 import { expSumKernel, rmsNormKernel, siluMulKernel } from './vector-kernels.ts';
-import { buildModule } from './wasm-builder.ts';
+import { buildModule } from '../../simd/wasm-builder.ts';
 
 export type GemmKernel = (
   x: number,

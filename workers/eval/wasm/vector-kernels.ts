@@ -6,7 +6,7 @@
  * e^r and 2^n built in the exponent bits; relative error about 1e-7 for x in [-87.3, 88.3],
  * inputs clamped to that range (e^-87.3 is the smallest normal float).
  */
-import { op, F32, I32, V128, type Bytes, type FunctionDef } from './wasm-builder.ts';
+import { op, F32, I32, V128, type Bytes, type FunctionDef } from '../../simd/wasm-builder.ts';
 
 const LOG2E = 1.4426950408889634;
 const LN2_HI = 0.693359375;

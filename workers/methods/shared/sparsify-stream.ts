@@ -12,9 +12,20 @@
  * - della_magprune: per row, rank |delta| and keep with probability density -/+ epsilon.
  *
  * With `rescale` the kept values are scaled so the tensor's L1 norm matches the dense delta's
- * (mergekit's RescaleNorm.l1), which needs one more pass for the sums.
+ * (mergekit's RescaleNorm.l1), which needs one more pass for the sums (float64, four partial
+ * sums by index mod 4: workers/simd/sums.ts).
+ *
+ * The hot loops are workers/simd operations: WebAssembly SIMD kernels when the arrays lie in
+ * the SIMD arena (the family allocates its chunk buffers and this class its histograms there,
+ * through a Scratch), their JS references otherwise, with the same bits either way.
  */
-import { uniformAt, type Rng } from '../../rng.ts';
+import type { Rng } from '../../rng.ts';
+import { Scratch } from '../../simd/arena.ts';
+import { scaleInPlace } from '../../simd/codec.ts';
+import { histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
+import { dareMask, l1, quadSum, total, type QuadSum } from '../../simd/sums.ts';
+import { dellaRow, hash24, maskBits, RowRanker } from '../../simd/della.ts';
+import { dellaThresholds } from './della-rows.ts';
 
 export type Sparsifier = 'magnitude' | 'random' | 'magnitude_outliers' | 'della_magprune';
 
@@ -43,7 +54,7 @@ interface Cut {
   left: number;
 }
 
-const NONE = 0x7fffffff + 1; // above every magnitude key: selects nothing
+const NONE = NO_KEY; // above every magnitude key: selects nothing
 
 /** Everything one model's sparsification needs, fed chunk by chunk. */
 export class StreamSparsifier {
@@ -54,14 +65,19 @@ export class StreamSparsifier {
   private hi: Uint32Array | undefined;
   private zeroAll = false;
   private identity = false;
-  private before = 0;
-  private after = 0;
+  private readonly before: QuadSum = quadSum();
+  private readonly after: QuadSum = quadSum();
   private scale = 1;
   private mask: Uint32Array | undefined; // DELLA: kept bits, computed in pass 0 when rescaling
+  private copy: Float32Array | undefined; // rescale sums: the chunk, masked
+  private della:
+    { ranker: RowRanker; thresholds: Int32Array; draws: Uint32Array; bits: Uint32Array } | undefined;
 
+  /** `scratch` holds the histograms (in the SIMD arena when it has room). */
   constructor(
     private readonly spec: SparsifySpec,
     private readonly n: number,
+    private readonly scratch: Scratch = new Scratch(undefined),
   ) {
     const { method, density } = spec;
     if (density >= 1) {
@@ -74,6 +90,7 @@ export class StreamSparsifier {
       this.passes = this.zeroAll ? 0 : 2 + (spec.rescale ? 1 : 0);
     } else if (method === 'della_magprune') {
       if (density <= 0) this.zeroAll = true;
+      // The row limit of the former float64-packed sort, kept: the WebGPU backend shares it.
       if (n / spec.cols > 0 && spec.cols > 2 ** 21)
         throw new RangeError(`della: rows of ${spec.cols} elements are too long`);
       this.passes = this.zeroAll || !spec.rescale ? 0 : 1;
@@ -119,6 +136,12 @@ export class StreamSparsifier {
     });
   }
 
+  private copyToScratch(a: Int32Array): Int32Array {
+    const copy = this.scratch.i32(a.length);
+    copy.set(a);
+    return copy;
+  }
+
   /** Called before every pass and before the apply pass: tie counters restart at index 0. */
   beginPass(): void {
     for (const c of this.cuts) c.left = c.takeEqual;
@@ -127,7 +150,7 @@ export class StreamSparsifier {
   observe(pass: number, delta: Float32Array, start: number): void {
     const { method } = this.spec;
     if (method === 'magnitude' || method === 'magnitude_outliers') {
-      if (pass === 0) this.histHi(delta);
+      if (pass === 0) histHi(delta, (this.hi ??= this.scratch.u32(32768)));
       else if (pass === 1) this.histLo(delta);
       else this.sums(delta, start);
     } else if (method === 'della_magprune') {
@@ -154,15 +177,18 @@ export class StreamSparsifier {
           for (; b > 0 && c.lo![b]! < rem; b--) rem -= c.lo![b]!;
           c.key = (c.bin << 16) | b;
           c.takeEqual = rem;
+          if (c.lo) this.scratch.free(c.lo);
           c.lo = undefined;
         }
       }
+      if (pass === 0 && this.hi) this.scratch.free(this.hi);
       if (pass === 0) this.hi = undefined;
       return;
     }
     // The last statistics pass: the L1 rescale factor (mergekit's eps: either sum under 1e-7 keeps values as they are).
-    if (this.spec.rescale && this.before >= 1e-7 && this.after >= 1e-7)
-      this.scale = Math.fround(this.before / this.after);
+    const before = total(this.before);
+    const after = total(this.after);
+    if (this.spec.rescale && before >= 1e-7 && after >= 1e-7) this.scale = Math.fround(before / after);
   }
 
   /** Zeroes the dropped elements of a chunk and rescales the kept ones, in place. */
@@ -174,130 +200,83 @@ export class StreamSparsifier {
     }
     const { method } = this.spec;
     if (method === 'magnitude' || method === 'magnitude_outliers') this.maskCuts(delta);
-    else if (method === 'random') this.maskRandom(delta, start);
+    else if (method === 'random') dareMask(delta, this.spec.rng!.key, start, this.spec.density);
     else this.dellaRows(delta, start, false);
     if (this.scale !== 1) {
       const s = this.scale;
-      if (round === Math.fround) for (let i = 0; i < delta.length; i++) delta[i] = delta[i]! * s;
+      if (round === Math.fround) scaleInPlace(delta, s);
       else for (let i = 0; i < delta.length; i++) delta[i] = round(delta[i]! * s);
     }
   }
 
-  private histHi(delta: Float32Array): void {
-    this.hi ??= new Uint32Array(32768);
-    const bits = new Int32Array(delta.buffer, delta.byteOffset, delta.length);
-    const hi = this.hi;
-    for (let i = 0; i < bits.length; i++) hi[(bits[i]! & 0x7fffffff) >>> 16]!++;
-  }
-
   private histLo(delta: Float32Array): void {
-    const bits = new Int32Array(delta.buffer, delta.byteOffset, delta.length);
     for (const c of this.cuts) {
       if (c.count <= 0 || c.count >= this.n) continue;
-      c.lo ??= new Uint32Array(65536);
-      const lo = c.lo;
-      const bin = c.bin;
-      for (let i = 0; i < bits.length; i++) {
-        const key = bits[i]! & 0x7fffffff;
-        if (key >>> 16 === bin) lo[key & 0xffff]!++;
-      }
+      histLo(delta, c.bin, (c.lo ??= this.scratch.u32(65536)));
     }
   }
 
   /** Keeps what the first cut selects and the second (outliers) does not; counts ties in order. */
   private maskCuts(delta: Float32Array): void {
-    const bits = new Int32Array(delta.buffer, delta.byteOffset, delta.length);
     const keep = this.cuts[0]!;
     const drop = this.cuts[1];
-    // Locals, not properties, in the hot loops (written back after).
-    const keepKey = keep.key;
-    let keepLeft = keep.left;
-    if (!drop) {
-      for (let i = 0; i < bits.length; i++) {
-        const key = bits[i]! & 0x7fffffff;
-        if (key < keepKey || (key === keepKey && keepLeft-- <= 0)) delta[i] = 0;
-      }
-      keep.left = keepLeft;
-      return;
-    }
-    const dropKey = drop.key;
-    let dropLeft = drop.left;
-    for (let i = 0; i < bits.length; i++) {
-      const key = bits[i]! & 0x7fffffff;
-      const kept = key > keepKey || (key === keepKey && keepLeft-- > 0);
-      const dropped = key > dropKey || (key === dropKey && dropLeft-- > 0);
-      if (!kept || dropped) delta[i] = 0;
-    }
-    keep.left = keepLeft;
-    drop.left = dropLeft;
-  }
-
-  private maskRandom(delta: Float32Array, start: number): void {
-    const p = Math.fround(this.spec.density);
-    const key = this.spec.rng!.key;
-    for (let i = 0; i < delta.length; i++) if (!(uniformAt(key, start + i) < p)) delta[i] = 0;
+    const state: CutState = {
+      keepKey: keep.key,
+      keepLeft: keep.left,
+      dropKey: drop ? drop.key : NONE,
+      dropLeft: drop ? drop.left : 0,
+    };
+    maskCuts(delta, state);
+    keep.left = state.keepLeft;
+    if (drop) drop.left = state.dropLeft;
   }
 
   /** Rescale sums: |delta| overall and over what the mask keeps (without changing delta). */
   private sums(delta: Float32Array, start: number): void {
-    const { method } = this.spec;
-    if (method === 'random') {
-      const p = Math.fround(this.spec.density);
-      const key = this.spec.rng!.key;
-      for (let i = 0; i < delta.length; i++) {
-        const a = Math.abs(delta[i]!);
-        this.before += a;
-        if (uniformAt(key, start + i) < p) this.after += a;
-      }
-      return;
-    }
-    const copy = Float32Array.from(delta);
-    this.maskCuts(copy);
-    for (let i = 0; i < delta.length; i++) {
-      this.before += Math.abs(delta[i]!);
-      this.after += Math.abs(copy[i]!);
-    }
+    l1(delta, start, this.before);
+    if (!this.copy || this.copy.length < delta.length) this.copy = this.scratch.f32(delta.length);
+    const kept = this.copy.subarray(0, delta.length);
+    kept.set(delta);
+    if (this.spec.method === 'random') dareMask(kept, this.spec.rng!.key, start, this.spec.density);
+    else this.maskCuts(kept);
+    l1(kept, start, this.after);
   }
 
   /**
-   * DELLA MagPrune on the whole rows of a chunk: rank |delta| ascending per row, keep with
-   * probability density - eps + 2 eps (rank - 1) / (cols - 1) (NaN for one column, as in
-   * mergekit). In a statistics pass the kept bits are stored and the sums taken; otherwise the
-   * chunk is masked (from the stored bits when there are any).
+   * DELLA MagPrune on the whole rows of a chunk (della-rows.ts, workers/simd/della.ts): in a
+   * statistics pass the kept bits are stored and the sums taken (in rank order); otherwise
+   * the chunk is masked (from the stored bits when there are any).
    */
   private dellaRows(delta: Float32Array, start: number, statsPass: boolean): void {
     const cols = this.spec.cols;
+    const bit0 = start & 31; // the chunk's bits, as words aligned with the tensor's
+    const words = Math.ceil((bit0 + delta.length) / 32);
+    this.della ??= {
+      ranker: new RowRanker(cols, this.scratch),
+      thresholds: this.copyToScratch(dellaThresholds(cols, this.spec.density, this.spec.epsilon)),
+      draws: this.scratch.u32(delta.length),
+      bits: this.scratch.u32(words + 1),
+    };
+    const { ranker, thresholds } = this.della;
+    const bits = this.della.bits.subarray(0, words);
     if (!statsPass && this.mask) {
-      for (let i = 0; i < delta.length; i++) {
-        const g = start + i;
-        if (!((this.mask[g >>> 5]! >>> (g & 31)) & 1)) delta[i] = 0;
-      }
+      bits.set(this.mask.subarray(start >>> 5, (start >>> 5) + words));
+      maskBits(delta, bits, bit0);
       return;
     }
-    if (statsPass) this.mask ??= new Uint32Array(Math.ceil(this.n / 32));
-    const bits = new Uint32Array(delta.buffer, delta.byteOffset, delta.length);
-    const keys = new Float64Array(cols);
-    const lo = Math.fround(this.spec.density - this.spec.epsilon);
-    const eps2 = 2 * this.spec.epsilon;
-    const rng = this.spec.rng!;
-    for (let r = 0; r < delta.length; r += cols) {
-      // Sort (magnitude bits, column) packed in one float64: 31 bits of key times 2^21 columns.
-      for (let c = 0; c < cols; c++) keys[c] = (bits[r + c]! & 0x7fffffff) * 2097152 + c;
-      keys.sort();
-      for (let rank = 0; rank < cols; rank++) {
-        const c = keys[rank]! % 2097152;
-        const g = start + r + c;
-        const norm = Math.fround(Math.min(1, Math.max(0, rank / (cols - 1))));
-        const keep = rng.uniform(g) < Math.fround(lo + Math.fround(norm * eps2));
-        const a = Math.abs(delta[r + c]!);
-        if (statsPass) {
-          this.before += a;
-          if (keep) {
-            this.after += a;
-            this.mask![g >>> 5]! |= 1 << (g & 31);
-          }
-        } else if (!keep) delta[r + c] = 0;
-      }
+    const draws = this.della.draws.subarray(0, delta.length);
+    hash24(draws, this.spec.rng!.key, start);
+    if (statsPass) {
+      this.mask ??= new Uint32Array(Math.ceil(this.n / 32));
+      bits.fill(0);
     }
+    for (let r = 0; r < delta.length; r += cols) {
+      const row = delta.subarray(r, r + cols);
+      const stats = statsPass
+        ? { before: this.before, after: this.after, lane0: start + r, bits, bit0: bit0 + r }
+        : undefined;
+      dellaRow(row, ranker.rank(row), draws.subarray(r, r + cols), thresholds, stats);
+    }
+    if (statsPass) for (let j = 0; j < words; j++) this.mask![(start >>> 5) + j]! |= bits[j]!;
   }
 }

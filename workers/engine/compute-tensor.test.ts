@@ -1,0 +1,132 @@
+/**
+ * The CPU path gives the same bytes with and without WebAssembly SIMD: every method the SIMD
+ * kernels accelerate, from BF16 bytes to BF16 bytes, on a tensor with ties at the cut-offs, a
+ * length that is no multiple of a SIMD block and several chunks, in float32 and in emulated
+ * bf16 compute (which keeps its step-by-step JS path), with a mixed-dtype input too.
+ */
+import { describe, expect, it } from 'vitest';
+import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
+import { encodeFromF32, type DType, type WritableDType } from '../io/dtypes.ts';
+import { getMethod } from '../methods/registry.ts';
+import { MERGEKIT_COMPAT, type ParamValue } from '../methods/types.ts';
+import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
+import { mix32 } from '../rng.ts';
+import { setSimdEnabled } from '../simd/arena.ts';
+import { computeTensor, type ComputedTensor } from './compute-tensor.ts';
+
+const ROWS = 260;
+const COLS = 517; // 134,420 elements: more than one 128K chunk, not a multiple of 8
+const N = ROWS * COLS;
+
+/** Values on a coarse grid (many exact ties) around a base, as BF16 or F16 bytes. */
+function bytesOf(seed: number, dtype: 'BF16' | 'F16', around?: Float32Array): [Uint8Array, Float32Array] {
+  const f = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    const h = mix32(i ^ mix32(seed));
+    f[i] = (around ? around[i]! : 0) + (((h % 41) - 20) / 1024) * (around ? 0.25 : 1);
+  }
+  return [encodeFromF32(f, dtype), f];
+}
+
+const [baseBytes, baseValues] = bytesOf(1, 'BF16');
+const inputs = [2, 3, 4].map((s) => bytesOf(s, 'BF16', baseValues)[0]);
+const f16Input = bytesOf(5, 'F16', baseValues)[0];
+
+function plan(method: string, dtypes: readonly DType[]): PlannedTensor {
+  const m = getMethod(method)!;
+  const input = (model: string, dtype: DType): PlannedInput => ({
+    model,
+    tensor: 'w',
+    dtype,
+    shape: [ROWS, COLS],
+  });
+  const params = (scope: 'global' | 'model', k = 0): Record<string, ParamValue> => {
+    const out: Record<string, ParamValue> = {};
+    for (const p of m.params.filter((x) => x.scope === scope)) {
+      if (p.name === 'weight') out[p.name] = [0.5, 0.3, -0.2][k]!;
+      else if (p.name === 'density') out[p.name] = [0.4, 0.55, 0.7][k]!;
+      else if (p.name === 'lambda') out[p.name] = 0.9;
+      else if (p.default !== undefined) out[p.name] = p.default;
+    }
+    return out;
+  };
+  const global = params('global');
+  const perModel = dtypes.map((_, k) => params('model', k));
+  return {
+    name: 'model.layers.0.mlp.up_proj.weight',
+    shape: [ROWS, COLS],
+    dtype: 'BF16',
+    section: 'layer',
+    layer: 0,
+    t: 0,
+    ...(m.base !== 'input' && { base: input('base', 'BF16') }),
+    inputs: dtypes.map((dt, k) => input(`m${k}`, dt)),
+    global,
+    perModel,
+    origins: { global: {}, perModel: [] },
+    elementwise: m.elementwise(global, perModel),
+    isEmbed: false,
+  };
+}
+
+function run(
+  method: string,
+  computeDtype: WritableDType,
+  mixed: boolean,
+  simd: boolean,
+): Promise<ComputedTensor> {
+  const dtypes: DType[] = mixed ? ['BF16', 'F16'] : ['BF16', 'BF16', 'BF16'];
+  const t = plan(method, dtypes);
+  const bytes = dtypes.map((dt, k) => (dt === 'F16' ? f16Input : inputs[k]!));
+  setSimdEnabled(simd);
+  try {
+    return computeTensor(t, method, t.base ? baseBytes : undefined, bytes, {
+      backend: cpuBackend,
+      computeDtype,
+      seed: 7,
+      compat: MERGEKIT_COMPAT,
+      warn: () => undefined,
+    });
+  } finally {
+    setSimdEnabled(true);
+  }
+}
+
+const METHODS = [
+  'linear',
+  'task_arithmetic',
+  'ties',
+  'dare_ties',
+  'dare_linear',
+  'breadcrumbs',
+  'breadcrumbs_ties',
+  'della',
+  'della_linear',
+];
+const baseCodes = new Uint16Array(baseBytes.buffer);
+
+/** Bytes compared as a whole (a deep-equal of 270 KB is slow), statistics exactly. */
+function expectSame(a: ComputedTensor, b: ComputedTensor): void {
+  expect(Buffer.compare(a.bytes, b.bytes)).toBe(0);
+  expect([a.sumSq, a.diffSq, a.baseSq]).toEqual([b.sumSq, b.diffSq, b.baseSq]);
+}
+
+describe('computeTensor with and without WebAssembly SIMD', () => {
+  for (const method of METHODS) {
+    it(`${method}: the same bytes and statistics`, async () => {
+      const withSimd = await run(method, 'F32', false, true);
+      const withoutSimd = await run(method, 'F32', false, false);
+      expectSame(withSimd, withoutSimd);
+      // not a trivial output: most elements moved off the base
+      const moved = new Uint16Array(withSimd.bytes.buffer).filter((b, i) => b !== baseCodes[i]);
+      expect(moved.length).toBeGreaterThan(N / 10);
+    });
+  }
+
+  it('also with an F16 input beside a BF16 one, and in emulated bf16 arithmetic', async () => {
+    for (const method of ['ties', 'dare_linear']) {
+      expectSame(await run(method, 'F32', true, true), await run(method, 'F32', true, false));
+      expectSame(await run(method, 'BF16', false, true), await run(method, 'BF16', false, false));
+    }
+  });
+});

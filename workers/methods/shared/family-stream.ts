@@ -1,0 +1,186 @@
+/**
+ * The task-vector family's kernel (see ../task-arithmetic-family.ts for the members) over a
+ * chunk source: statistics passes for the sparsifiers, then one pass that masks, weights and
+ * combines each chunk. Task vectors are recomputed from the inputs in every pass (cheap)
+ * instead of being kept, so memory does not grow with the tensor.
+ *
+ * In float32 mode the per-element steps are workers/simd operations: the chunk buffers live
+ * in the SIMD arena when it has room, so they run as WebAssembly kernels, whose JS references
+ * give the same bits. The emulated bf16 / f16 modes keep the step-by-step loops below.
+ */
+import { Scratch } from '../../simd/arena.ts';
+import { subInPlace } from '../../simd/codec.ts';
+import { consensus, weightedSum } from '../../simd/combine.ts';
+import { chunks, type StreamArgs } from '../stream.ts';
+import { bool, num, type ResolvedParams } from '../types.ts';
+import { StreamSparsifier, type Sparsifier } from './sparsify-stream.ts';
+import { isF32 } from './vec.ts';
+
+/** What the kernel needs to know of a family member. */
+export interface FamilyKernel {
+  readonly name: string;
+  readonly sparsifier: Sparsifier | undefined;
+  readonly consensus: boolean;
+}
+
+/** Elements per chunk at most: the chunk buffers of a few models then stay in L2 cache. */
+const FAMILY_CHUNK = 1 << 16;
+
+/**
+ * Per tensor: delta_m = x_m - base; sparsify each delta by that model's density; weight it;
+ * with sign consensus keep, per element, only the weighted deltas whose sign matches the sign
+ * of their sum (ties go to +) and divide by the sum of the agreeing weights; otherwise sum and
+ * divide by the sum of weights; multiply by lambda after normalising; add back the base.
+ */
+export function streamFamily(m: FamilyKernel, a: StreamArgs): void {
+  const { src, round: r } = a;
+  if (!src.hasBase) throw new Error(`${m.name} needs a base tensor`);
+  const M = src.count;
+  const n = src.numel;
+  const fast = isF32(r);
+  const w = a.perModel.map((p) => r(num(p, 'weight')));
+  const normalize = bool(a.global, 'normalize');
+  const lambda = num(a.global, 'lambda');
+  let wsum = 0;
+  for (const wk of w) wsum = r(wsum + wk);
+  // Without sign consensus the divisor is the plain sum of weights (near 0 -> 1).
+  const scale = (normalize ? 1 / (Math.abs(wsum) < 1e-8 ? 1 : wsum) : 1) * lambda;
+  const coefficients = w.map((wk) => wk * scale);
+  const cols = a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
+  const align = m.sparsifier === 'della_magprune' ? cols : 1;
+  const size = Math.min(n, Math.max(Math.min(a.chunk, FAMILY_CHUNK), align));
+  const scratch = new Scratch();
+  try {
+    const sparsifiers = m.sparsifier
+      ? a.perModel.map((p, k) => sparsifierFor(m.sparsifier!, p, k, a, cols, n, scratch))
+      : [];
+    const base = scratch.f32(size);
+    const deltas = Array.from({ length: M }, () => scratch.f32(size));
+    const out = scratch.f32(size);
+    // Plain task arithmetic in float32: one fused pass, task vectors never materialised.
+    const direct = fast && !m.sparsifier && !m.consensus;
+    const load = (start: number, len: number): { b: Float32Array; d: Float32Array[] } => {
+      const b = base.subarray(0, len);
+      src.read(-1, start, b);
+      const d = deltas.map((buf, k) => {
+        const x = buf.subarray(0, len);
+        if (direct) src.read(k, start, x);
+        else if (fast && src.readDelta) src.readDelta(k, start, b, x);
+        else {
+          src.read(k, start, x);
+          if (fast) subInPlace(x, b);
+          else for (let i = 0; i < len; i++) x[i] = r(x[i]! - b[i]!);
+        }
+        return x;
+      });
+      return { b, d };
+    };
+    const passes = Math.max(0, ...sparsifiers.map((s) => s.passes));
+    for (let pass = 0; pass < passes; pass++) {
+      const active = sparsifiers.filter((s) => pass < s.passes);
+      for (const s of active) s.beginPass();
+      for (const [start, len] of chunks(n, size, align)) {
+        const { d } = load(start, len);
+        sparsifiers.forEach((s, k) => pass < s.passes && s.observe(pass, d[k]!, start));
+      }
+      for (const s of active) s.endPass(pass);
+    }
+    sparsifiers.forEach((s, k) => {
+      s.beginPass();
+      if (s.warning) a.warn(`input ${k + 1}: ${s.warning}`);
+    });
+    for (const [start, len] of chunks(n, size, align)) {
+      const { b, d } = load(start, len);
+      sparsifiers.forEach((s, k) => s.apply(d[k]!, start, r));
+      const o = out.subarray(0, len);
+      if (M === 0) o.set(b);
+      else if (m.consensus && fast) consensus(o, d, w, normalize, lambda, b);
+      else if (m.consensus) consensusRounded(d, w, normalize, lambda, b, o, r);
+      else if (direct) weightedSum(o, d, coefficients, b, b);
+      else if (fast) weightedSum(o, d, coefficients, b);
+      else linearCombine(d, w, normalize ? (Math.abs(wsum) < 1e-8 ? 1 : wsum) : undefined, lambda, b, o, r);
+      a.emit(start, o, b);
+    }
+  } finally {
+    scratch.release();
+  }
+}
+
+function sparsifierFor(
+  method: Sparsifier,
+  p: ResolvedParams,
+  k: number,
+  a: StreamArgs,
+  cols: number,
+  n: number,
+  scratch: Scratch,
+): StreamSparsifier {
+  return new StreamSparsifier(
+    {
+      method,
+      density: num(p, 'density'),
+      rescale: bool(a.global, 'rescale'),
+      gamma: p['gamma'] === undefined ? 0.01 : num(p, 'gamma'),
+      epsilon: p['epsilon'] === undefined ? 0.15 : num(p, 'epsilon'),
+      rng: method === 'random' || method === 'della_magprune' ? a.rng(k) : undefined,
+      cols,
+      breadcrumbsQuirk: a.compat.breadcrumbsEmptySlice,
+    },
+    n,
+    scratch,
+  );
+}
+
+/** Sum of weighted task vectors, step by step in the compute dtype (bf16/f16 emulation). */
+function linearCombine(
+  deltas: readonly Float32Array[],
+  w: readonly number[],
+  divisor: number | undefined,
+  lambda: number,
+  base: Float32Array,
+  out: Float32Array,
+  r: (x: number) => number,
+): void {
+  for (let i = 0; i < out.length; i++) {
+    let mixed = 0;
+    for (let k = 0; k < deltas.length; k++) mixed = r(mixed + r(w[k]! * deltas[k]![i]!));
+    if (divisor !== undefined) mixed = r(mixed / divisor);
+    if (lambda !== 1) mixed = r(mixed * lambda);
+    out[i] = r(base[i]! + mixed);
+  }
+}
+
+/**
+ * TIES sign consensus, step by step in the compute dtype (bf16 / f16 emulation; float32 mode
+ * uses workers/simd/combine.ts): per element, elect the sign of the sum of weighted deltas
+ * (ties to +), keep only the weighted deltas of that sign, and with normalize divide by the
+ * sum of the weights that agree (an exact zero agrees with neither sign).
+ */
+function consensusRounded(
+  deltas: readonly Float32Array[],
+  w: readonly number[],
+  normalize: boolean,
+  lambda: number,
+  base: Float32Array,
+  out: Float32Array,
+  r: (x: number) => number,
+): void {
+  const M = deltas.length;
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < M; k++) sum = r(sum + r(w[k]! * deltas[k]![i]!));
+    const elected = sum >= 0 ? 1 : -1;
+    let mixed = 0;
+    let divisor = 0;
+    for (let k = 0; k < M; k++) {
+      const wd = r(w[k]! * deltas[k]![i]!);
+      if (Math.sign(wd) === elected) {
+        mixed = r(mixed + wd);
+        divisor = r(divisor + w[k]!);
+      }
+    }
+    if (normalize) mixed = r(mixed / (divisor === 0 ? 1 : divisor));
+    if (lambda !== 1) mixed = r(mixed * lambda);
+    out[i] = r(base[i]! + mixed);
+  }
+}

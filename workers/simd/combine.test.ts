@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { consensus, consensusJs, weightedSum, weightedSumJs } from './combine.ts';
+import { arithBits, awkward, copyInto, simdAndJs } from './test-helpers.ts';
+
+describe('weighted sums', () => {
+  it('hand-checked: init + c_k (x_k - minus), and the sign of an all-zero sum', () => {
+    const out = new Float32Array(2);
+    weightedSumJs(
+      out,
+      [Float32Array.of(1, 3), Float32Array.of(2, 5)],
+      [0.5, 2],
+      Float32Array.of(10, 0),
+      Float32Array.of(1, 1),
+    );
+    expect([...out]).toEqual([10 + 0 + 2, 0 + 1 + 8]);
+    weightedSumJs(out, [Float32Array.of(-0, 1)], [1]);
+    expect(Object.is(out[0], -0)).toBe(true); // no init: the sum starts at the first term
+  });
+
+  it('the kernels give the JS bits for 1 to 6 models, with and without init and minus', () => {
+    const n = 1023;
+    const xs = [1, 2, 3, 4, 5, 6].map((s) => awkward(n, s, true));
+    const base = awkward(n, 9, true);
+    const cs = [0.3, -1.7, 1 / 3, 2, 1e-3, 0.25];
+    for (let m = 1; m <= 6; m++) {
+      for (const [init, minus] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        const [simd, js] = simdAndJs((s) => {
+          const out = s.f32(n);
+          const b = copyInto(s, base);
+          const x = xs.slice(0, m).map((v) => copyInto(s, v));
+          weightedSum(out, x, cs.slice(0, m), init ? b : undefined, minus ? b : undefined);
+          return arithBits(out);
+        });
+        expect(simd, `m=${m} init=${init} minus=${minus}`).toEqual(js);
+      }
+    }
+  });
+});
+
+describe('sign consensus', () => {
+  it('hand-checked: elects the sign of the sum, averages the agreeing terms by their weights', () => {
+    const out = new Float32Array(4);
+    const d = [Float32Array.of(1, 1, 0, 2), Float32Array.of(-3, 1, 0, -1), Float32Array.of(1, -1, 0, -1)];
+    consensusJs(out, d, [1, 1, 1], true, 1, Float32Array.of(10, 10, 10, 10));
+    // [1, -3, 1]: sum -1, only -3 agrees; [1, 1, -1]: + wins, mean of 1 and 1; zeros: base;
+    // [2, -1, -1]: a tie, + wins
+    expect([...out]).toEqual([7, 11, 10, 12]);
+    consensusJs(out, d, [1, 1, 1], false, 0.5, Float32Array.of(0, 0, 0, 0));
+    expect([...out]).toEqual([-1.5, 1, 0, 1]);
+  });
+
+  it('the kernels give the JS bits for 1 to 6 models, normalize on and off', () => {
+    const n = 1021;
+    const ds = [1, 2, 3, 4, 5, 6].map((s) => awkward(n, 20 + s, true));
+    const base = awkward(n, 30, true);
+    // Equal magnitudes: sums of exactly 0 (elected +) on the coarse grid of awkward().
+    const ws = [0.5, 0.5, -0.5, 1, 0.3, 0.9].map(Math.fround);
+    for (let m = 1; m <= 6; m++) {
+      for (const normalize of [false, true]) {
+        for (const lambda of [1, 0.8]) {
+          const [simd, js] = simdAndJs((s) => {
+            const out = s.f32(n);
+            const d = ds.slice(0, m).map((v) => copyInto(s, v));
+            consensus(out, d, ws.slice(0, m), normalize, lambda, copyInto(s, base));
+            return arithBits(out);
+          });
+          expect(simd, `m=${m} normalize=${normalize} lambda=${lambda}`).toEqual(js);
+        }
+      }
+    }
+  });
+
+  it('the unrolled JS loop equals the general one', () => {
+    const n = 500;
+    const ds = [1, 2, 3].map((s) => awkward(n, 40 + s));
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    consensusJs(a, ds, [0.3, 0.5, 0.2], true, 1, awkward(n, 50));
+    // five models, two of them with weight 0: the same election and averages
+    consensusJs(b, [...ds, ds[0]!, ds[1]!], [0.3, 0.5, 0.2, 0, 0], true, 1, awkward(n, 50));
+    expect(arithBits(a)).toEqual(arithBits(b));
+  });
+});

@@ -1,0 +1,258 @@
+/**
+ * The float32-mode combinations of linear and the task-vector family, as JS references and
+ * WebAssembly kernels (wasm/combine-kernels.ts) with the same bits. Both compute each element
+ * in float64 from its float32 inputs, step by step in the order written below, and round once
+ * when storing: the JS because JS numbers are float64 and a Float32Array store rounds, the
+ * kernels in f64x2 lanes. (Float32 steps would be faster in SIMD but further from what the
+ * WebGPU backend and the golden set were checked against.)
+ */
+import { TABLE_ENTRY, UNROLLED } from './wasm/combine-kernels.ts';
+import { wasmFor, whole } from './dispatch.ts';
+import type { SimdArena } from './arena.ts';
+
+// ---------------------------------------------------------------------------------------------
+// JS references
+
+/**
+ * out[i] = init[i] + c_0 (x_0[i] - minus[i]) + c_1 (x_1[i] - minus[i]) + ..., left to right in
+ * float64 (no init: starting from the first term; no minus: x_k[i] itself).
+ */
+export function weightedSumJs(
+  out: Float32Array,
+  xs: readonly Float32Array[],
+  cs: readonly number[],
+  init?: Float32Array,
+  minus?: Float32Array,
+): void {
+  const m = xs.length;
+  if (m === 0) {
+    if (init) out.set(init);
+    else out.fill(0);
+    return;
+  }
+  if (m <= 4) return weightedSum4Js(out, xs, cs, init, minus);
+  const x0 = xs[0]!;
+  const c0 = cs[0]!;
+  for (let i = 0; i < out.length; i++) {
+    const s = minus ? minus[i]! : 0; // x - 0 is x exactly, even for -0
+    let acc = init ? init[i]! + c0 * (x0[i]! - s) : c0 * (x0[i]! - s);
+    for (let k = 1; k < m; k++) acc += cs[k]! * (xs[k]![i]! - s);
+    out[i] = acc;
+  }
+}
+
+/** weightedSumJs for one to four inputs, one loop each (the JS fallback's hot loops). */
+function weightedSum4Js(
+  out: Float32Array,
+  xs: readonly Float32Array[],
+  cs: readonly number[],
+  init: Float32Array | undefined,
+  minus: Float32Array | undefined,
+): void {
+  const [x0, x1, x2, x3] = [xs[0]!, xs[1] ?? xs[0]!, xs[2] ?? xs[0]!, xs[3] ?? xs[0]!];
+  const [c0, c1, c2, c3] = [cs[0]!, cs[1] ?? 0, cs[2] ?? 0, cs[3] ?? 0];
+  const n = out.length;
+  if (!minus && !init) {
+    // linear: the plain weighted sum, one loop per input count (no subtraction, no branch)
+    if (xs.length === 1) for (let i = 0; i < n; i++) out[i] = c0 * x0[i]!;
+    else if (xs.length === 2) for (let i = 0; i < n; i++) out[i] = c0 * x0[i]! + c1 * x1[i]!;
+    else if (xs.length === 3) for (let i = 0; i < n; i++) out[i] = c0 * x0[i]! + c1 * x1[i]! + c2 * x2[i]!;
+    else for (let i = 0; i < n; i++) out[i] = c0 * x0[i]! + c1 * x1[i]! + c2 * x2[i]! + c3 * x3[i]!;
+    return;
+  }
+  switch (xs.length) {
+    case 1:
+      for (let i = 0; i < n; i++) {
+        const s = minus ? minus[i]! : 0;
+        const t = c0 * (x0[i]! - s);
+        out[i] = init ? init[i]! + t : t;
+      }
+      return;
+    case 2:
+      for (let i = 0; i < n; i++) {
+        const s = minus ? minus[i]! : 0;
+        const t = c0 * (x0[i]! - s);
+        out[i] = (init ? init[i]! + t : t) + c1 * (x1[i]! - s);
+      }
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) {
+        const s = minus ? minus[i]! : 0;
+        const t = c0 * (x0[i]! - s);
+        out[i] = (init ? init[i]! + t : t) + c1 * (x1[i]! - s) + c2 * (x2[i]! - s);
+      }
+      return;
+    default:
+      for (let i = 0; i < n; i++) {
+        const s = minus ? minus[i]! : 0;
+        const t = c0 * (x0[i]! - s);
+        out[i] = (init ? init[i]! + t : t) + c1 * (x1[i]! - s) + c2 * (x2[i]! - s) + c3 * (x3[i]! - s);
+      }
+  }
+}
+
+/**
+ * TIES sign consensus in float32 mode: a_k = f32(w_k d_k[i]); the elected sign is that of
+ * a_0 + a_1 + ... (float64, ties to +); mixed and div sum the a_k and w_k that have it (an exact
+ * 0 has neither); with normalize mixed /= div (unless div is 0); out = base + mixed * lambda.
+ */
+export function consensusJs(
+  out: Float32Array,
+  ds: readonly Float32Array[],
+  ws: readonly number[],
+  normalize: boolean,
+  lambda: number,
+  base: Float32Array,
+): void {
+  if (ds.length <= 4) return consensus4Js(out, ds, ws, normalize, lambda, base);
+  const f = Math.fround;
+  const m = ds.length;
+  for (let i = 0; i < out.length; i++) {
+    let sum = f(ws[0]! * ds[0]![i]!);
+    for (let k = 1; k < m; k++) sum += f(ws[k]! * ds[k]![i]!);
+    const pos = sum >= 0;
+    let mixed = 0;
+    let div = 0;
+    for (let k = 0; k < m; k++) {
+      const a = f(ws[k]! * ds[k]![i]!);
+      if (pos ? a > 0 : a < 0) {
+        mixed += a;
+        div += ws[k]!;
+      }
+    }
+    if (normalize && div !== 0) mixed /= div;
+    out[i] = base[i]! + mixed * lambda;
+  }
+}
+
+/** consensusJs for up to four models, unrolled (the JS fallback's hot loop for TIES). */
+function consensus4Js(
+  out: Float32Array,
+  ds: readonly Float32Array[],
+  ws: readonly number[],
+  normalize: boolean,
+  lambda: number,
+  base: Float32Array,
+): void {
+  // Missing models are zeros with weight 0: a = +0 adds nothing to the election and never agrees.
+  const zeros = ds.length < 4 ? new Float32Array(out.length) : undefined;
+  const [d0, d1, d2, d3] = [0, 1, 2, 3].map((k) => ds[k] ?? zeros!) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  const [w0, w1, w2, w3] = [0, 1, 2, 3].map((k) => ws[k] ?? 0) as [number, number, number, number];
+  const f = Math.fround;
+  for (let i = 0; i < out.length; i++) {
+    const a0 = f(w0 * d0[i]!);
+    const a1 = f(w1 * d1[i]!);
+    const a2 = f(w2 * d2[i]!);
+    const a3 = f(w3 * d3[i]!);
+    const pos = a0 + a1 + a2 + a3 >= 0;
+    let mixed = 0;
+    let div = 0;
+    if (pos ? a0 > 0 : a0 < 0) {
+      mixed += a0;
+      div += w0;
+    }
+    if (pos ? a1 > 0 : a1 < 0) {
+      mixed += a1;
+      div += w1;
+    }
+    if (pos ? a2 > 0 : a2 < 0) {
+      mixed += a2;
+      div += w2;
+    }
+    if (pos ? a3 > 0 : a3 < 0) {
+      mixed += a3;
+      div += w3;
+    }
+    if (normalize && div !== 0) mixed /= div;
+    out[i] = base[i]! + mixed * lambda;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+
+/** A table of [ptr, w f32, c f64] per model, for kernels over more than UNROLLED models. */
+function withTable(
+  a: SimdArena,
+  xs: readonly Float32Array[],
+  w: readonly number[],
+  run: (table: number) => void,
+): boolean {
+  const table = a.alloc(TABLE_ENTRY * xs.length);
+  if (table === undefined) return false;
+  try {
+    const view = new DataView(a.buffer, table, TABLE_ENTRY * xs.length);
+    xs.forEach((x, k) => {
+      view.setInt32(TABLE_ENTRY * k, x.byteOffset, true);
+      view.setFloat32(TABLE_ENTRY * k + 4, w[k]!, true);
+      view.setFloat64(TABLE_ENTRY * k + 8, w[k]!, true);
+    });
+    run(table);
+  } finally {
+    a.free(table);
+  }
+  return true;
+}
+
+/** weightedSumJs's result, with the WebAssembly kernel when every array is in the arena. */
+export function weightedSum(
+  out: Float32Array,
+  xs: readonly Float32Array[],
+  cs: readonly number[],
+  init?: Float32Array,
+  minus?: Float32Array,
+): void {
+  const m = xs.length;
+  const a = m > 0 ? wasmFor(out, init, minus, ...xs) : undefined;
+  let done = a ? whole(out.length, 4) : 0;
+  if (done > 0) {
+    const kernel = a!.k.wsum(m, init !== undefined, minus !== undefined);
+    const head = [
+      out.byteOffset,
+      done / 4,
+      ...(init ? [init.byteOffset] : []),
+      ...(minus ? [minus.byteOffset] : []),
+    ];
+    if (m <= UNROLLED) kernel(...head, ...xs.map((x) => x.byteOffset), ...cs);
+    else if (!withTable(a!, xs, cs, (table) => kernel(...head, table, m))) done = 0;
+  }
+  if (done < out.length) {
+    const tail = (v: Float32Array | undefined): Float32Array | undefined => v?.subarray(done);
+    weightedSumJs(
+      out.subarray(done),
+      xs.map((x) => x.subarray(done)),
+      cs,
+      tail(init),
+      tail(minus),
+    );
+  }
+}
+
+/** consensusJs's result, with the WebAssembly kernel when every array is in the arena. */
+export function consensus(
+  out: Float32Array,
+  ds: readonly Float32Array[],
+  ws: readonly number[],
+  normalize: boolean,
+  lambda: number,
+  base: Float32Array,
+): void {
+  const m = ds.length;
+  const a = m > 0 ? wasmFor(out, base, ...ds) : undefined;
+  let done = a ? whole(out.length, 4) : 0;
+  if (done > 0) {
+    const kernel = a!.k.cons(m, normalize, lambda === 1);
+    const head = [out.byteOffset, done / 4, base.byteOffset];
+    if (m <= UNROLLED) kernel(...head, ...ds.map((d) => d.byteOffset), ...ws, lambda);
+    else if (!withTable(a!, ds, ws, (table) => kernel(...head, table, m, lambda))) done = 0;
+  }
+  if (done < out.length) {
+    const tail = ds.map((d) => d.subarray(done));
+    consensusJs(out.subarray(done), tail, ws, normalize, lambda, base.subarray(done));
+  }
+}

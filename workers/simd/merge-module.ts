@@ -1,0 +1,130 @@
+/**
+ * The merge engine's WebAssembly module: every kernel of wasm/*.ts in one module (23 KB; the
+ * Chromium of the tests compiles a 100 KB module synchronously on a page's main thread, and a
+ * refusal just means the JS path), compiled once per realm and instantiated on the arena's
+ * memory. `null` where WebAssembly SIMD is missing: WebAssembly.validate rejects a module that
+ * uses v128, which is the feature test.
+ */
+import {
+  decodeBf16Kernel,
+  decodeBf16SubKernel,
+  encodeBf16Kernel,
+  scaleKernel,
+  subKernel,
+} from './wasm/codec-kernels.ts';
+import { consKernel, consName, UNROLLED, wsumKernel, wsumName } from './wasm/combine-kernels.ts';
+import { dellaRowKernel, hash24Kernel, maskBitsKernel, rankRowKernel } from './wasm/della-kernels.ts';
+import { histHiKernel, histLoKernel, maskKernel } from './wasm/select-kernels.ts';
+import { dareMaskKernel, l1Kernel, statsKernel } from './wasm/sum-kernels.ts';
+import { buildModule, type FunctionDef } from './wasm-builder.ts';
+
+/** A kernel: byte pointers, counts and scalars in, results in memory (rank_row returns one). */
+export type Kernel = (...args: number[]) => void;
+type Exported = (...args: number[]) => number;
+
+/** The exports, typed. Counts are whole blocks (>= 1); pointers are byte offsets. */
+export interface MergeKernels {
+  readonly decodeBf16: (src: number, dst: number, blocks8: number) => void;
+  readonly decodeBf16Sub: (src: number, base: number, dst: number, blocks8: number) => void;
+  readonly encodeBf16: (src: number, dst: number, blocks8: number) => void;
+  readonly sub: (x: number, base: number, blocks4: number) => void;
+  readonly scale: (x: number, s: number, blocks4: number) => void;
+  readonly histHi: (x: number, blocks4: number, hist: number) => void;
+  readonly histLo: (x: number, blocks4: number, bin: number, lo: number) => void;
+  readonly maskKeep: (x: number, blocks4: number, key: number, state: number) => void;
+  readonly maskBand: (x: number, blocks4: number, keepKey: number, dropKey: number, state: number) => void;
+  readonly dareMask: (x: number, blocks4: number, key: number, start: number, threshold: number) => void;
+  readonly l1: (x: number, blocks4: number, acc: number) => void;
+  readonly stats: (out: number, base: number, blocks4: number, acc: number) => void;
+  readonly statsOut: (out: number, blocks4: number, acc: number) => void;
+  /** Returns a or b: where the sorted words are. */
+  readonly rankRow: (row: number, cols: number, a: number, b: number, counts: number) => number;
+  readonly hash24: (out: number, blocks4: number, key: number, start: number) => void;
+  /** (row, words, draws, thresholds, cols, lane0, acc, bits, bit0); della_apply ignores the last four. */
+  readonly dellaStats: Kernel;
+  readonly dellaApply: Kernel;
+  readonly maskBits: (x: number, words: number, bits: number) => void;
+  /** The weighted-sum kernel for m models (see wasm/combine-kernels.ts for its parameters). */
+  readonly wsum: (m: number, init: boolean, minus: boolean) => Kernel;
+  /** The consensus kernel; `lambdaOne` when lambda is exactly 1 (no multiply). */
+  readonly cons: (m: number, normalize: boolean, lambdaOne: boolean) => Kernel;
+}
+
+function kernelDefs(): FunctionDef[] {
+  const defs = [
+    decodeBf16Kernel(),
+    decodeBf16SubKernel(),
+    encodeBf16Kernel(),
+    subKernel(),
+    scaleKernel(),
+    histHiKernel(),
+    histLoKernel(),
+    maskKernel(false),
+    maskKernel(true),
+    dareMaskKernel(),
+    l1Kernel(),
+    statsKernel(true),
+    statsKernel(false),
+    rankRowKernel(),
+    hash24Kernel(),
+    dellaRowKernel(true),
+    dellaRowKernel(false),
+    maskBitsKernel(),
+  ];
+  for (let m = 1; m <= UNROLLED + 1; m++) {
+    for (const normalize of [false, true])
+      for (const one of [false, true]) defs.push(consKernel(m, normalize, one));
+    for (const init of [false, true])
+      for (const minus of [false, true]) defs.push(wsumKernel(m, init, minus));
+  }
+  return defs;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD is unavailable. */
+export function mergeModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  if (typeof WebAssembly !== 'object') return (compiled = null);
+  const bytes = buildModule(kernelDefs());
+  try {
+    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    compiled = null; // an engine that refuses synchronous compilation: the JS kernels then
+  }
+  return compiled;
+}
+
+/** The kernels on `memory`, or undefined without SIMD. */
+export function instantiateMergeKernels(memory: WebAssembly.Memory): MergeKernels | undefined {
+  const mod = mergeModule();
+  if (!mod) return undefined;
+  const e = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports as Record<string, Exported>;
+  const fn = (name: string): Exported => {
+    const f = e[name];
+    if (typeof f !== 'function') throw new Error(`the merge module has no kernel ${name}`);
+    return f;
+  };
+  return {
+    decodeBf16: fn('decode_bf16'),
+    decodeBf16Sub: fn('decode_bf16_sub'),
+    encodeBf16: fn('encode_bf16'),
+    sub: fn('sub_f32'),
+    scale: fn('scale_f32'),
+    histHi: fn('hist_hi'),
+    histLo: fn('hist_lo'),
+    maskKeep: fn('mask_keep'),
+    maskBand: fn('mask_band'),
+    dareMask: fn('dare_mask'),
+    l1: fn('l1'),
+    stats: fn('stats'),
+    statsOut: fn('stats_out'),
+    rankRow: fn('rank_row'),
+    hash24: fn('hash24'),
+    dellaStats: fn('della_stats'),
+    dellaApply: fn('della_apply'),
+    maskBits: fn('mask_bits'),
+    wsum: (m, init, minus) => fn(wsumName(m, init, minus)),
+    cons: (m, normalize, lambdaOne) => fn(consName(m, normalize, lambdaOne)),
+  };
+}

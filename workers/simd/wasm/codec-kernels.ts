@@ -1,0 +1,94 @@
+/**
+ * BF16 <-> float32 in WebAssembly SIMD, 8 elements a block (one 128-bit vector of BF16).
+ *
+ * Decoding is a 16-bit widening and a shift; encoding rounds to nearest even by the same integer
+ * formula as the JS codec (add 0x7fff plus the lowest kept bit, keep the high half) and turns a
+ * NaN into a quiet NaN with its sign and top payload bits, then narrows two vectors of 32-bit
+ * results into one of 16-bit codes. Both are exact integer operations, so they equal the JS
+ * codec bit for bit.
+ */
+import { F32, I32, V128, op, type Bytes, type FunctionDef } from '../wasm-builder.ts';
+import { forBlocks, locals } from './loops.ts';
+
+/** f32 bits of the 4 BF16 codes in the low (or high) half of v128 local `v`. */
+const widen = (v: number, high: boolean): Bytes => [
+  ...op.get(v),
+  ...(high ? op.i32x4ExtendHighI16x8U : op.i32x4ExtendLowI16x8U),
+  ...op.i32(16),
+  ...op.i32x4Shl,
+];
+
+/** decode_bf16(src, dst, blocks): dst[i] = f32(src[i] << 16) for blocks x 8 elements. */
+export function decodeBf16Kernel(): FunctionDef {
+  const L = locals('src', 'dst', 'blocks', 'v');
+  // prettier-ignore
+  const body = forBlocks(L.blocks, [[L.src, 16], [L.dst, 32]], [
+    ...op.get(L.src), ...op.v128Load(0), ...op.set(L.v),
+    ...op.get(L.dst), ...widen(L.v, false), ...op.v128Store(0),
+    ...op.get(L.dst), ...widen(L.v, true), ...op.v128Store(16),
+  ]);
+  return { exportName: 'decode_bf16', params: [I32, I32, I32], locals: [[1, V128]], body };
+}
+
+/** decode_bf16_sub(src, base, dst, blocks): dst[i] = f32(src[i] << 16) - base[i] (float32). */
+export function decodeBf16SubKernel(): FunctionDef {
+  const L = locals('src', 'base', 'dst', 'blocks', 'v');
+  // prettier-ignore
+  const body = forBlocks(L.blocks, [[L.src, 16], [L.base, 32], [L.dst, 32]], [
+    ...op.get(L.src), ...op.v128Load(0), ...op.set(L.v),
+    ...op.get(L.dst), ...widen(L.v, false), ...op.get(L.base), ...op.v128Load(0), ...op.f32x4Sub, ...op.v128Store(0),
+    ...op.get(L.dst), ...widen(L.v, true), ...op.get(L.base), ...op.v128Load(16), ...op.f32x4Sub, ...op.v128Store(16),
+  ]);
+  return { exportName: 'decode_bf16_sub', params: [I32, I32, I32, I32], locals: [[1, V128]], body };
+}
+
+/** The BF16 codes (in 32-bit lanes) of the float32 bits in v128 local `b`. */
+function roundLanes(b: number): Bytes {
+  // prettier-ignore
+  return [
+    // NaN: (b >>> 16) | 0x40, a quiet NaN keeping the sign
+    ...op.get(b), ...op.i32(16), ...op.i32x4ShrU, ...op.i32x4Const(0x40), ...op.v128Or,
+    // otherwise (b + 0x7fff + ((b >>> 16) & 1)) >>> 16, wrapping like the JS `| 0`
+    ...op.get(b), ...op.i32x4Const(0x7fff), ...op.i32x4Add,
+    ...op.get(b), ...op.i32(16), ...op.i32x4ShrU, ...op.i32x4Const(1), ...op.v128And, ...op.i32x4Add,
+    ...op.i32(16), ...op.i32x4ShrU,
+    // select by (b & 0x7fffffff) > 0x7f800000 (both non-negative as i32)
+    ...op.get(b), ...op.i32x4Const(0x7fffffff), ...op.v128And, ...op.i32x4Const(0x7f800000), ...op.i32x4GtS,
+    ...op.v128Bitselect,
+  ];
+}
+
+/** encode_bf16(src, dst, blocks): dst[i] = bf16 code of src[i], round to nearest even. */
+export function encodeBf16Kernel(): FunctionDef {
+  const L = locals('src', 'dst', 'blocks', 'a', 'b');
+  // prettier-ignore
+  const body = forBlocks(L.blocks, [[L.src, 32], [L.dst, 16]], [
+    ...op.get(L.src), ...op.v128Load(0), ...op.set(L.a),
+    ...op.get(L.src), ...op.v128Load(16), ...op.set(L.b),
+    ...op.get(L.dst), ...roundLanes(L.a), ...roundLanes(L.b), ...op.i16x8NarrowI32x4U, ...op.v128Store(0),
+  ]);
+  return { exportName: 'encode_bf16', params: [I32, I32, I32], locals: [[2, V128]], body };
+}
+
+/** sub_f32(x, base, blocks): x[i] -= base[i] (float32), 4 elements a block. */
+export function subKernel(): FunctionDef {
+  const L = locals('x', 'base', 'blocks');
+  // prettier-ignore
+  const body = forBlocks(L.blocks, [[L.x, 16], [L.base, 16]], [
+    ...op.get(L.x), ...op.get(L.x), ...op.v128Load(0), ...op.get(L.base), ...op.v128Load(0), ...op.f32x4Sub, ...op.v128Store(0),
+  ]);
+  return { exportName: 'sub_f32', params: [I32, I32, I32], locals: [], body };
+}
+
+/** scale_f32(x, s, blocks): x[i] *= s (float32), 4 elements a block. */
+export function scaleKernel(): FunctionDef {
+  const L = locals('x', 's', 'blocks', 'v');
+  // prettier-ignore
+  const body = [
+    ...op.get(L.s), ...op.f32x4Splat, ...op.set(L.v),
+    ...forBlocks(L.blocks, [[L.x, 16]], [
+      ...op.get(L.x), ...op.get(L.x), ...op.v128Load(0), ...op.get(L.v), ...op.f32x4Mul, ...op.v128Store(0),
+    ]),
+  ];
+  return { exportName: 'scale_f32', params: [I32, F32, I32], locals: [[1, V128]], body };
+}

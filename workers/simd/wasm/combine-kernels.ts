@@ -1,0 +1,214 @@
+/**
+ * The combination steps of linear and the task-vector family, in float64 lanes (see
+ * f64-lanes.ts), 4 elements a block:
+ *
+ * - `wsum`: out = init + sum_k c_k (x_k - minus), the terms added in model order, each
+ *   operation in float64, rounded once (linear, task arithmetic, DARE / breadcrumbs linear);
+ * - `cons`: TIES sign consensus: a_k = f32(w_k d_k); elect the sign of sum_k a_k (float64,
+ *   ties to +); average the a_k of that sign by their weights; out = base + mixed * lambda.
+ *
+ * Models 1-4 get unrolled kernels with one parameter per input; more models go through a
+ * table in memory, 16 bytes a model: [ptr i32, w f32, c f64].
+ */
+import { F32, F64, I32, V128, op, type Bytes, type FunctionDef } from '../wasm-builder.ts';
+import { at, demoteJoin, loadHalf, promoteHalf } from './f64-lanes.ts';
+import { forBlocks } from './loops.ts';
+
+/** Largest model count with an unrolled kernel. */
+export const UNROLLED = 4;
+export const TABLE_ENTRY = 16;
+
+const HALVES = [0, 1] as const;
+
+export const wsumName = (m: number, init: boolean, minus: boolean): string =>
+  `wsum_${m > UNROLLED ? 'n' : m}_${init ? 1 : 0}${minus ? 1 : 0}`;
+
+export const consName = (m: number, normalize: boolean, lambdaOne: boolean): string =>
+  `cons_${m > UNROLLED ? 'n' : m}_${normalize ? 1 : 0}${lambdaOne ? 1 : 0}`;
+
+/**
+ * wsum_M_IS(out, blocks, [init], [minus], x_0..x_M-1, c_0..c_M-1) for M <= 4, and
+ * wsum_n_IS(out, blocks, [init], [minus], table, m) for any m.
+ */
+export function wsumKernel(m: number, init: boolean, minus: boolean): FunctionDef {
+  const table = m > UNROLLED;
+  let next = 0;
+  const [out, blocks] = [next++, next++];
+  const pInit = init ? next++ : -1;
+  const pMinus = minus ? next++ : -1;
+  const xs = table ? [] : Array.from({ length: m }, () => next++);
+  const cs = table ? [] : Array.from({ length: m }, () => next++);
+  const [pTable, pM] = table ? [next++, next++] : [-1, -1];
+  const params = next;
+  const [off, tp, kc, xp] = [next++, next++, next++, next++];
+  const [s0, s1, acc0, acc1, vc] = [next++, next++, next++, next++, next++];
+  const vcs = table ? [] : cs.map(() => next++);
+  const s = [s0, s1];
+  const acc = [acc0, acc1];
+
+  /** acc (+)= c * (x - minus) for the block at `addr`, coefficient splat in local `c`. */
+  const addTerm = (addr: Bytes, c: number, first: boolean): Bytes =>
+    HALVES.flatMap((h) => [
+      ...addr,
+      ...loadHalf(h),
+      ...(minus ? [...op.get(s[h]!), ...op.f64x2Sub] : []),
+      ...op.get(c),
+      ...op.f64x2Mul,
+      ...(first ? [] : [...op.get(acc[h]!), ...op.f64x2Add]),
+      ...op.set(acc[h]!),
+    ]);
+  const tableTerm = (first: boolean): Bytes => [
+    ...op.get(tp), ...op.i32Load(0), ...op.get(off), ...op.add, ...op.set(xp),
+    ...op.get(tp), ...op.f64Load(8), ...op.f64x2Splat, ...op.set(vc),
+    ...addTerm(op.get(xp), vc, first),
+  ]; // prettier-ignore
+
+  const block: number[] = [];
+  for (const h of HALVES) {
+    if (minus) block.push(...at(pMinus, off), ...loadHalf(h), ...op.set(s[h]!));
+    if (init) block.push(...at(pInit, off), ...loadHalf(h), ...op.set(acc[h]!));
+  }
+  if (table) {
+    block.push(...op.get(pTable), ...op.set(tp), ...op.get(pM), ...op.set(kc));
+    if (!init) {
+      block.push(...tableTerm(true));
+      block.push(...op.get(tp), ...op.i32(TABLE_ENTRY), ...op.add, ...op.set(tp));
+      block.push(...op.get(kc), ...op.i32(-1), ...op.add, ...op.set(kc));
+    }
+    // prettier-ignore
+    block.push(...op.block([
+      ...op.get(kc), ...op.eqz, ...op.brIf(0),
+      ...forBlocks(kc, [[tp, TABLE_ENTRY]], tableTerm(false)),
+    ]));
+  } else {
+    xs.forEach((x, k) => block.push(...addTerm(at(x, off), vcs[k]!, k === 0 && !init)));
+  }
+  block.push(...at(out, off), ...demoteJoin(acc0, acc1), ...op.v128Store(0));
+
+  const body = [
+    ...cs.flatMap((c, k) => [...op.get(c), ...op.f64x2Splat, ...op.set(vcs[k]!)]),
+    ...op.i32(0),
+    ...op.set(off),
+    ...forBlocks(blocks, [[off, 16]], block),
+  ];
+  return {
+    exportName: wsumName(m, init, minus),
+    params: Array.from({ length: params }, (_, i) => (cs.includes(i) ? F64 : I32)),
+    locals: [
+      [4, I32],
+      [5 + vcs.length, V128],
+    ],
+    body,
+  };
+}
+
+/** The sign bit of both f64 lanes. */
+const SIGN64 = op.v128Const([0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x80]);
+
+/**
+ * cons_M_NL(out, blocks, base, d_0..d_M-1, w_0..w_M-1, lambda) for M <= 4, and
+ * cons_n_NL(out, blocks, base, table, m, lambda) for any m; N = normalize, L = lambda is 1
+ * (x * 1 is x exactly, so that kernel skips the multiply).
+ */
+export function consKernel(m: number, normalize: boolean, lambdaOne: boolean): FunctionDef {
+  const table = m > UNROLLED;
+  const n = table ? 0 : m;
+  let next = 0;
+  const [out, blocks, base] = [next++, next++, next++];
+  const ds = Array.from({ length: n }, () => next++);
+  const ws = Array.from({ length: n }, () => next++);
+  const [pTable, pM] = table ? [next++, next++] : [-1, -1];
+  const lambda = next++;
+  const params = next;
+  const [off, tp, kc] = [next++, next++, next++];
+  const V = 11; // the v128 locals below; then 4 per unrolled model
+  const [a, w64, sum, flip, agree, mixed, div, vlambda, r0, r1, zero] = Array.from({ length: V }, (_, i) => next + i) as [
+    number, number, number, number, number, number, number, number, number, number, number,
+  ]; // prettier-ignore
+  next += V;
+  const as = ds.map(() => next++); // f32x4 products
+  const ahs = ds.map(() => next++); // one half of them, as f64x2
+  const w64s = ds.map(() => next++);
+  const vws = ds.map(() => next++);
+  const res = [r0, r1];
+
+  /** sum (+)= the f64x2 in local `ah`. */
+  const addSum = (ah: number, first: boolean): Bytes => [
+    ...op.get(ah), ...(first ? [] : [...op.get(sum), ...op.f64x2Add]), ...op.set(sum),
+  ]; // prettier-ignore
+  /** After the sum: flip = the sign bit where the elected sign is - (so agreeing terms turn > 0). */
+  const elect: Bytes = [
+    ...SIGN64,
+    ...op.get(sum),
+    ...op.get(zero),
+    ...op.f64x2Ge,
+    ...op.v128AndNot,
+    ...op.set(flip),
+  ];
+  /** mixed (+)= ah and div (+)= w where ah has the elected sign (an exact 0 has neither). */
+  const addAgreeing = (ah: number, w: number, first: boolean): Bytes => [
+    ...op.get(ah), ...op.get(flip), ...op.v128Xor, ...op.get(zero), ...op.f64x2Gt, ...op.set(agree),
+    ...op.get(ah), ...op.get(agree), ...op.v128And, ...(first ? [] : [...op.get(mixed), ...op.f64x2Add]), ...op.set(mixed),
+    ...op.get(w), ...op.get(agree), ...op.v128And, ...(first ? [] : [...op.get(div), ...op.f64x2Add]), ...op.set(div),
+  ]; // prettier-ignore
+  const finish = (h: 0 | 1): Bytes => [
+    ...(normalize
+      ? [...op.get(mixed), ...op.f64x2Const(1), ...op.get(div), ...op.get(div), ...op.get(zero), ...op.f64x2Eq,
+         ...op.v128Bitselect, ...op.f64x2Div, ...op.set(mixed)]
+      : []),
+    ...at(base, off), ...loadHalf(h), ...op.get(mixed), ...(lambdaOne ? [] : [...op.get(vlambda), ...op.f64x2Mul]),
+    ...op.f64x2Add, ...op.set(res[h]!),
+  ]; // prettier-ignore
+
+  const block: number[] = [];
+  if (table) {
+    // a_k of half h = f32(w_k d_k) for the table entry at tp, as f64x2 in `a`, w_k in `w64`
+    const product = (h: 0 | 1): Bytes => [
+      ...op.get(tp), ...op.i32Load(0), ...op.get(off), ...op.add, ...op.v128Load64Zero(8 * h),
+      ...op.get(tp), ...op.load32Splat(4), ...op.f32x4Mul, ...op.f64x2PromoteLowF32x4, ...op.set(a),
+      ...op.get(tp), ...op.f64Load(8), ...op.f64x2Splat, ...op.set(w64),
+    ]; // prettier-ignore
+    const restart = [...op.get(pTable), ...op.set(tp), ...op.get(pM), ...op.set(kc)];
+    const advance = [...op.get(tp), ...op.i32(TABLE_ENTRY), ...op.add, ...op.set(tp)];
+    const less = [...op.get(kc), ...op.i32(-1), ...op.add, ...op.set(kc)];
+    for (const h of HALVES) {
+      // pass 1: the elected sign; pass 2: the agreeing terms (products recomputed)
+      block.push(...restart, ...product(h), ...addSum(a, true), ...advance, ...less);
+      block.push(...forBlocks(kc, [[tp, TABLE_ENTRY]], [...product(h), ...addSum(a, false)]));
+      block.push(...elect, ...restart, ...product(h), ...addAgreeing(a, w64, true), ...advance, ...less);
+      block.push(...forBlocks(kc, [[tp, TABLE_ENTRY]], [...product(h), ...addAgreeing(a, w64, false)]));
+      block.push(...finish(h));
+    }
+  } else {
+    ds.forEach((d, k) =>
+      block.push(...at(d, off), ...op.v128Load(0), ...op.get(vws[k]!), ...op.f32x4Mul, ...op.set(as[k]!)),
+    );
+    for (const h of HALVES) {
+      as.forEach((aLocal, k) => block.push(...op.get(aLocal), ...promoteHalf(h), ...op.set(ahs[k]!)));
+      ahs.forEach((ah, k) => block.push(...addSum(ah, k === 0)));
+      block.push(...elect);
+      ahs.forEach((ah, k) => block.push(...addAgreeing(ah, w64s[k]!, k === 0)));
+      block.push(...finish(h));
+    }
+  }
+  block.push(...at(out, off), ...demoteJoin(r0, r1), ...op.v128Store(0));
+
+  const body = [
+    ...op.get(lambda), ...op.f64x2Splat, ...op.set(vlambda),
+    ...ws.flatMap((w, k) => [
+      ...op.get(w), ...op.f32x4Splat, ...op.set(vws[k]!),
+      ...op.get(w), ...op.f64PromoteF32, ...op.f64x2Splat, ...op.set(w64s[k]!),
+    ]),
+    ...op.i32(0), ...op.set(off),
+    ...forBlocks(blocks, [[off, 16]], block),
+  ]; // prettier-ignore
+  return {
+    exportName: consName(m, normalize, lambdaOne),
+    params: Array.from({ length: params }, (_, i) => (i === lambda ? F64 : ws.includes(i) ? F32 : I32)),
+    locals: [
+      [3, I32],
+      [V + 4 * n, V128],
+    ],
+    body,
+  };
+}

@@ -107,7 +107,7 @@ const baseCodes = new Uint16Array(baseBytes.buffer);
 
 /** Bytes compared as a whole (a deep-equal of 270 KB is slow), statistics exactly. */
 function expectSame(a: ComputedTensor, b: ComputedTensor): void {
-  expect(Buffer.compare(a.bytes, b.bytes)).toBe(0);
+  expect(Buffer.compare(a.bytes!, b.bytes!)).toBe(0);
   expect([a.sumSq, a.diffSq, a.baseSq]).toEqual([b.sumSq, b.diffSq, b.baseSq]);
 }
 
@@ -118,7 +118,7 @@ describe('computeTensor with and without WebAssembly SIMD', () => {
       const withoutSimd = await run(method, 'F32', false, false);
       expectSame(withSimd, withoutSimd);
       // not a trivial output: most elements moved off the base
-      const moved = new Uint16Array(withSimd.bytes.buffer).filter((b, i) => b !== baseCodes[i]);
+      const moved = new Uint16Array(withSimd.bytes!.buffer).filter((b, i) => b !== baseCodes[i]);
       expect(moved.length).toBeGreaterThan(N / 10);
     });
   }
@@ -129,4 +129,31 @@ describe('computeTensor with and without WebAssembly SIMD', () => {
       expectSame(await run(method, 'BF16', false, true), await run(method, 'BF16', false, false));
     }
   });
+});
+
+describe('streamed output', () => {
+  for (const method of ['ties', 'linear', 'model_stock']) {
+    it(`${method}: writes the same bytes in staging chunks as it returns whole`, async () => {
+      const whole = await run(method, 'F32', false, true);
+      const t = plan(method, ['BF16', 'BF16', 'BF16']);
+      const file = new Uint8Array(whole.byteLength);
+      let writes = 0;
+      const streamed = await computeTensor(t, method, t.base ? baseBytes : undefined, [...inputs], {
+        backend: cpuBackend,
+        computeDtype: 'F32',
+        seed: 7,
+        compat: MERGEKIT_COMPAT,
+        warn: () => undefined,
+        write: (offset, bytes) => {
+          writes++;
+          file.set(bytes, offset);
+          return Promise.resolve();
+        },
+      });
+      expect(streamed.bytes).toBeUndefined();
+      expect(writes).toBeGreaterThan(0);
+      expect(Buffer.compare(file, whole.bytes!)).toBe(0);
+      expect(streamed.sumSq).toBe(whole.sumSq);
+    });
+  }
 });

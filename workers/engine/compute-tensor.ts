@@ -9,14 +9,7 @@
  * the statistics and encoding run as WebAssembly SIMD kernels, with the same bits as their JS
  * references.
  */
-import {
-  decodeToF32,
-  DTYPE_SIZE,
-  encodeFromF32,
-  rounderFor,
-  roundArrayTo,
-  type WritableDType,
-} from '../io/dtypes.ts';
+import { decodeToF32, DTYPE_SIZE, rounderFor, roundArrayTo, type WritableDType } from '../io/dtypes.ts';
 import { numelOf } from '../io/safetensors/header.ts';
 import { getMethod } from '../methods/registry.ts';
 import type { Compat } from '../methods/types.ts';
@@ -24,6 +17,7 @@ import type { MergeBackend } from '../backends/types.ts';
 import type { ChunkSource } from '../methods/stream.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
+import { OutputStager, type TensorWrite } from './output-stager.ts';
 import { Scratch } from '../simd/arena.ts';
 import { decodeBf16Sub, subInPlace } from '../simd/codec.ts';
 import { outputStats, outputSums, total } from '../simd/sums.ts';
@@ -39,6 +33,11 @@ export interface ComputeContext {
   readonly seed: number;
   readonly compat: Compat;
   readonly warn: (message: string) => void;
+  /**
+   * Streams the encoded output to its place in the file as it is produced; without it the
+   * whole encoded tensor is returned in `bytes`.
+   */
+  readonly write?: TensorWrite;
 }
 
 /** Decodes an input, applying its crop (top-left block) and the compute-dtype rounding. */
@@ -94,7 +93,11 @@ function rawSource(
 }
 
 export interface ComputedTensor {
-  readonly bytes: Uint8Array;
+  /** The encoded tensor, unless it was streamed to `ComputeContext.write`. */
+  readonly bytes?: Uint8Array;
+  readonly byteLength: number;
+  /** Time spent waiting for the last writes of this tensor to finish. */
+  readonly writeWaitMs: number;
   /** Sum of squares of the output, and of (output - base) when there is a base. */
   readonly sumSq: number;
   readonly diffSq: number | undefined;
@@ -111,17 +114,23 @@ export async function computeTensor(
 ): Promise<ComputedTensor> {
   const m = getMethod(method)!;
   const numel = numelOf(t.shape);
-  const outBytes = new Uint8Array(numel * DTYPE_SIZE[t.dtype]);
+  const output = new OutputStager(numel, t.dtype, ctx.write);
   const round = rounderFor(ctx.computeDtype);
   const rng = (k: number): ReturnType<typeof makeRng> => makeRng(streamKey(ctx.seed, t.name, k));
   // float64 sums, four by index mod 4 (workers/simd/sums.ts): the same in any chunking
   const acc = outputSums();
-  const result = (): ComputedTensor => ({
-    bytes: outBytes,
-    sumSq: total(acc.sumSq),
-    diffSq: t.base ? total(acc.diffSq) : undefined,
-    baseSq: t.base ? total(acc.baseSq) : undefined,
-  });
+  const result = async (): Promise<ComputedTensor> => {
+    const w0 = performance.now();
+    await output.finish();
+    return {
+      writeWaitMs: performance.now() - w0,
+      ...(output.whole && { bytes: output.whole }),
+      byteLength: numel * DTYPE_SIZE[t.dtype],
+      sumSq: total(acc.sumSq),
+      diffSq: t.base ? total(acc.diffSq) : undefined,
+      baseSq: t.base ? total(acc.baseSq) : undefined,
+    };
+  };
   const common = {
     shape: t.shape,
     global: t.global,
@@ -135,7 +144,6 @@ export async function computeTensor(
     ctx.backend.run(m, { ...common, inputs, base, out });
 
   const src = rawSource(t, baseBytes, inputBytes, ctx.computeDtype);
-  const osize = DTYPE_SIZE[t.dtype];
   const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
   const routes = ctx.backend.selection?.routes;
   const onCpu =
@@ -159,7 +167,7 @@ export async function computeTensor(
             src.read(-1, start, b);
           }
           outputStats(values, b, start, acc);
-          encodeFromF32(values, t.dtype, outBytes.subarray(start * osize, (start + values.length) * osize));
+          output.push(start, values);
         },
       });
     } finally {
@@ -186,7 +194,7 @@ export async function computeTensor(
         const o = out.subarray(0, n);
         await run(xs, b, o);
         outputStats(o, b, s, acc);
-        encodeFromF32(o, t.dtype, outBytes.subarray(s * osize, (s + n) * osize));
+        output.push(s, o);
       }
     } finally {
       scratch.release();
@@ -202,6 +210,6 @@ export async function computeTensor(
   const out = new Float32Array(numel);
   await run(xs, base, out);
   outputStats(out, base, 0, acc);
-  encodeFromF32(out, t.dtype, outBytes);
+  output.push(0, out);
   return result();
 }

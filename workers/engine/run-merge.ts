@@ -247,7 +247,6 @@ async function writeShard(
     return p;
   };
   const largestInputs = Math.max(...plan.tensors.map(inputBytesOf));
-  let pendingWrite: Promise<void> = Promise.resolve();
   try {
     await writer.write(0, shard.layout.header);
     const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
@@ -262,19 +261,17 @@ async function writeShard(
       // Read ahead when the two tensors together fit in what the largest one needs anyway.
       const ahead = after && inputBytesOf(after) + inputBytesOf(t) <= Math.max(PREFETCH_BYTES, largestInputs);
       next = ahead ? fetchInputs(after) : undefined;
+      const tensorOffset = offsets.get(t.name)!;
       const out = await computeTensor(t, plan.method, baseBytes, inputBytes, {
+        write: (offset, bytes) => writer.write(tensorOffset + offset, bytes),
         backend: job.backend ?? cpuBackend,
         computeDtype: plan.computeDtype,
         seed: plan.seed,
         compat: plan.compat,
         warn: cb.warn,
       });
-      cb.timings.computeMs += performance.now() - t0;
-      t0 = performance.now();
-      await pendingWrite;
-      cb.timings.writeWaitMs += performance.now() - t0;
-      pendingWrite = writer.write(offsets.get(t.name)!, out.bytes);
-      pendingWrite.catch(() => undefined);
+      cb.timings.computeMs += performance.now() - t0 - out.writeWaitMs;
+      cb.timings.writeWaitMs += out.writeWaitMs;
       const change: TensorChange = {
         name: t.name,
         ...(t.layer !== undefined && { layer: t.layer }),
@@ -284,9 +281,8 @@ async function writeShard(
             relativeChange: out.baseSq > 0 ? Math.sqrt(out.diffSq / out.baseSq) : 0,
           }),
       };
-      cb.onTensor(t.name, out.bytes.byteLength, change);
+      cb.onTensor(t.name, out.byteLength, change);
     }
-    await pendingWrite;
     checkAbort(signal);
     await writer.close();
   } catch (e) {

@@ -18,6 +18,7 @@ import type { MergePlan, PlannedTensor } from '../plan/plan-types.ts';
 import type { Recipe } from '../plan/recipe.ts';
 import { referencedModels } from '../plan/recipe.ts';
 import type { MergeProgress, MergeResult, OutputFileInfo, TensorChange } from '../protocol.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { computeTensor } from './compute-tensor.ts';
 import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
@@ -123,7 +124,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   );
 
   const state = await loadJobState(job.sink, jobFingerprint(plan, models, shards));
-  const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024);
+  const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, new BufferPool());
   const changes: TensorChange[] = [];
   const timings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
   const files: OutputFileInfo[] = [];
@@ -200,6 +201,7 @@ export function makeReaders(
   models: Map<string, LoadedModel>,
   stats: ReaderStats,
   maxBlock: number,
+  pool?: BufferPool,
 ): Readers {
   const orders = new Map<string, string[]>();
   for (const t of plan.tensors) {
@@ -210,7 +212,10 @@ export function makeReaders(
     }
   }
   return new Map(
-    [...orders].map(([id, order]) => [id, new ModelTensorReader(models.get(id)!, order, stats, maxBlock)]),
+    [...orders].map(([id, order]) => [
+      id,
+      new ModelTensorReader(models.get(id)!, order, stats, maxBlock, 2, pool),
+    ]),
   );
 }
 
@@ -270,6 +275,8 @@ async function writeShard(
         compat: plan.compat,
         warn: cb.warn,
       });
+      // The inputs' bytes are no longer needed: big ones go back to the pool for the next tensors.
+      for (const x of t.base ? [t.base, ...t.inputs] : t.inputs) readers.get(x.model)!.release(x.tensor);
       cb.timings.computeMs += performance.now() - t0 - out.writeWaitMs;
       cb.timings.writeWaitMs += out.writeWaitMs;
       const change: TensorChange = {

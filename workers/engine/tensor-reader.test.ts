@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../io/load-model.ts';
 import { blobModelSource } from '../io/memory.ts';
 import { serializeSafetensors } from '../io/safetensors/layout.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { ModelTensorReader } from './tensor-reader.ts';
 
 /** A model whose file holds tensors t0..t(n-1) in numeric order, each `size` bytes of value i. */
@@ -58,5 +59,24 @@ describe('ModelTensorReader', () => {
     const { m } = await model(2, 10);
     const r = new ModelTensorReader(m, ['t0', 't1'], { requests: 0, bytes: 0 }, 1 << 20);
     await expect(r.next('t1')).rejects.toThrow(/out of order/);
+  });
+});
+
+describe('pooled reads', () => {
+  it('reads big single tensors into reused buffers, given back on release', async () => {
+    const { m } = await model(4, 20_000);
+    const pool = new BufferPool();
+    const order = ['t0', 't1', 't2', 't3'];
+    // maxBlock = one tensor: every block is a single tensor, read into a pooled buffer.
+    const r = new ModelTensorReader(m, order, { requests: 0, bytes: 0 }, 20_000, 2, pool);
+    const a = await r.next('t0');
+    expect(a[0]).toBe(0);
+    r.release('t0');
+    const b = await r.next('t1');
+    expect(b.buffer).toBe(a.buffer); // the same memory, reused
+    expect(b[0]).toBe(1);
+    r.release('t1');
+    expect(pool.spareBytes).toBe(20_000);
+    expect((await r.next('t2'))[19_999]).toBe(2);
   });
 });

@@ -8,6 +8,7 @@
  */
 import type { LoadedModel } from '../io/load-model.ts';
 import type { ByteSource } from '../io/source.ts';
+import type { BufferPool } from './buffer-pool.ts';
 
 interface Block {
   readonly file: string;
@@ -25,6 +26,10 @@ const MAX_GAP = 64 * 1024;
 
 export class ModelTensorReader {
   private readonly blocks: Block[] = [];
+  /** Blocks holding one tensor asked for once: read into pooled buffers, given back by release(). */
+  private readonly pooledBlock = new Map<string, number>();
+  private readonly pooledData = new Map<number, Uint8Array>();
+  private readonly pooledBlocks = new Set<number>();
   private readonly blockOf: number[] = [];
   private readonly lastUse: number[] = [];
   /** Blocks in memory, least recently used first. */
@@ -38,6 +43,7 @@ export class ModelTensorReader {
     private readonly stats: ReaderStats,
     maxBlock: number,
     private readonly maxBlocksHeld = 2,
+    private readonly pool?: BufferPool,
   ) {
     const unique = [...new Set(order)].map((name) => ({ name, t: model.tensors.get(name)! }));
     unique.sort((a, b) => (a.t.file < b.t.file ? -1 : a.t.file > b.t.file ? 1 : a.t.begin - b.t.begin));
@@ -57,10 +63,30 @@ export class ModelTensorReader {
       }
       blockByName.set(name, this.blocks.length - 1);
     }
+    const uses = new Map<number, number>();
     for (const [i, name] of order.entries()) {
       const b = blockByName.get(name)!;
       this.blockOf.push(b);
       this.lastUse[b] = i;
+      uses.set(b, (uses.get(b) ?? 0) + 1);
+    }
+    for (const [name, b] of blockByName) {
+      const t = model.tensors.get(name)!;
+      const block = this.blocks[b]!;
+      if (pool && uses.get(b) === 1 && block.begin === t.begin && block.end === t.end) {
+        this.pooledBlock.set(name, b);
+        this.pooledBlocks.add(b);
+      }
+    }
+  }
+
+  /** The engine is done with this tensor's bytes: a pooled buffer goes back for reuse. */
+  release(name: string): void {
+    const b = this.pooledBlock.get(name);
+    const data = b === undefined ? undefined : this.pooledData.get(b);
+    if (data) {
+      this.pooledData.delete(b!);
+      this.pool!.release(data);
     }
   }
 
@@ -103,7 +129,21 @@ export class ModelTensorReader {
     const block = this.blocks[b]!;
     let src = this.sources.get(block.file);
     if (!src) this.sources.set(block.file, (src = this.model.source.open(block.file, signal)));
-    const data = await (await src).read(block.begin, block.end - block.begin, signal);
+    const source = await src;
+    const length = block.end - block.begin;
+    let data: Uint8Array;
+    if (this.pool && source.readInto && this.pooledBlocks.has(b)) {
+      data = this.pool.acquire(length);
+      try {
+        await source.readInto(block.begin, data, signal);
+      } catch (e) {
+        this.pool.release(data);
+        throw e;
+      }
+      this.pooledData.set(b, data);
+    } else {
+      data = await source.read(block.begin, length, signal);
+    }
     this.stats.requests++;
     this.stats.bytes += data.byteLength;
     return data;

@@ -5,6 +5,7 @@
  */
 import {
   SourceError,
+  streamInto,
   type ByteSource,
   type FileWriter,
   type ModelSource,
@@ -25,6 +26,14 @@ function blobSource(name: string, blob: Blob): ByteSource {
       if (buf.byteLength !== length)
         throw new SourceError(`${name}: read ${buf.byteLength} bytes of ${length}`);
       return buf;
+    },
+    async readInto(offset, target) {
+      if (offset < 0 || offset + target.byteLength > blob.size) {
+        throw new SourceError(
+          `${name}: bytes ${offset}-${offset + target.byteLength} are past the end (${blob.size} bytes)`,
+        );
+      }
+      await streamInto(blob.slice(offset, offset + target.byteLength).stream(), target, name);
     },
   };
 }

@@ -11,6 +11,35 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes from `offset`, or an error naming the file and range. */
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * The same, into `target` (exactly target.byteLength bytes from `offset`). Lets the engine
+   * reuse big buffers instead of allocating one per tensor, which a garbage collector frees
+   * late.
+   */
+  readInto?(offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
+}
+
+/** Copies a stream of chunks into `target`; throws unless it yields exactly target's length. */
+export async function streamInto(
+  stream: ReadableStream<Uint8Array>,
+  target: Uint8Array,
+  what: string,
+): Promise<void> {
+  const reader = stream.getReader();
+  let pos = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (pos + value.byteLength > target.byteLength)
+        throw new SourceError(`${what}: more bytes than asked for`);
+      target.set(value, pos);
+      pos += value.byteLength;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (pos !== target.byteLength) throw new SourceError(`${what}: got ${pos} bytes of ${target.byteLength}`);
 }
 
 /** A model repository or folder. */

@@ -16,7 +16,7 @@ import {
   modelInfo,
   type FileDownloadInfoOutput,
 } from '@huggingface/hub';
-import { SourceError, type ByteSource, type ModelSource } from '../source.ts';
+import { SourceError, streamInto, type ByteSource, type ModelSource } from '../source.ts';
 import { HubProtocolError, HubTransientError } from './errors.ts';
 import type { HubClient } from './hub-client.ts';
 import { parseRepoRef } from './repo-ref.ts';
@@ -85,6 +85,7 @@ class HubModelSource implements ModelSource {
       name,
       size: info.size,
       read: (offset, length, sig) => this.read(path, name, info, offset, length, sig),
+      readInto: (offset, target, sig) => this.readInto(path, name, info, offset, target, sig),
     };
   }
 
@@ -129,6 +130,50 @@ class HubModelSource implements ModelSource {
       this.infos.set(path, p);
     }
     return p;
+  }
+
+  /**
+   * A range streamed into a buffer the engine reuses (no new ArrayBuffer per tensor), with the
+   * same checks and retries as read(). A stream that errors or ends short is retried.
+   */
+  private async readInto(
+    path: string,
+    name: string,
+    info: FileDownloadInfoOutput,
+    offset: number,
+    target: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const length = target.byteLength;
+    if (!Number.isInteger(offset) || offset < 0 || offset + length > info.size) {
+      throw new SourceError(
+        `${name}: bytes ${offset}-${offset + length} are past the end (${info.size} bytes)`,
+      );
+    }
+    if (length === 0) return;
+    const what = `${name} bytes ${offset}-${offset + length - 1}`;
+    const expect = { url: info.url, start: offset, end: offset + length, size: info.size, etag: info.etag };
+    await this.client.run({ model: this.id, what, signal, expect }, async (fetch) => {
+      const blob = await downloadFile({
+        repo: this.repo,
+        path,
+        revision: this.revision,
+        hubUrl: this.client.hubUrl,
+        fetch,
+        downloadInfo: info,
+        xet: this.options.xet ?? true,
+      });
+      if (!blob) throw new SourceError(`${this.id} has no file ${path}`);
+      try {
+        await streamInto(blob.slice(offset, offset + length).stream(), target, what);
+      } catch (e) {
+        // A body cut short (SourceError from streamInto), or the library aborting a failed body
+        // with a bare message: both are worth another try. Other errors keep their meaning.
+        if (e instanceof SourceError || !(e instanceof Error))
+          throw new HubTransientError(e instanceof Error ? e.message : String(e));
+        throw e;
+      }
+    });
   }
 
   private async read(

@@ -5,30 +5,35 @@ import { SourceError, type ByteSource, type ModelResolver, type ModelSource } fr
 
 export async function openFileSource(file: string, displayName = file): Promise<ByteSource> {
   const size = (await stat(file)).size;
+  const readInto = async (offset: number, buf: Uint8Array): Promise<void> => {
+    const length = buf.byteLength;
+    if (offset < 0 || offset + length > size) {
+      throw new SourceError(
+        `${displayName}: bytes ${offset}-${offset + length} are past the end (${size} bytes)`,
+      );
+    }
+    const fh = await open(file, 'r');
+    try {
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0)
+          throw new SourceError(`${displayName}: file ended early at byte ${offset + done}`);
+        done += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+  };
   return {
     name: displayName,
     size,
     async read(offset, length) {
-      if (offset < 0 || offset + length > size) {
-        throw new SourceError(
-          `${displayName}: bytes ${offset}-${offset + length} are past the end (${size} bytes)`,
-        );
-      }
-      const fh = await open(file, 'r');
-      try {
-        const buf = new Uint8Array(length);
-        let done = 0;
-        while (done < length) {
-          const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
-          if (bytesRead === 0)
-            throw new SourceError(`${displayName}: file ended early at byte ${offset + done}`);
-          done += bytesRead;
-        }
-        return buf;
-      } finally {
-        await fh.close();
-      }
+      const buf = new Uint8Array(length);
+      await readInto(offset, buf);
+      return buf;
     },
+    readInto,
   };
 }
 

@@ -9,17 +9,14 @@
  *   npm run bench:browser                      1 GB per input, then 2 GB
  *   npm run bench:browser -- --layers 6 --once smaller, one size only (a quick look)
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
-import { encodeFromF32 } from '../workers/io/dtypes.ts';
-import { planSafetensorsFile } from '../workers/io/safetensors/layout.ts';
-import { mix32 } from '../workers/rng.ts';
 import { startHubServer } from '../server/hub-server.ts';
+import { writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -32,68 +29,7 @@ const { values } = parseArgs({
 });
 
 /** TinyLlama-like shapes: hidden 2048, MLP 5632, 4 KV heads of 64, vocab 32000 (~88 MB a layer). */
-const HIDDEN = 2048;
-const MLP = 5632;
-const KV = 256;
-const VOCAB = 32000;
-
-function tensorsOf(layers: number): { name: string; shape: number[] }[] {
-  const t = [
-    { name: 'model.embed_tokens.weight', shape: [VOCAB, HIDDEN] },
-    { name: 'lm_head.weight', shape: [VOCAB, HIDDEN] },
-    { name: 'model.norm.weight', shape: [HIDDEN] },
-  ];
-  for (let i = 0; i < layers; i++) {
-    const p = `model.layers.${i}.`;
-    t.push(
-      { name: `${p}input_layernorm.weight`, shape: [HIDDEN] },
-      { name: `${p}post_attention_layernorm.weight`, shape: [HIDDEN] },
-      { name: `${p}self_attn.q_proj.weight`, shape: [HIDDEN, HIDDEN] },
-      { name: `${p}self_attn.k_proj.weight`, shape: [KV, HIDDEN] },
-      { name: `${p}self_attn.v_proj.weight`, shape: [KV, HIDDEN] },
-      { name: `${p}self_attn.o_proj.weight`, shape: [HIDDEN, HIDDEN] },
-      { name: `${p}mlp.gate_proj.weight`, shape: [MLP, HIDDEN] },
-      { name: `${p}mlp.up_proj.weight`, shape: [MLP, HIDDEN] },
-      { name: `${p}mlp.down_proj.weight`, shape: [HIDDEN, MLP] },
-    );
-  }
-  return t.sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-
-/** Writes a BF16 model: base values ~ U(-0.04, 0.04), fine-tunes = base + U(-0.004, 0.004). */
-async function writeModel(dir: string, layers: number, seed: number): Promise<number> {
-  await mkdir(dir, { recursive: true });
-  const specs = tensorsOf(layers);
-  const layout = planSafetensorsFile(specs.map((s) => ({ ...s, dtype: 'BF16' as const })));
-  const out = createWriteStream(path.join(dir, 'model.safetensors'));
-  const write = (b: Uint8Array) => new Promise<void>((res, rej) => out.write(b, (e) => (e ? rej(e) : res())));
-  await write(layout.header);
-  for (const e of layout.entries) {
-    const n = e.shape.reduce((a, b) => a * b, 1);
-    const f = new Float32Array(n);
-    const salt = mix32(e.offset);
-    for (let i = 0; i < n; i++) {
-      const b = ((mix32(i ^ salt) & 0xffff) / 65536 - 0.5) * 0.08;
-      f[i] = seed === 0 ? b : b + ((mix32(i ^ salt ^ mix32(seed)) & 0xffff) / 65536 - 0.5) * 0.008;
-    }
-    await write(encodeFromF32(f, 'BF16'));
-  }
-  await new Promise<void>((res) => out.end(res));
-  const config = {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
-    hidden_size: HIDDEN,
-    intermediate_size: MLP,
-    num_hidden_layers: layers,
-    num_attention_heads: 32,
-    num_key_value_heads: 4,
-    vocab_size: VOCAB,
-    torch_dtype: 'bfloat16',
-    tie_word_embeddings: false,
-  };
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
-  return layout.totalSize;
-}
+const SHAPE = { hidden: 2048, mlp: 5632, kv: 256, vocab: 32000 };
 
 /** PSS of a process tree (MB), from /proc (Linux). */
 async function treePss(rootPid: number): Promise<number> {
@@ -138,12 +74,12 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'bench-profile-'));
   const t0 = performance.now();
   const sizes = await Promise.all(
-    ['base', 'ft1', 'ft2'].map((m, i) => writeModel(path.join(dir, m), layers, i)),
+    ['base', 'ft1', 'ft2'].map((m, i) => writeSyntheticLlama(path.join(dir, m), { ...SHAPE, layers }, i)),
   );
   console.log(
     `\n${layers} layers: 3 inputs of ${(sizes[0]! / 1e9).toFixed(2)} GB written in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
-  const largest = VOCAB * HIDDEN * 2;
+  const largest = SHAPE.vocab * SHAPE.hidden * 2;
   const hub = await startHubServer({ root: dir, port: 0 });
   const ctx = await chromium.launchPersistentContext(profile, {
     ...(chromiumPath() && { executablePath: chromiumPath()! }),

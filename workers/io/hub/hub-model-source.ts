@@ -184,36 +184,11 @@ class HubModelSource implements ModelSource {
     length: number,
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
-    if (
-      !Number.isInteger(offset) ||
-      !Number.isInteger(length) ||
-      offset < 0 ||
-      length < 0 ||
-      offset + length > info.size
-    ) {
-      throw new SourceError(
-        `${name}: bytes ${offset}-${offset + length} are past the end (${info.size} bytes)`,
-      );
+    if (!Number.isInteger(length) || length < 0) {
+      throw new SourceError(`${name}: cannot read ${length} bytes`);
     }
-    if (length === 0) return new Uint8Array(0);
-    const what = `${name} bytes ${offset}-${offset + length - 1}`;
-    const expect = { url: info.url, start: offset, end: offset + length, size: info.size, etag: info.etag };
-    return this.client.run({ model: this.id, what, signal, expect }, async (fetch) => {
-      const blob = await downloadFile({
-        repo: this.repo,
-        path,
-        revision: this.revision,
-        hubUrl: this.client.hubUrl,
-        fetch,
-        downloadInfo: info,
-        xet: this.options.xet ?? true,
-      });
-      if (!blob) throw new SourceError(`${this.id} has no file ${path}`);
-      const bytes = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
-      // A proxy or a dropped connection can deliver fewer bytes than asked, with a 2xx status.
-      if (bytes.byteLength !== length)
-        throw new HubTransientError(`got ${bytes.byteLength} bytes of ${length}`);
-      return bytes;
-    });
+    const bytes = new Uint8Array(length);
+    await this.readInto(path, name, info, offset, bytes, signal);
+    return bytes;
   }
 }

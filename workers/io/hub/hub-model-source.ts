@@ -2,8 +2,9 @@
  * A Hub repo as a ModelSource, pinned to one commit: the commit sha is resolved once (model
  * info) and every listing and file read names that sha, so a push during a merge cannot mix
  * two versions of a model. Small files and tensor blocks are read the same way, through
- * @huggingface/hub's lazy Blob (`downloadFile(...).slice(a, b).arrayBuffer()` is one HTTP
- * request), created here in the worker that reads (such a Blob cannot be posted to a worker).
+ * @huggingface/hub's lazy Blob (`downloadFile(...).slice(a, b).stream()` is one HTTP request,
+ * streamed into the caller's buffer so big tensors can reuse memory), created here in the
+ * worker that reads (such a Blob cannot be posted to a worker).
  *
  * Each file's size and ETag are fetched once (one `bytes=0-0` probe, shared by every read of
  * the file); each read must return exactly the bytes asked, with that ETag, or it is retried

@@ -16,11 +16,15 @@ for (const name of recipes) {
   try {
     const r = await runGolden(name, path.join(tmp, name));
     const ms = (performance.now() - started).toFixed(0);
-    const detail = r.ok
-      ? r.worst > 0
-        ? `worst error ${(r.worst * 100).toFixed(1)}% of tolerance`
-        : 'statistics within bounds'
-      : r.failures.slice(0, 3).join('; ');
+    const detail = !r.ok
+      ? r.failures.slice(0, 3).join('; ')
+      : r.mode === 'statistical'
+        ? 'random method: task-vector statistics within the reference bounds'
+        : r.mode === 'bf16-ulp'
+          ? 'every element within one bf16 ulp'
+          : r.worst > 0
+            ? `worst error ${(r.worst * 100).toFixed(1)}% of tolerance`
+            : 'bit-exact';
     console.log(
       `${r.ok ? 'PASS' : 'FAIL'}  ${name.padEnd(30)} ${String(r.result.tensors).padStart(3)} tensors  ${ms.padStart(5)} ms  ${detail}`,
     );

@@ -51,6 +51,8 @@ export interface GoldenOutcome {
   readonly failures: readonly string[];
   /** Worst error relative to the tolerance over all tensors (exact mode), for the summary. */
   readonly worst: number;
+  /** How the recipe is compared: exact (rtol), one bf16 ulp, or statistics (random methods). */
+  readonly mode: 'exact' | 'bf16-ulp' | 'statistical';
   readonly result: MergeResult;
 }
 
@@ -82,7 +84,13 @@ export async function runGolden(recipeName: string, outDir: string): Promise<Gol
   });
   const stats = JSON.parse(await readFile(path.join(dir, 'stats.json'), 'utf8')) as GoldenStats;
   const { failures, worst } = await compareOutput(outDir, path.join(dir, 'expected'), stats);
-  return { recipe: recipeName, ok: failures.length === 0, failures, worst, result };
+  const mode =
+    stats.compare.mode === 'statistical'
+      ? 'statistical'
+      : stats.out_dtype === 'bfloat16'
+        ? 'bf16-ulp'
+        : 'exact';
+  return { recipe: recipeName, ok: failures.length === 0, failures, worst, mode, result };
 }
 
 export async function compareOutput(

@@ -8,6 +8,7 @@
  *
  *   npm run bench:browser                      1 GB per input, then 2 GB
  *   npm run bench:browser -- --layers 6 --once smaller, one size only (a quick look)
+ *   npm run bench:browser -- --hub-delay-ms 150 each hub answer waits 150 ms (a network's latency)
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +23,7 @@ import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
+    'hub-delay-ms': { type: 'string', default: '0' },
     layers: { type: 'string', default: '12' },
     once: { type: 'boolean', default: false },
     keep: { type: 'boolean' },
@@ -80,7 +82,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     `\n${layers} layers: 3 inputs of ${(sizes[0]! / 1e9).toFixed(2)} GB written in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   const largest = SHAPE.vocab * SHAPE.hidden * 2;
-  const hub = await startHubServer({ root: dir, port: 0 });
+  const hub = await startHubServer({ root: dir, port: 0, delayMs: Number(values['hub-delay-ms']) });
   const ctx = await chromium.launchPersistentContext(profile, {
     ...(chromiumPath() && { executablePath: chromiumPath()! }),
     args: [...CHROMIUM_ARGS],

@@ -188,6 +188,11 @@ export type Readers = Map<string, ModelTensorReader>;
 /** Inputs this small are always read ahead, whatever the largest tensor. */
 const PREFETCH_BYTES = 64 * 1024 * 1024;
 
+/** A macrotask boundary: every pending promise step runs, and I/O callbacks get their turn. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 function inputBytesOf(t: PlannedTensor): number {
   return (t.base ? [t.base, ...t.inputs] : t.inputs).reduce(
     (s, x) => s + numelOf(x.shape) * DTYPE_SIZE[x.dtype],
@@ -266,6 +271,9 @@ async function writeShard(
       // Read ahead when the two tensors together fit in what the largest one needs anyway.
       const ahead = after && inputBytesOf(after) + inputBytesOf(t) <= Math.max(PREFETCH_BYTES, largestInputs);
       next = ahead ? fetchInputs(after) : undefined;
+      // Let the read-ahead reach the network before the (synchronous) merge takes the thread:
+      // its requests are only sent once the pending promise steps have run.
+      if (next) await yieldToEventLoop();
       const tensorOffset = offsets.get(t.name)!;
       const out = await computeTensor(t, plan.method, baseBytes, inputBytes, {
         write: (offset, bytes) => writer.write(tensorOffset + offset, bytes),

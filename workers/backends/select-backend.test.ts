@@ -171,6 +171,22 @@ describe('selectBackend with a GPU', () => {
     expect(gpu.calls).toEqual(['ties']);
   });
 
+  it("auto: the calibration times the merge's own method for whole tensors", async () => {
+    const gpu = fakeGpu();
+    const asked: (string | undefined)[] = [];
+    await selectBackend({
+      prefer: 'auto',
+      gpu: withAdapter,
+      load: moduleOf(gpu.backend),
+      method: 'sce',
+      calibrate: (_gpu, method) => {
+        asked.push(method);
+        return Promise.resolve({ elementwise: timing('linear', 9, 1), wholeTensor: timing('sce', 1, 9) });
+      },
+    });
+    expect(asked).toEqual(['sce']);
+  });
+
   it('auto: the CPU when it wins both probes, and the GPU device is released', async () => {
     const gpu = fakeGpu();
     const b = await selectBackend({

@@ -51,7 +51,9 @@ export interface SelectBackendOptions {
   /** Default: `import('./webgpu/webgpu-backend.ts')`. */
   readonly load?: () => Promise<WebGpuModule>;
   /** Default: webgpu/calibrate.ts (a fraction of a second on a real GPU). */
-  readonly calibrate?: (gpu: MergeBackend) => Promise<Calibration>;
+  readonly calibrate?: (gpu: MergeBackend, method?: string) => Promise<Calibration>;
+  /** The merge's method: the calibration times it for whole tensors (default: TIES). */
+  readonly method?: string;
   /** Cap on one GPU binding (tests use it to force chunking). */
   readonly maxBindingBytes?: number;
   /**
@@ -120,7 +122,7 @@ export async function selectBackend(opts: SelectBackendOptions): Promise<Selecte
   }
   let calibration: Calibration;
   try {
-    calibration = await (opts.calibrate ?? realCalibrate)(gpuBackend);
+    calibration = await (opts.calibrate ?? realCalibrate)(gpuBackend, opts.method);
   } catch (e) {
     gpuBackend.dispose();
     return onCpu(prefer, `CPU: the GPU failed its calibration (${(e as Error).message})`);

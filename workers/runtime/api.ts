@@ -41,7 +41,11 @@ export const mergeApi = {
     const log = (line: string): void => callbacks.onLog(line);
     const { recipe } = loadRecipe(request.recipeText);
     const { resolve, hubModels, hub } = resolveSources(request.sources, log);
-    const backend = await selectBackend({ prefer: request.backend ?? 'auto', onLog: log });
+    const backend = await selectBackend({
+      prefer: request.backend ?? 'auto',
+      method: recipe.merge_method,
+      onLog: log,
+    });
     log(`backend: ${backend.selection.reason}`);
     try {
       const result = await runMerge({

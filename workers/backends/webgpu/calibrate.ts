@@ -1,8 +1,10 @@
 /**
  * The short calibration behind `prefer: 'auto'`: time one elementwise chunk (linear on the
- * engine's 256K-element chunk) and one whole-tensor merge (TIES on 1M elements) on both
- * backends, transfers included, and route each kind of tensor to the faster one. A GPU that
- * wins TIES may still lose the memory-bound chunks to a fast CPU, so the two are decided apart.
+ * engine's 256K-element chunk) and one whole-tensor merge (the job's own method on 1M
+ * elements; TIES when no method is named) on both backends, transfers included, and route each
+ * kind of tensor to the faster one. A GPU that wins the whole tensors may still lose the
+ * memory-bound chunks to a fast CPU, so the two are decided apart. The method matters: on an
+ * H100 through Dawn, TIES ran at 0.6-0.7x the CPU's speed and SCE at 5-7x (docs/webgpu.md).
  *
  * No GPU code: the GPU backend comes in as a MergeBackend.
  */
@@ -26,12 +28,16 @@ export interface Calibration {
   readonly wholeTensor: ProbeTiming;
 }
 
-interface Probe {
+/** Row length of the probes' matrices: a common hidden size. */
+const ROW = 4096;
+
+export interface Probe {
   readonly method: string;
   readonly elements: number;
   readonly models: number;
   readonly base: boolean;
   readonly perModel: Readonly<Record<string, ParamValue>>;
+  readonly global?: Readonly<Record<string, ParamValue>>;
 }
 
 const PROBES = {
@@ -52,7 +58,11 @@ function probeData(n: number, seed: number): Float32Array {
   return out;
 }
 
-function probeArgs(p: Probe, data: readonly Float32Array[], base: Float32Array | undefined): KernelArgs {
+export function probeArgs(
+  p: Probe,
+  data: readonly Float32Array[],
+  base: Float32Array | undefined,
+): KernelArgs {
   const m = getMethod(p.method)!;
   const defaults = (scope: 'global' | 'model'): Record<string, ParamValue> =>
     Object.fromEntries(
@@ -63,8 +73,10 @@ function probeArgs(p: Probe, data: readonly Float32Array[], base: Float32Array |
   return {
     inputs: data.map((x) => x.slice()),
     base,
-    shape: [p.elements],
-    global: defaults('global'),
+    // Rows of a hidden size, as in real weights: row-wise methods (DELLA's ranks, nuslerp
+    // by rows) behave as they do in a merge; 1-D tensors would be one huge row.
+    shape: p.elements % ROW === 0 && p.elements > ROW ? [p.elements / ROW, ROW] : [p.elements],
+    global: { ...defaults('global'), ...p.global },
     perModel: data.map(() => ({ ...defaults('model'), ...p.perModel })),
     round: Math.fround,
     rng: (k) => makeRng(streamKey(0, 'calibration', k)),
@@ -84,24 +96,56 @@ async function timeBest(runs: number, run: () => Promise<void>): Promise<number>
   return best;
 }
 
-async function timeProbe(gpu: MergeBackend, p: Probe, runs: number): Promise<ProbeTiming> {
-  const method = getMethod(p.method)!;
+/**
+ * The whole-tensor probe for a method: its defaults, plus the values every recipe must give
+ * (weight, t, scale) and a density of 0.5, on as many models as it takes (2 where it can).
+ */
+export function probeFor(methodName: string): Probe {
+  const m = getMethod(methodName);
+  if (!m) return PROBES.wholeTensor;
+  const has = (scope: 'global' | 'model', name: string): boolean =>
+    m.params.some((p) => p.scope === scope && p.name === name);
+  const perModel: Record<string, ParamValue> = {};
+  if (has('model', 'weight')) perModel['weight'] = 0.5;
+  if (has('model', 'density')) perModel['density'] = 0.5;
+  if (has('model', 'scale')) perModel['scale'] = 1;
+  const global: Record<string, ParamValue> = {};
+  if (has('global', 't')) global['t'] = 0.5;
+  return {
+    method: m.name,
+    elements: 1 << 20,
+    models: Math.max(m.models.min, Math.min(2, m.models.max ?? 2)),
+    base: m.base === 'required',
+    perModel,
+    global,
+  };
+}
+
+/** The probe's tensors: a base near 0 (when it has one) and inputs a small delta from it. */
+export function probeInputs(p: Probe): { base: Float32Array | undefined; data: Float32Array[] } {
   const base = p.base ? probeData(p.elements, 1) : undefined;
   const data = Array.from({ length: p.models }, (_, k) => {
     const x = probeData(p.elements, 100 + k);
     if (base) for (let i = 0; i < x.length; i++) x[i] = base[i]! + x[i]! * 0.1;
     return x;
   });
+  return { base, data };
+}
+
+async function timeProbe(gpu: MergeBackend, p: Probe, runs: number): Promise<ProbeTiming> {
+  const method = getMethod(p.method)!;
+  const { base, data } = probeInputs(p);
   await gpu.run(method, probeArgs(p, data, base)); // warm-up: shader compilation
   const gpuMs = await timeBest(runs, () => gpu.run(method, probeArgs(p, data, base)));
   const cpuMs = await timeBest(runs, () => cpuBackend.run(method, probeArgs(p, data, base)));
   return { method: p.method, elements: p.elements, cpuMs, gpuMs };
 }
 
-export async function calibrate(gpu: MergeBackend, runs = 2): Promise<Calibration> {
+/** `method`: the merge's method, timed for the whole-tensor route (default TIES). */
+export async function calibrate(gpu: MergeBackend, method?: string, runs = 2): Promise<Calibration> {
   return {
     elementwise: await timeProbe(gpu, PROBES.elementwise, runs),
-    wholeTensor: await timeProbe(gpu, PROBES.wholeTensor, runs),
+    wholeTensor: await timeProbe(gpu, method ? probeFor(method) : PROBES.wholeTensor, runs),
   };
 }
 

@@ -79,4 +79,55 @@ describe('pooled reads', () => {
     expect(pool.spareBytes).toBe(20_000);
     expect((await r.next('t2'))[19_999]).toBe(2);
   });
+
+  it('pools a block of several tensors, given back when the last of them is released', async () => {
+    const { m } = await model(4, 20_000);
+    const pool = new BufferPool();
+    const order = ['t0', 't1', 't2', 't3'];
+    const r = new ModelTensorReader(m, order, { requests: 0, bytes: 0 }, 1 << 20, 2, pool);
+    expect(r.plannedRequests).toBe(1);
+    for (const name of order.slice(0, 3)) {
+      expect((await r.next(name))[0]).toBe(Number(name.slice(1)));
+      r.release(name);
+    }
+    expect(pool.spareBytes).toBe(0); // t3 still lives in that block
+    const last = await r.next('t3');
+    expect(last[0]).toBe(3);
+    r.release('t3');
+    expect(pool.spareBytes).toBe(80_000);
+  });
+
+  it('skipped tensors count as released (resume)', async () => {
+    const { m } = await model(2, 20_000);
+    const pool = new BufferPool();
+    const r = new ModelTensorReader(m, ['t0', 't1'], { requests: 0, bytes: 0 }, 1 << 20, 2, pool);
+    r.skip('t0');
+    expect((await r.next('t1'))[0]).toBe(1);
+    r.release('t1');
+    expect(pool.spareBytes).toBe(40_000);
+  });
+
+  it('does not pool a block whose uses are apart (it could be evicted and read again)', async () => {
+    const { m } = await model(12, 20_000);
+    const pool = new BufferPool();
+    const order = ['t0', 't11', 't1'];
+    const r = new ModelTensorReader(m, order, { requests: 0, bytes: 0 }, 1 << 20, 2, pool);
+    for (const name of order) {
+      expect((await r.next(name))[0]).toBe(Number(name.slice(1)));
+      r.release(name);
+    }
+    expect(pool.spareBytes).toBe(20_000); // t11's block only
+  });
+});
+
+describe('BufferPool', () => {
+  it('serves a small request from a big spare rather than allocate beside it', () => {
+    const pool = new BufferPool();
+    const big = pool.acquire(1000);
+    pool.release(big);
+    const small = pool.acquire(100);
+    expect(small.byteLength).toBe(100);
+    expect(small.buffer).toBe(big.buffer);
+    expect(pool.spareBytes).toBe(0);
+  });
 });

@@ -26,10 +26,16 @@ const MAX_GAP = 64 * 1024;
 
 export class ModelTensorReader {
   private readonly blocks: Block[] = [];
-  /** Blocks holding one tensor asked for once: read into pooled buffers, given back by release(). */
+  /**
+   * Blocks read into pooled buffers: those whose uses come one after another in plan order
+   * (so the block cannot be evicted and read again between them). Given back to the pool when
+   * release() was called for each of its uses.
+   */
   private readonly pooledBlock = new Map<string, number>();
   private readonly pooledData = new Map<number, Uint8Array>();
   private readonly pooledBlocks = new Set<number>();
+  /** Uses of each pooled block not yet released (or skipped). */
+  private readonly unreleased = new Map<number, number>();
   private readonly blockOf: number[] = [];
   private readonly lastUse: number[] = [];
   /** Blocks in memory, least recently used first. */
@@ -64,28 +70,38 @@ export class ModelTensorReader {
       blockByName.set(name, this.blocks.length - 1);
     }
     const uses = new Map<number, number>();
+    const firstUse: number[] = [];
+    const names = new Map<string, number>();
     for (const [i, name] of order.entries()) {
       const b = blockByName.get(name)!;
       this.blockOf.push(b);
+      firstUse[b] ??= i;
       this.lastUse[b] = i;
       uses.set(b, (uses.get(b) ?? 0) + 1);
+      names.set(name, (names.get(name) ?? 0) + 1);
     }
-    for (const [name, b] of blockByName) {
-      const t = model.tensors.get(name)!;
-      const block = this.blocks[b]!;
-      if (pool && uses.get(b) === 1 && block.begin === t.begin && block.end === t.end) {
-        this.pooledBlock.set(name, b);
-        this.pooledBlocks.add(b);
-      }
+    if (!pool) return;
+    // Pooled: blocks whose uses come one after another and whose tensors are each asked for
+    // once, so that release(name) counts every use exactly once.
+    const unpooled = new Set<number>();
+    for (const [name, b] of blockByName) if (names.get(name) !== 1) unpooled.add(b);
+    for (const [b, n] of uses) {
+      if (unpooled.has(b) || this.lastUse[b]! - firstUse[b]! + 1 !== n) continue;
+      this.pooledBlocks.add(b);
+      this.unreleased.set(b, n);
     }
+    for (const [name, b] of blockByName) if (this.pooledBlocks.has(b)) this.pooledBlock.set(name, b);
   }
 
-  /** The engine is done with this tensor's bytes: a pooled buffer goes back for reuse. */
+  /** The engine is done with this tensor's bytes: a pooled block goes back once all its are. */
   release(name: string): void {
     const b = this.pooledBlock.get(name);
-    const data = b === undefined ? undefined : this.pooledData.get(b);
-    if (data) {
-      this.pooledData.delete(b!);
+    if (b === undefined) return;
+    const left = this.unreleased.get(b)! - 1;
+    this.unreleased.set(b, left);
+    const data = this.pooledData.get(b);
+    if (left <= 0 && data) {
+      this.pooledData.delete(b);
       this.pool!.release(data);
     }
   }
@@ -114,6 +130,7 @@ export class ModelTensorReader {
   /** Moves past the next tensor without reading it (a shard already written by an earlier run). */
   skip(name: string): void {
     const i = this.advance(name);
+    this.release(name);
     const b = this.blockOf[i]!;
     if (this.lastUse[b] === i) this.held.delete(b);
   }

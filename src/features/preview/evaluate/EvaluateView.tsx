@@ -13,6 +13,7 @@ import { TaskStatus } from '../common/TaskStatus.tsx';
 import { useWorkerTask } from '../common/use-worker-task.ts';
 import { loadTexts, previewSources, type TextChoice } from '../eval-texts.ts';
 import { LossTable } from './LossTable.tsx';
+import { ModelChecks } from '../common/ModelChecks.tsx';
 
 export function EvaluateView({
   texts,
@@ -48,21 +49,7 @@ export function EvaluateView({
       <fieldset>
         <legend>Evaluate</legend>
         <div className="row">
-          {ids.map((m) => (
-            <label key={m}>
-              <input
-                type="checkbox"
-                checked={!skipped.has(m)}
-                onChange={(e) => {
-                  const next = new Set(skipped);
-                  if (e.target.checked) next.delete(m);
-                  else next.add(m);
-                  setSkipped(next);
-                }}
-              />{' '}
-              {m}
-            </label>
-          ))}
+          <ModelChecks ids={ids} skipped={skipped} onChange={setSkipped} />
           <label>
             <input type="checkbox" checked={withMerge} onChange={(e) => setWithMerge(e.target.checked)} /> the
             merge of the current recipe (in memory)

@@ -12,6 +12,7 @@ import { useStudio } from '../../../stores/store.ts';
 import { TaskStatus } from '../common/TaskStatus.tsx';
 import { useWorkerTask } from '../common/use-worker-task.ts';
 import { loadTexts, previewSources, type TextChoice } from '../eval-texts.ts';
+import { ModelChecks } from '../common/ModelChecks.tsx';
 
 export function SoupView({ texts }: { readonly texts: TextChoice }) {
   const client = useQueryClient();
@@ -48,21 +49,7 @@ export function SoupView({ texts }: { readonly texts: TextChoice }) {
       <fieldset>
         <legend>Candidates for the soup (fine-tunes of one base)</legend>
         <div className="row">
-          {ids.map((m) => (
-            <label key={m}>
-              <input
-                type="checkbox"
-                checked={!skipped.has(m)}
-                onChange={(e) => {
-                  const next = new Set(skipped);
-                  if (e.target.checked) next.delete(m);
-                  else next.add(m);
-                  setSkipped(next);
-                }}
-              />{' '}
-              {m}
-            </label>
-          ))}
+          <ModelChecks ids={ids} skipped={skipped} onChange={setSkipped} />
         </div>
       </fieldset>
       <button type="button" className="primary" disabled={models.length < 2} onClick={start}>

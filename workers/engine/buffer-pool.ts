@@ -1,40 +1,77 @@
 /**
- * Reused buffers for big input tensors. A merge reads the same shapes over and over (every
- * layer's MLP matrices); allocating each anew leaves the previous ones for the garbage
- * collector, which in a browser frees them late, so memory could double at the largest
- * tensors. Reading into buffers from this pool keeps it near one set of inputs.
+ * Reused buffers for input tensors. A merge reads the same shapes over and over (every layer's
+ * MLP matrices); allocating each anew leaves the previous ones for the garbage collector, which
+ * in a browser frees them late, so memory could double at the largest tensors.
+ *
+ * The pool hands out views into a few big ArrayBuffers (slabs), placed first-fit: once the
+ * largest tensors (embeddings, lm_head) have made their slabs, every smaller read, the current
+ * tensor's and the read-ahead's alike, fits inside them, side by side. Memory then stays at
+ * about one set of the largest inputs for the whole job (measured: docs/browser.md).
  */
 
-export class BufferPool {
-  private readonly free: ArrayBuffer[] = [];
+/** Views start on 64-byte boundaries, so typed views of any element size stay aligned. */
+const ALIGN = 64;
 
-  /** How many spare buffers to keep (the smallest go first). */
+interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+interface Slab {
+  readonly buffer: ArrayBuffer;
+  /** Views handed out and not yet released, sorted by start. */
+  readonly live: Range[];
+}
+
+export class BufferPool {
+  private readonly slabs: Slab[] = [];
+
+  /** How many wholly unused slabs to keep (the smallest go first). */
   constructor(private readonly maxFree = 8) {}
 
-  /**
-   * A view of exactly `size` bytes: on the smallest spare buffer that holds it, or a new one.
-   * A big spare serves a small request rather than sit idle beside a new allocation: after
-   * the 131 MB embeddings, a model's 23 MB layer tensors reuse those buffers.
-   */
+  /** A view of exactly `size` bytes: in a gap of the smallest slab that has one, or a new slab. */
   acquire(size: number): Uint8Array {
-    let best = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      const n = this.free[i]!.byteLength;
-      if (n >= size && (best < 0 || n < this.free[best]!.byteLength)) best = i;
+    for (const slab of this.slabs) {
+      const at = gapFor(slab, size);
+      if (at === undefined) continue;
+      slab.live.push({ start: at, end: at + size });
+      slab.live.sort((a, b) => a.start - b.start);
+      return new Uint8Array(slab.buffer, at, size);
     }
-    if (best < 0) return new Uint8Array(size);
-    return new Uint8Array(this.free.splice(best, 1)[0]!, 0, size);
+    const slab: Slab = { buffer: new ArrayBuffer(size), live: [{ start: 0, end: size }] };
+    this.slabs.push(slab);
+    this.slabs.sort((a, b) => a.buffer.byteLength - b.buffer.byteLength);
+    return new Uint8Array(slab.buffer, 0, size);
   }
 
-  /** Gives a buffer back. The caller must hold no view of it any more. */
-  release(buf: Uint8Array): void {
-    this.free.push(buf.buffer as ArrayBuffer);
-    this.free.sort((a, b) => b.byteLength - a.byteLength);
-    this.free.length = Math.min(this.free.length, this.maxFree);
+  /** Gives a view back. The caller must hold no view of those bytes any more. */
+  release(view: Uint8Array): void {
+    const slab = this.slabs.find((s) => s.buffer === view.buffer);
+    const i = slab ? slab.live.findIndex((r) => r.start === view.byteOffset) : -1;
+    if (!slab || i < 0) return;
+    slab.live.splice(i, 1);
+    const unused = this.slabs.filter((s) => s.live.length === 0);
+    for (const s of unused.slice(0, Math.max(0, unused.length - this.maxFree)))
+      this.slabs.splice(this.slabs.indexOf(s), 1);
   }
 
-  /** Spare bytes held (for tests). */
+  /** Bytes held in slabs that no view uses (for tests). */
   get spareBytes(): number {
-    return this.free.reduce((s, b) => s + b.byteLength, 0);
+    return this.slabs.filter((s) => s.live.length === 0).reduce((n, s) => n + s.buffer.byteLength, 0);
   }
+
+  /** Bytes held in all slabs (for tests). */
+  get heldBytes(): number {
+    return this.slabs.reduce((n, s) => n + s.buffer.byteLength, 0);
+  }
+}
+
+/** The first aligned offset in `slab` with `size` free bytes, if any. */
+function gapFor(slab: Slab, size: number): number | undefined {
+  let from = 0;
+  for (const r of slab.live) {
+    if (r.start - from >= size) return from;
+    from = Math.ceil(r.end / ALIGN) * ALIGN;
+  }
+  return slab.buffer.byteLength - from >= size ? from : undefined;
 }

@@ -130,4 +130,30 @@ describe('BufferPool', () => {
     expect(small.buffer).toBe(big.buffer);
     expect(pool.spareBytes).toBe(0);
   });
+
+  it('places several views side by side in one slab, aligned, and reuses the gaps', () => {
+    const pool = new BufferPool();
+    pool.release(pool.acquire(1000)); // one 1000-byte slab
+    const a = pool.acquire(300);
+    const b = pool.acquire(300);
+    const c = pool.acquire(300);
+    expect([a, b, c].every((v) => v.buffer === a.buffer)).toBe(true);
+    expect([a.byteOffset, b.byteOffset, c.byteOffset]).toEqual([0, 320, 640]);
+    a.fill(1);
+    c.fill(3);
+    b.fill(2);
+    expect([a[299], b[0], b[299], c[0]]).toEqual([1, 2, 2, 3]); // no overlap
+    const d = pool.acquire(400); // no gap left: a new slab
+    expect(d.buffer).not.toBe(a.buffer);
+    pool.release(b);
+    expect(pool.acquire(300).byteOffset).toBe(320); // b's place again
+    expect(pool.heldBytes).toBe(1400);
+  });
+
+  it('keeps at most maxFree unused slabs, dropping the smallest', () => {
+    const pool = new BufferPool(1);
+    const views = [100, 200, 300].map((n) => pool.acquire(n));
+    for (const v of views) pool.release(v);
+    expect(pool.spareBytes).toBe(300);
+  });
 });

@@ -33,8 +33,7 @@ export class ModelTensorReader {
    */
   private readonly pooledBlock = new Map<string, number>();
   private readonly pooledData = new Map<number, Uint8Array>();
-  private readonly pooledBlocks = new Set<number>();
-  /** Uses of each pooled block not yet released (or skipped). */
+  /** Each pooled block (and only those): its uses not yet released or skipped. */
   private readonly unreleased = new Map<number, number>();
   private readonly blockOf: number[] = [];
   private readonly lastUse: number[] = [];
@@ -87,10 +86,9 @@ export class ModelTensorReader {
     for (const [name, b] of blockByName) if (names.get(name) !== 1) unpooled.add(b);
     for (const [b, n] of uses) {
       if (unpooled.has(b) || this.lastUse[b]! - firstUse[b]! + 1 !== n) continue;
-      this.pooledBlocks.add(b);
       this.unreleased.set(b, n);
     }
-    for (const [name, b] of blockByName) if (this.pooledBlocks.has(b)) this.pooledBlock.set(name, b);
+    for (const [name, b] of blockByName) if (this.unreleased.has(b)) this.pooledBlock.set(name, b);
   }
 
   /** The engine is done with this tensor's bytes: a pooled block goes back once all its are. */
@@ -149,7 +147,7 @@ export class ModelTensorReader {
     const source = await src;
     const length = block.end - block.begin;
     let data: Uint8Array;
-    if (this.pool && source.readInto && this.pooledBlocks.has(b)) {
+    if (this.pool && source.readInto && this.unreleased.has(b)) {
       data = this.pool.acquire(length);
       try {
         await source.readInto(block.begin, data, signal);

@@ -18,6 +18,7 @@ import type { ChunkSource } from '../methods/stream.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
 import { OutputStager, type TensorWrite } from './output-stager.ts';
+import { drive, yieldToEventLoop, YIELD_INTERVAL_MS } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
 import { decodeBf16Sub, subInPlace } from '../simd/codec.ts';
 import { outputStats, outputSums, total } from '../simd/sums.ts';
@@ -153,23 +154,26 @@ export async function computeTensor(
     const scratch = new Scratch();
     try {
       const baseChunk = t.base ? scratch.f32(Math.min(numel, CHUNK_ELEMENTS)) : undefined;
-      m.stream({
-        ...common,
-        src,
-        chunk: CHUNK_ELEMENTS,
-        emit: (start, values, known) => {
-          let b = t.base ? known : undefined;
-          if (baseChunk && !b) {
-            b =
-              values.length <= baseChunk.length
-                ? baseChunk.subarray(0, values.length)
-                : new Float32Array(values.length);
-            src.read(-1, start, b);
-          }
-          outputStats(values, b, start, acc);
-          output.push(start, values);
-        },
-      });
+      // The kernel yields after every chunk; the event loop gets a turn every few milliseconds.
+      await drive(
+        m.stream({
+          ...common,
+          src,
+          chunk: CHUNK_ELEMENTS,
+          emit: (start, values, known) => {
+            let b = t.base ? known : undefined;
+            if (baseChunk && !b) {
+              b =
+                values.length <= baseChunk.length
+                  ? baseChunk.subarray(0, values.length)
+                  : new Float32Array(values.length);
+              src.read(-1, start, b);
+            }
+            outputStats(values, b, start, acc);
+            output.push(start, values);
+          },
+        }),
+      );
     } finally {
       scratch.release();
     }
@@ -182,7 +186,12 @@ export async function computeTensor(
       const bufs = t.inputs.map(() => scratch.f32(chunk));
       const baseBuf = t.base ? scratch.f32(chunk) : undefined;
       const out = scratch.f32(chunk);
+      let turn = performance.now();
       for (let s = 0; s < numel; s += chunk) {
+        if (performance.now() - turn >= YIELD_INTERVAL_MS) {
+          await yieldToEventLoop();
+          turn = performance.now();
+        }
         const n = Math.min(chunk, numel - s);
         const xs = bufs.map((buf, k) => {
           const view = buf.subarray(0, n);

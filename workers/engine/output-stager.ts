@@ -3,15 +3,31 @@
  * chunks of the output are encoded into 8 MB staging buffers that are written at their offsets
  * as soon as they fill, while the kernel goes on. A merge then never holds a whole encoded
  * output tensor (for a 7B model's embeddings, 262 MB saved), and the disk works while the CPU
- * does.
+ * does. A staging buffer goes back to a small realm-wide spare list once its write has finished
+ * (not before: an asynchronous writer may still be reading it), so a job allocates a few of
+ * them instead of one per 8 MB written, which a browser's collector freed late.
  */
 import { DTYPE_SIZE, encodeFromF32, type WritableDType } from '../io/dtypes.ts';
 
-/** Writes `bytes` at `offset` bytes from the start of the tensor's data. */
-export type TensorWrite = (offset: number, bytes: Uint8Array) => Promise<void>;
+/**
+ * Writes `bytes` at `offset` bytes from the start of the tensor's data. A writer that has
+ * finished before returning (OPFS sync access handles) returns undefined: its staging buffer
+ * is then reused at once, so a tensor of any size goes out through one 8 MB buffer. Otherwise
+ * the buffer waits for the promise (the kernel runs synchronously, so a whole tensor's
+ * output can be staged before the first write finishes).
+ */
+export type TensorWrite = (offset: number, bytes: Uint8Array) => Promise<void> | undefined;
 
 /** 8 MB: large enough for efficient writes, small enough to be negligible beside the inputs. */
 const STAGE_BYTES = 8 * 1024 * 1024;
+/** Staging buffers whose writes have finished, ready for the next tensor's output. */
+const spares: ArrayBuffer[] = [];
+const MAX_SPARES = 4;
+
+/** How many staging buffers wait in the spare list (for tests). */
+export function spareStages(): number {
+  return spares.length;
+}
 
 export class OutputStager {
   /** The whole encoded tensor, when no writer was given. */
@@ -48,11 +64,12 @@ export class OutputStager {
     }
     let done = 0;
     while (done < values.length) {
-      if (!this.stage) {
-        this.stage = new Uint8Array(STAGE_BYTES - (STAGE_BYTES % this.size));
-        this.stageStart = (start + done) * this.size;
-        this.stageUsed = 0;
-      }
+      this.stage ??= new Uint8Array(
+        spares.pop() ?? new ArrayBuffer(STAGE_BYTES),
+        0,
+        STAGE_BYTES - (STAGE_BYTES % this.size),
+      );
+      if (this.stageUsed === 0) this.stageStart = (start + done) * this.size;
       const room = (this.stage.byteLength - this.stageUsed) / this.size;
       const n = Math.min(room, values.length - done);
       encodeFromF32(
@@ -68,15 +85,26 @@ export class OutputStager {
 
   private flush(): void {
     if (!this.stage || this.stageUsed === 0) return;
+    const buffer = this.stage.buffer as ArrayBuffer;
     const p = this.write!(this.stageStart, this.stage.subarray(0, this.stageUsed));
-    p.catch((e: unknown) => (this.failure ??= e));
-    this.pending.push(p);
+    if (p === undefined) {
+      this.stageUsed = 0;
+      return; // written: the same buffer takes the next chunk
+    }
+    const done = p.then(() => {
+      if (spares.length < MAX_SPARES) spares.push(buffer);
+    });
+    done.catch((e: unknown) => (this.failure ??= e));
+    this.pending.push(done);
     this.stage = undefined;
+    this.stageUsed = 0;
   }
 
   /** Writes what is staged and waits for every write of this tensor. */
   async finish(): Promise<void> {
     this.flush();
+    if (this.stage && spares.length < MAX_SPARES) spares.push(this.stage.buffer as ArrayBuffer);
+    this.stage = undefined;
     await Promise.all(this.pending);
     if (this.failure) throw this.failure;
   }

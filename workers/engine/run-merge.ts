@@ -20,6 +20,7 @@ import { referencedModels } from '../plan/recipe.ts';
 import type { MergeProgress, MergeResult, OutputFileInfo, TensorChange } from '../protocol.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { computeTensor } from './compute-tensor.ts';
+import { yieldToEventLoop } from './yield.ts';
 import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
 import { JOB_STATE_FILE, jobFingerprint, loadJobState, saveJobState, type JobState } from './job-state.ts';
@@ -188,11 +189,6 @@ export type Readers = Map<string, ModelTensorReader>;
 /** Inputs this small are always read ahead, whatever the largest tensor. */
 const PREFETCH_BYTES = 64 * 1024 * 1024;
 
-/** A macrotask boundary: every pending promise step runs, and I/O callbacks get their turn. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 function inputBytesOf(t: PlannedTensor): number {
   return (t.base ? [t.base, ...t.inputs] : t.inputs).reduce(
     (s, x) => s + numelOf(x.shape) * DTYPE_SIZE[x.dtype],
@@ -276,7 +272,9 @@ async function writeShard(
       if (next) await yieldToEventLoop();
       const tensorOffset = offsets.get(t.name)!;
       const out = await computeTensor(t, plan.method, baseBytes, inputBytes, {
-        write: (offset, bytes) => writer.write(tensorOffset + offset, bytes),
+        write: writer.writeSync
+          ? (offset, bytes) => void writer.writeSync!(tensorOffset + offset, bytes)
+          : (offset, bytes) => writer.write(tensorOffset + offset, bytes),
         backend: job.backend ?? cpuBackend,
         computeDtype: plan.computeDtype,
         seed: plan.seed,

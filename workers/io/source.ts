@@ -19,12 +19,66 @@ export interface ByteSource {
   readInto?(offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
 }
 
-/** Copies a stream of chunks into `target`; throws unless it yields exactly target's length. */
+/** Bytes a BYOB read asks for at a time (the bounce buffer's size). */
+const BOUNCE_BYTES = 1 << 20;
+/** Spare bounce buffers, reused by every read in this realm. */
+const bounces: ArrayBuffer[] = [];
+
+/**
+ * Copies a stream of chunks into `target`; throws unless it yields exactly target's length.
+ *
+ * A byte stream (a fetch body, a Blob's stream) is read with a BYOB reader into a reused 1 MB
+ * bounce buffer: without one, every chunk the browser hands over is a new ArrayBuffer, garbage
+ * a moment later, and a worker reading gigabytes let hundreds of megabytes of them pile up
+ * before the collector ran (measured: docs/browser.md). `target` itself cannot be given to the
+ * stream, because a BYOB read transfers (detaches) the buffer it fills, and targets are views
+ * into shared pool buffers.
+ */
 export async function streamInto(
   stream: ReadableStream<Uint8Array>,
   target: Uint8Array,
   what: string,
 ): Promise<void> {
+  const byob = byobReader(stream);
+  const pos = byob ? await readByob(byob, target, what) : await readChunks(stream, target, what);
+  if (pos !== target.byteLength) throw new SourceError(`${what}: got ${pos} bytes of ${target.byteLength}`);
+}
+
+function byobReader(stream: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return stream.getReader({ mode: 'byob' });
+  } catch {
+    return undefined; // not a byte stream
+  }
+}
+
+async function readByob(reader: ReadableStreamBYOBReader, target: Uint8Array, what: string): Promise<number> {
+  let buf = bounces.pop() ?? new ArrayBuffer(BOUNCE_BYTES);
+  let pos = 0;
+  try {
+    for (;;) {
+      // Past the end, ask for one byte more: the stream must then say it is done.
+      const want = Math.max(1, Math.min(buf.byteLength, target.byteLength - pos));
+      const { done, value } = await reader.read(new Uint8Array(buf, 0, want));
+      if (value) buf = value.buffer as ArrayBuffer;
+      if (done) break;
+      if (pos + value.byteLength > target.byteLength)
+        throw new SourceError(`${what}: more bytes than asked for`);
+      target.set(value, pos);
+      pos += value.byteLength;
+    }
+  } finally {
+    reader.releaseLock();
+    if (buf.byteLength === BOUNCE_BYTES && bounces.length < 8) bounces.push(buf);
+  }
+  return pos;
+}
+
+async function readChunks(
+  stream: ReadableStream<Uint8Array>,
+  target: Uint8Array,
+  what: string,
+): Promise<number> {
   const reader = stream.getReader();
   let pos = 0;
   try {
@@ -39,7 +93,7 @@ export async function streamInto(
   } finally {
     reader.releaseLock();
   }
-  if (pos !== target.byteLength) throw new SourceError(`${what}: got ${pos} bytes of ${target.byteLength}`);
+  return pos;
 }
 
 /** A model repository or folder. */
@@ -59,6 +113,11 @@ export type ModelResolver = (id: string, signal?: AbortSignal) => Promise<ModelS
 /** A file being written at known offsets (the size is known up front from the plan). */
 export interface FileWriter {
   write(offset: number, data: Uint8Array): Promise<void>;
+  /**
+   * Optional: the same write done before returning (OPFS sync access handles), so the caller
+   * may reuse `data` at once. Throws what write() would reject with.
+   */
+  writeSync?(offset: number, data: Uint8Array): void;
   close(): Promise<void>;
   /** Drop what was written; leaves no file that looks complete. */
   abort(): Promise<void>;

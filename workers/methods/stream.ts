@@ -38,7 +38,18 @@ export interface StreamArgs extends Omit<KernelArgs, 'inputs' | 'base' | 'out'> 
   readonly chunk: number;
 }
 
-export type StreamKernel = (args: StreamArgs) => void;
+/**
+ * A generator that yields after each chunk it has processed, in every pass: a point where its
+ * driver may pause it (the engine lets the worker's event loop run there, so reads that arrive
+ * during a long merge land in their buffers). Run to the end, it has emitted the whole output.
+ */
+export type StreamKernel = (args: StreamArgs) => Generator<void, void, undefined>;
+
+/** Runs a stream kernel to the end without pausing. */
+export function runStream(kernel: StreamKernel, args: StreamArgs): void {
+  const it = kernel(args);
+  while (!it.next().done);
+}
 
 /** Chunks of up to `size` elements over [0, n), aligned to multiples of `align`. */
 export function* chunks(n: number, size: number, align = 1): Generator<[start: number, length: number]> {
@@ -70,7 +81,7 @@ const ARRAY_CHUNK = 1 << 16;
 export function kernelFromStream(stream: StreamKernel): (a: KernelArgs) => void {
   return (a) => {
     const { inputs, base, out, ...rest } = a;
-    stream({
+    runStream(stream, {
       ...rest,
       src: arraySource(inputs, base, out.length),
       chunk: ARRAY_CHUNK,

@@ -42,14 +42,22 @@ export async function opfsSink(folder: string): Promise<OutputSink> {
       } catch (e) {
         throw storageError(e, path);
       }
+      const writeSync = (offset: number, data: Uint8Array): void => {
+        try {
+          let done = 0;
+          while (done < data.byteLength)
+            done += h.write(data.subarray(done) as Uint8Array<ArrayBuffer>, { at: offset + done });
+        } catch (e) {
+          throw storageError(e, path);
+        }
+      };
       const writer: FileWriter = {
+        writeSync,
         write(offset, data) {
           try {
-            let done = 0;
-            while (done < data.byteLength)
-              done += h.write(data.subarray(done) as Uint8Array<ArrayBuffer>, { at: offset + done });
+            writeSync(offset, data);
           } catch (e) {
-            return Promise.reject(storageError(e, path));
+            return Promise.reject(e as Error);
           }
           return Promise.resolve();
         },

@@ -1,10 +1,11 @@
 /**
  * A Hub repo as a ModelSource, pinned to one commit: the commit sha is resolved once (model
  * info) and every listing and file read names that sha, so a push during a merge cannot mix
- * two versions of a model. Small files and tensor blocks are read the same way, through
- * @huggingface/hub's lazy Blob (`downloadFile(...).slice(a, b).stream()` is one HTTP request,
- * streamed into the caller's buffer so big tensors can reuse memory), created here in the
- * worker that reads (such a Blob cannot be posted to a worker).
+ * two versions of a model. @huggingface/hub resolves each file (size, ETag, URL, whether it is
+ * stored with Xet); a range of a plain file is then one GET with a Range header, its body read
+ * straight into the caller's buffer, and a range of a Xet file comes from the library's
+ * XetBlob. Everything is created here in the worker that reads (a Hub Blob cannot be posted to
+ * a worker).
  *
  * Each file's size and ETag are fetched once (one `bytes=0-0` probe, shared by every read of
  * the file); each read must return exactly the bytes asked, with that ETag, or it is retried
@@ -155,18 +156,12 @@ class HubModelSource implements ModelSource {
     const what = `${name} bytes ${offset}-${offset + length - 1}`;
     const expect = { url: info.url, start: offset, end: offset + length, size: info.size, etag: info.etag };
     await this.client.run({ model: this.id, what, signal, expect }, async (fetch) => {
-      const blob = await downloadFile({
-        repo: this.repo,
-        path,
-        revision: this.revision,
-        hubUrl: this.client.hubUrl,
-        fetch,
-        downloadInfo: info,
-        xet: this.options.xet ?? true,
-      });
-      if (!blob) throw new SourceError(`${this.id} has no file ${path}`);
+      const stream =
+        info.xet && this.options.xet !== false
+          ? await this.xetRange(path, info, offset, length, fetch)
+          : await this.plainRange(info, offset, length, fetch, what);
       try {
-        await streamInto(blob.slice(offset, offset + length).stream(), target, what);
+        await streamInto(stream, target, what);
       } catch (e) {
         // A body cut short (SourceError from streamInto), or the library aborting a failed body
         // with a bare message: both are worth another try. Other errors keep their meaning.
@@ -175,6 +170,47 @@ class HubModelSource implements ModelSource {
         throw e;
       }
     });
+  }
+
+  /**
+   * A plain file's range: one GET with a Range header, whose body (a byte stream) streamInto
+   * reads without a new buffer per chunk. The checks (status, Content-Range, ETag) are those
+   * of every request, in hubFetch.
+   */
+  private async plainRange(
+    info: FileDownloadInfoOutput,
+    offset: number,
+    length: number,
+    fetch: typeof globalThis.fetch,
+    what: string,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const resp = await fetch(info.url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
+    if (!resp.ok || !resp.body) {
+      await resp.body?.cancel().catch(() => undefined);
+      throw new HubProtocolError(`${what}: the hub answered HTTP ${resp.status} to a range read`);
+    }
+    return resp.body;
+  }
+
+  /** A xet-backed file's range, reconstructed by @huggingface/hub's XetBlob. */
+  private async xetRange(
+    path: string,
+    info: FileDownloadInfoOutput,
+    offset: number,
+    length: number,
+    fetch: typeof globalThis.fetch,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const blob = await downloadFile({
+      repo: this.repo,
+      path,
+      revision: this.revision,
+      hubUrl: this.client.hubUrl,
+      fetch,
+      downloadInfo: info,
+      xet: true,
+    });
+    if (!blob) throw new SourceError(`${this.id} has no file ${path}`);
+    return blob.slice(offset, offset + length).stream();
   }
 
   private async read(

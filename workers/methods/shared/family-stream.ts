@@ -32,7 +32,7 @@ const FAMILY_CHUNK = 1 << 16;
  * of their sum (ties go to +) and divide by the sum of the agreeing weights; otherwise sum and
  * divide by the sum of weights; multiply by lambda after normalising; add back the base.
  */
-export function streamFamily(m: FamilyKernel, a: StreamArgs): void {
+export function* streamFamily(m: FamilyKernel, a: StreamArgs): Generator<void, void, undefined> {
   const { src, round: r } = a;
   if (!src.hasBase) throw new Error(`${m.name} needs a base tensor`);
   const M = src.count;
@@ -82,6 +82,7 @@ export function streamFamily(m: FamilyKernel, a: StreamArgs): void {
       for (const [start, len] of chunks(n, size, align)) {
         const { d } = load(start, len);
         sparsifiers.forEach((s, k) => pass < s.passes && s.observe(pass, d[k]!, start));
+        yield;
       }
       for (const s of active) s.endPass(pass);
     }
@@ -100,6 +101,7 @@ export function streamFamily(m: FamilyKernel, a: StreamArgs): void {
       else if (fast) weightedSum(o, d, coefficients, b);
       else linearCombine(d, w, normalize ? (Math.abs(wsum) < 1e-8 ? 1 : wsum) : undefined, lambda, b, o, r);
       a.emit(start, o, b);
+      yield;
     }
   } finally {
     scratch.release();

@@ -1,0 +1,36 @@
+/**
+ * Giving the worker's event loop a turn in the middle of long synchronous work, so that reads
+ * in flight (fetch bodies, file reads) move their data into the engine's buffers and send
+ * their next requests instead of waiting, buffered by the browser, until a tensor is done.
+ */
+
+/**
+ * A macrotask boundary: every pending promise step runs, and I/O callbacks get their turn.
+ * A MessageChannel round trip, not setTimeout(0), which browsers clamp to 4 ms when nested.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
+/** Milliseconds of merging between two turns of the event loop. */
+export const YIELD_INTERVAL_MS = 16;
+
+/**
+ * Runs a generator that yields at safe points to the end, giving the event loop a turn about
+ * every YIELD_INTERVAL_MS.
+ */
+export async function drive(steps: Iterator<unknown>, now = (): number => performance.now()): Promise<void> {
+  let last = now();
+  while (!steps.next().done) {
+    if (now() - last < YIELD_INTERVAL_MS) continue;
+    await yieldToEventLoop();
+    last = now();
+  }
+}

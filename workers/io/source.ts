@@ -62,10 +62,7 @@ async function readByob(reader: ReadableStreamBYOBReader, target: Uint8Array, wh
       const { done, value } = await reader.read(new Uint8Array(buf, 0, want));
       if (value) buf = value.buffer as ArrayBuffer;
       if (done) break;
-      if (pos + value.byteLength > target.byteLength)
-        throw new SourceError(`${what}: more bytes than asked for`);
-      target.set(value, pos);
-      pos += value.byteLength;
+      pos = place(target, pos, value, what);
     }
   } finally {
     reader.releaseLock();
@@ -85,15 +82,19 @@ async function readChunks(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (pos + value.byteLength > target.byteLength)
-        throw new SourceError(`${what}: more bytes than asked for`);
-      target.set(value, pos);
-      pos += value.byteLength;
+      pos = place(target, pos, value, what);
     }
   } finally {
     reader.releaseLock();
   }
   return pos;
+}
+
+/** Copies a chunk into `target` at `pos`; the position after it. */
+function place(target: Uint8Array, pos: number, chunk: Uint8Array, what: string): number {
+  if (pos + chunk.byteLength > target.byteLength) throw new SourceError(`${what}: more bytes than asked for`);
+  target.set(chunk, pos);
+  return pos + chunk.byteLength;
 }
 
 /** A model repository or folder. */

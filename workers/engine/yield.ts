@@ -5,17 +5,28 @@
  */
 
 /**
+ * One channel for the realm, held here: a port that nothing refers to may be collected in a
+ * browser before its message arrives, and the awaiting merge would then never resume.
+ */
+let channel: MessageChannel | undefined;
+const waiting: (() => void)[] = [];
+
+/**
  * A macrotask boundary: every pending promise step runs, and I/O callbacks get their turn.
- * A MessageChannel round trip, not setTimeout(0), which browsers clamp to 4 ms when nested.
+ * setImmediate in Node; elsewhere a MessageChannel round trip, not setTimeout(0), which
+ * browsers clamp to 4 ms when nested.
  */
 export function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  if (immediate) return new Promise((resolve) => void immediate(resolve));
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => waiting.shift()?.();
+  }
+  const port = channel.port2;
   return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
+    waiting.push(resolve);
+    port.postMessage(null);
   });
 }
 

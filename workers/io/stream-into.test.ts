@@ -54,7 +54,7 @@ describe('streamInto', () => {
       byobPulls = 0;
       const buffer = new ArrayBuffer(DATA.byteLength + 100);
       const target = new Uint8Array(buffer, 40, DATA.byteLength);
-      await streamInto(make(DATA, 700_000), target, 'x');
+      await streamInto(make(DATA, 700_000), target, 'x', { byob: true });
       expect(Buffer.compare(target, DATA)).toBe(0);
       // The bytes around the view are untouched, and the buffer is not detached.
       expect(buffer.byteLength).toBe(DATA.byteLength + 100);
@@ -64,10 +64,12 @@ describe('streamInto', () => {
     });
 
     it(`rejects a ${kind} that is too long or too short`, async () => {
-      await expect(streamInto(make(DATA, 65536), new Uint8Array(DATA.byteLength - 1), 'f')).rejects.toThrow(
-        /more bytes than asked/,
-      );
-      const short = streamInto(make(DATA.subarray(0, 1000), 65536), new Uint8Array(2000), 'f bytes 0-1999');
+      await expect(
+        streamInto(make(DATA, 65536), new Uint8Array(DATA.byteLength - 1), 'f', { byob: true }),
+      ).rejects.toThrow(/more bytes than asked/);
+      const short = streamInto(make(DATA.subarray(0, 1000), 65536), new Uint8Array(2000), 'f bytes 0-1999', {
+        byob: true,
+      });
       await expect(short).rejects.toThrow(SourceError);
       await expect(short).rejects.toThrow('f bytes 0-1999: got 1000 bytes of 2000');
     });

@@ -156,12 +156,12 @@ class HubModelSource implements ModelSource {
     const what = `${name} bytes ${offset}-${offset + length - 1}`;
     const expect = { url: info.url, start: offset, end: offset + length, size: info.size, etag: info.etag };
     await this.client.run({ model: this.id, what, signal, expect }, async (fetch) => {
-      const stream =
-        info.xet && this.options.xet !== false
-          ? await this.xetRange(path, info, offset, length, fetch)
-          : await this.plainRange(info, offset, length, fetch, what);
+      const xet = info.xet !== undefined && this.options.xet !== false;
+      const stream = xet
+        ? await this.xetRange(path, info, offset, length, fetch)
+        : await this.plainRange(info, offset, length, fetch, what);
       try {
-        await streamInto(stream, target, what);
+        await streamInto(stream, target, what, { byob: !xet });
       } catch (e) {
         // A body cut short (SourceError from streamInto), or the library aborting a failed body
         // with a bare message: both are worth another try. Other errors keep their meaning.

@@ -18,7 +18,7 @@ import type { ChunkSource } from '../methods/stream.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
 import { OutputStager, type TensorWrite } from './output-stager.ts';
-import { drive, yieldToEventLoop, YIELD_INTERVAL_MS } from './yield.ts';
+import { drive, eventLoopTurns } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
 import { decodeBf16Sub, subInPlace } from '../simd/codec.ts';
 import { outputStats, outputSums, total } from '../simd/sums.ts';
@@ -186,12 +186,9 @@ export async function computeTensor(
       const bufs = t.inputs.map(() => scratch.f32(chunk));
       const baseBuf = t.base ? scratch.f32(chunk) : undefined;
       const out = scratch.f32(chunk);
-      let turn = performance.now();
+      const turn = eventLoopTurns();
       for (let s = 0; s < numel; s += chunk) {
-        if (performance.now() - turn >= YIELD_INTERVAL_MS) {
-          await yieldToEventLoop();
-          turn = performance.now();
-        }
+        await turn();
         const n = Math.min(chunk, numel - s);
         const xs = bufs.map((buf, k) => {
           const view = buf.subarray(0, n);

@@ -31,17 +31,22 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** Milliseconds of merging between two turns of the event loop. */
-export const YIELD_INTERVAL_MS = 16;
+const YIELD_INTERVAL_MS = 16;
 
 /**
- * Runs a generator that yields at safe points to the end, giving the event loop a turn about
- * every YIELD_INTERVAL_MS.
+ * A pause point for a long loop: calling it gives the event loop a turn once
+ * YIELD_INTERVAL_MS have passed since the last one, and otherwise returns at once.
  */
-export async function drive(steps: Iterator<unknown>, now = (): number => performance.now()): Promise<void> {
+export function eventLoopTurns(now = (): number => performance.now()): () => Promise<void> | undefined {
   let last = now();
-  while (!steps.next().done) {
-    if (now() - last < YIELD_INTERVAL_MS) continue;
-    await yieldToEventLoop();
-    last = now();
-  }
+  return () => {
+    if (now() - last < YIELD_INTERVAL_MS) return undefined;
+    return yieldToEventLoop().then(() => void (last = now()));
+  };
+}
+
+/** Runs a generator that yields at safe points to the end, with event-loop turns between. */
+export async function drive(steps: Iterator<unknown>, now?: () => number): Promise<void> {
+  const turn = eventLoopTurns(now);
+  while (!steps.next().done) await turn();
 }

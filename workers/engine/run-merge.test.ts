@@ -6,7 +6,7 @@ import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { folderResolver } from '../io/node/fs-source.ts';
 import { folderSink } from '../io/node/fs-sink.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
-import { MergeCancelled, runMerge, type MergeJob } from './run-merge.ts';
+import { MergeCancelled, readAllInputs, runMerge, type MergeJob } from './run-merge.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'engine-test-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
@@ -139,5 +139,19 @@ describe('runMerge', () => {
     // 3 models (the math model in 2 shards): a handful of block reads, not one per tensor.
     expect(r.readRequests).toBeLessThanOrEqual(6);
     expect(r.bytesRead).toBeGreaterThan(3 * 1_600_000);
+  });
+
+  it('reads, for the benchmark, exactly what the merge reads (same blocks, pooled buffers)', async () => {
+    const merged = await runMerge(job(path.join(tmp, 'read-only')));
+    const readOnly = await readAllInputs(loadRecipe(TIES).recipe, folderResolver(MODELS_DIR));
+    expect(readOnly.bytes).toBe(merged.bytesRead);
+    expect(readOnly.requests).toBe(merged.readRequests);
+    expect(readOnly.tensors).toBe(39);
+    // smaller blocks: more requests, the same bytes
+    const again = await readAllInputs(loadRecipe(TIES).recipe, folderResolver(MODELS_DIR), {
+      maxReadBlock: 64 * 1024,
+    });
+    expect(again.bytes).toBe(merged.bytesRead);
+    expect(again.requests).toBeGreaterThan(readOnly.requests);
   });
 });

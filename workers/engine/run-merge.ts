@@ -14,7 +14,7 @@ import { loadModel } from '../io/load-model.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
 import type { ModelInfo } from '../plan/architecture.ts';
 import { buildPlan } from '../plan/build-plan.ts';
-import type { MergePlan, PlannedTensor } from '../plan/plan-types.ts';
+import type { MergePlan, PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import type { Recipe } from '../plan/recipe.ts';
 import { referencedModels } from '../plan/recipe.ts';
 import type { MergeProgress, MergeResult, OutputFileInfo, TensorChange } from '../protocol.ts';
@@ -190,10 +190,7 @@ export type Readers = Map<string, ModelTensorReader>;
 const PREFETCH_BYTES = 64 * 1024 * 1024;
 
 function inputBytesOf(t: PlannedTensor): number {
-  return (t.base ? [t.base, ...t.inputs] : t.inputs).reduce(
-    (s, x) => s + numelOf(x.shape) * DTYPE_SIZE[x.dtype],
-    0,
-  );
+  return inputsOf(t).reduce((s, x) => s + numelOf(x.shape) * DTYPE_SIZE[x.dtype], 0);
 }
 
 /** One reader per model, knowing in advance every tensor it will be asked for, in order. */
@@ -206,7 +203,7 @@ export function makeReaders(
 ): Readers {
   const orders = new Map<string, string[]>();
   for (const t of plan.tensors) {
-    for (const x of t.base ? [t.base, ...t.inputs] : t.inputs) {
+    for (const x of inputsOf(t)) {
       let o = orders.get(x.model);
       if (!o) orders.set(x.model, (o = []));
       o.push(x.tensor);
@@ -220,8 +217,13 @@ export function makeReaders(
   );
 }
 
+/** The inputs a tensor reads: the base first, when there is one. */
+function inputsOf(t: PlannedTensor): readonly PlannedInput[] {
+  return t.base ? [t.base, ...t.inputs] : t.inputs;
+}
+
 function skipInputs(readers: Readers, t: MergePlan['tensors'][number]): void {
-  for (const x of t.base ? [t.base, ...t.inputs] : t.inputs) readers.get(x.model)!.skip(x.tensor);
+  for (const x of inputsOf(t)) readers.get(x.model)!.skip(x.tensor);
 }
 
 async function isComplete(sink: OutputSink, shard: ShardPlan, state: JobState): Promise<boolean> {
@@ -282,7 +284,7 @@ async function writeShard(
         warn: cb.warn,
       });
       // The inputs' bytes are no longer needed: big ones go back to the pool for the next tensors.
-      for (const x of t.base ? [t.base, ...t.inputs] : t.inputs) readers.get(x.model)!.release(x.tensor);
+      for (const x of inputsOf(t)) readers.get(x.model)!.release(x.tensor);
       cb.timings.computeMs += performance.now() - t0 - out.writeWaitMs;
       cb.timings.writeWaitMs += out.writeWaitMs;
       const change: TensorChange = {
@@ -316,16 +318,14 @@ export async function readAllInputs(
   const models = await loadModels(recipe, resolve, opts.signal);
   const plan = buildPlan(recipe, models as ReadonlyMap<string, ModelInfo>);
   const stats: ReaderStats = { requests: 0, bytes: 0 };
-  const readers = makeReaders(plan, models, stats, opts.maxReadBlock ?? 32 * 1024 * 1024);
+  // The merge's buffer pool too, so that both read into the same reused buffers.
+  const readers = makeReaders(plan, models, stats, opts.maxReadBlock ?? 32 * 1024 * 1024, new BufferPool());
   const fetch = (t: PlannedTensor): Promise<unknown> =>
-    Promise.all(
-      (t.base ? [t.base, ...t.inputs] : t.inputs).map((x) =>
-        readers.get(x.model)!.next(x.tensor, opts.signal),
-      ),
-    );
+    Promise.all(inputsOf(t).map((x) => readers.get(x.model)!.next(x.tensor, opts.signal)));
   let next = plan.tensors[0] && fetch(plan.tensors[0]);
   for (let i = 0; i < plan.tensors.length; i++) {
     await next;
+    for (const x of inputsOf(plan.tensors[i]!)) readers.get(x.model)!.release(x.tensor);
     next = plan.tensors[i + 1] && fetch(plan.tensors[i + 1]!);
   }
   return { ...stats, tensors: plan.tensors.length };

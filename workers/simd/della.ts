@@ -105,6 +105,15 @@ export function hash24(out: Uint32Array, key: number, start: number): void {
   if (m < out.length) hash24Js(out.subarray(m), key, start + m);
 }
 
+/** What a statistics pass gathers from a row: L1 sums by lane, and the kept columns' bits. */
+export interface RowStats {
+  readonly before: QuadSum;
+  readonly after: QuadSum;
+  readonly lane0: number;
+  readonly bits: Uint32Array;
+  readonly bit0: number;
+}
+
 /**
  * One ranked row's keep decisions (JS reference): rank r keeps column c = words[2r] iff
  * draws[c] < thresholds[r]. With `sums`, before/after[(lane0 + c) & 3] += |row[c]| (after only
@@ -115,7 +124,7 @@ export function dellaRowJs(
   words: Uint32Array,
   draws: Uint32Array,
   thresholds: Int32Array,
-  stats: { before: QuadSum; after: QuadSum; lane0: number; bits: Uint32Array; bit0: number } | undefined,
+  stats: RowStats | undefined,
 ): void {
   for (let rank = 0; rank < row.length; rank++) {
     const c = words[2 * rank]!;
@@ -139,7 +148,7 @@ export function dellaRow(
   words: Uint32Array,
   draws: Uint32Array,
   thresholds: Int32Array,
-  stats: { before: QuadSum; after: QuadSum; lane0: number; bits: Uint32Array; bit0: number } | undefined,
+  stats: RowStats | undefined,
 ): void {
   const a = wasmFor(row, words, draws, thresholds, stats?.bits);
   if (!a || row.length === 0) return dellaRowJs(row, words, draws, thresholds, stats);

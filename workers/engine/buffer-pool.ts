@@ -44,6 +44,24 @@ export class BufferPool {
     return new Uint8Array(slab.buffer, 0, size);
   }
 
+  /**
+   * Whether views of these sizes, acquired in this order, would all fit in the slabs as they
+   * are (no new slab). Read-ahead asks this, so that reading ahead never grows the pool.
+   */
+  fits(sizes: readonly number[]): boolean {
+    const slabs = this.slabs.map((s) => ({ buffer: s.buffer, live: [...s.live] }));
+    return sizes.every((size) => {
+      for (const slab of slabs) {
+        const at = gapFor(slab, size);
+        if (at === undefined) continue;
+        slab.live.push({ start: at, end: at + size });
+        slab.live.sort((a, b) => a.start - b.start);
+        return true;
+      }
+      return false;
+    });
+  }
+
   /** Gives a view back. The caller must hold no view of those bytes any more. */
   release(view: Uint8Array): void {
     const slab = this.slabs.find((s) => s.buffer === view.buffer);

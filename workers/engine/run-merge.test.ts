@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { folderResolver } from '../io/node/fs-source.ts';
+import type { ModelResolver } from '../io/source.ts';
 import { folderSink } from '../io/node/fs-sink.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { MergeCancelled, readAllInputs, runMerge, type MergeJob } from './run-merge.ts';
@@ -139,6 +140,44 @@ describe('runMerge', () => {
     // 3 models (the math model in 2 shards): a handful of block reads, not one per tensor.
     expect(r.readRequests).toBeLessThanOrEqual(6);
     expect(r.bytesRead).toBeGreaterThan(3 * 1_600_000);
+  });
+
+  it('reads several tensors ahead while merging, not only the next one', async () => {
+    // Slow reads of small blocks: reading only the next tensor ahead keeps at most 6 reads going
+    // (this tensor's block and the next one's, per model).
+    let inFlight = 0;
+    let most = 0;
+    const slow = <T>(p: () => Promise<T>): Promise<T> => {
+      most = Math.max(most, ++inFlight);
+      return new Promise((r) => setTimeout(r, 3)).then(p).finally(() => inFlight--);
+    };
+    const folders = folderResolver(MODELS_DIR);
+    const resolve: ModelResolver = async (id, signal) => {
+      const src = await folders(id, signal);
+      return {
+        ...src,
+        id: src.id,
+        listFiles: (sig) => src.listFiles(sig),
+        readFile: (p, sig) => src.readFile(p, sig),
+        open: async (p, sig) => {
+          const f = await src.open(p, sig);
+          return {
+            name: f.name,
+            size: f.size,
+            read: (o, l, s2) => slow(() => f.read(o, l, s2)),
+            ...(f.readInto && {
+              readInto: (o: number, t: Uint8Array, s2?: AbortSignal) => slow(() => f.readInto!(o, t, s2)),
+            }),
+          };
+        },
+      };
+    };
+    const ref = await runMerge(job(path.join(tmp, 'ahead-ref')));
+    const r = await runMerge(job(path.join(tmp, 'ahead'), TIES, { resolve, maxReadBlock: 64 * 1024 }));
+    expect(r.readRequests).toBeGreaterThan(30);
+    expect(most).toBeGreaterThan(12);
+    expect((await read(path.join(tmp, 'ahead'))).equals(await read(path.join(tmp, 'ahead-ref')))).toBe(true);
+    expect(ref.bytesRead).toBe(r.bytesRead);
   });
 
   it('reads, for the benchmark, exactly what the merge reads (same blocks, pooled buffers)', async () => {

@@ -24,6 +24,7 @@ import { yieldToEventLoop } from './yield.ts';
 import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
 import { JOB_STATE_FILE, jobFingerprint, loadJobState, saveJobState, type JobState } from './job-state.ts';
+import { ReadAhead } from './read-ahead.ts';
 import { ModelTensorReader, type ReaderStats } from './tensor-reader.ts';
 
 export interface MergeJob {
@@ -125,7 +126,8 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   );
 
   const state = await loadJobState(job.sink, jobFingerprint(plan, models, shards));
-  const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, new BufferPool());
+  const pool = new BufferPool();
+  const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, pool);
   const changes: TensorChange[] = [];
   const timings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
   const files: OutputFileInfo[] = [];
@@ -143,7 +145,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
       job.onLog?.(`resume: ${shard.file} is already complete`);
       continue;
     }
-    await writeShard(job, plan, shard, readers, {
+    await writeShard(job, plan, shard, readers, pool, {
       onTensor: (name, bytes, change) => {
         done++;
         written += bytes;
@@ -217,6 +219,41 @@ export function makeReaders(
   );
 }
 
+/**
+ * Read-ahead over `tensors` (in plan order): within max(PREFETCH_BYTES, the largest tensor's
+ * inputs), and only into room the buffer pool already has (or up to PREFETCH_BYTES in all),
+ * so that reading ahead never makes memory grow past what the largest tensor needs.
+ */
+function readAhead(
+  plan: MergePlan,
+  tensors: readonly PlannedTensor[],
+  readers: Readers,
+  pool: BufferPool,
+  signal: AbortSignal | undefined,
+): ReadAhead<TensorInputs> {
+  const largest = Math.max(...plan.tensors.map(inputBytesOf));
+  const read = (i: number): Promise<TensorInputs> => {
+    const t = tensors[i]!;
+    const base = t.base ? readers.get(t.base.model)!.next(t.base.tensor, signal) : undefined;
+    const inputs = t.inputs.map((x) => readers.get(x.model)!.next(x.tensor, signal));
+    return Promise.all([base, Promise.all(inputs)]);
+  };
+  const room = (i: number): boolean => {
+    const seen = new Map<string, number>();
+    const sizes = inputsOf(tensors[i]!).map((x) => {
+      const position = seen.get(x.model) ?? 0;
+      seen.set(x.model, position + 1);
+      return readers.get(x.model)!.newPooledBytes(x.tensor, position);
+    });
+    const fresh = sizes.filter((n) => n > 0);
+    return pool.fits(fresh) || pool.heldBytes + fresh.reduce((a, b) => a + b, 0) <= PREFETCH_BYTES;
+  };
+  const budget = Math.max(PREFETCH_BYTES, largest);
+  return new ReadAhead(tensors.length, read, (i) => inputBytesOf(tensors[i]!), budget, room);
+}
+
+type TensorInputs = [base: Uint8Array | undefined, inputs: Uint8Array[]];
+
 /** The inputs a tensor reads: the base first, when there is one. */
 function inputsOf(t: PlannedTensor): readonly PlannedInput[] {
   return t.base ? [t.base, ...t.inputs] : t.inputs;
@@ -236,6 +273,7 @@ async function writeShard(
   plan: MergePlan,
   shard: ShardPlan,
   readers: Readers,
+  pool: BufferPool,
   cb: {
     onTensor: (name: string, bytes: number, change: TensorChange) => void;
     warn: (w: string) => void;
@@ -244,34 +282,24 @@ async function writeShard(
 ): Promise<void> {
   const { signal } = job;
   const writer: FileWriter = await job.sink.createFile(shard.file, shard.layout.totalSize);
-  // A small pipeline: the next tensor's inputs are read and the previous tensor written while
-  // this one is merged, so network, compute and disk overlap. Big inputs (embeddings) are not
-  // read ahead, so that memory stays at one large tensor per model.
-  const fetchInputs = (t: PlannedTensor): Promise<[Uint8Array | undefined, (Uint8Array | undefined)[]]> => {
-    const base = t.base ? readers.get(t.base.model)!.next(t.base.tensor, signal) : undefined;
-    const inputs = t.inputs.map((x) => readers.get(x.model)!.next(x.tensor, signal));
-    const p = Promise.all([base, Promise.all(inputs)]);
-    p.catch(() => undefined); // awaited below; this only silences an early, unawaited rejection
-    return p;
-  };
-  const largestInputs = Math.max(...plan.tensors.map(inputBytesOf));
+  // A small pipeline: the inputs of the tensors after this one are read, and the previous
+  // tensor written, while this one is merged, so network, compute and disk overlap. What is
+  // read ahead stays within what the largest tensor's inputs need anyway (at least 64 MB),
+  // so memory stays at about one large tensor per model.
+  const ahead = readAhead(plan, shard.tensors, readers, pool, signal);
   try {
     await writer.write(0, shard.layout.header);
     const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
-    let next = shard.tensors.length > 0 ? fetchInputs(shard.tensors[0]!) : undefined;
-    for (const [i, t] of shard.tensors.entries()) {
+    for (const t of shard.tensors) {
       checkAbort(signal);
       let t0 = performance.now();
-      const [baseBytes, inputBytes] = await (next ?? fetchInputs(t));
+      const { inputs, started } = ahead.next();
+      const [baseBytes, inputBytes] = await inputs;
       cb.timings.readWaitMs += performance.now() - t0;
       t0 = performance.now();
-      const after = shard.tensors[i + 1];
-      // Read ahead when the two tensors together fit in what the largest one needs anyway.
-      const ahead = after && inputBytesOf(after) + inputBytesOf(t) <= Math.max(PREFETCH_BYTES, largestInputs);
-      next = ahead ? fetchInputs(after) : undefined;
       // Let the read-ahead reach the network before the (synchronous) merge takes the thread:
       // its requests are only sent once the pending promise steps have run.
-      if (next) await yieldToEventLoop();
+      if (started) await yieldToEventLoop();
       const tensorOffset = offsets.get(t.name)!;
       const out = await computeTensor(t, plan.method, baseBytes, inputBytes, {
         write: writer.writeSync
@@ -319,14 +347,12 @@ export async function readAllInputs(
   const plan = buildPlan(recipe, models as ReadonlyMap<string, ModelInfo>);
   const stats: ReaderStats = { requests: 0, bytes: 0 };
   // The merge's buffer pool too, so that both read into the same reused buffers.
-  const readers = makeReaders(plan, models, stats, opts.maxReadBlock ?? 32 * 1024 * 1024, new BufferPool());
-  const fetch = (t: PlannedTensor): Promise<unknown> =>
-    Promise.all(inputsOf(t).map((x) => readers.get(x.model)!.next(x.tensor, opts.signal)));
-  let next = plan.tensors[0] && fetch(plan.tensors[0]);
-  for (let i = 0; i < plan.tensors.length; i++) {
-    await next;
-    for (const x of inputsOf(plan.tensors[i]!)) readers.get(x.model)!.release(x.tensor);
-    next = plan.tensors[i + 1] && fetch(plan.tensors[i + 1]!);
+  const pool = new BufferPool();
+  const readers = makeReaders(plan, models, stats, opts.maxReadBlock ?? 32 * 1024 * 1024, pool);
+  const ahead = readAhead(plan, plan.tensors, readers, pool, opts.signal);
+  for (const t of plan.tensors) {
+    await ahead.next().inputs;
+    for (const x of inputsOf(t)) readers.get(x.model)!.release(x.tensor);
   }
   return { ...stats, tensors: plan.tensors.length };
 }

@@ -107,6 +107,26 @@ describe('pooled reads', () => {
     expect(pool.spareBytes).toBe(40_000);
   });
 
+  it('tells read-ahead which pooled bytes a tensor would newly read, and takes them at once', async () => {
+    const { m } = await model(4, 20_000);
+    const pool = new BufferPool();
+    const order = ['t0', 't1', 't2', 't3'];
+    const r = new ModelTensorReader(m, order, { requests: 0, bytes: 0 }, 50_000, 2, pool);
+    // Blocks: t0-t1 (40 kB) and t2-t3 (40 kB).
+    expect(r.newPooledBytes('t0', 0)).toBe(40_000);
+    expect(r.newPooledBytes('t2', 0)).toBe(0); // not the next tensor asked for
+    const t0 = r.next('t0');
+    expect(pool.heldBytes).toBe(40_000); // taken before the read finished
+    expect(r.newPooledBytes('t1', 0)).toBe(0); // its block is being read
+    const t1 = r.next('t1');
+    expect(r.newPooledBytes('t2', 0)).toBe(40_000);
+    expect(r.newPooledBytes('t3', 0)).toBe(0); // not what comes at that position
+    expect([(await t0)[0], (await t1)[0]]).toEqual([0, 1]);
+    r.release('t0');
+    r.release('t1');
+    expect(pool.spareBytes).toBe(40_000);
+  });
+
   it('does not pool a block whose uses are apart (it could be evicted and read again)', async () => {
     const { m } = await model(12, 20_000);
     const pool = new BufferPool();
@@ -148,6 +168,20 @@ describe('BufferPool', () => {
     pool.release(b);
     expect(pool.acquire(300).byteOffset).toBe(320); // b's place again
     expect(pool.heldBytes).toBe(1400);
+  });
+
+  it('says whether views would fit in the slabs as they are, without taking them', () => {
+    const pool = new BufferPool();
+    pool.release(pool.acquire(1000));
+    const a = pool.acquire(300); // [0, 300)
+    expect(pool.fits([300, 300])).toBe(true); // at 320 and 640
+    expect(pool.fits([300, 300, 300])).toBe(false); // the third needs a new slab
+    expect(pool.fits([700])).toBe(false);
+    expect(pool.fits([])).toBe(true);
+    expect(pool.heldBytes).toBe(1000); // nothing taken
+    expect(pool.acquire(300).byteOffset).toBe(320);
+    pool.release(a);
+    expect(pool.fits([300, 300])).toBe(true); // at 0 and 640
   });
 
   it('keeps at most maxFree unused slabs, dropping the smallest', () => {

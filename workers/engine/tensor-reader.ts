@@ -104,6 +104,19 @@ export class ModelTensorReader {
     }
   }
 
+  /**
+   * The pooled bytes that asking for `name` would newly read (0 when its block is in memory,
+   * already being read, or read outside the pool), for read-ahead's room check. Tensors
+   * must be asked about in the order they will be asked for, each after the ones before it.
+   */
+  newPooledBytes(name: string, position: number): number {
+    const b = this.blockOf[this.cursor + position];
+    if (b === undefined || this.order[this.cursor + position] !== name) return 0;
+    if (this.held.has(b) || !this.unreleased.has(b) || this.pooledData.has(b)) return 0;
+    const block = this.blocks[b]!;
+    return block.end - block.begin;
+  }
+
   /** The fewest range requests the job makes for this model (more if blocks are evicted). */
   get plannedRequests(): number {
     return this.blocks.length;
@@ -142,22 +155,27 @@ export class ModelTensorReader {
 
   private async fetch(b: number, signal?: AbortSignal): Promise<Uint8Array> {
     const block = this.blocks[b]!;
-    let src = this.sources.get(block.file);
-    if (!src) this.sources.set(block.file, (src = this.model.source.open(block.file, signal)));
-    const source = await src;
     const length = block.end - block.begin;
+    // The pooled buffer is taken now, before any await, so that read-ahead's room check
+    // (newPooledBytes, BufferPool.fits) sees it taken.
+    let pooled = this.pool && this.unreleased.has(b) ? this.pool.acquire(length) : undefined;
     let data: Uint8Array;
-    if (this.pool && source.readInto && this.unreleased.has(b)) {
-      data = this.pool.acquire(length);
-      try {
-        await source.readInto(block.begin, data, signal);
-      } catch (e) {
-        this.pool.release(data);
-        throw e;
+    try {
+      let src = this.sources.get(block.file);
+      if (!src) this.sources.set(block.file, (src = this.model.source.open(block.file, signal)));
+      const source = await src;
+      if (pooled && source.readInto) {
+        await source.readInto(block.begin, pooled, signal);
+        this.pooledData.set(b, pooled);
+        data = pooled;
+      } else {
+        if (pooled) this.pool!.release(pooled);
+        pooled = undefined;
+        data = await source.read(block.begin, length, signal);
       }
-      this.pooledData.set(b, data);
-    } else {
-      data = await source.read(block.begin, length, signal);
+    } catch (e) {
+      if (pooled) this.pool!.release(pooled);
+      throw e;
     }
     this.stats.requests++;
     this.stats.bytes += data.byteLength;

@@ -35,6 +35,9 @@ const bounces: ArrayBuffer[] = [];
  * into shared pool buffers. Only fetch bodies use it: Chromium's Blob streams, read this way,
  * now and then stopped delivering data (golden merges from Blob inputs hung in 6 of 84 e2e
  * tests), so they keep the default reader.
+ *
+ * A stream that fails here (too long, or its read rejects) is cancelled, so that its source
+ * (an HTTP body, say) stops instead of going on into a buffer nobody reads.
  */
 export async function streamInto(
   stream: ReadableStream<Uint8Array>,
@@ -67,6 +70,9 @@ async function readByob(reader: ReadableStreamBYOBReader, target: Uint8Array, wh
       if (done) break;
       pos = place(target, pos, value, what);
     }
+  } catch (e) {
+    await reader.cancel(e).catch(() => undefined);
+    throw e;
   } finally {
     reader.releaseLock();
     if (buf.byteLength === BOUNCE_BYTES && bounces.length < 8) bounces.push(buf);
@@ -87,6 +93,9 @@ async function readChunks(
       if (done) break;
       pos = place(target, pos, value, what);
     }
+  } catch (e) {
+    await reader.cancel(e).catch(() => undefined);
+    throw e;
   } finally {
     reader.releaseLock();
   }

@@ -6,10 +6,15 @@ const DATA = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 31) & 0xff);
 let byobPulls = 0;
 
 /** A byte stream (as fetch bodies are) handing out `data` in pieces of `piece` bytes. */
-function byteStream(data: Uint8Array, piece: number): ReadableStream<Uint8Array> {
+function byteStream(
+  data: Uint8Array,
+  piece: number,
+  onCancel?: (reason: unknown) => void,
+): ReadableStream<Uint8Array> {
   let pos = 0;
   return new ReadableStream({
     type: 'bytes',
+    cancel: (reason: unknown) => onCancel?.(reason),
     pull(c) {
       if (pos >= data.byteLength) {
         c.close();
@@ -34,9 +39,14 @@ function byteStream(data: Uint8Array, piece: number): ReadableStream<Uint8Array>
 }
 
 /** A plain stream of chunks (not a byte stream), as some polyfills and libraries give. */
-function chunkStream(data: Uint8Array, piece: number): ReadableStream<Uint8Array> {
+function chunkStream(
+  data: Uint8Array,
+  piece: number,
+  onCancel?: (reason: unknown) => void,
+): ReadableStream<Uint8Array> {
   let pos = 0;
   return new ReadableStream({
+    cancel: (reason: unknown) => onCancel?.(reason),
     pull(c) {
       if (pos >= data.byteLength) return c.close();
       c.enqueue(data.slice(pos, pos + piece));
@@ -72,6 +82,17 @@ describe('streamInto', () => {
       });
       await expect(short).rejects.toThrow(SourceError);
       await expect(short).rejects.toThrow('f bytes 0-1999: got 1000 bytes of 2000');
+    });
+
+    it(`cancels a ${kind} that is too long, so that its source stops`, async () => {
+      let cancelled: unknown;
+      const stream = make(DATA, 65536, (reason) => void (cancelled = reason));
+      const err = await streamInto(stream, new Uint8Array(100_000), 'f', { byob: true }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SourceError);
+      expect(cancelled).toBe(err);
+      expect(stream.locked).toBe(false);
     });
   }
 });

@@ -60,37 +60,40 @@ function byobReader(stream: ReadableStream<Uint8Array>): ReadableStreamBYOBReade
 
 async function readByob(reader: ReadableStreamBYOBReader, target: Uint8Array, what: string): Promise<number> {
   let buf = bounces.pop() ?? new ArrayBuffer(BOUNCE_BYTES);
-  let pos = 0;
   try {
-    for (;;) {
+    return await drain(reader, target, what, async (pos) => {
       // Past the end, ask for one byte more: the stream must then say it is done.
       const want = Math.max(1, Math.min(buf.byteLength, target.byteLength - pos));
-      const { done, value } = await reader.read(new Uint8Array(buf, 0, want));
-      if (value) buf = value.buffer as ArrayBuffer;
-      if (done) break;
-      pos = place(target, pos, value, what);
-    }
-  } catch (e) {
-    await reader.cancel(e).catch(() => undefined);
-    throw e;
+      const r = await reader.read(new Uint8Array(buf, 0, want));
+      if (r.value) buf = r.value.buffer as ArrayBuffer;
+      return r;
+    });
   } finally {
-    reader.releaseLock();
     if (buf.byteLength === BOUNCE_BYTES && bounces.length < 8) bounces.push(buf);
   }
-  return pos;
 }
 
-async function readChunks(
-  stream: ReadableStream<Uint8Array>,
+function readChunks(stream: ReadableStream<Uint8Array>, target: Uint8Array, what: string): Promise<number> {
+  const reader = stream.getReader();
+  return drain(reader, target, what, () => reader.read());
+}
+
+/**
+ * Places the chunks `next` gives (asked with the bytes placed so far) into `target` until the
+ * stream is done; returns the bytes placed. When that fails, the stream is cancelled with the
+ * error; the lock is released either way.
+ */
+async function drain(
+  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader,
   target: Uint8Array,
   what: string,
+  next: (pos: number) => Promise<ReadableStreamReadResult<Uint8Array>>,
 ): Promise<number> {
-  const reader = stream.getReader();
   let pos = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+      const { done, value } = await next(pos);
+      if (done) return pos;
       pos = place(target, pos, value, what);
     }
   } catch (e) {
@@ -99,7 +102,6 @@ async function readChunks(
   } finally {
     reader.releaseLock();
   }
-  return pos;
 }
 
 /** Copies a chunk into `target` at `pos`; the position after it. */

@@ -31,13 +31,8 @@ export class BufferPool {
 
   /** A view of exactly `size` bytes: in a gap of the smallest slab that has one, or a new slab. */
   acquire(size: number): Uint8Array {
-    for (const slab of this.slabs) {
-      const at = gapFor(slab, size);
-      if (at === undefined) continue;
-      slab.live.push({ start: at, end: at + size });
-      slab.live.sort((a, b) => a.start - b.start);
-      return new Uint8Array(slab.buffer, at, size);
-    }
+    const placed = place(this.slabs, size);
+    if (placed) return new Uint8Array(placed.slab.buffer, placed.at, size);
     const slab: Slab = { buffer: new ArrayBuffer(size), live: [{ start: 0, end: size }] };
     this.slabs.push(slab);
     this.slabs.sort((a, b) => a.buffer.byteLength - b.buffer.byteLength);
@@ -50,16 +45,7 @@ export class BufferPool {
    */
   fits(sizes: readonly number[]): boolean {
     const slabs = this.slabs.map((s) => ({ buffer: s.buffer, live: [...s.live] }));
-    return sizes.every((size) => {
-      for (const slab of slabs) {
-        const at = gapFor(slab, size);
-        if (at === undefined) continue;
-        slab.live.push({ start: at, end: at + size });
-        slab.live.sort((a, b) => a.start - b.start);
-        return true;
-      }
-      return false;
-    });
+    return sizes.every((size) => place(slabs, size) !== undefined);
   }
 
   /** Gives a view back. The caller must hold no view of those bytes any more. */
@@ -82,6 +68,18 @@ export class BufferPool {
   get heldBytes(): number {
     return this.slabs.reduce((n, s) => n + s.buffer.byteLength, 0);
   }
+}
+
+/** Marks `size` bytes live in the first slab with a gap for them (first-fit), if any has one. */
+function place(slabs: readonly Slab[], size: number): { slab: Slab; at: number } | undefined {
+  for (const slab of slabs) {
+    const at = gapFor(slab, size);
+    if (at === undefined) continue;
+    slab.live.push({ start: at, end: at + size });
+    slab.live.sort((a, b) => a.start - b.start);
+    return { slab, at };
+  }
+  return undefined;
 }
 
 /** The first aligned offset in `slab` with `size` free bytes, if any. */

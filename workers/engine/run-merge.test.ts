@@ -156,9 +156,6 @@ describe('runMerge', () => {
       const src = await folders(id, signal);
       return {
         ...src,
-        id: src.id,
-        listFiles: (sig) => src.listFiles(sig),
-        readFile: (p, sig) => src.readFile(p, sig),
         open: async (p, sig) => {
           const f = await src.open(p, sig);
           return {

@@ -5,55 +5,55 @@ const DATA = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 31) & 0xff);
 
 let byobPulls = 0;
 
-/** A byte stream (as fetch bodies are) handing out `data` in pieces of `piece` bytes. */
-function byteStream(
-  data: Uint8Array,
-  piece: number,
-  onCancel?: (reason: unknown) => void,
-): ReadableStream<Uint8Array> {
-  let pos = 0;
-  return new ReadableStream({
-    type: 'bytes',
-    cancel: (reason: unknown) => onCancel?.(reason),
-    pull(c) {
-      if (pos >= data.byteLength) {
-        c.close();
-        c.byobRequest?.respond(0);
-        return;
-      }
-      const req = c.byobRequest;
-      if (req?.view) {
-        byobPulls++;
-        const view = new Uint8Array(req.view.buffer, req.view.byteOffset, req.view.byteLength);
-        const n = Math.min(view.byteLength, piece, data.byteLength - pos);
-        view.set(data.subarray(pos, pos + n));
-        pos += n;
-        req.respond(n);
-      } else {
-        const n = Math.min(piece, data.byteLength - pos);
-        c.enqueue(data.slice(pos, pos + n));
-        pos += n;
-      }
-    },
-  });
+/**
+ * `data` in pieces of `piece` bytes: as a byte stream (as fetch bodies are), or as a plain
+ * stream of chunks (as some polyfills and libraries give).
+ */
+function pieces(bytes: boolean) {
+  return (
+    data: Uint8Array,
+    piece: number,
+    onCancel?: (reason: unknown) => void,
+  ): ReadableStream<Uint8Array> => {
+    let pos = 0;
+    const cancel = (reason: unknown): void => onCancel?.(reason);
+    if (!bytes)
+      return new ReadableStream({
+        cancel,
+        pull(c) {
+          if (pos >= data.byteLength) return c.close();
+          c.enqueue(data.slice(pos, pos + piece));
+          pos += piece;
+        },
+      });
+    return new ReadableStream({
+      type: 'bytes',
+      cancel,
+      pull(c) {
+        if (pos >= data.byteLength) {
+          c.close();
+          c.byobRequest?.respond(0);
+          return;
+        }
+        const req = c.byobRequest;
+        if (req?.view) {
+          byobPulls++;
+          const view = new Uint8Array(req.view.buffer, req.view.byteOffset, req.view.byteLength);
+          const n = Math.min(view.byteLength, piece, data.byteLength - pos);
+          view.set(data.subarray(pos, pos + n));
+          pos += n;
+          req.respond(n);
+        } else {
+          const n = Math.min(piece, data.byteLength - pos);
+          c.enqueue(data.slice(pos, pos + n));
+          pos += n;
+        }
+      },
+    });
+  };
 }
-
-/** A plain stream of chunks (not a byte stream), as some polyfills and libraries give. */
-function chunkStream(
-  data: Uint8Array,
-  piece: number,
-  onCancel?: (reason: unknown) => void,
-): ReadableStream<Uint8Array> {
-  let pos = 0;
-  return new ReadableStream({
-    cancel: (reason: unknown) => onCancel?.(reason),
-    pull(c) {
-      if (pos >= data.byteLength) return c.close();
-      c.enqueue(data.slice(pos, pos + piece));
-      pos += piece;
-    },
-  });
-}
+const byteStream = pieces(true);
+const chunkStream = pieces(false);
 
 describe('streamInto', () => {
   for (const [kind, make] of [

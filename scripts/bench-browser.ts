@@ -3,22 +3,22 @@
  * Llama-shaped models of about 1 GB each, served by the local hub and merged in headless
  * Chromium into OPFS (on disk: a persistent profile). Prints the wall time, the time to only
  * read the same inputs (same blocks and buffer pool, nothing merged or written), throughput, the
- * CPU seconds each process used in each phase, and the peak memory (PSS) of all the browser's
- * processes, then repeats with models twice as deep to show that memory does not grow with
- * model size.
+ * CPU seconds each process used in each phase (the local hub runs in a process of its own),
+ * and the peak memory (PSS) of all the browser's processes, sampled in both phases, then
+ * repeats with models twice as deep to show that memory does not grow with model size.
  *
  *   npm run bench:browser                      1 GB per input, then 2 GB
  *   npm run bench:browser -- --layers 6 --once smaller, one size only (a quick look)
  *   npm run bench:browser -- --hub-delay-ms 150 each hub answer waits 150 ms (a network's latency)
  *   npm run bench:browser -- --browser-ui       keep the browser's own UI preloads (see LEAN_ARGS)
  */
+import { fork } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
-import { startHubServer } from '../server/hub-server.ts';
 import { writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
 
@@ -138,6 +138,29 @@ class PeakPss {
   }
 }
 
+/** The local hub in a child process (lib/hub-child.ts), so that its CPU is its own. */
+async function forkHub(
+  root: string,
+  delayMs: number,
+): Promise<{ url: string; pid: number; close(): Promise<void> }> {
+  const child = fork(path.join(ROOT, 'scripts/lib/hub-child.ts'), [root, String(delayMs)], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`the local hub exited before listening (code ${code})`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { url, pid: child.pid!, close: () => (child.disconnect(), exited) };
+}
+
+/** CPU seconds (user + system) a process has used so far, its ended threads included. */
+async function processCpu(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ ticks
+}
+
 /** CPU seconds (user + system) used so far by each kind of process of the tree. */
 async function treeCpu(rootPid: number): Promise<Map<string, number>> {
   const ticks = 100; // USER_HZ on Linux
@@ -159,12 +182,20 @@ async function treeCpu(rootPid: number): Promise<Map<string, number>> {
   return out;
 }
 
-/** CPU used between two readings, per process kind, plus this Node process (hub server). */
-function cpuSplit(before: Map<string, number>, after: Map<string, number>, node: NodeJS.CpuUsage): string {
+/** CPU used between two readings, per process kind, plus the hub server's and this Node process's. */
+function cpuSplit(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  hub: number,
+  node: NodeJS.CpuUsage,
+): string {
   const parts = [...after]
     .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
     .filter(([, v]) => v >= 0.05);
-  parts.push(['this Node process (hub server, sampler)', (node.user + node.system) / 1e6]);
+  parts.push(
+    ['hub server (Node)', hub],
+    ['this Node process (Vite, sampler)', (node.user + node.system) / 1e6],
+  );
   return parts
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
@@ -218,7 +249,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     `\n${layers} layers: 3 inputs of ${(sizes[0]! / 1e9).toFixed(2)} GB written in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   const largest = SHAPE.vocab * SHAPE.hidden * 2;
-  const hub = await startHubServer({ root: dir, port: 0, delayMs: Number(values['hub-delay-ms']) });
+  const hub = await forkHub(dir, Number(values['hub-delay-ms']));
   const ctx = await chromium.launchPersistentContext(profile, {
     ...(chromiumPath() && { executablePath: chromiumPath()! }),
     args: [...CHROMIUM_ARGS, ...(values['browser-ui'] ? [] : LEAN_ARGS)],
@@ -231,7 +262,10 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     const request = { recipeText: RECIPE, sources: { hub: { url: hub.url } }, outputName: 'bench' };
     const baseline = await treePss(browserPid);
     let cpu0 = await treeCpu(browserPid);
+    let hub0 = await processCpu(hub.pid);
     let node0 = process.cpuUsage();
+    // Memory is sampled in both phases: the sampler's CPU then weighs on both times alike.
+    const readMemory = new PeakPss(browserPid);
     const read = await page.evaluate(
       (r) =>
         (
@@ -241,8 +275,15 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
         ).harness.readInputs(r),
       request,
     );
-    const readCpu = cpuSplit(cpu0, await treeCpu(browserPid), process.cpuUsage(node0));
+    readMemory.stop();
+    const readCpu = cpuSplit(
+      cpu0,
+      await treeCpu(browserPid),
+      (await processCpu(hub.pid)) - hub0,
+      process.cpuUsage(node0),
+    );
     cpu0 = await treeCpu(browserPid);
+    hub0 = await processCpu(hub.pid);
     node0 = process.cpuUsage();
     const memory = new PeakPss(browserPid);
     const merged = await page.evaluate(async (r) => {
@@ -267,7 +308,12 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     }, request);
     memory.stop();
     const peak = memory.peak;
-    const mergeCpu = cpuSplit(cpu0, await treeCpu(browserPid), process.cpuUsage(node0));
+    const mergeCpu = cpuSplit(
+      cpu0,
+      await treeCpu(browserPid),
+      (await processCpu(hub.pid)) - hub0,
+      process.cpuUsage(node0),
+    );
     if (merged.res.error) throw new Error(merged.res.error);
     const readMB = read.bytes / 1e6;
     const limit = (4 * largest) / 1e6 + 300;
@@ -289,6 +335,9 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     );
     console.log(
       `  (of which exact PSS samples, one a second: peak ${memory.exactPeak.toFixed(0)} MB; between them RSS changes are added)`,
+    );
+    console.log(
+      `  peak while only reading: ${readMemory.peak.toFixed(0)} MB (exact samples ${readMemory.exactPeak.toFixed(0)} MB)`,
     );
   } finally {
     await ctx.close();

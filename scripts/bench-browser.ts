@@ -154,7 +154,7 @@ async function forkHub(
   return { url, pid: child.pid!, close: () => (child.disconnect(), exited) };
 }
 
-/** CPU seconds (user + system) a process has used so far, its ended threads included. */
+/** CPU seconds (user + system) a process has used so far, its ended threads (a finished worker) included. */
 async function processCpu(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -163,18 +163,15 @@ async function processCpu(pid: number): Promise<number> {
 
 /** CPU seconds (user + system) used so far by each kind of process of the tree. */
 async function treeCpu(rootPid: number): Promise<Map<string, number>> {
-  const ticks = 100; // USER_HZ on Linux
   const out = new Map<string, number>();
   for (const pid of await treePids(rootPid)) {
     try {
-      // The process's line counts its threads, ended ones (a finished worker) included.
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = await processCpu(pid);
       const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
       const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
       const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmd)?.[1]?.split('.').at(-2);
       const kind = sub ? `${type} (${sub})` : type;
-      out.set(kind, (out.get(kind) ?? 0) + (Number(f[11]) + Number(f[12])) / ticks);
+      out.set(kind, (out.get(kind) ?? 0) + cpu);
     } catch {
       // gone
     }

@@ -151,7 +151,12 @@ async function forkHub(
     child.once('exit', (code) => reject(new Error(`the local hub exited before listening (code ${code})`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { url, pid: child.pid!, close: () => (child.disconnect(), exited) };
+  // A child that has died is no longer connected, and disconnect() would then throw.
+  const close = (): Promise<void> => {
+    if (child.connected) child.disconnect();
+    return exited;
+  };
+  return { url, pid: child.pid!, close };
 }
 
 /** CPU seconds (user + system) a process has used so far, its ended threads (a finished worker) included. */

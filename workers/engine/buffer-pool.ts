@@ -18,7 +18,7 @@ interface Range {
 }
 
 interface Slab {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   /** Views handed out and not yet released, sorted by start. */
   readonly live: Range[];
 }
@@ -26,14 +26,19 @@ interface Slab {
 export class BufferPool {
   private readonly slabs: Slab[] = [];
 
-  /** How many wholly unused slabs to keep (the smallest go first). */
-  constructor(private readonly maxFree = 8) {}
+  constructor(
+    /** How many wholly unused slabs to keep (the smallest go first). */
+    private readonly maxFree = 8,
+    /** Slabs are SharedArrayBuffers, so compute lanes in other workers can read them. */
+    private readonly shared = false,
+  ) {}
 
   /** A view of exactly `size` bytes: in a gap of the smallest slab that has one, or a new slab. */
   acquire(size: number): Uint8Array {
     const placed = place(this.slabs, size);
     if (placed) return new Uint8Array(placed.slab.buffer, placed.at, size);
-    const slab: Slab = { buffer: new ArrayBuffer(size), live: [{ start: 0, end: size }] };
+    const buffer = this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+    const slab: Slab = { buffer, live: [{ start: 0, end: size }] };
     this.slabs.push(slab);
     this.slabs.sort((a, b) => a.buffer.byteLength - b.buffer.byteLength);
     return new Uint8Array(slab.buffer, 0, size);

@@ -14,13 +14,14 @@ import { numelOf } from '../io/safetensors/header.ts';
 import { getMethod } from '../methods/registry.ts';
 import type { Compat } from '../methods/types.ts';
 import type { MergeBackend } from '../backends/types.ts';
-import type { ChunkSource } from '../methods/stream.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
 import { OutputStager, type TensorWrite } from './output-stager.ts';
 import { drive, eventLoopTurns } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
-import { decodeBf16Sub, subInPlace } from '../simd/codec.ts';
+import { rawSource } from './raw-source.ts';
+import { canMergeInParts, mergeInParts, type PartsContext } from './parallel/merge-in-parts.ts';
+import type { ComputeLane } from './parallel/part-job.ts';
 import { outputStats, outputSums, total } from '../simd/sums.ts';
 
 /** Elements per chunk for elementwise methods: 256K floats = 1 MB per input buffer. */
@@ -39,6 +40,11 @@ export interface ComputeContext {
    * whole encoded tensor is returned in `bytes`.
    */
   readonly write?: TensorWrite;
+  /**
+   * Compute lanes for merging large task-vector family tensors in parts (./parallel);
+   * `needShared`: the lanes are workers, so only inputs in SharedArrayBuffers can go to them.
+   */
+  readonly lanes?: { readonly lanes: readonly ComputeLane[]; readonly needShared: boolean };
 }
 
 /** Decodes an input, applying its crop (top-left block) and the compute-dtype rounding. */
@@ -61,36 +67,6 @@ export function decodeInput(
   } else out = decodeToF32(bytes, input.dtype);
   if (input.dtype !== computeDtype) roundArrayTo(out, computeDtype);
   return out;
-}
-
-/** Chunks of the (uncropped) inputs, decoded from their stored bytes on demand. */
-function rawSource(
-  t: PlannedTensor,
-  baseBytes: Uint8Array | undefined,
-  inputBytes: readonly (Uint8Array | undefined)[],
-  computeDtype: WritableDType,
-): ChunkSource {
-  return {
-    numel: numelOf(t.shape),
-    count: t.inputs.length,
-    hasBase: t.base !== undefined,
-    read(k, start, out) {
-      const input = k < 0 ? t.base! : t.inputs[k]!;
-      const bytes = k < 0 ? baseBytes! : inputBytes[k]!;
-      const size = DTYPE_SIZE[input.dtype];
-      decodeToF32(bytes.subarray(start * size, (start + out.length) * size), input.dtype, out);
-      if (input.dtype !== computeDtype) roundArrayTo(out, computeDtype);
-    },
-    readDelta(k, start, base, out) {
-      const input = t.inputs[k]!;
-      if (input.dtype !== 'BF16' || computeDtype !== 'F32') {
-        this.read(k, start, out);
-        subInPlace(out, base);
-        return;
-      }
-      decodeBf16Sub(inputBytes[k]!.subarray(2 * start, 2 * (start + out.length)), base, out);
-    },
-  };
 }
 
 export interface ComputedTensor {
@@ -144,6 +120,20 @@ export async function computeTensor(
   const run = (inputs: Float32Array[], base: Float32Array | undefined, out: Float32Array): Promise<void> =>
     ctx.backend.run(m, { ...common, inputs, base, out });
 
+  if (ctx.lanes) {
+    const parts: PartsContext = { ...ctx, ...ctx.lanes, warn: common.warn };
+    if (canMergeInParts(t, method, baseBytes, inputBytes, parts)) {
+      const r = await mergeInParts(t, method, baseBytes!, inputBytes as Uint8Array[], parts);
+      return {
+        writeWaitMs: r.writeWaitMs,
+        ...(r.bytes && { bytes: r.bytes }),
+        byteLength: numel * DTYPE_SIZE[t.dtype],
+        sumSq: total(r.sums.sumSq),
+        diffSq: total(r.sums.diffSq),
+        baseSq: total(r.sums.baseSq),
+      };
+    }
+  }
   const src = rawSource(t, baseBytes, inputBytes, ctx.computeDtype);
   const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
   const routes = ctx.backend.selection?.routes;

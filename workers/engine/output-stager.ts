@@ -21,8 +21,18 @@ export type TensorWrite = (offset: number, bytes: Uint8Array) => Promise<void> |
 /** 8 MB: large enough for efficient writes, small enough to be negligible beside the inputs. */
 const STAGE_BYTES = 8 * 1024 * 1024;
 /** Staging buffers whose writes have finished, ready for the next tensor's output. */
-const spares: ArrayBuffer[] = [];
+const spares: ArrayBufferLike[] = [];
 const MAX_SPARES = 4;
+let sharedStages = false;
+
+/**
+ * New staging buffers are SharedArrayBuffers from now on in this realm: a compute lane's
+ * (./parallel), whose staged output the coordinating worker then reads without a copy in
+ * the message.
+ */
+export function useSharedStages(): void {
+  sharedStages = true;
+}
 
 /** How many staging buffers wait in the spare list (for tests). */
 export function spareStages(): number {
@@ -65,7 +75,7 @@ export class OutputStager {
     let done = 0;
     while (done < values.length) {
       this.stage ??= new Uint8Array(
-        spares.pop() ?? new ArrayBuffer(STAGE_BYTES),
+        spares.pop() ?? (sharedStages ? new SharedArrayBuffer(STAGE_BYTES) : new ArrayBuffer(STAGE_BYTES)),
         0,
         STAGE_BYTES - (STAGE_BYTES % this.size),
       );
@@ -85,7 +95,7 @@ export class OutputStager {
 
   private flush(): void {
     if (!this.stage || this.stageUsed === 0) return;
-    const buffer = this.stage.buffer as ArrayBuffer;
+    const buffer = this.stage.buffer;
     const p = this.write!(this.stageStart, this.stage.subarray(0, this.stageUsed));
     if (p === undefined) {
       this.stageUsed = 0;
@@ -103,7 +113,7 @@ export class OutputStager {
   /** Writes what is staged and waits for every write of this tensor. */
   async finish(): Promise<void> {
     this.flush();
-    if (this.stage && spares.length < MAX_SPARES) spares.push(this.stage.buffer as ArrayBuffer);
+    if (this.stage && spares.length < MAX_SPARES) spares.push(this.stage.buffer);
     this.stage = undefined;
     await Promise.all(this.pending);
     if (this.failure) throw this.failure;

@@ -25,6 +25,7 @@ import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
 import { JOB_STATE_FILE, jobFingerprint, loadJobState, saveJobState, type JobState } from './job-state.ts';
 import { ReadAhead } from './read-ahead.ts';
+import type { ComputeLane } from './parallel/part-job.ts';
 import { ModelTensorReader, type ReaderStats } from './tensor-reader.ts';
 
 export interface MergeJob {
@@ -44,6 +45,12 @@ export interface MergeJob {
   readonly hubModels?: ReadonlySet<string>;
   /** Where kernels run (default: the CPU reference). */
   readonly backend?: MergeBackend;
+  /**
+   * Compute lanes that merge large task-vector family tensors in parts, in parallel
+   * (./parallel). `needShared`: the lanes are workers, so the inputs are read into
+   * SharedArrayBuffers (which needs a cross-origin isolated page in a browser).
+   */
+  readonly lanes?: { readonly lanes: readonly ComputeLane[]; readonly needShared: boolean };
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: MergeProgress) => void;
   readonly onLog?: (line: string) => void;
@@ -126,7 +133,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   );
 
   const state = await loadJobState(job.sink, jobFingerprint(plan, models, shards));
-  const pool = new BufferPool();
+  const pool = new BufferPool(undefined, job.lanes?.needShared ?? false);
   const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, pool);
   const changes: TensorChange[] = [];
   const timings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
@@ -310,6 +317,7 @@ async function writeShard(
         seed: plan.seed,
         compat: plan.compat,
         warn: cb.warn,
+        ...(job.lanes && job.lanes.lanes.length > 0 && { lanes: job.lanes }),
       });
       // The inputs' bytes are no longer needed: big ones go back to the pool for the next tensors.
       for (const x of inputsOf(t)) readers.get(x.model)!.release(x.tensor);

@@ -130,6 +130,7 @@ function makeMember(m: FamilyMember): MergeMethod {
     },
     kernel: kernelFromStream((args) => streamFamily(m, args)),
     stream: (args) => streamFamily(m, args),
+    family: { name: m.name, sparsifier: m.sparsifier, consensus: m.consensus },
   };
 }
 

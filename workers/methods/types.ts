@@ -7,6 +7,7 @@
  * number per tensor (and per model), and IO hands over float32.
  */
 import type { Rng } from '../rng.ts';
+import type { FamilyKernel } from './shared/family-stream.ts';
 import type { StreamKernel } from './stream.ts';
 
 export type ParamValue = number | boolean;
@@ -123,6 +124,11 @@ export interface MergeMethod {
    * the output chunk by chunk): the engine runs it straight from the inputs' stored bytes.
    */
   readonly stream?: StreamKernel;
+  /**
+   * Task-vector family members: what their kernel needs to know of them, so the engine can
+   * merge a tensor in parts on parallel lanes (../engine/parallel).
+   */
+  readonly family?: FamilyKernel;
 }
 
 /** Small accessors so kernels read resolved parameters without casts. */

@@ -33,6 +33,52 @@ const FAMILY_CHUNK = 1 << 16;
  * divide by the sum of weights; multiply by lambda after normalising; add back the base.
  */
 export function* streamFamily(m: FamilyKernel, a: StreamArgs): Generator<void, void, undefined> {
+  for (const _ of familyBody(m, a, undefined)) yield;
+}
+
+/**
+ * One part of a tensor, elements [lo, hi), merged by a lane of a parallel merge
+ * (../../engine/parallel): its statistics passes only see the part, and at the end of each
+ * (and before the output pass) the kernel yields a barrier instead of concluding itself. The
+ * driver then exports the part's histograms, and imports the cuts and tie counters that the
+ * coordinator found for the whole tensor, before it resumes the kernel.
+ */
+export interface FamilyPart {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** A pause at which a part's driver syncs with the coordinator. */
+export interface FamilyBarrier {
+  /** The statistics pass that just ended, or 'output' before the output pass. */
+  readonly after: number | 'output';
+  readonly sparsifiers: readonly StreamSparsifier[];
+}
+
+/** Whether a member's tensors can be merged in parts by parallel lanes with the same result. */
+export function familySplittable(m: FamilyKernel, a: Omit<StreamArgs, 'src' | 'emit'>, n: number): boolean {
+  if (!isF32(a.round)) return false;
+  if (!m.sparsifier) return true;
+  if (m.sparsifier === 'della_magprune') return false;
+  const cols = a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
+  const scratch = new Scratch(undefined);
+  return a.perModel.every((p, k) => sparsifierFor(m.sparsifier!, p, k, a, cols, n, scratch).splittable);
+}
+
+/** The kernel over a part of the tensor (see FamilyPart), yielding barriers. */
+export function* streamFamilyPart(
+  m: FamilyKernel,
+  a: StreamArgs,
+  part: FamilyPart,
+): Generator<FamilyBarrier | undefined, void, undefined> {
+  yield* familyBody(m, a, part);
+}
+
+function* familyBody(
+  m: FamilyKernel,
+  a: StreamArgs,
+  part: FamilyPart | undefined,
+): Generator<FamilyBarrier | undefined, void, undefined> {
   const { src, round: r } = a;
   if (!src.hasBase) throw new Error(`${m.name} needs a base tensor`);
   const M = src.count;
@@ -75,22 +121,28 @@ export function* streamFamily(m: FamilyKernel, a: StreamArgs): Generator<void, v
       });
       return { b, d };
     };
+    const lo = part?.lo ?? 0;
+    const span = (part?.hi ?? n) - lo;
     const passes = Math.max(0, ...sparsifiers.map((s) => s.passes));
     for (let pass = 0; pass < passes; pass++) {
       const active = sparsifiers.filter((s) => pass < s.passes);
       for (const s of active) s.beginPass();
-      for (const [start, len] of chunks(n, size, align)) {
+      for (const [at, len] of chunks(span, size, align)) {
+        const start = lo + at;
         const { d } = load(start, len);
         sparsifiers.forEach((s, k) => pass < s.passes && s.observe(pass, d[k]!, start));
         yield;
       }
-      for (const s of active) s.endPass(pass);
+      if (part) yield { after: pass, sparsifiers };
+      else for (const s of active) s.endPass(pass);
     }
     sparsifiers.forEach((s, k) => {
       s.beginPass();
-      if (s.warning) a.warn(`input ${k + 1}: ${s.warning}`);
+      if (s.warning && !part) a.warn(`input ${k + 1}: ${s.warning}`);
     });
-    for (const [start, len] of chunks(n, size, align)) {
+    if (part) yield { after: 'output', sparsifiers };
+    for (const [at, len] of chunks(span, size, align)) {
+      const start = lo + at;
       const { b, d } = load(start, len);
       sparsifiers.forEach((s, k) => s.apply(d[k]!, start, r));
       const o = out.subarray(0, len);
@@ -108,11 +160,12 @@ export function* streamFamily(m: FamilyKernel, a: StreamArgs): Generator<void, v
   }
 }
 
-function sparsifierFor(
+/** One model's sparsifier, as the kernel makes it (a coordinator of parts makes the same). */
+export function sparsifierFor(
   method: Sparsifier,
   p: ResolvedParams,
   k: number,
-  a: StreamArgs,
+  a: Pick<StreamArgs, 'global' | 'rng' | 'compat'>,
   cols: number,
   n: number,
   scratch: Scratch,

@@ -56,6 +56,14 @@ interface Cut {
 
 const NONE = NO_KEY; // above every magnitude key: selects nothing
 
+/** Where a cut lies, as a coordinator hands it to the parts of a tensor. */
+export interface CutPlace {
+  readonly bin: number;
+  readonly remaining: number;
+  readonly key: number;
+  readonly takeEqual: number;
+}
+
 /** Everything one model's sparsification needs, fed chunk by chunk. */
 export class StreamSparsifier {
   /** Statistics passes needed before apply(). */
@@ -140,6 +148,77 @@ export class StreamSparsifier {
     const copy = this.scratch.i32(a.length);
     copy.set(a);
     return copy;
+  }
+
+  /**
+   * Whether parts of the tensor can be sparsified apart (parallel lanes, ../../engine/parallel)
+   * with the same result: statistics that are integer counts (the magnitude cuts), or none.
+   * Not the L1 rescale sums (float64, their order shows in the last bits), nor DELLA's rows.
+   */
+  get splittable(): boolean {
+    if (this.identity || this.zeroAll) return true;
+    return this.spec.method !== 'della_magprune' && !this.spec.rescale;
+  }
+
+  /**
+   * A part's histograms of a statistics pass (copies, then freed here), for a coordinator to
+   * add up: pass 0 the top bits' histogram, pass 1 each cut's low-bits histogram (empty for a
+   * cut that needs none).
+   */
+  histograms(pass: number): Uint32Array[] {
+    if (pass === 0) {
+      const hi = this.hi?.slice() ?? new Uint32Array(32768);
+      if (this.hi) this.scratch.free(this.hi);
+      this.hi = undefined;
+      return [hi];
+    }
+    return this.cuts.map((c) => {
+      const lo = c.lo?.slice() ?? new Uint32Array(0);
+      if (c.lo) this.scratch.free(c.lo);
+      c.lo = undefined;
+      return lo;
+    });
+  }
+
+  /** The coordinator's side: adds one part's histograms of `pass` (then endPass as usual). */
+  addHistograms(pass: number, parts: readonly Uint32Array[]): void {
+    if (pass === 0) {
+      const hi = (this.hi ??= this.scratch.u32(32768));
+      for (let b = 0; b < hi.length; b++) hi[b]! += parts[0]![b]!;
+      return;
+    }
+    this.cuts.forEach((c, i) => {
+      const part = parts[i]!;
+      if (part.length === 0) return;
+      const lo = (c.lo ??= this.scratch.u32(65536));
+      for (let b = 0; b < lo.length; b++) lo[b]! += part[b]!;
+    });
+  }
+
+  /** The cuts as the last endPass left them, for the parts to adopt. */
+  cutStates(): CutPlace[] {
+    return this.cuts.map(({ bin, remaining, key, takeEqual }) => ({ bin, remaining, key, takeEqual }));
+  }
+
+  /** A part takes the coordinator's cuts after a statistics pass (instead of its own endPass). */
+  adoptCuts(states: readonly CutPlace[]): void {
+    this.cuts.forEach((c, i) => Object.assign(c, states[i]!));
+  }
+
+  /**
+   * Keys equal to each cut's key in a part's pass-1 histograms: what a part's tie counters
+   * must skip in the parts after it.
+   */
+  tiesIn(parts: readonly Uint32Array[]): number[] {
+    return this.cuts.map((c, i) => {
+      const lo = parts[i];
+      return lo && lo.length > 0 && c.key >>> 16 === c.bin ? lo[c.key & 0xffff]! : 0;
+    });
+  }
+
+  /** After beginPass: the tie counters of a part that follows `before` equal keys of each cut. */
+  startAfter(before: readonly number[]): void {
+    this.cuts.forEach((c, i) => (c.left = Math.max(0, c.takeEqual - before[i]!)));
   }
 
   /** Called before every pass and before the apply pass: tie counters restart at index 0. */

@@ -1,0 +1,216 @@
+/**
+ * A tensor merged in parts on several lanes gives the single-lane merge's bytes: for every
+ * family member that splits, with ties at the cuts that straddle the parts (so each part's
+ * tie counters must start where the parts before it left off), parts of unequal size, a
+ * length that is no multiple of the part alignment, and through a writer that receives the
+ * pieces out of order. Members whose statistics are float64 sums (rescale, DELLA) stay whole.
+ */
+import { describe, expect, it } from 'vitest';
+import { cpuBackend } from '../../backends/cpu/cpu-backend.ts';
+import { encodeFromF32, type DType, type WritableDType } from '../../io/dtypes.ts';
+import { getMethod } from '../../methods/registry.ts';
+import { MERGEKIT_COMPAT, type ParamValue } from '../../methods/types.ts';
+import type { PlannedTensor } from '../../plan/plan-types.ts';
+import { mix32 } from '../../rng.ts';
+import { computeTensor, type ComputeContext } from '../compute-tensor.ts';
+import { canMergeInParts, PARTS_MIN_ELEMENTS, splitRange } from './merge-in-parts.ts';
+import { inProcessLane, runPart, type ComputeLane } from './part-job.ts';
+
+const ROWS = 1031;
+const COLS = 2053; // 2,116,643 elements: just above the parts threshold, no multiple of 64K
+const N = ROWS * COLS;
+
+/** Values on a coarse grid around a base, so |delta| has few distinct values: ties at every cut. */
+function bytesOf(seed: number, around?: Float32Array): [Uint8Array, Float32Array] {
+  const f = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    const h = mix32(i ^ mix32(seed));
+    f[i] = (around ? around[i]! : 0) + (((h % 9) - 4) / 64) * (around ? 1 : 4);
+  }
+  return [encodeFromF32(f, 'BF16'), f];
+}
+
+const [baseBytes, baseValues] = bytesOf(1);
+const inputs = [2, 3, 4].map((s) => bytesOf(s, baseValues)[0]);
+
+function plan(method: string, overrides: Record<string, ParamValue> = {}): PlannedTensor {
+  const m = getMethod(method)!;
+  const params = (scope: 'global' | 'model', k = 0): Record<string, ParamValue> => {
+    const out: Record<string, ParamValue> = {};
+    for (const p of m.params.filter((x) => x.scope === scope)) {
+      if (p.name === 'weight') out[p.name] = [0.5, 0.3, -0.2][k]!;
+      else if (p.name === 'density') out[p.name] = [0.4, 0.55, 0.7][k]!;
+      else if (p.name === 'gamma') out[p.name] = 0.05;
+      else if (p.name === 'lambda') out[p.name] = 0.9;
+      else if (p.default !== undefined) out[p.name] = p.default;
+      if (p.name in overrides) out[p.name] = overrides[p.name]!;
+    }
+    return out;
+  };
+  const input = (model: string): PlannedTensor['inputs'][number] => ({
+    model,
+    tensor: 'w',
+    dtype: 'BF16' as DType,
+    shape: [ROWS, COLS],
+  });
+  const global = params('global');
+  const perModel = inputs.map((_, k) => params('model', k));
+  return {
+    name: 'model.layers.0.mlp.up_proj.weight',
+    shape: [ROWS, COLS],
+    dtype: 'BF16',
+    section: 'layer',
+    layer: 0,
+    t: 0,
+    base: input('base'),
+    inputs: inputs.map((_, k) => input(`m${k}`)),
+    global,
+    perModel,
+    origins: { global: {}, perModel: [] },
+    elementwise: m.elementwise(global, perModel),
+    isEmbed: false,
+  };
+}
+
+/** A lane that counts its parts, to see the tensor really went to the lanes. */
+function countingLane(counter: { parts: number }): ComputeLane {
+  return {
+    run: (job, hooks) => {
+      counter.parts++;
+      return runPart(job, hooks);
+    },
+  };
+}
+
+async function merge(
+  t: PlannedTensor,
+  method: string,
+  lanes?: readonly ComputeLane[],
+  write?: ComputeContext['write'],
+): Promise<{ bytes: Uint8Array; sumSq: number; warnings: string[] }> {
+  const warnings: string[] = [];
+  const r = await computeTensor(t, method, baseBytes, [...inputs], {
+    backend: cpuBackend,
+    computeDtype: 'F32',
+    seed: 7,
+    compat: MERGEKIT_COMPAT,
+    warn: (w) => warnings.push(w),
+    ...(write && { write }),
+    ...(lanes && { lanes: { lanes, needShared: false } }),
+  });
+  return { bytes: r.bytes!, sumSq: r.sumSq, warnings };
+}
+
+describe('splitRange', () => {
+  it('covers [0, n) with aligned, non-empty parts', () => {
+    for (const [n, k] of [
+      [N, 3],
+      [N, 16],
+      [65536 * 2 + 5, 7],
+      [100, 4],
+    ] as const) {
+      const parts = splitRange(n, k);
+      expect(parts[0]!.lo).toBe(0);
+      expect(parts.at(-1)!.hi).toBe(n);
+      parts.forEach((p, i) => {
+        expect(p.hi).toBeGreaterThan(p.lo);
+        expect(p.lo % 65536).toBe(0);
+        if (i > 0) expect(p.lo).toBe(parts[i - 1]!.hi);
+      });
+      expect(parts.length).toBeLessThanOrEqual(k);
+    }
+  });
+});
+
+describe('merging a tensor in parts', () => {
+  expect(N).toBeGreaterThan(PARTS_MIN_ELEMENTS);
+  const cases: [string, Record<string, ParamValue>][] = [
+    ['ties', {}],
+    ['breadcrumbs', {}],
+    ['breadcrumbs_ties', {}],
+    ['task_arithmetic', {}],
+    ['dare_ties', { rescale: false }],
+    ['dare_linear', { rescale: false }],
+  ];
+  for (const [method, overrides] of cases) {
+    it(`${method} ${JSON.stringify(overrides)}: the same bytes on 1, 2, 3 and 5 lanes`, async () => {
+      const t = plan(method, overrides);
+      const whole = await merge(t, method);
+      for (const count of [1, 2, 3, 5]) {
+        const counter = { parts: 0 };
+        const lanes = Array.from({ length: count }, () => countingLane(counter));
+        const parted = await merge(t, method, lanes);
+        expect(counter.parts).toBe(count);
+        expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+        expect(parted.sumSq).toBeCloseTo(whole.sumSq, 6);
+        expect(parted.warnings).toEqual(whole.warnings);
+      }
+    });
+  }
+
+  it('ties at the cut really straddle the parts (the test data is a hard case)', async () => {
+    // With the tie counters of each part starting from the whole cut's, the bytes would differ.
+    const t = plan('ties');
+    const whole = await merge(t, 'ties');
+    let zeroedTies = 0;
+    const lanes = [0, 1, 2].map(() => ({
+      run: (job: Parameters<ComputeLane['run']>[0], hooks: Parameters<ComputeLane['run']>[1]) =>
+        runPart(job, {
+          ...hooks,
+          tiesBefore: async () => {
+            const before = await hooks.tiesBefore();
+            zeroedTies += before.flat().reduce((a, b) => a + b, 0);
+            return before.map((cuts) => cuts.map(() => 0));
+          },
+        }),
+    }));
+    const wrong = await merge(t, 'ties', lanes);
+    expect(zeroedTies).toBeGreaterThan(0);
+    expect(Buffer.from(wrong.bytes).equals(Buffer.from(whole.bytes))).toBe(false);
+  });
+
+  it('writes the pieces at their offsets through a writer that settles late', async () => {
+    const t = plan('ties');
+    const whole = await merge(t, 'ties');
+    const file = new Uint8Array(whole.bytes.byteLength);
+    const offsets: number[] = [];
+    const write = (offset: number, bytes: Uint8Array): Promise<void> => {
+      offsets.push(offset);
+      const copy = bytes.slice();
+      // Settle late, so pieces of several parts are in flight at once.
+      return new Promise((resolve) => setTimeout(() => (file.set(copy, offset), resolve()), 1));
+    };
+    await merge(t, 'ties', [inProcessLane, inProcessLane, inProcessLane], write);
+    expect(Buffer.from(file).equals(Buffer.from(whole.bytes))).toBe(true);
+    expect(new Set(offsets).size).toBe(3); // one piece per part (each under 8 MB)
+  });
+
+  it('a failing lane fails the tensor, and no lane is left waiting', async () => {
+    const t = plan('ties');
+    const failing: ComputeLane = {
+      run: (job, hooks) => runPart(job, { ...hooks, synced: () => Promise.reject(new Error('lane lost')) }),
+    };
+    await expect(merge(t, 'ties', [inProcessLane, failing, inProcessLane])).rejects.toThrow('lane lost');
+  });
+
+  it('keeps on the merge worker what does not split exactly', () => {
+    const ctx = {
+      lanes: [inProcessLane],
+      computeDtype: 'F32' as WritableDType,
+      seed: 1,
+      compat: MERGEKIT_COMPAT,
+      warn: () => undefined,
+      needShared: false,
+    };
+    const ok = (method: string, o: Record<string, ParamValue> = {}, c = ctx): boolean =>
+      canMergeInParts(plan(method, o), method, baseBytes, inputs, c);
+    expect(ok('ties')).toBe(true);
+    expect(ok('dare_ties')).toBe(false); // rescale: float64 sums
+    expect(ok('ties', { rescale: true })).toBe(false);
+    expect(ok('della', { rescale: false })).toBe(false);
+    expect(ok('ties', {}, { ...ctx, computeDtype: 'BF16' })).toBe(false);
+    expect(ok('ties', {}, { ...ctx, lanes: [] })).toBe(false);
+    expect(ok('ties', {}, { ...ctx, needShared: true })).toBe(false); // plain ArrayBuffers
+    expect(ok('slerp')).toBe(false);
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * A large task-vector family tensor merged in parts by parallel compute lanes (the pool sized
+ * by hardwareConcurrency that src/engine starts). Each lane runs the family's kernel over its
+ * part (./part-job.ts); this coordinator, in the merge worker, adds up the parts' histograms
+ * after each statistics pass, finds the cuts of the whole tensor as the single-lane kernel
+ * would, tells each part how many tied keys come before it, and writes the encoded pieces the
+ * lanes send at their offsets. The output is bit for bit the single-lane merge's; only the
+ * reported norms may differ in their last bits (their float64 sums are added part by part).
+ *
+ * Only what splits exactly runs in parts: float32 compute, no crops, and sparsifiers whose
+ * statistics are integer counts (TIES's and breadcrumbs' magnitude cuts, DARE without
+ * rescale, none). Everything else stays on the merge worker.
+ */
+import { DTYPE_SIZE, type WritableDType } from '../../io/dtypes.ts';
+import { numelOf } from '../../io/safetensors/header.ts';
+import { getMethod } from '../../methods/registry.ts';
+import { familySplittable, sparsifierFor, type FamilyPart } from '../../methods/shared/family-stream.ts';
+import type { CutPlace, StreamSparsifier } from '../../methods/shared/sparsify-stream.ts';
+import type { Compat } from '../../methods/types.ts';
+import type { PlannedTensor } from '../../plan/plan-types.ts';
+import { makeRng, streamKey } from '../../rng.ts';
+import { Scratch } from '../../simd/arena.ts';
+import { outputSums, type OutputSums } from '../../simd/sums.ts';
+import type { TensorWrite } from '../output-stager.ts';
+import type { ComputeLane, PartHooks, PartJob } from './part-job.ts';
+
+/** Tensors smaller than this run on the merge worker: a part's syncs would cost more than it saves. */
+export const PARTS_MIN_ELEMENTS = 1 << 21;
+/** Parts start on multiples of the family kernel's chunk. */
+const PART_ALIGN = 1 << 16;
+
+/** [0, n) in up to `count` parts of nearly equal size, starting on multiples of PART_ALIGN. */
+export function splitRange(n: number, count: number): FamilyPart[] {
+  const blocks = Math.ceil(n / PART_ALIGN);
+  const k = Math.max(1, Math.min(count, blocks));
+  const parts: FamilyPart[] = [];
+  for (let i = 0; i < k; i++) {
+    const lo = Math.min(n, Math.round((i * blocks) / k) * PART_ALIGN);
+    const hi = i === k - 1 ? n : Math.min(n, Math.round(((i + 1) * blocks) / k) * PART_ALIGN);
+    if (hi > lo) parts.push({ lo, hi });
+  }
+  return parts;
+}
+
+export interface PartsContext {
+  readonly lanes: readonly ComputeLane[];
+  readonly computeDtype: WritableDType;
+  readonly seed: number;
+  readonly compat: Compat;
+  /** Already names the tensor. */
+  readonly warn: (message: string) => void;
+  readonly write?: TensorWrite;
+  /** Bytes must be views of SharedArrayBuffers (the lanes are workers). */
+  readonly needShared: boolean;
+}
+
+const isShared = (b: Uint8Array | undefined): boolean =>
+  b !== undefined && typeof SharedArrayBuffer === 'function' && b.buffer instanceof SharedArrayBuffer;
+
+/** Whether this tensor can be merged in parts, with the same bytes as on one lane. */
+export function canMergeInParts(
+  t: PlannedTensor,
+  method: string,
+  baseBytes: Uint8Array | undefined,
+  inputBytes: readonly (Uint8Array | undefined)[],
+  ctx: PartsContext,
+): boolean {
+  const family = getMethod(method)?.family;
+  const numel = numelOf(t.shape);
+  if (!family || ctx.lanes.length < 1 || ctx.computeDtype !== 'F32' || numel < PARTS_MIN_ELEMENTS)
+    return false;
+  if (!t.base || !baseBytes || t.base.crop || t.inputs.some((x) => x.crop)) return false;
+  if (ctx.needShared && !(isShared(baseBytes) && inputBytes.every(isShared))) return false;
+  return familySplittable(
+    family,
+    { ...argsOf(t, ctx), warn: () => undefined, chunk: PART_ALIGN, round: Math.fround, shape: t.shape },
+    numel,
+  );
+}
+
+function argsOf(
+  t: PlannedTensor,
+  ctx: Pick<PartsContext, 'seed' | 'compat'>,
+): Pick<Parameters<typeof sparsifierFor>[3], 'global' | 'rng' | 'compat'> & {
+  readonly perModel: PlannedTensor['perModel'];
+} {
+  return {
+    global: t.global,
+    perModel: t.perModel,
+    rng: (k: number) => makeRng(streamKey(ctx.seed, t.name, k)),
+    compat: ctx.compat,
+  };
+}
+
+export interface PartsResult {
+  readonly bytes?: Uint8Array;
+  readonly sums: OutputSums;
+  readonly writeWaitMs: number;
+}
+
+/** Merges one tensor in parts on the lanes (check canMergeInParts first). */
+export async function mergeInParts(
+  t: PlannedTensor,
+  method: string,
+  baseBytes: Uint8Array,
+  inputBytes: readonly Uint8Array[],
+  ctx: PartsContext,
+): Promise<PartsResult> {
+  const family = getMethod(method)!.family!;
+  const n = numelOf(t.shape);
+  const parts = splitRange(n, ctx.lanes.length);
+  const cols = t.shape.length >= 2 ? t.shape[t.shape.length - 1]! : n;
+  const scratch = new Scratch(undefined);
+  const args = argsOf(t, ctx);
+  const sparsifiers = family.sparsifier
+    ? t.perModel.map((p, k) => sparsifierFor(family.sparsifier!, p, k, args, cols, n, scratch))
+    : [];
+  sparsifiers.forEach((s, k) => s.warning && ctx.warn(`input ${k + 1}: ${s.warning}`));
+  const cutsOf = sparsifiers.map((s) => s.cutStates().length);
+  // Tied keys per part, model and cut, from the last statistics pass (none without one).
+  let ties: number[][][] = parts.map(() => cutsOf.map((c) => new Array<number>(c).fill(0)));
+  const syncs = new Map<number, Rendezvous<Uint32Array[][], CutPlace[][]>>();
+  const syncFor = (pass: number): Rendezvous<Uint32Array[][], CutPlace[][]> => {
+    let r = syncs.get(pass);
+    if (!r)
+      syncs.set(
+        pass,
+        (r = new Rendezvous(parts.length, (h) => conclude(sparsifiers, pass, h, (found) => (ties = found)))),
+      );
+    return r;
+  };
+  const out = new PieceWriter(ctx.write, ctx.write ? 0 : n * DTYPE_SIZE[t.dtype]);
+  const runs = parts.map((part, i) => {
+    const job: PartJob = {
+      method,
+      tensor: t,
+      baseBytes,
+      inputBytes,
+      seed: ctx.seed,
+      compat: ctx.compat,
+      part,
+    };
+    const hooks: PartHooks = {
+      synced: (pass, histograms) => syncFor(pass).arrive(i, histograms),
+      tiesBefore: () =>
+        Promise.resolve(
+          cutsOf.map((c, k) =>
+            Array.from({ length: c }, (_, j) => ties.slice(0, i).reduce((s, tp) => s + tp[k]![j]!, 0)),
+          ),
+        ),
+      write: (offset, bytes) => out.write(offset, bytes),
+    };
+    return ctx.lanes[i]!.run(job, hooks);
+  });
+  // A failed lane must not leave the others waiting at a barrier; and no lane may still be
+  // reading the inputs when this returns (their buffers go back to the pool).
+  runs.forEach((r) => r.catch((e: unknown) => syncs.forEach((s) => s.fail(e))));
+  const settled = await Promise.allSettled(runs);
+  scratch.release();
+  const failed = settled.find((s) => s.status === 'rejected');
+  const w0 = performance.now();
+  await out.finish();
+  const writeWaitMs = performance.now() - w0;
+  if (failed) throw failed.reason;
+  const sums = outputSums();
+  for (const s of settled) {
+    if (s.status !== 'fulfilled') continue;
+    for (const key of ['sumSq', 'diffSq', 'baseSq'] as const)
+      for (let j = 0; j < 4; j++) sums[key][j]! += s.value.sums[key][j]!;
+  }
+  return { ...(out.whole && { bytes: out.whole }), sums, writeWaitMs };
+}
+
+/** After a statistics pass: the parts' histograms added up, the cuts found, ties counted. */
+function conclude(
+  sparsifiers: readonly StreamSparsifier[],
+  pass: number,
+  perPart: readonly Uint32Array[][][],
+  setTies: (t: number[][][]) => void,
+): CutPlace[][] {
+  const active = sparsifiers.map((s) => pass < s.passes);
+  sparsifiers.forEach((s, k) => {
+    if (!active[k]) return;
+    for (const h of perPart) s.addHistograms(pass, h[k]!);
+    s.endPass(pass);
+  });
+  // The magnitude cuts' keys are known after pass 1; each part's low-bits histograms count its ties.
+  if (pass === 1)
+    setTies(
+      perPart.map((h) =>
+        sparsifiers.map((s, k) => (active[k] ? s.tiesIn(h[k]!) : s.cutStates().map(() => 0))),
+      ),
+    );
+  return sparsifiers.map((s) => s.cutStates());
+}
+
+/** Waits for one value from each of `count` parties, then answers all with `combine(values)`. */
+class Rendezvous<T, R> {
+  private readonly values: T[] = [];
+  private arrived = 0;
+  private readonly waiters: { resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    private readonly count: number,
+    private readonly combine: (values: readonly T[]) => R,
+  ) {}
+
+  arrive(i: number, value: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.values[i] = value;
+      if (++this.arrived < this.count) return;
+      try {
+        const r = this.combine(this.values);
+        for (const w of this.waiters) w.resolve(r);
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
+  fail(e: unknown): void {
+    for (const w of this.waiters.splice(0)) w.reject(e);
+  }
+}
+
+/** 8 MB, as the output stager's pieces. */
+const PIECE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The lanes' encoded pieces, copied out of their (shared) staging buffers and written at their
+ * offsets, in whatever order the parts deliver them; or into one whole buffer without a writer.
+ */
+class PieceWriter {
+  readonly whole: Uint8Array | undefined;
+  private readonly spares: ArrayBuffer[] = [];
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(
+    private readonly target: TensorWrite | undefined,
+    wholeBytes: number,
+  ) {
+    this.whole = target ? undefined : new Uint8Array(wholeBytes);
+  }
+
+  write(offset: number, bytes: Uint8Array): Promise<void> {
+    if (this.whole) {
+      this.whole.set(bytes, offset);
+      return Promise.resolve();
+    }
+    const buffer = this.spares.pop() ?? new ArrayBuffer(Math.max(PIECE_BYTES, bytes.byteLength));
+    const copy = new Uint8Array(buffer, 0, bytes.byteLength);
+    copy.set(bytes);
+    const p = this.target!(offset, copy);
+    if (p === undefined) {
+      this.spares.push(buffer);
+      return Promise.resolve();
+    }
+    const done = p.then(() => void (buffer.byteLength >= PIECE_BYTES && this.spares.push(buffer)));
+    this.pending.push(done);
+    return done;
+  }
+
+  async finish(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}

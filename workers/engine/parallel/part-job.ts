@@ -1,0 +1,132 @@
+/**
+ * One part of a tensor merged by a compute lane: elements [lo, hi) of a task-vector family
+ * tensor, read from the inputs' stored bytes (SharedArrayBuffers the coordinating merge
+ * worker filled), merged by the family's kernel, encoded and handed back piece by piece.
+ *
+ * The kernel pauses at barriers (../../methods/shared/family-stream.ts): after each
+ * statistics pass the part's histograms go to the coordinator, which answers, once every
+ * part has reported, with the cuts of the whole tensor; before the output pass it answers
+ * with how many tied keys the parts before this one hold. The result is bit for bit the
+ * single-lane merge's.
+ */
+import { rounderFor } from '../../io/dtypes.ts';
+import { numelOf } from '../../io/safetensors/header.ts';
+import { getMethod } from '../../methods/registry.ts';
+import { streamFamilyPart, type FamilyPart } from '../../methods/shared/family-stream.ts';
+import type { CutPlace } from '../../methods/shared/sparsify-stream.ts';
+import type { Compat } from '../../methods/types.ts';
+import type { PlannedTensor } from '../../plan/plan-types.ts';
+import { makeRng, streamKey } from '../../rng.ts';
+import { Scratch } from '../../simd/arena.ts';
+import { outputStats, outputSums, type OutputSums } from '../../simd/sums.ts';
+import { OutputStager } from '../output-stager.ts';
+import { rawSource } from '../raw-source.ts';
+
+/** Elements per chunk the kernel aims for (it uses its own, smaller, family chunk). */
+const CHUNK = 1 << 18;
+
+/** What a lane needs to merge its part; plain data, so it can be posted to a worker. */
+export interface PartJob {
+  readonly method: string;
+  readonly tensor: PlannedTensor;
+  /** The inputs' stored bytes (views of SharedArrayBuffers when the lane is a worker). */
+  readonly baseBytes: Uint8Array | undefined;
+  readonly inputBytes: readonly Uint8Array[];
+  readonly seed: number;
+  readonly compat: Compat;
+  readonly part: FamilyPart;
+}
+
+/** The coordinator's side of one part, called by the lane. */
+export interface PartHooks {
+  /**
+   * After statistics pass `pass`: this part's histograms per model (empty for models without
+   * a statistics pass); resolves with every model's cuts for the whole tensor.
+   */
+  synced(pass: number, histograms: Uint32Array[][]): Promise<CutPlace[][]>;
+  /** Before the output pass: per model and cut, the tied keys in the parts before this one. */
+  tiesBefore(): Promise<number[][]>;
+  /** Encoded output at `offset` bytes into the tensor's data; the view is reused once settled. */
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+}
+
+export interface PartResult {
+  /** The output statistics of this part (sums by absolute index mod 4). */
+  readonly sums: OutputSums;
+}
+
+/** A lane: somewhere a part can run (a compute worker, or this realm for tests). */
+export interface ComputeLane {
+  run(job: PartJob, hooks: PartHooks): Promise<PartResult>;
+}
+
+/** Encoded pieces a part may have in flight to the coordinator before it waits for them. */
+const IN_FLIGHT = 2;
+
+/** Runs a part to the end (the body of every lane). */
+export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResult> {
+  const t = job.tensor;
+  const family = getMethod(job.method)?.family;
+  if (!family) throw new Error(`${job.method} cannot be merged in parts`);
+  const acc = outputSums();
+  const pending: Promise<void>[] = [];
+  let failure: unknown;
+  const output = new OutputStager(numelOf(t.shape), t.dtype, (offset, bytes) => {
+    const p = hooks.write(offset, bytes);
+    pending.push(p.catch((e: unknown) => void (failure ??= e)));
+    return p;
+  });
+  const src = rawSource(t, job.baseBytes, job.inputBytes, 'F32');
+  const scratch = new Scratch();
+  try {
+    const baseChunk = t.base ? scratch.f32(CHUNK) : undefined;
+    const kernel = streamFamilyPart(
+      family,
+      {
+        shape: t.shape,
+        global: t.global,
+        perModel: t.perModel,
+        round: rounderFor('F32'),
+        rng: (k) => makeRng(streamKey(job.seed, t.name, k)),
+        warn: () => undefined, // the coordinator warns, once for the whole tensor
+        compat: job.compat,
+        src,
+        chunk: CHUNK,
+        emit: (start, values, known) => {
+          let b = t.base ? known : undefined;
+          if (baseChunk && !b) src.read(-1, start, (b = baseChunk.subarray(0, values.length)));
+          outputStats(values, b, start, acc);
+          output.push(start, values);
+        },
+      },
+      job.part,
+    );
+    for (let step = kernel.next(); !step.done; step = kernel.next()) {
+      while (pending.length > IN_FLIGHT) await pending.shift();
+      if (failure) throw failure;
+      const barrier = step.value;
+      if (!barrier) continue;
+      const { after, sparsifiers } = barrier;
+      if (after === 'output') {
+        const before = await hooks.tiesBefore();
+        sparsifiers.forEach((s, k) => s.startAfter(before[k]!));
+        continue;
+      }
+      const active = sparsifiers.map((s) => after < s.passes);
+      const cuts = await hooks.synced(
+        after,
+        sparsifiers.map((s, k) => (active[k] ? s.histograms(after) : [])),
+      );
+      sparsifiers.forEach((s, k) => active[k] && s.adoptCuts(cuts[k]!));
+    }
+  } finally {
+    scratch.release();
+  }
+  await output.finish();
+  await Promise.all(pending);
+  if (failure) throw failure;
+  return { sums: acc };
+}
+
+/** A lane in this realm: the parts run interleaved on this thread (tests, Node without workers). */
+export const inProcessLane: ComputeLane = { run: runPart };

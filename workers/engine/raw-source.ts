@@ -1,0 +1,40 @@
+/**
+ * A tensor's inputs as a chunk source (../methods/stream.ts), decoded from their stored bytes on
+ * demand: the streaming kernels read them chunk by chunk, in the merge worker or, for parts of
+ * a tensor, in a compute lane (./parallel).
+ */
+import { decodeToF32, DTYPE_SIZE, roundArrayTo, type WritableDType } from '../io/dtypes.ts';
+import { numelOf } from '../io/safetensors/header.ts';
+import type { ChunkSource } from '../methods/stream.ts';
+import type { PlannedTensor } from '../plan/plan-types.ts';
+import { decodeBf16Sub, subInPlace } from '../simd/codec.ts';
+
+/** Chunks of the (uncropped) inputs, decoded from their stored bytes on demand. */
+export function rawSource(
+  t: PlannedTensor,
+  baseBytes: Uint8Array | undefined,
+  inputBytes: readonly (Uint8Array | undefined)[],
+  computeDtype: WritableDType,
+): ChunkSource {
+  return {
+    numel: numelOf(t.shape),
+    count: t.inputs.length,
+    hasBase: t.base !== undefined,
+    read(k, start, out) {
+      const input = k < 0 ? t.base! : t.inputs[k]!;
+      const bytes = k < 0 ? baseBytes! : inputBytes[k]!;
+      const size = DTYPE_SIZE[input.dtype];
+      decodeToF32(bytes.subarray(start * size, (start + out.length) * size), input.dtype, out);
+      if (input.dtype !== computeDtype) roundArrayTo(out, computeDtype);
+    },
+    readDelta(k, start, base, out) {
+      const input = t.inputs[k]!;
+      if (input.dtype !== 'BF16' || computeDtype !== 'F32') {
+        this.read(k, start, out);
+        subInPlace(out, base);
+        return;
+      }
+      decodeBf16Sub(inputBytes[k]!.subarray(2 * start, 2 * (start + out.length)), base, out);
+    },
+  };
+}

@@ -11,6 +11,8 @@
  *   npm run bench:browser -- --layers 6 --once smaller, one size only (a quick look)
  *   npm run bench:browser -- --hub-delay-ms 150 each hub answer waits 150 ms (a network's latency)
  *   npm run bench:browser -- --browser-ui       keep the browser's own UI preloads (see LEAN_ARGS)
+ *   npm run bench:browser -- --lanes 3          compute lanes for the merge (default: the studio's,
+ *                                               from navigator.hardwareConcurrency; 0 on 2 cores)
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     once: { type: 'boolean', default: false },
     keep: { type: 'boolean' },
     'browser-ui': { type: 'boolean', default: false },
+    lanes: { type: 'string' },
   },
 });
 
@@ -261,7 +264,12 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     await page.goto(pageUrl);
     await page.waitForSelector('body[data-ready=true]', { state: 'attached' });
-    const request = { recipeText: RECIPE, sources: { hub: { url: hub.url } }, outputName: 'bench' };
+    const request = {
+      recipeText: RECIPE,
+      sources: { hub: { url: hub.url } },
+      outputName: 'bench',
+      ...(values.lanes !== undefined && { computeLanes: Number(values.lanes) }),
+    };
     const baseline = await treePss(browserPid);
     let cpu0 = await treeCpu(browserPid);
     let hub0 = await processCpu(hub.pid);
@@ -310,6 +318,13 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     }, request);
     memory.stop();
     const peak = memory.peak;
+    const env = await page.evaluate(() => ({
+      cores: navigator.hardwareConcurrency,
+      isolated: self.crossOriginIsolated,
+      logs: (window as unknown as { harness: { logs: string[] } }).harness.logs.filter((l) =>
+        l.startsWith('compute:'),
+      ),
+    }));
     const mergeCpu = cpuSplit(
       cpu0,
       await treeCpu(browserPid),
@@ -324,6 +339,9 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     );
     console.log(
       `  merge:     ${(merged.ms / 1000).toFixed(1)} s, ${(readMB / (merged.ms / 1000)).toFixed(0)} MB/s read, ${((merged.res.bytesWritten ?? 0) / 1e6).toFixed(0)} MB written`,
+    );
+    console.log(
+      `  compute: ${env.logs.join('; ') || 'on the merge worker alone'} (hardwareConcurrency ${env.cores}, cross-origin isolated: ${env.isolated})`,
     );
     console.log(`  CPU, read only: ${readCpu}`);
     console.log(`  CPU, merge:     ${mergeCpu}`);

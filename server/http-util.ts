@@ -23,6 +23,8 @@ export const EXPOSED_HEADERS = [
 
 export function setCors(res: ServerResponse): void {
   res.setHeader('Access-Control-Allow-Origin', '*');
+  // A cross-origin isolated studio (COEP require-corp) may also load these without CORS.
+  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
   res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
 }
 

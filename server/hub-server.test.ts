@@ -91,6 +91,7 @@ describe('local hub: CORS', () => {
       Origin: 'http://localhost:5173',
     });
     expect(r.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect(r.headers.get('Cross-Origin-Resource-Policy')).toBe('cross-origin');
     const exposed = r.headers.get('Access-Control-Expose-Headers')!.split(', ');
     for (const h of ['Content-Range', 'ETag', 'X-Linked-ETag', 'X-Linked-Size', 'X-Error-Code', 'Link']) {
       expect(exposed).toContain(h);

@@ -31,6 +31,32 @@ function spawn(): { api: Comlink.Remote<MergeApi>; worker: Worker } {
   return { api: Comlink.wrap<MergeApi>(worker), worker };
 }
 
+/**
+ * Compute lanes by default: the cores left after the merge worker (which reads) and the rest
+ * of the browser (the network process, this page), at most 4 (each holds a kernel arena and
+ * staging buffers, ~25 MB). Without cross-origin isolation there is no SharedArrayBuffer to
+ * share the inputs through, so none.
+ */
+export function defaultComputeLanes(cores: number, isolated: boolean): number {
+  return isolated ? Math.max(0, Math.min(4, cores - 2)) : 0;
+}
+
+/** Starts `count` compute workers; each gets one end of a channel, the merge worker the other. */
+function spawnLanes(count: number): { workers: Worker[]; ports: MessagePort[] } {
+  const workers: Worker[] = [];
+  const ports: MessagePort[] = [];
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(new URL('../../workers/runtime/compute.worker.ts', import.meta.url), {
+      type: 'module',
+    });
+    const channel = new MessageChannel();
+    worker.postMessage({ lanePort: channel.port1 }, [channel.port1]);
+    workers.push(worker);
+    ports.push(channel.port2);
+  }
+  return { workers, ports };
+}
+
 /** How long a cancelled worker gets to stop by itself before it is terminated. */
 const CANCEL_GRACE_MS = 1000;
 
@@ -40,13 +66,22 @@ export function startMerge(
   callbacks: MergeCallbacks,
 ): MergeHandle {
   const { api, worker } = spawn();
+  const isolated = typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
+  const lanes = spawnLanes(
+    isolated ? (request.computeLanes ?? defaultComputeLanes(navigator.hardwareConcurrency || 1, true)) : 0,
+  );
   const ac = new AbortController();
   let settle: ((e: Error) => void) | undefined;
   const killed = new Promise<never>((_, reject) => (settle = reject));
-  const run = api.merge(request, target, Comlink.proxy(callbacks), ac.signal).catch((e: unknown) => {
-    throw ac.signal.aborted ? new MergeCancelledError() : e;
+  const run = api
+    .merge(request, target, Comlink.proxy(callbacks), ac.signal, Comlink.transfer(lanes.ports, lanes.ports))
+    .catch((e: unknown) => {
+      throw ac.signal.aborted ? new MergeCancelledError() : e;
+    });
+  const result = Promise.race([run, killed]).finally(() => {
+    worker.terminate();
+    for (const w of lanes.workers) w.terminate();
   });
-  const result = Promise.race([run, killed]).finally(() => worker.terminate());
   return {
     result,
     cancel() {

@@ -21,7 +21,6 @@ import { drive, eventLoopTurns } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
 import { rawSource } from './raw-source.ts';
 import { canMergeInParts, mergeInParts, type PartsContext } from './parallel/merge-in-parts.ts';
-import type { ComputeLane } from './parallel/part-job.ts';
 import { outputStats, outputSums, total } from '../simd/sums.ts';
 
 /** Elements per chunk for elementwise methods: 256K floats = 1 MB per input buffer. */
@@ -44,7 +43,7 @@ export interface ComputeContext {
    * Compute lanes for merging large task-vector family tensors in parts (./parallel);
    * `needShared`: the lanes are workers, so only inputs in SharedArrayBuffers can go to them.
    */
-  readonly lanes?: { readonly lanes: readonly ComputeLane[]; readonly needShared: boolean };
+  readonly lanes?: Pick<PartsContext, 'lanes' | 'needShared' | 'minElements'>;
 }
 
 /** Decodes an input, applying its crop (top-left block) and the compute-dtype rounding. */
@@ -75,6 +74,8 @@ export interface ComputedTensor {
   readonly byteLength: number;
   /** Time spent waiting for the last writes of this tensor to finish. */
   readonly writeWaitMs: number;
+  /** Merged in parts on compute lanes. */
+  readonly inParts?: boolean;
   /** Sum of squares of the output, and of (output - base) when there is a base. */
   readonly sumSq: number;
   readonly diffSq: number | undefined;
@@ -120,12 +121,18 @@ export async function computeTensor(
   const run = (inputs: Float32Array[], base: Float32Array | undefined, out: Float32Array): Promise<void> =>
     ctx.backend.run(m, { ...common, inputs, base, out });
 
-  if (ctx.lanes) {
+  const src = rawSource(t, baseBytes, inputBytes, ctx.computeDtype);
+  const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
+  const routes = ctx.backend.selection?.routes;
+  const onCpu =
+    ctx.backend.name === 'cpu' || routes?.[t.elementwise ? 'elementwise' : 'wholeTensor'] === 'cpu';
+  if (ctx.lanes && m.stream && onCpu) {
     const parts: PartsContext = { ...ctx, ...ctx.lanes, warn: common.warn };
     if (canMergeInParts(t, method, baseBytes, inputBytes, parts)) {
       const r = await mergeInParts(t, method, baseBytes!, inputBytes as Uint8Array[], parts);
       return {
         writeWaitMs: r.writeWaitMs,
+        inParts: true,
         ...(r.bytes && { bytes: r.bytes }),
         byteLength: numel * DTYPE_SIZE[t.dtype],
         sumSq: total(r.sums.sumSq),
@@ -134,11 +141,6 @@ export async function computeTensor(
       };
     }
   }
-  const src = rawSource(t, baseBytes, inputBytes, ctx.computeDtype);
-  const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
-  const routes = ctx.backend.selection?.routes;
-  const onCpu =
-    ctx.backend.name === 'cpu' || routes?.[t.elementwise ? 'elementwise' : 'wholeTensor'] === 'cpu';
   if (m.stream && onCpu && !crops) {
     // Streaming: statistics passes and output straight from the stored bytes, chunk by chunk.
     const scratch = new Scratch();

@@ -24,14 +24,18 @@ const STAGE_BYTES = 8 * 1024 * 1024;
 const spares: ArrayBufferLike[] = [];
 const MAX_SPARES = 4;
 let sharedStages = false;
+let stageBytes = STAGE_BYTES;
 
 /**
- * New staging buffers are SharedArrayBuffers from now on in this realm: a compute lane's
- * (./parallel), whose staged output the coordinating worker then reads without a copy in
- * the message.
+ * New staging buffers are SharedArrayBuffers of `bytes` from now on in this realm: a compute
+ * lane's (./parallel), whose staged output the coordinating worker then reads without a copy
+ * in the message. Smaller than the merge worker's: several lanes each keep a few.
  */
-export function useSharedStages(): void {
+export function useSharedStages(bytes: number): void {
+  if (sharedStages && bytes === stageBytes) return;
   sharedStages = true;
+  stageBytes = bytes;
+  spares.length = 0;
 }
 
 /** How many staging buffers wait in the spare list (for tests). */
@@ -75,9 +79,9 @@ export class OutputStager {
     let done = 0;
     while (done < values.length) {
       this.stage ??= new Uint8Array(
-        spares.pop() ?? (sharedStages ? new SharedArrayBuffer(STAGE_BYTES) : new ArrayBuffer(STAGE_BYTES)),
+        spares.pop() ?? (sharedStages ? new SharedArrayBuffer(stageBytes) : new ArrayBuffer(stageBytes)),
         0,
-        STAGE_BYTES - (STAGE_BYTES % this.size),
+        stageBytes - (stageBytes % this.size),
       );
       if (this.stageUsed === 0) this.stageStart = (start + done) * this.size;
       const room = (this.stage.byteLength - this.stageUsed) / this.size;

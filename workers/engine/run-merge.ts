@@ -25,7 +25,7 @@ import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
 import { JOB_STATE_FILE, jobFingerprint, loadJobState, saveJobState, type JobState } from './job-state.ts';
 import { ReadAhead } from './read-ahead.ts';
-import type { ComputeLane } from './parallel/part-job.ts';
+import type { PartsContext } from './parallel/merge-in-parts.ts';
 import { ModelTensorReader, type ReaderStats } from './tensor-reader.ts';
 
 export interface MergeJob {
@@ -50,7 +50,7 @@ export interface MergeJob {
    * (./parallel). `needShared`: the lanes are workers, so the inputs are read into
    * SharedArrayBuffers (which needs a cross-origin isolated page in a browser).
    */
-  readonly lanes?: { readonly lanes: readonly ComputeLane[]; readonly needShared: boolean };
+  readonly lanes?: Pick<PartsContext, 'lanes' | 'needShared' | 'minElements'>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: MergeProgress) => void;
   readonly onLog?: (line: string) => void;
@@ -137,6 +137,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, pool);
   const changes: TensorChange[] = [];
   const timings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
+  const inParts = { count: 0 };
   const files: OutputFileInfo[] = [];
   let resumed = 0;
   for (const shard of shards) {
@@ -161,6 +162,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
       },
       warn,
       timings,
+      inParts,
     });
     written += shard.layout.header.byteLength;
     files.push({ path: shard.file, size: shard.layout.totalSize });
@@ -168,6 +170,8 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     await saveJobState(job.sink, state);
   }
   checkAbort(signal);
+  if (job.lanes && job.lanes.lanes.length > 0)
+    job.onLog?.(`compute: ${inParts.count} tensors merged in parts on ${job.lanes.lanes.length} lanes`);
   emit('finishing', undefined, true);
   if (shards.length > 1) {
     const text = shardIndex(shards);
@@ -285,6 +289,8 @@ async function writeShard(
     onTensor: (name: string, bytes: number, change: TensorChange) => void;
     warn: (w: string) => void;
     timings: { readWaitMs: number; computeMs: number; writeWaitMs: number };
+    /** Counts the tensors merged in parts on compute lanes. */
+    inParts: { count: number };
   },
 ): Promise<void> {
   const { signal } = job;
@@ -323,6 +329,7 @@ async function writeShard(
       for (const x of inputsOf(t)) readers.get(x.model)!.release(x.tensor);
       cb.timings.computeMs += performance.now() - t0 - out.writeWaitMs;
       cb.timings.writeWaitMs += out.writeWaitMs;
+      if (out.inParts) cb.inParts.count++;
       const change: TensorChange = {
         name: t.name,
         ...(t.layer !== undefined && { layer: t.layer }),

@@ -13,6 +13,7 @@ import { loadRecipe } from '../plan/recipe-yaml.ts';
 import type { MergeProgress, MergeResult } from '../protocol.ts';
 import type { MergeRequest, ModelSources, SaveTarget } from './requests.ts';
 import { resolveSources } from './resolve-sources.ts';
+import { laneOverPort } from './compute-api.ts';
 
 export interface MergeCallbacks {
   onProgress(p: MergeProgress): void;
@@ -37,6 +38,8 @@ export const mergeApi = {
     target: SaveTarget,
     callbacks: MergeCallbacks,
     signal?: AbortSignal,
+    /** Ports to compute lanes (compute.worker.ts) the page started for this merge. */
+    lanePorts: readonly MessagePort[] = [],
   ): Promise<MergeResult> {
     const log = (line: string): void => callbacks.onLog(line);
     const { recipe } = loadRecipe(request.recipeText);
@@ -47,6 +50,15 @@ export const mergeApi = {
       onLog: log,
     });
     log(`backend: ${backend.selection.reason}`);
+    const lanes = lanePorts.map(laneOverPort);
+    // Lanes read the inputs from shared memory, which a page gets only when cross-origin isolated.
+    const shared = lanes.length > 0 && typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
+    if (lanes.length > 0)
+      log(
+        shared
+          ? `compute: ${lanes.length} lanes`
+          : 'compute: lanes need a cross-origin isolated page; merging on one',
+      );
     try {
       const result = await runMerge({
         recipe,
@@ -59,6 +71,13 @@ export const mergeApi = {
         ...(request.maxReadBlock !== undefined && { maxReadBlock: request.maxReadBlock }),
         hubModels,
         backend,
+        ...(shared && {
+          lanes: {
+            lanes,
+            needShared: true,
+            ...(request.partsMinElements !== undefined && { minElements: request.partsMinElements }),
+          },
+        }),
         ...(signal && { signal }),
         onProgress: (p) => callbacks.onProgress(p),
         onLog: log,
@@ -68,6 +87,7 @@ export const mergeApi = {
       return result;
     } finally {
       backend.dispose();
+      for (const port of lanePorts) port.close();
     }
   },
 

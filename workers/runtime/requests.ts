@@ -35,4 +35,12 @@ export interface MergeRequest {
   readonly maxReadBlock?: number;
   readonly seed?: number;
   readonly backend?: 'auto' | BackendName;
+  /**
+   * Compute lanes (workers) that merge large tensors in parts; default from the machine's
+   * cores (src/engine/merge-client.ts), 0 merges on the merge worker alone. Used only when
+   * the page is cross-origin isolated (SharedArrayBuffer).
+   */
+  readonly computeLanes?: number;
+  /** Smallest tensor (elements) merged in parts; tests lower it for the tiny fixture models. */
+  readonly partsMinElements?: number;
 }

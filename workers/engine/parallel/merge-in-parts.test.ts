@@ -106,7 +106,7 @@ describe('splitRange', () => {
     for (const [n, k] of [
       [N, 3],
       [N, 16],
-      [65536 * 2 + 5, 7],
+      [4096 * 2 + 5, 7],
       [100, 4],
     ] as const) {
       const parts = splitRange(n, k);
@@ -114,7 +114,7 @@ describe('splitRange', () => {
       expect(parts.at(-1)!.hi).toBe(n);
       parts.forEach((p, i) => {
         expect(p.hi).toBeGreaterThan(p.lo);
-        expect(p.lo % 65536).toBe(0);
+        expect(p.lo % 4096).toBe(0);
         if (i > 0) expect(p.lo).toBe(parts[i - 1]!.hi);
       });
       expect(parts.length).toBeLessThanOrEqual(k);

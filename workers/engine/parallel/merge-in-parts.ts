@@ -26,8 +26,8 @@ import type { ComputeLane, PartHooks, PartJob } from './part-job.ts';
 
 /** Tensors smaller than this run on the merge worker: a part's syncs would cost more than it saves. */
 export const PARTS_MIN_ELEMENTS = 1 << 21;
-/** Parts start on multiples of the family kernel's chunk. */
-const PART_ALIGN = 1 << 16;
+/** Parts start on multiples of this (any multiple of 4 splits exactly; this keeps parts tidy). */
+const PART_ALIGN = 4096;
 
 /** [0, n) in up to `count` parts of nearly equal size, starting on multiples of PART_ALIGN. */
 export function splitRange(n: number, count: number): FamilyPart[] {
@@ -52,6 +52,8 @@ export interface PartsContext {
   readonly write?: TensorWrite;
   /** Bytes must be views of SharedArrayBuffers (the lanes are workers). */
   readonly needShared: boolean;
+  /** Smallest tensor to split (default PARTS_MIN_ELEMENTS; tests lower it for tiny models). */
+  readonly minElements?: number;
 }
 
 const isShared = (b: Uint8Array | undefined): boolean =>
@@ -67,7 +69,12 @@ export function canMergeInParts(
 ): boolean {
   const family = getMethod(method)?.family;
   const numel = numelOf(t.shape);
-  if (!family || ctx.lanes.length < 1 || ctx.computeDtype !== 'F32' || numel < PARTS_MIN_ELEMENTS)
+  if (
+    !family ||
+    ctx.lanes.length < 1 ||
+    ctx.computeDtype !== 'F32' ||
+    numel < (ctx.minElements ?? PARTS_MIN_ELEMENTS)
+  )
     return false;
   if (!t.base || !baseBytes || t.base.crop || t.inputs.some((x) => x.crop)) return false;
   if (ctx.needShared && !(isShared(baseBytes) && inputBytes.every(isShared))) return false;
@@ -224,8 +231,9 @@ class Rendezvous<T, R> {
   }
 }
 
-/** 8 MB, as the output stager's pieces. */
-const PIECE_BYTES = 8 * 1024 * 1024;
+/** Copy buffers: at least a lane's piece (1 MB); a few are kept for reuse. */
+const PIECE_BYTES = 1 << 20;
+const MAX_SPARES = 8;
 
 /**
  * The lanes' encoded pieces, copied out of their (shared) staging buffers and written at their
@@ -248,7 +256,11 @@ class PieceWriter {
       this.whole.set(bytes, offset);
       return Promise.resolve();
     }
-    const buffer = this.spares.pop() ?? new ArrayBuffer(Math.max(PIECE_BYTES, bytes.byteLength));
+    const spare = this.spares.pop();
+    const buffer =
+      spare && spare.byteLength >= bytes.byteLength
+        ? spare
+        : new ArrayBuffer(Math.max(PIECE_BYTES, bytes.byteLength));
     const copy = new Uint8Array(buffer, 0, bytes.byteLength);
     copy.set(bytes);
     const p = this.target!(offset, copy);
@@ -256,7 +268,7 @@ class PieceWriter {
       this.spares.push(buffer);
       return Promise.resolve();
     }
-    const done = p.then(() => void (buffer.byteLength >= PIECE_BYTES && this.spares.push(buffer)));
+    const done = p.then(() => void (this.spares.length < MAX_SPARES && this.spares.push(buffer)));
     this.pending.push(done);
     return done;
   }

@@ -1,0 +1,28 @@
+/**
+ * The compute lane's API (workers/runtime/compute.worker.ts), and how a merge worker wraps the
+ * other end of a lane's port into a ComputeLane. The type is derived from the object, so the
+ * two sides cannot drift. Parts arrive with their inputs in SharedArrayBuffers and send their
+ * encoded output back from shared staging buffers: no tensor is copied through a message.
+ */
+import * as Comlink from 'comlink';
+import { useSharedStages } from '../engine/output-stager.ts';
+import { runPart, type ComputeLane, type PartHooks, type PartJob } from '../engine/parallel/part-job.ts';
+
+/** A lane's output pieces: 1 MB (a lane keeps a few; the coordinator copies each out). */
+const LANE_STAGE_BYTES = 1 << 20;
+
+export const computeLaneApi = {
+  /** Merges one part of a tensor; the hooks are the coordinator's, proxied back to it. */
+  run(job: PartJob, hooks: PartHooks): ReturnType<typeof runPart> {
+    useSharedStages(LANE_STAGE_BYTES);
+    return runPart(job, hooks);
+  },
+};
+
+export type ComputeLaneApi = typeof computeLaneApi;
+
+/** A lane over a port whose other end a compute worker exposes its API on. */
+export function laneOverPort(port: MessagePort): ComputeLane {
+  const remote = Comlink.wrap<ComputeLaneApi>(port);
+  return { run: (job, hooks) => remote.run(job, Comlink.proxy(hooks)) };
+}

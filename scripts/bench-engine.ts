@@ -9,7 +9,10 @@
  *   BENCH_ROWS=1024 npm run bench:engine a smaller tensor (quick look)
  *   BENCH_SIMD=0 npm run bench:engine    the JS kernels only, as in a browser without
  *                                        WebAssembly SIMD (the same output bytes)
+ *   BENCH_LANES=4 npm run bench:engine   large task-vector family tensors merged in parts on
+ *                                        4 compute lanes (worker threads; inputs shared)
  */
+import os from 'node:os';
 import { cpuBackend } from '../workers/backends/cpu/cpu-backend.ts';
 import { computeTensor } from '../workers/engine/compute-tensor.ts';
 import { encodeFromF32 } from '../workers/io/dtypes.ts';
@@ -18,12 +21,14 @@ import { MERGEKIT_COMPAT, type MergeMethod, type ParamValue } from '../workers/m
 import type { PlannedInput, PlannedTensor } from '../workers/plan/plan-types.ts';
 import { mix32 } from '../workers/rng.ts';
 import { setSimdEnabled, simdArena } from '../workers/simd/arena.ts';
+import { startNodeLanes } from '../workers/runtime/node/compute-lanes.ts';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 4096);
 const COLS = 11008;
 const N = ROWS * COLS;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const SIMD = process.env['BENCH_SIMD'] !== '0';
+const LANES = Number(process.env['BENCH_LANES'] ?? 0);
 
 /** mergekit's own torch CPU figures on a machine of this kind (M elements/s), from the issue. */
 const MERGEKIT: Readonly<Record<string, number>> = {
@@ -102,13 +107,28 @@ function memcpyRate(src: Uint8Array): number {
 }
 
 const only = process.argv.slice(2);
-const { base, models } = bf16Inputs();
+const plain = bf16Inputs();
+/** With lanes (worker threads), the inputs live in SharedArrayBuffers, as a merge job reads them. */
+const share = (b: Uint8Array): Uint8Array => {
+  if (LANES === 0) return b;
+  const s = new Uint8Array(new SharedArrayBuffer(b.byteLength));
+  s.set(b);
+  return s;
+};
+const base = share(plain.base);
+const models = plain.models.map(share);
+const pool = LANES > 0 ? startNodeLanes(LANES) : undefined;
 const memcpy = memcpyRate(base);
 setSimdEnabled(SIMD);
 console.log(
   `tensor ${ROWS} x ${COLS} BF16 (${(N / 1e6).toFixed(1)} M elements), best of ${RUNS} runs, Node ${process.version}`,
 );
 console.log(`WebAssembly SIMD kernels: ${simdArena() ? 'on' : 'off (JS)'}`);
+console.log(
+  pool
+    ? `compute lanes: ${LANES} worker threads (${os.availableParallelism()} cores); methods that do not split run on the main thread`
+    : `compute lanes: none (the main thread alone; ${os.availableParallelism()} cores)`,
+);
 console.log(`memcpy of the BF16 tensor: ${(memcpy / 1e6).toFixed(0)} M elements/s\n`);
 console.log('method              inputs   M el/s   x memcpy   vs mergekit');
 for (const m of METHODS.filter((x) => only.length === 0 || only.includes(x.name))) {
@@ -122,6 +142,7 @@ for (const m of METHODS.filter((x) => only.length === 0 || only.includes(x.name)
       seed: 0,
       compat: MERGEKIT_COMPAT,
       warn: () => undefined,
+      ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
     });
     best = Math.min(best, performance.now() - t0);
   }
@@ -135,3 +156,4 @@ for (const m of METHODS.filter((x) => only.length === 0 || only.includes(x.name)
       .padStart(9)}x ${mk ? `${(rate / 1e6 / mk).toFixed(1).padStart(9)}x` : ''}`,
   );
 }
+await pool?.close();

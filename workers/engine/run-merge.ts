@@ -170,8 +170,8 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     await saveJobState(job.sink, state);
   }
   checkAbort(signal);
-  if (job.lanes && job.lanes.lanes.length > 0)
-    job.onLog?.(`compute: ${inParts.count} tensors merged in parts on ${job.lanes.lanes.length} lanes`);
+  if (inParts.count > 0)
+    job.onLog?.(`compute: ${inParts.count} tensors merged in parts on ${job.lanes?.lanes.length ?? 0} lanes`);
   emit('finishing', undefined, true);
   if (shards.length > 1) {
     const text = shardIndex(shards);

@@ -13,7 +13,7 @@ import { loadRecipe } from '../plan/recipe-yaml.ts';
 import type { MergeProgress, MergeResult } from '../protocol.ts';
 import type { MergeRequest, ModelSources, SaveTarget } from './requests.ts';
 import { resolveSources } from './resolve-sources.ts';
-import { laneOverPort } from './compute-api.ts';
+import { laneOver } from './compute-api.ts';
 
 export interface MergeCallbacks {
   onProgress(p: MergeProgress): void;
@@ -50,7 +50,7 @@ export const mergeApi = {
       onLog: log,
     });
     log(`backend: ${backend.selection.reason}`);
-    const lanes = lanePorts.map(laneOverPort);
+    const lanes = lanePorts.map(laneOver);
     // Lanes read the inputs from shared memory, which a page gets only when cross-origin isolated.
     const shared = lanes.length > 0 && typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
     if (lanes.length > 0)

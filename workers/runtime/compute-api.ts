@@ -21,8 +21,8 @@ export const computeLaneApi = {
 
 export type ComputeLaneApi = typeof computeLaneApi;
 
-/** A lane over a port whose other end a compute worker exposes its API on. */
-export function laneOverPort(port: MessagePort): ComputeLane {
-  const remote = Comlink.wrap<ComputeLaneApi>(port);
+/** A lane over a port (or a Node worker) whose other end exposes the compute lane API. */
+export function laneOver(endpoint: Comlink.Endpoint): ComputeLane {
+  const remote = Comlink.wrap<ComputeLaneApi>(endpoint);
   return { run: (job, hooks) => remote.run(job, Comlink.proxy(hooks)) };
 }

@@ -1,8 +1,8 @@
 /**
  * `merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL] [--token T] [--lanes N]`: run a
  * merge from local folders or a hub (see ../resolve-models.ts for which) into a folder.
- * `--lanes N`: worker threads that merge large tensors in parts (default: the cores beside
- * the main thread, at most 4; 0 merges on the main thread alone). Same bytes either way.
+ * `--lanes N`: worker threads that merge large tensors in parts (default: one per core, at
+ * most 8; 0 merges on the main thread alone). Same bytes either way.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -45,8 +45,8 @@ function job(out: string, extra: Partial<MergeJob> = {}): MergeJob {
 const file = (d: string): Promise<Buffer> => readFile(path.join(tmp, d, 'model.safetensors'));
 
 describe('Node compute lanes', () => {
-  it('default to the cores beside the main thread, at most four', () => {
-    expect([1, 2, 3, 8, 16].map((c) => defaultNodeLanes(c))).toEqual([0, 1, 2, 4, 4]);
+  it('default to one per core, none on one core, at most eight', () => {
+    expect([1, 2, 3, 8, 16].map((c) => defaultNodeLanes(c))).toEqual([0, 2, 3, 8, 8]);
   });
 
   it('merge on worker threads to the same bytes', async () => {

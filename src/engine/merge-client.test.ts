@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultComputeLanes } from './merge-client.ts';
 
 describe('defaultComputeLanes', () => {
-  it('leaves two cores to reading and the browser, and takes at most four', () => {
-    expect([1, 2, 3, 4, 6, 8, 16].map((c) => defaultComputeLanes(c, true))).toEqual([0, 0, 1, 2, 4, 4, 4]);
+  it('leaves two cores to reading and the browser, starts two or none, and at most four', () => {
+    expect([1, 2, 3, 4, 6, 8, 16].map((c) => defaultComputeLanes(c, true))).toEqual([0, 0, 0, 2, 4, 4, 4]);
   });
   it('starts none without cross-origin isolation (no SharedArrayBuffer to share inputs through)', () => {
     expect(defaultComputeLanes(16, false)).toBe(0);

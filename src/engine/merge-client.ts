@@ -38,7 +38,20 @@ function spawn(): { api: Comlink.Remote<MergeApi>; worker: Worker } {
  * share the inputs through, so none.
  */
 export function defaultComputeLanes(cores: number, isolated: boolean): number {
-  return isolated ? Math.max(0, Math.min(4, cores - 2)) : 0;
+  // One lane is no faster than none (measured in Node): the merge worker would only wait.
+  return isolated && cores - 2 >= 2 ? Math.min(4, cores - 2) : 0;
+}
+
+/** A request's lane count, or the default; at most 16. */
+function laneCount(request: MergeRequest, callbacks: MergeCallbacks): number {
+  const isolated = typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
+  if (request.computeLanes === undefined)
+    return defaultComputeLanes(navigator.hardwareConcurrency || 1, isolated);
+  if (request.computeLanes > 0 && !isolated) {
+    callbacks.onLog('compute: lanes need a cross-origin isolated page; merging on the merge worker alone');
+    return 0;
+  }
+  return Math.max(0, Math.min(16, Math.trunc(request.computeLanes)));
 }
 
 /** Starts `count` compute workers; each gets one end of a channel, the merge worker the other. */
@@ -66,13 +79,13 @@ export function startMerge(
   callbacks: MergeCallbacks,
 ): MergeHandle {
   const { api, worker } = spawn();
-  const isolated = typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
-  const lanes = spawnLanes(
-    isolated ? (request.computeLanes ?? defaultComputeLanes(navigator.hardwareConcurrency || 1, true)) : 0,
-  );
+  const lanes = spawnLanes(laneCount(request, callbacks));
   const ac = new AbortController();
   let settle: ((e: Error) => void) | undefined;
   const killed = new Promise<never>((_, reject) => (settle = reject));
+  // A lane that dies (its script failed to load, it ran out of memory) fails the merge.
+  for (const w of lanes.workers)
+    w.addEventListener('error', (e) => settle?.(new Error(`a compute lane failed: ${e.message}`)));
   const run = api
     .merge(request, target, Comlink.proxy(callbacks), ac.signal, Comlink.transfer(lanes.ports, lanes.ports))
     .catch((e: unknown) => {

@@ -50,7 +50,7 @@ export const mergeApi = {
       onLog: log,
     });
     log(`backend: ${backend.selection.reason}`);
-    const lanes = lanePorts.map(laneOver);
+    const lanes = lanePorts.map((port) => laneOver(port));
     // Lanes read the inputs from shared memory, which a page gets only when cross-origin isolated.
     const shared = lanes.length > 0 && typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
     if (lanes.length > 0)

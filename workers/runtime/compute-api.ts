@@ -13,16 +13,32 @@ const LANE_STAGE_BYTES = 1 << 20;
 
 export const computeLaneApi = {
   /** Merges one part of a tensor; the hooks are the coordinator's, proxied back to it. */
-  run(job: PartJob, hooks: PartHooks): ReturnType<typeof runPart> {
+  async run(job: PartJob, hooks: PartHooks): ReturnType<typeof runPart> {
     useSharedStages(LANE_STAGE_BYTES);
-    return runPart(job, hooks);
+    try {
+      return await runPart(job, hooks);
+    } finally {
+      // Close the hooks' channel now, not when a collector gets to it: it holds the tensor's
+      // coordinator (its buffers, histograms and the input slabs) alive.
+      void (hooks as Partial<Record<typeof Comlink.releaseProxy, () => Promise<void>>>)[
+        Comlink.releaseProxy
+      ]?.();
+    }
   },
 };
 
 export type ComputeLaneApi = typeof computeLaneApi;
 
-/** A lane over a port (or a Node worker) whose other end exposes the compute lane API. */
-export function laneOver(endpoint: Comlink.Endpoint): ComputeLane {
+/**
+ * A lane over a port (or a Node worker) whose other end exposes the compute lane API. `lost`
+ * rejects if the lane's worker dies: its runs then fail instead of waiting forever.
+ */
+export function laneOver(endpoint: Comlink.Endpoint, lost?: Promise<never>): ComputeLane {
   const remote = Comlink.wrap<ComputeLaneApi>(endpoint);
-  return { run: (job, hooks) => remote.run(job, Comlink.proxy(hooks)) };
+  return {
+    run: (job, hooks) => {
+      const run = remote.run(job, Comlink.proxy(hooks));
+      return lost ? Promise.race([run, lost]) : run;
+    },
+  };
 }

@@ -193,6 +193,15 @@ describe('merging a tensor in parts', () => {
     await expect(merge(t, 'ties', [inProcessLane, failing, inProcessLane])).rejects.toThrow('lane lost');
   });
 
+  it('a lane that fails before the others reach a barrier does not leave them waiting', async () => {
+    const t = plan('ties');
+    const broken: ComputeLane = { run: () => Promise.reject(new Error('lane did not start')) };
+    const late: ComputeLane = {
+      run: (job, hooks) => new Promise((r) => setTimeout(r, 50)).then(() => runPart(job, hooks)),
+    };
+    await expect(merge(t, 'ties', [inProcessLane, broken, late])).rejects.toThrow('lane did not start');
+  });
+
   it('keeps on the merge worker what does not split exactly', () => {
     const ctx = {
       lanes: [inProcessLane],

@@ -127,13 +127,16 @@ export async function mergeInParts(
   // Tied keys per part, model and cut, from the last statistics pass (none without one).
   let ties: number[][][] = parts.map(() => cutsOf.map((c) => new Array<number>(c).fill(0)));
   const syncs = new Map<number, Rendezvous<Uint32Array[][], CutPlace[][]>>();
+  let failure: { readonly error: unknown } | undefined;
   const syncFor = (pass: number): Rendezvous<Uint32Array[][], CutPlace[][]> => {
     let r = syncs.get(pass);
-    if (!r)
+    if (!r) {
       syncs.set(
         pass,
         (r = new Rendezvous(parts.length, (h) => conclude(sparsifiers, pass, h, (found) => (ties = found)))),
       );
+      if (failure) r.fail(failure.error); // a lane already failed: this barrier can never fill
+    }
     return r;
   };
   const out = new PieceWriter(ctx.write, ctx.write ? 0 : n * DTYPE_SIZE[t.dtype]);
@@ -161,8 +164,15 @@ export async function mergeInParts(
   });
   // A failed lane must not leave the others waiting at a barrier; and no lane may still be
   // reading the inputs when this returns (their buffers go back to the pool).
-  runs.forEach((r) => r.catch((e: unknown) => syncs.forEach((s) => s.fail(e))));
+  runs.forEach((r) =>
+    r.catch((e: unknown) => {
+      failure ??= { error: e };
+      syncs.forEach((s) => s.fail(e));
+    }),
+  );
   const settled = await Promise.allSettled(runs);
+  out.close(); // a piece that arrives after a failure is not written
+  syncs.clear();
   scratch.release();
   const failed = settled.find((s) => s.status === 'rejected');
   const w0 = performance.now();
@@ -206,6 +216,7 @@ class Rendezvous<T, R> {
   private readonly values: T[] = [];
   private arrived = 0;
   private readonly waiters: { resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  private failure: { readonly error: unknown } | undefined;
 
   constructor(
     private readonly count: number,
@@ -214,6 +225,7 @@ class Rendezvous<T, R> {
 
   arrive(i: number, value: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
+      if (this.failure) return reject(this.failure.error); // a party failed: nobody waits
       this.waiters.push({ resolve, reject });
       this.values[i] = value;
       if (++this.arrived < this.count) return;
@@ -226,7 +238,9 @@ class Rendezvous<T, R> {
     });
   }
 
+  /** Rejects every party waiting now and every one that arrives later. */
   fail(e: unknown): void {
+    this.failure ??= { error: e };
     for (const w of this.waiters.splice(0)) w.reject(e);
   }
 }
@@ -243,6 +257,7 @@ class PieceWriter {
   readonly whole: Uint8Array | undefined;
   private readonly spares: ArrayBuffer[] = [];
   private readonly pending: Promise<void>[] = [];
+  private closed = false;
 
   constructor(
     private readonly target: TensorWrite | undefined,
@@ -252,6 +267,7 @@ class PieceWriter {
   }
 
   write(offset: number, bytes: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.whole) {
       this.whole.set(bytes, offset);
       return Promise.resolve();
@@ -271,6 +287,11 @@ class PieceWriter {
     const done = p.then(() => void (this.spares.length < MAX_SPARES && this.spares.push(buffer)));
     this.pending.push(done);
     return done;
+  }
+
+  /** Every lane has stopped: later pieces (of a failed tensor) are dropped. */
+  close(): void {
+    this.closed = true;
   }
 
   async finish(): Promise<void> {

@@ -17,7 +17,6 @@ import type { CutPlace } from '../../methods/shared/sparsify-stream.ts';
 import type { Compat } from '../../methods/types.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { makeRng, streamKey } from '../../rng.ts';
-import { Scratch } from '../../simd/arena.ts';
 import { outputStats, outputSums, type OutputSums } from '../../simd/sums.ts';
 import { OutputStager } from '../output-stager.ts';
 import { rawSource } from '../raw-source.ts';
@@ -77,30 +76,29 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
     return p;
   });
   const src = rawSource(t, job.baseBytes, job.inputBytes, 'F32');
-  const scratch = new Scratch();
-  try {
-    const baseChunk = t.base ? scratch.f32(CHUNK) : undefined;
-    const kernel = streamFamilyPart(
-      family,
-      {
-        shape: t.shape,
-        global: t.global,
-        perModel: t.perModel,
-        round: rounderFor('F32'),
-        rng: (k) => makeRng(streamKey(job.seed, t.name, k)),
-        warn: () => undefined, // the coordinator warns, once for the whole tensor
-        compat: job.compat,
-        src,
-        chunk: CHUNK,
-        emit: (start, values, known) => {
-          let b = t.base ? known : undefined;
-          if (baseChunk && !b) src.read(-1, start, (b = baseChunk.subarray(0, values.length)));
-          outputStats(values, b, start, acc);
-          output.push(start, values);
-        },
+  const kernel = streamFamilyPart(
+    family,
+    {
+      shape: t.shape,
+      global: t.global,
+      perModel: t.perModel,
+      round: rounderFor('F32'),
+      rng: (k) => makeRng(streamKey(job.seed, t.name, k)),
+      warn: () => undefined, // the coordinator warns, once for the whole tensor
+      compat: job.compat,
+      src,
+      chunk: CHUNK,
+      emit: (start, values, known) => {
+        // The family kernel hands over the base's values it read; read them only if not.
+        let b = known;
+        if (t.base && !b) src.read(-1, start, (b = new Float32Array(values.length)));
+        outputStats(values, b, start, acc);
+        output.push(start, values);
       },
-      job.part,
-    );
+    },
+    job.part,
+  );
+  try {
     for (let step = kernel.next(); !step.done; step = kernel.next()) {
       while (pending.length > IN_FLIGHT) await pending.shift();
       if (failure) throw failure;
@@ -120,7 +118,7 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
       sparsifiers.forEach((s, k) => active[k] && s.adoptCuts(cuts[k]!));
     }
   } finally {
-    scratch.release();
+    kernel.return(); // on a failure too: the kernel's finally frees its arena memory
   }
   await output.finish();
   await Promise.all(pending);

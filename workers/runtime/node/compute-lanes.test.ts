@@ -3,7 +3,7 @@
  * into SharedArrayBuffers, merges the large tensors in parts on the threads, and writes the
  * same bytes as a job without lanes.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,5 +62,20 @@ describe('Node compute lanes', () => {
     }
     expect(logs).toContain('compute: 3 tensors merged in parts on 2 lanes');
     expect((await file('lanes')).equals(await file('plain'))).toBe(true);
+  }, 60_000);
+
+  it('a lane whose thread dies fails the merge with a message instead of hanging', async () => {
+    const script = path.join(tmp, 'broken-lane.mjs');
+    await writeFile(script, "throw new Error('out of memory, say');\n");
+    process.env['MERGE_STUDIO_LANE_SCRIPT'] = script;
+    const pool = startNodeLanes(2);
+    try {
+      await expect(
+        runMerge(job('broken', { lanes: { lanes: pool.lanes, needShared: true } })),
+      ).rejects.toThrow(/a compute lane failed: out of memory, say/);
+    } finally {
+      delete process.env['MERGE_STUDIO_LANE_SCRIPT'];
+      await pool.close();
+    }
   }, 60_000);
 });

@@ -4,6 +4,8 @@
  * Node shares SharedArrayBuffers between threads without any isolation headers.
  */
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { nodeEndpoint } from './endpoint.ts';
 import type { ComputeLane } from '../../engine/parallel/part-job.ts';
@@ -27,16 +29,23 @@ export interface NodeLanes {
 /** The lane script: this folder's (through tsx), or a bundle's, from MERGE_STUDIO_LANE_SCRIPT. */
 function laneScript(): URL {
   const own = process.env['MERGE_STUDIO_LANE_SCRIPT'];
-  return own
-    ? new URL(own, `file://${process.cwd()}/`)
-    : new URL('./compute-lane.worker.mjs', import.meta.url);
+  return own ? pathToFileURL(path.resolve(own)) : new URL('./compute-lane.worker.mjs', import.meta.url);
 }
 
+/**
+ * `count` lanes, each a worker thread started on its first part (a merge of small tensors
+ * starts none). A thread that dies fails its runs, never the process.
+ */
 export function startNodeLanes(count: number): NodeLanes {
-  const workers = Array.from({ length: count }, () => new Worker(laneScript()));
-  const lanes = workers.map((w) => {
-    w.unref(); // an idle lane never keeps the process alive
-    return laneOver(nodeEndpoint(w));
+  const workers: Worker[] = [];
+  const lanes = Array.from({ length: count }, (): ComputeLane => {
+    let lane: ComputeLane | undefined;
+    return {
+      run: (job, hooks) => {
+        lane ??= start(workers);
+        return lane.run(job, hooks);
+      },
+    };
   });
   return {
     lanes,
@@ -44,4 +53,16 @@ export function startNodeLanes(count: number): NodeLanes {
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+function start(workers: Worker[]): ComputeLane {
+  const w = new Worker(laneScript());
+  workers.push(w);
+  w.unref(); // an idle lane never keeps the process alive
+  const lost = new Promise<never>((_, reject) => {
+    w.on('error', (e) => reject(new Error(`a compute lane failed: ${e.message}`)));
+    w.on('exit', (code) => reject(new Error(`a compute lane stopped (exit code ${code})`)));
+  });
+  lost.catch(() => undefined); // only the runs racing it report the loss
+  return laneOver(nodeEndpoint(w), lost);
 }

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
-import { writeSyntheticLlama } from './lib/synthetic-model.ts';
+import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -36,8 +36,7 @@ const { values } = parseArgs({
   },
 });
 
-/** TinyLlama-like shapes: hidden 2048, MLP 5632, 4 KV heads of 64, vocab 32000 (~88 MB a layer). */
-const SHAPE = { hidden: 2048, mlp: 5632, kv: 256, vocab: 32000 };
+const SHAPE = BENCH_SHAPE;
 
 /** The pids of a process tree, from /proc (Linux). */
 async function treePids(rootPid: number): Promise<number[]> {
@@ -233,15 +232,7 @@ const LEAN_ARGS = [
     ].join(','),
 ];
 
-const RECIPE = `merge_method: ties
-base_model: base
-models:
-  - model: ft1
-    parameters: {weight: 0.5, density: 0.5}
-  - model: ft2
-    parameters: {weight: 0.5, density: 0.5}
-
-`;
+const RECIPE = BENCH_TIES_RECIPE;
 
 async function runSize(layers: number, pageUrl: string): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-models-'));

@@ -17,8 +17,9 @@ import { cpuBackend } from '../workers/backends/cpu/cpu-backend.ts';
 import { computeTensor } from '../workers/engine/compute-tensor.ts';
 import { encodeFromF32 } from '../workers/io/dtypes.ts';
 import { METHODS } from '../workers/methods/registry.ts';
-import { MERGEKIT_COMPAT, type MergeMethod, type ParamValue } from '../workers/methods/types.ts';
-import type { PlannedInput, PlannedTensor } from '../workers/plan/plan-types.ts';
+import { MERGEKIT_COMPAT, type MergeMethod } from '../workers/methods/types.ts';
+import type { PlannedTensor } from '../workers/plan/plan-types.ts';
+import { plannedLayerTensor } from '../workers/engine/test-helpers.ts';
 import { mix32 } from '../workers/rng.ts';
 import { setSimdEnabled, simdArena } from '../workers/simd/arena.ts';
 import { startNodeLanes } from '../workers/runtime/node/compute-lanes.ts';
@@ -59,40 +60,14 @@ function bf16Inputs(): { base: Uint8Array; models: Uint8Array[] } {
   return { base, models };
 }
 
-function paramsFor(m: MergeMethod, scope: 'global' | 'model'): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
-  for (const p of m.params.filter((x) => x.scope === scope)) {
-    if (p.name === 'weight') out[p.name] = 0.5;
-    else if (p.name === 'density') out[p.name] = 0.5;
-    else if (p.name === 't') out[p.name] = m.name === 'nearswap' ? 0.001 : 0.5;
-    else if (p.default !== undefined) out[p.name] = p.default;
-  }
-  return out;
-}
-
 function plannedTensor(m: MergeMethod): { t: PlannedTensor; count: number } {
   const count = m.models.max !== undefined ? Math.min(3, m.models.max) : 3;
-  const input = (model: string): PlannedInput => ({ model, tensor: 'w', dtype: 'BF16', shape: [ROWS, COLS] });
-  const global = paramsFor(m, 'global');
-  const perModel = Array.from({ length: count }, () => paramsFor(m, 'model'));
-  return {
-    count,
-    t: {
-      name: 'model.layers.0.mlp.up_proj.weight',
-      shape: [ROWS, COLS],
-      dtype: 'BF16',
-      section: 'layer',
-      layer: 0,
-      t: 0,
-      ...(m.base !== 'input' && { base: input('base') }),
-      inputs: Array.from({ length: count }, (_, k) => input(`m${k}`)),
-      global,
-      perModel,
-      origins: { global: {}, perModel: [] },
-      elementwise: m.elementwise(global, perModel),
-      isEmbed: false,
-    },
-  };
+  const t = plannedLayerTensor(m.name, [ROWS, COLS], new Array<'BF16'>(count).fill('BF16'), (name) => {
+    if (name === 'weight' || name === 'density') return 0.5;
+    if (name === 't') return m.name === 'nearswap' ? 0.001 : 0.5;
+    return undefined;
+  });
+  return { t, count };
 }
 
 function memcpyRate(src: Uint8Array): number {

@@ -17,7 +17,7 @@ import { folderResolver } from '../workers/io/node/fs-source.ts';
 import { folderSink } from '../workers/io/node/fs-sink.ts';
 import { loadRecipe } from '../workers/plan/recipe-yaml.ts';
 import { startNodeLanes } from '../workers/runtime/node/compute-lanes.ts';
-import { writeSyntheticLlama } from './lib/synthetic-model.ts';
+import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,15 +25,8 @@ const { values } = parseArgs({
     lanes: { type: 'string', default: '0,1,2,4' },
   },
 });
-const SHAPE = { hidden: 2048, mlp: 5632, kv: 256, vocab: 32000, layers: Number(values.layers) };
-const RECIPE = `merge_method: ties
-base_model: base
-models:
-  - model: ft1
-    parameters: {weight: 0.5, density: 0.5}
-  - model: ft2
-    parameters: {weight: 0.5, density: 0.5}
-`;
+const SHAPE = { ...BENCH_SHAPE, layers: Number(values.layers) };
+const RECIPE = BENCH_TIES_RECIPE;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-merge-'));
 try {

@@ -19,6 +19,23 @@ export interface LlamaShape {
   readonly vocab: number;
 }
 
+/**
+ * The benchmarks' models (bench:browser, bench:merge): TinyLlama-like shapes, hidden 2048, MLP
+ * 5632, 4 KV heads of 64, vocab 32000 (~88 MB a layer; the largest tensors are the 131 MB
+ * embeddings and head).
+ */
+export const BENCH_SHAPE = { hidden: 2048, mlp: 5632, kv: 256, vocab: 32000 } as const;
+
+/** The benchmarks' merge: TIES of two fine-tunes (folders ft1, ft2) onto a base (folder base). */
+export const BENCH_TIES_RECIPE = `merge_method: ties
+base_model: base
+models:
+  - model: ft1
+    parameters: {weight: 0.5, density: 0.5}
+  - model: ft2
+    parameters: {weight: 0.5, density: 0.5}
+`;
+
 export function llamaTensors(s: LlamaShape): { name: string; shape: number[] }[] {
   const t = [
     { name: 'model.embed_tokens.weight', shape: [s.vocab, s.hidden] },

@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
 import { encodeFromF32, type DType, type WritableDType } from '../io/dtypes.ts';
-import { getMethod } from '../methods/registry.ts';
-import { MERGEKIT_COMPAT, type ParamValue } from '../methods/types.ts';
-import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
+import { MERGEKIT_COMPAT } from '../methods/types.ts';
+import type { PlannedTensor } from '../plan/plan-types.ts';
 import { mix32 } from '../rng.ts';
 import { setSimdEnabled } from '../simd/arena.ts';
 import { computeTensor, type ComputedTensor } from './compute-tensor.ts';
+import { plannedLayerTensor } from './test-helpers.ts';
 
 const ROWS = 260;
 const COLS = 517; // 134,420 elements: more than one 128K chunk, not a multiple of 8
@@ -33,40 +33,11 @@ const inputs = [2, 3, 4].map((s) => bytesOf(s, 'BF16', baseValues)[0]);
 const f16Input = bytesOf(5, 'F16', baseValues)[0];
 
 function plan(method: string, dtypes: readonly DType[]): PlannedTensor {
-  const m = getMethod(method)!;
-  const input = (model: string, dtype: DType): PlannedInput => ({
-    model,
-    tensor: 'w',
-    dtype,
-    shape: [ROWS, COLS],
+  return plannedLayerTensor(method, [ROWS, COLS], dtypes, (name, _scope, k) => {
+    if (name === 'weight') return [0.5, 0.3, -0.2][k]!;
+    if (name === 'density') return [0.4, 0.55, 0.7][k]!;
+    return name === 'lambda' ? 0.9 : undefined;
   });
-  const params = (scope: 'global' | 'model', k = 0): Record<string, ParamValue> => {
-    const out: Record<string, ParamValue> = {};
-    for (const p of m.params.filter((x) => x.scope === scope)) {
-      if (p.name === 'weight') out[p.name] = [0.5, 0.3, -0.2][k]!;
-      else if (p.name === 'density') out[p.name] = [0.4, 0.55, 0.7][k]!;
-      else if (p.name === 'lambda') out[p.name] = 0.9;
-      else if (p.default !== undefined) out[p.name] = p.default;
-    }
-    return out;
-  };
-  const global = params('global');
-  const perModel = dtypes.map((_, k) => params('model', k));
-  return {
-    name: 'model.layers.0.mlp.up_proj.weight',
-    shape: [ROWS, COLS],
-    dtype: 'BF16',
-    section: 'layer',
-    layer: 0,
-    t: 0,
-    ...(m.base !== 'input' && { base: input('base', 'BF16') }),
-    inputs: dtypes.map((dt, k) => input(`m${k}`, dt)),
-    global,
-    perModel,
-    origins: { global: {}, perModel: [] },
-    elementwise: m.elementwise(global, perModel),
-    isEmbed: false,
-  };
 }
 
 function run(

@@ -7,12 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../backends/cpu/cpu-backend.ts';
-import { encodeFromF32, type DType, type WritableDType } from '../../io/dtypes.ts';
-import { getMethod } from '../../methods/registry.ts';
+import { encodeFromF32, type WritableDType } from '../../io/dtypes.ts';
 import { MERGEKIT_COMPAT, type ParamValue } from '../../methods/types.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { mix32 } from '../../rng.ts';
 import { computeTensor, type ComputeContext } from '../compute-tensor.ts';
+import { plannedLayerTensor } from '../test-helpers.ts';
 import { canMergeInParts, PARTS_MIN_ELEMENTS, splitRange } from './merge-in-parts.ts';
 import { inProcessLane, runPart, type ComputeLane } from './part-job.ts';
 
@@ -34,42 +34,13 @@ const [baseBytes, baseValues] = bytesOf(1);
 const inputs = [2, 3, 4].map((s) => bytesOf(s, baseValues)[0]);
 
 function plan(method: string, overrides: Record<string, ParamValue> = {}): PlannedTensor {
-  const m = getMethod(method)!;
-  const params = (scope: 'global' | 'model', k = 0): Record<string, ParamValue> => {
-    const out: Record<string, ParamValue> = {};
-    for (const p of m.params.filter((x) => x.scope === scope)) {
-      if (p.name === 'weight') out[p.name] = [0.5, 0.3, -0.2][k]!;
-      else if (p.name === 'density') out[p.name] = [0.4, 0.55, 0.7][k]!;
-      else if (p.name === 'gamma') out[p.name] = 0.05;
-      else if (p.name === 'lambda') out[p.name] = 0.9;
-      else if (p.default !== undefined) out[p.name] = p.default;
-      if (p.name in overrides) out[p.name] = overrides[p.name]!;
-    }
-    return out;
-  };
-  const input = (model: string): PlannedTensor['inputs'][number] => ({
-    model,
-    tensor: 'w',
-    dtype: 'BF16' as DType,
-    shape: [ROWS, COLS],
+  return plannedLayerTensor(method, [ROWS, COLS], ['BF16', 'BF16', 'BF16'], (name, _scope, k) => {
+    if (name in overrides) return overrides[name];
+    if (name === 'weight') return [0.5, 0.3, -0.2][k]!;
+    if (name === 'density') return [0.4, 0.55, 0.7][k]!;
+    if (name === 'gamma') return 0.05;
+    return name === 'lambda' ? 0.9 : undefined;
   });
-  const global = params('global');
-  const perModel = inputs.map((_, k) => params('model', k));
-  return {
-    name: 'model.layers.0.mlp.up_proj.weight',
-    shape: [ROWS, COLS],
-    dtype: 'BF16',
-    section: 'layer',
-    layer: 0,
-    t: 0,
-    base: input('base'),
-    inputs: inputs.map((_, k) => input(`m${k}`)),
-    global,
-    perModel,
-    origins: { global: {}, perModel: [] },
-    elementwise: m.elementwise(global, perModel),
-    isEmbed: false,
-  };
 }
 
 /** A lane that counts its parts, to see the tensor really went to the lanes. */

@@ -1,0 +1,52 @@
+/**
+ * A planned layer tensor (`model.layers.0.mlp.up_proj.weight`) for tests and benchmarks that
+ * call computeTensor directly: one method, one input per dtype given (models m0, m1, ... and a
+ * base unless the method takes none), each parameter from `value` or else its default.
+ */
+import type { DType } from '../io/dtypes.ts';
+import { getMethod } from '../methods/registry.ts';
+import type { ParamValue } from '../methods/types.ts';
+import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
+
+/** A parameter's value for input k (0 for global ones); undefined takes the default. */
+export type ParamChoice = (name: string, scope: 'global' | 'model', k: number) => ParamValue | undefined;
+
+export function plannedLayerTensor(
+  method: string,
+  shape: readonly number[],
+  dtypes: readonly DType[],
+  value: ParamChoice,
+): PlannedTensor {
+  const m = getMethod(method)!;
+  const input = (model: string, dtype: DType): PlannedInput => ({
+    model,
+    tensor: 'w',
+    dtype,
+    shape: [...shape],
+  });
+  const params = (scope: 'global' | 'model', k: number): Record<string, ParamValue> => {
+    const out: Record<string, ParamValue> = {};
+    for (const p of m.params.filter((x) => x.scope === scope)) {
+      const v = value(p.name, scope, k) ?? p.default;
+      if (v !== undefined) out[p.name] = v;
+    }
+    return out;
+  };
+  const global = params('global', 0);
+  const perModel = dtypes.map((_, k) => params('model', k));
+  return {
+    name: 'model.layers.0.mlp.up_proj.weight',
+    shape: [...shape],
+    dtype: 'BF16',
+    section: 'layer',
+    layer: 0,
+    t: 0,
+    ...(m.base !== 'input' && { base: input('base', 'BF16') }),
+    inputs: dtypes.map((dt, k) => input(`m${k}`, dt)),
+    global,
+    perModel,
+    origins: { global: {}, perModel: [] },
+    elementwise: m.elementwise(global, perModel),
+    isEmbed: false,
+  };
+}

@@ -13,14 +13,18 @@
  *   npm run bench:browser -- --browser-ui       keep the browser's own UI preloads (see LEAN_ARGS)
  *   npm run bench:browser -- --lanes 3          compute lanes for the merge (default: the studio's,
  *                                               from navigator.hardwareConcurrency; 0 on 2 cores)
+ *   npm run bench:browser -- --static DIR       serve a production build of the harness page
+ *                                               (`vite build` of e2e/merge/harness.html) instead
+ *                                               of the Vite dev server
  */
 import { fork } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
 
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean' },
     'browser-ui': { type: 'boolean', default: false },
     lanes: { type: 'string' },
+    static: { type: 'string' },
   },
 });
 
@@ -145,9 +150,13 @@ async function forkHub(
   root: string,
   delayMs: number,
 ): Promise<{ url: string; pid: number; close(): Promise<void> }> {
-  const child = fork(path.join(ROOT, 'scripts/lib/hub-child.ts'), [root, String(delayMs)], {
-    execArgv: ['--import', 'tsx'],
-  });
+  // A bundled bench (no tsx) names a bundled hub child.
+  const bundled = process.env['BENCH_HUB_CHILD'];
+  const child = bundled
+    ? fork(bundled, [root, String(delayMs)])
+    : fork(path.join(ROOT, 'scripts/lib/hub-child.ts'), [root, String(delayMs)], {
+        execArgv: ['--import', 'tsx'],
+      });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`the local hub exited before listening (code ${code})`)));
@@ -248,7 +257,12 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
   const hub = await forkHub(dir, Number(values['hub-delay-ms']));
   const ctx = await chromium.launchPersistentContext(profile, {
     ...(chromiumPath() && { executablePath: chromiumPath()! }),
-    args: [...CHROMIUM_ARGS, ...(values['browser-ui'] ? [] : LEAN_ARGS)],
+    args: [
+      ...CHROMIUM_ARGS,
+      ...(values['browser-ui'] ? [] : LEAN_ARGS),
+      // e.g. --disable-dev-shm-usage where /dev/shm is small (a VM)
+      ...(process.env['BENCH_CHROMIUM_ARGS']?.split(' ').filter(Boolean) ?? []),
+    ],
   });
   const browserPid = await findBrowserPid(profile);
   try {
@@ -368,14 +382,51 @@ async function findBrowserPid(profile: string): Promise<number> {
   throw new Error('browser process not found');
 }
 
-const vite = await createServer({ root: ROOT, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
-await vite.listen();
-const address = vite.httpServer!.address() as { port: number };
-const pageUrl = `http://127.0.0.1:${address.port}/e2e/merge/harness.html`;
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+/** A built harness, served as a host should: cross-origin isolated (see vite.config.ts). */
+async function serveStatic(root: string): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createHttpServer((req, res) => {
+    const file = path.join(root, path.normalize(new URL(req.url ?? '/', 'http://x').pathname));
+    readFile(file).then(
+      (body) =>
+        res
+          .writeHead(200, {
+            'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+            'Cross-Origin-Opener-Policy': 'same-origin',
+            'Cross-Origin-Embedder-Policy': 'require-corp',
+          })
+          .end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function serveHarness(): Promise<{ port: number; close(): Promise<void> }> {
+  if (values.static) return serveStatic(path.resolve(values.static));
+  const { createServer } = await import('vite');
+  const vite = await createServer({ root: ROOT, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+  await vite.listen();
+  const { port } = vite.httpServer!.address() as AddressInfo;
+  return { port, close: () => vite.close() };
+}
+
+const site = await serveHarness();
+const pageUrl = `http://127.0.0.1:${site.port}/e2e/merge/harness.html`;
 try {
   const layers = Number(values.layers);
   await runSize(layers, pageUrl);
   if (!values.once) await runSize(layers * 2, pageUrl);
 } finally {
-  await vite.close();
+  await site.close();
 }

@@ -39,6 +39,8 @@ export interface ComputeContext {
    * whole encoded tensor is returned in `bytes`.
    */
   readonly write?: TensorWrite;
+  /** `write` takes views of SharedArrayBuffers (see FileWriter.acceptsShared). */
+  readonly writeShared?: boolean;
   /**
    * Compute lanes for merging large task-vector family tensors in parts (./parallel);
    * `needShared`: the lanes are workers, so only inputs in SharedArrayBuffers can go to them.

@@ -318,6 +318,7 @@ async function writeShard(
         write: writer.writeSync
           ? (offset, bytes) => void writer.writeSync!(tensorOffset + offset, bytes)
           : (offset, bytes) => writer.write(tensorOffset + offset, bytes),
+        writeShared: writer.acceptsShared === true,
         backend: job.backend ?? cpuBackend,
         computeDtype: plan.computeDtype,
         seed: plan.seed,

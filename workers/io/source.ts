@@ -133,6 +133,11 @@ export interface FileWriter {
    * may reuse `data` at once. Throws what write() would reject with.
    */
   writeSync?(offset: number, data: Uint8Array): void;
+  /**
+   * The writer takes views of SharedArrayBuffers (OPFS sync access handles, Node's files), so
+   * compute lanes' output pieces need no copy; a picked folder's writable stream does not.
+   */
+  readonly acceptsShared?: boolean;
   close(): Promise<void>;
   /** Drop what was written; leaves no file that looks complete. */
   abort(): Promise<void>;

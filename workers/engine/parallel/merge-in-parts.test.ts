@@ -58,6 +58,7 @@ async function merge(
   method: string,
   lanes?: readonly ComputeLane[],
   write?: ComputeContext['write'],
+  writeShared = false,
 ): Promise<{ bytes: Uint8Array; sumSq: number; warnings: string[] }> {
   const warnings: string[] = [];
   const r = await computeTensor(t, method, baseBytes, [...inputs], {
@@ -66,7 +67,7 @@ async function merge(
     seed: 7,
     compat: MERGEKIT_COMPAT,
     warn: (w) => warnings.push(w),
-    ...(write && { write }),
+    ...(write && { write, writeShared }),
     ...(lanes && { lanes: { lanes, needShared: false } }),
   });
   return { bytes: r.bytes!, sumSq: r.sumSq, warnings };
@@ -140,21 +141,22 @@ describe('merging a tensor in parts', () => {
     expect(Buffer.from(wrong.bytes).equals(Buffer.from(whole.bytes))).toBe(false);
   });
 
-  it('writes the pieces at their offsets through a writer that settles late', async () => {
-    const t = plan('ties');
-    const whole = await merge(t, 'ties');
-    const file = new Uint8Array(whole.bytes.byteLength);
-    const offsets: number[] = [];
-    const write = (offset: number, bytes: Uint8Array): Promise<void> => {
-      offsets.push(offset);
-      const copy = bytes.slice();
-      // Settle late, so pieces of several parts are in flight at once.
-      return new Promise((resolve) => setTimeout(() => (file.set(copy, offset), resolve()), 1));
-    };
-    await merge(t, 'ties', [inProcessLane, inProcessLane, inProcessLane], write);
-    expect(Buffer.from(file).equals(Buffer.from(whole.bytes))).toBe(true);
-    expect(new Set(offsets).size).toBe(3); // one piece per part (each under 8 MB)
-  });
+  for (const direct of [false, true]) {
+    it(`writes the pieces at their offsets through a writer that settles late (${direct ? "the lanes' views" : 'copies'})`, async () => {
+      const t = plan('ties');
+      const whole = await merge(t, 'ties');
+      const file = new Uint8Array(whole.bytes.byteLength);
+      const offsets: number[] = [];
+      // Reads the piece only when it settles: a lane must not reuse it before.
+      const write = (offset: number, bytes: Uint8Array): Promise<void> => {
+        offsets.push(offset);
+        return new Promise((resolve) => setTimeout(() => (file.set(bytes, offset), resolve()), 1));
+      };
+      await merge(t, 'ties', [inProcessLane, inProcessLane, inProcessLane], write, direct);
+      expect(Buffer.from(file).equals(Buffer.from(whole.bytes))).toBe(true);
+      expect(new Set(offsets).size).toBe(3); // one piece per part (each under 8 MB)
+    });
+  }
 
   it('a failing lane fails the tensor, and no lane is left waiting', async () => {
     const t = plan('ties');

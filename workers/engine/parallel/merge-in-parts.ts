@@ -50,6 +50,8 @@ export interface PartsContext {
   /** Already names the tensor. */
   readonly warn: (message: string) => void;
   readonly write?: TensorWrite;
+  /** `write` takes the lanes' shared pieces as they are (no copy). */
+  readonly writeShared?: boolean;
   /** Bytes must be views of SharedArrayBuffers (the lanes are workers). */
   readonly needShared: boolean;
   /** Smallest tensor to split (default PARTS_MIN_ELEMENTS; tests lower it for tiny models). */
@@ -139,7 +141,7 @@ export async function mergeInParts(
     }
     return r;
   };
-  const out = new PieceWriter(ctx.write, ctx.write ? 0 : n * DTYPE_SIZE[t.dtype]);
+  const out = new PieceWriter(ctx.write, ctx.write ? 0 : n * DTYPE_SIZE[t.dtype], ctx.writeShared ?? false);
   const runs = parts.map((part, i) => {
     const job: PartJob = {
       method,
@@ -262,6 +264,8 @@ class PieceWriter {
   constructor(
     private readonly target: TensorWrite | undefined,
     wholeBytes: number,
+    /** The target takes the lanes' views: no copy (a lane reuses its piece once this settles). */
+    private readonly direct: boolean,
   ) {
     this.whole = target ? undefined : new Uint8Array(wholeBytes);
   }
@@ -271,6 +275,11 @@ class PieceWriter {
     if (this.whole) {
       this.whole.set(bytes, offset);
       return Promise.resolve();
+    }
+    if (this.direct) {
+      const written = this.target!(offset, bytes) ?? Promise.resolve();
+      this.pending.push(written);
+      return written;
     }
     const spare = this.spares.pop();
     const buffer =

@@ -53,6 +53,7 @@ export async function opfsSink(folder: string): Promise<OutputSink> {
       };
       const writer: FileWriter = {
         writeSync,
+        acceptsShared: true, // write() takes an AllowSharedBufferSource
         write(offset, data) {
           try {
             writeSync(offset, data);

@@ -17,6 +17,7 @@ export function folderSink(dir: string): OutputSink {
       const fh = await open(tmp, 'w');
       await fh.truncate(size);
       const writer: FileWriter = {
+        acceptsShared: true,
         async write(offset, data) {
           let done = 0;
           while (done < data.byteLength) {

@@ -60,53 +60,44 @@ test.describe('merge worker', () => {
     }
   });
 
-  for (const kind of ['opfs', 'directory'] as const) {
-    test(`compute lanes (two workers, shared inputs) and the writer worker give the CLI output byte for byte (${kind})`, async ({
-      page,
-    }) => {
-      const hub = await startTestHub();
-      try {
-        const recipeText = await recipeOf('ties-gradient');
-        await openHarness(page);
-        expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
-        const folder = `out-lanes-${kind}`;
-        const result = await page.evaluate(
-          async ({ text, url, out, target }) => {
-            const h = (window as unknown as { harness: Harness }).harness;
-            await h.clear(out);
-            // The fixture's tensors are small: split every one of at least 16K elements.
-            h.start(
-              {
-                recipeText: text,
-                sources: { hub: { url } },
-                outputName: 'ties-gradient',
-                computeLanes: 2,
-                partsMinElements: 16_384,
-              },
-              out,
-              target,
-            );
-            return h.wait();
-          },
-          { text: recipeText, url: hub.url, out: folder, target: kind },
-        );
-        expect(result).not.toHaveProperty('error');
-        const h = await page.evaluate(() => (window as unknown as { harness: Harness }).harness.logs);
-        expect(h).toContain('compute: 2 lanes');
-        // A picked folder's stream takes no shared memory: the writer copies those pieces.
-        expect(h).toContain('output: written by the writer worker');
-        const inParts = h.map((l) => /compute: (\d+) tensors merged in parts/.exec(l)?.[1]).find(Boolean);
-        expect(Number(inParts)).toBeGreaterThan(0);
-        const files = await page.evaluate(
-          (f) => (window as unknown as { harness: Harness }).harness.files(f),
-          folder,
-        );
-        expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
-      } finally {
-        await hub.close();
-      }
-    });
-  }
+  test('compute lanes (two workers, shared inputs) give the CLI output byte for byte', async ({ page }) => {
+    const hub = await startTestHub();
+    try {
+      const recipeText = await recipeOf('ties-gradient');
+      await openHarness(page);
+      expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+      const result = await page.evaluate(
+        async ({ text, url }) => {
+          const h = (window as unknown as { harness: Harness }).harness;
+          await h.clear('out-lanes');
+          // The fixture's tensors are small: split every one of at least 16K elements.
+          h.start(
+            {
+              recipeText: text,
+              sources: { hub: { url } },
+              outputName: 'ties-gradient',
+              computeLanes: 2,
+              partsMinElements: 16_384,
+            },
+            'out-lanes',
+          );
+          return h.wait();
+        },
+        { text: recipeText, url: hub.url },
+      );
+      expect(result).not.toHaveProperty('error');
+      const h = await page.evaluate(() => (window as unknown as { harness: Harness }).harness.logs);
+      expect(h).toContain('compute: 2 lanes');
+      const inParts = h.map((l) => /compute: (\d+) tensors merged in parts/.exec(l)?.[1]).find(Boolean);
+      expect(Number(inParts)).toBeGreaterThan(0);
+      const files = await page.evaluate(() =>
+        (window as unknown as { harness: Harness }).harness.files('out-lanes'),
+      );
+      expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
+    } finally {
+      await hub.close();
+    }
+  });
 
   test('cancel stops within a second and leaves no complete model; a reload resumes to the same bytes', async ({
     page,

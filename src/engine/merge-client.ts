@@ -54,16 +54,6 @@ function laneCount(request: MergeRequest, callbacks: MergeCallbacks): number {
   return Math.max(0, Math.min(16, Math.trunc(request.computeLanes)));
 }
 
-/** Starts the output writer worker (with lanes): one end of a channel for it, one for the merge worker. */
-function spawnWriter(): { worker: Worker; port: MessagePort } {
-  const worker = new Worker(new URL('../../workers/runtime/writer.worker.ts', import.meta.url), {
-    type: 'module',
-  });
-  const channel = new MessageChannel();
-  worker.postMessage({ writerPort: channel.port1 }, [channel.port1]);
-  return { worker, port: channel.port2 };
-}
-
 /** Starts `count` compute workers; each gets one end of a channel, the merge worker the other. */
 function spawnLanes(count: number): { workers: Worker[]; ports: MessagePort[] } {
   const workers: Worker[] = [];
@@ -90,30 +80,20 @@ export function startMerge(
 ): MergeHandle {
   const { api, worker } = spawn();
   const lanes = spawnLanes(laneCount(request, callbacks));
-  // With lanes, the merge worker's thread is the one left reading and writing: a writer takes the writing.
-  const writer = lanes.workers.length > 0 ? spawnWriter() : undefined;
   const ac = new AbortController();
   let settle: ((e: Error) => void) | undefined;
   const killed = new Promise<never>((_, reject) => (settle = reject));
   // A lane that dies (its script failed to load, it ran out of memory) fails the merge.
   for (const w of lanes.workers)
     w.addEventListener('error', (e) => settle?.(new Error(`a compute lane failed: ${e.message}`)));
-  writer?.worker.addEventListener('error', (e) =>
-    settle?.(new Error(`the output writer failed: ${e.message}`)),
-  );
-  // Comlink transfers what is registered for an argument: all the ports go with one of them.
-  const ports = [...lanes.ports, ...(writer ? [writer.port] : [])];
-  const writerArg = writer ? Comlink.transfer(writer.port, ports) : undefined;
-  const laneArg = writer ? lanes.ports : Comlink.transfer(lanes.ports, ports);
   const run = api
-    .merge(request, target, Comlink.proxy(callbacks), ac.signal, laneArg, writerArg)
+    .merge(request, target, Comlink.proxy(callbacks), ac.signal, Comlink.transfer(lanes.ports, lanes.ports))
     .catch((e: unknown) => {
       throw ac.signal.aborted ? new MergeCancelledError() : e;
     });
   const result = Promise.race([run, killed]).finally(() => {
     worker.terminate();
     for (const w of lanes.workers) w.terminate();
-    writer?.worker.terminate();
   });
   return {
     result,

@@ -4,9 +4,9 @@
  * events, log lines and summaries, never tensors.
  */
 import { selectBackend } from '../backends/select-backend.ts';
-import { sinkFor } from './sink-for.ts';
-import { withRemoteShards } from './writer-api.ts';
-import { useSharedStages } from '../engine/output-stager.ts';
+import { opfsSink } from '../io/browser/opfs-sink.ts';
+import { directorySink } from '../io/browser/fsa-sink.ts';
+import type { OutputSink } from '../io/source.ts';
 import { loadModels, readAllInputs, runMerge } from '../engine/run-merge.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
@@ -20,15 +20,16 @@ export interface MergeCallbacks {
   onLog(line: string): void;
 }
 
+async function sinkFor(target: SaveTarget): Promise<OutputSink> {
+  return target.kind === 'directory' ? directorySink(target.handle) : opfsSink(target.folder);
+}
+
 export interface PlanSummary {
   readonly tensors: number;
   readonly layers: number;
   readonly outputBytes: number;
   readonly warnings: readonly string[];
 }
-
-/** The merge worker's own output pieces when a writer worker writes them (as without one). */
-const OWN_STAGE_BYTES = 8 * 1024 * 1024;
 
 export const mergeApi = {
   /** Runs a whole merge into the target folder; resolves with the result summary. */
@@ -39,8 +40,6 @@ export const mergeApi = {
     signal?: AbortSignal,
     /** Ports to compute lanes (compute.worker.ts) the page started for this merge. */
     lanePorts: readonly MessagePort[] = [],
-    /** A port to the output writer (writer.worker.ts), started with the lanes. */
-    writerPort?: MessagePort,
   ): Promise<MergeResult> {
     const log = (line: string): void => callbacks.onLog(line);
     const { recipe } = loadRecipe(request.recipeText);
@@ -60,20 +59,12 @@ export const mergeApi = {
           ? `compute: ${lanes.length} lanes`
           : 'compute: lanes need a cross-origin isolated page; merging on one',
       );
-    let sink = await sinkFor(target);
-    if (shared && writerPort) {
-      // Shards are written by the writer worker; this worker's staged output is shared memory
-      // too, so it reaches the writer without a copy.
-      sink = await withRemoteShards(sink, writerPort, target);
-      useSharedStages(OWN_STAGE_BYTES);
-      log('output: written by the writer worker');
-    }
     try {
       const result = await runMerge({
         recipe,
         recipeText: request.recipeText,
         resolve,
-        sink,
+        sink: await sinkFor(target),
         outputName: request.outputName,
         ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),
         ...(request.seed !== undefined && { seed: request.seed }),
@@ -97,7 +88,6 @@ export const mergeApi = {
     } finally {
       backend.dispose();
       for (const port of lanePorts) port.close();
-      writerPort?.close();
     }
   },
 

@@ -310,7 +310,13 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
             wait(): Promise<{
               bytesWritten?: number;
               error?: string;
-              timings?: { readWaitMs: number; computeMs: number; writeWaitMs: number };
+              timings?: {
+                readWaitMs: number;
+                computeMs: number;
+                writeWaitMs: number;
+                lanesBusyMs?: number;
+                lanesWaitMs?: number;
+              };
             }>;
           };
         }
@@ -354,6 +360,10 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     console.log(
       `  time split: waiting for reads ${(tm.readWaitMs / 1000).toFixed(1)} s, merging ${(tm.computeMs / 1000).toFixed(1)} s, waiting for writes ${(tm.writeWaitMs / 1000).toFixed(1)} s`,
     );
+    if (tm.lanesBusyMs !== undefined)
+      console.log(
+        `  lanes, summed: merging parts ${(tm.lanesBusyMs / 1000).toFixed(1)} s, waiting for the merge worker ${((tm.lanesWaitMs ?? 0) / 1000).toFixed(1)} s`,
+      );
     console.log(`  wall / read-only: ${(merged.ms / read.ms).toFixed(2)}x (target <= 1.3x)`);
     console.log(
       `  peak browser memory (PSS, all processes${values['browser-ui'] ? '' : ', browser UI preloads off'}): ${peak.toFixed(0)} MB (idle ${baseline.toFixed(0)} MB); largest tensor ${(largest / 1e6).toFixed(0)} MB, target <= (3 + 1) x largest + 300 = ${limit.toFixed(0)} MB`,

@@ -67,6 +67,9 @@ try {
     console.log(
       `lanes ${String(count).padStart(2)}: merge ${(ms / 1000).toFixed(2)} s = ${(ms / readMs).toFixed(2)}x read-only; ` +
         `merging ${(t.computeMs / 1000).toFixed(2)} s, waiting for reads ${(t.readWaitMs / 1000).toFixed(2)} s, for writes ${(t.writeWaitMs / 1000).toFixed(2)} s; ` +
+        (t.lanesBusyMs === undefined
+          ? ''
+          : `lanes (summed) merging ${(t.lanesBusyMs / 1000).toFixed(2)} s, waiting ${((t.lanesWaitMs ?? 0) / 1000).toFixed(2)} s; `) +
         `${hash === reference ? 'same bytes' : 'DIFFERENT BYTES'}`,
     );
     await rm(out, { recursive: true, force: true });

@@ -76,8 +76,8 @@ export interface ComputedTensor {
   readonly byteLength: number;
   /** Time spent waiting for the last writes of this tensor to finish. */
   readonly writeWaitMs: number;
-  /** Merged in parts on compute lanes. */
-  readonly inParts?: boolean;
+  /** Merged in parts on compute lanes: the lanes' time merging and waiting (summed). */
+  readonly inParts?: { readonly busyMs: number; readonly waitMs: number };
   /** Sum of squares of the output, and of (output - base) when there is a base. */
   readonly sumSq: number;
   readonly diffSq: number | undefined;
@@ -134,7 +134,7 @@ export async function computeTensor(
       const r = await mergeInParts(t, method, baseBytes!, inputBytes as Uint8Array[], parts);
       return {
         writeWaitMs: r.writeWaitMs,
-        inParts: true,
+        inParts: { busyMs: r.lanesBusyMs, waitMs: r.lanesWaitMs },
         ...(r.bytes && { bytes: r.bytes }),
         byteLength: numel * DTYPE_SIZE[t.dtype],
         sumSq: total(r.sums.sumSq),

@@ -136,7 +136,13 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   const pool = new BufferPool(undefined, job.lanes?.needShared ?? false);
   const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, pool);
   const changes: TensorChange[] = [];
-  const timings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
+  const timings: {
+    readWaitMs: number;
+    computeMs: number;
+    writeWaitMs: number;
+    lanesBusyMs?: number;
+    lanesWaitMs?: number;
+  } = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
   const inParts = { count: 0 };
   const files: OutputFileInfo[] = [];
   let resumed = 0;
@@ -288,7 +294,13 @@ async function writeShard(
   cb: {
     onTensor: (name: string, bytes: number, change: TensorChange) => void;
     warn: (w: string) => void;
-    timings: { readWaitMs: number; computeMs: number; writeWaitMs: number };
+    timings: {
+      readWaitMs: number;
+      computeMs: number;
+      writeWaitMs: number;
+      lanesBusyMs?: number;
+      lanesWaitMs?: number;
+    };
     /** Counts the tensors merged in parts on compute lanes. */
     inParts: { count: number };
   },
@@ -330,7 +342,11 @@ async function writeShard(
       for (const x of inputsOf(t)) readers.get(x.model)!.release(x.tensor);
       cb.timings.computeMs += performance.now() - t0 - out.writeWaitMs;
       cb.timings.writeWaitMs += out.writeWaitMs;
-      if (out.inParts) cb.inParts.count++;
+      if (out.inParts) {
+        cb.inParts.count++;
+        cb.timings.lanesBusyMs = (cb.timings.lanesBusyMs ?? 0) + out.inParts.busyMs;
+        cb.timings.lanesWaitMs = (cb.timings.lanesWaitMs ?? 0) + out.inParts.waitMs;
+      }
       const change: TensorChange = {
         name: t.name,
         ...(t.layer !== undefined && { layer: t.layer }),

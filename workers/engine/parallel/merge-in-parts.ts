@@ -105,6 +105,9 @@ export interface PartsResult {
   readonly bytes?: Uint8Array;
   readonly sums: OutputSums;
   readonly writeWaitMs: number;
+  /** Summed over the lanes (see PartResult). */
+  readonly lanesBusyMs: number;
+  readonly lanesWaitMs: number;
 }
 
 /** Merges one tensor in parts on the lanes (check canMergeInParts first). */
@@ -182,12 +185,16 @@ export async function mergeInParts(
   const writeWaitMs = performance.now() - w0;
   if (failed) throw failed.reason;
   const sums = outputSums();
+  let lanesBusyMs = 0;
+  let lanesWaitMs = 0;
   for (const s of settled) {
     if (s.status !== 'fulfilled') continue;
+    lanesBusyMs += s.value.busyMs;
+    lanesWaitMs += s.value.waitMs;
     for (const key of ['sumSq', 'diffSq', 'baseSq'] as const)
       for (let j = 0; j < 4; j++) sums[key][j]! += s.value.sums[key][j]!;
   }
-  return { ...(out.whole && { bytes: out.whole }), sums, writeWaitMs };
+  return { ...(out.whole && { bytes: out.whole }), sums, writeWaitMs, lanesBusyMs, lanesWaitMs };
 }
 
 /** After a statistics pass: the parts' histograms added up, the cuts found, ties counted. */

@@ -52,6 +52,9 @@ export interface PartHooks {
 export interface PartResult {
   /** The output statistics of this part (sums by absolute index mod 4). */
   readonly sums: OutputSums;
+  /** Time merging, and time waiting for the coordinator (barriers, written pieces). */
+  readonly busyMs: number;
+  readonly waitMs: number;
 }
 
 /** A lane: somewhere a part can run (a compute worker, or this realm for tests). */
@@ -98,32 +101,43 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
     },
     job.part,
   );
+  const started = performance.now();
+  let waitMs = 0;
+  const waiting = async <T>(p: Promise<T>): Promise<T> => {
+    const w0 = performance.now();
+    try {
+      return await p;
+    } finally {
+      waitMs += performance.now() - w0;
+    }
+  };
   try {
     for (let step = kernel.next(); !step.done; step = kernel.next()) {
-      while (pending.length > IN_FLIGHT) await pending.shift();
+      while (pending.length > IN_FLIGHT) await waiting(pending.shift()!);
       if (failure) throw failure;
       const barrier = step.value;
       if (!barrier) continue;
       const { after, sparsifiers } = barrier;
       if (after === 'output') {
-        const before = await hooks.tiesBefore();
+        const before = await waiting(hooks.tiesBefore());
         sparsifiers.forEach((s, k) => s.startAfter(before[k]!));
         continue;
       }
       const active = sparsifiers.map((s) => after < s.passes);
-      const cuts = await hooks.synced(
-        after,
-        sparsifiers.map((s, k) => (active[k] ? s.histograms(after) : [])),
+      const cuts = await waiting(
+        hooks.synced(
+          after,
+          sparsifiers.map((s, k) => (active[k] ? s.histograms(after) : [])),
+        ),
       );
       sparsifiers.forEach((s, k) => active[k] && s.adoptCuts(cuts[k]!));
     }
   } finally {
     kernel.return(); // on a failure too: the kernel's finally frees its arena memory
   }
-  await output.finish();
-  await Promise.all(pending);
+  await waiting(output.finish().then(() => Promise.all(pending)));
   if (failure) throw failure;
-  return { sums: acc };
+  return { sums: acc, busyMs: performance.now() - started - waitMs, waitMs };
 }
 
 /** A lane in this realm: the parts run interleaved on this thread (tests, Node without workers). */

@@ -315,7 +315,8 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
                 computeMs: number;
                 writeWaitMs: number;
                 lanesBusyMs?: number;
-                lanesWaitMs?: number;
+                lanesSyncWaitMs?: number;
+                lanesWriteWaitMs?: number;
               };
             }>;
           };
@@ -362,7 +363,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     );
     if (tm.lanesBusyMs !== undefined)
       console.log(
-        `  lanes, summed: merging parts ${(tm.lanesBusyMs / 1000).toFixed(1)} s, waiting for the merge worker ${((tm.lanesWaitMs ?? 0) / 1000).toFixed(1)} s`,
+        `  lanes, summed: merging parts ${(tm.lanesBusyMs / 1000).toFixed(1)} s, waiting for the merge worker at barriers ${((tm.lanesSyncWaitMs ?? 0) / 1000).toFixed(1)} s and for written pieces ${((tm.lanesWriteWaitMs ?? 0) / 1000).toFixed(1)} s`,
       );
     console.log(`  wall / read-only: ${(merged.ms / read.ms).toFixed(2)}x (target <= 1.3x)`);
     console.log(

@@ -69,7 +69,7 @@ try {
         `merging ${(t.computeMs / 1000).toFixed(2)} s, waiting for reads ${(t.readWaitMs / 1000).toFixed(2)} s, for writes ${(t.writeWaitMs / 1000).toFixed(2)} s; ` +
         (t.lanesBusyMs === undefined
           ? ''
-          : `lanes (summed) merging ${(t.lanesBusyMs / 1000).toFixed(2)} s, waiting ${((t.lanesWaitMs ?? 0) / 1000).toFixed(2)} s; `) +
+          : `lanes (summed) merging ${(t.lanesBusyMs / 1000).toFixed(2)} s, waiting at barriers ${((t.lanesSyncWaitMs ?? 0) / 1000).toFixed(2)} s, for pieces ${((t.lanesWriteWaitMs ?? 0) / 1000).toFixed(2)} s; `) +
         `${hash === reference ? 'same bytes' : 'DIFFERENT BYTES'}`,
     );
     await rm(out, { recursive: true, force: true });

@@ -56,9 +56,10 @@ export interface MergeResult {
     readonly writeWaitMs: number;
     /**
      * Compute lanes, summed over lanes: time merging parts, and time waiting for the merge
-     * worker (at the statistics barriers and for written pieces).
+     * worker at the statistics barriers and for written pieces.
      */
     readonly lanesBusyMs?: number;
-    readonly lanesWaitMs?: number;
+    readonly lanesSyncWaitMs?: number;
+    readonly lanesWriteWaitMs?: number;
   };
 }

@@ -77,7 +77,7 @@ export interface ComputedTensor {
   /** Time spent waiting for the last writes of this tensor to finish. */
   readonly writeWaitMs: number;
   /** Merged in parts on compute lanes: the lanes' time merging and waiting (summed). */
-  readonly inParts?: { readonly busyMs: number; readonly waitMs: number };
+  readonly inParts?: { readonly busyMs: number; readonly syncWaitMs: number; readonly writeWaitMs: number };
   /** Sum of squares of the output, and of (output - base) when there is a base. */
   readonly sumSq: number;
   readonly diffSq: number | undefined;
@@ -134,7 +134,7 @@ export async function computeTensor(
       const r = await mergeInParts(t, method, baseBytes!, inputBytes as Uint8Array[], parts);
       return {
         writeWaitMs: r.writeWaitMs,
-        inParts: { busyMs: r.lanesBusyMs, waitMs: r.lanesWaitMs },
+        inParts: { busyMs: r.lanesBusyMs, syncWaitMs: r.lanesSyncWaitMs, writeWaitMs: r.lanesWriteWaitMs },
         ...(r.bytes && { bytes: r.bytes }),
         byteLength: numel * DTYPE_SIZE[t.dtype],
         sumSq: total(r.sums.sumSq),

@@ -141,7 +141,8 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     computeMs: number;
     writeWaitMs: number;
     lanesBusyMs?: number;
-    lanesWaitMs?: number;
+    lanesSyncWaitMs?: number;
+    lanesWriteWaitMs?: number;
   } = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
   const inParts = { count: 0 };
   const files: OutputFileInfo[] = [];
@@ -299,7 +300,8 @@ async function writeShard(
       computeMs: number;
       writeWaitMs: number;
       lanesBusyMs?: number;
-      lanesWaitMs?: number;
+      lanesSyncWaitMs?: number;
+      lanesWriteWaitMs?: number;
     };
     /** Counts the tensors merged in parts on compute lanes. */
     inParts: { count: number };
@@ -345,7 +347,8 @@ async function writeShard(
       if (out.inParts) {
         cb.inParts.count++;
         cb.timings.lanesBusyMs = (cb.timings.lanesBusyMs ?? 0) + out.inParts.busyMs;
-        cb.timings.lanesWaitMs = (cb.timings.lanesWaitMs ?? 0) + out.inParts.waitMs;
+        cb.timings.lanesSyncWaitMs = (cb.timings.lanesSyncWaitMs ?? 0) + out.inParts.syncWaitMs;
+        cb.timings.lanesWriteWaitMs = (cb.timings.lanesWriteWaitMs ?? 0) + out.inParts.writeWaitMs;
       }
       const change: TensorChange = {
         name: t.name,

@@ -107,7 +107,8 @@ export interface PartsResult {
   readonly writeWaitMs: number;
   /** Summed over the lanes (see PartResult). */
   readonly lanesBusyMs: number;
-  readonly lanesWaitMs: number;
+  readonly lanesSyncWaitMs: number;
+  readonly lanesWriteWaitMs: number;
 }
 
 /** Merges one tensor in parts on the lanes (check canMergeInParts first). */
@@ -186,15 +187,24 @@ export async function mergeInParts(
   if (failed) throw failed.reason;
   const sums = outputSums();
   let lanesBusyMs = 0;
-  let lanesWaitMs = 0;
+  let lanesSyncWaitMs = 0;
+  let lanesWriteWaitMs = 0;
   for (const s of settled) {
     if (s.status !== 'fulfilled') continue;
     lanesBusyMs += s.value.busyMs;
-    lanesWaitMs += s.value.waitMs;
+    lanesSyncWaitMs += s.value.syncWaitMs;
+    lanesWriteWaitMs += s.value.writeWaitMs;
     for (const key of ['sumSq', 'diffSq', 'baseSq'] as const)
       for (let j = 0; j < 4; j++) sums[key][j]! += s.value.sums[key][j]!;
   }
-  return { ...(out.whole && { bytes: out.whole }), sums, writeWaitMs, lanesBusyMs, lanesWaitMs };
+  return {
+    ...(out.whole && { bytes: out.whole }),
+    sums,
+    writeWaitMs,
+    lanesBusyMs,
+    lanesSyncWaitMs,
+    lanesWriteWaitMs,
+  };
 }
 
 /** After a statistics pass: the parts' histograms added up, the cuts found, ties counted. */

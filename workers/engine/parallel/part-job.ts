@@ -52,9 +52,10 @@ export interface PartHooks {
 export interface PartResult {
   /** The output statistics of this part (sums by absolute index mod 4). */
   readonly sums: OutputSums;
-  /** Time merging, and time waiting for the coordinator (barriers, written pieces). */
+  /** Time merging, and time waiting for the coordinator: at the barriers, for written pieces. */
   readonly busyMs: number;
-  readonly waitMs: number;
+  readonly syncWaitMs: number;
+  readonly writeWaitMs: number;
 }
 
 /** A lane: somewhere a part can run (a compute worker, or this realm for tests). */
@@ -102,18 +103,18 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
     job.part,
   );
   const started = performance.now();
-  let waitMs = 0;
-  const waiting = async <T>(p: Promise<T>): Promise<T> => {
+  const waited = { sync: 0, write: 0 };
+  const waiting = async <T>(p: Promise<T>, on: 'sync' | 'write' = 'sync'): Promise<T> => {
     const w0 = performance.now();
     try {
       return await p;
     } finally {
-      waitMs += performance.now() - w0;
+      waited[on] += performance.now() - w0;
     }
   };
   try {
     for (let step = kernel.next(); !step.done; step = kernel.next()) {
-      while (pending.length > IN_FLIGHT) await waiting(pending.shift()!);
+      while (pending.length > IN_FLIGHT) await waiting(pending.shift()!, 'write');
       if (failure) throw failure;
       const barrier = step.value;
       if (!barrier) continue;
@@ -135,9 +136,13 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
   } finally {
     kernel.return(); // on a failure too: the kernel's finally frees its arena memory
   }
-  await waiting(output.finish().then(() => Promise.all(pending)));
+  await waiting(
+    output.finish().then(() => Promise.all(pending)),
+    'write',
+  );
   if (failure) throw failure;
-  return { sums: acc, busyMs: performance.now() - started - waitMs, waitMs };
+  const busyMs = performance.now() - started - waited.sync - waited.write;
+  return { sums: acc, busyMs, syncWaitMs: waited.sync, writeWaitMs: waited.write };
 }
 
 /** A lane in this realm: the parts run interleaved on this thread (tests, Node without workers). */

@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
+import type { MergeTimings } from '../workers/protocol.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -310,14 +311,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
             wait(): Promise<{
               bytesWritten?: number;
               error?: string;
-              timings?: {
-                readWaitMs: number;
-                computeMs: number;
-                writeWaitMs: number;
-                lanesBusyMs?: number;
-                lanesSyncWaitMs?: number;
-                lanesWriteWaitMs?: number;
-              };
+              timings?: MergeTimings;
             }>;
           };
         }

@@ -50,16 +50,19 @@ export interface MergeResult {
   /** Shards found complete from an earlier run and not recomputed. */
   readonly resumedShards: number;
   /** Where the time went: waiting for input bytes, merging (decode, kernel, encode), waiting for the disk. */
-  readonly timings: {
-    readonly readWaitMs: number;
-    readonly computeMs: number;
-    readonly writeWaitMs: number;
-    /**
-     * Compute lanes, summed over lanes: time merging parts, and time waiting for the merge
-     * worker at the statistics barriers and for written pieces.
-     */
-    readonly lanesBusyMs?: number;
-    readonly lanesSyncWaitMs?: number;
-    readonly lanesWriteWaitMs?: number;
-  };
+  readonly timings: Readonly<MergeTimings>;
+}
+
+/** Where a merge's time went (MergeResult.timings). */
+export interface MergeTimings {
+  readWaitMs: number;
+  computeMs: number;
+  writeWaitMs: number;
+  /**
+   * Compute lanes, summed over lanes: time merging parts, and time waiting for the merge
+   * worker at the statistics barriers and for written pieces.
+   */
+  lanesBusyMs?: number;
+  lanesSyncWaitMs?: number;
+  lanesWriteWaitMs?: number;
 }

@@ -17,7 +17,7 @@ import { buildPlan } from '../plan/build-plan.ts';
 import type { MergePlan, PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import type { Recipe } from '../plan/recipe.ts';
 import { referencedModels } from '../plan/recipe.ts';
-import type { MergeProgress, MergeResult, OutputFileInfo, TensorChange } from '../protocol.ts';
+import type { MergeProgress, MergeResult, MergeTimings, OutputFileInfo, TensorChange } from '../protocol.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { computeTensor } from './compute-tensor.ts';
 import { yieldToEventLoop } from './yield.ts';
@@ -136,14 +136,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   const pool = new BufferPool(undefined, job.lanes?.needShared ?? false);
   const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, pool);
   const changes: TensorChange[] = [];
-  const timings: {
-    readWaitMs: number;
-    computeMs: number;
-    writeWaitMs: number;
-    lanesBusyMs?: number;
-    lanesSyncWaitMs?: number;
-    lanesWriteWaitMs?: number;
-  } = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
+  const timings: MergeTimings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
   const inParts = { count: 0 };
   const files: OutputFileInfo[] = [];
   let resumed = 0;
@@ -295,14 +288,7 @@ async function writeShard(
   cb: {
     onTensor: (name: string, bytes: number, change: TensorChange) => void;
     warn: (w: string) => void;
-    timings: {
-      readWaitMs: number;
-      computeMs: number;
-      writeWaitMs: number;
-      lanesBusyMs?: number;
-      lanesSyncWaitMs?: number;
-      lanesWriteWaitMs?: number;
-    };
+    timings: MergeTimings;
     /** Counts the tensors merged in parts on compute lanes. */
     inParts: { count: number };
   },

@@ -11,17 +11,17 @@
  * statistics are integer counts (TIES's and breadcrumbs' magnitude cuts, DARE without
  * rescale, none). Everything else stays on the merge worker.
  */
-import { DTYPE_SIZE, type WritableDType } from '../../io/dtypes.ts';
+import { DTYPE_SIZE } from '../../io/dtypes.ts';
 import { numelOf } from '../../io/safetensors/header.ts';
 import { getMethod } from '../../methods/registry.ts';
 import { familySplittable, sparsifierFor, type FamilyPart } from '../../methods/shared/family-stream.ts';
 import type { CutPlace, StreamSparsifier } from '../../methods/shared/sparsify-stream.ts';
-import type { Compat } from '../../methods/types.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { makeRng, streamKey } from '../../rng.ts';
 import { Scratch } from '../../simd/arena.ts';
 import { outputSums, type OutputSums } from '../../simd/sums.ts';
 import type { TensorWrite } from '../output-stager.ts';
+import type { ComputeContext } from '../compute-tensor.ts';
 import type { ComputeLane, PartHooks, PartJob } from './part-job.ts';
 
 /** Tensors smaller than this run on the merge worker: a part's syncs would cost more than it saves. */
@@ -42,16 +42,12 @@ export function splitRange(n: number, count: number): FamilyPart[] {
   return parts;
 }
 
-export interface PartsContext {
+/** The tensor's compute context (its `warn` already names the tensor), and the lanes. */
+export interface PartsContext extends Pick<
+  ComputeContext,
+  'computeDtype' | 'seed' | 'compat' | 'warn' | 'write' | 'writeShared'
+> {
   readonly lanes: readonly ComputeLane[];
-  readonly computeDtype: WritableDType;
-  readonly seed: number;
-  readonly compat: Compat;
-  /** Already names the tensor. */
-  readonly warn: (message: string) => void;
-  readonly write?: TensorWrite;
-  /** `write` takes the lanes' shared pieces as they are (no copy). */
-  readonly writeShared?: boolean;
   /** Bytes must be views of SharedArrayBuffers (the lanes are workers). */
   readonly needShared: boolean;
   /** Smallest tensor to split (default PARTS_MIN_ELEMENTS; tests lower it for tiny models). */

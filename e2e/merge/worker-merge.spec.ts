@@ -99,62 +99,75 @@ test.describe('merge worker', () => {
     }
   });
 
-  test('cancel stops within a second and leaves no complete model; a reload resumes to the same bytes', async ({
-    page,
-  }) => {
-    const hub = await startTestHub({ delayMs: 40 });
-    try {
-      const recipeText = await recipeOf('ties-gradient');
-      const request = {
-        recipeText,
-        sources: { hub: { url: hub.url } },
-        outputName: 'ties-gradient',
-        maxShardBytes: 600_000,
-        maxReadBlock: 65_536,
-      };
-      await openHarness(page);
-      await page.evaluate(async (req) => {
-        const h = (window as unknown as { harness: Harness }).harness;
-        await h.clear('out-resume');
-        h.start(req, 'out-resume');
-      }, request);
-      await page.waitForFunction(() => {
-        const p = (window as unknown as { harness: Harness }).harness.progress;
-        return (p.at(-1)?.tensorsDone ?? 0) >= 20;
-      });
-      const stoppedIn = await page.evaluate(async () => {
-        const h = (window as unknown as { harness: Harness }).harness;
-        const t0 = performance.now();
-        h.cancel();
-        const r = await h.wait();
-        return { ms: performance.now() - t0, r };
-      });
-      expect(stoppedIn.r).toMatchObject({ name: 'MergeCancelledError' });
-      expect(stoppedIn.ms).toBeLessThan(1000);
-      const partial = await page.evaluate(() =>
-        (window as unknown as { harness: Harness }).harness.files('out-resume'),
-      );
-      expect(Object.keys(partial)).not.toContain('config.json');
-      expect(Object.keys(partial)).toContain('.merge-studio-job.json');
-      expect(Object.keys(partial).some((f) => /^model-0000\d-of-0000\d\.safetensors$/.test(f))).toBe(true);
+  for (const lanes of [0, 2]) {
+    test(`cancel stops within a second and leaves no complete model; a reload resumes to the same bytes (${lanes} compute lanes)`, async ({
+      page,
+    }) => {
+      const hub = await startTestHub({ delayMs: 40 });
+      try {
+        const recipeText = await recipeOf('ties-gradient');
+        const request = {
+          recipeText,
+          sources: { hub: { url: hub.url } },
+          outputName: 'ties-gradient',
+          maxShardBytes: 600_000,
+          maxReadBlock: 65_536,
+          computeLanes: lanes,
+          partsMinElements: 16_384,
+        };
+        const folder = `out-resume-${lanes}`;
+        await openHarness(page);
+        await page.evaluate(
+          async ({ req, out }) => {
+            const h = (window as unknown as { harness: Harness }).harness;
+            await h.clear(out);
+            h.start(req, out);
+          },
+          { req: request, out: folder },
+        );
+        await page.waitForFunction(() => {
+          const p = (window as unknown as { harness: Harness }).harness.progress;
+          return (p.at(-1)?.tensorsDone ?? 0) >= 20;
+        });
+        const stoppedIn = await page.evaluate(async () => {
+          const h = (window as unknown as { harness: Harness }).harness;
+          const t0 = performance.now();
+          h.cancel();
+          const r = await h.wait();
+          return { ms: performance.now() - t0, r };
+        });
+        expect(stoppedIn.r).toMatchObject({ name: 'MergeCancelledError' });
+        expect(stoppedIn.ms).toBeLessThan(1000);
+        const partial = await page.evaluate(
+          (out) => (window as unknown as { harness: Harness }).harness.files(out),
+          folder,
+        );
+        expect(Object.keys(partial)).not.toContain('config.json');
+        expect(Object.keys(partial)).toContain('.merge-studio-job.json');
+        expect(Object.keys(partial).some((f) => /^model-0000\d-of-0000\d\.safetensors$/.test(f))).toBe(true);
 
-      await page.reload();
-      await expect(page.locator('body[data-ready=true]')).toBeAttached();
-      const result = await page.evaluate(async (req) => {
-        const h = (window as unknown as { harness: Harness }).harness;
-        h.start(req, 'out-resume');
-        return h.wait();
-      }, request);
-      expect(result).toMatchObject({ resumedShards: expect.any(Number) });
-      expect((result as MergeResult).resumedShards).toBeGreaterThan(0);
-      const files = await page.evaluate(() =>
-        (window as unknown as { harness: Harness }).harness.files('out-resume'),
-      );
-      expect(files).toEqual(await cliReference(recipeText, 'ties-gradient', { maxShardBytes: 600_000 }));
-    } finally {
-      await hub.close();
-    }
-  });
+        await page.reload();
+        await expect(page.locator('body[data-ready=true]')).toBeAttached();
+        const result = await page.evaluate(
+          async ({ req, out }) => {
+            const h = (window as unknown as { harness: Harness }).harness;
+            h.start(req, out);
+            return h.wait();
+          },
+          { req: request, out: folder },
+        );
+        expect(result).toMatchObject({ resumedShards: expect.any(Number) });
+        expect((result as MergeResult).resumedShards).toBeGreaterThan(0);
+        const files = await page.evaluate(
+          (out) => (window as unknown as { harness: Harness }).harness.files(out),
+          folder,
+        );
+        expect(files).toEqual(await cliReference(recipeText, 'ties-gradient', { maxShardBytes: 600_000 }));
+      } finally {
+        await hub.close();
+      }
+    });
+  }
 
   test('writes through createWritable into a picked folder (an OPFS directory handle stands in for the picker)', async ({
     page,

@@ -60,44 +60,52 @@ test.describe('merge worker', () => {
     }
   });
 
-  test('compute lanes (two workers, shared inputs) give the CLI output byte for byte', async ({ page }) => {
-    const hub = await startTestHub();
-    try {
-      const recipeText = await recipeOf('ties-gradient');
-      await openHarness(page);
-      expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
-      const result = await page.evaluate(
-        async ({ text, url }) => {
-          const h = (window as unknown as { harness: Harness }).harness;
-          await h.clear('out-lanes');
-          // The fixture's tensors are small: split every one of at least 16K elements.
-          h.start(
-            {
-              recipeText: text,
-              sources: { hub: { url } },
-              outputName: 'ties-gradient',
-              computeLanes: 2,
-              partsMinElements: 16_384,
-            },
-            'out-lanes',
-          );
-          return h.wait();
-        },
-        { text: recipeText, url: hub.url },
-      );
-      expect(result).not.toHaveProperty('error');
-      const h = await page.evaluate(() => (window as unknown as { harness: Harness }).harness.logs);
-      expect(h).toContain('compute: 2 lanes');
-      const inParts = h.map((l) => /compute: (\d+) tensors merged in parts/.exec(l)?.[1]).find(Boolean);
-      expect(Number(inParts)).toBeGreaterThan(0);
-      const files = await page.evaluate(() =>
-        (window as unknown as { harness: Harness }).harness.files('out-lanes'),
-      );
-      expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
-    } finally {
-      await hub.close();
-    }
-  });
+  // OPFS sync handles take the lanes' shared pieces as they are; a picked folder's writable
+  // stream does not, so its pieces are copied first.
+  for (const kind of ['opfs', 'directory'] as const) {
+    test(`compute lanes (two workers, shared inputs) give the CLI output byte for byte (${kind})`, async ({
+      page,
+    }) => {
+      const hub = await startTestHub();
+      try {
+        const recipeText = await recipeOf('ties-gradient');
+        await openHarness(page);
+        expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+        const result = await page.evaluate(
+          async ({ text, url, out, target }) => {
+            const h = (window as unknown as { harness: Harness }).harness;
+            await h.clear(out);
+            // The fixture's tensors are small: split every one of at least 16K elements.
+            h.start(
+              {
+                recipeText: text,
+                sources: { hub: { url } },
+                outputName: 'ties-gradient',
+                computeLanes: 2,
+                partsMinElements: 16_384,
+              },
+              out,
+              target,
+            );
+            return h.wait();
+          },
+          { text: recipeText, url: hub.url, out: `out-lanes-${kind}`, target: kind },
+        );
+        expect(result).not.toHaveProperty('error');
+        const h = await page.evaluate(() => (window as unknown as { harness: Harness }).harness.logs);
+        expect(h).toContain('compute: 2 lanes');
+        const inParts = h.map((l) => /compute: (\d+) tensors merged in parts/.exec(l)?.[1]).find(Boolean);
+        expect(Number(inParts)).toBeGreaterThan(0);
+        const files = await page.evaluate(
+          (out) => (window as unknown as { harness: Harness }).harness.files(out),
+          `out-lanes-${kind}`,
+        );
+        expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
+      } finally {
+        await hub.close();
+      }
+    });
+  }
 
   for (const lanes of [0, 2]) {
     test(`cancel stops within a second and leaves no complete model; a reload resumes to the same bytes (${lanes} compute lanes)`, async ({

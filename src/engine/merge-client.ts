@@ -34,7 +34,7 @@ function spawn(): { api: Comlink.Remote<MergeApi>; worker: Worker } {
 /**
  * Compute lanes by default: the cores left after the merge worker (which reads) and the rest
  * of the browser (the network process, this page), at most 4 (each holds a kernel arena and
- * staging buffers, ~25 MB). Without cross-origin isolation there is no SharedArrayBuffer to
+ * staging buffers: about 30 MB a lane at the peak, docs/browser.md). Without cross-origin isolation there is no SharedArrayBuffer to
  * share the inputs through, so none.
  */
 export function defaultComputeLanes(cores: number, isolated: boolean): number {

@@ -51,14 +51,10 @@ export const mergeApi = {
     });
     log(`backend: ${backend.selection.reason}`);
     const lanes = lanePorts.map((port) => laneOver(port));
-    // Lanes read the inputs from shared memory, which a page gets only when cross-origin isolated.
+    // Lanes read the inputs from shared memory, which a page gets only when cross-origin
+    // isolated; the page starts none otherwise (src/engine/merge-client.ts), and says so.
     const shared = lanes.length > 0 && typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
-    if (lanes.length > 0)
-      log(
-        shared
-          ? `compute: ${lanes.length} lanes`
-          : 'compute: lanes need a cross-origin isolated page; merging on one',
-      );
+    if (shared) log(`compute: ${lanes.length} lanes`);
     try {
       const result = await runMerge({
         recipe,

@@ -14,7 +14,12 @@
 import { DTYPE_SIZE } from '../../io/dtypes.ts';
 import { numelOf } from '../../io/safetensors/header.ts';
 import { getMethod } from '../../methods/registry.ts';
-import { familySplittable, sparsifierFor, type FamilyPart } from '../../methods/shared/family-stream.ts';
+import {
+  familySparsifiers,
+  familySplittable,
+  type FamilyPart,
+  type SparsifierArgs,
+} from '../../methods/shared/family-stream.ts';
 import type { CutPlace, StreamSparsifier } from '../../methods/shared/sparsify-stream.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { makeRng, streamKey } from '../../rng.ts';
@@ -76,20 +81,12 @@ export function canMergeInParts(
     return false;
   if (!t.base || !baseBytes || t.base.crop || t.inputs.some((x) => x.crop)) return false;
   if (ctx.needShared && !(isShared(baseBytes) && inputBytes.every(isShared))) return false;
-  return familySplittable(
-    family,
-    { ...argsOf(t, ctx), warn: () => undefined, chunk: PART_ALIGN, round: Math.fround, shape: t.shape },
-    numel,
-  );
+  return familySplittable(family, { ...sparsifierArgs(t, ctx), round: Math.fround }, numel);
 }
 
-function argsOf(
-  t: PlannedTensor,
-  ctx: Pick<PartsContext, 'seed' | 'compat'>,
-): Pick<Parameters<typeof sparsifierFor>[3], 'global' | 'rng' | 'compat'> & {
-  readonly perModel: PlannedTensor['perModel'];
-} {
+function sparsifierArgs(t: PlannedTensor, ctx: Pick<PartsContext, 'seed' | 'compat'>): SparsifierArgs {
   return {
+    shape: t.shape,
     global: t.global,
     perModel: t.perModel,
     rng: (k: number) => makeRng(streamKey(ctx.seed, t.name, k)),
@@ -118,12 +115,8 @@ export async function mergeInParts(
   const family = getMethod(method)!.family!;
   const n = numelOf(t.shape);
   const parts = splitRange(n, ctx.lanes.length);
-  const cols = t.shape.length >= 2 ? t.shape[t.shape.length - 1]! : n;
   const scratch = new Scratch(undefined);
-  const args = argsOf(t, ctx);
-  const sparsifiers = family.sparsifier
-    ? t.perModel.map((p, k) => sparsifierFor(family.sparsifier!, p, k, args, cols, n, scratch))
-    : [];
+  const sparsifiers = familySparsifiers(family, sparsifierArgs(t, ctx), n, scratch);
   sparsifiers.forEach((s, k) => s.warning && ctx.warn(`input ${k + 1}: ${s.warning}`));
   const cutsOf = sparsifiers.map((s) => s.cutStates().length);
   // Tied keys per part, model and cut, from the last statistics pass (none without one).

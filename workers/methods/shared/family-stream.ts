@@ -55,14 +55,19 @@ export interface FamilyBarrier {
   readonly sparsifiers: readonly StreamSparsifier[];
 }
 
+/** What a member's sparsifiers are made from (a coordinator of parts has no chunk source). */
+export type SparsifierArgs = Pick<StreamArgs, 'shape' | 'global' | 'perModel' | 'rng' | 'compat'>;
+
 /** Whether a member's tensors can be merged in parts by parallel lanes with the same result. */
-export function familySplittable(m: FamilyKernel, a: Omit<StreamArgs, 'src' | 'emit'>, n: number): boolean {
+export function familySplittable(
+  m: FamilyKernel,
+  a: SparsifierArgs & Pick<StreamArgs, 'round'>,
+  n: number,
+): boolean {
   if (!isF32(a.round)) return false;
-  if (!m.sparsifier) return true;
+  // DELLA never splits (its constructor may also refuse very long rows)
   if (m.sparsifier === 'della_magprune') return false;
-  const cols = a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
-  const scratch = new Scratch(undefined);
-  return a.perModel.every((p, k) => sparsifierFor(m.sparsifier!, p, k, a, cols, n, scratch).splittable);
+  return familySparsifiers(m, a, n, new Scratch(undefined)).every((s) => s.splittable);
 }
 
 /** The kernel over a part of the tensor (see FamilyPart), yielding barriers. */
@@ -97,9 +102,7 @@ function* familyBody(
   const size = Math.min(n, Math.max(Math.min(a.chunk, FAMILY_CHUNK), align));
   const scratch = new Scratch();
   try {
-    const sparsifiers = m.sparsifier
-      ? a.perModel.map((p, k) => sparsifierFor(m.sparsifier!, p, k, a, cols, n, scratch))
-      : [];
+    const sparsifiers = familySparsifiers(m, a, n, scratch);
     const base = scratch.f32(size);
     const deltas = Array.from({ length: M }, () => scratch.f32(size));
     const out = scratch.f32(size);
@@ -160,12 +163,27 @@ function* familyBody(
   }
 }
 
-/** One model's sparsifier, as the kernel makes it (a coordinator of parts makes the same). */
-export function sparsifierFor(
+/**
+ * Each model's sparsifier for an n-element tensor (none for members without one), as the
+ * kernel makes them; a coordinator of parts makes the same. `scratch` holds their histograms.
+ */
+export function familySparsifiers(
+  m: FamilyKernel,
+  a: SparsifierArgs,
+  n: number,
+  scratch: Scratch,
+): StreamSparsifier[] {
+  const method = m.sparsifier;
+  if (!method) return [];
+  const cols = a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
+  return a.perModel.map((p, k) => sparsifierFor(method, p, k, a, cols, n, scratch));
+}
+
+function sparsifierFor(
   method: Sparsifier,
   p: ResolvedParams,
   k: number,
-  a: Pick<StreamArgs, 'global' | 'rng' | 'compat'>,
+  a: SparsifierArgs,
   cols: number,
   n: number,
   scratch: Scratch,

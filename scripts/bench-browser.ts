@@ -10,12 +10,14 @@
  *   npm run bench:browser                      1 GB per input, then 2 GB
  *   npm run bench:browser -- --layers 6 --once smaller, one size only (a quick look)
  *   npm run bench:browser -- --hub-delay-ms 150 each hub answer waits 150 ms (a network's latency)
- *   npm run bench:browser -- --browser-ui       keep the browser's own UI preloads (see LEAN_ARGS)
+ *   npm run bench:browser -- --browser-ui       keep the browser's own UI preloads (see UI_PRELOADS)
  *   npm run bench:browser -- --lanes 3          compute lanes for the merge (default: the studio's,
  *                                               from navigator.hardwareConcurrency; 0 on 2 cores)
  *   npm run bench:browser -- --static DIR       serve a production build of the harness page
  *                                               (`vite build` of e2e/merge/harness.html) instead
  *                                               of the Vite dev server
+ *   npm run bench:browser -- --memory-dumps     Chromium's memory-infra dumps: the allocators of
+ *                                               the largest process at its largest dump
  */
 import { fork } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
@@ -25,6 +27,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
+import { launchOverPipe } from './lib/cdp-pipe.ts';
+import { startMemoryDumps } from './lib/memory-dump.ts';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
 import { cpuSplit, findBrowserPid, PeakPss, processCpu, treeCpu, treePss } from './lib/process-stats.ts';
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     'browser-ui': { type: 'boolean', default: false },
     lanes: { type: 'string' },
     static: { type: 'string' },
+    'memory-dumps': { type: 'boolean', default: false },
   },
 });
 
@@ -71,29 +76,57 @@ async function forkHub(
 }
 
 /**
- * Chromium as Playwright starts it also keeps, beside the page, a spare renderer process and a
- * preloaded omnibox popup (a WebUI renderer): about 35 MB of PSS of browser UI that a headless merge
- * never shows. They are switched off here so that the figure is the page's; `--browser-ui`
- * keeps them. Chromium takes only the last --disable-features, so this list replaces
- * Playwright's own and repeats the entries of it that matter on a machine without internet.
+ * Chromium is started as Playwright would start it for a headless run (the switches of its
+ * launcher that matter here), but driven over a plain DevTools pipe (lib/cdp-pipe.ts): with
+ * Playwright attached, DevTools copied part of every fetch body into buffers of its own.
  */
-const LEAN_ARGS = [
-  '--disable-features=' +
-    [
-      'SpareRendererForSitePerProcess',
-      'WebUIOmniboxPopup',
-      'WebUIOmniboxAimPopup',
-      'WebUIOmniboxFullPopup',
-      // Playwright's:
-      'Translate',
-      'MediaRouter',
-      'HttpsUpgrades',
-      'HttpsFirstBalancedModeAutoEnable',
-      'OptimizationHints',
-      'NetworkTimeServiceQuerying',
-      'AimEnabled',
-      'PreconnectToSearch',
-    ].join(','),
+const HEADLESS_ARGS = [
+  '--headless',
+  '--hide-scrollbars',
+  '--mute-audio',
+  '--disable-field-trial-config',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
+  '--disable-back-forward-cache',
+  '--disable-breakpad',
+  '--disable-component-extensions-with-background-pages',
+  '--disable-default-apps',
+  '--disable-dev-shm-usage',
+  '--disable-extensions',
+  '--disable-hang-monitor',
+  '--disable-ipc-flooding-protection',
+  '--disable-popup-blocking',
+  '--no-default-browser-check',
+  '--no-service-autorun',
+  '--password-store=basic',
+  '--use-mock-keychain',
+  '--metrics-recording-only',
+  '--force-color-profile=srgb',
+];
+
+/** Features that would reach for the internet this machine does not have (Playwright's list). */
+const QUIET_FEATURES = [
+  'Translate',
+  'MediaRouter',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+];
+
+/**
+ * Chromium also keeps, beside the page, a spare renderer process and a preloaded omnibox popup
+ * (a WebUI renderer): about 35 MB of PSS of browser UI that a headless merge never shows. They
+ * are switched off so that the figure is the page's; `--browser-ui` keeps them.
+ */
+const UI_PRELOADS = [
+  'SpareRendererForSitePerProcess',
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxAimPopup',
+  'WebUIOmniboxFullPopup',
 ];
 
 const RECIPE = BENCH_TIES_RECIPE;
@@ -110,20 +143,24 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
   );
   const largest = SHAPE.vocab * SHAPE.hidden * 2;
   const hub = await forkHub(dir, Number(values['hub-delay-ms']));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    ...(chromiumPath() && { executablePath: chromiumPath()! }),
-    args: [
+  const browser = await launchOverPipe(
+    chromiumPath() ?? chromium.executablePath(),
+    [
       ...CHROMIUM_ARGS,
-      ...(values['browser-ui'] ? [] : LEAN_ARGS),
-      // e.g. --disable-dev-shm-usage where /dev/shm is small (a VM)
+      ...HEADLESS_ARGS,
+      `--user-data-dir=${profile}`,
+      `--disable-features=${[...QUIET_FEATURES, ...(values['browser-ui'] ? [] : UI_PRELOADS)].join(',')}`,
+      // more switches, e.g. --js-flags=--trace-gc
       ...(process.env['BENCH_CHROMIUM_ARGS']?.split(' ').filter(Boolean) ?? []),
     ],
-  });
-  const browserPid = await findBrowserPid(profile);
+    pageUrl,
+    "document.body?.dataset.ready === 'true'",
+  );
+  const dumps = values['memory-dumps']
+    ? (everyMs: number, phase: string) => startMemoryDumps(browser, everyMs, phase)
+    : undefined;
   try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    await page.goto(pageUrl);
-    await page.waitForSelector('body[data-ready=true]', { state: 'attached' });
+    const browserPid = await findBrowserPid(profile);
     const request = {
       recipeText: RECIPE,
       sources: { hub: { url: hub.url } },
@@ -136,16 +173,12 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     let node0 = process.cpuUsage();
     // Memory is sampled in both phases: the sampler's CPU then weighs on both times alike.
     const readMemory = new PeakPss(browserPid);
-    const read = await page.evaluate(
-      (r) =>
-        (
-          window as unknown as {
-            harness: { readInputs(r: unknown): Promise<{ ms: number; bytes: number; requests: number }> };
-          }
-        ).harness.readInputs(r),
-      request,
+    const stopReadDumps = await dumps?.(500, 'read only');
+    const read = await browser.evaluate<{ ms: number; bytes: number; requests: number }>(
+      `window.harness.readInputs(${JSON.stringify(request)})`,
     );
     readMemory.stop();
+    await stopReadDumps?.();
     const readCpu = cpuSplit(
       cpu0,
       await treeCpu(browserPid),
@@ -156,35 +189,25 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     hub0 = await processCpu(hub.pid);
     node0 = process.cpuUsage();
     const memory = new PeakPss(browserPid);
-    const merged = await page.evaluate(async (r) => {
-      const h = (
-        window as unknown as {
-          harness: {
-            clear(f: string): Promise<void>;
-            start(r: unknown, f: string): void;
-            wait(): Promise<{
-              bytesWritten?: number;
-              error?: string;
-              timings?: MergeTimings;
-            }>;
-          };
-        }
-      ).harness;
-      await h.clear('bench-out');
+    const stopDumps = await dumps?.(700, 'merge');
+    const merged = await browser.evaluate<{
+      ms: number;
+      res: { bytesWritten?: number; error?: string; timings?: MergeTimings };
+    }>(`(async (r) => {
+      await harness.clear('bench-out');
       const t = performance.now();
-      h.start(r, 'bench-out');
-      const res = await h.wait();
+      harness.start(r, 'bench-out');
+      const res = await harness.wait();
       return { ms: performance.now() - t, res };
-    }, request);
+    })(${JSON.stringify(request)})`);
     memory.stop();
+    await stopDumps?.();
     const peak = memory.peak;
-    const env = await page.evaluate(() => ({
+    const env = await browser.evaluate<{ cores: number; isolated: boolean; logs: string[] }>(`({
       cores: navigator.hardwareConcurrency,
       isolated: self.crossOriginIsolated,
-      logs: (window as unknown as { harness: { logs: string[] } }).harness.logs.filter((l) =>
-        l.startsWith('compute:'),
-      ),
-    }));
+      logs: harness.logs.filter((l) => l.startsWith('compute:')),
+    })`);
     const mergeCpu = cpuSplit(
       cpu0,
       await treeCpu(browserPid),
@@ -201,7 +224,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
       `  merge:     ${(merged.ms / 1000).toFixed(1)} s, ${(readMB / (merged.ms / 1000)).toFixed(0)} MB/s read, ${((merged.res.bytesWritten ?? 0) / 1e6).toFixed(0)} MB written`,
     );
     console.log(
-      `  compute: ${env.logs.join('; ') || 'on the merge worker alone'} (hardwareConcurrency ${env.cores}, cross-origin isolated: ${env.isolated})`,
+      `  compute: ${env.logs.map((l) => l.slice('compute: '.length)).join('; ') || 'on the merge worker alone'} (hardwareConcurrency ${env.cores}, cross-origin isolated: ${env.isolated})`,
     );
     console.log(`  CPU, read only: ${readCpu}`);
     console.log(`  CPU, merge:     ${mergeCpu}`);
@@ -224,7 +247,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
       `  peak while only reading: ${readMemory.peak.toFixed(0)} MB (exact samples ${readMemory.exactPeak.toFixed(0)} MB)`,
     );
   } finally {
-    await ctx.close();
+    await browser.close();
     await hub.close();
     if (!values.keep) await rm(dir, { recursive: true, force: true });
     await rm(profile, { recursive: true, force: true });

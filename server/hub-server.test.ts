@@ -71,6 +71,9 @@ describe('local hub: resolve', () => {
     expect(whole.headers.get('ETag')).not.toBe(head.headers.get('ETag'));
     expect(head.headers.get('X-Repo-Commit')).toMatch(/^[0-9a-f]{40}$/);
     expect(head.headers.get('Content-Type')).not.toContain('xet');
+    // Cacheable bodies are buffered eagerly by Chromium (file-response.ts): twice the CPU to read.
+    expect(whole.headers.get('Cache-Control')).toBe('no-store');
+    expect(head.headers.get('Cache-Control')).toBe('no-store');
   });
 
   it('answers missing files, repos and revisions with the Hub error codes', async () => {

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, chromiumPath } from '../../e2e/support/chromium.ts';
+import { launchOverPipe } from './cdp-pipe.ts';
+
+const executable = chromiumPath() ?? chromium.executablePath();
+const PAGE =
+  'data:text/html,<body><script>setTimeout(() => { document.body.dataset.ready = "true" }, 300)</script>';
+
+describe.skipIf(!existsSync(executable))('Chromium over the DevTools pipe (bench:browser)', () => {
+  it('waits for the page, evaluates (awaiting promises), reports exceptions and closes the browser', async () => {
+    const profile = await mkdtemp(path.join(os.tmpdir(), 'cdp-pipe-'));
+    const browser = await launchOverPipe(
+      executable,
+      [...CHROMIUM_ARGS, '--headless', `--user-data-dir=${profile}`],
+      PAGE,
+      "document.body?.dataset.ready === 'true'",
+    );
+    try {
+      expect(await browser.evaluate<string>('document.body.dataset.ready')).toBe('true');
+      expect(await browser.evaluate<number[]>('new Promise((r) => setTimeout(() => r([1, 2]), 50))')).toEqual(
+        [1, 2],
+      );
+      await expect(browser.evaluate('Promise.reject(new Error("no such tensor"))')).rejects.toThrow(
+        'no such tensor',
+      );
+      // Browser-level commands work too (Tracing uses them for memory dumps).
+      const { product } = await browser.send<{ product: string }>('Browser.getVersion');
+      expect(product).toMatch(/Chrom/);
+    } finally {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+    await expect(browser.evaluate('1')).rejects.toThrow(/Chromium exited/);
+  });
+});

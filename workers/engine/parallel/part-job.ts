@@ -66,6 +66,48 @@ export interface ComputeLane {
 /** Encoded pieces a part may have in flight to the coordinator before it waits for them. */
 const IN_FLIGHT = 2;
 
+/**
+ * Shared memory for the histograms a part hands over at its barriers: slabs of at least 1 MB,
+ * kept per running part and reused. Posted as ordinary arrays they were copied into every
+ * message (128-256 KB per model and barrier), and the copies lay about until the collector
+ * ran: with two lanes in Chromium, about 20 MB more at the peak (docs/browser.md). A view of
+ * shared memory is posted without a copy; the coordinator reads it before it answers, and the
+ * part fills it again only after the answer.
+ */
+const SLAB_BYTES = 1 << 20;
+const spareSlabs: SharedArrayBuffer[][] = [];
+
+class HistogramCourier {
+  private readonly slabs: SharedArrayBuffer[] = spareSlabs.pop() ?? [];
+  private slab = 0;
+  private at = 0;
+
+  /** Room for one barrier's histograms, from the start of the slabs again. */
+  readonly alloc = (length: number): Uint32Array => {
+    const bytes = length * 4;
+    while (this.slab < this.slabs.length && this.at + bytes > this.slabs[this.slab]!.byteLength) {
+      this.slab++;
+      this.at = 0;
+    }
+    if (this.slab === this.slabs.length) this.slabs.push(new SharedArrayBuffer(Math.max(SLAB_BYTES, bytes)));
+    const view = new Uint32Array(this.slabs[this.slab]!, this.at, length);
+    this.at += bytes;
+    return view;
+  };
+
+  /** The next barrier may overwrite the last one's histograms (it has been answered). */
+  rewind(): void {
+    this.slab = 0;
+    this.at = 0;
+  }
+
+  release(): void {
+    if (spareSlabs.length < 4) spareSlabs.push(this.slabs);
+  }
+}
+
+const sharedMemory = typeof SharedArrayBuffer === 'function';
+
 /** Runs a part to the end (the body of every lane). */
 export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResult> {
   const t = job.tensor;
@@ -102,6 +144,7 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
     },
     job.part,
   );
+  const courier = sharedMemory ? new HistogramCourier() : undefined;
   const started = performance.now();
   const waited = { sync: 0, write: 0 };
   const waiting = async <T>(p: Promise<T>, on: 'sync' | 'write' = 'sync'): Promise<T> => {
@@ -125,16 +168,14 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
         continue;
       }
       const active = sparsifiers.map((s) => after < s.passes);
-      const cuts = await waiting(
-        hooks.synced(
-          after,
-          sparsifiers.map((s, k) => (active[k] ? s.histograms(after) : [])),
-        ),
-      );
+      courier?.rewind();
+      const histograms = sparsifiers.map((s, k) => (active[k] ? s.histograms(after, courier?.alloc) : []));
+      const cuts = await waiting(hooks.synced(after, histograms));
       sparsifiers.forEach((s, k) => active[k] && s.adoptCuts(cuts[k]!));
     }
   } finally {
     kernel.return(); // on a failure too: the kernel's finally frees its arena memory
+    courier?.release(); // every barrier has been answered (or failed): the coordinator is done with it
   }
   await waiting(
     output.finish().then(() => Promise.all(pending)),

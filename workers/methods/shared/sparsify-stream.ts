@@ -161,20 +161,28 @@ export class StreamSparsifier {
   }
 
   /**
-   * A part's histograms of a statistics pass (copies, then freed here), for a coordinator to
-   * add up: pass 0 the top bits' histogram, pass 1 each cut's low-bits histogram (empty for a
-   * cut that needs none).
+   * A part's histograms of a statistics pass, copied into arrays `alloc` gives (then freed
+   * here), for a coordinator to add up: pass 0 the top bits' histogram, pass 1 each cut's
+   * low-bits histogram (empty for a cut that needs none).
    */
-  histograms(pass: number): Uint32Array[] {
+  histograms(
+    pass: number,
+    alloc: (length: number) => Uint32Array = (n) => new Uint32Array(n),
+  ): Uint32Array[] {
     if (pass === 0) {
-      const hi = this.hi?.slice() ?? new Uint32Array(32768);
+      const hi = alloc(32768);
+      if (this.hi) hi.set(this.hi);
+      else hi.fill(0);
       if (this.hi) this.scratch.free(this.hi);
       this.hi = undefined;
       return [hi];
     }
     return this.cuts.map((c) => {
-      const lo = c.lo?.slice() ?? new Uint32Array(0);
-      if (c.lo) this.scratch.free(c.lo);
+      const lo = alloc(c.lo ? c.lo.length : 0);
+      if (c.lo) {
+        lo.set(c.lo);
+        this.scratch.free(c.lo);
+      }
       c.lo = undefined;
       return lo;
     });

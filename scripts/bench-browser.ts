@@ -10,6 +10,8 @@
  *   npm run bench:browser                      1 GB per input, then 2 GB
  *   npm run bench:browser -- --layers 6 --once smaller, one size only (a quick look)
  *   npm run bench:browser -- --hub-delay-ms 150 each hub answer waits 150 ms (a network's latency)
+ *   npm run bench:browser -- --hub-mbps 400     the hub sends file bodies at 400 MB/s in all (a
+ *                                               network link's bandwidth)
  *   npm run bench:browser -- --browser-ui       keep the browser's own UI preloads (see UI_PRELOADS)
  *   npm run bench:browser -- --lanes 3          compute lanes for the merge (default: the studio's,
  *                                               from navigator.hardwareConcurrency; 0 on 2 cores)
@@ -38,6 +40,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     'hub-delay-ms': { type: 'string', default: '0' },
+    'hub-mbps': { type: 'string' },
     layers: { type: 'string', default: '12' },
     once: { type: 'boolean', default: false },
     keep: { type: 'boolean' },
@@ -54,12 +57,14 @@ const SHAPE = BENCH_SHAPE;
 async function forkHub(
   root: string,
   delayMs: number,
+  mbps: number | undefined,
 ): Promise<{ url: string; pid: number; close(): Promise<void> }> {
+  const args = [root, String(delayMs), ...(mbps ? [String(mbps * 1e6)] : [])];
   // A bundled bench (no tsx) names a bundled hub child.
   const bundled = process.env['BENCH_HUB_CHILD'];
   const child = bundled
-    ? fork(bundled, [root, String(delayMs)])
-    : fork(path.join(ROOT, 'scripts/lib/hub-child.ts'), [root, String(delayMs)], {
+    ? fork(bundled, args)
+    : fork(path.join(ROOT, 'scripts/lib/hub-child.ts'), args, {
         execArgv: ['--import', 'tsx'],
       });
   const url = await new Promise<string>((resolve, reject) => {
@@ -142,7 +147,9 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     `\n${layers} layers: 3 inputs of ${(sizes[0]! / 1e9).toFixed(2)} GB written in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   const largest = SHAPE.vocab * SHAPE.hidden * 2;
-  const hub = await forkHub(dir, Number(values['hub-delay-ms']));
+  const mbps = values['hub-mbps'] ? Number(values['hub-mbps']) : undefined;
+  const hub = await forkHub(dir, Number(values['hub-delay-ms']), mbps);
+  if (mbps) console.log(`  the hub's file bodies limited to ${mbps} MB/s in all (a network link)`);
   const browser = await launchOverPipe(
     chromiumPath() ?? chromium.executablePath(),
     [

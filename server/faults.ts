@@ -1,10 +1,11 @@
 /**
  * Fault injection for tests of the Hub reader: the local hub can fail every Nth request, cut
- * short every Nth file body, delay every answer, and require a token for some repos (a gated
- * repo). Counting is deterministic (no randomness), so a test failing on a given request fails
- * the same way every run. Preflights (OPTIONS) are never counted or failed: a browser does not
- * retry them the way a reader retries a request.
+ * short every Nth file body, delay every answer, limit the bandwidth of file bodies, and
+ * require a token for some repos (a gated repo). Counting is deterministic (no randomness),
+ * so a test failing on a given request fails the same way every run. Preflights (OPTIONS) are
+ * never counted or failed: a browser does not retry them the way a reader retries a request.
  */
+import { Transform } from 'node:stream';
 
 export interface FaultOptions {
   /** Answer every Nth request (1-based: N, 2N, ...) with `failStatus` instead of serving it. */
@@ -22,6 +23,11 @@ export interface FaultOptions {
   readonly truncateMode?: 'short' | 'cut';
   /** Milliseconds to wait before answering each request. */
   readonly delayMs?: number;
+  /**
+   * Send file bodies at most this many bytes a second, all bodies together: a network link's
+   * bandwidth, for measuring how a merge overlaps with reading when the network is the limit.
+   */
+  readonly bytesPerSecond?: number;
   /** Repos that need a token: repo id -> the token that opens it (a gated or private repo). */
   readonly tokens?: Readonly<Record<string, string>>;
 }
@@ -31,10 +37,31 @@ export interface FaultCounters {
   downloads: number;
   failed: number;
   truncated: number;
+  /** When the simulated link is free again (performance.now() ms), with `bytesPerSecond`. */
+  linkFreeAt: number;
 }
 
 export function newCounters(): FaultCounters {
-  return { requests: 0, downloads: 0, failed: 0, truncated: 0 };
+  return { requests: 0, downloads: 0, failed: 0, truncated: 0, linkFreeAt: 0 };
+}
+
+/**
+ * Paces a body to the link's bandwidth (`bytesPerSecond`): each chunk waits for its turn on a
+ * link that every body of this server shares, in the order the chunks come.
+ */
+export function throttled(opts: FaultOptions, c: FaultCounters): Transform | undefined {
+  const rate = opts.bytesPerSecond;
+  if (!rate) return undefined;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const now = performance.now();
+      const start = Math.max(now, c.linkFreeAt);
+      c.linkFreeAt = start + (chunk.byteLength / rate) * 1000;
+      const wait = c.linkFreeAt - now;
+      if (wait < 1) return done(null, chunk);
+      setTimeout(() => done(null, chunk), wait);
+    },
+  });
 }
 
 /** Counts a request; true when it is to be answered with an injected failure. */

@@ -16,7 +16,8 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { truncation, type FaultCounters, type FaultOptions } from './faults.ts';
+import { pipeline } from 'node:stream';
+import { throttled, truncation, type FaultCounters, type FaultOptions } from './faults.ts';
 import type { RepoFile, RepoSnapshot } from './model-folders.ts';
 
 export type ByteRange = { readonly start: number; readonly end: number } | 'unsatisfiable' | undefined;
@@ -89,5 +90,10 @@ export function sendFile(
     stream.on('end', () => res.destroy());
     return;
   }
-  createReadStream(full, { start, end }).pipe(res);
+  // pipeline: a reader that goes away closes the file (and the link's timers) too.
+  const body = createReadStream(full, { start, end });
+  const link = throttled(faults, counters);
+  const done = (): void => undefined;
+  if (link) pipeline(body, link, res, done);
+  else pipeline(body, res, done);
 }

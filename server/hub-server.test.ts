@@ -230,6 +230,20 @@ describe('local hub: fault injection', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(95);
   });
 
+  it('limits the bandwidth of file bodies, all of them together', async () => {
+    // 1.6 MB at 8 MB/s: 0.2 s for one body; two at once share the link, so 0.4 s for both.
+    const s = await start({ bytesPerSecond: 8e6 });
+    const url = `${s.url}/tinymix-code/resolve/main/model.safetensors`;
+    const whole = await codeFile();
+    let t0 = performance.now();
+    expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(whole)).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(180);
+    t0 = performance.now();
+    const both = await Promise.all([fetch(url), fetch(url)].map(async (r) => (await r).arrayBuffer()));
+    expect(both.every((b) => Buffer.from(b).equals(whole))).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(380);
+  });
+
   it('derives the commit sha from the files, so it changes when they do', async () => {
     const root = path.join(tmp, 'sha');
     await cp(path.join(MODELS_DIR, 'tinymix-base'), path.join(root, 'm'), { recursive: true });

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { launchOverPipe } from './lib/cdp-pipe.ts';
+import { launchOverPipe, type PipeBrowser } from './lib/cdp-pipe.ts';
 import { startMemoryDumps } from './lib/memory-dump.ts';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
@@ -52,6 +52,9 @@ const { values } = parseArgs({
 });
 
 const SHAPE = BENCH_SHAPE;
+const HUB_MBPS = values['hub-mbps'] === undefined ? undefined : Number(values['hub-mbps']);
+if (HUB_MBPS !== undefined && !(HUB_MBPS > 0))
+  throw new Error(`--hub-mbps wants a positive number, not ${values['hub-mbps']}`);
 
 /** The local hub in a child process (lib/hub-child.ts), so that its CPU is its own. */
 async function forkHub(
@@ -102,6 +105,9 @@ const HEADLESS_ARGS = [
   '--disable-hang-monitor',
   '--disable-ipc-flooding-protection',
   '--disable-popup-blocking',
+  '--disable-prompt-on-repost',
+  '--disable-client-side-phishing-detection',
+  '--disable-search-engine-choice-screen',
   '--no-default-browser-check',
   '--no-service-autorun',
   '--password-store=basic',
@@ -147,26 +153,28 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     `\n${layers} layers: 3 inputs of ${(sizes[0]! / 1e9).toFixed(2)} GB written in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   const largest = SHAPE.vocab * SHAPE.hidden * 2;
-  const mbps = values['hub-mbps'] ? Number(values['hub-mbps']) : undefined;
-  const hub = await forkHub(dir, Number(values['hub-delay-ms']), mbps);
-  if (mbps) console.log(`  the hub's file bodies limited to ${mbps} MB/s in all (a network link)`);
-  const browser = await launchOverPipe(
-    chromiumPath() ?? chromium.executablePath(),
-    [
-      ...CHROMIUM_ARGS,
-      ...HEADLESS_ARGS,
-      `--user-data-dir=${profile}`,
-      `--disable-features=${[...QUIET_FEATURES, ...(values['browser-ui'] ? [] : UI_PRELOADS)].join(',')}`,
-      // more switches, e.g. --js-flags=--trace-gc
-      ...(process.env['BENCH_CHROMIUM_ARGS']?.split(' ').filter(Boolean) ?? []),
-    ],
-    pageUrl,
-    "document.body?.dataset.ready === 'true'",
-  );
-  const dumps = values['memory-dumps']
-    ? (everyMs: number, phase: string) => startMemoryDumps(browser, everyMs, phase)
-    : undefined;
+  let closeHub: (() => Promise<void>) | undefined;
+  let browser: PipeBrowser | undefined;
   try {
+    const hub = await forkHub(dir, Number(values['hub-delay-ms']), HUB_MBPS);
+    closeHub = hub.close;
+    if (HUB_MBPS) console.log(`  the hub's file bodies limited to ${HUB_MBPS} MB/s in all (a network link)`);
+    const page = (browser = await launchOverPipe(
+      chromiumPath() ?? chromium.executablePath(),
+      [
+        ...CHROMIUM_ARGS,
+        ...HEADLESS_ARGS,
+        `--user-data-dir=${profile}`,
+        `--disable-features=${[...QUIET_FEATURES, ...(values['browser-ui'] ? [] : UI_PRELOADS)].join(',')}`,
+        // more switches, e.g. --js-flags=--trace-gc
+        ...(process.env['BENCH_CHROMIUM_ARGS']?.split(' ').filter(Boolean) ?? []),
+      ],
+      pageUrl,
+      "document.body?.dataset.ready === 'true'",
+    ));
+    const dumps = values['memory-dumps']
+      ? (everyMs: number, phase: string) => startMemoryDumps(page, everyMs, phase)
+      : undefined;
     const browserPid = await findBrowserPid(profile);
     const request = {
       recipeText: RECIPE,
@@ -181,7 +189,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     // Memory is sampled in both phases: the sampler's CPU then weighs on both times alike.
     const readMemory = new PeakPss(browserPid);
     const stopReadDumps = await dumps?.(500, 'read only');
-    const read = await browser.evaluate<{ ms: number; bytes: number; requests: number }>(
+    const read = await page.evaluate<{ ms: number; bytes: number; requests: number }>(
       `window.harness.readInputs(${JSON.stringify(request)})`,
     );
     readMemory.stop();
@@ -197,7 +205,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     node0 = process.cpuUsage();
     const memory = new PeakPss(browserPid);
     const stopDumps = await dumps?.(700, 'merge');
-    const merged = await browser.evaluate<{
+    const merged = await page.evaluate<{
       ms: number;
       res: { bytesWritten?: number; error?: string; timings?: MergeTimings };
     }>(`(async (r) => {
@@ -210,7 +218,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     memory.stop();
     await stopDumps?.();
     const peak = memory.peak;
-    const env = await browser.evaluate<{ cores: number; isolated: boolean; logs: string[] }>(`({
+    const env = await page.evaluate<{ cores: number; isolated: boolean; logs: string[] }>(`({
       cores: navigator.hardwareConcurrency,
       isolated: self.crossOriginIsolated,
       logs: harness.logs.filter((l) => l.startsWith('compute:')),
@@ -254,8 +262,8 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
       `  peak while only reading: ${readMemory.peak.toFixed(0)} MB (exact samples ${readMemory.exactPeak.toFixed(0)} MB)`,
     );
   } finally {
-    await browser.close();
-    await hub.close();
+    await browser?.close();
+    await closeHub?.();
     if (!values.keep) await rm(dir, { recursive: true, force: true });
     await rm(profile, { recursive: true, force: true });
   }

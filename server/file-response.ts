@@ -16,7 +16,7 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { throttled, truncation, type FaultCounters, type FaultOptions } from './faults.ts';
 import type { RepoFile, RepoSnapshot } from './model-folders.ts';
 
@@ -74,26 +74,34 @@ export function sendFile(
   }
   const cut = truncation(faults, counters, length);
   const full = path.join(repo.dir, file.path);
+  const link = throttled(faults, counters);
   if (cut === 'short') {
     // A proxy that lies: fewer bytes, and a Content-Length that matches them.
     const half = Math.floor(length / 2);
     res.writeHead(status, { 'Content-Length': half });
-    createReadStream(full, { start, end: start + half - 1 }).pipe(res);
+    send(createReadStream(full, { start, end: start + half - 1 }), link, res);
     return;
   }
   res.writeHead(status, { 'Content-Length': length });
   if (cut === 'cut') {
-    // A dropped connection: half the promised bytes, then the socket closes.
+    // A dropped connection: half the promised bytes, then the socket closes (not paced).
     const half = Math.floor(length / 2);
     const stream = createReadStream(full, { start, end: start + half - 1 });
     stream.on('data', (chunk) => res.write(chunk));
     stream.on('end', () => res.destroy());
     return;
   }
-  // pipeline: a reader that goes away closes the file (and the link's timers) too.
-  const body = createReadStream(full, { start, end });
-  const link = throttled(faults, counters);
-  const done = (): void => undefined;
-  if (link) pipeline(body, link, res, done);
-  else pipeline(body, res, done);
+  send(createReadStream(full, { start, end }), link, res);
+}
+
+const ignore = (): void => undefined;
+
+/**
+ * A body to the response, through the link when bandwidth is limited. `pipeline`, so that a
+ * reader that goes away closes the file too (a late timer of the link then finds the stream
+ * destroyed, which is harmless).
+ */
+function send(body: Readable, link: Transform | undefined, res: ServerResponse): void {
+  if (link) pipeline(body, link, res, ignore);
+  else pipeline(body, res, ignore);
 }

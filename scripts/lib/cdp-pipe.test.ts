@@ -37,4 +37,22 @@ describe.skipIf(!existsSync(executable))('Chromium over the DevTools pipe (bench
     }
     await expect(browser.evaluate('1')).rejects.toThrow(/Chromium exited/);
   });
+
+  it('fails what waits on a page that crashes, instead of waiting forever', async () => {
+    const profile = await mkdtemp(path.join(os.tmpdir(), 'cdp-pipe-'));
+    const browser = await launchOverPipe(
+      executable,
+      [...CHROMIUM_ARGS, '--headless', `--user-data-dir=${profile}`],
+      PAGE,
+      "document.body?.dataset.ready === 'true'",
+    );
+    try {
+      const never = browser.evaluate('new Promise(() => {})');
+      await browser.send('Page.crash', {}, browser.pageSession).catch(() => undefined);
+      await expect(never).rejects.toThrow(/crashed|went away/);
+    } finally {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Chromium driven over its DevTools pipe (`--remote-debugging-pipe`) with as little as the
- * benchmark needs: Runtime.evaluate on the page, and Tracing for memory dumps. No Network domain
- * and no attached workers, as in a user's browser without DevTools open.
+ * benchmark needs: Runtime.evaluate on the page (and Inspector, to hear of a crash), Tracing for
+ * memory dumps. No Network domain and no attached workers, as in a user's browser without
+ * DevTools open.
  *
  * Why not Playwright here: it enables the Network domain in every worker it sees, and Chromium's
  * DevTools agent then copies the first megabytes of every fetch body the merge worker reads into
@@ -21,9 +22,18 @@ export interface PipeBrowser {
   send<T = Params>(method: string, params?: Params, sessionId?: string): Promise<T>;
   /** Listens to an event of the browser target. */
   on(method: string, handler: Handler): () => void;
+  /** The DevTools session of the page (for commands to the page itself). */
+  readonly pageSession: string;
   /** Evaluates an expression in the page (awaiting a promise), returning its value as JSON. */
   evaluate<T>(expression: string): Promise<T>;
   close(): Promise<void>;
+}
+
+interface Waiter {
+  resolve(r: Params): void;
+  reject(e: Error): void;
+  readonly method: string;
+  readonly sessionId: string | undefined;
 }
 
 interface Reply {
@@ -47,79 +57,112 @@ export async function launchOverPipe(
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (e) => (fail(new Error(`Chromium did not start: ${e.message}`)), resolve()));
+  });
   const toBrowser = child.stdio[3] as Writable;
   const fromBrowser = child.stdio[4] as Readable;
+  toBrowser.on('error', () => undefined); // a write after Chromium died: its exit says why
 
   let nextId = 1;
-  const waiting = new Map<number, { resolve(r: Params): void; reject(e: Error): void; method: string }>();
+  const waiting = new Map<number, Waiter>();
   const handlers = new Map<string, Set<Handler>>();
-  let pending = '';
-  fromBrowser.on('data', (d: Buffer) => {
-    const parts = (pending + d.toString()).split('\0');
-    pending = parts.pop()!;
-    for (const part of parts) {
-      const m = JSON.parse(part) as Reply;
-      if (m.id !== undefined) {
-        const w = waiting.get(m.id);
-        waiting.delete(m.id);
-        if (m.error) w?.reject(new Error(`${w.method}: ${m.error.message}`));
-        else w?.resolve(m.result ?? {});
-      } else if (m.method && !m.sessionId) {
-        for (const h of handlers.get(m.method) ?? []) h(m.params ?? {});
+  /** Every command still waiting fails (Chromium gone, or the page's session lost). */
+  function fail(e: Error, sessionId?: string): void {
+    if (sessionId === undefined) gone ??= e;
+    for (const [id, w] of waiting)
+      if (sessionId === undefined || w.sessionId === sessionId) {
+        waiting.delete(id);
+        w.reject(e);
       }
+  }
+  function dispatch(text: string): void {
+    let m: Reply;
+    try {
+      m = JSON.parse(text) as Reply;
+    } catch {
+      return fail(new Error(`Chromium sent a message that is not JSON: ${text.slice(0, 200)}`));
     }
+    if (m.id !== undefined) {
+      const w = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.error) w?.reject(new Error(`${w.method}: ${m.error.message}`));
+      else w?.resolve(m.result ?? {});
+      return;
+    }
+    // A crashed or detached page answers nothing more: what waits on it fails.
+    if (m.method === 'Inspector.targetCrashed' && m.sessionId)
+      fail(new Error(`the page crashed; Chromium's last output: ${stderr}`), m.sessionId);
+    if (m.method === 'Target.detachedFromTarget' && typeof m.params?.['sessionId'] === 'string')
+      fail(new Error('the page went away'), m.params['sessionId']);
+    if (m.method && !m.sessionId) for (const h of handlers.get(m.method) ?? []) h(m.params ?? {});
+  }
+  let pending = '';
+  fromBrowser.setEncoding('utf8'); // a character split between chunks stays whole
+  fromBrowser.on('data', (d: string) => {
+    // Only the new chunk is searched: a trace message can be megabytes long.
+    let from = 0;
+    for (let end = d.indexOf('\0'); end >= 0; end = d.indexOf('\0', from)) {
+      const text = pending + d.slice(from, end);
+      pending = '';
+      from = end + 1;
+      dispatch(text);
+    }
+    pending += d.slice(from);
   });
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-    for (const w of waiting.values())
-      w.reject(new Error(`Chromium exited (${w.method}); its last output: ${stderr}`));
-    waiting.clear();
-  });
+  void exited.then(() => fail(gone ?? new Error(`Chromium exited; its last output: ${stderr}`)));
 
   const send = <T = Params>(method: string, params: Params = {}, sessionId?: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      if (gone) return reject(new Error(`Chromium exited (${method}); its last output: ${stderr}`));
+      if (gone) return reject(new Error(`${method}: ${gone.message}`));
       const id = nextId++;
-      waiting.set(id, { resolve: resolve as (r: Params) => void, reject, method });
+      waiting.set(id, { resolve: resolve as (r: Params) => void, reject, method, sessionId });
       toBrowser.write(JSON.stringify({ id, method, params, ...(sessionId && { sessionId }) }) + '\0');
     });
-
-  const page = await pageTarget(send);
-  const { sessionId } = await send<{ sessionId: string }>('Target.attachToTarget', {
-    targetId: page,
-    flatten: true,
-  });
-  const evaluate = async <T>(expression: string): Promise<T> => {
-    const r = await send<{
-      result: { value?: unknown };
-      exceptionDetails?: { text: string; exception?: { description?: string } };
-    }>('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);
-    if (r.exceptionDetails)
-      throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
-    return r.result.value as T;
+  const close = async (): Promise<void> => {
+    await send('Browser.close').catch(() => undefined);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
   };
-  for (let i = 0; !(await evaluate<boolean>(`Boolean(${ready})`)); i++) {
-    if (i > 600) throw new Error(`the page at ${url} did not get ready in a minute`);
-    await new Promise((r) => setTimeout(r, 100));
+
+  try {
+    const page = await pageTarget(send);
+    const { sessionId } = await send<{ sessionId: string }>('Target.attachToTarget', {
+      targetId: page,
+      flatten: true,
+    });
+    await send('Inspector.enable', {}, sessionId); // so that a crash of the page is told
+    const evaluate = async <T>(expression: string): Promise<T> => {
+      const r = await send<{
+        result: { value?: unknown };
+        exceptionDetails?: { text: string; exception?: { description?: string } };
+      }>('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);
+      if (r.exceptionDetails)
+        throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
+      return r.result.value as T;
+    };
+    for (let i = 0; !(await evaluate<boolean>(`Boolean(${ready})`)); i++) {
+      if (i > 600) throw new Error(`the page at ${url} did not get ready in a minute`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return {
+      send,
+      pageSession: sessionId,
+      evaluate,
+      on(method, handler) {
+        const set = handlers.get(method) ?? new Set<Handler>();
+        handlers.set(method, set.add(handler));
+        return () => set.delete(handler);
+      },
+      close,
+    };
+  } catch (e) {
+    await close(); // a browser that never became usable is not left running
+    throw e;
   }
-
-  return {
-    send,
-    evaluate,
-    on(method, handler) {
-      const set = handlers.get(method) ?? new Set<Handler>();
-      handlers.set(method, set.add(handler));
-      return () => set.delete(handler);
-    },
-    async close() {
-      await send('Browser.close').catch(() => undefined);
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
 }
 
 /** The page Chromium opened on its command line's URL. */

@@ -177,13 +177,13 @@ describe('merging a tensor in parts', () => {
           },
         }),
     }));
-    for (let round = 0; round < 2; round++) {
+    for (let merges = 0; merges < 2; merges++) {
       const parted = await merge(t, 'ties', lanes);
       expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
     }
-    // Two barriers x three models x two tensors per part, and one buffer each time.
+    // Two barriers x three models x two merges per part.
     expect(buffers[0]!.length).toBeGreaterThanOrEqual(12);
-    // The two parts run at once, so they never share one; the second tensor reuses both.
+    // The two parts run at once, so they never share a slab; the second merge reuses both.
     expect(new Set([...buffers[0]!, ...buffers[1]!]).size).toBe(2);
   });
 

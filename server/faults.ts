@@ -52,7 +52,7 @@ const LINK_SLACK_MS = 5;
  * Paces a body to the link's bandwidth (`bytesPerSecond`): each chunk waits for its turn on a
  * link that every body of this server shares, in the order the chunks come. A chunk whose
  * timer fired late does not make the link idle: up to LINK_SLACK_MS of lateness is made up,
- * so the rate holds (without it, 500 MB/s came out as ~415).
+ * so the rate holds (without it, 500 MB/s came out as 458 MB/s in bench:browser).
  */
 export function throttled(opts: FaultOptions, c: FaultCounters): Transform | undefined {
   const rate = opts.bytesPerSecond;

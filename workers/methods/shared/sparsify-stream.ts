@@ -171,9 +171,10 @@ export class StreamSparsifier {
   ): Uint32Array[] {
     if (pass === 0) {
       const hi = alloc(32768);
-      if (this.hi) hi.set(this.hi);
-      else hi.fill(0);
-      if (this.hi) this.scratch.free(this.hi);
+      if (this.hi) {
+        hi.set(this.hi);
+        this.scratch.free(this.hi);
+      } else hi.fill(0); // alloc may hand out memory used before
       this.hi = undefined;
       return [hi];
     }

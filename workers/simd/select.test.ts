@@ -25,7 +25,7 @@ describe('magnitude top-k passes', () => {
     expect([...y]).toEqual([3, 0, 0, 0, 0, 0]);
   });
 
-  it('the kernels give the JS histograms and masks, in any chunking', () => {
+  it('the kernels give the JS histograms (inexact keys too) and masks, in any chunking', () => {
     const n = 5003;
     const data = awkward(n, 7, true);
     const bins = new Uint32Array(32768);
@@ -38,14 +38,22 @@ describe('magnitude top-k passes', () => {
       [key(1 / 256), 40, key(20 / 256), 9],
       [0, n, key(31 / 256), 3],
     ];
+    // inexact keys counted in all bins, in the busiest one, in two windows around it
+    const windows = [
+      [0, 32767, 0, 32767],
+      [bin, bin, bin, bin],
+      [bin - 3, bin - 1, bin, bin + 3],
+    ];
     for (const chunk of [n, 64, 333, 5]) {
       const [simd, js] = simdAndJs((s) => {
         const x = copyInto(s, data);
         const hi = s.u32(32768);
         const lo = s.u32(65536);
+        const inexact = windows.map(() => s.u32(32768));
         for (let i = 0; i < n; i += chunk) {
           histHi(x.subarray(i, i + chunk), hi);
           histLo(x.subarray(i, i + chunk), bin, lo);
+          windows.forEach((w, j) => histHi(x.subarray(i, i + chunk), s.u32(32768), inexact[j], w));
         }
         const masks = cuts.map(([keepKey, keepLeft, dropKey, dropLeft]) => {
           const y = copyInto(s, data);
@@ -53,10 +61,17 @@ describe('magnitude top-k passes', () => {
           for (let i = 0; i < n; i += chunk) maskCuts(y.subarray(i, i + chunk), c);
           return [bitsOf(y), c] as const;
         });
-        return { hi: hi.slice(), lo: lo.slice(), masks };
+        return { hi: hi.slice(), lo: lo.slice(), masks, inexact: inexact.map((h) => h.slice()) };
       });
       expect(simd).toEqual(js);
       expect(js.lo.reduce((a, b) => a + b, 0)).toBe(bins[bin]);
+      // every bin: the keys with low bits; a window: those of its bins only
+      expect(js.inexact[0]![bin]).toBe(bins[bin]! - js.lo[0]!);
+      expect(js.inexact[0]!.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(js.inexact[1]!.every((c, b) => c === (b === bin ? js.inexact[0]![b] : 0))).toBe(true);
+      expect(js.inexact[2]!.every((c, b) => c === (b < bin - 3 || b > bin + 3 ? 0 : js.inexact[0]![b]))).toBe(
+        true,
+      );
     }
   });
 });

@@ -3,7 +3,9 @@
  * order like their bit patterns, so |x| becomes the 31-bit key `bits & 0x7fffffff`. Pass one
  * histograms the top 15 bits of the keys, pass two the low 16 bits inside the bin that holds
  * the k-th largest; the result is a key and how many elements equal to it to keep, lowest
- * indices first. The mask then keeps keys above the cut, and equal keys while the cut's
+ * indices first. Pass one can also count the keys whose low bits are not all 0 ("inexact")
+ * per bin, for bins in two windows (../methods/shared/sparsify-stream.ts uses them to skip
+ * pass two). The mask then keeps keys above the cut, and equal keys while the cut's
  * counter lasts (breadcrumbs: minus a second, outlier cut).
  *
  * Each step is a JS reference and a WebAssembly kernel (wasm/select-kernels.ts) with the same
@@ -15,6 +17,9 @@ import { wasmFor, whole } from './dispatch.ts';
 
 /** A key above every magnitude: a cut with this key selects nothing. */
 export const NO_KEY = 0x80000000;
+
+/** Windows of histHi's inexact counts that hold every bin. */
+export const ALL_BINS: readonly number[] = [0, 32767, 0, 32767];
 
 /** One or two cuts and their tie counters (how many equal keys each may still select). */
 export interface CutState {
@@ -28,9 +33,28 @@ export interface CutState {
 // ---------------------------------------------------------------------------------------------
 // JS references
 
-export function histHiJs(x: Float32Array, hist: Uint32Array): void {
+/**
+ * hist[key >>> 16]++ for the magnitude keys of x; with `inexact`, also inexact[key >>> 16]++
+ * for the keys whose low 16 bits are not all 0 and whose bin lies in one of the two windows
+ * [w[0], w[1]], [w[2], w[3]] (`windows`: all bins when not given).
+ */
+export function histHiJs(
+  x: Float32Array,
+  hist: Uint32Array,
+  inexact?: Uint32Array,
+  windows: ArrayLike<number> = ALL_BINS,
+): void {
   const bits = new Int32Array(x.buffer, x.byteOffset, x.length);
-  for (let i = 0; i < bits.length; i++) hist[(bits[i]! & 0x7fffffff) >>> 16]!++;
+  if (!inexact) {
+    for (let i = 0; i < bits.length; i++) hist[(bits[i]! & 0x7fffffff) >>> 16]!++;
+    return;
+  }
+  const [lo1, hi1, lo2, hi2] = [windows[0]!, windows[1]!, windows[2]!, windows[3]!];
+  for (let i = 0; i < bits.length; i++) {
+    const bin = (bits[i]! & 0x7fffffff) >>> 16;
+    hist[bin]!++;
+    if (bits[i]! & 0xffff && ((bin >= lo1 && bin <= hi1) || (bin >= lo2 && bin <= hi2))) inexact[bin]!++;
+  }
 }
 
 export function histLoJs(x: Float32Array, bin: number, lo: Uint32Array): void {
@@ -81,12 +105,23 @@ export function maskJs(x: Float32Array, c: CutState): void {
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 
-/** hist[key >>> 16]++ over the magnitude keys of x (hist: 32768 bins). */
-export function histHi(x: Float32Array, hist: Uint32Array): void {
-  const a = wasmFor(x, hist);
+/**
+ * hist[key >>> 16]++ over the magnitude keys of x (hist: 32768 bins); with `inexact` (32768
+ * bins too), the inexact keys of the bins in `windows` counted as well (see histHiJs).
+ */
+export function histHi(
+  x: Float32Array,
+  hist: Uint32Array,
+  inexact?: Uint32Array,
+  windows: ArrayLike<number> = ALL_BINS,
+): void {
+  const a = wasmFor(x, hist, inexact);
   const m = a ? whole(x.length, 4) : 0;
-  if (m > 0) a!.k.histHi(x.byteOffset, m / 4, hist.byteOffset);
-  if (m < x.length) histHiJs(x.subarray(m), hist);
+  if (m > 0 && inexact) {
+    const [lo1, hi1, lo2, hi2] = [windows[0]!, windows[1]!, windows[2]!, windows[3]!];
+    a!.k.histHiInexact(x.byteOffset, m / 4, hist.byteOffset, inexact.byteOffset, lo1, hi1, lo2, hi2);
+  } else if (m > 0) a!.k.histHi(x.byteOffset, m / 4, hist.byteOffset);
+  if (m < x.length) histHiJs(x.subarray(m), hist, inexact, windows);
 }
 
 /** lo[key & 0xffff]++ over the keys of x whose top bits are `bin` (lo: 65536 bins). */

@@ -147,6 +147,7 @@ export const op = {
   f64x2ExtractLane: (lane: number): Bytes => [...simd(0x21), lane],
   // SIMD comparisons (lanes all ones or all zeros).
   i32x4Eq: simd(0x37),
+  i32x4Ne: simd(0x38),
   i32x4LtS: simd(0x39),
   i32x4LtU: simd(0x3a),
   i32x4GtS: simd(0x3b),

@@ -20,21 +20,44 @@ const ROWS = 1031;
 const COLS = 2053; // 2,116,643 elements: just above the parts threshold, no multiple of 64K
 const N = ROWS * COLS;
 
-/** Values on a coarse grid around a base, so |delta| has few distinct values: ties at every cut. */
-function bytesOf(seed: number, around?: Float32Array): [Uint8Array, Float32Array] {
+/**
+ * Values on a coarse grid around a base, so |delta| has few distinct values: ties at every cut.
+ * `offset` moves every delta off the grid (by 2^-20: low bits in every key).
+ */
+function bytesOf(
+  seed: number,
+  dtype: WritableDType,
+  around?: Float32Array,
+  offset = 0,
+): [Uint8Array, Float32Array] {
   const f = new Float32Array(N);
   for (let i = 0; i < N; i++) {
     const h = mix32(i ^ mix32(seed));
-    f[i] = (around ? around[i]! : 0) + (((h % 9) - 4) / 64) * (around ? 1 : 4);
+    f[i] = (around ? around[i]! + offset : 0) + (((h % 9) - 4) / 64) * (around ? 1 : 4);
   }
-  return [encodeFromF32(f, 'BF16'), f];
+  return [encodeFromF32(f, dtype), f];
 }
 
-const [baseBytes, baseValues] = bytesOf(1);
-const inputs = [2, 3, 4].map((s) => bytesOf(s, baseValues)[0]);
+interface Inputs {
+  readonly dtype: 'BF16' | 'F32';
+  readonly baseBytes: Uint8Array;
+  readonly inputs: Uint8Array[];
+}
 
-function plan(method: string, overrides: Record<string, ParamValue> = {}): PlannedTensor {
-  return plannedLayerTensor(method, [ROWS, COLS], ['BF16', 'BF16', 'BF16'], (name, _scope, k) => {
+function inputsOf(dtype: 'BF16' | 'F32', offset: number): Inputs {
+  const [baseBytes, baseValues] = bytesOf(1, dtype);
+  return { dtype, baseBytes, inputs: [2, 3, 4].map((s) => bytesOf(s, dtype, baseValues, offset)[0]) };
+}
+
+/** BF16 deltas: every key's low bits 0, so the magnitude cuts skip their low-bits pass. */
+const GRID = inputsOf('BF16', 0);
+/** Float32 deltas off the grid (still tied): the cuts need the low-bits pass. */
+const OFF_GRID = inputsOf('F32', 2 ** -20);
+const { baseBytes, inputs } = GRID;
+
+function plan(method: string, overrides: Record<string, ParamValue> = {}, data = GRID): PlannedTensor {
+  const dtypes = [data.dtype, data.dtype, data.dtype];
+  return plannedLayerTensor(method, [ROWS, COLS], dtypes, (name, _scope, k) => {
     if (name in overrides) return overrides[name];
     if (name === 'weight') return [0.5, 0.3, -0.2][k]!;
     if (name === 'density') return [0.4, 0.55, 0.7][k]!;
@@ -59,9 +82,10 @@ async function merge(
   lanes?: readonly ComputeLane[],
   write?: ComputeContext['write'],
   writeShared = false,
+  data = GRID,
 ): Promise<{ bytes: Uint8Array; sumSq: number; warnings: string[] }> {
   const warnings: string[] = [];
-  const r = await computeTensor(t, method, baseBytes, [...inputs], {
+  const r = await computeTensor(t, method, data.baseBytes, [...data.inputs], {
     backend: cpuBackend,
     computeDtype: 'F32',
     seed: 7,
@@ -120,10 +144,35 @@ describe('merging a tensor in parts', () => {
     });
   }
 
-  it('ties at the cut really straddle the parts (the test data is a hard case)', async () => {
+  for (const [name, data, passes] of [
+    ['BF16 deltas: the cuts found in pass 0', GRID, [0]],
+    ['float32 deltas: the cuts found in pass 1', OFF_GRID, [0, 1]],
+  ] as const) {
+    for (const method of ['ties', 'breadcrumbs_ties']) {
+      it(`${method}, ${name}: the same bytes on 1 and 3 lanes`, async () => {
+        const t = plan(method, {}, data);
+        const whole = await merge(t, method, undefined, undefined, false, data);
+        for (const count of [1, 3]) {
+          const synced = new Set<number>();
+          const lanes = Array.from({ length: count }, () => ({
+            run: (job: Parameters<ComputeLane['run']>[0], hooks: Parameters<ComputeLane['run']>[1]) =>
+              runPart(job, { ...hooks, synced: (pass, h) => (synced.add(pass), hooks.synced(pass, h)) }),
+          }));
+          const parted = await merge(t, method, lanes, undefined, false, data);
+          expect([...synced].sort()).toEqual(passes);
+          expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+        }
+      });
+    }
+  }
+
+  it.each([
+    ['pass 0', GRID],
+    ['pass 1', OFF_GRID],
+  ] as const)('ties at the cut really straddle the parts (found in %s: a hard case)', async (_, data) => {
     // With the tie counters of each part starting from the whole cut's, the bytes would differ.
-    const t = plan('ties');
-    const whole = await merge(t, 'ties');
+    const t = plan('ties', {}, data);
+    const whole = await merge(t, 'ties', undefined, undefined, false, data);
     let zeroedTies = 0;
     const lanes = [0, 1, 2].map(() => ({
       run: (job: Parameters<ComputeLane['run']>[0], hooks: Parameters<ComputeLane['run']>[1]) =>
@@ -136,7 +185,7 @@ describe('merging a tensor in parts', () => {
           },
         }),
     }));
-    const wrong = await merge(t, 'ties', lanes);
+    const wrong = await merge(t, 'ties', lanes, undefined, false, data);
     expect(zeroedTies).toBeGreaterThan(0);
     expect(Buffer.from(wrong.bytes).equals(Buffer.from(whole.bytes))).toBe(false);
   });

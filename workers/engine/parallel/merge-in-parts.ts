@@ -119,17 +119,14 @@ export async function mergeInParts(
   const sparsifiers = familySparsifiers(family, sparsifierArgs(t, ctx), n, scratch);
   sparsifiers.forEach((s, k) => s.warning && ctx.warn(`input ${k + 1}: ${s.warning}`));
   const cutsOf = sparsifiers.map((s) => s.cutStates().length);
-  // Tied keys per part, model and cut, from the last statistics pass (none without one).
-  let ties: number[][][] = parts.map(() => cutsOf.map((c) => new Array<number>(c).fill(0)));
+  // Tied keys per part, model and cut, from the statistics pass that found the cut (0 before).
+  const ties: number[][][] = parts.map(() => cutsOf.map((c) => new Array<number>(c).fill(0)));
   const syncs = new Map<number, Rendezvous<Uint32Array[][], CutPlace[][]>>();
   let failure: { readonly error: unknown } | undefined;
   const syncFor = (pass: number): Rendezvous<Uint32Array[][], CutPlace[][]> => {
     let r = syncs.get(pass);
     if (!r) {
-      syncs.set(
-        pass,
-        (r = new Rendezvous(parts.length, (h) => conclude(sparsifiers, pass, h, (found) => (ties = found)))),
-      );
+      syncs.set(pass, (r = new Rendezvous(parts.length, (h) => conclude(sparsifiers, pass, h, ties))));
       if (failure) r.fail(failure.error); // a lane already failed: this barrier can never fill
     }
     return r;
@@ -201,21 +198,23 @@ function conclude(
   sparsifiers: readonly StreamSparsifier[],
   pass: number,
   perPart: readonly Uint32Array[][][],
-  setTies: (t: number[][][]) => void,
+  ties: number[][][],
 ): CutPlace[][] {
-  const active = sparsifiers.map((s) => pass < s.passes);
+  const active = sparsifiers.map((s) => s.observes(pass));
   sparsifiers.forEach((s, k) => {
     if (!active[k]) return;
     for (const h of perPart) s.addHistograms(pass, h[k]!);
     s.endPass(pass);
   });
-  // The magnitude cuts' keys are known after pass 1; each part's low-bits histograms count its ties.
-  if (pass === 1)
-    setTies(
-      perPart.map((h) =>
-        sparsifiers.map((s, k) => (active[k] ? s.tiesIn(h[k]!) : s.cutStates().map(() => 0))),
-      ),
-    );
+  // A magnitude cut's key is known after pass 0 or 1; that pass's histograms count each part's ties.
+  perPart.forEach((h, i) =>
+    sparsifiers.forEach((s, k) => {
+      if (!active[k]) return;
+      s.tiesIn(pass, h[k]!).forEach((t, j) => {
+        if (t !== undefined) ties[i]![k]![j] = t;
+      });
+    }),
+  );
   return sparsifiers.map((s) => s.cutStates());
 }
 

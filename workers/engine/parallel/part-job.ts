@@ -167,7 +167,7 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
         sparsifiers.forEach((s, k) => s.startAfter(before[k]!));
         continue;
       }
-      const active = sparsifiers.map((s) => after < s.passes);
+      const active = sparsifiers.map((s) => s.observes(after));
       courier?.rewind();
       const histograms = sparsifiers.map((s, k) => (active[k] ? s.histograms(after, courier?.alloc) : []));
       const cuts = await waiting(hooks.synced(after, histograms));

@@ -108,11 +108,17 @@ function* familyBody(
     const out = scratch.f32(size);
     // Plain task arithmetic in float32: one fused pass, task vectors never materialised.
     const direct = fast && !m.sparsifier && !m.consensus;
-    const load = (start: number, len: number): { b: Float32Array; d: Float32Array[] } => {
+    /** The base and the task vectors of a chunk (only those `wanted`, when given). */
+    const load = (
+      start: number,
+      len: number,
+      wanted?: readonly boolean[],
+    ): { b: Float32Array; d: Float32Array[] } => {
       const b = base.subarray(0, len);
       src.read(-1, start, b);
       const d = deltas.map((buf, k) => {
         const x = buf.subarray(0, len);
+        if (wanted && !wanted[k]) return x;
         if (direct) src.read(k, start, x);
         else if (fast && src.readDelta) src.readDelta(k, start, b, x);
         else {
@@ -128,16 +134,18 @@ function* familyBody(
     const span = (part?.hi ?? n) - lo;
     const passes = Math.max(0, ...sparsifiers.map((s) => s.passes));
     for (let pass = 0; pass < passes; pass++) {
-      const active = sparsifiers.filter((s) => pass < s.passes);
-      for (const s of active) s.beginPass();
+      // A part decides as the coordinator does: from the cuts it adopted at the last barrier.
+      const observing = sparsifiers.map((s) => s.observes(pass));
+      if (!observing.includes(true)) continue; // e.g. no cut needs the low bits (pass 1)
+      sparsifiers.forEach((s, k) => observing[k] && s.beginPass());
       for (const [at, len] of chunks(span, size, align)) {
         const start = lo + at;
-        const { d } = load(start, len);
-        sparsifiers.forEach((s, k) => pass < s.passes && s.observe(pass, d[k]!, start));
+        const { d } = load(start, len, observing);
+        sparsifiers.forEach((s, k) => observing[k] && s.observe(pass, d[k]!, start));
         yield;
       }
       if (part) yield { after: pass, sparsifiers };
-      else for (const s of active) s.endPass(pass);
+      else sparsifiers.forEach((s, k) => observing[k] && s.endPass(pass));
     }
     sparsifiers.forEach((s, k) => {
       s.beginPass();

@@ -35,6 +35,7 @@ export function sparsify(delta: Float32Array, method: Sparsifier, o: SparsifyOpt
     n,
   );
   for (let pass = 0; pass < s.passes; pass++) {
+    if (!s.observes(pass)) continue;
     s.beginPass();
     s.observe(pass, delta, 0);
     s.endPass(pass);

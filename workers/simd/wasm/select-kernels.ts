@@ -5,8 +5,8 @@
  *
  * Histograms scatter, which SIMD cannot do: `hist_hi` computes four bin addresses in one
  * vector, then increments them one by one (0.5 ns an element against 2 in JS, measured);
- * `hist_lo` tests four keys at a time against the one bin of interest and only touches memory
- * for the few that fall in it. The mask counts ties without
+ * `hist_lo` tests four keys at a time against the one bin of interest, counts those with low
+ * bits 0 in a vector and only touches memory for the others. The mask counts ties without
  * a scalar loop: an exclusive prefix count of the equal lanes (two lane shifts) says which
  * of them still fit under `left`.
  */
@@ -29,31 +29,73 @@ const bump = (addr: Bytes, tmp: number): Bytes => [
 /**
  * hist_hi(x, blocks, hist): hist[(bits(x[i]) & 0x7fffffff) >>> 16]++ for 4 x blocks elements:
  * the four bin addresses computed in one vector, then four scalar increments.
+ *
+ * hist_hi_inexact(x, blocks, hist, inexact, lo1, hi1, lo2, hi2) also counts the keys whose low
+ * 16 bits are not all 0 ("inexact") per bin, for the bins in [lo1, hi1] and [lo2, hi2]: a
+ * vector test of the four keys and a branch seldom taken, as differences of BF16 values have
+ * few such keys and the windows are narrow (../select.ts says why).
  */
-export function histHiKernel(): FunctionDef {
-  const L = locals('x', 'blocks', 'hist', 'a', 'addrs');
-  const lane = (j: number): Bytes => bump([...op.get(L.addrs), ...op.i32x4ExtractLane(j)], L.a);
+export function histHiKernel(inexact: boolean): FunctionDef {
+  const [x, blocks, hist, pInexact] = [0, 1, 2, 3];
+  const P = inexact ? 8 : 3; // parameters, then the locals
+  const [a, k, addrs, bins, sel, lo1, span1, lo2, span2] = Array.from({ length: 9 }, (_, i) => P + i) as [
+    number, number, number, number, number, number, number, number, number,
+  ]; // prettier-ignore
+  const lane = (j: number): Bytes => bump([...op.get(addrs), ...op.i32x4ExtractLane(j)], a);
+  const inexactLane = (j: number): Bytes => [
+    ...op.get(sel), ...op.i32x4ExtractLane(j),
+    ...op.if(bump([...op.get(bins), ...op.i32x4ExtractLane(j), ...op.i32(2), ...op.shl, ...op.get(pInexact), ...op.add], a)),
+  ]; // prettier-ignore
+  /** Lanes whose bin lies outside window [lo, lo + span]: (bin - lo) > span, unsigned. */
+  const outside = (lo: number, span: number): Bytes => [
+    ...op.get(bins), ...op.get(lo), ...op.i32x4Sub, ...op.get(span), ...op.i32x4GtU,
+  ]; // prettier-ignore
+  // prettier-ignore
+  const count = inexact
+    ? [
+        // sel: the lanes' low bits where the bin is in a window (nonzero: an inexact key to count)
+        ...op.get(k), ...op.i32x4Const(0xffff), ...op.v128And,
+        ...outside(lo1, span1), ...outside(lo2, span2), ...op.v128And, ...op.v128AndNot, ...op.tee(sel),
+        ...op.v128AnyTrue, ...op.if([0, 1, 2, 3].flatMap(inexactLane)),
+      ]
+    : [];
   // (bits << 1) >>> 17 is (bits & 0x7fffffff) >>> 16: the sign bit shifted out
   // prettier-ignore
-  const body = forBlocks(L.blocks, [[L.x, 16]], [
-    ...op.get(L.x), ...op.v128Load(0), ...op.i32(1), ...op.i32x4Shl, ...op.i32(17), ...op.i32x4ShrU,
-    ...op.i32(2), ...op.i32x4Shl, ...op.get(L.hist), ...op.i32x4Splat, ...op.i32x4Add, ...op.set(L.addrs),
-    ...[0, 1, 2, 3].flatMap(lane),
-  ]);
+  const body = [
+    ...(inexact
+      ? [3, 5].flatMap((p, w) => [
+          ...op.get(p + 1), ...op.i32x4Splat, ...op.set(w === 0 ? lo1 : lo2),
+          ...op.get(p + 2), ...op.get(p + 1), ...op.sub, ...op.i32x4Splat, ...op.set(w === 0 ? span1 : span2),
+        ])
+      : []),
+    ...forBlocks(blocks, [[x, 16]], [
+      ...op.get(x), ...op.v128Load(0), ...op.tee(k), ...op.i32(1), ...op.i32x4Shl, ...op.i32(17), ...op.i32x4ShrU,
+      ...op.tee(bins), ...op.i32(2), ...op.i32x4Shl, ...op.get(hist), ...op.i32x4Splat, ...op.i32x4Add, ...op.set(addrs),
+      ...[0, 1, 2, 3].flatMap(lane),
+      ...count,
+    ]),
+  ];
   return {
-    exportName: 'hist_hi',
-    params: [I32, I32, I32],
+    exportName: inexact ? 'hist_hi_inexact' : 'hist_hi',
+    params: new Array<number>(P).fill(I32),
     locals: [
       [1, I32],
-      [1, V128],
+      [8, V128],
     ],
     body,
   };
 }
 
-/** hist_lo(x, blocks, bin, lo): lo[key & 0xffff]++ for keys of 4 x blocks elements with key >>> 16 == bin. */
+/**
+ * hist_lo(x, blocks, bin, lo): lo[key & 0xffff]++ for keys of 4 x blocks elements with
+ * key >>> 16 == bin. The keys whose low bits are all 0 (most of them where the deltas are
+ * differences of BF16 or F16 values, which need few mantissa bits) are counted in a vector and
+ * added to lo[0] at the end: incrementing one counter over and over is a chain of dependent
+ * memory updates, and it ran at 3 ns an element where a fifth of the keys fell in the bin. The
+ * other keys of the bin are counted one by one, as before.
+ */
 export function histLoKernel(): FunctionDef {
-  const L = locals('x', 'blocks', 'bin', 'lo', 'key', 'a', 'k', 'vbin');
+  const L = locals('x', 'blocks', 'bin', 'lo', 'key', 'a', 'k', 'vbin', 'vexact', 'exact', 'acc');
   const lane = (j: number): Bytes => [
     ...op.get(L.k),
     ...op.i32x4ExtractLane(j),
@@ -62,23 +104,35 @@ export function histLoKernel(): FunctionDef {
     ...op.shrU,
     ...op.get(L.bin),
     ...op.eq,
+    ...op.get(L.key),
+    ...op.i32(0xffff),
+    ...op.and,
+    ...op.i32(0),
+    ...op.ne,
+    ...op.and,
     ...op.if(bump([...op.get(L.key), ...op.i32(0xffff), ...op.and, ...op.i32(2), ...op.shl, ...op.get(L.lo), ...op.add], L.a)),
   ]; // prettier-ignore
+  const sumLane = (j: number): Bytes => [...op.get(L.acc), ...op.i32x4ExtractLane(j), ...op.add];
   // prettier-ignore
   const body = [
     ...op.get(L.bin), ...op.i32x4Splat, ...op.set(L.vbin),
+    ...op.get(L.bin), ...op.i32(16), ...op.shl, ...op.i32x4Splat, ...op.set(L.vexact),
     ...forBlocks(L.blocks, [[L.x, 16]], [
       ...op.get(L.x), ...op.v128Load(0), ...op.i32x4Const(ABS), ...op.v128And, ...op.tee(L.k),
-      ...op.i32(16), ...op.i32x4ShrU, ...op.get(L.vbin), ...op.i32x4Eq, ...op.v128AnyTrue,
+      ...op.get(L.vexact), ...op.i32x4Eq, ...op.set(L.exact),
+      ...op.get(L.acc), ...op.get(L.exact), ...op.i32x4Sub, ...op.set(L.acc), // the -1 lanes add 1
+      ...op.get(L.k), ...op.i32(16), ...op.i32x4ShrU, ...op.get(L.vbin), ...op.i32x4Eq,
+      ...op.get(L.exact), ...op.v128AndNot, ...op.v128AnyTrue,
       ...op.if([0, 1, 2, 3].flatMap(lane)),
     ]),
+    ...op.get(L.lo), ...op.get(L.lo), ...op.i32Load(0), ...[0, 1, 2, 3].flatMap(sumLane), ...op.i32Store(0),
   ];
   return {
     exportName: 'hist_lo',
     params: [I32, I32, I32, I32],
     locals: [
       [2, I32],
-      [2, V128],
+      [5, V128],
     ],
     body,
   };
@@ -94,12 +148,15 @@ const shiftUp = (s: number): Bytes => {
 /**
  * Lanes (all ones) of the equal keys this cut selects, into v128 local `sel`, given `eq` (the
  * equal lanes) and the count still to select (i32 local `left`, updated); `t` and `count` are
- * scratch locals.
+ * scratch locals. The branch is on `left`, which stays above 0 for a run of blocks and then
+ * at 0, not on whether a block has an equal key: where a twentieth or more of the keys equal
+ * the cut's (differences of BF16 values take few distinct magnitudes), that test was
+ * mispredicted often enough to double the kernel's time.
  */
 function selectEqual(eq: number, left: number, t: number, sel: number, count: number): Bytes {
   // prettier-ignore
   return [
-    ...op.get(eq), ...op.v128AnyTrue,
+    ...op.get(left), ...op.i32(0), ...op.gtS,
     ...op.ifElse([
       // inclusive prefix sum of the -1 lanes, then exclusive: -(equal lanes before j)
       ...op.get(eq), ...op.get(eq), ...op.v128Zero, ...shiftUp(1), ...op.i32x4Add, ...op.tee(t),

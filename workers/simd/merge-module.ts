@@ -30,17 +30,6 @@ export interface MergeKernels {
   readonly sub: (x: number, base: number, blocks4: number) => void;
   readonly scale: (x: number, s: number, blocks4: number) => void;
   readonly histHi: (x: number, blocks4: number, hist: number) => void;
-  /** histHi, and the inexact keys of the bins in [lo1, hi1] and [lo2, hi2] (32768 bins at `inexact`). */
-  readonly histHiInexact: (
-    x: number,
-    blocks4: number,
-    hist: number,
-    inexact: number,
-    lo1: number,
-    hi1: number,
-    lo2: number,
-    hi2: number,
-  ) => void;
   readonly histLo: (x: number, blocks4: number, bin: number, lo: number) => void;
   readonly maskKeep: (x: number, blocks4: number, key: number, state: number) => void;
   readonly maskBand: (x: number, blocks4: number, keepKey: number, dropKey: number, state: number) => void;
@@ -68,7 +57,7 @@ function kernelDefs(): FunctionDef[] {
     encodeBf16Kernel(),
     subKernel(),
     scaleKernel(),
-    histHiKernel(false),
+    histHiKernel(),
     histLoKernel(),
     maskKernel(false),
     maskKernel(true),
@@ -81,7 +70,6 @@ function kernelDefs(): FunctionDef[] {
     dellaRowKernel(true),
     dellaRowKernel(false),
     maskBitsKernel(),
-    histHiKernel(true),
   ];
   for (let m = 1; m <= UNROLLED + 1; m++) {
     for (const normalize of [false, true])
@@ -124,7 +112,6 @@ export function instantiateMergeKernels(memory: WebAssembly.Memory): MergeKernel
     sub: fn('sub_f32'),
     scale: fn('scale_f32'),
     histHi: fn('hist_hi'),
-    histHiInexact: fn('hist_hi_inexact'),
     histLo: fn('hist_lo'),
     maskKeep: fn('mask_keep'),
     maskBand: fn('mask_band'),

@@ -3,9 +3,9 @@
  * order like their bit patterns, so |x| becomes the 31-bit key `bits & 0x7fffffff`. Pass one
  * histograms the top 15 bits of the keys, pass two the low 16 bits inside the bin that holds
  * the k-th largest; the result is a key and how many elements equal to it to keep, lowest
- * indices first. Pass one can also count the keys whose low bits are not all 0 ("inexact")
- * per bin, for bins in two windows (../methods/shared/sparsify-stream.ts uses them to skip
- * pass two). The mask then keeps keys above the cut, and equal keys while the cut's
+ * indices first. Pass one counts each bin's keys in two, those whose low bits are all 0 and
+ * the others ("inexact"), which often makes pass two unnecessary (see
+ * ../methods/shared/sparsify-stream.ts). The mask then keeps keys above the cut, and equal keys while the cut's
  * counter lasts (breadcrumbs: minus a second, outlier cut).
  *
  * Each step is a JS reference and a WebAssembly kernel (wasm/select-kernels.ts) with the same
@@ -18,8 +18,8 @@ import { wasmFor, whole } from './dispatch.ts';
 /** A key above every magnitude: a cut with this key selects nothing. */
 export const NO_KEY = 0x80000000;
 
-/** Windows of histHi's inexact counts that hold every bin. */
-export const ALL_BINS: readonly number[] = [0, 32767, 0, 32767];
+/** histHi's counters: two for each of the 32768 bins of the top 15 bits. */
+export const HI_BINS = 65536;
 
 /** One or two cuts and their tie counters (how many equal keys each may still select). */
 export interface CutState {
@@ -34,26 +34,14 @@ export interface CutState {
 // JS references
 
 /**
- * hist[key >>> 16]++ for the magnitude keys of x; with `inexact`, also inexact[key >>> 16]++
- * for the keys whose low 16 bits are not all 0 and whose bin lies in one of the two windows
- * [w[0], w[1]], [w[2], w[3]] (`windows`: all bins when not given).
+ * hist[2 * (key >>> 16) + (key & 0xffff ? 1 : 0)]++ for the magnitude keys of x: each bin of
+ * the top 15 bits counted in two, its exact keys (low bits all 0) and its inexact ones.
  */
-export function histHiJs(
-  x: Float32Array,
-  hist: Uint32Array,
-  inexact?: Uint32Array,
-  windows: ArrayLike<number> = ALL_BINS,
-): void {
+export function histHiJs(x: Float32Array, hist: Uint32Array): void {
   const bits = new Int32Array(x.buffer, x.byteOffset, x.length);
-  if (!inexact) {
-    for (let i = 0; i < bits.length; i++) hist[(bits[i]! & 0x7fffffff) >>> 16]!++;
-    return;
-  }
-  const [lo1, hi1, lo2, hi2] = [windows[0]!, windows[1]!, windows[2]!, windows[3]!];
   for (let i = 0; i < bits.length; i++) {
-    const bin = (bits[i]! & 0x7fffffff) >>> 16;
-    hist[bin]!++;
-    if (bits[i]! & 0xffff && ((bin >= lo1 && bin <= hi1) || (bin >= lo2 && bin <= hi2))) inexact[bin]!++;
+    const key = bits[i]! & 0x7fffffff;
+    hist[((key >>> 15) & ~1) | (key & 0xffff ? 1 : 0)]!++;
   }
 }
 
@@ -105,23 +93,12 @@ export function maskJs(x: Float32Array, c: CutState): void {
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 
-/**
- * hist[key >>> 16]++ over the magnitude keys of x (hist: 32768 bins); with `inexact` (32768
- * bins too), the inexact keys of the bins in `windows` counted as well (see histHiJs).
- */
-export function histHi(
-  x: Float32Array,
-  hist: Uint32Array,
-  inexact?: Uint32Array,
-  windows: ArrayLike<number> = ALL_BINS,
-): void {
-  const a = wasmFor(x, hist, inexact);
+/** histHiJs's counts (hist: HI_BINS counters, two per bin), with the kernel when it can. */
+export function histHi(x: Float32Array, hist: Uint32Array): void {
+  const a = wasmFor(x, hist);
   const m = a ? whole(x.length, 4) : 0;
-  if (m > 0 && inexact) {
-    const [lo1, hi1, lo2, hi2] = [windows[0]!, windows[1]!, windows[2]!, windows[3]!];
-    a!.k.histHiInexact(x.byteOffset, m / 4, hist.byteOffset, inexact.byteOffset, lo1, hi1, lo2, hi2);
-  } else if (m > 0) a!.k.histHi(x.byteOffset, m / 4, hist.byteOffset);
-  if (m < x.length) histHiJs(x.subarray(m), hist, inexact, windows);
+  if (m > 0) a!.k.histHi(x.byteOffset, m / 4, hist.byteOffset);
+  if (m < x.length) histHiJs(x.subarray(m), hist);
 }
 
 /** lo[key & 0xffff]++ over the keys of x whose top bits are `bin` (lo: 65536 bins). */

@@ -230,8 +230,8 @@ describe('merging a tensor in parts', () => {
       const parted = await merge(t, 'ties', lanes);
       expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
     }
-    // Two barriers x three models x two merges per part.
-    expect(buffers[0]!.length).toBeGreaterThanOrEqual(12);
+    // One barrier (the cuts are found in pass 0) x three models x two merges per part.
+    expect(buffers[0]!.length).toBeGreaterThanOrEqual(6);
     // The two parts run at once, so they never share a slab; the second merge reuses both.
     expect(new Set([...buffers[0]!, ...buffers[1]!]).size).toBe(2);
   });

@@ -6,15 +6,12 @@
  *   the top 15 bits of |delta| (float bits order like the values), pass 1 the low 16 bits
  *   inside the bin that holds the k-th largest: that gives the exact threshold, and how many of
  *   the elements equal to it to keep (lowest indices first, a deterministic tie order).
- *   Pass 0 also counts, per bin, the keys whose low 16 bits are not all 0 ("inexact"): the
- *   differences of BF16 weights seldom have any, so most keys of a bin equal its lowest key.
- *   When the cut takes more keys from its bin than the bin holds inexact ones, the cut is that
- *   lowest key (all the inexact ones and some of the exact ones taken), which is what pass 1
- *   would find, and pass 1 is skipped (`observes`). The counting covers all bins for the first
- *   INEXACT_TRIAL elements, then only windows around where the cut seems to fall (a branch
- *   taken for a few keys in a hundred cost more than pass 1 saved); if the cut ends outside
- *   them, or the trial found more than a quarter of the keys inexact (float32 inputs), pass 1
- *   runs as before.
+ *   Pass 0 counts each bin in two: the keys whose low 16 bits are all 0, and the others
+ *   ("inexact"). Differences of BF16 weights seldom have low bits, so most keys of a bin equal
+ *   its lowest key. When the cut takes more keys from its bin than the bin holds inexact ones,
+ *   the cut is that lowest key (all the inexact keys taken, and some of the exact ones), which
+ *   is what pass 1 would find, so pass 1 is skipped (`observes`): 85 of the 90 tensors of the
+ *   fixture fine-tunes rounded to BF16. Float32 deltas always need it.
  * - magnitude_outliers (breadcrumbs): the same for two cuts, keeping ranks [bot, n - top).
  * - random (DARE): keep with probability density, from the counter-based RNG (index i of the
  *   tensor always draws the same number, in any chunking).
@@ -31,7 +28,7 @@
 import type { Rng } from '../../rng.ts';
 import { Scratch } from '../../simd/arena.ts';
 import { scaleInPlace } from '../../simd/codec.ts';
-import { ALL_BINS, histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
+import { HI_BINS, histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
 import { dareMask, l1, quadSum, total, type QuadSum } from '../../simd/sums.ts';
 import { dellaRow, hash24, maskBits, RowRanker } from '../../simd/della.ts';
 import { dellaThresholds } from './della-rows.ts';
@@ -66,14 +63,6 @@ interface Cut {
 }
 
 const NONE = NO_KEY; // above every magnitude key: selects nothing
-/** Elements of pass 0 whose inexact keys are counted in every bin. */
-const INEXACT_TRIAL = 65536;
-/**
- * After the trial, the bins counted are those of ranks within 5% of where the trial puts a
- * cut, and 2 more on either side (2 bins: 1.6% in magnitude).
- */
-const RANK_SLACK = 0.05;
-const MARGIN = 2;
 
 /** Where a cut lies, as a coordinator hands it to the parts of a tensor. */
 export interface CutPlace {
@@ -91,15 +80,6 @@ export class StreamSparsifier {
   warning: string | undefined;
   private readonly cuts: Cut[] = [];
   private hi: Uint32Array | undefined;
-  /** Pass 0's inexact keys per bin; undefined once `inexactLost`. */
-  private inexact: Uint32Array | undefined;
-  /** Inexact keys were not counted (too many): pass 1 is needed. */
-  private inexactLost = false;
-  private seen = 0;
-  /** The windows of bins counted after the trial (all bins until then). */
-  private windows: readonly number[] = ALL_BINS;
-  /** Windows counted in every part (the coordinator's), or this sparsifier's own. */
-  private counted: (readonly number[])[] | undefined;
   private zeroAll = false;
   private identity = false;
   private readonly before: QuadSum = quadSum();
@@ -204,30 +184,21 @@ export class StreamSparsifier {
 
   /**
    * A part's histograms of a statistics pass, copied into arrays `alloc` gives (then freed
-   * here), for a coordinator to add up: pass 0 the top bits' histogram and the inexact keys'
-   * (empty when they were not counted), pass 1 each cut's low-bits histogram (empty for a cut
-   * that needs none).
+   * here), for a coordinator to add up: pass 0 the top bits' histogram (two counters a bin),
+   * pass 1 each cut's low-bits histogram (empty for a cut that needs none).
    */
   histograms(
     pass: number,
     alloc: (length: number) => Uint32Array = (n) => new Uint32Array(n),
   ): Uint32Array[] {
     if (pass === 0) {
-      // [top bits, inexact keys, the windows] (the last two empty when not counted)
-      const lost = this.inexactLost;
-      const out = [this.hi, lost ? undefined : this.inexact].map((h, i) => {
-        const copy = alloc(i > 0 && lost ? 0 : 32768);
-        if (h) {
-          copy.set(h);
-          this.scratch.free(h);
-        } else copy.fill(0); // alloc may hand out memory used before
-        return copy;
-      });
-      const windows = alloc(lost ? 0 : 4);
-      if (!lost) windows.set(this.windows);
+      const hi = alloc(HI_BINS);
+      if (this.hi) {
+        hi.set(this.hi);
+        this.scratch.free(this.hi);
+      } else hi.fill(0); // alloc may hand out memory used before
       this.hi = undefined;
-      this.inexact = undefined;
-      return [...out, windows];
+      return [hi];
     }
     return this.cuts.map((c) => {
       const lo = alloc(c.lo ? c.lo.length : 0);
@@ -243,14 +214,8 @@ export class StreamSparsifier {
   /** The coordinator's side: adds one part's histograms of `pass` (then endPass as usual). */
   addHistograms(pass: number, parts: readonly Uint32Array[]): void {
     if (pass === 0) {
-      const hi = (this.hi ??= this.scratch.u32(32768));
+      const hi = (this.hi ??= this.scratch.u32(HI_BINS));
       for (let b = 0; b < hi.length; b++) hi[b]! += parts[0]![b]!;
-      const part = parts[1]!;
-      if (part.length === 0) this.inexactLost = true;
-      if (this.inexactLost) return;
-      const inexact = (this.inexact ??= this.scratch.u32(32768));
-      for (let b = 0; b < inexact.length; b++) inexact[b]! += part[b]!;
-      (this.counted ??= []).push([...parts[2]!]);
       return;
     }
     this.cuts.forEach((c, i) => {
@@ -286,7 +251,7 @@ export class StreamSparsifier {
     return this.cuts.map((c, i) => {
       if (c.foundAt !== pass || c.count <= 0 || c.count >= this.n) return undefined;
       // pass 0: the bin's keys without low bits, all equal to the key
-      if (pass === 0) return parts[0]![c.bin]! - parts[1]![c.bin]!;
+      if (pass === 0) return parts[0]![2 * c.bin]!;
       const lo = parts[i];
       return lo && lo.length > 0 && c.key >>> 16 === c.bin ? lo[c.key & 0xffff]! : 0;
     });
@@ -305,7 +270,7 @@ export class StreamSparsifier {
   observe(pass: number, delta: Float32Array, start: number): void {
     const { method } = this.spec;
     if (method === 'magnitude' || method === 'magnitude_outliers') {
-      if (pass === 0) this.histHi(delta);
+      if (pass === 0) histHi(delta, (this.hi ??= this.scratch.u32(HI_BINS)));
       else if (pass === 1) this.histLo(delta);
       else this.sums(delta, start);
     } else if (method === 'della_magprune') {
@@ -321,17 +286,18 @@ export class StreamSparsifier {
       for (const c of this.cuts) {
         if (c.foundAt >= 0) continue;
         if (pass === 0) {
+          const hi = this.hi!;
           let b = 32767;
           let rem = c.count;
-          for (; b > 0 && this.hi![b]! < rem; b--) rem -= this.hi![b]!;
+          for (; b > 0 && hi[2 * b]! + hi[2 * b + 1]! < rem; b--) rem -= hi[2 * b]! + hi[2 * b + 1]!;
           c.bin = b;
           c.remaining = rem;
           // More to take than the bin has inexact keys: the cut is among the exact ones, which
           // all equal the bin's lowest key (what pass 1's histogram would show).
-          const inexact = this.inexactLost || !this.countedEverywhere(b) ? undefined : this.inexact;
-          if (inexact && rem > inexact[b]!) {
+          const inexact = hi[2 * b + 1]!;
+          if (rem > inexact) {
             c.key = b << 16;
-            c.takeEqual = rem - inexact[b]!;
+            c.takeEqual = rem - inexact;
             c.foundAt = 0;
           }
         } else {
@@ -347,9 +313,7 @@ export class StreamSparsifier {
       }
       if (pass === 0) {
         if (this.hi) this.scratch.free(this.hi);
-        if (this.inexact) this.scratch.free(this.inexact);
         this.hi = undefined;
-        this.inexact = undefined;
       }
       return;
     }
@@ -375,54 +339,6 @@ export class StreamSparsifier {
       if (round === Math.fround) scaleInPlace(delta, s);
       else for (let i = 0; i < delta.length; i++) delta[i] = round(delta[i]! * s);
     }
-  }
-
-  /** Pass 0: the top bits' histogram, and the inexact keys' (see the top of this file). */
-  private histHi(delta: Float32Array): void {
-    const hi = (this.hi ??= this.scratch.u32(32768));
-    if (this.inexactLost) return histHi(delta, hi);
-    const inexact = (this.inexact ??= this.scratch.u32(32768));
-    histHi(delta, hi, inexact, this.windows);
-    const trial = this.seen < INEXACT_TRIAL;
-    this.seen += delta.length;
-    if (trial && this.seen >= INEXACT_TRIAL) this.endTrial(hi, inexact);
-  }
-
-  /** After the trial: stop counting (too many inexact keys), or count in windows only. */
-  private endTrial(hi: Uint32Array, inexact: Uint32Array): void {
-    let inexactKeys = 0;
-    for (let b = 0; b < inexact.length; b++) inexactKeys += inexact[b]!;
-    if (inexactKeys * 4 > this.seen) {
-      this.inexactLost = true;
-      this.scratch.free(inexact);
-      this.inexact = undefined;
-      return;
-    }
-    // The bins of ranks within RANK_SLACK of where each cut falls among the keys seen so far
-    // (its count scaled to them), and MARGIN bins more on either side.
-    const binOf = (rank: number): number => {
-      let b = 32767;
-      let rem = Math.max(1, Math.round(rank));
-      for (; b > 0 && hi[b]! < rem; b--) rem -= hi[b]!;
-      return b;
-    };
-    const around = this.cuts
-      .filter((c) => c.foundAt < 0)
-      .map((c) => {
-        const rank = (c.count * this.seen) / this.n;
-        const top = binOf(rank * (1 - RANK_SLACK));
-        const bottom = binOf(rank * (1 + RANK_SLACK));
-        return [Math.max(0, bottom - MARGIN), Math.min(32767, top + MARGIN)] as const;
-      });
-    const [w1 = [0, 32767] as const, w2 = w1] = around;
-    this.windows = [...w1, ...w2];
-  }
-
-  /** Whether pass 0 counted bin b's inexact keys everywhere (in every part's windows). */
-  private countedEverywhere(b: number): boolean {
-    return (this.counted ?? [this.windows]).every(
-      (w) => (b >= w[0]! && b <= w[1]!) || (b >= w[2]! && b <= w[3]!),
-    );
   }
 
   private histLo(delta: Float32Array): void {

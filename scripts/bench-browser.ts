@@ -20,6 +20,10 @@
  *                                               of the Vite dev server
  *   npm run bench:browser -- --memory-dumps     Chromium's memory-infra dumps: the allocators of
  *                                               the largest process at its largest dump
+ *   npm run bench:browser -- --save directory   save as into a folder the user picked (an OPFS
+ *                                               directory handle in its place: createWritable, as
+ *                                               Chromium users save) instead of OPFS sync access
+ *                                               handles (the fallback of Firefox and Safari)
  */
 import { fork } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
@@ -48,8 +52,11 @@ const { values } = parseArgs({
     lanes: { type: 'string' },
     static: { type: 'string' },
     'memory-dumps': { type: 'boolean', default: false },
+    save: { type: 'string', default: 'opfs' },
   },
 });
+if (values.save !== 'opfs' && values.save !== 'directory')
+  throw new Error(`--save wants opfs or directory, not ${values.save}`);
 
 const SHAPE = BENCH_SHAPE;
 const HUB_MBPS = values['hub-mbps'] === undefined ? undefined : Number(values['hub-mbps']);
@@ -211,7 +218,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
     }>(`(async (r) => {
       await harness.clear('bench-out');
       const t = performance.now();
-      harness.start(r, 'bench-out');
+      harness.start(r, 'bench-out', ${JSON.stringify(values.save)});
       const res = await harness.wait();
       return { ms: performance.now() - t, res };
     })(${JSON.stringify(request)})`);
@@ -239,7 +246,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
       `  merge:     ${(merged.ms / 1000).toFixed(1)} s, ${(readMB / (merged.ms / 1000)).toFixed(0)} MB/s read, ${((merged.res.bytesWritten ?? 0) / 1e6).toFixed(0)} MB written`,
     );
     console.log(
-      `  compute: ${env.logs.map((l) => l.slice('compute: '.length)).join('; ') || 'on the merge worker alone'} (hardwareConcurrency ${env.cores}, cross-origin isolated: ${env.isolated})`,
+      `  compute: ${env.logs.map((l) => l.slice('compute: '.length)).join('; ') || 'on the merge worker alone'} (hardwareConcurrency ${env.cores}, cross-origin isolated: ${env.isolated}); saved ${values.save === 'opfs' ? 'through OPFS sync access handles' : 'through createWritable (a picked folder)'}`,
     );
     console.log(`  CPU, read only: ${readCpu}`);
     console.log(`  CPU, merge:     ${mergeCpu}`);

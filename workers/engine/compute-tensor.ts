@@ -27,6 +27,11 @@ import { outputStats, outputSums, total } from '../simd/sums.ts';
 export const CHUNK_ELEMENTS = 1 << 18;
 /** On the CPU: 128K floats (512 KB a buffer), small enough for the SIMD arena with many inputs. */
 const CPU_CHUNK_ELEMENTS = 1 << 17;
+/**
+ * Output writes (8 MB staging buffers) an asynchronous writer may have in flight before the
+ * kernel waits for them at its next pause: the output's memory stays at ~3 staging buffers.
+ */
+const WRITES_IN_FLIGHT = 2;
 
 export interface ComputeContext {
   readonly backend: MergeBackend;
@@ -103,7 +108,7 @@ export async function computeTensor(
     const w0 = performance.now();
     await output.finish();
     return {
-      writeWaitMs: performance.now() - w0,
+      writeWaitMs: performance.now() - w0 + output.waitedMs,
       ...(output.whole && { bytes: output.whole }),
       byteLength: numel * DTYPE_SIZE[t.dtype],
       sumSq: total(acc.sumSq),
@@ -167,6 +172,8 @@ export async function computeTensor(
             output.push(start, values);
           },
         }),
+        undefined,
+        () => output.backlog(WRITES_IN_FLIGHT),
       );
     } finally {
       scratch.release();
@@ -182,7 +189,7 @@ export async function computeTensor(
       const out = scratch.f32(chunk);
       const turn = eventLoopTurns();
       for (let s = 0; s < numel; s += chunk) {
-        await turn();
+        await (output.backlog(WRITES_IN_FLIGHT) ?? turn());
         const n = Math.min(chunk, numel - s);
         const xs = bufs.map((buf, k) => {
           const view = buf.subarray(0, n);

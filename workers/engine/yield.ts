@@ -45,8 +45,15 @@ export function eventLoopTurns(now = (): number => performance.now()): () => Pro
   };
 }
 
-/** Runs a generator that yields at safe points to the end, with event-loop turns between. */
-export async function drive(steps: Iterator<unknown>, now?: () => number): Promise<void> {
+/**
+ * Runs a generator that yields at safe points to the end, with event-loop turns between, and
+ * at each of them waits for `pause` when it returns a promise (e.g. writes to catch up).
+ */
+export async function drive(
+  steps: Iterator<unknown>,
+  now?: () => number,
+  pause?: () => Promise<void> | undefined,
+): Promise<void> {
   const turn = eventLoopTurns(now);
-  while (!steps.next().done) await turn();
+  while (!steps.next().done) await (pause?.() ?? turn());
 }

@@ -34,19 +34,25 @@ function spawn(): { api: Comlink.Remote<MergeApi>; worker: Worker } {
 /**
  * Compute lanes by default: the cores left after the merge worker (which reads) and the rest
  * of the browser (the network process, this page), at most 4 (each holds a kernel arena and
- * staging buffers: about 30 MB a lane at the peak, docs/browser.md). Without cross-origin isolation there is no SharedArrayBuffer to
- * share the inputs through, so none.
+ * staging buffers: about 15 MB a lane at the peak, docs/browser.md); none where that leaves
+ * fewer than two, except one when saving to OPFS. Without cross-origin isolation there is no
+ * SharedArrayBuffer to share the inputs through, so none.
  */
-export function defaultComputeLanes(cores: number, isolated: boolean): number {
-  // One lane is no faster than none (measured in Node): the merge worker would only wait.
-  return isolated && cores - 2 >= 2 ? Math.min(4, cores - 2) : 0;
+export function defaultComputeLanes(cores: number, isolated: boolean, save: SaveTarget['kind']): number {
+  if (!isolated) return 0;
+  if (cores - 2 >= 2) return Math.min(4, cores - 2);
+  // Saving to OPFS, the merge worker also makes the write system calls (sync access handles):
+  // one lane then takes the kernel off it, and pays even on two cores (bench:browser, 12
+  // layers: 8.2-8.9 s against 9.6-9.8 s). Through createWritable the browser process writes,
+  // and a lane there was slower and over the memory target (docs/browser.md).
+  return save === 'opfs' && cores >= 2 ? 1 : 0;
 }
 
 /** A request's lane count, or the default; at most 16. */
-function laneCount(request: MergeRequest, callbacks: MergeCallbacks): number {
+function laneCount(request: MergeRequest, save: SaveTarget['kind'], callbacks: MergeCallbacks): number {
   const isolated = typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
   if (request.computeLanes === undefined)
-    return defaultComputeLanes(navigator.hardwareConcurrency || 1, isolated);
+    return defaultComputeLanes(navigator.hardwareConcurrency || 1, isolated, save);
   if (request.computeLanes > 0 && !isolated) {
     callbacks.onLog('compute: lanes need a cross-origin isolated page; merging on the merge worker alone');
     return 0;
@@ -79,7 +85,7 @@ export function startMerge(
   callbacks: MergeCallbacks,
 ): MergeHandle {
   const { api, worker } = spawn();
-  const lanes = spawnLanes(laneCount(request, callbacks));
+  const lanes = spawnLanes(laneCount(request, target.kind, callbacks));
   const ac = new AbortController();
   let settle: ((e: Error) => void) | undefined;
   const killed = new Promise<never>((_, reject) => (settle = reject));

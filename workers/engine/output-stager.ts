@@ -15,8 +15,8 @@ import { DTYPE_SIZE, encodeFromF32, type WritableDType } from '../io/dtypes.ts';
  * is then reused at once, so a tensor of any size goes out through one 8 MB buffer. Otherwise
  * the buffer waits for the promise; the kernel runs synchronously between its pauses, so the
  * loop that drives it awaits `backlog()` at each pause, or a whole tensor's output could be
- * staged before the first write finished (131 MB more at the peak of bench:browser when
- * saving through createWritable, measured).
+ * staged before the first write finished (saving through createWritable, bench:browser's
+ * peak was 893 MB without the wait and 814-835 MB with it).
  */
 export type TensorWrite = (offset: number, bytes: Uint8Array) => Promise<void> | undefined;
 

@@ -29,9 +29,11 @@ export const CHUNK_ELEMENTS = 1 << 18;
 const CPU_CHUNK_ELEMENTS = 1 << 17;
 /**
  * Output writes (8 MB staging buffers) an asynchronous writer may have in flight before the
- * kernel waits for them at its next pause: the output's memory stays at ~3 staging buffers.
+ * kernel waits for them at its next pause: the output's memory stays at ~2 staging buffers.
+ * Saving through createWritable, 24 layers of bench:browser: 822 MB at the peak and 22.7 s
+ * with 1, 838 MB and 24.2 s with 2 (docs/browser.md).
  */
-const WRITES_IN_FLIGHT = 2;
+const WRITES_IN_FLIGHT = 1;
 
 export interface ComputeContext {
   readonly backend: MergeBackend;

@@ -30,8 +30,7 @@ import { Scratch } from '../../simd/arena.ts';
 import { scaleInPlace } from '../../simd/codec.ts';
 import { HI_BINS, histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
 import { dareMask, l1, quadSum, total, type QuadSum } from '../../simd/sums.ts';
-import { dellaRow, hash24, maskBits, RowRanker } from '../../simd/della.ts';
-import { dellaThresholds } from './della-rows.ts';
+import { DellaRows } from './della-stream.ts';
 
 export type Sparsifier = 'magnitude' | 'random' | 'magnitude_outliers' | 'della_magprune';
 
@@ -85,10 +84,8 @@ export class StreamSparsifier {
   private readonly before: QuadSum = quadSum();
   private readonly after: QuadSum = quadSum();
   private scale = 1;
-  private mask: Uint32Array | undefined; // DELLA: kept bits, computed in pass 0 when rescaling
   private copy: Float32Array | undefined; // rescale sums: the chunk, masked
-  private della:
-    { ranker: RowRanker; thresholds: Int32Array; draws: Uint32Array; bits: Uint32Array } | undefined;
+  private della: DellaRows | undefined;
 
   /** `scratch` holds the histograms (in the SIMD arena when it has room). */
   constructor(
@@ -152,12 +149,6 @@ export class StreamSparsifier {
       left: 0,
       foundAt: count <= 0 || all ? 0 : -1,
     });
-  }
-
-  private copyToScratch(a: Int32Array): Int32Array {
-    const copy = this.scratch.i32(a.length);
-    copy.set(a);
-    return copy;
   }
 
   /**
@@ -374,41 +365,10 @@ export class StreamSparsifier {
     l1(kept, start, this.after);
   }
 
-  /**
-   * DELLA MagPrune on the whole rows of a chunk (della-rows.ts, workers/simd/della.ts): in a
-   * statistics pass the kept bits are stored and the sums taken (in rank order); otherwise
-   * the chunk is masked (from the stored bits when there are any).
-   */
+  /** DELLA MagPrune on the whole rows of a chunk: the sums in a statistics pass, else the mask. */
   private dellaRows(delta: Float32Array, start: number, statsPass: boolean): void {
-    const cols = this.spec.cols;
-    const bit0 = start & 31; // the chunk's bits, as words aligned with the tensor's
-    const words = Math.ceil((bit0 + delta.length) / 32);
-    this.della ??= {
-      ranker: new RowRanker(cols, this.scratch),
-      thresholds: this.copyToScratch(dellaThresholds(cols, this.spec.density, this.spec.epsilon)),
-      draws: this.scratch.u32(delta.length),
-      bits: this.scratch.u32(words + 1),
-    };
-    const { ranker, thresholds } = this.della;
-    const bits = this.della.bits.subarray(0, words);
-    if (!statsPass && this.mask) {
-      bits.set(this.mask.subarray(start >>> 5, (start >>> 5) + words));
-      maskBits(delta, bits, bit0);
-      return;
-    }
-    const draws = this.della.draws.subarray(0, delta.length);
-    hash24(draws, this.spec.rng!.key, start);
-    if (statsPass) {
-      this.mask ??= new Uint32Array(Math.ceil(this.n / 32));
-      bits.fill(0);
-    }
-    for (let r = 0; r < delta.length; r += cols) {
-      const row = delta.subarray(r, r + cols);
-      const stats = statsPass
-        ? { before: this.before, after: this.after, lane0: start + r, bits, bit0: bit0 + r }
-        : undefined;
-      dellaRow(row, ranker.rank(row), draws.subarray(r, r + cols), thresholds, stats);
-    }
-    if (statsPass) for (let j = 0; j < words; j++) this.mask![(start >>> 5) + j]! |= bits[j]!;
+    const { density, epsilon, cols, rng } = this.spec;
+    this.della ??= new DellaRows({ density, epsilon, cols, key: rng!.key }, this.n, this.scratch);
+    this.della.rows(delta, start, statsPass ? { before: this.before, after: this.after } : undefined);
   }
 }

@@ -133,11 +133,18 @@ export class OutputStager {
    * kernel, between chunks: what bounds the staging memory with an asynchronous writer.
    */
   backlog(max: number): Promise<void> | undefined {
-    if (this.inFlight <= max) return undefined;
+    return this.inFlight <= max ? undefined : this.drain(max);
+  }
+
+  private async drain(max: number): Promise<void> {
     const t0 = performance.now();
-    const wait = (): Promise<void> =>
-      this.inFlight <= max ? Promise.resolve() : new Promise<void>((r) => this.waiters.push(r)).then(wait);
-    return wait().then(() => void (this.waitedMs += performance.now() - t0));
+    while (this.inFlight > max) await new Promise<void>((r) => this.waiters.push(r));
+    this.waitedMs += performance.now() - t0;
+  }
+
+  /** The first write that failed, if any (finish() throws it too). */
+  get writeFailure(): unknown {
+    return this.failure;
   }
 
   /** Writes what is staged and waits for every write of this tensor. */

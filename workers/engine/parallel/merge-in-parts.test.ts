@@ -244,6 +244,14 @@ describe('merging a tensor in parts', () => {
     await expect(merge(t, 'ties', [inProcessLane, failing, inProcessLane])).rejects.toThrow('lane lost');
   });
 
+  it('a failed write of a piece fails the tensor', async () => {
+    const t = plan('ties');
+    let writes = 0;
+    const write = (): Promise<void> =>
+      ++writes === 2 ? Promise.reject(new Error('disk full')) : new Promise((r) => setTimeout(r, 1));
+    await expect(merge(t, 'ties', [inProcessLane, inProcessLane], write)).rejects.toThrow('disk full');
+  });
+
   it('a lane that fails before the others reach a barrier does not leave them waiting', async () => {
     const t = plan('ties');
     const broken: ComputeLane = { run: () => Promise.reject(new Error('lane did not start')) };

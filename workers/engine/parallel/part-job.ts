@@ -114,13 +114,7 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
   const family = getMethod(job.method)?.family;
   if (!family) throw new Error(`${job.method} cannot be merged in parts`);
   const acc = outputSums();
-  const pending: Promise<void>[] = [];
-  let failure: unknown;
-  const output = new OutputStager(numelOf(t.shape), t.dtype, (offset, bytes) => {
-    const p = hooks.write(offset, bytes);
-    pending.push(p.catch((e: unknown) => void (failure ??= e)));
-    return p;
-  });
+  const output = new OutputStager(numelOf(t.shape), t.dtype, (offset, bytes) => hooks.write(offset, bytes));
   const src = rawSource(t, job.baseBytes, job.inputBytes, 'F32');
   const kernel = streamFamilyPart(
     family,
@@ -157,8 +151,9 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
   };
   try {
     for (let step = kernel.next(); !step.done; step = kernel.next()) {
-      while (pending.length > IN_FLIGHT) await waiting(pending.shift()!, 'write');
-      if (failure) throw failure;
+      const backlog = output.backlog(IN_FLIGHT);
+      if (backlog) await waiting(backlog, 'write');
+      if (output.writeFailure) throw output.writeFailure;
       const barrier = step.value;
       if (!barrier) continue;
       const { after, sparsifiers } = barrier;
@@ -177,11 +172,7 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
     kernel.return(); // on a failure too: the kernel's finally frees its arena memory
     courier?.release(); // every barrier has been answered (or failed): the coordinator is done with it
   }
-  await waiting(
-    output.finish().then(() => Promise.all(pending)),
-    'write',
-  );
-  if (failure) throw failure;
+  await waiting(output.finish(), 'write'); // throws a failed write
   const busyMs = performance.now() - started - waited.sync - waited.write;
   return { sums: acc, busyMs, syncWaitMs: waited.sync, writeWaitMs: waited.write };
 }

@@ -1,23 +1,41 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from '../../e2e/support/chromium.ts';
-import { launchOverPipe, type PipeBrowser } from './cdp-pipe.ts';
+import { betweenDocuments, launchOverPipe, type PipeBrowser } from './cdp-pipe.ts';
 
 const executable = chromiumPath() ?? chromium.executablePath();
 const PAGE =
   'data:text/html,<body><script>setTimeout(() => { document.body.dataset.ready = "true" }, 300)</script>';
 
-/** Runs `fn` with Chromium on PAGE, then closes it; returns the (closed) browser. */
-async function withBrowser(fn: (b: PipeBrowser) => Promise<void>): Promise<PipeBrowser> {
+/** Serves a page that navigates to itself 40 times before it is ready: often between documents. */
+async function navigatingPage(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n') ?? 0);
+    res.setHeader('content-type', 'text/html');
+    res.end(
+      n < 40
+        ? `<body><script>setTimeout(() => location.replace('?n=${n + 1}'), 1)</script>`
+        : `<body data-ready="true" data-n="${n}">`,
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/?n=0`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Runs `fn` with Chromium on `page`, then closes it; returns the (closed) browser. */
+async function withBrowser(fn: (b: PipeBrowser) => Promise<void>, page = PAGE): Promise<PipeBrowser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'cdp-pipe-'));
   const browser = await launchOverPipe(
     executable,
     [...CHROMIUM_ARGS, '--headless', `--user-data-dir=${profile}`],
-    PAGE,
+    page,
     "document.body?.dataset.ready === 'true'",
   );
   try {
@@ -28,6 +46,16 @@ async function withBrowser(fn: (b: PipeBrowser) => Promise<void>): Promise<PipeB
   }
   return browser;
 }
+
+describe('betweenDocuments', () => {
+  it('tells a page still navigating from a failed evaluation', () => {
+    // The message a 16-core machine gave when the bench evaluated right after Chromium started.
+    expect(betweenDocuments(new Error('Runtime.evaluate: Cannot find default execution context'))).toBe(true);
+    expect(betweenDocuments(new Error('Execution context was destroyed.'))).toBe(true);
+    expect(betweenDocuments(new Error('ReferenceError: merge is not defined'))).toBe(false);
+    expect(betweenDocuments('Cannot find default execution context')).toBe(false);
+  });
+});
 
 describe.skipIf(!existsSync(executable))('Chromium over the DevTools pipe (bench:browser)', () => {
   it('waits for the page, evaluates (awaiting promises), reports exceptions and closes the browser', async () => {
@@ -44,6 +72,17 @@ describe.skipIf(!existsSync(executable))('Chromium over the DevTools pipe (bench
       expect(product).toMatch(/Chrom/);
     });
     await expect(closed.evaluate('1')).rejects.toThrow(/Chromium exited/);
+  });
+
+  it('waits through navigations (no execution context yet) instead of failing', async () => {
+    const site = await navigatingPage();
+    try {
+      await withBrowser(async (browser) => {
+        expect(await browser.evaluate<string>('document.body.dataset.n')).toBe('40');
+      }, site.url);
+    } finally {
+      await site.close();
+    }
   });
 
   it('fails what waits on a page that crashes, instead of waiting forever', async () => {

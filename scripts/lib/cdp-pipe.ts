@@ -144,7 +144,12 @@ export async function launchOverPipe(
         throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
       return r.result.value as T;
     };
-    for (let i = 0; !(await evaluate<boolean>(`Boolean(${ready})`)); i++) {
+    const isReady = (): Promise<boolean> =>
+      evaluate<boolean>(`Boolean(${ready})`).catch((e: unknown) => {
+        if (betweenDocuments(e)) return false;
+        throw e;
+      });
+    for (let i = 0; !(await isReady()); i++) {
       if (i > 600) throw new Error(`the page at ${url} did not get ready in a minute`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -166,6 +171,17 @@ export async function launchOverPipe(
 }
 
 /** The page Chromium opened on its command line's URL. */
+/**
+ * Whether an evaluation failed only because the page had no document yet (it was still
+ * navigating: seen on a fast 16-core machine right after start). Not ready, not an error.
+ */
+export function betweenDocuments(e: unknown): boolean {
+  return (
+    e instanceof Error &&
+    /Cannot find default execution context|Execution context was destroyed/.test(e.message)
+  );
+}
+
 async function pageTarget(send: PipeBrowser['send']): Promise<string> {
   for (let i = 0; i < 300; i++) {
     const { targetInfos } = await send<{ targetInfos: { targetId: string; type: string }[] }>(

@@ -170,7 +170,6 @@ export async function launchOverPipe(
   }
 }
 
-/** The page Chromium opened on its command line's URL. */
 /**
  * Whether an evaluation failed only because the page had no document yet (it was still
  * navigating: seen on a fast 16-core machine right after start). Not ready, not an error.
@@ -182,6 +181,7 @@ export function betweenDocuments(e: unknown): boolean {
   );
 }
 
+/** The page Chromium opened on its command line's URL. */
 async function pageTarget(send: PipeBrowser['send']): Promise<string> {
   for (let i = 0; i < 300; i++) {
     const { targetInfos } = await send<{ targetInfos: { targetId: string; type: string }[] }>(

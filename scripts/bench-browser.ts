@@ -20,6 +20,10 @@
  *                                               of the Vite dev server
  *   npm run bench:browser -- --memory-dumps     Chromium's memory-infra dumps: the allocators of
  *                                               the largest process at its largest dump
+ *   npm run bench:browser -- --lane-writes never
+ *                                               who writes what lanes merge (MergeRequest.laneWrites):
+ *                                               auto (the lanes themselves from two lanes on), always,
+ *                                               never (the merge worker)
  *   npm run bench:browser -- --save directory   save as into a folder the user picked (an OPFS
  *                                               directory handle in its place: createWritable, as
  *                                               Chromium users save) instead of OPFS sync access
@@ -33,6 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchOverPipe, type PipeBrowser } from './lib/cdp-pipe.ts';
+import { laneWrites } from './lib/lane-writes.ts';
 import { startMemoryDumps } from './lib/memory-dump.ts';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
@@ -49,6 +54,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean' },
     'browser-ui': { type: 'boolean', default: false },
     lanes: { type: 'string' },
+    'lane-writes': { type: 'string' },
     static: { type: 'string' },
     'memory-dumps': { type: 'boolean', default: false },
     save: { type: 'string', default: 'opfs' },
@@ -188,6 +194,7 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
       sources: { hub: { url: hub.url } },
       outputName: 'bench',
       ...(values.lanes !== undefined && { computeLanes: Number(values.lanes) }),
+      ...(values['lane-writes'] !== undefined && { laneWrites: laneWrites(values['lane-writes']) }),
     };
     const baseline = await treePss(browserPid);
     let cpu0 = await treeCpu(browserPid);

@@ -6,6 +6,8 @@
  *
  *   npm run bench:merge                          12 layers (1 GB per input), lanes 0 1 2 4
  *   npm run bench:merge -- --layers 4 --lanes 0,2
+ *   npm run bench:merge -- --lane-writes never   who writes what lanes merge: auto (the lanes
+ *                                                themselves from two lanes on), always, never
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,14 +19,17 @@ import { folderResolver } from '../workers/io/node/fs-source.ts';
 import { folderSink } from '../workers/io/node/fs-sink.ts';
 import { loadRecipe } from '../workers/plan/recipe-yaml.ts';
 import { startNodeLanes } from '../workers/runtime/node/compute-lanes.ts';
+import { laneWrites } from './lib/lane-writes.ts';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 
 const { values } = parseArgs({
   options: {
     layers: { type: 'string', default: '12' },
     lanes: { type: 'string', default: '0,1,2,4' },
+    'lane-writes': { type: 'string', default: 'auto' },
   },
 });
+const LANE_WRITES = laneWrites(values['lane-writes']);
 const SHAPE = { ...BENCH_SHAPE, layers: Number(values.layers) };
 const RECIPE = BENCH_TIES_RECIPE;
 
@@ -56,7 +61,7 @@ try {
       resolve,
       sink: folderSink(out),
       outputName: 'bench',
-      ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
+      ...(pool && { lanes: { lanes: pool.lanes, needShared: true, laneWrites: LANE_WRITES } }),
     }).finally(() => pool?.close());
     const ms = performance.now() - r0;
     const hash = createHash('sha256')

@@ -60,8 +60,9 @@ test.describe('merge worker', () => {
     }
   });
 
-  // OPFS sync handles take the lanes' shared pieces as they are; a picked folder's writable
-  // stream does not, so its pieces are copied first.
+  // Into OPFS the lanes open the shard themselves ('readwrite-unsafe' sync access handles) and
+  // write their parts; a picked folder's writable stream only the merge worker can write, so
+  // the lanes send it their pieces.
   for (const kind of ['opfs', 'directory'] as const) {
     test(`compute lanes (two workers, shared inputs) give the CLI output byte for byte (${kind})`, async ({
       page,
@@ -96,6 +97,10 @@ test.describe('merge worker', () => {
         expect(h).toContain('compute: 2 lanes');
         const inParts = h.map((l) => /compute: (\d+) tensors merged in parts/.exec(l)?.[1]).find(Boolean);
         expect(Number(inParts)).toBeGreaterThan(0);
+        const direct = h
+          .map((l) => /the lanes wrote (\d+) of them into the files/.exec(l)?.[1])
+          .find(Boolean);
+        expect(direct).toBe(kind === 'opfs' ? inParts : undefined);
         const files = await page.evaluate(
           (out) => (window as unknown as { harness: Harness }).harness.files(out),
           `out-lanes-${kind}`,
@@ -106,6 +111,52 @@ test.describe('merge worker', () => {
       }
     });
   }
+
+  test('two merges into the same folder at once (two tabs): one stops with a message, the other completes', async ({
+    page,
+    context,
+  }) => {
+    const hub = await startTestHub({ delayMs: 40 });
+    try {
+      const recipeText = await recipeOf('ties-gradient');
+      const request = {
+        recipeText,
+        sources: { hub: { url: hub.url } },
+        outputName: 'ties-gradient',
+        maxReadBlock: 65_536,
+        computeLanes: 2,
+        partsMinElements: 16_384,
+      };
+      const other = await context.newPage();
+      await Promise.all([openHarness(page), openHarness(other)]);
+      await page.evaluate(() => (window as unknown as { harness: Harness }).harness.clear('out-twice'));
+      // Both load the same models, so both reach the shard long before either could finish it.
+      const [a, b] = await Promise.all(
+        [page, other].map((p) =>
+          p.evaluate(async (req) => {
+            const h = (window as unknown as { harness: Harness }).harness;
+            h.start(req, 'out-twice');
+            return h.wait();
+          }, request),
+        ),
+      );
+      const failed = [a!, b!].filter((r) => 'error' in r);
+      expect(failed).toEqual([
+        {
+          name: 'StorageError',
+          error: expect.stringMatching(
+            /^another merge \(in another tab\?\) is writing model\.safetensors in out-twice: wait for it to finish/,
+          ),
+        },
+      ]);
+      const files = await page.evaluate(() =>
+        (window as unknown as { harness: Harness }).harness.files('out-twice'),
+      );
+      expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
+    } finally {
+      await hub.close();
+    }
+  });
 
   for (const lanes of [0, 2]) {
     test(`cancel stops within a second and leaves no complete model; a reload resumes to the same bytes (${lanes} compute lanes)`, async ({

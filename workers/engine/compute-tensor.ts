@@ -10,6 +10,7 @@
  * references.
  */
 import { decodeToF32, DTYPE_SIZE, rounderFor, roundArrayTo, type WritableDType } from '../io/dtypes.ts';
+import type { LaneFileTarget } from '../io/lane-file.ts';
 import { numelOf } from '../io/safetensors/header.ts';
 import { getMethod } from '../methods/registry.ts';
 import type { Compat } from '../methods/types.ts';
@@ -20,7 +21,12 @@ import { OutputStager, type TensorWrite } from './output-stager.ts';
 import { drive, eventLoopTurns } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
 import { rawSource } from './raw-source.ts';
-import { canMergeInParts, mergeInParts, type PartsContext } from './parallel/merge-in-parts.ts';
+import {
+  canMergeInParts,
+  mergeInParts,
+  type LaneOptions,
+  type PartsContext,
+} from './parallel/merge-in-parts.ts';
 import { outputStats, outputSums, total } from '../simd/sums.ts';
 
 /** Elements per chunk for elementwise methods: 256K floats = 1 MB per input buffer. */
@@ -49,10 +55,15 @@ export interface ComputeContext {
   /** `write` takes views of SharedArrayBuffers (see FileWriter.acceptsShared). */
   readonly writeShared?: boolean;
   /**
+   * The file `write` writes into, where a compute lane can open it itself (FileWriter.laneTarget),
+   * and the byte offset of this tensor's data in it.
+   */
+  readonly laneFile?: { readonly file: LaneFileTarget; readonly at: number };
+  /**
    * Compute lanes for merging large task-vector family tensors in parts (./parallel);
    * `needShared`: the lanes are workers, so only inputs in SharedArrayBuffers can go to them.
    */
-  readonly lanes?: Pick<PartsContext, 'lanes' | 'needShared' | 'minElements'>;
+  readonly lanes?: LaneOptions;
 }
 
 /** Decodes an input, applying its crop (top-left block) and the compute-dtype rounding. */
@@ -84,7 +95,13 @@ export interface ComputedTensor {
   /** Time spent waiting for the last writes of this tensor to finish. */
   readonly writeWaitMs: number;
   /** Merged in parts on compute lanes: the lanes' time merging and waiting (summed). */
-  readonly inParts?: { readonly busyMs: number; readonly syncWaitMs: number; readonly writeWaitMs: number };
+  readonly inParts?: {
+    readonly busyMs: number;
+    readonly syncWaitMs: number;
+    readonly writeWaitMs: number;
+    /** The lanes wrote their parts into the file themselves. */
+    readonly wroteDirectly: boolean;
+  };
   /** Sum of squares of the output, and of (output - base) when there is a base. */
   readonly sumSq: number;
   readonly diffSq: number | undefined;
@@ -141,7 +158,12 @@ export async function computeTensor(
       const r = await mergeInParts(t, method, baseBytes!, inputBytes as Uint8Array[], parts);
       return {
         writeWaitMs: r.writeWaitMs,
-        inParts: { busyMs: r.lanesBusyMs, syncWaitMs: r.lanesSyncWaitMs, writeWaitMs: r.lanesWriteWaitMs },
+        inParts: {
+          busyMs: r.lanesBusyMs,
+          syncWaitMs: r.lanesSyncWaitMs,
+          writeWaitMs: r.lanesWriteWaitMs,
+          wroteDirectly: r.wroteDirectly,
+        },
         ...(r.bytes && { bytes: r.bytes }),
         byteLength: numel * DTYPE_SIZE[t.dtype],
         sumSq: total(r.sums.sumSq),

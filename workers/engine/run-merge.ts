@@ -25,7 +25,7 @@ import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
 import { JOB_STATE_FILE, jobFingerprint, loadJobState, saveJobState, type JobState } from './job-state.ts';
 import { ReadAhead } from './read-ahead.ts';
-import type { PartsContext } from './parallel/merge-in-parts.ts';
+import type { LaneOptions } from './parallel/merge-in-parts.ts';
 import { ModelTensorReader, type ReaderStats } from './tensor-reader.ts';
 
 export interface MergeJob {
@@ -50,7 +50,7 @@ export interface MergeJob {
    * (./parallel). `needShared`: the lanes are workers, so the inputs are read into
    * SharedArrayBuffers (which needs a cross-origin isolated page in a browser).
    */
-  readonly lanes?: Pick<PartsContext, 'lanes' | 'needShared' | 'minElements'>;
+  readonly lanes?: LaneOptions;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: MergeProgress) => void;
   readonly onLog?: (line: string) => void;
@@ -137,7 +137,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, pool);
   const changes: TensorChange[] = [];
   const timings: MergeTimings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
-  const inParts = { count: 0 };
+  const inParts = { count: 0, direct: 0 };
   const files: OutputFileInfo[] = [];
   let resumed = 0;
   for (const shard of shards) {
@@ -172,6 +172,8 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   checkAbort(signal);
   if (inParts.count > 0)
     job.onLog?.(`compute: ${inParts.count} tensors merged in parts on ${job.lanes?.lanes.length ?? 0} lanes`);
+  if (inParts.direct > 0)
+    job.onLog?.(`compute: the lanes wrote ${inParts.direct} of them into the files themselves`);
   emit('finishing', undefined, true);
   if (shards.length > 1) {
     const text = shardIndex(shards);
@@ -290,7 +292,7 @@ async function writeShard(
     warn: (w: string) => void;
     timings: MergeTimings;
     /** Counts the tensors merged in parts on compute lanes. */
-    inParts: { count: number };
+    inParts: { count: number; direct: number };
   },
 ): Promise<void> {
   const { signal } = job;
@@ -319,6 +321,7 @@ async function writeShard(
           ? (offset, bytes) => void writer.writeSync!(tensorOffset + offset, bytes)
           : (offset, bytes) => writer.write(tensorOffset + offset, bytes),
         writeShared: writer.acceptsShared === true,
+        ...(writer.laneTarget && { laneFile: { file: writer.laneTarget, at: tensorOffset } }),
         backend: job.backend ?? cpuBackend,
         computeDtype: plan.computeDtype,
         seed: plan.seed,
@@ -332,6 +335,7 @@ async function writeShard(
       cb.timings.writeWaitMs += out.writeWaitMs;
       if (out.inParts) {
         cb.inParts.count++;
+        if (out.inParts.wroteDirectly) cb.inParts.direct++;
         cb.timings.lanesBusyMs = (cb.timings.lanesBusyMs ?? 0) + out.inParts.busyMs;
         cb.timings.lanesSyncWaitMs = (cb.timings.lanesSyncWaitMs ?? 0) + out.inParts.syncWaitMs;
         cb.timings.lanesWriteWaitMs = (cb.timings.lanesWriteWaitMs ?? 0) + out.inParts.writeWaitMs;

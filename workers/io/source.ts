@@ -3,6 +3,7 @@
  * local folders (Node fs or browser File objects) and test fakes implement them, and sinks
  * write to Node fs, the File System Access API or OPFS.
  */
+import type { LaneFileTarget } from './lane-file.ts';
 
 /** A read-only file addressable by byte ranges. */
 export interface ByteSource {
@@ -138,6 +139,11 @@ export interface FileWriter {
    * compute lanes' output pieces need no copy; a picked folder's writable stream does not.
    */
   readonly acceptsShared?: boolean;
+  /**
+   * Where a compute lane may open this file itself and write its part of a tensor directly
+   * (./lane-file.ts); absent where only this writer can write the file.
+   */
+  readonly laneTarget?: LaneFileTarget;
   close(): Promise<void>;
   /** Drop what was written; leaves no file that looks complete. */
   abort(): Promise<void>;

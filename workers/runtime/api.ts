@@ -72,6 +72,7 @@ export const mergeApi = {
             lanes,
             needShared: true,
             ...(request.partsMinElements !== undefined && { minElements: request.partsMinElements }),
+            ...(request.laneWrites !== undefined && { laneWrites: request.laneWrites }),
           },
         }),
         ...(signal && { signal }),

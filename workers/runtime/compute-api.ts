@@ -7,16 +7,18 @@
 import * as Comlink from 'comlink';
 import { useSharedStages } from '../engine/output-stager.ts';
 import { runPart, type ComputeLane, type PartHooks, type PartJob } from '../engine/parallel/part-job.ts';
+import type { LaneFileOpener } from '../io/lane-file.ts';
 
 /** A lane's output pieces: 1 MB (a lane keeps a few; the coordinator copies each out). */
 const LANE_STAGE_BYTES = 1 << 20;
 
-export const computeLaneApi = {
+/** The API of a lane whose realm opens output files with `files` (the browser's or Node's). */
+export const computeLaneApi = (files: LaneFileOpener) => ({
   /** Merges one part of a tensor; the hooks are the coordinator's, proxied back to it. */
   async run(job: PartJob, hooks: PartHooks): ReturnType<typeof runPart> {
     useSharedStages(LANE_STAGE_BYTES);
     try {
-      return await runPart(job, hooks);
+      return await runPart(job, hooks, files);
     } finally {
       // Close the hooks' channel now, not when a collector gets to it: it holds the tensor's
       // coordinator (its buffers, histograms and the input slabs) alive.
@@ -25,9 +27,9 @@ export const computeLaneApi = {
       ]?.();
     }
   },
-};
+});
 
-export type ComputeLaneApi = typeof computeLaneApi;
+export type ComputeLaneApi = ReturnType<typeof computeLaneApi>;
 
 /**
  * A lane over a port (or a Node worker) whose other end exposes the compute lane API. `lost`

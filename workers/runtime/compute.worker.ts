@@ -4,12 +4,13 @@
  * worker, which then talks to it directly through comlink.
  */
 import * as Comlink from 'comlink';
+import { browserLaneFiles } from '../io/browser/opfs-lane-file.ts';
 import { computeLaneApi } from './compute-api.ts';
 
 self.addEventListener(
   'message',
   (e: MessageEvent<{ lanePort?: MessagePort }>) => {
-    if (e.data.lanePort) Comlink.expose(computeLaneApi, e.data.lanePort);
+    if (e.data.lanePort) Comlink.expose(computeLaneApi(browserLaneFiles), e.data.lanePort);
   },
   { once: true },
 );

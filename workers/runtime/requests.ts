@@ -43,4 +43,10 @@ export interface MergeRequest {
   readonly computeLanes?: number;
   /** Smallest tensor (elements) merged in parts; tests lower it for the tiny fixture models. */
   readonly partsMinElements?: number;
+  /**
+   * Who writes the output of tensors merged in parts, where the lanes can open the file
+   * (OPFS in Chromium): 'auto' (the lanes when there are two or more), 'always', 'never'
+   * (the merge worker). For benchmarks; the bytes are the same.
+   */
+  readonly laneWrites?: 'auto' | 'always' | 'never';
 }

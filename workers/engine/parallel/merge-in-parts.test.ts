@@ -5,16 +5,21 @@
  * length that is no multiple of the part alignment, and through a writer that receives the
  * pieces out of order. Members whose statistics are float64 sums (rescale, DELLA) stay whole.
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../backends/cpu/cpu-backend.ts';
 import { encodeFromF32, type WritableDType } from '../../io/dtypes.ts';
+import type { LaneFile, LaneFileOpener } from '../../io/lane-file.ts';
+import { nodeLaneFiles, openFsLaneFile } from '../../io/node/fs-lane-file.ts';
 import { MERGEKIT_COMPAT, type ParamValue } from '../../methods/types.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { mix32 } from '../../rng.ts';
 import { computeTensor, type ComputeContext } from '../compute-tensor.ts';
 import { plannedLayerTensor } from '../test-helpers.ts';
 import { canMergeInParts, PARTS_MIN_ELEMENTS, splitRange } from './merge-in-parts.ts';
-import { inProcessLane, runPart, type ComputeLane } from './part-job.ts';
+import { inProcessLane, laneInThisRealm, runPart, type ComputeLane } from './part-job.ts';
 
 const ROWS = 1031;
 const COLS = 2053; // 2,116,643 elements: just above the parts threshold, no multiple of 64K
@@ -83,7 +88,9 @@ async function merge(
   write?: ComputeContext['write'],
   writeShared = false,
   data = GRID,
-): Promise<{ bytes: Uint8Array; sumSq: number; warnings: string[] }> {
+  laneFile?: ComputeContext['laneFile'],
+  laneWrites?: 'auto' | 'always' | 'never',
+): Promise<{ bytes: Uint8Array; sumSq: number; warnings: string[]; wroteDirectly: boolean | undefined }> {
   const warnings: string[] = [];
   const r = await computeTensor(t, method, data.baseBytes, [...data.inputs], {
     backend: cpuBackend,
@@ -92,10 +99,35 @@ async function merge(
     compat: MERGEKIT_COMPAT,
     warn: (w) => warnings.push(w),
     ...(write && { write, writeShared }),
-    ...(lanes && { lanes: { lanes, needShared: false } }),
+    ...(lanes && { lanes: { lanes, needShared: false, ...(laneWrites && { laneWrites }) } }),
+    ...(laneFile && { laneFile }),
   });
-  return { bytes: r.bytes!, sumSq: r.sumSq, warnings };
+  return { bytes: r.bytes!, sumSq: r.sumSq, warnings, wroteDirectly: r.inParts?.wroteDirectly };
 }
+
+/** A file with 100 bytes before the tensor, as a shard's header would be. */
+const AT = 100;
+async function withFile<T>(f: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lane-file-'));
+  try {
+    const file = path.join(dir, 'model.safetensors.partial');
+    await writeFile(file, new Uint8Array(AT + N * 2).fill(0xee));
+    return await f(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+const noPieces = (): Promise<void> => Promise.reject(new Error('a piece went to the coordinator'));
+/** The coordinator's writes into the file, noting the pieces' offsets. */
+const coordinatorWrite =
+  (file: string, pieces: number[]) =>
+  (offset: number, bytes: Uint8Array): Promise<void> => {
+    pieces.push(offset);
+    const f = openFsLaneFile(file);
+    f.write(AT + offset, bytes);
+    f.close();
+    return Promise.resolve();
+  };
 
 describe('splitRange', () => {
   it('covers [0, n) with aligned, non-empty parts', () => {
@@ -206,6 +238,94 @@ describe('merging a tensor in parts', () => {
       expect(new Set(offsets).size).toBe(3); // one piece per part (each under 8 MB)
     });
   }
+
+  describe('lanes that open the output file themselves', () => {
+    it('write their parts there, and send the coordinator no piece', async () => {
+      const t = plan('ties');
+      const whole = await merge(t, 'ties');
+      await withFile(async (file) => {
+        const lanes = [0, 1, 2].map(() => laneInThisRealm(nodeLaneFiles));
+        const r = await merge(t, 'ties', lanes, noPieces, true, GRID, {
+          file: { kind: 'fs', path: file },
+          at: AT,
+        });
+        expect(r.wroteDirectly).toBe(true);
+        const bytes = await readFile(file);
+        expect(bytes.subarray(0, AT).every((b) => b === 0xee)).toBe(true); // nothing before the tensor
+        expect(bytes.subarray(AT).equals(Buffer.from(whole.bytes))).toBe(true);
+      });
+    });
+
+    it('by default only from two lanes on: one lane sends its pieces to the coordinator, which has time to spare', async () => {
+      const t = plan('ties');
+      const whole = await merge(t, 'ties');
+      await withFile(async (file) => {
+        const laneFile = { file: { kind: 'fs' as const, path: file }, at: AT };
+        const pieces: number[] = [];
+        const write = coordinatorWrite(file, pieces);
+        const one = [laneInThisRealm(nodeLaneFiles)];
+        const three = [0, 1, 2].map(() => laneInThisRealm(nodeLaneFiles));
+        expect((await merge(t, 'ties', one, write, true, GRID, laneFile)).wroteDirectly).toBe(false);
+        expect(pieces).toHaveLength(1);
+        expect((await merge(t, 'ties', one, noPieces, true, GRID, laneFile, 'always')).wroteDirectly).toBe(
+          true,
+        );
+        expect((await merge(t, 'ties', three, write, true, GRID, laneFile, 'never')).wroteDirectly).toBe(
+          false,
+        );
+        expect(pieces).toHaveLength(4);
+        expect((await readFile(file)).subarray(AT).equals(Buffer.from(whole.bytes))).toBe(true);
+      });
+    });
+
+    it('a lane that cannot open the file sends its pieces instead', async () => {
+      const t = plan('ties');
+      const whole = await merge(t, 'ties');
+      await withFile(async (file) => {
+        const pieces: number[] = [];
+        const write = coordinatorWrite(file, pieces);
+        const lanes = [laneInThisRealm(nodeLaneFiles), inProcessLane, laneInThisRealm(nodeLaneFiles)];
+        const r = await merge(t, 'ties', lanes, write, true, GRID, {
+          file: { kind: 'fs', path: file },
+          at: AT,
+        });
+        expect(r.wroteDirectly).toBe(false);
+        expect(pieces).toHaveLength(1); // the middle part's
+        expect((await readFile(file)).subarray(AT).equals(Buffer.from(whole.bytes))).toBe(true);
+      });
+    });
+
+    it('a failed write fails the tensor, and every lane closes its file', async () => {
+      const t = plan('ties');
+      const opened: LaneFile[] = [];
+      let closed = 0;
+      let writes = 0;
+      const failing: LaneFileOpener = () => {
+        const f: LaneFile = {
+          write: () => {
+            if (++writes === 2) throw new Error('disk full');
+          },
+          close: () => void closed++,
+        };
+        opened.push(f);
+        return Promise.resolve(f);
+      };
+      const lanes = [0, 1, 2].map(() => laneInThisRealm(failing));
+      await expect(
+        merge(t, 'ties', lanes, noPieces, true, GRID, { file: { kind: 'opfs', path: ['x'] }, at: 0 }),
+      ).rejects.toThrow('disk full');
+      expect(opened).toHaveLength(3);
+      expect(closed).toBe(3);
+    });
+
+    it('a file that cannot be opened fails the tensor with the reason', async () => {
+      const t = plan('ties');
+      const lanes = [0, 1].map(() => laneInThisRealm(() => Promise.reject(new Error('quota exceeded'))));
+      await expect(
+        merge(t, 'ties', lanes, noPieces, true, GRID, { file: { kind: 'opfs', path: ['x'] }, at: 0 }),
+      ).rejects.toThrow('quota exceeded');
+    });
+  });
 
   it('hands its histograms over in shared memory, reused by the parts that follow', async () => {
     // Posted as ordinary arrays, every barrier's histograms were copied into the message and

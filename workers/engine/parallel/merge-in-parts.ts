@@ -4,7 +4,8 @@
  * part (./part-job.ts); this coordinator, in the merge worker, adds up the parts' histograms
  * after each statistics pass, finds the cuts of the whole tensor as the single-lane kernel
  * would, tells each part how many tied keys come before it, and writes the encoded pieces the
- * lanes send at their offsets. The output is bit for bit the single-lane merge's; only the
+ * lanes send at their offsets, unless the lanes write them into the file themselves
+ * (`laneWrites`). The output is bit for bit the single-lane merge's; only the
  * reported norms may differ in their last bits (their float64 sums are added part by part).
  *
  * Only what splits exactly runs in parts: float32 compute, no crops, and sparsifiers whose
@@ -50,14 +51,25 @@ export function splitRange(n: number, count: number): FamilyPart[] {
 /** The tensor's compute context (its `warn` already names the tensor), and the lanes. */
 export interface PartsContext extends Pick<
   ComputeContext,
-  'computeDtype' | 'seed' | 'compat' | 'warn' | 'write' | 'writeShared'
+  'computeDtype' | 'seed' | 'compat' | 'warn' | 'write' | 'writeShared' | 'laneFile'
 > {
   readonly lanes: readonly ComputeLane[];
   /** Bytes must be views of SharedArrayBuffers (the lanes are workers). */
   readonly needShared: boolean;
   /** Smallest tensor to split (default PARTS_MIN_ELEMENTS; tests lower it for tiny models). */
   readonly minElements?: number;
+  /**
+   * Who writes the parts' output where the lanes can open the file (`laneFile`): 'auto' (the
+   * default) the lanes when the tensor is split in two parts or more, else this coordinator.
+   * With one lane this worker has time to spare for the writes while the lane merges; with
+   * more, the lanes waited for it to take their pieces (bench:merge, 2 cores: 2 lanes 3.9 and
+   * 4.8 s writing themselves against 4.8 and 5.3 s; 1 lane 6.8 s against 5.4 s; docs/engine.md).
+   */
+  readonly laneWrites?: 'auto' | 'always' | 'never';
 }
+
+/** What a job says about its compute lanes. */
+export type LaneOptions = Pick<PartsContext, 'lanes' | 'needShared' | 'minElements' | 'laneWrites'>;
 
 const isShared = (b: Uint8Array | undefined): boolean =>
   b !== undefined && typeof SharedArrayBuffer === 'function' && b.buffer instanceof SharedArrayBuffer;
@@ -102,6 +114,8 @@ export interface PartsResult {
   readonly lanesBusyMs: number;
   readonly lanesSyncWaitMs: number;
   readonly lanesWriteWaitMs: number;
+  /** Every part wrote its output into the file itself (PartsContext.laneFile). */
+  readonly wroteDirectly: boolean;
 }
 
 /** Merges one tensor in parts on the lanes (check canMergeInParts first). */
@@ -115,6 +129,7 @@ export async function mergeInParts(
   const family = getMethod(method)!.family!;
   const n = numelOf(t.shape);
   const parts = splitRange(n, ctx.lanes.length);
+  const lanesWrite = ctx.laneWrites === 'always' || (ctx.laneWrites !== 'never' && parts.length >= 2);
   const scratch = new Scratch(undefined);
   const sparsifiers = familySparsifiers(family, sparsifierArgs(t, ctx), n, scratch);
   sparsifiers.forEach((s, k) => s.warning && ctx.warn(`input ${k + 1}: ${s.warning}`));
@@ -141,6 +156,7 @@ export async function mergeInParts(
       seed: ctx.seed,
       compat: ctx.compat,
       part,
+      ...(lanesWrite && ctx.write && ctx.laneFile && { output: ctx.laneFile }),
     };
     const hooks: PartHooks = {
       synced: (pass, histograms) => syncFor(pass).arrive(i, histograms),
@@ -175,8 +191,10 @@ export async function mergeInParts(
   let lanesBusyMs = 0;
   let lanesSyncWaitMs = 0;
   let lanesWriteWaitMs = 0;
+  let wroteDirectly = true;
   for (const s of settled) {
     if (s.status !== 'fulfilled') continue;
+    wroteDirectly &&= s.value.wroteDirectly;
     lanesBusyMs += s.value.busyMs;
     lanesSyncWaitMs += s.value.syncWaitMs;
     lanesWriteWaitMs += s.value.writeWaitMs;
@@ -190,6 +208,7 @@ export async function mergeInParts(
     lanesBusyMs,
     lanesSyncWaitMs,
     lanesWriteWaitMs,
+    wroteDirectly,
   };
 }
 

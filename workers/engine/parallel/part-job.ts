@@ -1,7 +1,9 @@
 /**
  * One part of a tensor merged by a compute lane: elements [lo, hi) of a task-vector family
  * tensor, read from the inputs' stored bytes (SharedArrayBuffers the coordinating merge
- * worker filled), merged by the family's kernel, encoded and handed back piece by piece.
+ * worker filled), merged by the family's kernel, encoded, and either written into the output
+ * file by the lane itself (where its realm can open the file: PartJob.output) or handed back
+ * to the coordinator piece by piece.
  *
  * The kernel pauses at barriers (../../methods/shared/family-stream.ts): after each
  * statistics pass the part's histograms go to the coordinator, which answers, once every
@@ -10,9 +12,10 @@
  * single-lane merge's.
  */
 import { rounderFor } from '../../io/dtypes.ts';
+import type { LaneFile, LaneFileOpener, LaneFileTarget } from '../../io/lane-file.ts';
 import { numelOf } from '../../io/safetensors/header.ts';
 import { getMethod } from '../../methods/registry.ts';
-import { streamFamilyPart, type FamilyPart } from '../../methods/shared/family-stream.ts';
+import { streamFamilyPart, type FamilyKernel, type FamilyPart } from '../../methods/shared/family-stream.ts';
 import type { CutPlace } from '../../methods/shared/sparsify-stream.ts';
 import type { Compat } from '../../methods/types.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
@@ -34,6 +37,11 @@ export interface PartJob {
   readonly seed: number;
   readonly compat: Compat;
   readonly part: FamilyPart;
+  /**
+   * The shard the tensor goes into, where the lane can open it itself, and the byte offset of
+   * the tensor's data in it: the part's output is then written there, not sent as pieces.
+   */
+  readonly output?: { readonly file: LaneFileTarget; readonly at: number };
 }
 
 /** The coordinator's side of one part, called by the lane. */
@@ -56,6 +64,8 @@ export interface PartResult {
   readonly busyMs: number;
   readonly syncWaitMs: number;
   readonly writeWaitMs: number;
+  /** The part wrote its output into the file itself (PartJob.output). */
+  readonly wroteDirectly: boolean;
 }
 
 /** A lane: somewhere a part can run (a compute worker, or this realm for tests). */
@@ -108,13 +118,49 @@ class HistogramCourier {
 
 const sharedMemory = typeof SharedArrayBuffer === 'function';
 
-/** Runs a part to the end (the body of every lane). */
-export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResult> {
+/**
+ * Runs a part to the end (the body of every lane). `files` opens the job's output file where
+ * this realm can; otherwise, or without one, the encoded pieces go to the coordinator.
+ */
+export async function runPart(job: PartJob, hooks: PartHooks, files?: LaneFileOpener): Promise<PartResult> {
   const t = job.tensor;
   const family = getMethod(job.method)?.family;
   if (!family) throw new Error(`${job.method} cannot be merged in parts`);
   const acc = outputSums();
-  const output = new OutputStager(numelOf(t.shape), t.dtype, (offset, bytes) => hooks.write(offset, bytes));
+  // The file opens while the statistics passes run; the output pass waits for it.
+  const target = job.output;
+  const opening = target && files?.(target.file);
+  opening?.catch(() => undefined); // reported where the output pass awaits it
+  let file: LaneFile | undefined;
+  const output = new OutputStager(
+    numelOf(t.shape),
+    t.dtype,
+    opening
+      ? (offset, bytes) => {
+          if (!file) throw new Error('a compute lane wrote before its output file was open');
+          file.write(target!.at + offset, bytes);
+          return undefined;
+        }
+      : (offset, bytes) => hooks.write(offset, bytes),
+  );
+  const openFile = opening && (async (): Promise<void> => void (file = await opening));
+  try {
+    return await mergePart(job, family, hooks, output, acc, openFile);
+  } finally {
+    (await opening?.catch(() => undefined))?.close();
+  }
+}
+
+async function mergePart(
+  job: PartJob,
+  family: FamilyKernel,
+  hooks: PartHooks,
+  output: OutputStager,
+  acc: OutputSums,
+  /** Opens the output file the part writes into itself (before the output pass). */
+  openFile: (() => Promise<void>) | undefined,
+): Promise<PartResult> {
+  const t = job.tensor;
   const src = rawSource(t, job.baseBytes, job.inputBytes, 'F32');
   const kernel = streamFamilyPart(
     family,
@@ -158,7 +204,7 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
       if (!barrier) continue;
       const { after, sparsifiers } = barrier;
       if (after === 'output') {
-        const before = await waiting(hooks.tiesBefore());
+        const [before] = await waiting(Promise.all([hooks.tiesBefore(), openFile?.()]));
         sparsifiers.forEach((s, k) => s.startAfter(before[k]!));
         continue;
       }
@@ -174,8 +220,22 @@ export async function runPart(job: PartJob, hooks: PartHooks): Promise<PartResul
   }
   await waiting(output.finish(), 'write'); // throws a failed write
   const busyMs = performance.now() - started - waited.sync - waited.write;
-  return { sums: acc, busyMs, syncWaitMs: waited.sync, writeWaitMs: waited.write };
+  return {
+    sums: acc,
+    busyMs,
+    syncWaitMs: waited.sync,
+    writeWaitMs: waited.write,
+    wroteDirectly: openFile !== undefined,
+  };
 }
 
-/** A lane in this realm: the parts run interleaved on this thread (tests, Node without workers). */
-export const inProcessLane: ComputeLane = { run: runPart };
+/**
+ * A lane in this realm: the parts run interleaved on this thread (tests, Node without workers),
+ * sending their pieces to the coordinator, or writing into files `files` opens.
+ */
+export const laneInThisRealm = (files?: LaneFileOpener): ComputeLane => ({
+  run: (job, hooks) => runPart(job, hooks, files),
+});
+
+/** Such a lane that sends its pieces to the coordinator. */
+export const inProcessLane: ComputeLane = laneInThisRealm();

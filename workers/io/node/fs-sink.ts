@@ -18,6 +18,7 @@ export function folderSink(dir: string): OutputSink {
       await fh.truncate(size);
       const writer: FileWriter = {
         acceptsShared: true,
+        laneTarget: { kind: 'fs', path: tmp }, // compute lanes write their parts with their own descriptor
         async write(offset, data) {
           let done = 0;
           while (done < data.byteLength) {

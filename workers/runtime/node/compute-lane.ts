@@ -2,7 +2,8 @@
 import { parentPort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { nodeEndpoint } from './endpoint.ts';
+import { nodeLaneFiles } from '../../io/node/fs-lane-file.ts';
 import { computeLaneApi } from '../compute-api.ts';
 
 if (!parentPort) throw new Error('compute-lane.ts runs as a worker thread');
-Comlink.expose(computeLaneApi, nodeEndpoint(parentPort));
+Comlink.expose(computeLaneApi(nodeLaneFiles), nodeEndpoint(parentPort));

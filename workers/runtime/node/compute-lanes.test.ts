@@ -61,6 +61,8 @@ describe('Node compute lanes', () => {
       await pool.close();
     }
     expect(logs).toContain('compute: 3 tensors merged in parts on 2 lanes');
+    // Each lane opened the shard and wrote its parts itself (FileWriter.laneTarget).
+    expect(logs).toContain('compute: the lanes wrote 3 of them into the files themselves');
     expect((await file('lanes')).equals(await file('plain'))).toBe(true);
   }, 60_000);
 

@@ -1,0 +1,55 @@
+/**
+ * A compute lane's own handle on an OPFS shard the merge worker is writing (../lane-file.ts).
+ * Both hold sync access handles in 'readwrite-unsafe' mode, which Chromium lets several
+ * workers hold on one file at once; the lane closes its handle when its part is written, so the
+ * merge worker can rename the shard when the shard is complete.
+ */
+import type { LaneFile, LaneFileTarget } from '../lane-file.ts';
+import { storageError } from './storage-errors.ts';
+
+/** FileSystemSyncAccessHandle with its mode (lib.webworker only; declared here for DOM-typed code). */
+export interface SyncHandle {
+  readonly mode?: string;
+  write(data: AllowSharedBufferSource, opts: { at: number }): number;
+  truncate(size: number): void;
+  close(): void;
+}
+
+/** Opens a sync access handle that other workers may hold too, where the browser has the mode. */
+export async function openUnsafeHandle(file: FileSystemFileHandle): Promise<SyncHandle> {
+  return (
+    file as unknown as { createSyncAccessHandle(o: { mode: string }): Promise<SyncHandle> }
+  ).createSyncAccessHandle({ mode: 'readwrite-unsafe' });
+}
+
+/** Writes all of `data` at `at` through a sync access handle. */
+export function writeAll(h: SyncHandle, at: number, data: Uint8Array): void {
+  let done = 0;
+  while (done < data.byteLength) done += h.write(data.subarray(done), { at: at + done });
+}
+
+export async function openOpfsLaneFile(target: LaneFileTarget & { kind: 'opfs' }): Promise<LaneFile> {
+  const name = target.path[target.path.length - 1]!;
+  let h: SyncHandle;
+  try {
+    let dir = await navigator.storage.getDirectory();
+    for (const part of target.path.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+    h = await openUnsafeHandle(await dir.getFileHandle(name));
+  } catch (e) {
+    throw storageError(e, name);
+  }
+  return {
+    write(at, bytes) {
+      try {
+        writeAll(h, at, bytes);
+      } catch (e) {
+        throw storageError(e, name);
+      }
+    },
+    close: () => h.close(),
+  };
+}
+
+/** The opener of a browser's compute lane: OPFS files only. */
+export const browserLaneFiles = (target: LaneFileTarget): Promise<LaneFile> | undefined =>
+  target.kind === 'opfs' ? openOpfsLaneFile(target) : undefined;

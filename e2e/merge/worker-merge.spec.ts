@@ -24,6 +24,19 @@ async function openHarness(page: Page): Promise<void> {
   await expect(page.locator('body[data-ready=true]')).toBeAttached();
 }
 
+/**
+ * The ties-gradient golden recipe from a hub, read in 64 KB blocks (many requests: with a slow
+ * hub, a merge that takes seconds), its tensors split on compute lanes from 16K elements.
+ */
+const tiesGradientRequest = (recipeText: string, url: string, extra: Record<string, number>) => ({
+  recipeText,
+  sources: { hub: { url } },
+  outputName: 'ties-gradient',
+  maxReadBlock: 65_536,
+  partsMinElements: 16_384,
+  ...extra,
+});
+
 const recipeOf = (name: string) => readFile(path.join(REPO, 'test-data/golden', name, 'recipe.yml'), 'utf8');
 
 test.describe('merge worker', () => {
@@ -119,14 +132,7 @@ test.describe('merge worker', () => {
     const hub = await startTestHub({ delayMs: 40 });
     try {
       const recipeText = await recipeOf('ties-gradient');
-      const request = {
-        recipeText,
-        sources: { hub: { url: hub.url } },
-        outputName: 'ties-gradient',
-        maxReadBlock: 65_536,
-        computeLanes: 2,
-        partsMinElements: 16_384,
-      };
+      const request = tiesGradientRequest(recipeText, hub.url, { computeLanes: 2 });
       const other = await context.newPage();
       await Promise.all([openHarness(page), openHarness(other)]);
       await page.evaluate(() => (window as unknown as { harness: Harness }).harness.clear('out-twice'));
@@ -165,15 +171,10 @@ test.describe('merge worker', () => {
       const hub = await startTestHub({ delayMs: 40 });
       try {
         const recipeText = await recipeOf('ties-gradient');
-        const request = {
-          recipeText,
-          sources: { hub: { url: hub.url } },
-          outputName: 'ties-gradient',
+        const request = tiesGradientRequest(recipeText, hub.url, {
           maxShardBytes: 600_000,
-          maxReadBlock: 65_536,
           computeLanes: lanes,
-          partsMinElements: 16_384,
-        };
+        });
         const folder = `out-resume-${lanes}`;
         await openHarness(page);
         await page.evaluate(

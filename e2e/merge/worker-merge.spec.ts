@@ -125,7 +125,7 @@ test.describe('merge worker', () => {
     });
   }
 
-  test('two merges into the same folder at once (two tabs): one stops with a message, the other completes', async ({
+  test('two merges into the same folder at once (two tabs): one stops with a message, the other completes; then the folder is free', async ({
     page,
     context,
   }) => {
@@ -136,7 +136,7 @@ test.describe('merge worker', () => {
       const other = await context.newPage();
       await Promise.all([openHarness(page), openHarness(other)]);
       await page.evaluate(() => (window as unknown as { harness: Harness }).harness.clear('out-twice'));
-      // Both load the same models, so both reach the shard long before either could finish it.
+      // The first to open the folder holds it until its merge ends; the other stops at once.
       const [a, b] = await Promise.all(
         [page, other].map((p) =>
           p.evaluate(async (req) => {
@@ -151,7 +151,7 @@ test.describe('merge worker', () => {
         {
           name: 'StorageError',
           error: expect.stringMatching(
-            /^another merge \(in another tab\?\) is writing model\.safetensors in out-twice: wait for it to finish/,
+            /^another merge \(in another tab\?\) is writing into out-twice: wait for it to finish/,
           ),
         },
       ]);
@@ -159,6 +159,13 @@ test.describe('merge worker', () => {
         (window as unknown as { harness: Harness }).harness.files('out-twice'),
       );
       expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
+      // Once that merge has ended, the folder is free again.
+      const again = await other.evaluate(async (req) => {
+        const h = (window as unknown as { harness: Harness }).harness;
+        h.start(req, 'out-twice');
+        return h.wait();
+      }, request);
+      expect(again).not.toHaveProperty('error');
     } finally {
       await hub.close();
     }

@@ -158,6 +158,8 @@ export interface OutputSink {
   sizeOf?(path: string): Promise<number | undefined>;
   readFile?(path: string): Promise<Uint8Array | undefined>;
   remove?(path: string): Promise<void>;
+  /** Lets go of what the sink holds for the job (an OPFS folder's lock); called when it ends. */
+  release?(): void;
 }
 
 export class SourceError extends Error {

@@ -55,12 +55,14 @@ export const mergeApi = {
     // isolated; the page starts none otherwise (src/engine/merge-client.ts), and says so.
     const shared = lanes.length > 0 && typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
     if (shared) log(`compute: ${lanes.length} lanes`);
+    let sink: OutputSink | undefined;
     try {
+      sink = await sinkFor(target);
       const result = await runMerge({
         recipe,
         recipeText: request.recipeText,
         resolve,
-        sink: await sinkFor(target),
+        sink,
         outputName: request.outputName,
         ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),
         ...(request.seed !== undefined && { seed: request.seed }),
@@ -83,6 +85,7 @@ export const mergeApi = {
       if (hub) log(`hub: ${hub.stats.requests} HTTP requests, ${hub.stats.retries} retries`);
       return result;
     } finally {
+      sink?.release?.();
       backend.dispose();
       for (const port of lanePorts) port.close();
     }

@@ -129,6 +129,21 @@ const coordinatorWrite =
     return Promise.resolve();
   };
 
+/** Files whose close throws; their writes too with `failWrites`. */
+const closing =
+  (failWrites: boolean): LaneFileOpener =>
+  () =>
+    Promise.resolve({
+      write: () => {
+        if (failWrites) throw new Error('disk full');
+      },
+      close: () => {
+        throw new Error('close failed');
+      },
+    });
+/** Two lanes in this realm opening files with `o`. */
+const twoLanes = (o: LaneFileOpener): ComputeLane[] => [0, 1].map(() => laneInThisRealm(o));
+
 describe('splitRange', () => {
   it('covers [0, n) with aligned, non-empty parts', () => {
     for (const [n, k] of [
@@ -316,6 +331,17 @@ describe('merging a tensor in parts', () => {
       ).rejects.toThrow('disk full');
       expect(opened).toHaveLength(3);
       expect(closed).toBe(3);
+    });
+
+    it('a file that fails to close fails the tensor; after a failed write, the write is the reason', async () => {
+      const t = plan('ties');
+      const at = { file: { kind: 'opfs' as const, path: ['x'] }, at: 0 };
+      await expect(merge(t, 'ties', twoLanes(closing(false)), noPieces, true, GRID, at)).rejects.toThrow(
+        'close failed',
+      );
+      await expect(merge(t, 'ties', twoLanes(closing(true)), noPieces, true, GRID, at)).rejects.toThrow(
+        'disk full',
+      );
     });
 
     it('a file that cannot be opened fails the tensor with the reason', async () => {

@@ -144,11 +144,19 @@ export async function runPart(job: PartJob, hooks: PartHooks, files?: LaneFileOp
       : (offset, bytes) => hooks.write(offset, bytes),
   );
   const openFile = opening && (async (): Promise<void> => void (file = await opening));
+  let result: PartResult;
   try {
-    return await mergePart(job, family, hooks, output, acc, openFile);
-  } finally {
-    (await opening?.catch(() => undefined))?.close();
+    result = await mergePart(job, family, hooks, output, acc, openFile);
+  } catch (e) {
+    try {
+      (await opening?.catch(() => undefined))?.close();
+    } catch {
+      // the part's own failure is the one to report
+    }
+    throw e;
   }
+  (await opening)?.close(); // a file that fails to close fails the part
+  return result;
 }
 
 async function mergePart(

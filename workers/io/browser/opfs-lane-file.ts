@@ -22,6 +22,11 @@ export async function openUnsafeHandle(file: FileSystemFileHandle): Promise<Sync
   ).createSyncAccessHandle({ mode: 'readwrite-unsafe' });
 }
 
+/** Opens a sync access handle no other handle may share (every browser's default). */
+export async function openExclusiveHandle(file: FileSystemFileHandle): Promise<SyncHandle> {
+  return (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+}
+
 /** Writes all of `data` at `at` through a sync access handle. */
 export function writeAll(h: SyncHandle, at: number, data: Uint8Array): void {
   let done = 0;

@@ -4,15 +4,16 @@
  * the fastest way to write there), then offer the files as downloads. A shard is written as
  * NAME.partial and renamed when complete, so an interrupted shard never looks finished.
  *
- * The handle is opened in 'readwrite-unsafe' mode where the browser has it (Chromium), so
- * compute lanes can open the shard too and write their parts of a tensor themselves
- * (`laneTarget`, ./opfs-lane-file.ts). Such a handle no longer keeps a second writer out, so a
- * Web Lock on the file's path does: a second merge into the same folder (another tab) stops
- * with a message instead of writing over this one.
+ * A merge holds a Web Lock on its folder until it ends (`release`), so a second merge into the
+ * same folder (another tab) stops at once with a message instead of writing over this one. With
+ * the lock held, shards are opened in 'readwrite-unsafe' mode where the browser has it
+ * (Chromium), so compute lanes can open the shard too and write their parts of a tensor
+ * themselves (`laneTarget`, ./opfs-lane-file.ts); without Web Locks the handles stay exclusive,
+ * the only guard left against a second writer.
  */
 import type { FileWriter, OutputSink } from '../source.ts';
 import { directorySink } from './fsa-sink.ts';
-import { openUnsafeHandle, writeAll, type SyncHandle } from './opfs-lane-file.ts';
+import { openExclusiveHandle, openUnsafeHandle, writeAll, type SyncHandle } from './opfs-lane-file.ts';
 import { StorageError, storageError } from './storage-errors.ts';
 
 const folderParts = (folder: string): string[] => folder.split('/').filter(Boolean);
@@ -44,28 +45,34 @@ function tryLock(name: string): Promise<(() => void) | 'taken' | undefined> {
 }
 
 export async function opfsSink(folder: string): Promise<OutputSink> {
-  const dir = await opfsFolder(folder);
+  const lock = await tryLock(`merge-studio:opfs:${folderParts(folder).join('/')}`);
+  if (lock === 'taken')
+    throw new StorageError(
+      'other',
+      `another merge (in another tab?) is writing into ${folder}: wait for it to finish, or choose another output folder`,
+    );
+  let dir: FileSystemDirectoryHandle;
+  try {
+    dir = await opfsFolder(folder);
+  } catch (e) {
+    lock?.();
+    throw storageError(e, folder);
+  }
   const base = directorySink(dir);
   return {
     ...base,
     name: `opfs:${folder}`,
+    release: () => lock?.(),
     async createFile(path, size) {
       const tmp = `${path}.partial`;
-      const lock = await tryLock(`merge-studio:opfs:${folderParts(folder).join('/')}/${tmp}`);
-      if (lock === 'taken')
-        throw new StorageError(
-          'other',
-          `another merge (in another tab?) is writing ${path} in ${folder}: wait for it to finish, or choose another output folder`,
-        );
       let h: SyncHandle | undefined;
       let fh: FileSystemFileHandle;
       try {
         fh = await dir.getFileHandle(tmp, { create: true });
-        h = await openUnsafeHandle(fh);
+        h = lock ? await openUnsafeHandle(fh) : await openExclusiveHandle(fh);
         h.truncate(size);
       } catch (e) {
         h?.close();
-        lock?.();
         throw storageError(e, path);
       }
       const handle = h;
@@ -97,17 +104,12 @@ export async function opfsSink(folder: string): Promise<OutputSink> {
           // against is a crash of the system, not of the tab or the browser, which the written
           // bytes survive. The CLI's files are not synced either.
           handle.close();
-          try {
-            await dir.removeEntry(path).catch(() => undefined);
-            await (fh as unknown as { move(name: string): Promise<void> }).move(path);
-          } finally {
-            lock?.();
-          }
+          await dir.removeEntry(path).catch(() => undefined);
+          await (fh as unknown as { move(name: string): Promise<void> }).move(path);
         },
         async abort() {
           handle.close();
           await dir.removeEntry(tmp).catch(() => undefined);
-          lock?.();
         },
       };
       return writer;

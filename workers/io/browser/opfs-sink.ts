@@ -25,8 +25,14 @@ export async function opfsFolder(folder: string): Promise<FileSystemDirectoryHan
 }
 
 /**
+ * How long a merge waits for its folder's lock: a cancelled merge's worker that had to be
+ * terminated lets go of it only once the browser has noticed, a moment after the page has.
+ */
+const LOCK_WAIT_MS = 1000;
+
+/**
  * Holds the Web Lock `name` until the returned function is called; 'taken' when someone else
- * holds it, undefined where the browser has no Web Locks.
+ * still holds it after LOCK_WAIT_MS, undefined where the browser has no Web Locks.
  */
 function tryLock(name: string): Promise<(() => void) | 'taken' | undefined> {
   const locks = (navigator as { locks?: LockManager }).locks;
@@ -35,12 +41,13 @@ function tryLock(name: string): Promise<(() => void) | 'taken' | undefined> {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        if (!lock) return resolve('taken');
+      .request(name, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => {
         resolve(release);
         return held;
       })
-      .catch(reject);
+      .catch((e: unknown) =>
+        e instanceof DOMException && e.name === 'TimeoutError' ? resolve('taken') : reject(e),
+      );
   });
 }
 

@@ -177,7 +177,9 @@ export async function launchOverPipe(
 export function betweenDocuments(e: unknown): boolean {
   return (
     e instanceof Error &&
-    /Cannot find default execution context|Execution context was destroyed/.test(e.message)
+    /Cannot find default execution context|Execution context was destroyed|Inspected target navigated or closed/.test(
+      e.message,
+    )
   );
 }
 

@@ -62,8 +62,9 @@ export interface PartsContext extends Pick<
    * Who writes the parts' output where the lanes can open the file (`laneFile`): 'auto' (the
    * default) the lanes when the tensor is split in two parts or more, else this coordinator.
    * With one lane this worker has time to spare for the writes while the lane merges; with
-   * more, the lanes waited for it to take their pieces (bench:merge, 2 cores: 2 lanes 3.9 and
-   * 4.8 s writing themselves against 4.8 and 5.3 s; 1 lane 6.8 s against 5.4 s; docs/engine.md).
+   * more, the lanes waited for it to take their pieces (bench:merge, 2 cores, 2 lanes: 4.5 s
+   * writing themselves against 4.9-5.1 s; a single lane writing: 6.8 s against 5.4 s; see
+   * docs/engine.md, "Merging a tensor in parts").
    */
   readonly laneWrites?: 'auto' | 'always' | 'never';
 }

@@ -27,30 +27,34 @@ export async function openExclusiveHandle(file: FileSystemFileHandle): Promise<S
   return (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
 }
 
-/** Writes all of `data` at `at` through a sync access handle. */
-export function writeAll(h: SyncHandle, at: number, data: Uint8Array): void {
-  let done = 0;
-  while (done < data.byteLength) done += h.write(data.subarray(done), { at: at + done });
+/** Writes all of `data` at `at` through a sync access handle; a failure names `what`. */
+export function writeAll(h: SyncHandle, at: number, data: Uint8Array, what: string): void {
+  try {
+    let done = 0;
+    while (done < data.byteLength) done += h.write(data.subarray(done), { at: at + done });
+  } catch (e) {
+    throw storageError(e, what);
+  }
+}
+
+/** The OPFS folder at `parts` from the origin's root (made where `create`). */
+export async function opfsDir(parts: readonly string[], create: boolean): Promise<FileSystemDirectoryHandle> {
+  let dir = await navigator.storage.getDirectory();
+  for (const part of parts) dir = await dir.getDirectoryHandle(part, { create });
+  return dir;
 }
 
 export async function openOpfsLaneFile(target: LaneFileTarget & { kind: 'opfs' }): Promise<LaneFile> {
   const name = target.path[target.path.length - 1]!;
   let h: SyncHandle;
   try {
-    let dir = await navigator.storage.getDirectory();
-    for (const part of target.path.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+    const dir = await opfsDir(target.path.slice(0, -1), false);
     h = await openUnsafeHandle(await dir.getFileHandle(name));
   } catch (e) {
     throw storageError(e, name);
   }
   return {
-    write(at, bytes) {
-      try {
-        writeAll(h, at, bytes);
-      } catch (e) {
-        throw storageError(e, name);
-      }
-    },
+    write: (at, bytes) => writeAll(h, at, bytes, name),
     close: () => h.close(),
   };
 }

@@ -13,16 +13,19 @@
  */
 import type { FileWriter, OutputSink } from '../source.ts';
 import { directorySink } from './fsa-sink.ts';
-import { openExclusiveHandle, openUnsafeHandle, writeAll, type SyncHandle } from './opfs-lane-file.ts';
+import {
+  openExclusiveHandle,
+  openUnsafeHandle,
+  opfsDir,
+  writeAll,
+  type SyncHandle,
+} from './opfs-lane-file.ts';
 import { StorageError, storageError } from './storage-errors.ts';
 
 const folderParts = (folder: string): string[] => folder.split('/').filter(Boolean);
 
-export async function opfsFolder(folder: string): Promise<FileSystemDirectoryHandle> {
-  let dir = await navigator.storage.getDirectory();
-  for (const part of folderParts(folder)) dir = await dir.getDirectoryHandle(part, { create: true });
-  return dir;
-}
+export const opfsFolder = (folder: string): Promise<FileSystemDirectoryHandle> =>
+  opfsDir(folderParts(folder), true);
 
 /**
  * How long a merge waits for its folder's lock: a cancelled merge's worker that had to be
@@ -83,13 +86,7 @@ export async function opfsSink(folder: string): Promise<OutputSink> {
         throw storageError(e, path);
       }
       const handle = h;
-      const writeSync = (offset: number, data: Uint8Array): void => {
-        try {
-          writeAll(handle, offset, data);
-        } catch (e) {
-          throw storageError(e, path);
-        }
-      };
+      const writeSync = (offset: number, data: Uint8Array): void => writeAll(handle, offset, data, path);
       const writer: FileWriter = {
         writeSync,
         acceptsShared: true, // write() takes an AllowSharedBufferSource

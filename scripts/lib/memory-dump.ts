@@ -72,6 +72,7 @@ function largestDump(events: readonly TraceEvent[]): Dump | undefined {
   return best;
 }
 
+const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 const mb = (x: number): string => `${x.toFixed(1).padStart(7)} MB`;
 
 function print(phase: string, dump: Dump | undefined): void {
@@ -81,6 +82,20 @@ function print(phase: string, dump: Dump | undefined): void {
   );
   const rows = [...dump.sizes].filter(([n, v]) => n.split('/').length <= 3 && v >= 1);
   for (const [name, v] of rows.sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(`  ${mb(v)}  ${name}`);
+  // Each worker's V8 heap by space (a compute lane's isolate costs its own new and old space).
+  const isolates = new Map<string, Map<string, number>>();
+  for (const [name, v] of dump.sizes) {
+    const m = /^v8\/workers\/heap\/([a-z_]+)_space\/isolate_(0x[0-9A-Fa-f]+)$/.exec(name);
+    if (!m) continue;
+    const spaces = isolates.get(m[2]!) ?? new Map<string, number>();
+    spaces.set(m[1]!, v);
+    isolates.set(m[2]!, spaces);
+  }
+  if (isolates.size > 0) console.log(`  V8 heaps of the ${isolates.size} worker isolates (MB by space):`);
+  for (const spaces of [...isolates.values()].sort((x, y) => sum(y) - sum(x))) {
+    const parts = [...spaces].filter(([, v]) => v >= 0.1).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+    console.log(`  ${mb(sum(spaces))}  ${parts.join(', ')}`);
+  }
   // Blink's buffer partition by block size: large direct-mapped blocks are the suspects.
   const blocks = new Map<string, { n: number; mb: number }>();
   for (const [name, v] of dump.sizes) {

@@ -24,6 +24,9 @@
  *                                               who writes what lanes merge (MergeRequest.laneWrites):
  *                                               auto (the lanes themselves from two lanes on), always,
  *                                               never (the merge worker)
+ *   npm run bench:browser -- --coordinator-share 0.5
+ *                                               the merge worker merges a part of each split
+ *                                               tensor too, half a lane's (default 0: none)
  *   npm run bench:browser -- --save directory   save as into a folder the user picked (an OPFS
  *                                               directory handle in its place: createWritable, as
  *                                               Chromium users save) instead of OPFS sync access
@@ -37,7 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchOverPipe, type PipeBrowser } from './lib/cdp-pipe.ts';
-import { laneWrites } from './lib/lane-writes.ts';
+import { coordinatorShare, laneWrites } from './lib/lane-writes.ts';
 import { startMemoryDumps } from './lib/memory-dump.ts';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/chromium.ts';
@@ -55,6 +58,7 @@ const { values } = parseArgs({
     'browser-ui': { type: 'boolean', default: false },
     lanes: { type: 'string' },
     'lane-writes': { type: 'string' },
+    'coordinator-share': { type: 'string' },
     static: { type: 'string' },
     'memory-dumps': { type: 'boolean', default: false },
     save: { type: 'string', default: 'opfs' },
@@ -195,6 +199,9 @@ async function runSize(layers: number, pageUrl: string): Promise<void> {
       outputName: 'bench',
       ...(values.lanes !== undefined && { computeLanes: Number(values.lanes) }),
       ...(values['lane-writes'] !== undefined && { laneWrites: laneWrites(values['lane-writes']) }),
+      ...(values['coordinator-share'] !== undefined && {
+        coordinatorShare: coordinatorShare(values['coordinator-share']),
+      }),
     };
     const baseline = await treePss(browserPid);
     let cpu0 = await treeCpu(browserPid);

@@ -8,6 +8,9 @@
  *   npm run bench:merge -- --layers 4 --lanes 0,2
  *   npm run bench:merge -- --lane-writes never   who writes what lanes merge: auto (the lanes
  *                                                themselves from two lanes on), always, never
+ *   npm run bench:merge -- --coordinator-share 0.5
+ *                                                the main thread merges a part of each split
+ *                                                tensor too, half a lane's (default 0)
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -19,7 +22,7 @@ import { folderResolver } from '../workers/io/node/fs-source.ts';
 import { folderSink } from '../workers/io/node/fs-sink.ts';
 import { loadRecipe } from '../workers/plan/recipe-yaml.ts';
 import { startNodeLanes } from '../workers/runtime/node/compute-lanes.ts';
-import { laneWrites } from './lib/lane-writes.ts';
+import { coordinatorShare, laneWrites } from './lib/lane-writes.ts';
 import { BENCH_SHAPE, BENCH_TIES_RECIPE, writeSyntheticLlama } from './lib/synthetic-model.ts';
 
 const { values } = parseArgs({
@@ -27,9 +30,11 @@ const { values } = parseArgs({
     layers: { type: 'string', default: '12' },
     lanes: { type: 'string', default: '0,1,2,4' },
     'lane-writes': { type: 'string', default: 'auto' },
+    'coordinator-share': { type: 'string', default: '0' },
   },
 });
 const LANE_WRITES = laneWrites(values['lane-writes']);
+const SHARE = coordinatorShare(values['coordinator-share']);
 const SHAPE = { ...BENCH_SHAPE, layers: Number(values.layers) };
 const RECIPE = BENCH_TIES_RECIPE;
 
@@ -61,7 +66,9 @@ try {
       resolve,
       sink: folderSink(out),
       outputName: 'bench',
-      ...(pool && { lanes: { lanes: pool.lanes, needShared: true, laneWrites: LANE_WRITES } }),
+      ...(pool && {
+        lanes: { lanes: pool.lanes, needShared: true, laneWrites: LANE_WRITES, coordinatorShare: SHARE },
+      }),
     }).finally(() => pool?.close());
     const ms = performance.now() - r0;
     const hash = createHash('sha256')

@@ -76,8 +76,15 @@ test.describe('merge worker', () => {
   // Into OPFS the lanes open the shard themselves ('readwrite-unsafe' sync access handles) and
   // write their parts; a picked folder's writable stream only the merge worker can write, so
   // the lanes send it their pieces.
-  for (const kind of ['opfs', 'directory'] as const) {
-    test(`compute lanes (two workers, shared inputs) give the CLI output byte for byte (${kind})`, async ({
+  // With a coordinator share the merge worker merges a part too, between its reads.
+  for (const [kind, share] of [
+    ['opfs', 0],
+    ['directory', 0],
+    ['opfs', 0.5],
+    ['directory', 0.5],
+  ] as const) {
+    const also = share > 0 ? `, the merge worker a share ${share}` : '';
+    test(`compute lanes (two workers, shared inputs${also}) give the CLI output byte for byte (${kind})`, async ({
       page,
     }) => {
       const hub = await startTestHub();
@@ -86,7 +93,7 @@ test.describe('merge worker', () => {
         await openHarness(page);
         expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
         const result = await page.evaluate(
-          async ({ text, url, out, target }) => {
+          async ({ text, url, out, target, coordinatorShare }) => {
             const h = (window as unknown as { harness: Harness }).harness;
             await h.clear(out);
             // The fixture's tensors are small: split every one of at least 16K elements.
@@ -97,17 +104,26 @@ test.describe('merge worker', () => {
                 outputName: 'ties-gradient',
                 computeLanes: 2,
                 partsMinElements: 16_384,
+                ...(coordinatorShare > 0 && { coordinatorShare }),
               },
               out,
               target,
             );
             return h.wait();
           },
-          { text: recipeText, url: hub.url, out: `out-lanes-${kind}`, target: kind },
+          {
+            text: recipeText,
+            url: hub.url,
+            out: `out-lanes-${kind}-${share}`,
+            target: kind,
+            coordinatorShare: share as number,
+          },
         );
         expect(result).not.toHaveProperty('error');
         const h = await page.evaluate(() => (window as unknown as { harness: Harness }).harness.logs);
         expect(h).toContain('compute: 2 lanes');
+        const shareLog = h.find((l) => / and a share of [\d.]+ of a lane's part on this thread$/.test(l));
+        expect(shareLog !== undefined).toBe(share > 0);
         const inParts = h.map((l) => /compute: (\d+) tensors merged in parts/.exec(l)?.[1]).find(Boolean);
         expect(Number(inParts)).toBeGreaterThan(0);
         const direct = h
@@ -116,7 +132,7 @@ test.describe('merge worker', () => {
         expect(direct).toBe(kind === 'opfs' ? inParts : undefined);
         const files = await page.evaluate(
           (out) => (window as unknown as { harness: Harness }).harness.files(out),
-          `out-lanes-${kind}`,
+          `out-lanes-${kind}-${share}`,
         );
         expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
       } finally {

@@ -170,8 +170,12 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     await saveJobState(job.sink, state);
   }
   checkAbort(signal);
+  const share = job.lanes?.coordinatorShare ?? 0;
   if (inParts.count > 0)
-    job.onLog?.(`compute: ${inParts.count} tensors merged in parts on ${job.lanes?.lanes.length ?? 0} lanes`);
+    job.onLog?.(
+      `compute: ${inParts.count} tensors merged in parts on ${job.lanes?.lanes.length ?? 0} lanes` +
+        (share > 0 ? ` and a share of ${share} of a lane's part on this thread` : ''),
+    );
   if (inParts.direct > 0)
     job.onLog?.(`compute: the lanes wrote ${inParts.direct} of them into the files themselves`);
   emit('finishing', undefined, true);

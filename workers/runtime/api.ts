@@ -75,6 +75,7 @@ export const mergeApi = {
             needShared: true,
             ...(request.partsMinElements !== undefined && { minElements: request.partsMinElements }),
             ...(request.laneWrites !== undefined && { laneWrites: request.laneWrites }),
+            ...(request.coordinatorShare !== undefined && { coordinatorShare: request.coordinatorShare }),
           },
         }),
         ...(signal && { signal }),

@@ -49,4 +49,10 @@ export interface MergeRequest {
    * (the merge worker). For benchmarks; the bytes are the same.
    */
   readonly laneWrites?: 'auto' | 'always' | 'never';
+  /**
+   * The merge worker merges a part of each tensor split for the lanes too, of this size
+   * against a lane's 1 (default 0: it only reads, coordinates and writes). For benchmarks;
+   * the bytes are the same.
+   */
+  readonly coordinatorShare?: number;
 }

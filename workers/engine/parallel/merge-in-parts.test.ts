@@ -18,7 +18,7 @@ import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { mix32 } from '../../rng.ts';
 import { computeTensor, type ComputeContext } from '../compute-tensor.ts';
 import { plannedLayerTensor } from '../test-helpers.ts';
-import { canMergeInParts, PARTS_MIN_ELEMENTS, splitRange } from './merge-in-parts.ts';
+import { canMergeInParts, PARTS_MIN_ELEMENTS, splitWeighted } from './merge-in-parts.ts';
 import { inProcessLane, laneInThisRealm, runPart, type ComputeLane } from './part-job.ts';
 
 const ROWS = 1031;
@@ -90,6 +90,7 @@ async function merge(
   data = GRID,
   laneFile?: ComputeContext['laneFile'],
   laneWrites?: 'auto' | 'always' | 'never',
+  coordinatorShare?: number,
 ): Promise<{ bytes: Uint8Array; sumSq: number; warnings: string[]; wroteDirectly: boolean | undefined }> {
   const warnings: string[] = [];
   const r = await computeTensor(t, method, data.baseBytes, [...data.inputs], {
@@ -99,7 +100,14 @@ async function merge(
     compat: MERGEKIT_COMPAT,
     warn: (w) => warnings.push(w),
     ...(write && { write, writeShared }),
-    ...(lanes && { lanes: { lanes, needShared: false, ...(laneWrites && { laneWrites }) } }),
+    ...(lanes && {
+      lanes: {
+        lanes,
+        needShared: false,
+        ...(laneWrites && { laneWrites }),
+        ...(coordinatorShare && { coordinatorShare }),
+      },
+    }),
     ...(laneFile && { laneFile }),
   });
   return { bytes: r.bytes!, sumSq: r.sumSq, warnings, wroteDirectly: r.inParts?.wroteDirectly };
@@ -144,7 +152,7 @@ const closing =
 /** Two lanes in this realm opening files with `o`. */
 const twoLanes = (o: LaneFileOpener): ComputeLane[] => [0, 1].map(() => laneInThisRealm(o));
 
-describe('splitRange', () => {
+describe('splitWeighted', () => {
   it('covers [0, n) with aligned, non-empty parts', () => {
     for (const [n, k] of [
       [N, 3],
@@ -152,7 +160,7 @@ describe('splitRange', () => {
       [4096 * 2 + 5, 7],
       [100, 4],
     ] as const) {
-      const parts = splitRange(n, k);
+      const parts = splitWeighted(n, new Array<number>(k).fill(1)).map((p) => p.part);
       expect(parts[0]!.lo).toBe(0);
       expect(parts.at(-1)!.hi).toBe(n);
       parts.forEach((p, i) => {
@@ -162,6 +170,19 @@ describe('splitRange', () => {
       });
       expect(parts.length).toBeLessThanOrEqual(k);
     }
+  });
+
+  it('sizes the parts in proportion to the weights, and names each part its weight', () => {
+    const parts = splitWeighted(4096 * 700, [1, 1, 1, 0.5]);
+    expect(parts.map((p) => p.owner)).toEqual([0, 1, 2, 3]);
+    expect(parts.map((p) => (p.part.hi - p.part.lo) / 4096)).toEqual([200, 200, 200, 100]);
+    // Few blocks: the parts that come out empty are left out, and the others keep their owners.
+    const few = splitWeighted(4096 * 2, [1, 1, 1, 0.5]);
+    expect(few.map((p) => p.owner)).toEqual([0, 2]);
+    expect(few.map((p) => p.part)).toEqual([
+      { lo: 0, hi: 4096 },
+      { lo: 4096, hi: 8192 },
+    ]);
   });
 });
 
@@ -253,6 +274,67 @@ describe('merging a tensor in parts', () => {
       expect(new Set(offsets).size).toBe(3); // one piece per part (each under 8 MB)
     });
   }
+
+  describe('the coordinator merging a share itself (coordinatorShare)', () => {
+    for (const method of ['ties', 'dare_ties', 'task_arithmetic']) {
+      it(`${method}: the same bytes with 1 and 2 lanes beside it`, async () => {
+        const t = plan(method, method === 'dare_ties' ? { rescale: false } : {});
+        const whole = await merge(t, method);
+        for (const count of [1, 2]) {
+          let onLanes = 0;
+          const lanes = Array.from({ length: count }, (): ComputeLane => ({
+            run: (job, hooks) => ((onLanes += job.part.hi - job.part.lo), runPart(job, hooks)),
+          }));
+          const parted = await merge(t, method, lanes, undefined, false, GRID, undefined, undefined, 0.5);
+          // The last part, half a lane's, ran here, on no lane.
+          expect(N - onLanes).toBe(N - splitWeighted(N, [...lanes.map(() => 1), 0.5]).at(-1)!.part.lo);
+          expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+          expect(parted.sumSq).toBeCloseTo(whole.sumSq, 6);
+        }
+      });
+    }
+
+    it('writes its own part through the writer while the lanes write theirs into the file', async () => {
+      const t = plan('ties');
+      const whole = await merge(t, 'ties');
+      await withFile(async (file) => {
+        const pieces: number[] = [];
+        const lanes = [0, 1].map(() => laneInThisRealm(nodeLaneFiles));
+        const laneFile = { file: { kind: 'fs' as const, path: file }, at: AT };
+        const share = 0.5;
+        const r = await merge(
+          t,
+          'ties',
+          lanes,
+          coordinatorWrite(file, pieces),
+          false,
+          GRID,
+          laneFile,
+          'auto',
+          share,
+        );
+        expect(r.wroteDirectly).toBe(true); // every lane's part
+        const own = splitWeighted(N, [1, 1, share]).at(-1)!.part;
+        expect(pieces).toEqual([own.lo * 2]); // one piece (under 8 MB): the coordinator's part
+        expect((await readFile(file)).subarray(AT).equals(Buffer.from(whole.bytes))).toBe(true);
+      });
+    });
+
+    it("gives the event loop turns while it merges (the merge worker's reads go on)", async () => {
+      const t = plan('ties');
+      const whole = await merge(t, 'ties');
+      let turns = 0;
+      const turn = (): Promise<void> | undefined => {
+        turns++;
+        return turns % 2 === 0 ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+      };
+      const lane: ComputeLane = { run: (job, hooks) => runPart(job, hooks, undefined, turn) };
+      const parted = await merge(t, 'ties', [lane]);
+      expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+      // One call per chunk of every pass over the part (64K-element chunks).
+      expect(turns).toBeGreaterThanOrEqual(2 * Math.ceil(N / 65536));
+    });
+  });
 
   describe('lanes that open the output file themselves', () => {
     it('write their parts there, and send the coordinator no piece', async () => {

@@ -28,23 +28,30 @@ import { Scratch } from '../../simd/arena.ts';
 import { outputSums, type OutputSums } from '../../simd/sums.ts';
 import type { TensorWrite } from '../output-stager.ts';
 import type { ComputeContext } from '../compute-tensor.ts';
-import type { ComputeLane, PartHooks, PartJob } from './part-job.ts';
+import { laneInThisRealm, type ComputeLane, type PartHooks, type PartJob } from './part-job.ts';
 
 /** Tensors smaller than this run on the merge worker: a part's syncs would cost more than it saves. */
 export const PARTS_MIN_ELEMENTS = 1 << 21;
 /** Parts start on multiples of this (any multiple of 4 splits exactly; this keeps parts tidy). */
 const PART_ALIGN = 4096;
 
-/** [0, n) in up to `count` parts of nearly equal size, starting on multiples of PART_ALIGN. */
-export function splitRange(n: number, count: number): FamilyPart[] {
+/**
+ * [0, n) in parts in proportion to `weights`, starting on multiples of PART_ALIGN; parts that
+ * come out empty (a tensor of few blocks) are left out, each part names its weight's index.
+ */
+export function splitWeighted(n: number, weights: readonly number[]): { part: FamilyPart; owner: number }[] {
   const blocks = Math.ceil(n / PART_ALIGN);
-  const k = Math.max(1, Math.min(count, blocks));
-  const parts: FamilyPart[] = [];
-  for (let i = 0; i < k; i++) {
-    const lo = Math.min(n, Math.round((i * blocks) / k) * PART_ALIGN);
-    const hi = i === k - 1 ? n : Math.min(n, Math.round(((i + 1) * blocks) / k) * PART_ALIGN);
-    if (hi > lo) parts.push({ lo, hi });
-  }
+  const total = weights.reduce((a, b) => a + b, 0);
+  const parts: { part: FamilyPart; owner: number }[] = [];
+  let lo = 0;
+  let before = 0;
+  weights.forEach((w, owner) => {
+    before += w;
+    const last = owner === weights.length - 1;
+    const hi = last ? n : Math.min(n, Math.round((before / total) * blocks) * PART_ALIGN);
+    if (hi > lo) parts.push({ part: { lo, hi }, owner });
+    lo = Math.max(lo, hi);
+  });
   return parts;
 }
 
@@ -67,10 +74,23 @@ export interface PartsContext extends Pick<
    * docs/engine.md, "Merging a tensor in parts").
    */
   readonly laneWrites?: 'auto' | 'always' | 'never';
+  /**
+   * This coordinator merges a part too, of this size against a lane's 1 (default 0: none).
+   * Its part runs on its own thread between the reads it serves, giving the event loop a turn
+   * every 16 ms, and goes to its writer without a copy. Another lane's worth of merging
+   * without another worker (a worker's isolate and allocator cost ~15 MB in Chromium).
+   */
+  readonly coordinatorShare?: number;
 }
 
 /** What a job says about its compute lanes. */
-export type LaneOptions = Pick<PartsContext, 'lanes' | 'needShared' | 'minElements' | 'laneWrites'>;
+export type LaneOptions = Pick<
+  PartsContext,
+  'lanes' | 'needShared' | 'minElements' | 'laneWrites' | 'coordinatorShare'
+>;
+
+/** The coordinator's own lane: its parts give the event loop turns (reads go on meanwhile). */
+const coordinatorLane = laneInThisRealm(undefined, true);
 
 const isShared = (b: Uint8Array | undefined): boolean =>
   b !== undefined && typeof SharedArrayBuffer === 'function' && b.buffer instanceof SharedArrayBuffer;
@@ -129,7 +149,15 @@ export async function mergeInParts(
 ): Promise<PartsResult> {
   const family = getMethod(method)!.family!;
   const n = numelOf(t.shape);
-  const parts = splitRange(n, ctx.lanes.length);
+  const share = Math.max(0, ctx.coordinatorShare ?? 0);
+  const lanes = share > 0 ? [...ctx.lanes, coordinatorLane] : ctx.lanes;
+  const split = splitWeighted(
+    n,
+    lanes.map((_, i) => (i < ctx.lanes.length ? 1 : share)),
+  );
+  const parts = split.map((s) => s.part);
+  /** Whether part i runs here, in the coordinator's realm (not on a lane of the pool). */
+  const own = (i: number): boolean => split[i]!.owner >= ctx.lanes.length;
   const lanesWrite = ctx.laneWrites === 'always' || (ctx.laneWrites !== 'never' && parts.length >= 2);
   const scratch = new Scratch(undefined);
   const sparsifiers = familySparsifiers(family, sparsifierArgs(t, ctx), n, scratch);
@@ -157,7 +185,7 @@ export async function mergeInParts(
       seed: ctx.seed,
       compat: ctx.compat,
       part,
-      ...(lanesWrite && ctx.write && ctx.laneFile && { output: ctx.laneFile }),
+      ...(lanesWrite && ctx.write && ctx.laneFile && !own(i) && { output: ctx.laneFile }),
     };
     const hooks: PartHooks = {
       synced: (pass, histograms) => syncFor(pass).arrive(i, histograms),
@@ -167,9 +195,10 @@ export async function mergeInParts(
             Array.from({ length: c }, (_, j) => ties.slice(0, i).reduce((s, tp) => s + tp[k]![j]!, 0)),
           ),
         ),
-      write: (offset, bytes) => out.write(offset, bytes),
+      // The coordinator's own part hands its staging buffer over as it is: no copy.
+      write: (offset, bytes) => (own(i) ? out.writeOwn(offset, bytes) : out.write(offset, bytes)),
     };
-    return ctx.lanes[i]!.run(job, hooks);
+    return lanes[split[i]!.owner]!.run(job, hooks);
   });
   // A failed lane must not leave the others waiting at a barrier; and no lane may still be
   // reading the inputs when this returns (their buffers go back to the pool).
@@ -193,9 +222,9 @@ export async function mergeInParts(
   let lanesSyncWaitMs = 0;
   let lanesWriteWaitMs = 0;
   let wroteDirectly = true;
-  for (const s of settled) {
+  for (const [i, s] of settled.entries()) {
     if (s.status !== 'fulfilled') continue;
-    wroteDirectly &&= s.value.wroteDirectly;
+    if (!own(i)) wroteDirectly &&= s.value.wroteDirectly;
     lanesBusyMs += s.value.busyMs;
     lanesSyncWaitMs += s.value.syncWaitMs;
     lanesWriteWaitMs += s.value.writeWaitMs;
@@ -321,6 +350,18 @@ class PieceWriter {
     const done = p.then(() => void (this.spares.length < MAX_SPARES && this.spares.push(buffer)));
     this.pending.push(done);
     return done;
+  }
+
+  /**
+   * A piece from this realm, whose buffer the sender keeps until the write settles: no copy.
+   * A writer that finishes before returning (OPFS sync access handles) returns nothing, so the
+   * part's stager reuses one staging buffer, as the single-thread merge does.
+   */
+  writeOwn(offset: number, bytes: Uint8Array): Promise<void> | undefined {
+    if (this.closed || this.whole || !this.target) return this.write(offset, bytes);
+    const written = this.target(offset, bytes);
+    if (written) this.pending.push(written);
+    return written;
   }
 
   /** Every lane has stopped: later pieces (of a failed tensor) are dropped. */

@@ -23,6 +23,7 @@ import { makeRng, streamKey } from '../../rng.ts';
 import { outputStats, outputSums, type OutputSums } from '../../simd/sums.ts';
 import { OutputStager } from '../output-stager.ts';
 import { rawSource } from '../raw-source.ts';
+import { eventLoopTurns } from '../yield.ts';
 
 /** Elements per chunk the kernel aims for (it uses its own, smaller, family chunk). */
 const CHUNK = 1 << 18;
@@ -53,8 +54,11 @@ export interface PartHooks {
   synced(pass: number, histograms: Uint32Array[][]): Promise<CutPlace[][]>;
   /** Before the output pass: per model and cut, the tied keys in the parts before this one. */
   tiesBefore(): Promise<number[][]>;
-  /** Encoded output at `offset` bytes into the tensor's data; the view is reused once settled. */
-  write(offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Encoded output at `offset` bytes into the tensor's data; the view is reused once settled
+   * (at once when this returns nothing: a part in the coordinator's realm, written in place).
+   */
+  write(offset: number, bytes: Uint8Array): Promise<void> | undefined;
 }
 
 export interface PartResult {
@@ -121,8 +125,15 @@ const sharedMemory = typeof SharedArrayBuffer === 'function';
 /**
  * Runs a part to the end (the body of every lane). `files` opens the job's output file where
  * this realm can; otherwise, or without one, the encoded pieces go to the coordinator.
+ * `turn`, called between chunks, gives the realm's event loop a turn when it returns a promise
+ * (a part that shares its thread with the merge worker's reads: coordinatorShare).
  */
-export async function runPart(job: PartJob, hooks: PartHooks, files?: LaneFileOpener): Promise<PartResult> {
+export async function runPart(
+  job: PartJob,
+  hooks: PartHooks,
+  files?: LaneFileOpener,
+  turn?: () => Promise<void> | undefined,
+): Promise<PartResult> {
   const t = job.tensor;
   const family = getMethod(job.method)?.family;
   if (!family) throw new Error(`${job.method} cannot be merged in parts`);
@@ -146,7 +157,7 @@ export async function runPart(job: PartJob, hooks: PartHooks, files?: LaneFileOp
   const openFile = opening && (async (): Promise<void> => void (file = await opening));
   let result: PartResult;
   try {
-    result = await mergePart(job, family, hooks, output, acc, openFile);
+    result = await mergePart(job, family, hooks, output, acc, openFile, turn);
   } catch (e) {
     try {
       (await opening?.catch(() => undefined))?.close();
@@ -167,6 +178,7 @@ async function mergePart(
   acc: OutputSums,
   /** Opens the output file the part writes into itself (before the output pass). */
   openFile: (() => Promise<void>) | undefined,
+  turn: (() => Promise<void> | undefined) | undefined,
 ): Promise<PartResult> {
   const t = job.tensor;
   const src = rawSource(t, job.baseBytes, job.inputBytes, 'F32');
@@ -207,6 +219,8 @@ async function mergePart(
     for (let step = kernel.next(); !step.done; step = kernel.next()) {
       const backlog = output.backlog(IN_FLIGHT);
       if (backlog) await waiting(backlog, 'write');
+      const turning = turn?.();
+      if (turning) await turning; // counted as busy: the thread runs the realm's other work
       if (output.writeFailure) throw output.writeFailure;
       const barrier = step.value;
       if (!barrier) continue;
@@ -238,11 +252,13 @@ async function mergePart(
 }
 
 /**
- * A lane in this realm: the parts run interleaved on this thread (tests, Node without workers),
- * sending their pieces to the coordinator, or writing into files `files` opens.
+ * A lane in this realm: the parts run interleaved on this thread (tests, Node without workers,
+ * the coordinator's own share), sending their pieces to the coordinator, or writing into files
+ * `files` opens. With `turns`, a part gives the event loop a turn every 16 ms or so
+ * (../yield.ts), so that the realm's reads and messages go on while it merges.
  */
-export const laneInThisRealm = (files?: LaneFileOpener): ComputeLane => ({
-  run: (job, hooks) => runPart(job, hooks, files),
+export const laneInThisRealm = (files?: LaneFileOpener, turns = false): ComputeLane => ({
+  run: (job, hooks) => runPart(job, hooks, files, turns ? eventLoopTurns() : undefined),
 });
 
 /** Such a lane that sends its pieces to the coordinator. */

@@ -18,13 +18,15 @@ const HELP = `merge-studio: merge language models with mergekit's methods and re
 Usage:
   merge-studio merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
   merge-studio validate RECIPE.yml [--models DIR] [--hub-url URL] [--token TOKEN]
-  merge-studio serve DIR [--port 5174] [--host 127.0.0.1]
+  merge-studio serve DIR [--port 5174] [--host 127.0.0.1] [--allow-origin ORIGIN ...]
   merge-studio eval MODEL_DIR --text FILE [--text FILE ...] [--windows K] [--json]
 
 Models: with --models DIR, a model named in a recipe (model: tinymix-code) is the folder
 DIR/tinymix-code. Otherwise models are Hub repos (org/name or org/name@revision) on --hub-url,
 $HF_ENDPOINT or https://huggingface.co; with both, a folder DIR/<name> wins. The token comes from
---token or $HF_TOKEN and is sent only to the hub.
+--token, else $HF_TOKEN, and is sent only to the hub. $HF_TOKEN is used only for huggingface.co
+and $HF_ENDPOINT: for any other --hub-url, give that hub's token with --token. A token goes only
+over https://, or plain http:// to this machine (127.0.0.1, ::1, localhost).
 
 merge options:
   --out DIR            output folder (Hugging Face layout); run again to resume

@@ -7,8 +7,10 @@
  *   neither                  the Hub: $HF_ENDPOINT, else https://huggingface.co
  *
  * The token comes from --token, else $HF_TOKEN, and is given to the hub reader only (which
- * sends it to the hub's origin only). The model card lists Hub models as base_model and links
- * them only when they come from huggingface.co itself: a local hub's names are not Hub repos.
+ * sends it to the hub's origin only). $HF_TOKEN is the user's Hugging Face token, so, as with
+ * huggingface_hub, it goes only to huggingface.co or to $HF_ENDPOINT: any other --hub-url gets
+ * a token only from --token. The model card lists Hub models as base_model and links them only
+ * when they come from huggingface.co itself: a local hub's names are not Hub repos.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +42,43 @@ export interface ResolvedModels {
   readonly from: string;
 }
 
+export interface HubAccess {
+  readonly hubUrl: string;
+  readonly token: string | undefined;
+  /** How to give a token, for the gated/private message. */
+  readonly tokenHint: string;
+  /** Why $HF_TOKEN was set but not used, for the log. */
+  readonly withheld: string | undefined;
+}
+
+function originOf(url: string | undefined): string | undefined {
+  try {
+    return url === undefined ? undefined : new URL(url).origin;
+  } catch {
+    return undefined; // the hub reader explains a bad URL
+  }
+}
+
+/** The hub to read from, and the token for it: $HF_TOKEN only for the hubs it is meant for. */
+export function hubAccess(args: ModelArgs, env: NodeJS.ProcessEnv): HubAccess {
+  // An empty variable counts as unset, as in huggingface_hub.
+  const endpoint = env['HF_ENDPOINT'] || undefined;
+  const hubUrl = args['hub-url'] ?? endpoint ?? DEFAULT_HUB_URL;
+  const origin = originOf(hubUrl);
+  const envHubs = [originOf(DEFAULT_HUB_URL), originOf(endpoint)];
+  const envApplies = origin !== undefined && envHubs.includes(origin);
+  const envToken = env['HF_TOKEN'] || undefined;
+  const token = args.token ?? (envApplies ? envToken : undefined);
+  const withheld =
+    args.token === undefined && !envApplies && envToken !== undefined
+      ? `HF_TOKEN is not sent to ${hubUrl} (only to huggingface.co or $HF_ENDPOINT): give that hub's token with --token`
+      : undefined;
+  const tokenHint = envApplies
+    ? 'give it with --token or the HF_TOKEN environment variable'
+    : 'give it with --token; HF_TOKEN goes only to huggingface.co or $HF_ENDPOINT';
+  return { hubUrl, token, tokenHint, withheld };
+}
+
 function isFolder(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -59,13 +98,14 @@ export function resolveModels(
   if (local && args['hub-url'] === undefined) {
     return { resolve: local, hub: undefined, hubModels: new Set(), from: `local folders in ${dir}` };
   }
-  const token = args.token ?? env['HF_TOKEN'];
+  const access = hubAccess(args, env);
   const hub = hubResolver({
-    hubUrl: args['hub-url'] ?? env['HF_ENDPOINT'] ?? DEFAULT_HUB_URL,
-    ...(token !== undefined && { token }),
-    tokenHint: 'give it with --token or the HF_TOKEN environment variable',
+    hubUrl: access.hubUrl,
+    ...(access.token !== undefined && { token: access.token }),
+    tokenHint: access.tokenHint,
     ...(onLog && { onLog }),
   });
+  if (access.withheld) onLog?.(access.withheld);
   const inDir = (id: string): boolean => dir !== undefined && isFolder(path.resolve(dir, id));
   const fromHub = ids.filter((id) => !inDir(id));
   const isRealHub = new URL(hub.hubUrl).origin === new URL(DEFAULT_HUB_URL).origin;

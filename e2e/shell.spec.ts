@@ -16,3 +16,19 @@ test('a first-time user can start from a demo recipe', async ({ page }) => {
   );
   await expect(page.getByRole('radio', { name: /^TIES ties/ })).toBeChecked();
 });
+
+test('a link naming an unknown hub asks first; the token field names where it goes', async ({ page }) => {
+  test.skip(test.info().project.name !== 'cpu-fallback', 'UI flow runs once');
+  const hub = 'https://hub.example.test';
+  await page.goto(`/#hub=${encodeURIComponent(hub)}`);
+  const notice = page.getByRole('region', { name: 'Hub from the link' });
+  await expect(notice).toContainText(`This link reads its models from ${hub}`);
+  await expect(page.getByRole('combobox', { name: 'Hub' })).toHaveValue('demo');
+  const token = page.getByLabel('Access token (gated or private models)');
+  await token.fill('hf_typedbeforeconfirming');
+  await notice.getByRole('button', { name: `Use ${hub}` }).click();
+  await expect(notice).toBeHidden();
+  await expect(page.getByRole('textbox', { name: 'Hub URL' })).toHaveValue(hub);
+  await expect(token).toHaveValue('');
+  await expect(page.getByText(/sent only to/)).toContainText(`sent only to ${hub};`);
+});

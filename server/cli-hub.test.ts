@@ -95,18 +95,30 @@ describe('merge-studio with a hub', () => {
     expect(r.stderr).toMatch(/hub: \d+ HTTP requests to .* \(\d+ retried\)/);
   });
 
-  it('needs a token for a gated repo (exit 2), works with HF_TOKEN or --token, never shows it', async () => {
+  it('needs a token for a gated repo (exit 2), works with --token or HF_TOKEN for $HF_ENDPOINT, never shows it', async () => {
     const s = await hub({ tokens: { 'tinymix-math': TOKEN } });
     const denied = await cli(['merge', RECIPE, '--hub-url', s.url, '--out', path.join(tmp, 'denied')]);
     expect(denied.code).toBe(2);
     expect(denied.stderr).toContain(
       'error: tinymix-math on ' +
         `${s.url}: this model is gated or private: accept its licence on its Hub page and give a token with read access` +
-        ' (no token was given: HTTP 401; give it with --token or the HF_TOKEN environment variable)',
+        ' (no token was given: HTTP 401; give it with --token; HF_TOKEN goes only to huggingface.co or $HF_ENDPOINT)',
+    );
+    // $HF_TOKEN goes only to huggingface.co or $HF_ENDPOINT: not to any other --hub-url.
+    const envElsewhere = await cli(
+      ['merge', RECIPE, '--hub-url', s.url, '--out', path.join(tmp, 'denied-env')],
+      {
+        HF_TOKEN: TOKEN,
+      },
+    );
+    expect(envElsewhere.code).toBe(2);
+    expect(envElsewhere.stderr).toContain(
+      `HF_TOKEN is not sent to ${s.url} (only to huggingface.co or $HF_ENDPOINT)`,
     );
     const viaEnv = path.join(tmp, 'gated-env');
     const r1 = await cli(['merge', RECIPE, '--hub-url', s.url, '--out', viaEnv, '--name', 'merged'], {
       HF_TOKEN: TOKEN,
+      HF_ENDPOINT: s.url,
     });
     expect(r1.code, r1.stderr).toBe(0);
     const viaFlag = path.join(tmp, 'gated-flag');
@@ -126,7 +138,15 @@ describe('merge-studio with a hub', () => {
     for (const dir of [viaEnv, viaFlag]) {
       for (const [f, bytes] of await expectSameAsReference(dir)) expect(bytes.includes(TOKEN), f).toBe(false);
     }
-    for (const text of [denied.stdout, denied.stderr, r1.stdout, r1.stderr, r2.stdout, r2.stderr]) {
+    for (const text of [
+      denied.stdout,
+      denied.stderr,
+      envElsewhere.stderr,
+      r1.stdout,
+      r1.stderr,
+      r2.stdout,
+      r2.stderr,
+    ]) {
       expect(text).not.toContain(TOKEN);
     }
   });
@@ -160,8 +180,11 @@ describe('merge-studio with a hub', () => {
     expect(missing.code, missing.stderr).toBe(0); // not in tmp: read from the hub
   });
 
-  it('serve DIR offers the folder until interrupted', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', MODELS_DIR, '--port', '0'], { cwd: ROOT });
+  it('serve DIR offers the folder until interrupted, to pages on this machine and --allow-origin', async () => {
+    const args = [BIN, 'serve', MODELS_DIR, '--port', '0', '--allow-origin', 'https://studio.example'];
+    const child = spawn(process.execPath, args, { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -173,11 +196,23 @@ describe('merge-studio with a hub', () => {
     });
     const models = (await (await fetch(`${url}/api/models?search=law`)).json()) as { id: string }[];
     expect(models.map((m) => m.id)).toEqual(['tinymix-law']);
+    const origin = async (o: string) => {
+      const r = await fetch(`${url}/api/models?search=law`, { headers: { Origin: o } });
+      return [r.status, r.headers.get('Access-Control-Allow-Origin')];
+    };
+    expect(await origin('https://studio.example')).toEqual([200, 'https://studio.example']);
+    expect(await origin('http://localhost:5173')).toEqual([200, 'http://localhost:5173']);
+    expect(await origin('https://evil.example')).toEqual([403, null]);
     const code = await new Promise<number | null>((resolve) => {
-      child.on('exit', resolve);
+      child.on('close', resolve); // after its output is read, unlike 'exit'
       child.kill('SIGINT');
     });
     expect(code).toBe(0);
+    expect(stderr).toContain(
+      'refused a page on "https://evil.example": if it is your studio, restart with --allow-origin "https://evil.example"',
+    );
+    const bad = await cli(['serve', MODELS_DIR, '--port', '0', '--allow-origin', 'studio.example']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--allow-origin wants an origin')]);
     const emptyDir = path.join(tmp, 'empty');
     await mkdir(emptyDir);
     const empty = await cli(['serve', emptyDir, '--port', '0']);

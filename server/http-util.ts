@@ -21,20 +21,27 @@ export const EXPOSED_HEADERS = [
   'Retry-After',
 ];
 
-export function setCors(res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', '*');
+/**
+ * CORS headers of an answer. `allowOrigin` is the request's Origin when that page may read the
+ * answer (origins.ts), else undefined: no Access-Control-Allow-Origin, so a browser hides it.
+ */
+export function setCors(res: ServerResponse, allowOrigin: string | undefined): void {
+  // The headers depend on the Origin: a cache must not hand one page's answer to another.
+  res.setHeader('Vary', 'Origin');
   // A cross-origin isolated studio (COEP require-corp) may also load these without CORS.
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  if (allowOrigin === undefined) return;
+  res.setHeader('Access-Control-Allow-Origin', allowOrigin);
   res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
 }
 
 /**
- * A preflight: a Range of the form `bytes=-N`, an Authorization header or a JSON POST makes a
- * browser ask first. Private Network Access: a studio served from a public origin may read a
- * hub on 127.0.0.1 only if the preflight allows it.
+ * A preflight from an allowed page (others are refused before this): a Range of the form
+ * `bytes=-N`, an Authorization header or a JSON POST makes a browser ask first. Private Network
+ * Access: a studio served from a public origin may read a hub on 127.0.0.1 only if the
+ * preflight allows it.
  */
 export function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
-  setCors(res);
   res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS');
   res.setHeader(
     'Access-Control-Allow-Headers',
@@ -56,7 +63,24 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(head ? undefined : text);
 }
 
-/** An error as the Hub sends it: status, X-Error-Code, and a JSON body with `error`. */
+/**
+ * Text made fit for a header value: each run of characters outside printable ASCII (a decoded
+ * path's `中`, a CR or LF) becomes its UTF-8 bytes percent-encoded. Node refuses such values
+ * outright, which turned a 404 for a non-ASCII path into a 500 that clients retry.
+ */
+export function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]+/g, (run) =>
+    Array.from(
+      new TextEncoder().encode(run),
+      (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    ).join(''),
+  );
+}
+
+/**
+ * An error as the Hub sends it: status, X-Error-Code, and a JSON body with `error` (the full
+ * text; the X-Error-Message header has it made header-safe).
+ */
 export function sendError(
   res: ServerResponse,
   status: number,
@@ -65,7 +89,7 @@ export function sendError(
   extra: Record<string, string> = {},
 ): void {
   if (code) res.setHeader('X-Error-Code', code);
-  res.setHeader('X-Error-Message', message);
+  res.setHeader('X-Error-Message', headerSafe(message));
   for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
   sendJson(res, status, { error: message });
 }

@@ -85,6 +85,26 @@ describe('local hub: resolve', () => {
     expect([rev.status, rev.headers.get('X-Error-Code')]).toEqual([404, 'RevisionNotFound']);
     expect((await get('/tinymix-code/resolve/main/../tinymix-base/config.json')).status).toBe(404);
   });
+
+  it('answers a missing non-ASCII or CR/LF path or revision with 404, the text whole in the body', async () => {
+    const cases: [string, string, string, string][] = [
+      ['/tinymix-code/resolve/main/%E4%B8%AD.txt', 'EntryNotFound', 'Entry not found: 中.txt', '%E4%B8%AD'],
+      ['/tinymix-code/resolve/main/x%0D%0ASet-Cookie:%20a=b', 'EntryNotFound', 'x\r\nSet-Cookie', '%0D%0A'],
+      [
+        '/api/models/tinymix-code/revision/%C3%A9t%C3%A9',
+        'RevisionNotFound',
+        'Invalid rev id: été',
+        '%C3%A9t',
+      ],
+    ];
+    for (const [p, code, body, header] of cases) {
+      const r = await get(p);
+      expect([r.status, r.headers.get('X-Error-Code')], p).toEqual([404, code]);
+      expect(r.headers.get('X-Error-Message'), p).toContain(header);
+      expect(r.headers.get('Set-Cookie'), p).toBeNull();
+      expect(((await r.json()) as { error: string }).error, p).toContain(body);
+    }
+  });
 });
 
 describe('local hub: CORS', () => {
@@ -93,7 +113,7 @@ describe('local hub: CORS', () => {
       Range: 'bytes=0-0',
       Origin: 'http://localhost:5173',
     });
-    expect(r.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect(r.headers.get('Access-Control-Allow-Origin')).toBe('http://localhost:5173');
     expect(r.headers.get('Cross-Origin-Resource-Policy')).toBe('cross-origin');
     const exposed = r.headers.get('Access-Control-Expose-Headers')!.split(', ');
     for (const h of ['Content-Range', 'ETag', 'X-Linked-ETag', 'X-Linked-Size', 'X-Error-Code', 'Link']) {
@@ -102,7 +122,7 @@ describe('local hub: CORS', () => {
     const pre = await fetch(`${hub.url}/tinymix-code/resolve/main/model.safetensors`, {
       method: 'OPTIONS',
       headers: {
-        Origin: 'https://studio.example',
+        Origin: 'http://127.0.0.1:5173',
         'Access-Control-Request-Method': 'GET',
         'Access-Control-Request-Headers': 'authorization,range',
         'Access-Control-Request-Private-Network': 'true',

@@ -6,7 +6,9 @@
  *
  * Folders are read on every request (a few stat calls), so models added or changed while it
  * runs are served at once, under a new commit sha. It binds to 127.0.0.1 by default: serving
- * a user's folders to the whole network must be asked for (`host`).
+ * a user's folders to the whole network must be asked for (`host`). Only pages on this
+ * machine's loopback origins, and those in `allowOrigins`, may read it from a browser; while
+ * bound to the default host it answers only requests addressed to a loopback name (origins.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +24,7 @@ import {
 import { sendFile } from './file-response.ts';
 import { answerPreflight, readBody, sendError, sendJson, setCors } from './http-util.ts';
 import { findRepos, repoFolder, snapshotRepo, type RepoSnapshot } from './model-folders.ts';
+import { isAllowedOrigin, isLoopbackHost, normalizeOrigin } from './origins.ts';
 import { parseRoute, type Route } from './routes.ts';
 
 export interface HubServerOptions extends FaultOptions {
@@ -30,6 +33,13 @@ export interface HubServerOptions extends FaultOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
   readonly host?: string;
+  /**
+   * Origins of pages that may read the hub besides loopback ones (`https://studio.example`);
+   * `*` allows every page.
+   */
+  readonly allowOrigins?: readonly string[];
+  /** Called when a page on another origin is refused (to tell the user about `allowOrigins`). */
+  readonly onRefusedOrigin?: (origin: string) => void;
   /** Called once per answered request; never given the Authorization header's value. */
   readonly onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -63,7 +73,14 @@ const DEFAULT_HOST = '127.0.0.1';
  */
 export const DEFAULT_LOCAL_HUB_PORT = 5174;
 
-export async function startHubServer(opts: HubServerOptions): Promise<HubServer> {
+export async function startHubServer(options: HubServerOptions): Promise<HubServer> {
+  const allowOrigins = (options.allowOrigins ?? []).map((o) => {
+    const origin = normalizeOrigin(o);
+    if (origin === undefined)
+      throw new HubServerError(`allowed origins are like https://studio.example (or *), not '${o}'`);
+    return origin;
+  });
+  const opts: HubServerOptions = { ...options, allowOrigins };
   const counters = newCounters();
   const server = createServer((req, res) => {
     handle(req, res, opts, counters).catch((e: unknown) => {
@@ -119,7 +136,7 @@ async function handle(
       }),
     );
   }
-  setCors(res);
+  if (refused(req, res, opts)) return;
   if (method === 'OPTIONS') return answerPreflight(req, res);
   if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
   if (shouldFail(opts, counters)) {
@@ -218,6 +235,32 @@ async function dispatch(
       return sendFile(req, res, repo, file, opts, counters);
     }
   }
+}
+
+/**
+ * Sets the CORS headers, or refuses (403, no CORS headers, so a preflight fails too) a page on
+ * an origin not allowed, and, while bound to the default host, a request addressed to another
+ * name: a DNS name rebound to 127.0.0.1 (origins.ts).
+ */
+function refused(req: IncomingMessage, res: ServerResponse, opts: HubServerOptions): boolean {
+  const { origin, host } = req.headers;
+  if (origin !== undefined && !isAllowedOrigin(origin, opts.allowOrigins)) {
+    setCors(res, undefined);
+    opts.onRefusedOrigin?.(origin);
+    sendError(
+      res,
+      403,
+      undefined,
+      `pages on ${origin} may not read this hub; allow them with --allow-origin`,
+    );
+    return true;
+  }
+  setCors(res, origin);
+  if (opts.host === undefined && host !== undefined && !isLoopbackHost(host)) {
+    sendError(res, 403, undefined, `this hub answers requests to 127.0.0.1 or localhost, not ${host}`);
+    return true;
+  }
+  return false;
 }
 
 /** `main` and `HEAD` follow the folder; a commit sha must still be the folder's current one. */

@@ -1,7 +1,7 @@
 /**
  * The recipe in the page's URL, so a link reproduces it: #recipe=<base64url of the YAML> and,
  * when it is not the default, &hub=<url>. Never the token. Written with replaceState as the
- * recipe changes; read once at start-up.
+ * recipe changes; read once at start-up, when a hub other than ours is only offered to the user.
  */
 import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
 import { pushHistory } from '../features/history/history.ts';
@@ -31,7 +31,8 @@ export function shareUrl(yaml: string, hubUrl: string): string {
 export function startUrlSync(): () => void {
   const params = new URLSearchParams(location.hash.slice(1));
   const hub = params.get('hub');
-  if (hub) useStudio.getState().setHubUrl(hub);
+  // Another hub waits for the user's yes (sources-slice.ts): a token typed later would go to it.
+  if (hub) useStudio.getState().offerHubUrl(hub);
   const encoded = params.get('recipe');
   if (encoded) {
     try {

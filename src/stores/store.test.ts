@@ -4,6 +4,7 @@ import type { ModelInfo, TensorMeta } from '../../workers/plan/architecture.ts';
 import { buildPlan } from '../../workers/plan/build-plan.ts';
 import { selectMethod, selectModelIds, selectRecipeProblems, selectRecipeYaml } from './selectors.ts';
 import { EMPTY_RECIPE } from './recipe-edits.ts';
+import { DEMO_HUB_URL, HF_HUB_URL, hubOrigin } from './sources-slice.ts';
 import { useStudio } from './store.ts';
 
 function model(id: string): ModelInfo {
@@ -91,5 +92,61 @@ describe('recipe actions', () => {
     expect(selectRecipeYaml(s())).not.toContain('hf_secret');
     expect(JSON.stringify(s().recipe)).not.toContain('hf_secret');
     s().setToken('');
+  });
+});
+
+describe('hub and token', () => {
+  const TOKEN = 'hf_secret_token_value';
+  beforeEach(() => {
+    s().dismissHubUrl();
+    s().setHubUrl(DEMO_HUB_URL);
+  });
+
+  it('choosing a hub on another origin clears the token; the same origin keeps it', () => {
+    s().setHubUrl('https://huggingface.co');
+    s().setToken(TOKEN);
+    s().setHubUrl('https://huggingface.co/');
+    expect(s().token).toBe(TOKEN);
+    s().setHubUrl('https://huggingface.co/mirror');
+    expect(s().token).toBe(TOKEN);
+    s().setHubUrl('https://evil.example');
+    expect(s().token).toBe('');
+    s().setToken(TOKEN);
+    s().setHubUrl('http://evil.example');
+    expect(s().token).toBe('');
+  });
+
+  it('a link’s hub elsewhere waits for the user: confirmed it applies and clears the token', () => {
+    s().setToken(TOKEN);
+    s().offerHubUrl('https://evil.example/');
+    expect(s().pendingHubUrl).toBe('https://evil.example');
+    expect(s().hubUrl).toBe(DEMO_HUB_URL);
+    expect(s().token).toBe(TOKEN);
+    s().dismissHubUrl();
+    expect(s().pendingHubUrl).toBeUndefined();
+    expect(s().hubUrl).toBe(DEMO_HUB_URL);
+    s().offerHubUrl('https://evil.example');
+    s().confirmHubUrl();
+    expect(s().pendingHubUrl).toBeUndefined();
+    expect(s().hubUrl).toBe('https://evil.example');
+    expect(s().token).toBe('');
+  });
+
+  it.each([
+    HF_HUB_URL,
+    `${HF_HUB_URL}/`,
+    'http://127.0.0.1:41234',
+    'http://localhost:8080',
+    'http://[::1]:9000',
+  ])('a link’s hub %s (ours, or on this machine) applies at once', (url) => {
+    s().offerHubUrl(url);
+    expect(s().pendingHubUrl).toBeUndefined();
+    expect(s().hubUrl).toBe(url.replace(/\/$/, ''));
+  });
+
+  it('hubOrigin names where the token goes, or the text while it is no URL', () => {
+    expect(hubOrigin('https://huggingface.co/some/path')).toBe('https://huggingface.co');
+    expect(hubOrigin('http://127.0.0.1:5174')).toBe('http://127.0.0.1:5174');
+    expect(hubOrigin('hub.example')).toBe('hub.example');
   });
 });

@@ -4,6 +4,7 @@
  * last of all (its presence is what makes a folder look like a complete model).
  */
 import type { LoadedModel } from '../io/load-model.ts';
+import { MAX_SIDE_FILE_BYTES } from '../io/source.ts';
 import type { MergePlan } from '../plan/plan-types.ts';
 import { recipeToYaml } from '../plan/recipe-yaml.ts';
 import type { OutputFileInfo } from '../protocol.ts';
@@ -43,7 +44,7 @@ export async function writeMetadataFiles(
   let copied = 0;
   for (const f of DONOR_FILES) {
     if (!donor.files.includes(f)) continue;
-    const data = await donor.source.readFile(f, job.signal);
+    const data = await donor.source.readFile(f, job.signal, MAX_SIDE_FILE_BYTES);
     if (data) {
       await put(f, data);
       copied++;

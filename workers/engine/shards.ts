@@ -46,20 +46,20 @@ export function planShards(tensors: readonly PlannedTensor[], maxBytes = DEFAULT
   }));
 }
 
-/** model.safetensors.index.json: total tensor bytes and which shard holds each tensor. */
+/**
+ * model.safetensors.index.json: total tensor bytes and which shard holds each tensor. The map is
+ * a Map until it becomes JSON: any tensor name (`__proto__` too) must be an ordinary key, and
+ * Object.fromEntries defines keys rather than assigning them.
+ */
 export function shardIndex(shards: readonly ShardPlan[]): string {
-  const weightMap: Record<string, string> = {};
+  const weightMap = new Map<string, string>();
   let total = 0;
   for (const s of shards) {
     for (const t of s.tensors) {
-      weightMap[t.name] = s.file;
+      weightMap.set(t.name, s.file);
       total += tensorBytes(t);
     }
   }
-  const sorted = Object.fromEntries(
-    Object.keys(weightMap)
-      .sort()
-      .map((k) => [k, weightMap[k]]),
-  );
+  const sorted = Object.fromEntries([...weightMap].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return `${JSON.stringify({ metadata: { total_size: total, mergekit_version: '0.1.4' }, weight_map: sorted }, null, 2)}\n`;
 }

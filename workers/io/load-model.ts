@@ -5,7 +5,7 @@
 import type { ModelInfo, TensorMeta } from '../plan/architecture.ts';
 import { SafetensorsFormatError } from './safetensors/errors.ts';
 import { parseHeader, readHeaderLength, type SafetensorsHeader } from './safetensors/header.ts';
-import { SourceError, type ByteSource, type ModelSource } from './source.ts';
+import { MAX_JSON_FILE_BYTES, SourceError, type ByteSource, type ModelSource } from './source.ts';
 
 export interface LoadedTensor extends TensorMeta {
   /** The file in the repo holding it. */
@@ -49,14 +49,15 @@ function decodeJson(bytes: Uint8Array, what: string): unknown {
 
 export async function loadModel(source: ModelSource, signal?: AbortSignal): Promise<LoadedModel> {
   const files = await source.listFiles(signal);
-  const configBytes = await source.readFile('config.json', signal);
+  const configBytes = await source.readFile('config.json', signal, MAX_JSON_FILE_BYTES);
   if (!configBytes) throw new SourceError(`${source.id} has no config.json: is it a transformers model?`);
   const config = decodeJson(configBytes, `${source.id}/config.json`) as Record<string, unknown>;
 
   let shardMap: Map<string, string> | undefined;
   let shards: string[];
   if (files.includes(INDEX_FILE)) {
-    const index = decodeJson((await source.readFile(INDEX_FILE, signal))!, `${source.id}/${INDEX_FILE}`) as {
+    const indexBytes = await source.readFile(INDEX_FILE, signal, MAX_JSON_FILE_BYTES);
+    const index = decodeJson(indexBytes!, `${source.id}/${INDEX_FILE}`) as {
       weight_map?: Record<string, string>;
     };
     if (!index.weight_map || typeof index.weight_map !== 'object') {

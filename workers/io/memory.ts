@@ -4,6 +4,7 @@
  * sweeps of small models, tests).
  */
 import {
+  checkFileSize,
   SourceError,
   streamInto,
   type ByteSource,
@@ -47,9 +48,11 @@ export function blobModelSource(id: string, files: ReadonlyMap<string, Blob | Ui
   return {
     id,
     listFiles: () => Promise.resolve([...files.keys()].sort()),
-    async readFile(p) {
+    async readFile(p, _signal, maxBytes) {
       const b = blob(p);
-      return b ? new Uint8Array(await b.arrayBuffer()) : undefined;
+      if (!b) return undefined;
+      checkFileSize(`${id}/${p}`, b.size, maxBytes);
+      return new Uint8Array(await b.arrayBuffer());
     },
     open(p) {
       const b = blob(p);

@@ -119,8 +119,12 @@ export interface ModelSource {
   /** The commit the files are read at, when the source has versions (the Hub). */
   readonly revision?: string;
   listFiles(signal?: AbortSignal): Promise<readonly string[]>;
-  /** A small file's whole contents, or undefined when the file does not exist. */
-  readFile(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  /**
+   * A small file's whole contents, or undefined when the file does not exist. With `maxBytes`,
+   * a bigger file is refused (FileTooLargeError) before anything is allocated or read: the size
+   * comes from the file's host, which may be a hostile Hub repo.
+   */
+  readFile(path: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | undefined>;
   open(path: string, signal?: AbortSignal): Promise<ByteSource>;
 }
 
@@ -164,4 +168,27 @@ export interface OutputSink {
 
 export class SourceError extends Error {
   override readonly name: string = 'SourceError';
+}
+
+/** A file refused by readFile's `maxBytes`. */
+export class FileTooLargeError extends SourceError {
+  override readonly name: string = 'FileTooLargeError';
+}
+
+/**
+ * Caps for files read whole. JSON side files (config.json, the shard index) are kilobytes to a
+ * few MB even for the largest models; a donor's tokenizer files reach tens of MB (tokenizer.json
+ * of a 256k vocabulary: about 35 MB). Decimal units, as the safetensors header cap.
+ */
+export const MAX_JSON_FILE_BYTES = 64_000_000;
+export const MAX_SIDE_FILE_BYTES = 512_000_000;
+
+const shown = (n: number): string => (n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${n} bytes`);
+
+/** Throws FileTooLargeError when `size` is over `maxBytes` (no cap when it is undefined). */
+export function checkFileSize(name: string, size: number, maxBytes: number | undefined): void {
+  if (maxBytes === undefined || size <= maxBytes) return;
+  throw new FileTooLargeError(
+    `${name} is ${shown(size)}, over the ${shown(maxBytes)} such a file may have: not reading it`,
+  );
 }

@@ -1,7 +1,11 @@
-/** Which hub models come from (the demo hub, the Hugging Face Hub or another URL), and the token. */
+/**
+ * Which hub models come from (the demo hub, the Hugging Face Hub or another URL), and the token,
+ * with the origin it goes to named beside it (choosing a hub elsewhere clears it).
+ */
 import { useId } from 'react';
-import { DEMO_HUB_URL, HF_HUB_URL } from '../../stores/sources-slice.ts';
+import { DEMO_HUB_URL, HF_HUB_URL, hubOrigin } from '../../stores/sources-slice.ts';
 import { useStudio } from '../../stores/store.ts';
+import { HubLinkNotice } from './HubLinkNotice.tsx';
 
 export function HubSettings() {
   const id = useId();
@@ -13,6 +17,7 @@ export function HubSettings() {
   return (
     <fieldset className="hub-settings">
       <legend>Model source</legend>
+      <HubLinkNotice />
       <label htmlFor={`${id}-hub`}>Hub</label>
       <select
         id={`${id}-hub`}
@@ -40,7 +45,10 @@ export function HubSettings() {
         value={token}
         onChange={(e) => setToken(e.target.value.trim())}
       />
-      <p className="field-hint">The token stays in this tab’s memory and is sent only to the hub.</p>
+      <p className="field-hint">
+        The token stays in this tab’s memory and is sent only to <strong>{hubOrigin(hubUrl)}</strong>;
+        choosing a hub elsewhere clears it.
+      </p>
     </fieldset>
   );
 }

@@ -1,31 +1,10 @@
 /** Search the hub as you type (debounced); pick a result to add it to the merge. */
-import { listModels } from '@huggingface/hub';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { formatCount } from '../../shared/format.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
-
-interface Hit {
-  readonly id: string;
-  readonly downloads: number;
-  readonly updatedAt: Date;
-  readonly gated: false | 'auto' | 'manual';
-}
-
-async function search(hubUrl: string, token: string, query: string): Promise<Hit[]> {
-  const hits: Hit[] = [];
-  for await (const m of listModels({
-    search: { query },
-    hubUrl,
-    limit: 20,
-    sort: 'downloads',
-    ...(token && { accessToken: token }),
-  })) {
-    hits.push({ id: m.name, downloads: m.downloads, updatedAt: m.updatedAt, gated: m.gated });
-  }
-  return hits;
-}
+import { hubSearchQuery } from './hub-search.ts';
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -44,12 +23,7 @@ export function ModelSearch() {
   const token = useStudio((s) => s.token);
   const chosen = useStudio(selectModelIds);
   const addModel = useStudio((s) => s.addModel);
-  const results = useQuery({
-    queryKey: ['hub-search', hubUrl, q],
-    queryFn: () => search(hubUrl, token, q),
-    staleTime: 60_000,
-    retry: 1,
-  });
+  const results = useQuery(hubSearchQuery(hubUrl, token, q));
   return (
     <section className="model-search" aria-labelledby={`${id}-t`}>
       <h3 id={`${id}-t`}>Find models</h3>
@@ -82,7 +56,7 @@ export function ModelSearch() {
               <span className="model-name">{m.id}</span>
               {m.gated && <span className="badge">gated</span>}
               <span className="muted">
-                {formatCount(m.downloads)} downloads · updated {m.updatedAt.toLocaleDateString()}
+                {formatCount(m.downloads)} downloads · updated {new Date(m.updatedAt).toLocaleDateString()}
               </span>
             </button>
           </li>

@@ -1,7 +1,8 @@
 /**
  * Starting, cancelling and resuming merges from the page. The save folder is chosen first, in
  * the user's click (the picker needs it), then the job is recorded in IndexedDB so a closed tab
- * can resume it, and the merge runs in a worker. The token goes to the worker in memory only.
+ * can resume it, and the merge runs in a worker. The token goes to the worker in memory only,
+ * and a resumed job gets it only when it reads from the hub the token was given for.
  */
 import { interruptedJobs, saveJob, updateJob, type JobRecord } from '../../engine/job-db.ts';
 import { localFolders } from '../../engine/local-files.ts';
@@ -11,6 +12,7 @@ import { selectModelIds, selectRecipeProblems, selectRecipeYaml } from '../../st
 import { useStudio } from '../../stores/store.ts';
 import type { MergeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
 import { pushHistory } from '../history/history.ts';
+import { resumeHub } from './resume-hub.ts';
 
 let current: MergeHandle | undefined;
 
@@ -20,9 +22,10 @@ function describeTarget(t: SaveTarget): string {
     : 'browser storage (download the files below)';
 }
 
-async function run(request: MergeRequest, target: SaveTarget, jobId: string): Promise<void> {
+async function run(request: MergeRequest, target: SaveTarget, jobId: string, note?: string): Promise<void> {
   const s = useStudio.getState();
   s.runStarted(describeTarget(target));
+  if (note) s.runLog(note);
   current = startMerge(request, target, {
     onProgress: (p) => useStudio.getState().runProgress(p),
     onLog: (l) => useStudio.getState().runLog(l),
@@ -99,12 +102,9 @@ export async function resumeJob(job: JobRecord): Promise<void> {
   }
   const s = useStudio.getState();
   s.editYaml(job.request.recipeText);
-  // The token was never stored: use the one in this tab, if any.
-  const hub = job.request.sources.hub && {
-    url: job.request.sources.hub.url,
-    ...(s.token && { token: s.token }),
-  };
+  // The token was never stored: this tab's goes along only to the hub it was given for.
+  const { hub, note } = resumeHub(job.request.sources.hub, s.hubUrl, s.token);
   const request: MergeRequest = { ...job.request, sources: { ...job.request.sources, ...(hub && { hub }) } };
   await saveJob({ ...job, status: 'running', updatedAt: Date.now() }).catch(() => undefined);
-  await run(request, job.target, job.id);
+  await run(request, job.target, job.id, note);
 }

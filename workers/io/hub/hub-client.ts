@@ -69,7 +69,29 @@ function checkToken(token: string | undefined): string | undefined {
   // Never echo the token: it may be a secret pasted in the wrong field.
   if (/[\s"']/.test(t))
     throw new SourceError('the Hub token contains spaces or quotes: copy it again from your Hub settings');
+  // A header value must be a ByteString: a pasted '…' would make every request throw a TypeError,
+  // which looks like a network error and is retried for seconds before a confusing message.
+  if (!/^[\x21-\x7e]+$/.test(t))
+    throw new SourceError(
+      'the Hub token contains characters other than plain ASCII letters, digits and signs ' +
+        '(such as an ellipsis or a zero-width space): copy it again from your Hub settings',
+    );
   return t;
+}
+
+/** Hosts on this machine: plain http:// to them never crosses a network. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** A token goes in cleartext over http://: allow that only to this machine. */
+function checkTokenTransport(hubUrl: string, token: string | undefined): void {
+  if (token === undefined) return;
+  const u = new URL(hubUrl);
+  if (u.protocol === 'http:' && !LOOPBACK_HOSTS.has(u.hostname)) {
+    throw new SourceError(
+      `the Hub token would be sent unencrypted to ${u.origin}: a token goes only to an https:// hub ` +
+        `or one on this machine (127.0.0.1, ::1, localhost); use https:// or remove the token`,
+    );
+  }
 }
 
 /** Replaces the token in a message, should a server ever echo it back. */
@@ -83,6 +105,7 @@ function redact<E>(e: E, token: string | undefined): E {
 export function createHubClient(opts: HubClientOptions = {}): HubClient {
   const hubUrl = normalizeHubUrl(opts.hubUrl ?? DEFAULT_HUB_URL);
   const token = checkToken(opts.token);
+  checkTokenTransport(hubUrl, token);
   const stats: HubStats = { requests: 0, retries: 0 };
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const limit = createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY);

@@ -18,7 +18,14 @@ import {
   modelInfo,
   type FileDownloadInfoOutput,
 } from '@huggingface/hub';
-import { SourceError, streamInto, type ByteSource, type ModelSource } from '../source.ts';
+import {
+  checkFileSize,
+  MAX_SIDE_FILE_BYTES,
+  SourceError,
+  streamInto,
+  type ByteSource,
+  type ModelSource,
+} from '../source.ts';
 import { HubProtocolError, HubTransientError } from './errors.ts';
 import type { HubClient } from './hub-client.ts';
 import { parseRepoRef } from './repo-ref.ts';
@@ -71,11 +78,22 @@ class HubModelSource implements ModelSource {
     return [...(await this.files(signal)).keys()].sort();
   }
 
-  async readFile(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  /**
+   * Sizes come from the hub, so a file is read whole only under a cap (the caller's, else
+   * MAX_SIDE_FILE_BYTES), checked on the listing's size and again on the size the file's probe
+   * gives, before the buffer is allocated.
+   */
+  async readFile(
+    path: string,
+    signal?: AbortSignal,
+    maxBytes = MAX_SIDE_FILE_BYTES,
+  ): Promise<Uint8Array | undefined> {
     const size = (await this.files(signal)).get(path);
     if (size === undefined) return undefined;
+    checkFileSize(`${this.id}/${path}`, size, maxBytes);
     if (size === 0) return new Uint8Array(0);
     const src = await this.open(path, signal);
+    checkFileSize(src.name, src.size, maxBytes);
     return src.read(0, src.size, signal);
   }
 

@@ -20,6 +20,8 @@ export interface HubModelEntry {
 export interface SearchOptions extends HubClientOptions {
   /** At most this many results (default 20). */
   readonly limit?: number;
+  /** The Hub's order, e.g. 'downloads' (most first); default its relevance order. */
+  readonly sort?: 'downloads' | 'likes' | 'lastModified';
   readonly signal?: AbortSignal;
 }
 
@@ -30,7 +32,8 @@ export async function searchModels(query: string, options: SearchOptions = {}): 
     { model: query, what: `search for '${query}'`, signal: options.signal },
     async (fetch) => {
       const out: HubModelEntry[] = [];
-      const found = listModels({ search: { query }, limit, hubUrl: client.hubUrl, fetch });
+      const sort = options.sort && { sort: options.sort };
+      const found = listModels({ search: { query }, limit, hubUrl: client.hubUrl, fetch, ...sort });
       for await (const m of found) {
         out.push({
           id: m.name,

@@ -1,7 +1,13 @@
 /** Local model folders in Node: the CLI's `--models DIR` and the tests. */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SourceError, type ByteSource, type ModelResolver, type ModelSource } from '../source.ts';
+import {
+  checkFileSize,
+  SourceError,
+  type ByteSource,
+  type ModelResolver,
+  type ModelSource,
+} from '../source.ts';
 
 export async function openFileSource(file: string, displayName = file): Promise<ByteSource> {
   const size = (await stat(file)).size;
@@ -52,8 +58,10 @@ export function folderModelSource(id: string, dir: string): ModelSource {
       await walk('');
       return out.sort();
     },
-    async readFile(p) {
+    async readFile(p, _signal, maxBytes) {
       try {
+        if (maxBytes !== undefined)
+          checkFileSize(`${id}/${p}`, (await stat(path.join(dir, p))).size, maxBytes);
         return new Uint8Array(await readFile(path.join(dir, p)));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

@@ -74,7 +74,8 @@ export function parseHeader(headerBytes: Uint8Array, file: string, fileSize: num
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new SafetensorsFormatError(file, 'bad-json', 'header is not a JSON object');
   }
-  const metadata: Record<string, string> = {};
+  // No prototype: a `__proto__` key is then kept like any other (on a `{}` it would be dropped).
+  const metadata = Object.create(null) as Record<string, string>;
   const entries: TensorEntry[] = [];
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {

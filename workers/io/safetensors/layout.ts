@@ -29,7 +29,9 @@ export interface FileLayout {
  * so that with an 8-aligned data start every tensor's offset is a multiple of its element
  * size and typed-array views need no copy. The JSON header is padded with spaces to a
  * multiple of 8 bytes, as the reference writer does. `format: pt` is always written:
- * transformers refuses other formats.
+ * transformers refuses other formats. The header object has no prototype, so that any tensor
+ * name is an ordinary key: `json['__proto__'] = x` on a `{}` would set its prototype instead,
+ * and JSON.stringify would leave that tensor out while its bytes stay reserved.
  */
 export function planSafetensorsFile(
   tensors: readonly TensorSpec[],
@@ -39,7 +41,8 @@ export function planSafetensorsFile(
     .map((t, i) => ({ t, i }))
     .sort((a, b) => DTYPE_SIZE[b.t.dtype] - DTYPE_SIZE[a.t.dtype] || a.i - b.i)
     .map((x) => x.t);
-  const json: Record<string, unknown> = { __metadata__: { format: 'pt', ...metadata } };
+  const json = Object.create(null) as Record<string, unknown>;
+  json['__metadata__'] = { format: 'pt', ...metadata };
   let cursor = 0;
   const rel: { spec: TensorSpec; begin: number; bytes: number }[] = [];
   for (const t of order) {

@@ -58,6 +58,29 @@ describe('safetensors writer', () => {
     expect(n % 8).toBe(0);
   });
 
+  it('round-trips tensor names and metadata keys that are Object.prototype names', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'w'];
+    const bytes = serializeSafetensors(
+      names.map((name, i) => ({
+        name,
+        dtype: 'F32' as const,
+        shape: [1],
+        data: encodeFromF32(new Float32Array([i]), 'F32'),
+      })),
+      JSON.parse('{"__proto__": "kept", "constructor": "too"}') as Record<string, string>,
+    );
+    const h = parse(bytes);
+    expect(h.tensors.map((t) => t.name).sort()).toEqual([...names].sort());
+    for (const t of h.tensors) {
+      expect(decodeToF32(bytes.subarray(t.begin, t.end), t.dtype)[0]).toBe(names.indexOf(t.name));
+    }
+    expect(Object.entries(h.metadata).sort()).toEqual([
+      ['__proto__', 'kept'],
+      ['constructor', 'too'],
+      ['format', 'pt'],
+    ]);
+  });
+
   it('plans offsets before data exists and totals the file size', () => {
     const layout = planSafetensorsFile([
       { name: 'a', dtype: 'BF16', shape: [3] },

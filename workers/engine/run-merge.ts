@@ -11,6 +11,7 @@ import { DTYPE_SIZE } from '../io/dtypes.ts';
 import type { LoadedModel } from '../io/load-model.ts';
 import { numelOf } from '../io/safetensors/header.ts';
 import { loadModel } from '../io/load-model.ts';
+import { withTokenizer } from '../io/read-tokenizer.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
 import type { ModelInfo } from '../plan/architecture.ts';
 import { buildPlan } from '../plan/build-plan.ts';
@@ -75,7 +76,9 @@ export async function loadModels(
   signal?: AbortSignal,
 ): Promise<Map<string, LoadedModel>> {
   const ids = referencedModels(recipe);
-  const loaded = await Promise.all(ids.map(async (id) => loadModel(await resolve(id, signal), signal)));
+  const loaded = await Promise.all(
+    ids.map(async (id) => withTokenizer(recipe, await loadModel(await resolve(id, signal), signal), signal)),
+  );
   return new Map(ids.map((id, i) => [id, loaded[i]!]));
 }
 

@@ -6,6 +6,7 @@
  * as mergekit's Llama, Mistral, Qwen2, Gemma... descriptions for single-module decoders.
  */
 import type { DType } from '../io/dtypes.ts';
+import type { TokenizerInfo } from './tokenizer-vocab.ts';
 
 export interface TensorMeta {
   readonly dtype: DType;
@@ -17,6 +18,11 @@ export interface ModelInfo {
   readonly id: string;
   readonly config: Readonly<Record<string, unknown>>;
   readonly tensors: ReadonlyMap<string, TensorMeta>;
+  /**
+   * Its tokenizer's vocabulary, read only for recipes with `tokenizer_source` (loadModels does
+   * it; tokenizer.json can be tens of MB). Absent: not read (header-only previews).
+   */
+  readonly tokenizer?: TokenizerInfo;
 }
 
 export interface ArchInfo {

@@ -19,8 +19,9 @@ import { outputConfig } from './output-config.ts';
 import type { MergePlan, PlannedInput, PlannedTensor } from './plan-types.ts';
 import { RecipeError, type YamlPath } from './problems.ts';
 import type { ParameterMap, Recipe } from './recipe.ts';
-import { rectify } from './rectify.ts';
+import { cutToTokenizer, rectify } from './rectify.ts';
 import { resolveParams } from './resolve-params.ts';
+import { planTokenizer } from './tokenizer-plan.ts';
 import { ruleSlices } from './validate-rules.ts';
 
 export interface PlanOptions {
@@ -66,7 +67,16 @@ export function buildPlan(
   const donor = recipe.base_model ?? slices[0]!.sources[0]!.model;
   const warnings = new Set<string>();
   const tensors: PlannedTensor[] = [];
-  const ctx: TensorContext = { recipe, method, info, arch, warnings, computeDtype: computeDtypeOf(recipe) };
+  const vocabRows = planTokenizer(recipe, models, warnings);
+  const ctx: TensorContext = {
+    recipe,
+    method,
+    info,
+    arch,
+    warnings,
+    computeDtype: computeDtypeOf(recipe),
+    vocabRows,
+  };
 
   const first = slices[0]!;
   const last = slices[slices.length - 1]!;
@@ -120,7 +130,7 @@ export function buildPlan(
   }
   tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const fixes = recipe.merge_studio?.fix ?? [];
-  const config = outputConfig(info(donor).config, recipe, outLayer, tensors, warnings);
+  const config = outputConfig(info(donor).config, recipe, outLayer, tensors, warnings, vocabRows);
   return {
     recipe,
     method: method.name,
@@ -198,6 +208,8 @@ interface TensorContext {
   readonly arch: (id: string) => ArchInfo;
   readonly warnings: Set<string>;
   readonly computeDtype: WritableDType;
+  /** tokenizer_source: the rows every embedding-like input is cut to (tokenizer-plan.ts). */
+  readonly vocabRows: number | undefined;
 }
 
 function strip({ src: _src, ...rest }: PlannedInput & { src?: ConcreteSource }): PlannedInput {
@@ -215,14 +227,15 @@ function planTensor(
 ): PlannedTensor {
   const { method, recipe } = ctx;
   const usesBase = method.base !== 'input';
+  const isEmbed = isEmbedName(name);
   const all = slice.sources.map((s, j): PlannedInput & { src: ConcreteSource } => {
     const meta = ctx.info(s.model).tensors.get(inNames[j]!)!;
-    return { model: s.model, tensor: inNames[j]!, dtype: meta.dtype, shape: meta.shape, src: s };
+    const x = { model: s.model, tensor: inNames[j]!, dtype: meta.dtype, shape: meta.shape, src: s };
+    return isEmbed && ctx.vocabRows !== undefined ? cutToTokenizer(name, x, ctx.vocabRows) : x;
   });
   const baseIdx = usesBase && slice.base !== undefined ? all.findIndex((x) => x.model === slice.base) : -1;
   const base = baseIdx >= 0 ? all[baseIdx] : undefined;
   let inputs = all.filter((_, j) => j !== baseIdx);
-  const isEmbed = isEmbedName(name);
   const fixed = rectify(method, name, isEmbed, base, inputs, ctx.warnings);
   inputs = fixed.inputs as typeof inputs;
   const params = resolveParams(method, recipe, slice, name, t, inputs, fixed.numel);

@@ -1,11 +1,21 @@
 /**
  * The output config.json: the donor's (base model's) config with the layer count, dtype and
  * vocabulary size patched. mergekit leaves vocab_size stale when it crops embeddings (its
- * issues #139, #425); we keep it in sync with the embeddings actually written.
+ * issues #139, #425); we keep it in sync with the embeddings actually written. With
+ * `tokenizer_source` mergekit sets it to the tokenizer's length (`_update_config_vocab`).
  */
 import { layerCountFromConfig } from './architecture.ts';
 import type { PlannedTensor } from './plan-types.ts';
 import type { Recipe } from './recipe.ts';
+
+/** The part of a config that describes the language model: text_config in multimodal configs. */
+export function textConfig<T extends Readonly<Record<string, unknown>>>(config: T): T {
+  return typeof config['text_config'] === 'object' &&
+    config['text_config'] !== null &&
+    config['num_hidden_layers'] === undefined
+    ? (config['text_config'] as T)
+    : config;
+}
 
 export function outputConfig(
   donor: Readonly<Record<string, unknown>>,
@@ -13,12 +23,11 @@ export function outputConfig(
   numLayers: number,
   tensors: readonly PlannedTensor[],
   warnings: Set<string>,
+  /** The tokenizer's length, when the recipe has `tokenizer_source` (tokenizer-plan.ts). */
+  tokenizerLength?: number,
 ): Record<string, unknown> {
   const config: Record<string, unknown> = structuredClone(donor) as Record<string, unknown>;
-  const target =
-    typeof config['text_config'] === 'object' && config['num_hidden_layers'] === undefined
-      ? (config['text_config'] as Record<string, unknown>)
-      : config;
+  const target = textConfig(config);
   if (layerCountFromConfig(donor) !== undefined) {
     const key =
       ['num_hidden_layers', 'n_layer', 'num_layers', 'n_layers'].find((k) => k in target) ??
@@ -32,7 +41,10 @@ export function outputConfig(
   }
   const embed = tensors.find((t) => t.isEmbed && t.section === 'pre' && t.shape.length === 2);
   const vocab = target['vocab_size'];
-  if (embed && typeof vocab === 'number' && embed.shape[0] !== vocab) {
+  if (tokenizerLength !== undefined) {
+    // Its own warning (tokenizer-plan.ts) says so when this changes the value.
+    target['vocab_size'] = tokenizerLength;
+  } else if (embed && typeof vocab === 'number' && embed.shape[0] !== vocab) {
     warnings.add(
       `config.json vocab_size ${vocab} patched to ${embed.shape[0]} to match the merged embeddings`,
     );

@@ -11,9 +11,9 @@ describe('gradients', () => {
     // 32 layers: layer 10 sits at t = 10/31, p = 1.29 -> between 0.5 and 0.3.
     expect(evaluateGradient(g, 10 / 31)).toBeCloseTo(0.5 + (40 / 31 - 1) * -0.2, 10);
   });
-  it('steps through lists of non-numbers', () => {
-    expect(evaluateGradient([true, false], 0.4)).toBe(true);
-    expect(evaluateGradient([true, false], 1)).toBe(false);
+  it('a list of equal booleans (the only boolean gradient validation accepts) is that boolean', () => {
+    for (const t of [0, 0.4, 1]) expect(evaluateGradient([true, true, true], t)).toBe(true);
+    expect(evaluateGradient([false, false], 0.5)).toBe(false);
   });
 });
 

@@ -22,7 +22,9 @@ export function isConditionalList(
 
 /**
  * A gradient [v0 .. vK-1] at position t in [0, 1]: piecewise linear with anchors spread
- * evenly (index p = t (K - 1)); a list of non-numbers is stepped (v[floor(p)]).
+ * evenly (index p = t (K - 1)); a list of non-numbers is stepped (v[floor(p)]), as mergekit's
+ * evaluate_setting does. Validation lets through only boolean lists whose anchors are all
+ * equal (mergekit reads YAML booleans as floats and fails between different ones).
  */
 export function evaluateGradient(values: readonly Scalar[], t: number): Scalar {
   const p = t * (values.length - 1);

@@ -1,11 +1,42 @@
 /**
  * Recipes as mergekit YAML: parse with line-precise problems, and write back in mergekit's
  * layout (flow-style number lists, like mergekit's ConfigYamlDumper).
+ *
+ * mergekit reads recipes with PyYAML's safe_load, which is YAML 1.1: `yes`/`no`/`on`/`off` are
+ * booleans and `<<` merge keys apply. We parse (and write) YAML 1.1 too, with PyYAML's
+ * booleans: the yaml package's 1.1 schema also reads `y`/`n` as booleans (a model named `y`
+ * would vanish), PyYAML does not.
  */
-import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Node,
+  type ScalarTag,
+  type Tags,
+} from 'yaml';
+import { yamlSyntaxProblems } from './yaml-problems.ts';
 import { RecipeError, type RecipeProblem, type YamlPath } from './problems.ts';
 import type { Recipe } from './recipe.ts';
 import { validateRecipe } from './validate-recipe.ts';
+
+const PYYAML_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+/** The YAML 1.1 schema with PyYAML's boolean spellings (resolver.py: no y/n). */
+function pyyamlTags(tags: Tags): Tags {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool' || !(t.test instanceof RegExp)) return t;
+    const bool: ScalarTag = { ...(t as ScalarTag), test: t.identify?.(true) ? PYYAML_TRUE : PYYAML_FALSE };
+    return bool;
+  });
+}
+
+const YAML_OPTIONS = { version: '1.1', customTags: pyyamlTags } as const;
 
 export interface ParsedRecipe {
   readonly recipe: Recipe | undefined;
@@ -15,20 +46,14 @@ export interface ParsedRecipe {
 /** Parses and validates; never throws. Problems carry 1-based line and column. */
 export function parseRecipeYaml(text: string): ParsedRecipe {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const options = { ...YAML_OPTIONS, prettyErrors: false } as const;
+  const doc = parseDocument(text, { ...options, lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    // Parsed again, allowing duplicate keys, to name them and their path.
+    const loose = parseDocument(text, { ...options, uniqueKeys: false });
     return {
       recipe: undefined,
-      problems: doc.errors.map((e) => {
-        const pos = lc.linePos(e.pos[0]);
-        return {
-          path: [],
-          message: `YAML syntax: ${e.message.split('\n')[0]}`,
-          severity: 'error' as const,
-          line: pos.line,
-          col: pos.col,
-        };
-      }),
+      problems: yamlSyntaxProblems(doc.errors, loose.contents, (offset) => lc.linePos(offset)),
     };
   }
   const { recipe, problems } = validateRecipe(doc.toJS({ maxAliasCount: 100 }));
@@ -88,6 +113,7 @@ const ORDER = [
   'dtype',
   'out_dtype',
   'tokenizer_source',
+  'tokenizer',
   'merge_studio',
 ];
 
@@ -97,7 +123,8 @@ export function recipeToYaml(recipe: Recipe): string {
     const v = (recipe as unknown as Record<string, unknown>)[k];
     if (v !== undefined) ordered[k] = v;
   }
-  const doc = new Document(ordered);
+  // YAML 1.1, so that strings PyYAML would read as booleans ("on", "yes") are quoted.
+  const doc = new Document(ordered, YAML_OPTIONS);
   // Number lists (gradients, layer ranges) on one line, as mergekit writes them.
   visit(doc, {
     Seq(_, node) {

@@ -42,6 +42,14 @@ export type TorchDType = (typeof COMPUTE_DTYPES)[number];
 export const FIXES = ['breadcrumbs_empty_slice'] as const;
 export type FixName = (typeof FIXES)[number];
 
+/**
+ * mergekit's `tokenizer:` block. Only `source: base` is supported (see tokenizer-plan.ts);
+ * `tokens` and `pad_to_multiple_of` are refused by validation.
+ */
+export interface TokenizerConfig {
+  readonly source: 'base';
+}
+
 export interface StudioOptions {
   /** Seed of the random methods; the same seed gives the same bytes. */
   readonly seed?: number;
@@ -59,8 +67,16 @@ export interface Recipe {
   readonly parameters?: ParameterMap;
   readonly dtype?: TorchDType;
   readonly out_dtype?: TorchDType;
-  readonly tokenizer_source?: string;
+  /** Only 'base' (mergekit also has 'union' and a model reference). */
+  readonly tokenizer_source?: 'base';
+  /** The same as `tokenizer_source`, in mergekit's newer spelling; never both. */
+  readonly tokenizer?: TokenizerConfig;
   readonly merge_studio?: StudioOptions;
+}
+
+/** Where the output's tokenizer comes from, when the recipe asks for mergekit's tokenizer handling. */
+export function tokenizerSource(r: Recipe): 'base' | undefined {
+  return r.tokenizer?.source ?? r.tokenizer_source;
 }
 
 /** Every model a recipe names, base first, each once, in order of appearance. */

@@ -1,12 +1,15 @@
 /**
  * Validation of one `parameters:` map against a method's schema: names (with "did you mean"),
- * the level a parameter may appear at, value shapes and ranges.
+ * the level a parameter may appear at, value shapes and ranges. What mergekit's pydantic
+ * models coerce is accepted with a warning and normalised: quoted numbers ("0.5") and 0/1 for
+ * booleans (its parameters are all floats; a boolean field takes exactly 0 or 1).
  */
 import { METHODS } from '../methods/registry.ts';
 import type { MergeMethod, ParamSpec } from '../methods/types.ts';
 import type { YamlPath } from './problems.ts';
 import { suggest } from './problems.ts';
 import type { ParameterMap, ParameterSetting, Scalar } from './recipe.ts';
+import { quotedNumber } from './validate-common.ts';
 
 export type ParamLevel = 'source' | 'slice' | 'top';
 
@@ -76,59 +79,14 @@ function validateSetting(
   spec: ParamSpec,
   report: Report,
 ): ParameterSetting | undefined {
-  if (isScalar(raw)) return checkScalar(raw, path, spec, report) ? raw : undefined;
+  if (isScalar(raw)) return checkScalar(raw, path, spec, report);
   if (Array.isArray(raw)) {
     if (raw.length === 0) {
       report(path, 'an empty list is not a value');
       return undefined;
     }
-    if (raw.every(isScalar)) {
-      // A gradient: every anchor must itself be valid.
-      let ok = true;
-      raw.forEach((v, i) => (ok = checkScalar(v, [...path, i], spec, report) && ok));
-      return ok ? raw : undefined;
-    }
-    if (raw.every(isPlainObject)) {
-      const list: { filter?: string; value: Scalar | Scalar[] }[] = [];
-      raw.forEach((entry, i) => {
-        const ep = [...path, i];
-        for (const k of Object.keys(entry)) {
-          if (k !== 'filter' && k !== 'value') {
-            report([...ep, k], `unknown key '${k}' in a filtered value (expected 'filter' and 'value')`);
-          }
-        }
-        if (
-          entry['filter'] !== undefined &&
-          entry['filter'] !== null &&
-          typeof entry['filter'] !== 'string'
-        ) {
-          report([...ep, 'filter'], 'filter must be a string (a substring of tensor names, or "*")');
-          return;
-        }
-        if (!('value' in entry)) {
-          report(ep, "a filtered value needs a 'value'");
-          return;
-        }
-        const v = entry['value'];
-        if (!isScalar(v) && !(Array.isArray(v) && v.length > 0 && v.every(isScalar))) {
-          report([...ep, 'value'], 'value must be a number or a list of numbers (a gradient)');
-          return;
-        }
-        const inner = validateSetting(v, [...ep, 'value'], spec, report);
-        if (inner === undefined) return;
-        const filter = entry['filter'];
-        list.push({ ...(typeof filter === 'string' && { filter }), value: inner as Scalar | Scalar[] });
-      });
-      const catchAll = list.findIndex((c) => c.filter === undefined || c.filter === '*');
-      if (catchAll >= 0 && catchAll < list.length - 1) {
-        report(
-          [...path, catchAll],
-          'a filter-less entry matches every tensor, so the entries after it are never used; put it last',
-          'warning',
-        );
-      }
-      return list.length === raw.length ? list : undefined;
-    }
+    if (raw.every(isScalar)) return checkGradient(raw, path, spec, report);
+    if (raw.every(isPlainObject)) return checkFilterList(raw, path, spec, report);
     report(path, 'a list must be all numbers (a gradient) or all {filter, value} entries');
     return undefined;
   }
@@ -143,21 +101,113 @@ function validateSetting(
   return undefined;
 }
 
-function checkScalar(v: Scalar, path: YamlPath, spec: ParamSpec, report: Report): boolean {
-  if (spec.type === 'boolean') {
-    if (typeof v !== 'boolean') {
-      report(path, `${spec.name} must be true or false, not ${JSON.stringify(v)}`);
-      return false;
+/** A gradient: every anchor must itself be valid. */
+function checkGradient(
+  raw: readonly Scalar[],
+  path: YamlPath,
+  spec: ParamSpec,
+  report: Report,
+): Scalar[] | undefined {
+  const values = raw.map((v, i) => checkScalar(v, [...path, i], spec, report));
+  if (values.some((v) => v === undefined)) return undefined;
+  // mergekit reads the list as floats and interpolates them; its boolean field then fails on
+  // every layer between two different anchors. Equal anchors are just that value.
+  if (spec.type === 'boolean' && new Set(values).size > 1) {
+    report(
+      path,
+      `${spec.name} cannot change over the layers: mergekit interpolates a list of booleans as numbers and fails between anchors; give one value, or a filter list ("- filter: ...") for different tensors`,
+    );
+    return undefined;
+  }
+  return values as Scalar[];
+}
+
+function checkFilterList(
+  raw: readonly Record<string, unknown>[],
+  path: YamlPath,
+  spec: ParamSpec,
+  report: Report,
+): { filter?: string; value: Scalar | Scalar[] }[] | undefined {
+  const list: { filter?: string; value: Scalar | Scalar[] }[] = [];
+  raw.forEach((entry, i) => {
+    const ep = [...path, i];
+    for (const k of Object.keys(entry)) {
+      if (k === 'filter' || k === 'value') continue;
+      const hint = suggest(k, ['filter', 'value']);
+      const effect =
+        hint === 'filter' && !('filter' in entry)
+          ? 'mergekit would ignore it, so this entry would match every tensor'
+          : hint === 'value' && !('value' in entry)
+            ? 'mergekit would stop with "Field required"'
+            : 'mergekit would ignore it silently';
+      report(
+        [...ep, k],
+        `unknown key '${k}' in a filtered value${hint ? ` (did you mean '${hint}'?)` : " (expected 'filter' and 'value')"}; ${effect}`,
+      );
     }
-    return true;
+    if (entry['filter'] !== undefined && entry['filter'] !== null && typeof entry['filter'] !== 'string') {
+      report([...ep, 'filter'], 'filter must be a string (a substring of tensor names, or "*")');
+      return;
+    }
+    if (!('value' in entry)) {
+      report(ep, "a filtered value needs a 'value'");
+      return;
+    }
+    const v = entry['value'];
+    if (!isScalar(v) && !(Array.isArray(v) && v.length > 0 && v.every(isScalar))) {
+      report([...ep, 'value'], 'value must be a number or a list of numbers (a gradient)');
+      return;
+    }
+    const inner = validateSetting(v, [...ep, 'value'], spec, report);
+    if (inner === undefined) return;
+    const filter = entry['filter'];
+    list.push({ ...(typeof filter === 'string' && { filter }), value: inner as Scalar | Scalar[] });
+  });
+  const catchAll = list.findIndex((c) => c.filter === undefined || c.filter === '*');
+  if (catchAll >= 0 && catchAll < list.length - 1) {
+    report(
+      [...path, catchAll],
+      'a filter-less entry matches every tensor, so the entries after it are never used; put it last',
+      'warning',
+    );
+  }
+  return list.length === raw.length ? list : undefined;
+}
+
+/** A valid scalar, normalised (quoted numbers, 0/1 for booleans), or undefined after a report. */
+function checkScalar(raw: Scalar, path: YamlPath, spec: ParamSpec, report: Report): Scalar | undefined {
+  let v = raw;
+  const quoted = typeof raw === 'string' ? quotedNumber(raw) : undefined;
+  if (quoted !== undefined) {
+    report(
+      path,
+      `quoted number ${JSON.stringify(raw)} read as ${quoted} (mergekit does the same); write it unquoted`,
+      'warning',
+    );
+    v = quoted;
+  }
+  if (spec.type === 'boolean') {
+    if (v === 0 || v === 1) {
+      report(
+        path,
+        `${spec.name}: ${v} read as ${v === 1} (mergekit does the same); write ${v === 1}`,
+        'warning',
+      );
+      return v === 1;
+    }
+    if (typeof v !== 'boolean') {
+      report(path, `${spec.name} must be true or false, not ${JSON.stringify(raw)}`);
+      return undefined;
+    }
+    return v;
   }
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    report(path, `${spec.name} must be a number, not ${JSON.stringify(v)}`);
-    return false;
+    report(path, `${spec.name} must be a number, not ${JSON.stringify(raw)}`);
+    return undefined;
   }
   if (spec.integer && !Number.isInteger(v)) {
     report(path, `${spec.name} must be a whole number`);
-    return false;
+    return undefined;
   }
   const below = spec.min !== undefined && (spec.minExclusive ? v <= spec.min : v < spec.min);
   const above = spec.max !== undefined && (spec.maxExclusive ? v >= spec.max : v > spec.max);
@@ -165,7 +215,7 @@ function checkScalar(v: Scalar, path: YamlPath, spec: ParamSpec, report: Report)
     const lo = spec.min === undefined ? '' : `${spec.minExclusive ? '>' : '≥'} ${spec.min}`;
     const hi = spec.max === undefined ? '' : `${spec.maxExclusive ? '<' : '≤'} ${spec.max}`;
     report(path, `${spec.name} ${v} is out of range: it must be ${[lo, hi].filter(Boolean).join(' and ')}`);
-    return false;
+    return undefined;
   }
-  return true;
+  return v;
 }

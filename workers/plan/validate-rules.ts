@@ -88,7 +88,9 @@ export function checkMethodRules(r: Recipe, method: MergeMethod, report: Report)
             : '';
       report(slice.path, `${method.name} takes ${need} ${what}, got ${merged.length}${extra}`);
     }
-    if (method.base === 'input' && slice.base && method.name !== 'passthrough') {
+    // Only models: syntax adds the base as an input (mergekit's normalize_config); with slices
+    // a base_model that is not a source only picks the config donor.
+    if (method.base === 'input' && slice.base && method.name !== 'passthrough' && r.models) {
       report(['base_model'], `${method.name} has no base: base_model is merged as one more input`, 'warning');
     }
     for (const spec of method.params) {

@@ -1,0 +1,117 @@
+/**
+ * `tokenizer_source: base` end to end on the tinymix models, which share one byte-level
+ * tokenizer (260 tokens, as many as their embedding rows): the same bytes as without it, the
+ * embeddings cut when the tokenizer is shorter than the rows, and a refusal at plan time when a
+ * model's tokenizer differs.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MODELS_DIR } from '../../scripts/lib/golden.ts';
+import { loadModel } from '../io/load-model.ts';
+import { blobModelSource, memorySink } from '../io/memory.ts';
+import type { ModelResolver, ModelSource } from '../io/source.ts';
+import { RecipeError } from '../plan/problems.ts';
+import { loadRecipe } from '../plan/recipe-yaml.ts';
+import { runMerge } from './run-merge.ts';
+
+interface TokenizerJson {
+  model: { vocab: Record<string, number> };
+  added_tokens: { id: number; content: string }[];
+}
+
+/** A tinymix model in memory, its tokenizer.json changed by `edit` when given. */
+async function tinymix(id: string, edit?: (t: TokenizerJson) => void): Promise<ModelSource> {
+  const dir = path.join(MODELS_DIR, id);
+  const files = new Map<string, Uint8Array>();
+  for (const f of await readdir(dir)) files.set(f, await readFile(path.join(dir, f)));
+  if (edit) {
+    const t = JSON.parse(new TextDecoder().decode(files.get('tokenizer.json'))) as TokenizerJson;
+    edit(t);
+    files.set('tokenizer.json', new TextEncoder().encode(JSON.stringify(t)));
+  }
+  return blobModelSource(id, files);
+}
+
+const resolver =
+  (edit?: (id: string, t: TokenizerJson) => void): ModelResolver =>
+  (id) =>
+    tinymix(id, edit && ((t) => edit(id, t)));
+
+async function merge(text: string, resolve: ModelResolver) {
+  const sink = memorySink();
+  const result = await runMerge({ recipe: loadRecipe(text).recipe, recipeText: text, resolve, sink });
+  const out = await loadModel(blobModelSource('out', sink.files));
+  const bytes = (name: string): Uint8Array => {
+    const t = out.tensors.get(name)!;
+    return sink.files.get(t.file)!.subarray(t.begin, t.end);
+  };
+  return { result, out, bytes, config: JSON.parse(new TextDecoder().decode(sink.files.get('config.json'))) };
+}
+
+const TIES = `merge_method: ties
+base_model: tinymix-base
+models:
+  - model: tinymix-code
+    parameters: {weight: 0.5, density: 0.5}
+  - model: tinymix-math
+    parameters: {weight: 0.5, density: 0.5}
+`;
+const LINEAR = `merge_method: linear
+models:
+  - model: tinymix-code
+    parameters: {weight: 1}
+  - model: tinymix-math
+    parameters: {weight: 2}
+`;
+const EMBEDS = ['model.embed_tokens.weight', 'lm_head.weight'];
+
+describe('tokenizer_source: base (tinymix)', () => {
+  it('gives the same tensors and config as without it when the tokenizer covers every row', async () => {
+    const plain = await merge(TIES, resolver());
+    const withTok = await merge(`${TIES}tokenizer_source: base\n`, resolver());
+    expect([...withTok.out.tensors.keys()]).toEqual([...plain.out.tensors.keys()]);
+    for (const name of plain.out.tensors.keys()) expect(withTok.bytes(name)).toEqual(plain.bytes(name));
+    expect(withTok.config).toEqual(plain.config);
+    expect(withTok.result.warnings).toEqual(plain.result.warnings);
+  });
+
+  it('cuts the embeddings to a shorter tokenizer and sets vocab_size, as mergekit strips them', async () => {
+    // Every model's tokenizer without its last two added tokens (<pad>, <unk>): 258 tokens, 260 rows.
+    const shorter = resolver((_, t) => {
+      t.added_tokens = t.added_tokens.filter((a) => a.id < 258);
+      t.model.vocab = Object.fromEntries(Object.entries(t.model.vocab).filter(([, id]) => id < 258));
+    });
+    const plain = await merge(LINEAR, shorter);
+    const cut = await merge(`${LINEAR}tokenizer_source: base\n`, shorter);
+    expect(cut.config.vocab_size).toBe(258);
+    expect(plain.config.vocab_size).toBe(260);
+    for (const name of EMBEDS) {
+      expect(cut.out.tensors.get(name)!.shape).toEqual([258, 128]);
+      // linear is row by row: the cut merge is the first 258 rows of the uncut one.
+      expect(cut.bytes(name)).toEqual(plain.bytes(name).subarray(0, 258 * 128 * 2));
+    }
+    for (const name of plain.out.tensors.keys()) {
+      if (!EMBEDS.includes(name)) expect(cut.bytes(name)).toEqual(plain.bytes(name));
+    }
+    expect(cut.result.warnings).toContain(
+      "tokenizer_source: base: embeddings cut from 260 to 258 rows, config.json vocab_size 260 set to 258: the tokenizer's length, as mergekit does",
+    );
+  });
+
+  it('refuses, before writing anything, a model whose tokenizer differs from the base', async () => {
+    const swapped = resolver((id, t) => {
+      if (id !== 'tinymix-math') return;
+      t.model.vocab['a'] = 98;
+      t.model.vocab['b'] = 97;
+    });
+    const sink = memorySink();
+    const text = `${TIES}tokenizer_source: base\n`;
+    const run = runMerge({ recipe: loadRecipe(text).recipe, resolve: swapped, sink });
+    await expect(run).rejects.toThrow(RecipeError);
+    await expect(run).rejects.toThrow(
+      /tinymix-math's tokenizer differs from tinymix-base's \(token "a" has id 98, not 97\).*re-index its embedding rows by token, which Merge Studio does not support yet/,
+    );
+    expect(sink.files.size).toBe(0);
+  });
+});

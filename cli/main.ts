@@ -21,11 +21,14 @@ Usage:
   merge-studio serve DIR [--port 5174] [--host 127.0.0.1] [--allow-origin ORIGIN ...]
   merge-studio eval MODEL_DIR --text FILE [--text FILE ...] [--windows K] [--json]
 
-Models: with --models DIR, a model named in a recipe (model: tinymix-code) is the folder
-DIR/tinymix-code. Otherwise models are Hub repos (org/name or org/name@revision) on --hub-url,
-$HF_ENDPOINT or https://huggingface.co; with both, a folder DIR/<name> wins. The token comes from
---token, else $HF_TOKEN, and is sent only to the hub. $HF_TOKEN is used only for huggingface.co
-and $HF_ENDPOINT: for any other --hub-url, give that hub's token with --token. A token goes only
+Models: a model named in a recipe is read from a local folder when one exists, as in mergekit:
+first DIR/<name> with --models DIR, then the name as a path from the working directory
+(/abs/path, ./x, ../x, or a plain name such as org/name that is a folder here). A path that is
+not a folder is an error. Other names are Hub repos (org/name or org/name@revision) on --hub-url,
+$HF_ENDPOINT or https://huggingface.co, so one recipe can mix folders and Hub repos; with
+--models and no --hub-url, the network is not used. The token comes from --token, else
+$HF_TOKEN, and is sent only to the hub. $HF_TOKEN is used only for huggingface.co and
+$HF_ENDPOINT: for any other --hub-url, give that hub's token with --token. A token goes only
 over https://, or plain http:// to this machine (127.0.0.1, ::1, localhost).
 
 merge options:

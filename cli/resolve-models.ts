@@ -1,23 +1,24 @@
 /**
- * Where the CLI reads a recipe's models from, decided once per command:
+ * Where the CLI reads a recipe's models from, decided once per command. A model id that names a
+ * folder is read from it, as in mergekit (see ./model-place.ts for the order: DIR/<id>, then the
+ * id as a path from the working directory); every other id is a Hub repo, read from:
  *
- *   --models DIR only        local folders DIR/<name>; never the network (as before)
- *   --hub-url URL only       the Hub (or a local hub) at URL
- *   both                     DIR/<name> when that folder exists, else the hub at URL
+ *   --models DIR only        nowhere: it is an error, and the network is never used (as before)
+ *   --hub-url URL            the Hub (or a local hub) at URL
  *   neither                  the Hub: $HF_ENDPOINT, else https://huggingface.co
  *
- * The token comes from --token, else $HF_TOKEN, and is given to the hub reader only (which
- * sends it to the hub's origin only). $HF_TOKEN is the user's Hugging Face token, so, as with
- * huggingface_hub, it goes only to huggingface.co or to $HF_ENDPOINT: any other --hub-url gets
- * a token only from --token. The model card lists Hub models as base_model and links them only
- * when they come from huggingface.co itself: a local hub's names are not Hub repos.
+ * so one recipe can mix local folders and Hub repos. The token comes from --token, else
+ * $HF_TOKEN, and is given to the hub reader only (which sends it to the hub's origin only).
+ * $HF_TOKEN is the user's Hugging Face token, so, as with huggingface_hub, it goes only to
+ * huggingface.co or to $HF_ENDPOINT: any other --hub-url gets a token only from --token. The
+ * model card lists Hub models as base_model and links them only when they come from
+ * huggingface.co itself: a local hub's names and local folders are not Hub repos.
  */
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import { DEFAULT_HUB_URL } from '../workers/io/hub/hub-client.ts';
 import { hubResolver, type HubResolver } from '../workers/io/hub/hub-resolver.ts';
-import { folderResolver } from '../workers/io/node/fs-source.ts';
-import type { ModelResolver } from '../workers/io/source.ts';
+import { folderModelSource } from '../workers/io/node/fs-source.ts';
+import { SourceError, type ModelResolver } from '../workers/io/source.ts';
+import { looksLikePath, placeModel, type ModelPlace } from './model-place.ts';
 
 /** The parseArgs options every command that reads models accepts. */
 export const MODEL_OPTIONS = {
@@ -38,7 +39,7 @@ export interface ResolvedModels {
   readonly hub: HubResolver | undefined;
   /** Models read from huggingface.co (for the model card). */
   readonly hubModels: ReadonlySet<string>;
-  /** "local folders in DIR", "http://127.0.0.1:5174", ... for messages. */
+  /** "local folders in DIR, else the working directory, else http://127.0.0.1:5174", for messages. */
   readonly from: string;
 }
 
@@ -79,42 +80,75 @@ export function hubAccess(args: ModelArgs, env: NodeJS.ProcessEnv): HubAccess {
   return { hubUrl, token, tokenHint, withheld };
 }
 
-function isFolder(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+export interface ResolveOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly onLog?: (line: string) => void;
+  /** Where relative paths start (default: process.cwd(); tests give their own). */
+  readonly cwd?: string;
+}
+
+/** A log line for a folder the user may not expect: a Hub-like name found here, or a dropped @revision. */
+function folderNote(id: string, place: ModelPlace): string | undefined {
+  if (place.kind !== 'folder') return undefined;
+  const why = [
+    place.fromCwd && !looksLikePath(id) && 'a folder by that name is in the working directory',
+    place.ignoredRevision !== undefined && `@${place.ignoredRevision} is ignored: a folder has no revisions`,
+  ].filter((w) => w !== false);
+  return why.length > 0 ? `${id}: reading the local folder ${place.dir} (${why.join('; ')})` : undefined;
 }
 
 export function resolveModels(
   args: ModelArgs,
   ids: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-  onLog?: (line: string) => void,
+  options: ResolveOptions = {},
 ): ResolvedModels {
+  const { env = process.env, onLog, cwd = process.cwd() } = options;
   const dir = args.models;
-  const local = dir === undefined ? undefined : folderResolver(dir);
-  if (local && args['hub-url'] === undefined) {
-    return { resolve: local, hub: undefined, hubModels: new Set(), from: `local folders in ${dir}` };
+  const placeOf = (id: string): ModelPlace => placeModel(id, { modelsDir: dir, cwd });
+  const places = new Map(ids.map((id) => [id, placeOf(id)]));
+  for (const [id, place] of places) {
+    const note = folderNote(id, place);
+    if (note) onLog?.(note);
   }
+  const fromHub = ids.filter((id) => places.get(id)?.kind === 'hub');
+  // --models alone never uses the network, as before local paths were read.
+  const hub = dir === undefined || args['hub-url'] !== undefined ? openHub(args, env, onLog) : undefined;
+  if (hub?.withheld && fromHub.length > 0) onLog?.(hub.withheld);
+  const resolve: ModelResolver = async (id, signal) => {
+    const place = places.get(id) ?? placeOf(id);
+    if (place.kind === 'folder') return folderModelSource(id, place.dir);
+    if (place.kind === 'missing') throw new SourceError(place.message);
+    if (!hub) throw new SourceError(`model '${id}' not found: expected a folder ${place.tried.join(' or ')}`);
+    return hub.resolve(id, signal);
+  };
+  const isRealHub =
+    hub !== undefined && new URL(hub.resolve.hubUrl).origin === new URL(DEFAULT_HUB_URL).origin;
+  const sources = [
+    dir !== undefined && `local folders in ${dir}`,
+    'the working directory',
+    hub?.resolve.hubUrl,
+  ];
+  return {
+    resolve,
+    hub: hub?.resolve,
+    hubModels: new Set(isRealHub ? fromHub : []),
+    from: sources.filter((s) => typeof s === 'string').join(', else '),
+  };
+}
+
+function openHub(
+  args: ModelArgs,
+  env: NodeJS.ProcessEnv,
+  onLog: ((line: string) => void) | undefined,
+): { resolve: HubResolver; withheld: string | undefined } {
   const access = hubAccess(args, env);
-  const hub = hubResolver({
+  const resolve = hubResolver({
     hubUrl: access.hubUrl,
     ...(access.token !== undefined && { token: access.token }),
     tokenHint: access.tokenHint,
     ...(onLog && { onLog }),
   });
-  if (access.withheld) onLog?.(access.withheld);
-  const inDir = (id: string): boolean => dir !== undefined && isFolder(path.resolve(dir, id));
-  const fromHub = ids.filter((id) => !inDir(id));
-  const isRealHub = new URL(hub.hubUrl).origin === new URL(DEFAULT_HUB_URL).origin;
-  return {
-    resolve: (id, signal) => (local && inDir(id) ? local(id, signal) : hub(id, signal)),
-    hub,
-    hubModels: new Set(isRealHub ? fromHub : []),
-    from: local ? `local folders in ${dir}, else ${hub.hubUrl}` : hub.hubUrl,
-  };
+  return { resolve, withheld: access.withheld };
 }
 
 /** "hub: 32 requests to http://... (3 retried)", or undefined when no hub was used. */

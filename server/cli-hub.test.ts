@@ -5,7 +5,7 @@
  * `serve` offers a folder until interrupted.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -38,10 +38,10 @@ interface CliResult {
 }
 
 /** Runs the CLI asynchronously (the hub answers from this process meanwhile). */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+async function cli(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliResult> {
   const clean = { ...process.env, HF_TOKEN: '', HF_ENDPOINT: '', ...env };
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: clean, cwd: ROOT });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: clean, cwd });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const r = e as { code: number; stdout: string; stderr: string };
@@ -178,6 +178,64 @@ describe('merge-studio with a hub', () => {
       tmp,
     ]);
     expect(missing.code, missing.stderr).toBe(0); // not in tmp: read from the hub
+  });
+
+  it('reads local paths (absolute, or from the working directory) beside hub repos, as mergekit', async () => {
+    const s = await hub();
+    const work = path.join(tmp, 'work');
+    await cp(path.join(MODELS_DIR, 'tinymix-code'), path.join(work, 'models/tinymix-code'), {
+      recursive: true,
+    });
+    const math = path.join(MODELS_DIR, 'tinymix-math');
+    const text = (await readFile(RECIPE, 'utf8'))
+      .replace('model: tinymix-code', 'model: ./models/tinymix-code')
+      .replace('model: tinymix-math', `model: ${math}`);
+    await writeFile(path.join(work, 'mixed.yml'), text);
+    const args = ['merge', 'mixed.yml', '--hub-url', s.url, '--out', 'out', '--name', 'merged'];
+    const r = await cli(args, {}, work);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/hub: \d+ HTTP requests/); // tinymix-base, from the hub
+    const got = await folderFiles(path.join(work, 'out'));
+    const ref = await referenceFiles();
+    expect([...got.keys()]).toEqual([...ref.keys()]);
+    for (const [f, bytes] of got) {
+      // Only the model card and the recipe copy name the models differently.
+      if (f !== 'README.md' && f !== 'mergekit_config.yml') expect(bytes.equals(ref.get(f)!), f).toBe(true);
+    }
+    const card = String(got.get('README.md'));
+    expect(card).toContain('base_model: []');
+    expect(card).toContain(`* ${math}\n`);
+
+    await writeFile(
+      path.join(work, 'typo.yml'),
+      text.replace('./models/tinymix-code', './models/tinymix-cod'),
+    );
+    const typo = await cli(['validate', 'typo.yml', '--hub-url', s.url], {}, work);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      `error: model './models/tinymix-cod' not found: no folder ${path.join(work, 'models/tinymix-cod')}\n`,
+    );
+  });
+
+  it('validates the review case: an absolute path and a ../ path, never asking the hub', async () => {
+    const recipe = path.join(tmp, 'abs-path.yml');
+    await writeFile(
+      recipe,
+      [
+        'merge_method: linear',
+        'models:',
+        `  - model: ${path.join(MODELS_DIR, 'tinymix-code')}`,
+        '    parameters: {weight: 1}',
+        '  - model: ../tinymix/tinymix-math',
+        '    parameters: {weight: 1}',
+        '',
+      ].join('\n'),
+    );
+    // Port 9 (discard) serves nothing: any hub request would fail.
+    const r = await cli(['validate', recipe, '--hub-url', 'http://127.0.0.1:9'], {}, GOLDEN_DIR);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${recipe}: valid; with these models it writes 39 tensors in 4 layers\n`);
+    expect(r.stderr).toBe('');
   });
 
   it('serve DIR offers the folder until interrupted, to pages on this machine and --allow-origin', async () => {

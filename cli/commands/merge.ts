@@ -45,7 +45,7 @@ export async function mergeCommand(argv: string[]): Promise<void> {
     progress.done();
     process.stderr.write(`${line}\n`);
   };
-  const models = resolveModels(values, referencedModels(recipe), process.env, log);
+  const models = resolveModels(values, referencedModels(recipe), { onLog: log });
   const laneCount = values.lanes === undefined ? defaultNodeLanes() : parseLanes(values.lanes);
   const pool = laneCount > 0 ? startNodeLanes(laneCount) : undefined;
   const result = await runMerge({

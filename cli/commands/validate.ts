@@ -28,7 +28,7 @@ export async function validateCommand(argv: string[]): Promise<void> {
     process.stdout.write(`${file}: valid ${recipe.merge_method} recipe\n`);
     return;
   }
-  const source = resolveModels(values, referencedModels(recipe), process.env, log);
+  const source = resolveModels(values, referencedModels(recipe), { onLog: log });
   const models = await loadModels(recipe, source.resolve);
   const report = compatibilityForRecipe(recipe, models);
   process.stdout.write(formatCompatibilityReport(report));

@@ -32,7 +32,8 @@ $HF_ENDPOINT: for any other --hub-url, give that hub's token with --token. A tok
 over https://, or plain http:// to this machine (127.0.0.1, ::1, localhost).
 
 merge options:
-  --out DIR            output folder (Hugging Face layout); run again to resume
+  --out DIR            output folder (Hugging Face layout); run again to resume; one merge
+                       at a time holds it (DIR/.merge-studio-lock, removed at the end)
   --shard-size SIZE    largest output shard, decimal units (default 5B = 5 GB)
   --seed N             seed for random methods when the recipe sets none (default 0)
   --name NAME          title of the model card (default: the output folder's name)

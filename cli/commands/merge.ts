@@ -7,8 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
 import { runMerge } from '../../workers/engine/run-merge.ts';
+import type { MergeResult } from '../../workers/protocol.ts';
 import { formatProblem } from '../../workers/plan/problems.ts';
 import { referencedModels } from '../../workers/plan/recipe.ts';
 import { loadRecipe } from '../../workers/plan/recipe-yaml.ts';
@@ -47,20 +49,29 @@ export async function mergeCommand(argv: string[]): Promise<void> {
   };
   const models = resolveModels(values, referencedModels(recipe), { onLog: log });
   const laneCount = values.lanes === undefined ? defaultNodeLanes() : parseLanes(values.lanes);
+  const shardSize = values['shard-size'] === undefined ? undefined : parseSize(values['shard-size']);
+  // Another merge into the same folder stops here; the lock goes when this one ends, either way.
+  const lock = await lockFolder(values.out, log);
   const pool = laneCount > 0 ? startNodeLanes(laneCount) : undefined;
-  const result = await runMerge({
-    recipe,
-    recipeText: text,
-    resolve: models.resolve,
-    hubModels: models.hubModels,
-    sink: folderSink(values.out),
-    outputName: values.name ?? path.basename(path.resolve(values.out)),
-    ...(values['shard-size'] !== undefined && { maxShardBytes: parseSize(values['shard-size']) }),
-    ...(seed !== undefined && { seed }),
-    onProgress: progress.update,
-    onLog: log,
-    ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
-  }).finally(() => pool?.close());
+  let result: MergeResult;
+  try {
+    result = await runMerge({
+      recipe,
+      recipeText: text,
+      resolve: models.resolve,
+      hubModels: models.hubModels,
+      sink: folderSink(values.out),
+      outputName: values.name ?? path.basename(path.resolve(values.out)),
+      ...(shardSize !== undefined && { maxShardBytes: shardSize }),
+      ...(seed !== undefined && { seed }),
+      onProgress: progress.update,
+      onLog: log,
+      ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
+    });
+  } finally {
+    await pool?.close();
+    await lock.release();
+  }
   progress.done();
   const hub = hubSummary(models);
   if (hub) process.stderr.write(`${hub}\n`);

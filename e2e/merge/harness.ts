@@ -5,6 +5,7 @@
 import { readInputs, startMerge, type MergeHandle } from '../../src/engine/merge-client.ts';
 import type { MergeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
 import type { MergeProgress, MergeResult } from '../../workers/protocol.ts';
+import { FOLDER_ID_FILE } from '../../workers/io/browser/folder-lock.ts';
 
 let current: Promise<MergeHandle> | undefined;
 const progress: MergeProgress[] = [];
@@ -51,14 +52,17 @@ const harness = {
   cancel(): void {
     void current?.then((h) => h.cancel());
   },
-  /** sha256 of every file in an OPFS folder (the job state file and partial shards included). */
+  /**
+   * sha256 of every file in an OPFS folder (the job state file and partial shards included), but
+   * a picked folder's id (it is the folder's, not the merge's: folder-lock.ts).
+   */
   async files(folder: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     const dir = await dirOf(folder);
     for await (const [name, h] of (
       dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
     ).entries()) {
-      if (h.kind === 'file')
+      if (h.kind === 'file' && name !== FOLDER_ID_FILE)
         out[name] = await sha256(await (await (h as FileSystemFileHandle).getFile()).arrayBuffer());
     }
     return out;

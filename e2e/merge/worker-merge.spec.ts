@@ -141,51 +141,65 @@ test.describe('merge worker', () => {
     });
   }
 
-  test('two merges into the same folder at once (two tabs): one stops with a message, the other completes; then the folder is free', async ({
-    page,
-    context,
-  }) => {
-    const hub = await startTestHub({ delayMs: 40 });
-    try {
-      const recipeText = await recipeOf('ties-gradient');
-      const request = tiesGradientRequest(recipeText, hub.url, { computeLanes: 2 });
-      const other = await context.newPage();
-      await Promise.all([openHarness(page), openHarness(other)]);
-      await page.evaluate(() => (window as unknown as { harness: Harness }).harness.clear('out-twice'));
-      // The first to open the folder holds it until its merge ends; the other stops at once.
-      const [a, b] = await Promise.all(
-        [page, other].map((p) =>
-          p.evaluate(async (req) => {
-            const h = (window as unknown as { harness: Harness }).harness;
-            h.start(req, 'out-twice');
-            return h.wait();
-          }, request),
-        ),
-      );
-      const failed = [a!, b!].filter((r) => 'error' in r);
-      expect(failed).toEqual([
-        {
-          name: 'StorageError',
-          error: expect.stringMatching(
-            /^another merge \(in another tab\?\) is writing into out-twice: wait for it to finish/,
+  // A picked folder is named by the id it keeps (folder-lock.ts): two tabs' handles of one
+  // folder are different objects.
+  for (const kind of ['opfs', 'directory'] as const) {
+    test(`two merges into the same folder at once (two tabs): one stops with a message, the other completes; then the folder is free (${kind})`, async ({
+      page,
+      context,
+    }) => {
+      const hub = await startTestHub({ delayMs: 40 });
+      const folder = kind === 'opfs' ? 'out-twice' : 'out-twice-picked';
+      try {
+        const recipeText = await recipeOf('ties-gradient');
+        const request = tiesGradientRequest(recipeText, hub.url, { computeLanes: 2 });
+        const other = await context.newPage();
+        await Promise.all([openHarness(page), openHarness(other)]);
+        await page.evaluate((out) => (window as unknown as { harness: Harness }).harness.clear(out), folder);
+        // The first to open the folder holds it until its merge ends; the other stops at once.
+        const [a, b] = await Promise.all(
+          [page, other].map((p) =>
+            p.evaluate(
+              async ({ req, out, target }) => {
+                const h = (window as unknown as { harness: Harness }).harness;
+                h.start(req, out, target);
+                return h.wait();
+              },
+              { req: request, out: folder, target: kind },
+            ),
           ),
-        },
-      ]);
-      const files = await page.evaluate(() =>
-        (window as unknown as { harness: Harness }).harness.files('out-twice'),
-      );
-      expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
-      // Once that merge has ended, the folder is free again.
-      const again = await other.evaluate(async (req) => {
-        const h = (window as unknown as { harness: Harness }).harness;
-        h.start(req, 'out-twice');
-        return h.wait();
-      }, request);
-      expect(again).not.toHaveProperty('error');
-    } finally {
-      await hub.close();
-    }
-  });
+        );
+        const failed = [a!, b!].filter((r) => 'error' in r);
+        expect(failed).toEqual([
+          {
+            name: 'StorageError',
+            error: expect.stringMatching(
+              new RegExp(
+                `^another merge \\(in another tab\\?\\) is writing into ${folder}: wait for it to finish`,
+              ),
+            ),
+          },
+        ]);
+        const files = await page.evaluate(
+          (out) => (window as unknown as { harness: Harness }).harness.files(out),
+          folder,
+        );
+        expect(files).toEqual(await cliReference(recipeText, 'ties-gradient'));
+        // Once that merge has ended, the folder is free again.
+        const again = await other.evaluate(
+          async ({ req, out, target }) => {
+            const h = (window as unknown as { harness: Harness }).harness;
+            h.start(req, out, target);
+            return h.wait();
+          },
+          { req: request, out: folder, target: kind },
+        );
+        expect(again).not.toHaveProperty('error');
+      } finally {
+        await hub.close();
+      }
+    });
+  }
 
   for (const lanes of [0, 2]) {
     test(`cancel stops within a second and leaves no complete model; a reload resumes to the same bytes (${lanes} compute lanes)`, async ({

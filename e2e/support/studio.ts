@@ -4,6 +4,7 @@
  * notes advise, and reads the saved files back for byte comparisons.
  */
 import { expect, type Page } from '@playwright/test';
+import { FOLDER_ID_FILE } from '../../workers/io/browser/folder-lock.ts';
 
 export class Studio {
   constructor(readonly page: Page) {}
@@ -47,21 +48,24 @@ export class Studio {
     await expect(this.page.getByRole('region', { name: 'Merge result' })).toBeVisible({ timeout: 60_000 });
   }
 
-  /** sha256 of each file in an OPFS folder. */
+  /** sha256 of each file in an OPFS folder, but the picked folder's id (folder-lock.ts). */
   async savedFiles(folder: string): Promise<Record<string, string>> {
-    return this.page.evaluate(async (path) => {
-      let dir = await navigator.storage.getDirectory();
-      for (const p of path.split('/')) dir = await dir.getDirectoryHandle(p);
-      const out: Record<string, string> = {};
-      for await (const [name, h] of (
-        dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
-      ).entries()) {
-        if (h.kind !== 'file') continue;
-        const buf = await (await (h as FileSystemFileHandle).getFile()).arrayBuffer();
-        const d = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
-        out[name] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
-      }
-      return out;
-    }, folder);
+    return this.page.evaluate(
+      async ({ path, idFile }) => {
+        let dir = await navigator.storage.getDirectory();
+        for (const p of path.split('/')) dir = await dir.getDirectoryHandle(p);
+        const out: Record<string, string> = {};
+        for await (const [name, h] of (
+          dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+        ).entries()) {
+          if (h.kind !== 'file' || name === idFile) continue;
+          const buf = await (await (h as FileSystemFileHandle).getFile()).arrayBuffer();
+          const d = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
+          out[name] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
+        }
+        return out;
+      },
+      { path: folder, idFile: FOLDER_ID_FILE },
+    );
   }
 }

@@ -5,6 +5,7 @@
  * The engine's own state file in the output folder decides which shards are already done.
  */
 import type { MergeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
+import { runningJobs } from './job-lock.ts';
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -71,7 +72,11 @@ export async function deleteJob(id: string): Promise<void> {
   await tx('readwrite', (s) => s.delete(id));
 }
 
-/** Jobs that were running when the page went away: they can be resumed. */
+/**
+ * Jobs that were running when their page went away: they can be resumed. A job still running in
+ * another tab (it holds its lock, ./job-lock.ts) is left out.
+ */
 export async function interruptedJobs(): Promise<JobRecord[]> {
-  return (await listJobs()).filter((j) => j.status === 'running');
+  const [jobs, running] = await Promise.all([listJobs(), runningJobs()]);
+  return jobs.filter((j) => j.status === 'running' && !running(j.id));
 }

@@ -36,17 +36,17 @@ export async function chooseSaveTarget(outputName: string): Promise<SaveTarget> 
   return { kind: 'directory', handle: await parent.getDirectoryHandle(outputName, { create: true }) };
 }
 
-/** The files of a finished OPFS merge, for download links. */
-export async function opfsFiles(folder: string): Promise<File[]> {
+/**
+ * The files of a finished OPFS merge, for download links: only `names` (the merge's result
+ * files), never what else the folder holds (an interrupted run's state, other merges' files).
+ */
+export async function opfsFiles(folder: string, names: readonly string[]): Promise<File[]> {
   let dir = await navigator.storage.getDirectory();
   for (const part of folder.split('/').filter(Boolean)) dir = await dir.getDirectoryHandle(part);
   const files: File[] = [];
-  for await (const [name, handle] of (
-    dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
-  ).entries()) {
-    if (handle.kind === 'file' && !name.startsWith('.') && !name.endsWith('.partial')) {
-      files.push(await (handle as FileSystemFileHandle).getFile());
-    }
+  for (const name of names) {
+    const handle = await dir.getFileHandle(name).catch(() => undefined);
+    if (handle) files.push(await handle.getFile());
   }
   return files.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -10,7 +10,8 @@ import { encodeFromF32, type DType, type WritableDType } from '../io/dtypes.ts';
 import { MERGEKIT_COMPAT } from '../methods/types.ts';
 import type { PlannedTensor } from '../plan/plan-types.ts';
 import { mix32 } from '../rng.ts';
-import { setSimdEnabled } from '../simd/arena.ts';
+import { setSimdEnabled, simdArena } from '../simd/arena.ts';
+import { MergeCancelled } from './cancel.ts';
 import { computeTensor, type ComputedTensor } from './compute-tensor.ts';
 import { plannedLayerTensor } from './test-helpers.ts';
 
@@ -127,4 +128,25 @@ describe('streamed output', () => {
       expect(streamed.sumSq).toBe(whole.sumSq);
     });
   }
+});
+
+describe('cancel', () => {
+  it("a cancelled merge stops at the kernel's next chunk and gives back its arena memory", async () => {
+    const t = plan('ties', ['BF16', 'BF16', 'BF16']);
+    const controller = new AbortController();
+    controller.abort();
+    let writes = 0;
+    const merging = computeTensor(t, 'ties', baseBytes, inputs, {
+      backend: cpuBackend,
+      computeDtype: 'F32',
+      seed: 0,
+      compat: MERGEKIT_COMPAT,
+      warn: () => undefined,
+      write: () => void writes++,
+      signal: controller.signal,
+    });
+    await expect(merging).rejects.toBeInstanceOf(MergeCancelled);
+    expect(writes).toBe(0);
+    expect(simdArena()?.liveBlocks ?? 0).toBe(0);
+  });
 });

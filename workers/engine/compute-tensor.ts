@@ -17,6 +17,7 @@ import type { Compat } from '../methods/types.ts';
 import type { MergeBackend } from '../backends/types.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
 import { makeRng, streamKey } from '../rng.ts';
+import { checkAbort } from './cancel.ts';
 import { OutputStager, type TensorWrite } from './output-stager.ts';
 import { drive, eventLoopTurns } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
@@ -64,6 +65,11 @@ export interface ComputeContext {
    * `needShared`: the lanes are workers, so only inputs in SharedArrayBuffers can go to them.
    */
   readonly lanes?: LaneOptions;
+  /**
+   * The job's cancel: seen at the kernel's next chunk (and by the lanes of a tensor merged in
+   * parts), so a large tensor stops within milliseconds, not when it is done.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Decodes an input, applying its crop (top-left block) and the compute-dtype rounding. */
@@ -197,7 +203,7 @@ export async function computeTensor(
           },
         }),
         undefined,
-        () => output.backlog(WRITES_IN_FLIGHT),
+        () => (checkAbort(ctx.signal), output.backlog(WRITES_IN_FLIGHT)),
       );
     } finally {
       scratch.release();
@@ -214,6 +220,7 @@ export async function computeTensor(
       const turn = eventLoopTurns();
       for (let s = 0; s < numel; s += chunk) {
         await (output.backlog(WRITES_IN_FLIGHT) ?? turn());
+        checkAbort(ctx.signal);
         const n = Math.min(chunk, numel - s);
         const xs = bufs.map((buf, k) => {
           const view = buf.subarray(0, n);

@@ -1,8 +1,9 @@
 /**
  * Resume support: a small state file in the output folder names the job (a fingerprint of the
- * plan, the inputs' tensor tables and the shard layout) and the shards already complete. A
- * later run of the same job skips those shards; any other job ignores the file and starts over,
- * so stale files of a different merge are never mistaken for finished work.
+ * plan, the inputs' revisions or files and the shard layout) and the shards already complete. A
+ * later run of the same job skips those shards; any other job writes its own state over it
+ * before anything else (./output-folder.ts) and starts over, so stale files of a different merge
+ * are never mistaken for finished work.
  */
 import type { LoadedModel } from '../io/load-model.ts';
 import type { OutputSink } from '../io/source.ts';
@@ -22,6 +23,9 @@ export function jobFingerprint(
   models: ReadonlyMap<string, LoadedModel>,
   shards: readonly ShardPlan[],
 ): string {
+  // Hub models are pinned to a commit. Local ones have no revision: their weight files' modified
+  // times (a File's lastModified, Node's mtimeMs) stand for their contents, so a checkpoint
+  // replaced by one of the same size starts the job over instead of resuming stale shards.
   const inputs = [...models.values()].map((m) => ({
     id: m.id,
     revision: m.source.revision ?? null,

@@ -1,9 +1,10 @@
 /**
  * A whole merge job: open the models (headers only), plan, then per shard write the header and
  * stream each tensor (read its inputs, merge, encode, write at its planned offset), and write
- * the metadata files last: an interrupted job leaves no config.json, so nothing that looks
- * like a complete model. Memory stays at about one tensor per input model (plus one read
- * block per model and the output tensor), whatever the model size.
+ * the metadata files last: the job starts by removing config.json (./output-folder.ts), so an
+ * interrupted job leaves nothing that looks like a complete model. Memory stays at about one
+ * tensor per input model (plus one read block per model and the output tensor), whatever the
+ * model size.
  */
 import { cpuBackend } from '../backends/cpu/cpu-backend.ts';
 import type { MergeBackend } from '../backends/types.ts';
@@ -12,6 +13,7 @@ import type { LoadedModel } from '../io/load-model.ts';
 import { numelOf } from '../io/safetensors/header.ts';
 import { loadModel } from '../io/load-model.ts';
 import { withTokenizer } from '../io/read-tokenizer.ts';
+import { checkAbort, MergeCancelled } from './cancel.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
 import type { ModelInfo } from '../plan/architecture.ts';
 import { buildPlan } from '../plan/build-plan.ts';
@@ -24,7 +26,8 @@ import { computeTensor } from './compute-tensor.ts';
 import { yieldToEventLoop } from './yield.ts';
 import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
-import { JOB_STATE_FILE, jobFingerprint, loadJobState, saveJobState, type JobState } from './job-state.ts';
+import { JOB_STATE_FILE, jobFingerprint, saveJobState, type JobState } from './job-state.ts';
+import { startJob } from './output-folder.ts';
 import { ReadAhead } from './read-ahead.ts';
 import type { LaneOptions } from './parallel/merge-in-parts.ts';
 import { ModelTensorReader, type ReaderStats } from './tensor-reader.ts';
@@ -59,16 +62,7 @@ export interface MergeJob {
   readonly progressIntervalMs?: number;
 }
 
-export class MergeCancelled extends Error {
-  override readonly name: string = 'MergeCancelled';
-  constructor() {
-    super('the merge was cancelled; no complete model was written');
-  }
-}
-
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new MergeCancelled();
-}
+export { MergeCancelled };
 
 export async function loadModels(
   recipe: Recipe,
@@ -135,7 +129,8 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     `plan: ${plan.tensors.length} tensors, ${plan.numLayers} layers, ${shards.length} shard(s), ${(totalBytes / 1e6).toFixed(1)} MB`,
   );
 
-  const state = await loadJobState(job.sink, jobFingerprint(plan, models, shards));
+  // Before the first shard: this job's state, and no earlier model's config or weights (see there).
+  const state = await startJob(job.sink, jobFingerprint(plan, models, shards), shards);
   const pool = new BufferPool(undefined, job.lanes?.needShared ?? false);
   const readers = makeReaders(plan, models, stats, job.maxReadBlock ?? 32 * 1024 * 1024, pool);
   const changes: TensorChange[] = [];
@@ -334,6 +329,7 @@ async function writeShard(
         seed: plan.seed,
         compat: plan.compat,
         warn: cb.warn,
+        ...(job.signal && { signal: job.signal }),
         ...(job.lanes && job.lanes.lanes.length > 0 && { lanes: job.lanes }),
       });
       // The inputs' bytes are no longer needed: big ones go back to the pool for the next tensors.

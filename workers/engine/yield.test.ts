@@ -39,4 +39,23 @@ describe('drive', () => {
     expect(seen).toHaveLength(20);
     expect(new Set(seen).size).toBe(1);
   });
+
+  it('closes the generator when a pause throws (a cancel), so its finally blocks run', async () => {
+    let released = false;
+    function* holding(): Generator<void> {
+      try {
+        for (;;) yield;
+      } finally {
+        released = true;
+      }
+    }
+    let pauses = 0;
+    const cancelled = new Error('cancelled');
+    const pause = (): undefined => {
+      if (++pauses === 3) throw cancelled;
+      return undefined;
+    };
+    await expect(drive(holding(), () => 0, pause)).rejects.toBe(cancelled);
+    expect(released).toBe(true);
+  });
 });

@@ -47,7 +47,9 @@ export function eventLoopTurns(now = (): number => performance.now()): () => Pro
 
 /**
  * Runs a generator that yields at safe points to the end, with event-loop turns between, and
- * at each of them waits for `pause` when it returns a promise (e.g. writes to catch up).
+ * at each of them waits for `pause` when it returns a promise (e.g. writes to catch up). When
+ * `pause` throws (a cancel) or its promise rejects, the generator is closed first, so that its
+ * `finally` blocks give back what it holds.
  */
 export async function drive(
   steps: Iterator<unknown>,
@@ -55,5 +57,10 @@ export async function drive(
   pause?: () => Promise<void> | undefined,
 ): Promise<void> {
   const turn = eventLoopTurns(now);
-  while (!steps.next().done) await (pause?.() ?? turn());
+  let done = false;
+  try {
+    while (!(done = steps.next().done === true)) await (pause?.() ?? turn());
+  } finally {
+    if (!done) steps.return?.();
+  }
 }

@@ -18,9 +18,15 @@ export interface LoadedTensor extends TensorMeta {
 export interface LoadedModel extends ModelInfo {
   readonly source: ModelSource;
   readonly tensors: ReadonlyMap<string, LoadedTensor>;
-  /** Weight files with their sizes. */
-  readonly weightFiles: readonly { readonly path: string; readonly size: number }[];
+  /** Weight files with their sizes, and when they changed where the source says (local files). */
+  readonly weightFiles: readonly WeightFile[];
   readonly files: readonly string[];
+}
+
+export interface WeightFile {
+  readonly path: string;
+  readonly size: number;
+  readonly modified?: number;
 }
 
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -84,10 +90,14 @@ export async function loadModel(source: ModelSource, signal?: AbortSignal): Prom
   }
 
   const tensors = new Map<string, LoadedTensor>();
-  const weightFiles: { path: string; size: number }[] = [];
+  const weightFiles: WeightFile[] = [];
   for (const shard of shards) {
     const src = await source.open(shard, signal);
-    weightFiles.push({ path: shard, size: src.size });
+    weightFiles.push({
+      path: shard,
+      size: src.size,
+      ...(src.modified !== undefined && { modified: src.modified }),
+    });
     const header = await readSafetensorsHeader(src, signal);
     for (const t of header.tensors) {
       if (shardMap && shardMap.get(t.name) !== shard) {

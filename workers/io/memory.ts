@@ -17,6 +17,7 @@ function blobSource(name: string, blob: Blob): ByteSource {
   return {
     name,
     size: blob.size,
+    ...(blob instanceof File && { modified: blob.lastModified }),
     async read(offset, length) {
       if (offset < 0 || offset + length > blob.size) {
         throw new SourceError(
@@ -92,6 +93,7 @@ export function memorySink(name = 'memory'): MemorySink {
     },
     sizeOf: (path) => Promise.resolve(files.get(path)?.byteLength),
     readFile: (path) => Promise.resolve(files.get(path)),
+    list: () => Promise.resolve([...files.keys()].filter((p) => !p.includes('/'))),
     remove(path) {
       files.delete(path);
       return Promise.resolve();

@@ -10,6 +10,12 @@ export interface ByteSource {
   /** For messages: "tinymix-code/model.safetensors". */
   readonly name: string;
   readonly size: number;
+  /**
+   * When the file last changed (ms since the epoch), where a local file system says so (a
+   * File's lastModified, Node's mtimeMs): local models have no revision, so this stands for
+   * their contents in a resumed job's fingerprint.
+   */
+  readonly modified?: number;
   /** Exactly `length` bytes from `offset`, or an error naming the file and range. */
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
   /**
@@ -162,6 +168,11 @@ export interface OutputSink {
   sizeOf?(path: string): Promise<number | undefined>;
   readFile?(path: string): Promise<Uint8Array | undefined>;
   remove?(path: string): Promise<void>;
+  /**
+   * Names of the files directly in the folder (a job's start removes an earlier merge's weight
+   * files); without it, the job removes the names it can know of.
+   */
+  list?(): Promise<readonly string[]>;
   /** Lets go of what the sink holds for the job (an OPFS folder's lock); called when it ends. */
   release?(): void;
 }

@@ -6,6 +6,7 @@
 import { selectBackend } from '../backends/select-backend.ts';
 import { opfsSink } from '../io/browser/opfs-sink.ts';
 import { directorySink } from '../io/browser/fsa-sink.ts';
+import { lockPickedFolder } from '../io/browser/folder-lock.ts';
 import type { OutputSink } from '../io/source.ts';
 import { loadModels, readAllInputs, runMerge } from '../engine/run-merge.ts';
 import { buildPlan } from '../plan/build-plan.ts';
@@ -20,8 +21,11 @@ export interface MergeCallbacks {
   onLog(line: string): void;
 }
 
+/** The target's sink, holding its folder's lock until `release` (another tab's merge stops at once). */
 async function sinkFor(target: SaveTarget): Promise<OutputSink> {
-  return target.kind === 'directory' ? directorySink(target.handle) : opfsSink(target.folder);
+  if (target.kind === 'opfs') return opfsSink(target.folder);
+  const release = await lockPickedFolder(target.handle);
+  return { ...directorySink(target.handle), release };
 }
 
 export interface PlanSummary {

@@ -13,7 +13,10 @@ export function ResultSummary() {
   const inBrowser = savedTo?.startsWith('browser storage') ?? false;
   useEffect(() => {
     if (result && inBrowser)
-      void opfsFiles(`merges/${outputName}`).then(setDownloads, () => setDownloads([]));
+      void opfsFiles(
+        `merges/${outputName}`,
+        result.files.map((f) => f.path),
+      ).then(setDownloads, () => setDownloads([]));
   }, [result, inBrowser, outputName]);
   if (!result) return null;
   return (

@@ -1,15 +1,27 @@
-/** Resuming a job: this tab's token goes along only to the hub origin it was given for. */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+/**
+ * Starting and resuming jobs: this tab's token goes along only to the hub origin it was given
+ * for; a job holds its lock while it runs (from before it is recorded as running), and a job
+ * another tab runs is not started twice.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobRecord } from '../../engine/job-db.ts';
 import type { MergeRequest } from '../../../workers/runtime/requests.ts';
 import type { MergeResult } from '../../../workers/protocol.ts';
+import { fakeLocks } from '../../../workers/io/browser/test-helpers.ts';
+import { heldLockNames } from '../../../workers/io/browser/web-lock.ts';
+import { holdJobLock } from '../../engine/job-lock.ts';
 import { useStudio } from '../../stores/store.ts';
-import { resumeJob } from './run-actions.ts';
+import { resumeJob, startMergeFromPage } from './run-actions.ts';
 
 const started: MergeRequest[] = [];
+/** Lock names held when a job was recorded. */
+const heldWhenSaved: Set<string>[] = [];
+/** With holdOpen, a started merge runs until `finish` is called; without, it ends at once. */
+let holdOpen = false;
+let finish: (() => void) | undefined;
 
 vi.mock('../../engine/job-db.ts', () => ({
-  saveJob: async () => undefined,
+  saveJob: async () => void heldWhenSaved.push(await heldLockNames()),
   updateJob: async () => undefined,
   interruptedJobs: async () => [],
 }));
@@ -17,8 +29,15 @@ vi.mock('../../engine/merge-client.ts', () => ({
   MergeCancelledError: class extends Error {},
   startMerge: (request: MergeRequest) => {
     started.push(request);
-    return { result: Promise.resolve({} as MergeResult), cancel: () => undefined };
+    const result = holdOpen
+      ? new Promise<MergeResult>((r) => (finish = () => r({} as MergeResult)))
+      : Promise.resolve({} as MergeResult);
+    return { result, cancel: () => undefined };
   },
+}));
+vi.mock('../../engine/save-target.ts', () => ({
+  SaveCancelled: class extends Error {},
+  chooseSaveTarget: async (name: string) => ({ kind: 'opfs', folder: `merges/${name}` }),
 }));
 
 const TOKEN = 'hf_secretsecretsecret';
@@ -42,6 +61,8 @@ const s = () => useStudio.getState();
 
 beforeEach(() => {
   started.length = 0;
+  heldWhenSaved.length = 0;
+  holdOpen = false;
   s().setHubUrl('https://huggingface.co');
   s().setToken(TOKEN);
 });
@@ -66,5 +87,56 @@ describe('resumeJob', () => {
     await resumeJob(job('http://huggingface.co'));
     await resumeJob(job('https://huggingface.co:8443'));
     expect(started.map((r) => r.sources.hub?.token)).toEqual([undefined, undefined]);
+  });
+});
+
+/** Lets the merge started last end, then waits for the run to settle. */
+async function endMerge(run: Promise<void>): Promise<void> {
+  await vi.waitFor(() => expect(finish).toBeDefined());
+  finish!();
+  finish = undefined;
+  await run;
+}
+
+const jobLocks = async (): Promise<string[]> =>
+  [...(await heldLockNames())].filter((n) => n.startsWith('merge-studio:job:'));
+
+describe('a job’s lock', () => {
+  beforeEach(() => {
+    vi.stubGlobal('navigator', { locks: fakeLocks() });
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('is held from before the job is recorded as running until its merge ends', async () => {
+    for (const id of ['org/a', 'org/b']) s().addModel(id);
+    holdOpen = true;
+    const run = startMergeFromPage();
+    await vi.waitFor(() => expect(started).toHaveLength(1));
+    const held = await jobLocks();
+    expect(held).toHaveLength(1);
+    expect([...heldWhenSaved[0]!]).toEqual(held);
+    await endMerge(run);
+    await new Promise((r) => setTimeout(r));
+    expect(await jobLocks()).toEqual([]);
+  });
+
+  it('a job that another tab runs already is not resumed a second time', async () => {
+    await holdJobLock('j1'); // that tab resumed it first
+    await resumeJob(job('https://huggingface.co'));
+    expect(started).toEqual([]);
+    expect(s().runStatus).toBe('failed');
+    expect(s().runError).toBe('This merge is already running in another tab.');
+  });
+
+  it('a resumed job holds it while it runs', async () => {
+    holdOpen = true;
+    const run = resumeJob(job('https://huggingface.co'));
+    await vi.waitFor(() => expect(started).toHaveLength(1));
+    expect(await holdJobLock('j1')).toBe('taken');
+    await endMerge(run);
+    await new Promise((r) => setTimeout(r));
+    expect(await holdJobLock('j1')).toBeTypeOf('function');
   });
 });

@@ -2,9 +2,12 @@
  * Starting, cancelling and resuming merges from the page. The save folder is chosen first, in
  * the user's click (the picker needs it), then the job is recorded in IndexedDB so a closed tab
  * can resume it, and the merge runs in a worker. The token goes to the worker in memory only,
- * and a resumed job gets it only when it reads from the hub the token was given for.
+ * and a resumed job gets it only when it reads from the hub the token was given for. While it
+ * runs, the job holds its lock (engine/job-lock.ts): other tabs do not offer it for resuming,
+ * and a resume clicked in two tabs runs in one.
  */
 import { interruptedJobs, saveJob, updateJob, type JobRecord } from '../../engine/job-db.ts';
+import { holdJobLock } from '../../engine/job-lock.ts';
 import { localFolders } from '../../engine/local-files.ts';
 import { MergeCancelledError, startMerge, type MergeHandle } from '../../engine/merge-client.ts';
 import { chooseSaveTarget, SaveCancelled } from '../../engine/save-target.ts';
@@ -22,15 +25,22 @@ function describeTarget(t: SaveTarget): string {
     : 'browser storage (download the files below)';
 }
 
-async function run(request: MergeRequest, target: SaveTarget, jobId: string, note?: string): Promise<void> {
+/** Runs the job, whose lock the caller took (`release`: undefined without Web Locks). */
+async function run(
+  request: MergeRequest,
+  target: SaveTarget,
+  jobId: string,
+  release: (() => void) | undefined,
+  note?: string,
+): Promise<void> {
   const s = useStudio.getState();
   s.runStarted(describeTarget(target));
   if (note) s.runLog(note);
-  current = startMerge(request, target, {
-    onProgress: (p) => useStudio.getState().runProgress(p),
-    onLog: (l) => useStudio.getState().runLog(l),
-  });
   try {
+    current = startMerge(request, target, {
+      onProgress: (p) => useStudio.getState().runProgress(p),
+      onLog: (l) => useStudio.getState().runLog(l),
+    });
     const result = await current.result;
     useStudio.getState().runFinished(result);
     await updateJob(jobId, 'done');
@@ -40,6 +50,7 @@ async function run(request: MergeRequest, target: SaveTarget, jobId: string, not
     await updateJob(jobId, cancelled ? 'cancelled' : 'failed', (e as Error).message);
   } finally {
     current = undefined;
+    release?.();
   }
 }
 
@@ -79,8 +90,11 @@ export async function startMergeFromPage(): Promise<void> {
     startedAt: Date.now(),
     updatedAt: Date.now(),
   };
+  // Taken before the record says 'running', so no tab ever sees this job as interrupted. A new
+  // id's lock is free.
+  const lock = await holdJobLock(job.id);
   await saveJob(job).catch(() => undefined); // resume is a bonus: a private window may refuse IndexedDB
-  await run(request, target, job.id);
+  await run(request, target, job.id, lock === 'taken' ? undefined : lock);
 }
 
 export function cancelMerge(): void {
@@ -100,11 +114,17 @@ export async function resumeJob(job: JobRecord): Promise<void> {
       return;
     }
   }
+  // The banner offers only jobs no tab runs, but another tab may have resumed this one since.
+  const lock = await holdJobLock(job.id);
+  if (lock === 'taken') {
+    useStudio.getState().runFailed('This merge is already running in another tab.', false);
+    return;
+  }
   const s = useStudio.getState();
   s.editYaml(job.request.recipeText);
   // The token was never stored: this tab's goes along only to the hub it was given for.
   const { hub, note } = resumeHub(job.request.sources.hub, s.hubUrl, s.token);
   const request: MergeRequest = { ...job.request, sources: { ...job.request.sources, ...(hub && { hub }) } };
   await saveJob({ ...job, status: 'running', updatedAt: Date.now() }).catch(() => undefined);
-  await run(request, job.target, job.id, note);
+  await run(request, job.target, job.id, lock, note);
 }

@@ -16,10 +16,11 @@ import { nodeLaneFiles, openFsLaneFile } from '../../io/node/fs-lane-file.ts';
 import { MERGEKIT_COMPAT, type ParamValue } from '../../methods/types.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { mix32 } from '../../rng.ts';
+import { MergeCancelled } from '../cancel.ts';
 import { computeTensor, type ComputeContext } from '../compute-tensor.ts';
 import { plannedLayerTensor } from '../test-helpers.ts';
 import { canMergeInParts, PARTS_MIN_ELEMENTS, splitWeighted } from './merge-in-parts.ts';
-import { inProcessLane, laneInThisRealm, runPart, type ComputeLane } from './part-job.ts';
+import { inProcessLane, laneInThisRealm, PartStopped, runPart, type ComputeLane } from './part-job.ts';
 
 const ROWS = 1031;
 const COLS = 2053; // 2,116,643 elements: just above the parts threshold, no multiple of 64K
@@ -186,6 +187,18 @@ describe('splitWeighted', () => {
   });
 });
 
+/** A compute context with these lanes (and a cancel, and a writer). */
+const ctxFor = (lanes: readonly ComputeLane[], signal?: AbortSignal, write?: ComputeContext['write']) => ({
+  backend: cpuBackend,
+  computeDtype: 'F32' as const,
+  seed: 7,
+  compat: MERGEKIT_COMPAT,
+  warn: () => undefined,
+  ...(write && { write }),
+  ...(signal && { signal }),
+  lanes: { lanes, needShared: false },
+});
+
 describe('merging a tensor in parts', () => {
   expect(N).toBeGreaterThan(PARTS_MIN_ELEMENTS);
   const cases: [string, Record<string, ParamValue>][] = [
@@ -274,6 +287,67 @@ describe('merging a tensor in parts', () => {
       expect(new Set(offsets).size).toBe(3); // one piece per part (each under 8 MB)
     });
   }
+
+  describe('stopping early', () => {
+    it('a cancel at a barrier stops every part and the tensor with MergeCancelled, writing nothing', async () => {
+      const t = plan('ties');
+      const controller = new AbortController();
+      let pieces = 0;
+      const lanes = [0, 1, 2].map((i): ComputeLane => ({
+        run: (job, hooks) =>
+          runPart(job, {
+            ...hooks,
+            synced: (pass, h) => {
+              if (i === 1) controller.abort(); // the user cancels while part 1 reports
+              return hooks.synced(pass, h);
+            },
+          }),
+      }));
+      const merging = computeTensor(
+        t,
+        'ties',
+        GRID.baseBytes,
+        [...GRID.inputs],
+        ctxFor(lanes, controller.signal, () => void pieces++),
+      );
+      await expect(merging).rejects.toBeInstanceOf(MergeCancelled);
+      expect(pieces).toBe(0);
+    });
+
+    it('a part stops at its next chunk once the tensor has failed elsewhere; the first error is the one reported', async () => {
+      const t = plan('ties');
+      let chunks = 0;
+      let part1Chunks = 0;
+      let part1Error: unknown;
+      const disk = new Error('disk full');
+      const lanes: ComputeLane[] = [
+        // Part 0 fails a few chunks into its first pass (as a write failing would).
+        {
+          run: (job, hooks) =>
+            runPart(job, hooks, undefined, () => {
+              if (++chunks === 4) throw disk;
+              return undefined;
+            }),
+        },
+        // Part 1 goes on chunk by chunk, giving the event loop turns (~16 chunks a pass).
+        {
+          run: (job, hooks) =>
+            runPart(job, hooks, undefined, () => {
+              part1Chunks++;
+              return new Promise((resolve) => setImmediate(resolve));
+            }).catch((e: unknown) => {
+              part1Error = e;
+              throw e;
+            }),
+        },
+      ];
+      const merging = computeTensor(t, 'ties', GRID.baseBytes, [...GRID.inputs], ctxFor(lanes));
+      await expect(merging).rejects.toBe(disk);
+      // It stopped at its next chunk, not at the end of its pass (the barrier) or of its part.
+      expect(part1Error).toBeInstanceOf(PartStopped);
+      expect(part1Chunks).toBeLessThanOrEqual(2);
+    });
+  });
 
   describe('the coordinator merging a share itself (coordinatorShare)', () => {
     for (const method of ['ties', 'dare_ties', 'task_arithmetic']) {

@@ -28,6 +28,7 @@ import { Scratch } from '../../simd/arena.ts';
 import { outputSums, type OutputSums } from '../../simd/sums.ts';
 import type { TensorWrite } from '../output-stager.ts';
 import type { ComputeContext } from '../compute-tensor.ts';
+import { MergeCancelled } from '../cancel.ts';
 import { laneInThisRealm, type ComputeLane, type PartHooks, type PartJob } from './part-job.ts';
 
 /** Tensors smaller than this run on the merge worker: a part's syncs would cost more than it saves. */
@@ -58,7 +59,7 @@ export function splitWeighted(n: number, weights: readonly number[]): { part: Fa
 /** The tensor's compute context (its `warn` already names the tensor), and the lanes. */
 export interface PartsContext extends Pick<
   ComputeContext,
-  'computeDtype' | 'seed' | 'compat' | 'warn' | 'write' | 'writeShared' | 'laneFile'
+  'computeDtype' | 'seed' | 'compat' | 'warn' | 'write' | 'writeShared' | 'laneFile' | 'signal'
 > {
   readonly lanes: readonly ComputeLane[];
   /** Bytes must be views of SharedArrayBuffers (the lanes are workers). */
@@ -167,6 +168,19 @@ export async function mergeInParts(
   const ties: number[][][] = parts.map(() => cutsOf.map((c) => new Array<number>(c).fill(0)));
   const syncs = new Map<number, Rendezvous<Uint32Array[][], CutPlace[][]>>();
   let failure: { readonly error: unknown } | undefined;
+  // Every part polls this between chunks: set at the first failure or at cancel, it stops the
+  // others at once instead of after their whole part (shared, so lanes in workers see it).
+  const stop = new Int32Array(
+    typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : new ArrayBuffer(4),
+  );
+  const fail = (e: unknown): void => {
+    failure ??= { error: e };
+    Atomics.store(stop, 0, 1);
+    syncs.forEach((s) => s.fail(failure!.error));
+  };
+  const cancel = (): void => fail(new MergeCancelled());
+  ctx.signal?.addEventListener('abort', cancel, { once: true });
+  if (ctx.signal?.aborted) cancel();
   const syncFor = (pass: number): Rendezvous<Uint32Array[][], CutPlace[][]> => {
     let r = syncs.get(pass);
     if (!r) {
@@ -185,6 +199,7 @@ export async function mergeInParts(
       seed: ctx.seed,
       compat: ctx.compat,
       part,
+      stop,
       ...(lanesWrite && ctx.write && ctx.laneFile && !own(i) && { output: ctx.laneFile }),
     };
     const hooks: PartHooks = {
@@ -202,21 +217,17 @@ export async function mergeInParts(
   });
   // A failed lane must not leave the others waiting at a barrier; and no lane may still be
   // reading the inputs when this returns (their buffers go back to the pool).
-  runs.forEach((r) =>
-    r.catch((e: unknown) => {
-      failure ??= { error: e };
-      syncs.forEach((s) => s.fail(e));
-    }),
-  );
+  runs.forEach((r) => r.catch(fail));
   const settled = await Promise.allSettled(runs);
+  ctx.signal?.removeEventListener('abort', cancel);
   out.close(); // a piece that arrives after a failure is not written
   syncs.clear();
   scratch.release();
-  const failed = settled.find((s) => s.status === 'rejected');
   const w0 = performance.now();
   await out.finish();
   const writeWaitMs = performance.now() - w0;
-  if (failed) throw failed.reason;
+  // The first failure (or the cancel), not the others' "stopped" that it caused.
+  if (failure) throw failure.error;
   const sums = outputSums();
   let lanesBusyMs = 0;
   let lanesSyncWaitMs = 0;

@@ -43,6 +43,19 @@ export interface PartJob {
    * the tensor's data in it: the part's output is then written there, not sent as pieces.
    */
   readonly output?: { readonly file: LaneFileTarget; readonly at: number };
+  /**
+   * Non-zero once the tensor has failed or the merge was cancelled (the coordinator sets it;
+   * shared with lanes in workers): the part stops at its next chunk.
+   */
+  readonly stop?: Int32Array;
+}
+
+/** What a part throws when the coordinator stopped it (it reports the cause itself). */
+export class PartStopped extends Error {
+  override readonly name: string = 'PartStopped';
+  constructor() {
+    super('this part was stopped: another part failed, or the merge was cancelled');
+  }
 }
 
 /** The coordinator's side of one part, called by the lane. */
@@ -221,6 +234,7 @@ async function mergePart(
       if (backlog) await waiting(backlog, 'write');
       const turning = turn?.();
       if (turning) await turning; // counted as busy: the thread runs the realm's other work
+      if (job.stop && Atomics.load(job.stop, 0) !== 0) throw new PartStopped();
       if (output.writeFailure) throw output.writeFailure;
       const barrier = step.value;
       if (!barrier) continue;

@@ -22,6 +22,19 @@ async function guard<T>(what: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Runs `f` on a fresh writable; when it fails, aborts the writable before rethrowing, so its
+ * swap file goes at once rather than when the worker ends (the caller never got a writer).
+ */
+async function orAbort<T>(w: Writable, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    await w.abort().catch(() => undefined);
+    throw e;
+  }
+}
+
 async function fileHandle(
   dir: FileSystemDirectoryHandle,
   path: string,
@@ -47,7 +60,7 @@ export function directorySink(dir: FileSystemDirectoryHandle): OutputSink {
         const w = (await (h as unknown as { createWritable(o: object): Promise<Writable> }).createWritable({
           keepExistingData: false,
         })) as Writable;
-        await w.write({ type: 'truncate', size });
+        await orAbort(w, () => w.write({ type: 'truncate', size }));
         const writer: FileWriter = {
           write: (offset, data) =>
             guard(path, () =>
@@ -62,11 +75,9 @@ export function directorySink(dir: FileSystemDirectoryHandle): OutputSink {
       guard(path, async () => {
         const h = (await fileHandle(dir, path, true))!;
         const w = await (h as unknown as { createWritable(): Promise<Writable> }).createWritable();
-        await w.write({
-          type: 'write',
-          position: 0,
-          data: typeof data === 'string' ? new TextEncoder().encode(data) : (data as Uint8Array<ArrayBuffer>),
-        });
+        const bytes =
+          typeof data === 'string' ? new TextEncoder().encode(data) : (data as Uint8Array<ArrayBuffer>);
+        await orAbort(w, () => w.write({ type: 'write', position: 0, data: bytes }));
         await w.close();
       }),
     async sizeOf(path) {
@@ -82,6 +93,12 @@ export function directorySink(dir: FileSystemDirectoryHandle): OutputSink {
       let d = dir;
       for (const p of parts.slice(0, -1)) d = await d.getDirectoryHandle(p);
       await d.removeEntry(parts[parts.length - 1]!).catch(() => undefined);
+    },
+    async list() {
+      const names: string[] = [];
+      const entries = (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();
+      for await (const [name, handle] of entries) if (handle.kind === 'file') names.push(name);
+      return names;
     },
   };
 }

@@ -3,7 +3,7 @@
  * complete, so a crash or cancel never leaves a file that looks finished; a later run resumes
  * by skipping shards that exist with their planned size.
  */
-import { mkdir, open, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileWriter, OutputSink } from '../source.ts';
 
@@ -57,6 +57,10 @@ export function folderSink(dir: string): OutputSink {
     },
     async remove(p) {
       await rm(full(p), { force: true });
+    },
+    async list() {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      return entries.filter((e) => e.isFile()).map((e) => e.name);
     },
   };
 }

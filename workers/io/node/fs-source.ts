@@ -10,7 +10,7 @@ import {
 } from '../source.ts';
 
 export async function openFileSource(file: string, displayName = file): Promise<ByteSource> {
-  const size = (await stat(file)).size;
+  const { size, mtimeMs } = await stat(file);
   const readInto = async (offset: number, buf: Uint8Array): Promise<void> => {
     const length = buf.byteLength;
     if (offset < 0 || offset + length > size) {
@@ -34,6 +34,7 @@ export async function openFileSource(file: string, displayName = file): Promise<
   return {
     name: displayName,
     size,
+    modified: mtimeMs,
     async read(offset, length) {
       const buf = new Uint8Array(length);
       await readInto(offset, buf);

@@ -1,0 +1,74 @@
+/**
+ * Which recorded jobs are offered for resuming: those recorded as running whose lock no tab
+ * holds. A job live in another tab holds its lock (job-lock.ts), so it is left out. IndexedDB
+ * is a small stand-in (one object store of records by id).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeLocks } from '../../workers/io/browser/test-helpers.ts';
+import { interruptedJobs, saveJob, type JobRecord, type JobStatus } from './job-db.ts';
+import { holdJobLock } from './job-lock.ts';
+
+/** The IDBRequest shape job-db uses: result, then onsuccess a moment later. */
+function request<T>(result: T): IDBRequest<T> {
+  const r = { result } as { result: T; onsuccess?: () => void; onupgradeneeded?: () => void };
+  setTimeout(() => {
+    r.onupgradeneeded?.();
+    r.onsuccess?.();
+  });
+  return r as unknown as IDBRequest<T>;
+}
+
+function fakeIndexedDb(): IDBFactory {
+  const rows = new Map<string, JobRecord>();
+  const store = {
+    put: (v: JobRecord) => request(void rows.set(v.id, structuredClone(v))),
+    get: (id: string) => request(rows.get(id)),
+    getAll: () => request([...rows.values()]),
+    delete: (id: string) => request(void rows.delete(id)),
+  };
+  const db = {
+    createObjectStore: () => store,
+    transaction: () => ({ objectStore: () => store }),
+    close: () => undefined,
+  };
+  return { open: () => request(db) } as unknown as IDBFactory;
+}
+
+const job = (id: string, status: JobStatus, startedAt: number): JobRecord => ({
+  id,
+  request: { recipeText: 'merge_method: linear\n', sources: {}, outputName: id },
+  target: { kind: 'opfs', folder: `merges/${id}` },
+  status,
+  startedAt,
+  updatedAt: startedAt,
+});
+
+beforeEach(() => {
+  vi.stubGlobal('indexedDB', fakeIndexedDb());
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('interruptedJobs', () => {
+  it('offers jobs recorded as running whose tab is gone, newest first; not one that runs in another tab', async () => {
+    vi.stubGlobal('navigator', { locks: fakeLocks() });
+    for (const j of [job('gone', 'running', 1), job('live', 'running', 2), job('newer', 'running', 3)])
+      await saveJob(j);
+    await saveJob(job('done', 'done', 4));
+    await saveJob(job('failed', 'failed', 5));
+    const release = await holdJobLock('live'); // another tab runs it
+    expect((await interruptedJobs()).map((j) => j.id)).toEqual(['newer', 'gone']);
+    // That tab closes (or its merge ends without a word): the browser lets go of the lock.
+    (release as () => void)();
+    await new Promise((r) => setTimeout(r)); // the browser lets go a moment later
+    expect((await interruptedJobs()).map((j) => j.id)).toEqual(['newer', 'live', 'gone']);
+  });
+
+  it('without Web Locks, every job recorded as running', async () => {
+    vi.stubGlobal('navigator', {});
+    await saveJob(job('a', 'running', 1));
+    expect(await holdJobLock('a')).toBeUndefined();
+    expect((await interruptedJobs()).map((j) => j.id)).toEqual(['a']);
+  });
+});

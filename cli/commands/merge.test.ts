@@ -11,16 +11,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { FolderBusyError, LOCK_FILE } from '../../workers/io/node/folder-lock.ts';
 import { mergeCommand } from './merge.ts';
+import { TINYMIX_TIES } from '../../workers/engine/test-helpers.ts';
 
-const TIES = `merge_method: ties
-base_model: tinymix-base
-models:
-  - model: tinymix-code
-    parameters: {weight: 0.5, density: 0.5}
-  - model: tinymix-math
-    parameters: {weight: 0.5, density: 0.5}
-dtype: bfloat16
-`;
+const TIES = TINYMIX_TIES;
 const OTHER = TIES.replace(
   'weight: 0.5, density: 0.5}\n  - model: tinymix-math',
   'weight: 0.9, density: 0.5}\n  - model: tinymix-math',

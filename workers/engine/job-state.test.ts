@@ -14,19 +14,12 @@ import { folderSink } from '../io/node/fs-sink.ts';
 import type { ModelResolver, OutputSink } from '../io/source.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { MergeCancelled, runMerge, type MergeJob } from './run-merge.ts';
+import { TINYMIX_TIES } from './test-helpers.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'job-state-test-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-const TIES = `merge_method: ties
-base_model: tinymix-base
-models:
-  - model: tinymix-code
-    parameters: {weight: 0.5, density: 0.5}
-  - model: tinymix-math
-    parameters: {weight: 0.5, density: 0.5}
-dtype: bfloat16
-`;
+const TIES = TINYMIX_TIES;
 
 function job(resolve: ModelResolver, sink: OutputSink, extra: Partial<MergeJob> = {}): MergeJob {
   const { recipe } = loadRecipe(TIES);

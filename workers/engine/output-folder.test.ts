@@ -13,19 +13,12 @@ import type { OutputSink } from '../io/source.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { JOB_STATE_FILE } from './job-state.ts';
 import { MergeCancelled, runMerge, type MergeJob } from './run-merge.ts';
+import { TINYMIX_TIES } from './test-helpers.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'output-folder-test-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-const A = `merge_method: ties
-base_model: tinymix-base
-models:
-  - model: tinymix-code
-    parameters: {weight: 0.5, density: 0.5}
-  - model: tinymix-math
-    parameters: {weight: 0.5, density: 0.5}
-dtype: bfloat16
-`;
+const A = TINYMIX_TIES;
 const B = A.replace(
   'weight: 0.5, density: 0.5}\n  - model: tinymix-math',
   'weight: 0.9, density: 0.5}\n  - model: tinymix-math',

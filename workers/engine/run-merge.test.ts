@@ -8,19 +8,12 @@ import type { ModelResolver } from '../io/source.ts';
 import { folderSink } from '../io/node/fs-sink.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { MergeCancelled, readAllInputs, runMerge, type MergeJob } from './run-merge.ts';
+import { TINYMIX_TIES } from './test-helpers.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'engine-test-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-const TIES = `merge_method: ties
-base_model: tinymix-base
-models:
-  - model: tinymix-code
-    parameters: {weight: 0.5, density: 0.5}
-  - model: tinymix-math
-    parameters: {weight: 0.5, density: 0.5}
-dtype: bfloat16
-`;
+const TIES = TINYMIX_TIES;
 
 function job(dir: string, text = TIES, extra: Partial<MergeJob> = {}): MergeJob {
   return {

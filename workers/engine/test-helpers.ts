@@ -50,3 +50,14 @@ export function plannedLayerTensor(
     isEmbed: false,
   };
 }
+
+/** A two-model TIES recipe on the tinymix fixtures (test-data/tinymix), the engine tests' usual job. */
+export const TINYMIX_TIES = `merge_method: ties
+base_model: tinymix-base
+models:
+  - model: tinymix-code
+    parameters: {weight: 0.5, density: 0.5}
+  - model: tinymix-math
+    parameters: {weight: 0.5, density: 0.5}
+dtype: bfloat16
+`;

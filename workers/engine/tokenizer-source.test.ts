@@ -14,6 +14,7 @@ import type { ModelResolver, ModelSource } from '../io/source.ts';
 import { RecipeError } from '../plan/problems.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { runMerge } from './run-merge.ts';
+import { TINYMIX_TIES } from './test-helpers.ts';
 
 interface TokenizerJson {
   model: { vocab: Record<string, number> };
@@ -49,14 +50,7 @@ async function merge(text: string, resolve: ModelResolver) {
   return { result, out, bytes, config: JSON.parse(new TextDecoder().decode(sink.files.get('config.json'))) };
 }
 
-const TIES = `merge_method: ties
-base_model: tinymix-base
-models:
-  - model: tinymix-code
-    parameters: {weight: 0.5, density: 0.5}
-  - model: tinymix-math
-    parameters: {weight: 0.5, density: 0.5}
-`;
+const TIES = TINYMIX_TIES.replace('dtype: bfloat16\n', '');
 const LINEAR = `merge_method: linear
 models:
   - model: tinymix-code

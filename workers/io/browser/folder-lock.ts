@@ -14,13 +14,10 @@
  * folder with its id file, which merges only one at a time with the original.
  */
 import { StorageError, storageError } from './storage-errors.ts';
-import { holdLock, withLock } from './web-lock.ts';
+import { folderBusy, FOLDER_LOCK_WAIT_MS, holdLock, withLock } from './web-lock.ts';
 
 /** Kept in a picked output folder; the app's file listings skip dotfiles. */
 export const FOLDER_ID_FILE = '.merge-studio-folder-id';
-
-/** As the OPFS lock: a terminated worker's lock is let go a moment after the page has seen it end. */
-const LOCK_WAIT_MS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -57,11 +54,7 @@ export async function lockPickedFolder(dir: FileSystemDirectoryHandle): Promise<
   } catch (e) {
     throw storageError(e, `${dir.name}/${FOLDER_ID_FILE}`);
   }
-  const lock = await holdLock(`merge-studio:folder:${id}`, LOCK_WAIT_MS);
-  if (lock === 'taken')
-    throw new StorageError(
-      'other',
-      `another merge (in another tab?) is writing into ${dir.name}: wait for it to finish, or choose another output folder`,
-    );
+  const lock = await holdLock(`merge-studio:folder:${id}`, FOLDER_LOCK_WAIT_MS);
+  if (lock === 'taken') throw new StorageError('other', folderBusy(dir.name));
   return lock ?? (() => undefined);
 }

@@ -21,46 +21,16 @@ import {
   type SyncHandle,
 } from './opfs-lane-file.ts';
 import { StorageError, storageError } from './storage-errors.ts';
+import { folderBusy, FOLDER_LOCK_WAIT_MS, holdLock } from './web-lock.ts';
 
 const folderParts = (folder: string): string[] => folder.split('/').filter(Boolean);
 
 export const opfsFolder = (folder: string): Promise<FileSystemDirectoryHandle> =>
   opfsDir(folderParts(folder), true);
 
-/**
- * How long a merge waits for its folder's lock: a cancelled merge's worker that had to be
- * terminated lets go of it only once the browser has noticed, a moment after the page has.
- */
-const LOCK_WAIT_MS = 1000;
-
-/**
- * Holds the Web Lock `name` until the returned function is called; 'taken' when someone else
- * still holds it after LOCK_WAIT_MS, undefined where the browser has no Web Locks.
- */
-function tryLock(name: string): Promise<(() => void) | 'taken' | undefined> {
-  const locks = (navigator as { locks?: LockManager }).locks;
-  if (!locks) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    locks
-      .request(name, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => {
-        resolve(release);
-        return held;
-      })
-      .catch((e: unknown) =>
-        e instanceof DOMException && e.name === 'TimeoutError' ? resolve('taken') : reject(e),
-      );
-  });
-}
-
 export async function opfsSink(folder: string): Promise<OutputSink> {
-  const lock = await tryLock(`merge-studio:opfs:${folderParts(folder).join('/')}`);
-  if (lock === 'taken')
-    throw new StorageError(
-      'other',
-      `another merge (in another tab?) is writing into ${folder}: wait for it to finish, or choose another output folder`,
-    );
+  const lock = await holdLock(`merge-studio:opfs:${folderParts(folder).join('/')}`, FOLDER_LOCK_WAIT_MS);
+  if (lock === 'taken') throw new StorageError('other', folderBusy(folder));
   let dir: FileSystemDirectoryHandle;
   try {
     dir = await opfsFolder(folder);

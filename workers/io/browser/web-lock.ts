@@ -6,6 +6,16 @@
  * for running jobs (src/engine/job-lock.ts).
  */
 
+/**
+ * How long a merge waits for its output folder's lock: a cancelled merge's worker that had to be
+ * terminated lets go of it only once the browser has noticed, a moment after the page has.
+ */
+export const FOLDER_LOCK_WAIT_MS = 1000;
+
+/** What a merge says when another one holds its output folder. */
+export const folderBusy = (folder: string): string =>
+  `another merge (in another tab?) is writing into ${folder}: wait for it to finish, or choose another output folder`;
+
 /** A held lock's release; 'taken' while another holder has it; undefined without Web Locks. */
 export type HeldLock = (() => void) | 'taken' | undefined;
 

@@ -6,14 +6,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MODELS_DIR } from '../../scripts/lib/golden.ts';
-import { folderResolver } from '../io/node/fs-source.ts';
 import { folderSink } from '../io/node/fs-sink.ts';
 import type { OutputSink } from '../io/source.ts';
-import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { JOB_STATE_FILE } from './job-state.ts';
 import { MergeCancelled, runMerge, type MergeJob } from './run-merge.ts';
-import { TINYMIX_TIES } from './test-helpers.ts';
+import { tinymixJob, TINYMIX_TIES } from './test-helpers.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'output-folder-test-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
@@ -33,16 +30,7 @@ const SIDE = [
   'tokenizer_config.json',
 ];
 
-function job(dir: string, text: string, extra: Partial<MergeJob> = {}): MergeJob {
-  return {
-    recipe: loadRecipe(text).recipe,
-    recipeText: text,
-    resolve: folderResolver(MODELS_DIR),
-    sink: folderSink(dir),
-    outputName: 'out',
-    ...extra,
-  };
-}
+const job = tinymixJob;
 
 /** Runs `j` and cancels it once `after` tensors are merged. */
 async function interrupted(j: MergeJob, after: number): Promise<void> {

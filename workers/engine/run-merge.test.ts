@@ -5,26 +5,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { folderResolver } from '../io/node/fs-source.ts';
 import type { ModelResolver } from '../io/source.ts';
-import { folderSink } from '../io/node/fs-sink.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
-import { MergeCancelled, readAllInputs, runMerge, type MergeJob } from './run-merge.ts';
-import { TINYMIX_TIES } from './test-helpers.ts';
+import { MergeCancelled, readAllInputs, runMerge } from './run-merge.ts';
+import { tinymixJob, TINYMIX_TIES } from './test-helpers.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'engine-test-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
 const TIES = TINYMIX_TIES;
 
-function job(dir: string, text = TIES, extra: Partial<MergeJob> = {}): MergeJob {
-  return {
-    recipe: loadRecipe(text).recipe,
-    recipeText: text,
-    resolve: folderResolver(MODELS_DIR),
-    sink: folderSink(dir),
-    outputName: 'out',
-    ...extra,
-  };
-}
+const job = tinymixJob;
 
 const read = (d: string) => readFile(path.join(d, 'model.safetensors'));
 

@@ -7,6 +7,11 @@ import type { DType } from '../io/dtypes.ts';
 import { getMethod } from '../methods/registry.ts';
 import type { ParamValue } from '../methods/types.ts';
 import type { PlannedInput, PlannedTensor } from '../plan/plan-types.ts';
+import { MODELS_DIR } from '../../scripts/lib/golden.ts';
+import { folderResolver } from '../io/node/fs-source.ts';
+import { folderSink } from '../io/node/fs-sink.ts';
+import { loadRecipe } from '../plan/recipe-yaml.ts';
+import type { MergeJob } from './run-merge.ts';
 
 /** A parameter's value for input k (0 for global ones); undefined takes the default. */
 export type ParamChoice = (name: string, scope: 'global' | 'model', k: number) => ParamValue | undefined;
@@ -61,3 +66,15 @@ models:
     parameters: {weight: 0.5, density: 0.5}
 dtype: bfloat16
 `;
+
+/** A merge job of `text` on the tinymix fixtures, from their folders into the folder `dir`. */
+export function tinymixJob(dir: string, text = TINYMIX_TIES, extra: Partial<MergeJob> = {}): MergeJob {
+  return {
+    recipe: loadRecipe(text).recipe,
+    recipeText: text,
+    resolve: folderResolver(MODELS_DIR),
+    sink: folderSink(dir),
+    outputName: 'out',
+    ...extra,
+  };
+}

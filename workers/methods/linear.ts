@@ -30,11 +30,13 @@ export const linear: MergeMethod = {
   ],
   rectify: 'crop-common',
   elementwise: () => true,
-  check: (global, perModel) => {
+  check: (global, perModel, _numel, round = Math.fround) => {
     if (!bool(global, 'normalize')) return undefined;
-    const sum = perModel.reduce((s, p) => s + num(p, 'weight'), 0);
-    return sum === 0
-      ? 'the weights sum to 0 and normalize is on, which divides by zero (mergekit writes NaN); set normalize: false or change a weight'
+    return weightSumVanishes(
+      perModel.map((p) => num(p, 'weight')),
+      round,
+    )
+      ? 'the weights sum to 0 (in the compute dtype) and normalize is on, which divides by zero (mergekit writes NaN); set normalize: false or change a weight'
       : undefined;
   },
   kernel: ({ inputs, perModel, global, out, round: r }) => {
@@ -50,18 +52,46 @@ export const linear: MergeMethod = {
       );
       return;
     }
-    // Step by step, rounding like torch in the compute dtype.
+    // Rounding like torch in the compute dtype: each product is rounded, the sum over the
+    // models is accumulated in float32 (torch's reduction accumulator for bf16/f16: the store
+    // into the Float32Array rounds each addition) and rounded once at the end.
     const n = out.length;
     out.fill(0);
     for (let k = 0; k < inputs.length; k++) {
       const x = inputs[k]!;
       const wk = w[k]!;
-      for (let i = 0; i < n; i++) out[i] = r(out[i]! + r(wk * x[i]!));
+      for (let i = 0; i < n; i++) out[i] = out[i]! + r(wk * x[i]!);
     }
     if (bool(global, 'normalize')) {
-      let sum = 0;
-      for (const wk of w) sum = r(sum + wk);
-      for (let i = 0; i < n; i++) out[i] = r(out[i]! / sum);
+      const sum = linearWeightSum(w, r);
+      for (let i = 0; i < n; i++) out[i] = r(r(out[i]!) / sum);
+    } else {
+      for (let i = 0; i < n; i++) out[i] = r(out[i]!);
     }
   },
 };
+
+/**
+ * The sum of the weights exactly as the kernel divides by it: the weights rounded to the
+ * compute dtype, then summed in float64 (float32 mode) or in float32 and rounded once to the
+ * compute dtype (bf16/f16 mode, as torch's `weights.sum(dim=0)`).
+ */
+export function linearWeightSum(weights: readonly number[], round: (x: number) => number): number {
+  const w = weights.map(round);
+  if (isF32(round)) return w.reduce((a, b) => a + b, 0);
+  let s = 0;
+  for (const x of w) s = Math.fround(s + x);
+  return round(s);
+}
+
+/**
+ * True when normalising by the weights would divide by zero or by rounding noise: the sum as
+ * the kernel forms it is 0, or no larger than float32's rounding error of the sum
+ * (M unit roundoffs of sum |w|), where mergekit's own float32 sum may well be exactly 0
+ * (0.1 + 0.2 - 0.3 is 0 in float32 but -7.45e-9 in float64).
+ */
+export function weightSumVanishes(weights: readonly number[], round: (x: number) => number): boolean {
+  const s = linearWeightSum(weights, round);
+  const mag = weights.reduce((a, x) => a + Math.abs(round(x)), 0);
+  return Math.abs(s) <= weights.length * 2 ** -24 * mag;
+}

@@ -54,14 +54,18 @@ export const multislerp: MergeMethod = {
     if (base) for (const x of xs) for (let i = 0; i < n; i++) x[i] = x[i]! - base[i]!;
     const norms = xs.map((x) => Math.sqrt(dot(x, x)));
     const inv = norms.map((v) => 1 / (v + eps));
-    // m = sum_k w_k u_k, accumulated into out.
-    out.fill(0);
+    // m = sum_k w_k u_k, accumulated entirely in float64: rounding the running sum to float32
+    // after the first term only (a Float32Array store) left a residue where the terms cancel
+    // exactly (b = -a), so the antipodal fallback / error below never fired.
+    const m = new Float64Array(n);
     for (let k = 0; k < M; k++) {
       const c = w[k]! * inv[k]!;
       const x = xs[k]!;
-      for (let i = 0; i < n; i++) out[i] = out[i]! + c * x[i]!;
+      for (let i = 0; i < n; i++) m[i] = m[i]! + c * x[i]!;
     }
-    const mNorm = Math.sqrt(dot(out, out));
+    let mSq = 0;
+    for (let i = 0; i < n; i++) mSq += m[i]! * m[i]!;
+    const mNorm = Math.sqrt(mSq);
     if (mNorm < eps) {
       if (M !== 2) {
         throw new Error(
@@ -71,7 +75,7 @@ export const multislerp: MergeMethod = {
       for (let i = 0; i < n; i++) out[i] = xs[0]![i]! * w[0]! + xs[1]![i]! * w[1]! + (base ? base[i]! : 0);
       return;
     }
-    for (let i = 0; i < n; i++) out[i] = out[i]! / mNorm; // m-hat
+    for (let i = 0; i < n; i++) out[i] = m[i]! / mNorm; // m-hat, rounded to float32 by the store
     // Tangent T = sum_k w_k (u_k - (u_k . m) m); its norm, then the exponential map.
     const dots = xs.map((x, k) => dot(x, out) * inv[k]!);
     let tSq = 0;

@@ -28,7 +28,9 @@ export const passthrough: MergeMethod = {
       out.set(x);
       return;
     }
-    const s = r(num(p, 'scale'));
+    // `tensor * scale` with a Python float: torch keeps the scalar in float32 (it is not
+    // rounded to bf16/f16) and rounds the float32 product once.
+    const s = Math.fround(num(p, 'scale'));
     for (let i = 0; i < out.length; i++) out[i] = r(x[i]! * s);
   },
 };

@@ -35,9 +35,10 @@ function combine(a: KernelArgs, eps: number, counts: Uint8Array, lambdas: readon
     for (let k = 0; k < inputs.length; k++) {
       const tau = r(inputs[k]![i]! - base![i]!);
       if (!(Math.abs(tau) > eps)) continue;
-      merged = r(merged + (c === 1 ? r(tau * lambdas[k]!) : r(tau / c)));
+      // torch's sum over the models: float32 accumulator, rounded once below.
+      merged = Math.fround(merged + (c === 1 ? r(tau * lambdas[k]!) : r(tau / c)));
     }
-    out[i] = r(base![i]! + merged);
+    out[i] = r(base![i]! + r(merged));
   }
 }
 

@@ -117,6 +117,8 @@ export interface MergeMethod {
     global: ResolvedParams,
     perModel: readonly ResolvedParams[],
     numel: number,
+    /** Rounds to the compute dtype (Math.fround for float32). */
+    round?: (x: number) => number,
   ) => string | undefined;
   readonly kernel: (args: KernelArgs) => void;
   /**

@@ -20,7 +20,7 @@ import type { MergePlan, PlannedInput, PlannedTensor } from './plan-types.ts';
 import { RecipeError, type YamlPath } from './problems.ts';
 import type { ParameterMap, Recipe } from './recipe.ts';
 import { cutToTokenizer, rectify } from './rectify.ts';
-import { resolveParams } from './resolve-params.ts';
+import { computeDtypeOf, resolveParams } from './resolve-params.ts';
 import { planTokenizer } from './tokenizer-plan.ts';
 import { ruleSlices } from './validate-rules.ts';
 
@@ -196,11 +196,6 @@ function tiedName(
   throw planError([], `tensor ${name} is required but not present in model ${model}`);
 }
 
-function computeDtypeOf(recipe: Recipe): WritableDType {
-  if (recipe.merge_studio?.compute_dtype === 'float32' || !recipe.dtype) return 'F32';
-  return dtypeFromTorchName(recipe.dtype) ?? 'F32';
-}
-
 interface TensorContext {
   readonly recipe: Recipe;
   readonly method: MergeMethod;
@@ -238,7 +233,7 @@ function planTensor(
   let inputs = all.filter((_, j) => j !== baseIdx);
   const fixed = rectify(method, name, isEmbed, base, inputs, ctx.warnings);
   inputs = fixed.inputs as typeof inputs;
-  const params = resolveParams(method, recipe, slice, name, t, inputs, fixed.numel);
+  const params = resolveParams(method, recipe, slice, name, t, inputs, fixed.numel, ctx.computeDtype);
   const ref = base ?? inputs[0]!;
   const outDtype = recipe.out_dtype ?? recipe.dtype;
   const dtype: WritableDType = outDtype

@@ -3,6 +3,7 @@
  * tensor name, per-model parameters against each input's own tensor name (they differ in
  * frankenmerges), all at the layer's position t; then the method's cross-parameter checks.
  */
+import { dtypeFromTorchName, rounderFor, type WritableDType } from '../io/dtypes.ts';
 import type { MergeMethod, ParamValue, ResolvedParams } from '../methods/types.ts';
 import { lookupParameter, type ValueOrigin } from './parameters.ts';
 import type { PlannedInput } from './plan-types.ts';
@@ -31,6 +32,12 @@ function fail(path: YamlPath, message: string): never {
   throw new RecipeError([{ path, message, severity: 'error' }]);
 }
 
+/** The dtype the kernels compute in: `dtype`, or float32 when unset or forced by merge_studio. */
+export function computeDtypeOf(recipe: Recipe): WritableDType {
+  if (recipe.merge_studio?.compute_dtype === 'float32' || !recipe.dtype) return 'F32';
+  return dtypeFromTorchName(recipe.dtype) ?? 'F32';
+}
+
 export function resolveParams(
   method: MergeMethod,
   recipe: Recipe,
@@ -39,6 +46,7 @@ export function resolveParams(
   t: number,
   inputs: readonly (PlannedInput & SourceLike)[],
   numel: number,
+  computeDtype: WritableDType = 'F32',
 ): ResolvedTensorParams {
   const global: Record<string, ParamValue | undefined> = {};
   const gOrigin: Record<string, ValueOrigin> = {};
@@ -76,7 +84,7 @@ export function resolveParams(
     return { values, origins };
   });
   const pm = perModel.map((p) => p.values);
-  const problem = method.check?.(global, pm, numel);
+  const problem = method.check?.(global, pm, numel, rounderFor(computeDtype));
   if (problem) fail(slice.path, `${name}: ${problem}`);
   return { global, perModel: pm, origins: { global: gOrigin, perModel: perModel.map((p) => p.origins) } };
 }

@@ -3,9 +3,12 @@
  * required parameters present for every model that needs them. mergekit discovers most of
  * these mid-merge ("Missing required parameter weight for ..."), after downloading models.
  */
+import { rounderFor } from '../io/dtypes.ts';
+import { weightSumVanishes } from '../methods/linear.ts';
 import type { MergeMethod } from '../methods/types.ts';
 import type { YamlPath } from './problems.ts';
 import type { ParameterMap, Recipe } from './recipe.ts';
+import { computeDtypeOf } from './resolve-params.ts';
 
 type Report = (path: YamlPath, message: string, severity?: 'error' | 'warning') => void;
 
@@ -111,7 +114,7 @@ export function checkMethodRules(r: Recipe, method: MergeMethod, report: Report)
         );
       }
     }
-    checkScalars(method, slice, merged, r.parameters, report);
+    checkScalars(method, slice, merged, r, report);
   }
 }
 
@@ -120,15 +123,21 @@ function checkScalars(
   method: MergeMethod,
   slice: RuleSlice,
   merged: readonly RuleSource[],
-  top: ParameterMap | undefined,
+  r: Recipe,
   report: Report,
 ): void {
+  const top = r.parameters;
   if (method.name === 'linear' && scalarOf('normalize', slice.parameters, top) !== false) {
     const ws = merged.map((s) => scalarOf('weight', s.parameters, slice.parameters, top));
-    if (ws.every((w) => typeof w === 'number') && (ws as number[]).reduce((a, b) => a + b, 0) === 0) {
+    // As the kernel forms the sum: weights rounded to the compute dtype (0.1 + 0.2 - 0.3 and,
+    // in bf16, 1 - 1.001 are 0 there).
+    if (
+      ws.every((w) => typeof w === 'number') &&
+      weightSumVanishes(ws as number[], rounderFor(computeDtypeOf(r)))
+    ) {
       report(
         slice.path,
-        'the weights sum to 0 with normalize on, which divides by zero; set normalize: false',
+        'the weights sum to 0 (in the compute dtype) with normalize on, which divides by zero; set normalize: false',
       );
     }
   }

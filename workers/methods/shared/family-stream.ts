@@ -92,8 +92,10 @@ function* familyBody(
   const w = a.perModel.map((p) => r(num(p, 'weight')));
   const normalize = bool(a.global, 'normalize');
   const lambda = num(a.global, 'lambda');
+  // torch's weights.sum(): a float32 accumulator, rounded once to the compute dtype.
   let wsum = 0;
-  for (const wk of w) wsum = r(wsum + wk);
+  for (const wk of w) wsum = Math.fround(wsum + wk);
+  wsum = r(wsum);
   // Without sign consensus the divisor is the plain sum of weights (near 0 -> 1).
   const scale = (normalize ? 1 / (Math.abs(wsum) < 1e-8 ? 1 : wsum) : 1) * lambda;
   const coefficients = w.map((wk) => wk * scale);
@@ -212,7 +214,11 @@ function sparsifierFor(
   );
 }
 
-/** Sum of weighted task vectors, step by step in the compute dtype (bf16/f16 emulation). */
+/**
+ * Sum of weighted task vectors, step by step in the compute dtype (bf16/f16 emulation): each
+ * product rounded, the sum over models accumulated in float32 and rounded once (torch's
+ * reduction accumulator), then the division, lambda and the base add each rounded.
+ */
 function linearCombine(
   deltas: readonly Float32Array[],
   w: readonly number[],
@@ -224,7 +230,8 @@ function linearCombine(
 ): void {
   for (let i = 0; i < out.length; i++) {
     let mixed = 0;
-    for (let k = 0; k < deltas.length; k++) mixed = r(mixed + r(w[k]! * deltas[k]![i]!));
+    for (let k = 0; k < deltas.length; k++) mixed = Math.fround(mixed + r(w[k]! * deltas[k]![i]!));
+    mixed = r(mixed);
     if (divisor !== undefined) mixed = r(mixed / divisor);
     if (lambda !== 1) mixed = r(mixed * lambda);
     out[i] = r(base[i]! + mixed);
@@ -235,7 +242,8 @@ function linearCombine(
  * TIES sign consensus, step by step in the compute dtype (bf16 / f16 emulation; float32 mode
  * uses workers/simd/combine.ts): per element, elect the sign of the sum of weighted deltas
  * (ties to +), keep only the weighted deltas of that sign, and with normalize divide by the
- * sum of the weights that agree (an exact zero agrees with neither sign).
+ * sum of the weights that agree (an exact zero agrees with neither sign). Sums over the models
+ * accumulate in float32 and are rounded once, as torch's sum(dim=0).
  */
 function consensusRounded(
   deltas: readonly Float32Array[],
@@ -249,17 +257,20 @@ function consensusRounded(
   const M = deltas.length;
   for (let i = 0; i < out.length; i++) {
     let sum = 0;
-    for (let k = 0; k < M; k++) sum = r(sum + r(w[k]! * deltas[k]![i]!));
+    for (let k = 0; k < M; k++) sum = Math.fround(sum + r(w[k]! * deltas[k]![i]!));
+    sum = r(sum);
     const elected = sum >= 0 ? 1 : -1;
     let mixed = 0;
     let divisor = 0;
     for (let k = 0; k < M; k++) {
       const wd = r(w[k]! * deltas[k]![i]!);
       if (Math.sign(wd) === elected) {
-        mixed = r(mixed + wd);
-        divisor = r(divisor + w[k]!);
+        mixed = Math.fround(mixed + wd);
+        divisor = Math.fround(divisor + w[k]!);
       }
     }
+    mixed = r(mixed);
+    divisor = r(divisor);
     if (normalize) mixed = r(mixed / (divisor === 0 ? 1 : divisor));
     if (lambda !== 1) mixed = r(mixed * lambda);
     out[i] = r(base[i]! + mixed);

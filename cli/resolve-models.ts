@@ -85,6 +85,8 @@ export interface ResolveOptions {
   readonly onLog?: (line: string) => void;
   /** Where relative paths start (default: process.cwd(); tests give their own). */
   readonly cwd?: string;
+  /** What a failed hub read tells the user to do (merge passes MERGE_READ_ADVICE). */
+  readonly readAdvice?: string;
 }
 
 /** A log line for a folder the user may not expect: a Hub-like name found here, or a dropped @revision. */
@@ -102,7 +104,7 @@ export function resolveModels(
   ids: readonly string[],
   options: ResolveOptions = {},
 ): ResolvedModels {
-  const { env = process.env, onLog, cwd = process.cwd() } = options;
+  const { env = process.env, onLog, cwd = process.cwd(), readAdvice } = options;
   const dir = args.models;
   const placeOf = (id: string): ModelPlace => placeModel(id, { modelsDir: dir, cwd });
   const places = new Map(ids.map((id) => [id, placeOf(id)]));
@@ -112,7 +114,8 @@ export function resolveModels(
   }
   const fromHub = ids.filter((id) => places.get(id)?.kind === 'hub');
   // --models alone never uses the network, as before local paths were read.
-  const hub = dir === undefined || args['hub-url'] !== undefined ? openHub(args, env, onLog) : undefined;
+  const hub =
+    dir === undefined || args['hub-url'] !== undefined ? openHub(args, env, onLog, readAdvice) : undefined;
   if (hub?.withheld && fromHub.length > 0) onLog?.(hub.withheld);
   const resolve: ModelResolver = async (id, signal) => {
     const place = places.get(id) ?? placeOf(id);
@@ -140,12 +143,14 @@ function openHub(
   args: ModelArgs,
   env: NodeJS.ProcessEnv,
   onLog: ((line: string) => void) | undefined,
+  readAdvice: string | undefined,
 ): { resolve: HubResolver; withheld: string | undefined } {
   const access = hubAccess(args, env);
   const resolve = hubResolver({
     hubUrl: access.hubUrl,
     ...(access.token !== undefined && { token: access.token }),
     tokenHint: access.tokenHint,
+    ...(readAdvice !== undefined && { readAdvice }),
     ...(onLog && { onLog }),
   });
   return { resolve, withheld: access.withheld };

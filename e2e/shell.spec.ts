@@ -32,3 +32,26 @@ test('a link naming an unknown hub asks first; the token field names where it go
   await expect(token).toHaveValue('');
   await expect(page.getByText(/sent only to/)).toContainText(`sent only to ${hub};`);
 });
+
+test('"Other hub URL…" shows a Hub URL field; a hub typed there on another origin clears the token', async ({
+  page,
+}) => {
+  test.skip(test.info().project.name !== 'cpu-fallback', 'UI flow runs once');
+  await page.goto('/');
+  const hub = page.getByRole('combobox', { name: 'Hub' });
+  await expect(hub).toHaveValue('demo');
+  const token = page.getByLabel('Access token (gated or private models)');
+  await token.fill('hf_forthedemohub');
+  await hub.selectOption({ label: 'Other hub URL…' });
+  await expect(hub).toHaveValue('custom');
+  const url = page.getByRole('textbox', { name: 'Hub URL' });
+  await expect(url).toBeVisible();
+  await url.fill('http://127.0.0.1:6123');
+  await expect(hub).toHaveValue('custom');
+  await expect(token).toHaveValue('');
+  await expect(page.getByText(/sent only to/)).toContainText('sent only to http://127.0.0.1:6123;');
+  // Back to a preset: the field goes, the select stays where it was put.
+  await hub.selectOption({ label: 'Hugging Face Hub' });
+  await expect(hub).toHaveValue('hf');
+  await expect(url).toBeHidden();
+});

@@ -10,6 +10,8 @@ export interface MergeProgress {
   readonly tensorsDone: number;
   readonly tensorsTotal: number;
   readonly bytesRead: number;
+  /** Input tensor bytes of the whole plan (known after planning; a resumed job reads less). */
+  readonly bytesToRead?: number;
   readonly bytesWritten: number;
   /** Bytes the whole job will write (known after planning). */
   readonly bytesTotal: number;
@@ -41,6 +43,8 @@ export interface MergeResult {
   readonly tensors: number;
   readonly layers: number;
   readonly bytesRead: number;
+  /** Input tensor bytes of the whole plan (known after planning; a resumed job reads less). */
+  readonly bytesToRead?: number;
   readonly bytesWritten: number;
   /** HTTP range requests (or file reads) made for tensor data. */
   readonly readRequests: number;

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MERGE_READ_ADVICE } from '../../workers/io/hub/errors.ts';
 import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
 import { runMerge } from '../../workers/engine/run-merge.ts';
@@ -47,7 +48,10 @@ export async function mergeCommand(argv: string[]): Promise<void> {
     progress.done();
     process.stderr.write(`${line}\n`);
   };
-  const models = resolveModels(values, referencedModels(recipe), { onLog: log });
+  const models = resolveModels(values, referencedModels(recipe), {
+    onLog: log,
+    readAdvice: MERGE_READ_ADVICE,
+  });
   const laneCount = values.lanes === undefined ? defaultNodeLanes() : parseLanes(values.lanes);
   const shardSize = values['shard-size'] === undefined ? undefined : parseSize(values['shard-size']);
   // Another merge into the same folder stops here; the lock goes when this one ends, either way.

@@ -31,3 +31,33 @@ test('merge two folders opened from disk', async ({ page }) => {
   expect(yaml).toMatch(/merge_method: linear/);
   expect(await studio.savedFiles('picked-local/local-soup')).toEqual(await cliReference(yaml, 'local-soup'));
 });
+
+test('after a reload a folder model asks to be opened again, and opening it restores it', async ({
+  page,
+}) => {
+  const studio = new Studio(page);
+  await studio.open('http://127.0.0.1:9');
+  const folderInput = page.getByLabel('Open a local model folder…');
+  // Keyboard focus on the hidden input shows on its label (the input itself is 1 px and clipped).
+  await folderInput.focus();
+  const label = page.locator('label.button-like', { hasText: 'Open a local model folder…' });
+  await expect(label).toHaveCSS('outline-style', 'solid');
+  // Two folders: a linear recipe of one model does not validate, and would not survive the reload.
+  for (const name of ['tinymix-code', 'tinymix-law']) {
+    await folderInput.setInputFiles(path.join(TINYMIX, name));
+    await expect(page.getByRole('status').filter({ hasText: `Opened ${name}` })).toBeVisible();
+  }
+  const chosen = page.getByRole('list', { name: 'Models in the merge' });
+  await expect(chosen.getByText(/local folder · 805\.0k params/)).toHaveCount(2);
+  // The recipe reaches the URL a moment after the last edit (url-state.ts).
+  await expect(page).toHaveURL(/recipe=/);
+  await page.reload();
+  await expect(chosen.getByText('tinymix-law was a local folder')).toBeVisible();
+  await expect(chosen.getByText(/not found on/)).toHaveCount(0);
+  const chooser = page.waitForEvent('filechooser');
+  await chosen.getByRole('button', { name: 'Open the tinymix-law folder again…' }).click();
+  await (await chooser).setFiles(path.join(TINYMIX, 'tinymix-law'));
+  await expect(chosen.getByText(/local folder · 805\.0k params/)).toHaveCount(1);
+  await expect(chosen.getByText(/was a local folder/)).toHaveCount(1);
+  await expect(chosen.getByText('tinymix-code was a local folder')).toBeVisible();
+});

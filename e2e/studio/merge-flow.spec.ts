@@ -44,6 +44,40 @@ test('build a TIES merge with the controls and save it: files equal the CLI outp
   }
 });
 
+test('without a folder picker: the result’s downloads stay offered after the name box changes', async ({
+  page,
+}) => {
+  const hub = await startTestHub();
+  try {
+    const studio = new Studio(page);
+    await studio.withoutFolderPicker();
+    await studio.open(hub.url);
+    await studio.chooseMethod(/^TIES ties/);
+    for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await studio.addModel(id);
+    const name = page.getByRole('textbox', { name: 'Output folder name' });
+    // The box may be emptied while typing a new name.
+    await name.fill('');
+    await expect(name).toHaveValue('');
+    await name.fill('demo-out');
+    await studio.mergeAndWait();
+    const files = page.getByRole('region', { name: 'Merge result' }).getByRole('table', { name: 'Files' });
+    const rows = await files.getByRole('row').count();
+    expect(rows).toBeGreaterThan(2);
+    await expect(studio.downloads()).toHaveCount(rows - 1); // one per file, not the header row
+    await name.fill('other-name');
+    // Still offered: the result downloads from the folder it was written to, merges/demo-out.
+    await expect(studio.downloads()).toHaveCount(rows - 1);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download config.json' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('config.json');
+    expect(Object.keys(await studio.savedFiles('merges/demo-out'))).toContain('config.json');
+  } finally {
+    await hub.close();
+  }
+});
+
 test('importing a golden recipe fills the controls; out-of-range input is refused', async ({ page }) => {
   const hub = await startTestHub();
   try {
@@ -96,6 +130,66 @@ test('a shared link restores the recipe', async ({ page, context }) => {
     await expect(new Studio(other).yaml()).toHaveValue(yaml);
     await expect(other.getByRole('radio', { name: /^SLERP slerp/ })).toBeChecked();
     expect(page.url()).not.toMatch(/token/i);
+  } finally {
+    await hub.close();
+  }
+});
+
+/** The hash part of a share link (after #hub=…) for a recipe's text. */
+const link = (yaml: string) => `&recipe=${Buffer.from(yaml).toString('base64url')}`;
+
+test('a link to an unfinished or invalid recipe shows it; a damaged link says so; invalid YAML blocks Merge', async ({
+  page,
+  context,
+}) => {
+  const hub = await startTestHub();
+  try {
+    // The controls' work in progress (SLERP with only the base) comes back into the controls.
+    const studio = new Studio(page);
+    const wip =
+      'merge_method: slerp\nbase_model: tinymix-base\nmodels:\n  - model: tinymix-base\nparameters:\n  t: 0.5\n';
+    await studio.open(hub.url, link(wip));
+    await expect(studio.yaml()).toHaveValue(wip);
+    await expect(page.getByRole('radio', { name: /^SLERP slerp/ })).toBeChecked();
+    await expect(
+      page.getByRole('list', { name: 'Models in the merge' }).getByText('tinymix-base', { exact: true }),
+    ).toBeVisible();
+    const problems = page.getByRole('list', { name: 'Recipe problems' });
+    await expect(problems).toContainText(/slerp takes exactly 1/);
+    const merge = page.getByRole('button', { name: /merge$/i });
+    const analyse = page.getByRole('button', { name: 'Analyse layers' });
+    await expect(merge).toBeDisabled();
+    await studio.addModel('tinymix-code');
+    await expect(problems).toBeHidden();
+    await expect(merge).toBeEnabled();
+    await expect(analyse).toBeEnabled();
+
+    // YAML typed with a mistake: Merge and Analyse wait, Export writes the text shown.
+    const typo = (await studio.yaml().inputValue()).replace('  t: 0.5\n', '  t: 0.5\n  densty: 1\n');
+    await studio.yaml().fill(typo);
+    await expect(problems).toContainText("unknown parameter 'densty'");
+    await expect(merge).toBeDisabled();
+    await expect(analyse).toBeDisabled();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export YAML' }).click();
+    expect(await readFile(await (await download).path(), 'utf8')).toBe(typo);
+
+    // The same YAML in a link: the editor shows it with its problems, line numbers included.
+    const other = await context.newPage();
+    const second = new Studio(other);
+    await second.open(hub.url, link(typo));
+    await expect(second.yaml()).toHaveValue(typo);
+    await expect(other.getByRole('list', { name: 'Recipe problems' })).toContainText(
+      "line 8: parameters.densty unknown parameter 'densty'",
+    );
+    await expect(other.getByRole('button', { name: /merge$/i })).toBeDisabled();
+
+    // A damaged link says so where the user looks.
+    const third = await context.newPage();
+    await new Studio(third).open(hub.url, '&recipe=%%%notbase64');
+    await expect(
+      third.getByRole('alert').filter({ hasText: /recipe in this link could not be read/ }),
+    ).toBeVisible();
   } finally {
     await hub.close();
   }

@@ -19,6 +19,20 @@ export class Studio {
     }, folder);
   }
 
+  /** Removes showDirectoryPicker (before the page loads): merges go to browser storage, then downloads. */
+  async withoutFolderPicker(): Promise<void> {
+    await this.page.addInitScript(() => {
+      delete (window as unknown as { showDirectoryPicker?: unknown }).showDirectoryPicker;
+    });
+  }
+
+  /** The Download buttons of the merge result (browser storage). */
+  downloads() {
+    return this.page
+      .getByRole('region', { name: 'Merge result' })
+      .getByRole('button', { name: /^Download / });
+  }
+
   async open(hubUrl: string, hash = ''): Promise<void> {
     await this.page.goto(`/#hub=${encodeURIComponent(hubUrl)}${hash}`);
     await expect(this.page.getByRole('heading', { name: 'Merge Studio', level: 1 })).toBeVisible();

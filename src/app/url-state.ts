@@ -17,7 +17,8 @@ function toBase64Url(text: string): string {
 
 function fromBase64Url(s: string): string {
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  // fatal: a link cut short in a multi-byte character is damaged, not a recipe with a U+FFFD.
+  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
 }
 
 export function shareUrl(yaml: string, hubUrl: string): string {
@@ -27,7 +28,14 @@ export function shareUrl(yaml: string, hubUrl: string): string {
   return `${location.origin}${location.pathname}#${params.toString()}`;
 }
 
-/** Loads a recipe from the URL (if any) and keeps the URL in step with the recipe afterwards. */
+export const DAMAGED_LINK =
+  'The recipe in this link could not be read: the link is damaged or cut short. The studio starts with an empty recipe.';
+
+/**
+ * Loads a recipe from the URL (if any) and keeps the URL in step with the recipe afterwards. A
+ * recipe that does not validate yet loads as it is (the controls' work in progress) or, when it
+ * is not even a recipe's shape, as the YAML editor's draft with its problems.
+ */
 export function startUrlSync(): () => void {
   const params = new URLSearchParams(location.hash.slice(1));
   const hub = params.get('hub');
@@ -39,7 +47,8 @@ export function startUrlSync(): () => void {
       const yaml = fromBase64Url(encoded);
       if (useStudio.getState().editYaml(yaml)) pushHistory(yaml);
     } catch {
-      useStudio.getState().runLog('The link’s recipe could not be read.');
+      // Shown with the YAML (YamlPanel): the run log is hidden until a merge runs.
+      useStudio.getState().setLinkError(DAMAGED_LINK);
     }
   }
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -14,7 +14,10 @@ export function formatCount(n: number): string {
   return String(n);
 }
 
+/** "350 ms", "2.4 s", "42 s", "3 min 5 s", "1 h 2 min": never "0 s" for a short run. */
 export function formatDuration(ms: number): string {
+  if (Math.round(ms) < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 9950) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);

@@ -57,19 +57,74 @@ function fillRequired(r: Recipe): Recipe {
   return Object.keys(params).length ? { ...out, parameters: params } : withParams(out, undefined);
 }
 
-export function setMethod(r: Recipe, name: string): Recipe {
+/**
+ * Parameters a method switch set aside because the new method does not take them, by where they
+ * were: 'global', 'model:<id>', 'slice:<i>' or 'slice:<i>:<id>'. Switching to a method that takes
+ * them puts them back (setMethod), so stepping through the methods loses nothing.
+ */
+export type ParamStash = Readonly<Record<string, ParameterMap>>;
+
+interface Place {
+  readonly key: string;
+  /** How a person names the place: '' (global), ' of b', ' of slice 2', ' of b in slice 2'. */
+  readonly label: string;
+  readonly params: ParameterMap;
+}
+
+/** Every parameter map of a recipe, with its place's key. */
+function places(r: Recipe): Place[] {
+  const out: Place[] = [{ key: 'global', label: '', params: r.parameters ?? {} }];
+  for (const x of r.models ?? [])
+    out.push({ key: `model:${x.model}`, label: ` of ${x.model}`, params: x.parameters ?? {} });
+  r.slices?.forEach((sl, i) => {
+    out.push({ key: `slice:${i}`, label: ` of slice ${i + 1}`, params: sl.parameters ?? {} });
+    for (const src of sl.sources)
+      out.push({
+        key: `slice:${i}:${src.model}`,
+        label: ` of ${src.model} in slice ${i + 1}`,
+        params: src.parameters ?? {},
+      });
+  });
+  return out;
+}
+
+function restore(
+  params: ParameterMap | undefined,
+  stashed: ParameterMap | undefined,
+  m: MergeMethod,
+  scope: 'model' | 'any',
+): ParameterMap | undefined {
+  const back = keepKnown(stashed, m, scope);
+  if (!back) return params;
+  return {
+    ...Object.fromEntries(Object.entries(back).filter(([k]) => params?.[k] === undefined)),
+    ...params,
+  };
+}
+
+export function setMethod(r: Recipe, name: string, stash: ParamStash = {}): Recipe {
   const m = getMethod(name);
   if (!m) return r;
-  const models = r.models?.map((x) => withParams(x, keepKnown(x.parameters, m, 'model')));
-  const slices = r.slices?.map((s): OutputSlice =>
+  const models = r.models?.map((x) =>
+    withParams(x, restore(keepKnown(x.parameters, m, 'model'), stash[`model:${x.model}`], m, 'model')),
+  );
+  const slices = r.slices?.map((s, i): OutputSlice =>
     withParams(
-      { ...s, sources: s.sources.map((src) => withParams(src, keepKnown(src.parameters, m, 'model'))) },
-      keepKnown(s.parameters, m, 'any'),
+      {
+        ...s,
+        sources: s.sources.map((src) =>
+          withParams(
+            src,
+            restore(keepKnown(src.parameters, m, 'model'), stash[`slice:${i}:${src.model}`], m, 'model'),
+          ),
+        ),
+      },
+      restore(keepKnown(s.parameters, m, 'any'), stash[`slice:${i}`], m, 'any'),
     ),
   );
   let next: Recipe = withParams(
     { ...r, merge_method: name, ...(models && { models }), ...(slices && { slices }) },
-    keepKnown(r.parameters, m, 'any'),
+    restore(keepKnown(r.parameters, m, 'any'), stash['global'], m, 'any'),
   );
   if (m.base === 'input') {
     const { base_model: _b, ...rest } = next;
@@ -78,6 +133,48 @@ export function setMethod(r: Recipe, name: string): Recipe {
     next = { ...next, base_model: next.models[0].model };
   }
   return fillRequired(next);
+}
+
+/**
+ * After `prev` became `next` with another method: the stash with the parameters that went
+ * missing added (newest wins), and those in use again taken out; `dropped` names what was set
+ * aside, as "density of b" or "t".
+ */
+export function stashDropped(
+  prev: Recipe,
+  next: Recipe,
+  stash: ParamStash,
+): { stash: ParamStash; dropped: string[] } {
+  const out: Record<string, ParameterMap> = { ...stash };
+  const dropped: string[] = [];
+  const now = new Map(places(next).map((p) => [p.key, p.params]));
+  for (const { key, label, params } of places(prev)) {
+    const kept = now.get(key);
+    if (!kept) continue; // the model or slice itself is gone: nothing to restore it into
+    for (const [name, v] of Object.entries(params)) {
+      if (kept[name] !== undefined) continue;
+      out[key] = { ...out[key], [name]: v };
+      dropped.push(`${name}${label}`);
+    }
+  }
+  for (const [key, params] of now) {
+    const st = out[key];
+    if (!st) continue;
+    const left = Object.fromEntries(Object.entries(st).filter(([k]) => params[k] === undefined));
+    if (Object.keys(left).length > 0) out[key] = left;
+    else delete out[key];
+  }
+  return { stash: pruneStash(next, out), dropped };
+}
+
+/** The stash without the places `r` no longer has (a model removed, another recipe loaded). */
+export function pruneStash(r: Recipe, stash: ParamStash): ParamStash {
+  const keys = Object.keys(stash);
+  if (keys.length === 0) return stash;
+  const live = new Set(places(r).map((p) => p.key));
+  return keys.every((k) => live.has(k))
+    ? stash
+    : Object.fromEntries(Object.entries(stash).filter(([k]) => live.has(k)));
 }
 
 export function addModel(r: Recipe, id: string): Recipe {

@@ -5,7 +5,16 @@ import type { StudioState } from './store.ts';
 
 export type RunStatus = 'idle' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
 
+/** The output folder's name when the name box is left empty (used when a merge starts). */
+export const DEFAULT_OUTPUT_NAME = 'merged-model';
+
+/** The name box's text as a folder name: characters no file system takes become '-'; may be empty. */
+export function cleanOutputName(text: string): string {
+  return text.replace(/[\\/:*?"<>|]/g, '-');
+}
+
 export interface RunOptions {
+  /** As typed: may be empty while editing (a merge then uses DEFAULT_OUTPUT_NAME). */
   readonly outputName: string;
   /** Largest shard in bytes (mergekit's --out-shard-size). */
   readonly shardBytes: number;
@@ -22,8 +31,13 @@ export interface RunSlice {
   readonly runError: string | undefined;
   /** Where the last merge was saved, for the summary ("folder X" or "browser storage"). */
   readonly savedTo: string | undefined;
+  /**
+   * The browser-storage (OPFS) folder the last merge wrote, for its downloads: the merge's own
+   * folder, not the name box, which may have changed since (or been restored by a resume).
+   */
+  readonly savedFolder: string | undefined;
   setRunOptions(o: Partial<RunOptions>): void;
-  runStarted(savedTo: string): void;
+  runStarted(savedTo: string, savedFolder?: string): void;
   runProgress(p: MergeProgress): void;
   runLog(line: string): void;
   runFinished(r: MergeResult): void;
@@ -34,15 +48,16 @@ export interface RunSlice {
 const MAX_LOG = 200;
 
 export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set) => ({
-  runOptions: { outputName: 'merged-model', shardBytes: 5_000_000_000, seed: 0, backend: 'auto' },
+  runOptions: { outputName: DEFAULT_OUTPUT_NAME, shardBytes: 5_000_000_000, seed: 0, backend: 'auto' },
   runStatus: 'idle',
   progress: undefined,
   logs: [],
   result: undefined,
   runError: undefined,
   savedTo: undefined,
+  savedFolder: undefined,
   setRunOptions: (o) => set((s) => ({ runOptions: { ...s.runOptions, ...o } })),
-  runStarted: (savedTo) =>
+  runStarted: (savedTo, savedFolder) =>
     set({
       runStatus: 'running',
       progress: undefined,
@@ -50,10 +65,13 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       result: undefined,
       runError: undefined,
       savedTo,
+      savedFolder,
     }),
   runProgress: (progress) => set({ progress }),
   runLog: (line) => set((s) => ({ logs: [...s.logs.slice(-(MAX_LOG - 1)), line] })),
   runFinished: (result) => set({ runStatus: 'done', result }),
-  runFailed: (runError, cancelled) => set({ runStatus: cancelled ? 'cancelled' : 'failed', runError }),
+  // The last progress line describes a run that no longer goes on: dropped, not left under the error.
+  runFailed: (runError, cancelled) =>
+    set({ runStatus: cancelled ? 'cancelled' : 'failed', runError, progress: undefined }),
   runCancelling: () => set({ runStatus: 'cancelling' }),
 });

@@ -26,8 +26,14 @@ const yamlOf = memo((r: Recipe) => recipeToYaml(r));
 export const selectRecipeYaml = (s: StudioState): string => yamlOf(s.recipe);
 
 const problemsOf = memo((r: Recipe): readonly RecipeProblem[] => validateRecipe(r).problems);
-/** What is wrong with the recipe as it stands (missing models, parameters...). */
-export const selectRecipeProblems = (s: StudioState): readonly RecipeProblem[] => problemsOf(s.recipe);
+/**
+ * What is wrong with the recipe the YAML editor shows (missing models, parameters...): while
+ * the editor holds a draft that does not validate, the draft's problems, so that Merge, Analyse
+ * and the like stay blocked until the draft is fixed or discarded, never running the last valid
+ * recipe the user no longer sees.
+ */
+export const selectRecipeProblems = (s: StudioState): readonly RecipeProblem[] =>
+  s.yamlDraft !== undefined ? s.yamlProblems : problemsOf(s.recipe);
 
 const modelsOf = memo((r: Recipe): readonly string[] => referencedModels(r));
 export const selectModelIds = (s: StudioState): readonly string[] => modelsOf(s.recipe);

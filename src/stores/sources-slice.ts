@@ -7,6 +7,11 @@
  * shared link (#hub=) is used at once only when it is one of ours (the demo hub, the Hugging
  * Face Hub) or on this machine; any other waits in `pendingHubUrl` until the user confirms it,
  * so a link cannot quietly point the token field at someone else's server.
+ *
+ * A folder's File objects do not survive a reload, but its id stays in the recipe (the URL):
+ * the ids of opened folders are remembered in sessionStorage (ids only, never files), so after
+ * a reload the studio says which models must be opened again instead of looking them up on
+ * the hub (`lostLocalFolders`).
  */
 import type { StateCreator } from 'zustand';
 import type { StudioState } from './store.ts';
@@ -41,6 +46,35 @@ function trustedHub(url: string): boolean {
   }
 }
 
+/** sessionStorage key: the ids of folders opened in this tab (JSON array of strings). */
+export const LOCAL_IDS_KEY = 'merge-studio.local-folder-ids';
+
+function session(): Storage | undefined {
+  try {
+    return globalThis.sessionStorage;
+  } catch {
+    return undefined; // storage blocked (sandboxed frame, privacy settings)
+  }
+}
+
+/** The ids of folders opened in this tab before, as remembered; [] when none or unreadable. */
+export function rememberedLocalIds(): string[] {
+  try {
+    const v: unknown = JSON.parse(session()?.getItem(LOCAL_IDS_KEY) ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function rememberLocalIds(ids: readonly string[]): void {
+  try {
+    session()?.setItem(LOCAL_IDS_KEY, JSON.stringify(ids));
+  } catch {
+    // Not remembered: after a reload the model is looked up on the hub, as before.
+  }
+}
+
 export interface LocalFolderInfo {
   readonly files: number;
   readonly bytes: number;
@@ -52,6 +86,8 @@ export interface SourcesSlice {
   /** A hub a shared link names, not used until the user confirms it. */
   readonly pendingHubUrl: string | undefined;
   readonly localFolders: Readonly<Record<string, LocalFolderInfo>>;
+  /** Ids of folders opened before a reload whose files are gone: they must be opened again. */
+  readonly lostLocalFolders: readonly string[];
   /** The user's choice; clears the token when the origin changes. */
   setHubUrl(url: string): void;
   /** A hub from a shared link: used at once when trusted, else kept pending. */
@@ -61,6 +97,8 @@ export interface SourcesSlice {
   setToken(token: string): void;
   addLocalFolder(id: string, info: LocalFolderInfo): void;
   removeLocalFolder(id: string): void;
+  /** The id is no longer a lost folder (the model was removed, or is taken from the hub now). */
+  forgetLostLocalFolder(id: string): void;
 }
 
 type HubChange = Pick<SourcesSlice, 'hubUrl'> & Partial<Pick<SourcesSlice, 'token'>>;
@@ -75,6 +113,7 @@ export const createSourcesSlice: StateCreator<StudioState, [], [], SourcesSlice>
   token: '',
   pendingHubUrl: undefined,
   localFolders: {},
+  lostLocalFolders: rememberedLocalIds(),
   setHubUrl: (url) => set((s) => changeHub(s.hubUrl, url)),
   offerHubUrl: (url) =>
     set((s) =>
@@ -90,10 +129,24 @@ export const createSourcesSlice: StateCreator<StudioState, [], [], SourcesSlice>
     ),
   dismissHubUrl: () => set({ pendingHubUrl: undefined }),
   setToken: (token) => set({ token }),
-  addLocalFolder: (id, info) => set((s) => ({ localFolders: { ...s.localFolders, [id]: info } })),
+  addLocalFolder: (id, info) =>
+    set((s) => {
+      const localFolders = { ...s.localFolders, [id]: info };
+      const lostLocalFolders = s.lostLocalFolders.filter((x) => x !== id);
+      rememberLocalIds([...lostLocalFolders, ...Object.keys(localFolders)]);
+      return { localFolders, lostLocalFolders };
+    }),
   removeLocalFolder: (id) =>
     set((s) => {
       const { [id]: _gone, ...rest } = s.localFolders;
+      rememberLocalIds([...s.lostLocalFolders, ...Object.keys(rest)]);
       return { localFolders: rest };
+    }),
+  forgetLostLocalFolder: (id) =>
+    set((s) => {
+      if (!s.lostLocalFolders.includes(id)) return {};
+      const lostLocalFolders = s.lostLocalFolders.filter((x) => x !== id);
+      rememberLocalIds([...lostLocalFolders, ...Object.keys(s.localFolders)]);
+      return { lostLocalFolders };
     }),
 });

@@ -86,6 +86,66 @@ describe('recipe actions', () => {
     expect(s().recipe.models).toEqual([{ model: 'a', parameters: { weight: 2 } }]);
   });
 
+  it('YAML that only breaks its method’s rules loads into the controls, problems included', () => {
+    // What a link or a reload holds after the controls built a work-in-progress recipe.
+    const text = 'merge_method: slerp\nbase_model: a\nmodels:\n  - model: a\nparameters:\n  t: 0.5\n';
+    expect(s().editYaml(text)).toBe(false);
+    expect(s().yamlDraft).toBeUndefined();
+    expect(s().recipe).toEqual({
+      merge_method: 'slerp',
+      base_model: 'a',
+      models: [{ model: 'a' }],
+      parameters: { t: 0.5 },
+    });
+    expect(selectRecipeYaml(s())).toBe(text);
+    expect(errors().map((p) => p.message)).toEqual([expect.stringMatching(/^slerp takes exactly 1/)]);
+  });
+
+  it('while the editor holds a draft, its problems block merging (not the last valid recipe)', () => {
+    s().setMethod('linear');
+    s().addModel('a');
+    expect(errors()).toEqual([]);
+    s().editYaml('merge_method: slerp\nmodels:\n  - model: a\n    parameters: {densty: 1}\n');
+    expect(s().yamlDraft).toBeDefined();
+    expect(s().recipe.merge_method).toBe('linear');
+    expect(errors().length).toBeGreaterThan(0);
+    expect(errors()).toEqual(s().yamlProblems.filter((p) => p.severity === 'error'));
+    s().editYaml('merge_method: linear\nmodels: [\n');
+    expect(errors()[0]?.line).toBeGreaterThan(1);
+    s().discardYamlDraft();
+    expect(errors()).toEqual([]);
+  });
+
+  it('switching method sets aside what the new one does not take, and switching back restores it', () => {
+    s().setMethod('ties');
+    for (const id of ['base', 'a', 'b']) s().addModel(id);
+    s().setModelParam('a', 'density', 0.3);
+    s().setModelParam('b', 'weight', 0.7);
+    s().setGlobalParam('lambda', 0.9);
+    const ties = s().recipe;
+    s().setMethod('slerp');
+    for (const dropped of ['density of a', 'weight of b', 'lambda'])
+      expect(s().methodNotice).toMatch(new RegExp(`^SLERP does not take .*${dropped}`));
+    expect(s().methodNotice).toMatch(/switch back to TIES/);
+    s().setGlobalParam('t', 0.25);
+    s().setMethod('ties');
+    expect(s().recipe.models).toEqual(ties.models);
+    expect(s().recipe.parameters).toEqual({ lambda: 0.9 });
+    expect(s().methodNotice).toMatch(/TIES does not take t\b/);
+    s().setMethod('slerp');
+    expect(s().recipe.parameters).toEqual({ t: 0.25 });
+  });
+
+  it('the teaching view’s switch to SLERP (setRecipe) also sets the parameters aside', () => {
+    s().setMethod('ties');
+    for (const id of ['base', 'a']) s().addModel(id);
+    s().setModelParam('a', 'density', 0.3);
+    s().setRecipe({ ...s().recipe, merge_method: 'slerp', models: [{ model: 'base' }, { model: 'a' }] });
+    expect(s().methodNotice).toMatch(/density of a/);
+    s().setMethod('ties');
+    expect(s().recipe.models?.find((m) => m.model === 'a')?.parameters).toEqual({ weight: 1, density: 0.3 });
+  });
+
   it('the token never reaches the recipe or its YAML', () => {
     s().setToken('hf_secret_token_value');
     s().addModel('a');

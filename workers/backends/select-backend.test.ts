@@ -98,6 +98,11 @@ const moduleOf =
   () =>
     Promise.resolve({ createWebGpuBackend: () => Promise.resolve(b) });
 const load = (): Promise<WebGpuModule> => Promise.reject(new Error('chunk failed to load'));
+/** A WebGPU module whose adapter refuses a device. */
+const refuse = (): Promise<WebGpuModule> =>
+  Promise.resolve({
+    createWebGpuBackend: () => Promise.reject(new NoGpuAdapterError('the adapter refused a device: x')),
+  });
 const timing = (method: string, gpuMs: number, cpuMs: number) => ({ method, elements: 1, gpuMs, cpuMs });
 
 describe('selectBackend without a GPU', () => {
@@ -125,6 +130,19 @@ describe('selectBackend without a GPU', () => {
   it('prefer webgpu without a GPU: an error the user can act on', async () => {
     await expect(selectBackend({ prefer: 'webgpu', gpu: undefined })).rejects.toThrow(NoGpuAdapterError);
     await expect(selectBackend({ prefer: 'webgpu', gpu: undefined })).rejects.toThrow(/Chrome or Edge/);
+  });
+
+  it('prefer webgpu without a GPU: says the merge was not run, not that it runs on the CPU', async () => {
+    const e = await selectBackend({ prefer: 'webgpu', gpu: undefined }).catch((x: unknown) => x as Error);
+    expect((e as Error).message).toMatch(/was not run\. Choose “automatic” or “CPU” under “Compute on”/);
+    expect((e as Error).message).not.toMatch(/Merges run on the CPU/);
+  });
+
+  it('auto when the device is refused: the reason names the cause without the forced-GPU advice', async () => {
+    const b = await selectBackend({ prefer: 'auto', gpu: withAdapter, load: refuse });
+    expect(b.selection.reason).toBe(
+      'CPU: the WebGPU device could not be created (the adapter refused a device: x)',
+    );
   });
 
   it('auto when the WebGPU module fails to load: the CPU; forced: the error', async () => {

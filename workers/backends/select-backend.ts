@@ -109,7 +109,9 @@ export async function selectBackend(opts: SelectBackendOptions): Promise<Selecte
     });
   } catch (e) {
     if (forced) throw e;
-    return onCpu(prefer, `CPU: the WebGPU device could not be created (${(e as Error).message})`);
+    // Not the error's whole message: it tells a forced GPU merge that it was not run.
+    const detail = e instanceof NoGpuAdapterError ? e.detail : (e as Error).message;
+    return onCpu(prefer, `CPU: the WebGPU device could not be created (${detail})`);
   }
   const adapterInfo = gpuBackend.context?.adapterInfo ?? 'WebGPU adapter';
   if (forced) {

@@ -6,6 +6,7 @@ import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { folderResolver } from '../io/node/fs-source.ts';
 import type { ModelResolver } from '../io/source.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
+import type { MergeProgress } from '../protocol.ts';
 import { MergeCancelled, readAllInputs, runMerge } from './run-merge.ts';
 import { tinymixJob, TINYMIX_TIES } from './test-helpers.ts';
 
@@ -58,6 +59,31 @@ describe('runMerge', () => {
     await runMerge(job(path.join(tmp, 's3'), dare, { seed: 6 }));
     expect((await read(path.join(tmp, 's1'))).equals(await read(path.join(tmp, 's2')))).toBe(true);
     expect((await read(path.join(tmp, 's1'))).equals(await read(path.join(tmp, 's3')))).toBe(false);
+  });
+
+  it('reports progress while the first inputs are read, with the sizes known from planning', async () => {
+    const events: MergeProgress[] = [];
+    await runMerge(
+      job(path.join(tmp, 'progress'), TIES, { progressIntervalMs: 0, onProgress: (e) => events.push(e) }),
+    );
+    const beforeFirstTensor = events.filter((e) => e.phase === 'merging' && e.tensorsDone === 0);
+    // Once planned: what will be written and read, before a byte has arrived.
+    expect(beforeFirstTensor[0]).toMatchObject({ bytesRead: 0, bytesWritten: 0 });
+    expect(beforeFirstTensor[0]!.bytesTotal).toBeGreaterThan(804_992 * 2);
+    expect(beforeFirstTensor[0]!.bytesToRead).toBeGreaterThan(0);
+    // Then each read moves the numbers on.
+    expect(beforeFirstTensor.some((e) => e.bytesRead > 0)).toBe(true);
+  });
+
+  it('throttles the read progress like the rest', async () => {
+    const events: MergeProgress[] = [];
+    await runMerge(
+      job(path.join(tmp, 'progress-throttled'), TIES, {
+        progressIntervalMs: 60_000,
+        onProgress: (e) => events.push(e),
+      }),
+    );
+    expect(events.map((e) => e.phase)).toEqual(['loading', 'planning', 'merging', 'finishing', 'done']);
   });
 
   it('stops when cancelled and leaves no config.json or partial shard', async () => {

@@ -85,12 +85,14 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     warnings.push(w);
     job.onLog?.(`warning: ${w}`);
   };
-  const stats: ReaderStats = { requests: 0, bytes: 0 };
+  // Each finished read reports progress (throttled), so a slow download is seen as it goes.
+  const stats: ReaderStats = { requests: 0, bytes: 0, onRead: () => emit('merging') };
   let written = 0;
   let done = 0;
   let lastEmit = 0;
   let plan: MergePlan | undefined;
   let totalBytes = 0;
+  let bytesToRead = 0;
   const emit = (phase: MergeProgress['phase'], current?: string, force = false): void => {
     const now = Date.now();
     if (!job.onProgress || (!force && now - lastEmit < (job.progressIntervalMs ?? 100))) return;
@@ -102,6 +104,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
       tensorsDone: done,
       tensorsTotal: plan?.tensors.length ?? 0,
       bytesRead: stats.bytes,
+      ...(bytesToRead > 0 && { bytesToRead }),
       bytesWritten: written,
       bytesTotal: totalBytes,
       ...(current !== undefined && { currentTensor: current }),
@@ -128,6 +131,9 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   job.onLog?.(
     `plan: ${plan.tensors.length} tensors, ${plan.numLayers} layers, ${shards.length} shard(s), ${(totalBytes / 1e6).toFixed(1)} MB`,
   );
+  bytesToRead = plan.tensors.reduce((s, t) => s + inputBytesOf(t), 0);
+  // The sizes are known from here on, before the first input arrives.
+  emit('merging', undefined, true);
 
   // Before the first shard: this job's state, and no earlier model's config or weights (see there).
   const state = await startJob(job.sink, jobFingerprint(plan, models, shards), shards);

@@ -19,6 +19,8 @@ interface Block {
 export interface ReaderStats {
   requests: number;
   bytes: number;
+  /** Called after each read adds to the counts (progress while inputs download). */
+  onRead?: () => void;
 }
 
 /** Bytes between neighbouring tensors we read through rather than start a new request for. */
@@ -179,6 +181,7 @@ export class ModelTensorReader {
     }
     this.stats.requests++;
     this.stats.bytes += data.byteLength;
+    this.stats.onRead?.();
     return data;
   }
 }

@@ -40,6 +40,8 @@ const YAML_OPTIONS = { version: '1.1', customTags: pyyamlTags } as const;
 
 export interface ParsedRecipe {
   readonly recipe: Recipe | undefined;
+  /** The recipe when only its method's rules fail (validate-recipe.ts); absent for bad shapes. */
+  readonly shaped?: Recipe;
   readonly problems: readonly RecipeProblem[];
 }
 
@@ -56,9 +58,10 @@ export function parseRecipeYaml(text: string): ParsedRecipe {
       problems: yamlSyntaxProblems(doc.errors, loose.contents, (offset) => lc.linePos(offset)),
     };
   }
-  const { recipe, problems } = validateRecipe(doc.toJS({ maxAliasCount: 100 }));
+  const { recipe, shaped, problems } = validateRecipe(doc.toJS({ maxAliasCount: 100 }));
   return {
     recipe,
+    ...(shaped && { shaped }),
     problems: problems.map((p) => {
       const pos = positionOf(doc.contents, p.path, lc);
       return pos ? { ...p, ...pos } : p;
@@ -123,8 +126,10 @@ export function recipeToYaml(recipe: Recipe): string {
     const v = (recipe as unknown as Record<string, unknown>)[k];
     if (v !== undefined) ordered[k] = v;
   }
-  // YAML 1.1, so that strings PyYAML would read as booleans ("on", "yes") are quoted.
-  const doc = new Document(ordered, YAML_OPTIONS);
+  // YAML 1.1, so that strings PyYAML would read as booleans ("on", "yes") are quoted. A value
+  // shared by two places (the same array object) is written twice, never as an &anchor/*alias:
+  // mergekit's examples have none, and an alias is confusing to read and edit.
+  const doc = new Document(ordered, { ...YAML_OPTIONS, aliasDuplicateObjects: false });
   // Number lists (gradients, layer ranges) on one line, as mergekit writes them.
   visit(doc, {
     Seq(_, node) {

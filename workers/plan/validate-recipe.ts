@@ -50,6 +50,12 @@ const DTYPE_ALIASES: Readonly<Record<string, TorchDType>> = {
 
 export interface ValidationResult {
   readonly recipe: Recipe | undefined;
+  /**
+   * The recipe when its shape is right (known keys, types, method, parameter values) even if it
+   * breaks its method's rules (model count, base, required parameters): the studio's controls
+   * hold such work-in-progress recipes, so a link or a reload can restore one.
+   */
+  readonly shaped?: Recipe;
   readonly problems: readonly RecipeProblem[];
 }
 
@@ -61,8 +67,9 @@ export function validateRecipe(raw: unknown): ValidationResult {
   const hasErrors = (): boolean => problems.some((p) => p.severity === 'error');
   const recipe = checkRecipe(raw, report);
   // The method's rules on a recipe with errors would see the invalid values as missing.
-  if (recipe && !hasErrors()) checkMethodRules(recipe, getMethod(recipe.merge_method)!, report);
-  return { recipe: hasErrors() ? undefined : recipe, problems };
+  const shaped = recipe && !hasErrors() ? recipe : undefined;
+  if (shaped) checkMethodRules(shaped, getMethod(shaped.merge_method)!, report);
+  return { recipe: hasErrors() ? undefined : recipe, ...(shaped && { shaped }), problems };
 }
 
 function dtypeOf(raw: unknown, path: YamlPath, report: Report): TorchDType | undefined {

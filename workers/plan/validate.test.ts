@@ -146,4 +146,16 @@ describe('YAML out', () => {
     expect(out).toMatch(/density: \[1, 0\.7, 0\.1\]/);
     expect(parseRecipeYaml(out).recipe).toEqual(recipe);
   });
+
+  it('writes a list shared by two places twice, never as an &anchor/*alias', () => {
+    const shared = [0, 0.5, 1];
+    const out = recipeToYaml({
+      merge_method: 'slerp',
+      base_model: 'a',
+      models: [{ model: 'a' }, { model: 'b' }],
+      parameters: { t: [{ filter: 'self_attn', value: shared }, { value: shared }] },
+    });
+    expect(out).not.toMatch(/[&*]a\d/);
+    expect(out.match(/value: \[0, 0\.5, 1\]/g)).toHaveLength(2);
+  });
 });

@@ -7,6 +7,7 @@ import { selectBackend } from '../backends/select-backend.ts';
 import { opfsSink } from '../io/browser/opfs-sink.ts';
 import { directorySink } from '../io/browser/fsa-sink.ts';
 import { lockPickedFolder } from '../io/browser/folder-lock.ts';
+import { MERGE_READ_ADVICE } from '../io/hub/errors.ts';
 import type { OutputSink } from '../io/source.ts';
 import { loadModels, readAllInputs, runMerge } from '../engine/run-merge.ts';
 import { buildPlan } from '../plan/build-plan.ts';
@@ -47,7 +48,7 @@ export const mergeApi = {
   ): Promise<MergeResult> {
     const log = (line: string): void => callbacks.onLog(line);
     const { recipe } = loadRecipe(request.recipeText);
-    const { resolve, hubModels, hub } = resolveSources(request.sources, log);
+    const { resolve, hubModels, hub } = resolveSources(request.sources, log, MERGE_READ_ADVICE);
     const backend = await selectBackend({
       prefer: request.backend ?? 'auto',
       method: recipe.merge_method,

@@ -19,9 +19,22 @@ export function isOfficialHub(url: string): boolean {
   return /^https:\/\/huggingface\.co\/?$/.test(url);
 }
 
-export function resolveSources(sources: ModelSources, onLog: (line: string) => void): ResolvedSources {
+/**
+ * `readAdvice`: what a failed hub read tells the user to do; a merge passes MERGE_READ_ADVICE
+ * (errors.ts), previews and plans keep the plain default.
+ */
+export function resolveSources(
+  sources: ModelSources,
+  onLog: (line: string) => void,
+  readAdvice?: string,
+): ResolvedSources {
   const hub = sources.hub
-    ? hubResolver({ hubUrl: sources.hub.url, ...(sources.hub.token && { token: sources.hub.token }), onLog })
+    ? hubResolver({
+        hubUrl: sources.hub.url,
+        ...(sources.hub.token && { token: sources.hub.token }),
+        ...(readAdvice !== undefined && { readAdvice }),
+        onLog,
+      })
     : undefined;
   const hubModels = new Set<string>();
   const resolve: ModelResolver = async (id, signal) => {

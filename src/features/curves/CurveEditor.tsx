@@ -15,6 +15,7 @@ import type { CurveTarget } from '../../stores/ui-slice.ts';
 import { CurveChart } from './CurveChart.tsx';
 import * as cm from './curve-model.ts';
 import { CurveList } from './CurveList.tsx';
+import { focusReturn } from './focus-return.ts';
 import { DEFAULT_LAYERS, layerPositions } from './layer-positions.ts';
 import { LayerValues, type PlanView } from './LayerValues.tsx';
 import { ModelsLoader, type LoadedModels } from './ModelsLoader.tsx';
@@ -26,10 +27,19 @@ import './curves.css';
 export function CurveEditor() {
   const target = useStudio((s) => s.curveTarget);
   const ids = useStudio(selectModelIds);
-  // Opening the editor takes keyboard focus to it (it appears below the control that opened it).
+  // Opening the editor takes keyboard focus to it (it appears below the control that opened it);
+  // closing it gives focus back to that control.
+  const [back] = useState(focusReturn);
   useEffect(() => {
-    if (target) document.getElementById('curve-editor-title')?.focus();
-  }, [target]);
+    if (!target) {
+      back.closed();
+      return;
+    }
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active !== document.body)
+      back.opened(active, active.closest('.curve-editor') !== null);
+    document.getElementById('curve-editor-title')?.focus();
+  }, [target, back]);
   if (!target) return null;
   return (
     <ModelsLoader ids={ids}>

@@ -143,6 +143,14 @@ describe('editing curves', () => {
     ]);
   });
 
+  it('a new filter curve copies its start, so the YAML gets no &anchor/*alias pair', () => {
+    const start = base.find((c) => c.filter === undefined)!.anchors;
+    const next = addFilterCurve(base, 'mlp', start);
+    const added = next.find((c) => c.filter === 'mlp')!;
+    expect(added.anchors).toEqual(start);
+    expect(added.anchors).not.toBe(start);
+  });
+
   it('reorders filters but keeps the catch-all last', () => {
     const three = addFilterCurve(base, 'mlp', [0.5]);
     expect(moveCurve(three, 1, -1).map((c) => c.filter)).toEqual(['mlp', 'self_attn', undefined]);

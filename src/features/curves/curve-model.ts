@@ -80,6 +80,23 @@ export function resample(anchors: readonly number[], k: number): number[] {
   return Array.from({ length: k }, (_, j) => evaluateGradient(anchors, j / (k - 1)) as number);
 }
 
+/**
+ * One value for a setting that varies by layer or tensor ("Use one value"): the mean of the
+ * curve that other tensors follow (the first curve when there is no catch-all), as the Flat
+ * preset makes it. Undefined for a setting the curves cannot read.
+ */
+export function flatValue(s: ParameterSetting): number | undefined {
+  let curves: CurveSet;
+  try {
+    curves = parseSetting(s);
+  } catch (e) {
+    if (e instanceof UnsupportedSettingError) return undefined;
+    throw e;
+  }
+  const c = curves.find((x) => x.filter === undefined) ?? curves[0];
+  return c && resample(c.anchors, 1)[0];
+}
+
 function replace(curves: CurveSet, i: number, c: Curve): CurveSet {
   return curves.map((x, j) => (j === i ? c : x));
 }
@@ -125,7 +142,8 @@ export function addFilterCurve(curves: CurveSet, filter: string, start: readonly
   const f = filter.trim();
   if (f === '' || curves.some((c) => c.filter === f)) return curves;
   const at = curves.findIndex((c) => c.filter === undefined);
-  const curve: Curve = { filter: f, anchors: start };
+  // A copy: two curves sharing one array would be written as a YAML &anchor/*alias pair.
+  const curve: Curve = { filter: f, anchors: [...start] };
   return at < 0 ? [...curves, curve] : [...curves.slice(0, at), curve, ...curves.slice(at)];
 }
 

@@ -4,10 +4,31 @@ import { formatBytes, formatCount } from '../../shared/format.ts';
 import { selectMethod, selectModelIds } from '../../stores/selectors.ts';
 import { DEMO_HUB_URL } from '../../stores/sources-slice.ts';
 import { useStudio } from '../../stores/store.ts';
+import { ReopenFolderButton } from './LocalFolderPicker.tsx';
 import { layerCountFromConfig } from '../../../workers/plan/architecture.ts';
 import type { InputModel } from '../../../workers/plan/recipe.ts';
 
+/**
+ * A model opened from a folder before a reload: its files are gone with the page, so it is not
+ * looked up on the hub (a hub model of that name would quietly stand in for it).
+ */
+function LostFolder({ id }: { readonly id: string }) {
+  return (
+    <span className="lost-folder">
+      <span className="field-error">
+        {id} was a local folder: its files are not kept across a reload, so open the folder again.
+      </span>{' '}
+      <ReopenFolderButton id={id} />
+    </span>
+  );
+}
+
 function ModelDetails({ id }: { readonly id: string }) {
+  const lost = useStudio((s) => !(id in s.localFolders) && s.lostLocalFolders.includes(id));
+  return lost ? <LostFolder id={id} /> : <HubOrFolderDetails id={id} />;
+}
+
+function HubOrFolderDetails({ id }: { readonly id: string }) {
   const hubUrl = useStudio((s) => s.hubUrl);
   const token = useStudio((s) => s.token);
   const local = useStudio((s) => id in s.localFolders);
@@ -61,6 +82,7 @@ export function ChosenModels() {
   const method = useStudio(selectMethod);
   const setBase = useStudio((s) => s.setBase);
   const removeModel = useStudio((s) => s.removeModel);
+  const forgetLost = useStudio((s) => s.forgetLostLocalFolder);
   const moveModel = useStudio((s) => s.moveModel);
   const usesBase = method.base !== 'input';
   const sliced = useStudio((s) => s.recipe.slices !== undefined);
@@ -97,6 +119,7 @@ export function ChosenModels() {
                 <input
                   type="radio"
                   name="base-model"
+                  aria-label={`Use ${m.model} as the base model`}
                   checked={m.model === base}
                   onChange={() => setBase(m.model)}
                 />{' '}
@@ -119,7 +142,14 @@ export function ChosenModels() {
             >
               ↓
             </button>
-            <button type="button" onClick={() => removeModel(m.model)} aria-label={`Remove ${m.model}`}>
+            <button
+              type="button"
+              onClick={() => {
+                removeModel(m.model);
+                forgetLost(m.model);
+              }}
+              aria-label={`Remove ${m.model}`}
+            >
               Remove
             </button>
           </div>

@@ -1,9 +1,13 @@
 /**
  * Open model folders from disk: a folder input (every browser), or drop folders here. A folder
  * of models adds each sub-folder holding a config.json. Files are read in place.
+ *
+ * The File objects live only as long as the page: after a reload a model that was a folder
+ * shows `ReopenFolderButton` (ChosenModels) instead of being looked up on the hub.
  */
-import { useId, useState, type DragEvent } from 'react';
+import { useId, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import { groupModelFolders, registerLocalFolder } from '../../engine/local-files.ts';
+import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 
 type Entry = { path: string; file: File };
@@ -23,18 +27,24 @@ async function readEntry(entry: FileSystemEntry, prefix: string, out: Entry[]): 
   }
 }
 
-export function LocalFolderPicker() {
-  const id = useId();
+/** A folder input's files, with their paths inside the picked folder. */
+function pickedFiles(e: ChangeEvent<HTMLInputElement>): Entry[] {
+  return [...(e.target.files ?? [])].map((f) => ({ path: f.webkitRelativePath || f.name, file: f }));
+}
+
+/** A directory picker that works in every browser (the folder's files, with paths). */
+const FOLDER_INPUT = { webkitdirectory: '', directory: '' } as object;
+
+/** Registers the model folders among `files` and adds them to the recipe; says what it did. */
+function useAddFolders(): { add: (files: Entry[]) => readonly string[]; message: string | undefined } {
   const [message, setMessage] = useState<string>();
-  const [over, setOver] = useState(false);
   const addLocalFolder = useStudio((s) => s.addLocalFolder);
   const addModel = useStudio((s) => s.addModel);
-
-  const add = (files: Entry[]) => {
+  const add = (files: Entry[]): readonly string[] => {
     const models = groupModelFolders(files);
     if (models.size === 0) {
       setMessage('No model found: pick a folder that holds config.json and .safetensors files.');
-      return;
+      return [];
     }
     for (const [name, folder] of models) {
       registerLocalFolder(name, folder);
@@ -42,10 +52,55 @@ export function LocalFolderPicker() {
         files: folder.files.length,
         bytes: folder.files.reduce((s, f) => s + f.file.size, 0),
       });
-      addModel(name);
+      // A folder opened again after a reload is in the recipe already (maybe only in its slices).
+      if (!selectModelIds(useStudio.getState()).includes(name)) addModel(name);
     }
     setMessage(`Opened ${[...models.keys()].join(', ')}.`);
+    return [...models.keys()];
   };
+  return { add, message };
+}
+
+/**
+ * For a model that was a local folder before a reload: a button that opens the folder picker
+ * again (a real button: the input it clicks is out of the tab order).
+ */
+export function ReopenFolderButton({ id }: { readonly id: string }) {
+  const input = useRef<HTMLInputElement>(null);
+  const { add, message } = useAddFolders();
+  const [wrong, setWrong] = useState<string>();
+  return (
+    <>
+      <button type="button" onClick={() => input.current?.click()}>
+        Open the {id} folder again…
+      </button>
+      <input
+        ref={input}
+        className="visually-hidden"
+        type="file"
+        tabIndex={-1}
+        aria-hidden="true"
+        {...FOLDER_INPUT}
+        multiple
+        onChange={(e) => {
+          const opened = add(pickedFiles(e));
+          e.target.value = '';
+          setWrong(
+            opened.length > 0 && !opened.includes(id)
+              ? `That folder holds ${opened.join(', ')}, not ${id}: it was added as a model of its own.`
+              : undefined,
+          );
+        }}
+      />
+      {(wrong ?? message) && <span role="status">{wrong ?? message}</span>}
+    </>
+  );
+}
+
+export function LocalFolderPicker() {
+  const id = useId();
+  const [over, setOver] = useState(false);
+  const { add, message } = useAddFolders();
 
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
@@ -74,14 +129,12 @@ export function LocalFolderPicker() {
       </label>
       <input
         id={`${id}-dir`}
+        // Visually hidden but focusable: app.css outlines the label while it has keyboard focus.
         className="visually-hidden"
         type="file"
-        // A directory picker that works in every browser (the folder's files, with paths).
-        {...({ webkitdirectory: '', directory: '' } as object)}
+        {...FOLDER_INPUT}
         multiple
-        onChange={(e) =>
-          add([...(e.target.files ?? [])].map((f) => ({ path: f.webkitRelativePath || f.name, file: f })))
-        }
+        onChange={(e) => add(pickedFiles(e))}
       />
       <p className="muted">or drop model folders here</p>
       {message && <p role="status">{message}</p>}

@@ -23,6 +23,7 @@ export function ModelSearch() {
   const token = useStudio((s) => s.token);
   const chosen = useStudio(selectModelIds);
   const addModel = useStudio((s) => s.addModel);
+  const forgetLost = useStudio((s) => s.forgetLostLocalFolder);
   const results = useQuery(hubSearchQuery(hubUrl, token, q));
   return (
     <section className="model-search" aria-labelledby={`${id}-t`}>
@@ -49,7 +50,11 @@ export function ModelSearch() {
           <li key={m.id}>
             <button
               type="button"
-              onClick={() => addModel(m.id)}
+              onClick={() => {
+                addModel(m.id);
+                // Taken from the hub now, not a folder opened before a reload.
+                forgetLost(m.id);
+              }}
               disabled={chosen.includes(m.id)}
               aria-label={`Add ${m.id}`}
             >

@@ -54,4 +54,14 @@ describe('hubSearchQuery', () => {
     expect(JSON.stringify(key)).not.toContain(TOKEN);
     expect(key).toEqual(['hub-search', 'https://hub.example', 'llama', true]);
   });
+
+  it('a hub that cannot be reached says to try again, with no advice about merges', async () => {
+    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('Failed to fetch')));
+    const q = hubSearchQuery('https://hub.example', '', 'llama');
+    const err = (await q.queryFn({ signal }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(
+      /failed after 2 tries \(Failed to fetch\); check the network or the hub, then try again$/,
+    );
+    expect(err.message).not.toMatch(/shards|run the job/);
+  });
 });

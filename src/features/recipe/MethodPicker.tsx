@@ -19,6 +19,8 @@ export function needsText(m: MergeMethod): string {
 export function MethodPicker() {
   const current = useStudio((s) => s.recipe.merge_method);
   const setMethod = useStudio((s) => s.setMethod);
+  // Parameters the last switch set aside (recipe-slice.ts): switching back restores them.
+  const notice = useStudio((s) => s.methodNotice);
   return (
     <fieldset className="method-picker">
       <legend>Merge method</legend>
@@ -45,6 +47,11 @@ export function MethodPicker() {
           </label>
         ))}
       </div>
+      {notice && (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      )}
     </fieldset>
   );
 }

@@ -6,6 +6,7 @@
 import type { ParamSpec } from '../../../workers/methods/types.ts';
 import type { ParameterSetting } from '../../../workers/plan/recipe.ts';
 import { NumberField } from '../../shared/NumberField.tsx';
+import { flatValue } from '../curves/curve-model.ts';
 
 export interface ParamControlProps {
   readonly spec: ParamSpec;
@@ -16,6 +17,17 @@ export interface ParamControlProps {
   readonly fallback: ParameterSetting | undefined;
   readonly onChange: (v: ParameterSetting | undefined) => void;
   readonly onEditCurve: () => void;
+}
+
+/**
+ * The one value that replaces a curve: its mean (to 4 significant digits, whole for integer
+ * parameters), or the schema's default when the curve cannot be read. Never unset: a
+ * parameter without a default (slerp's t, a model's weight) would make the recipe invalid.
+ */
+export function oneValueFor(spec: ParamSpec, s: ParameterSetting): number | undefined {
+  const mean = flatValue(s);
+  if (mean === undefined) return typeof spec.default === 'number' ? spec.default : undefined;
+  return spec.integer ? Math.round(mean) : Number(mean.toPrecision(4));
 }
 
 function describeSetting(s: ParameterSetting): string {
@@ -57,10 +69,7 @@ export function ParamControl({ spec, label, value, fallback, onChange, onEditCur
         <button type="button" onClick={onEditCurve}>
           Edit {label} per layer
         </button>
-        <button
-          type="button"
-          onClick={() => onChange(typeof spec.default === 'number' ? spec.default : undefined)}
-        >
+        <button type="button" onClick={() => onChange(oneValueFor(spec, effective))}>
           Use one value for {label}
         </button>
       </div>

@@ -1,9 +1,13 @@
 /**
  * The recipe as mergekit YAML, both ways: edits made with the controls show here at once, and
  * YAML typed or imported here fills the controls when it is valid. Invalid YAML is kept as a
- * draft with line-precise problems; the current recipe stays as it was.
+ * draft with line-precise problems; the current recipe stays as it was. A draft set from
+ * outside (a link, a reload, history) shows here too: the problems always describe the text on
+ * screen, Export writes that text, and Merge and Analyse wait until it is a recipe
+ * (selectRecipeProblems).
  */
-import { useId, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
+import { parseRecipeYaml } from '../../../workers/plan/recipe-yaml.ts';
 import { formatPath } from '../../../workers/plan/problems.ts';
 import { selectRecipeProblems, selectRecipeYaml } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
@@ -12,26 +16,32 @@ export function YamlPanel() {
   const id = useId();
   const yaml = useStudio(selectRecipeYaml);
   const draft = useStudio((s) => s.yamlDraft);
-  const yamlProblems = useStudio((s) => s.yamlProblems);
-  const recipeProblems = useStudio(selectRecipeProblems);
+  const storeProblems = useStudio(selectRecipeProblems);
+  const linkError = useStudio((s) => s.linkError);
+  const setLinkError = useStudio((s) => s.setLinkError);
   const editYaml = useStudio((s) => s.editYaml);
   const discard = useStudio((s) => s.discardYamlDraft);
-  const [text, setText] = useState(yaml);
+  const source = draft ?? yaml;
+  const [text, setText] = useState(source);
   const [editing, setEditing] = useState(false);
-  // Follow the recipe unless the user is typing (re-serialising would move their cursor).
-  const [shown, setShown] = useState(yaml);
-  if (!editing && draft === undefined && shown !== yaml) {
-    setShown(yaml);
-    setText(yaml);
+  // Follow the draft, else the recipe, unless the user is typing (re-serialising would move
+  // their cursor).
+  const [shown, setShown] = useState(source);
+  if (!editing && shown !== source) {
+    setShown(source);
+    setText(source);
   }
-  const problems = draft !== undefined ? yamlProblems : recipeProblems;
+  // The problems of the text on screen, with its line numbers (the store's for a draft).
+  const textProblems = useMemo(() => parseRecipeYaml(text).problems, [text]);
+  const problems = draft !== undefined ? storeProblems : textProblems;
   const onFile = async (file: File) => {
     const t = await file.text();
     setText(t);
     editYaml(t);
   };
   const download = () => {
-    const url = URL.createObjectURL(new Blob([yaml], { type: 'text/yaml' }));
+    // What the editor shows, errors included (mergekit may accept what the studio refuses).
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/yaml' }));
     const a = document.createElement('a');
     a.href = url;
     a.download = 'recipe.yml';
@@ -41,6 +51,14 @@ export function YamlPanel() {
   return (
     <section className="yaml-panel" aria-labelledby={`${id}-t`}>
       <h2 id={`${id}-t`}>Recipe (mergekit YAML)</h2>
+      {linkError && (
+        <p className="field-error" role="alert">
+          {linkError}{' '}
+          <button type="button" onClick={() => setLinkError(undefined)}>
+            Dismiss
+          </button>
+        </p>
+      )}
       <label htmlFor={`${id}-y`} className="visually-hidden">
         Recipe YAML
       </label>
@@ -71,7 +89,8 @@ export function YamlPanel() {
       )}
       {draft !== undefined && (
         <p role="status">
-          The YAML above has errors, so the controls still show the last valid recipe.{' '}
+          The YAML above has errors, so the controls still show the last valid recipe, and Merge and Analyse
+          wait until it is fixed.{' '}
           <button type="button" onClick={discard}>
             Discard my edits
           </button>

@@ -31,6 +31,8 @@ export function ChangeChart({ changes }: { readonly changes: readonly TensorChan
     .nice()
     .range([H - M.bottom, M.top]);
   const ticks = y.ticks(4);
+  // One precision for every tick, from the scale ("0%", "5%", "10%"; not "0.0%" and "10%").
+  const tickLabel = y.tickFormat(4, relative ? '%' : undefined);
   const label = relative ? 'relative change from the base' : 'output norm';
   const every = Math.ceil(rows.length / 16);
   return (
@@ -40,7 +42,7 @@ export function ChangeChart({ changes }: { readonly changes: readonly TensorChan
           <g key={t} transform={`translate(0,${y(t)})`}>
             <line x1={M.left} x2={W - M.right} stroke="#e3e6ee" />
             <text x={M.left - 6} dy="0.32em" textAnchor="end" fontSize={10}>
-              {relative ? `${(t * 100).toPrecision(2)}%` : t.toPrecision(2)}
+              {tickLabel(t)}
             </text>
           </g>
         ))}
@@ -53,9 +55,7 @@ export function ChangeChart({ changes }: { readonly changes: readonly TensorChan
             height={H - M.bottom - y(r.v)}
             fill="#4f7cff"
           >
-            <title>
-              layer {r.layer}: {relative ? `${(r.v * 100).toFixed(3)}%` : r.v.toFixed(4)}
-            </title>
+            <title>{`layer ${r.layer}: ${relative ? `${(r.v * 100).toFixed(3)}%` : r.v.toFixed(4)}`}</title>
           </rect>
         ))}
         {rows

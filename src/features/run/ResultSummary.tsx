@@ -8,16 +8,17 @@ import { ChangeChart } from './ChangeChart.tsx';
 export function ResultSummary() {
   const result = useStudio((s) => s.result);
   const savedTo = useStudio((s) => s.savedTo);
-  const outputName = useStudio((s) => s.runOptions.outputName);
+  // The folder this result was written to, not the name box (which may have changed since).
+  const folder = useStudio((s) => s.savedFolder);
   const [downloads, setDownloads] = useState<File[]>([]);
-  const inBrowser = savedTo?.startsWith('browser storage') ?? false;
+  const inBrowser = folder !== undefined;
   useEffect(() => {
-    if (result && inBrowser)
+    if (result && folder !== undefined)
       void opfsFiles(
-        `merges/${outputName}`,
+        folder,
         result.files.map((f) => f.path),
       ).then(setDownloads, () => setDownloads([]));
-  }, [result, inBrowser, outputName]);
+  }, [result, folder]);
   if (!result) return null;
   return (
     <section className="result" aria-label="Merge result">

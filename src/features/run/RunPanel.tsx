@@ -1,7 +1,8 @@
 /** Output options, the Merge button, progress with cancel, and the result. */
-import { useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { COMPUTE_DTYPES, type TorchDType } from '../../../workers/plan/recipe.ts';
 import { canPickFolders } from '../../engine/save-target.ts';
+import { cleanOutputName, DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
 import { selectMethod, selectRecipeProblems } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { BigMergeNotice } from './BigMergeNotice.tsx';
@@ -9,6 +10,7 @@ import { ResultSummary } from './ResultSummary.tsx';
 import { ResumeBanner } from './ResumeBanner.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { cancelMerge, startMergeFromPage } from './run-actions.ts';
+import { webGpuMissingReason, webGpuUnavailableReason } from './webgpu-probe.ts';
 
 const SHARD_CHOICES = [
   { label: '1 GB', bytes: 1e9 },
@@ -29,6 +31,14 @@ export function RunPanel() {
   const method = useStudio(selectMethod);
   const errors = useStudio(selectRecipeProblems).filter((p) => p.severity === 'error');
   const busy = status === 'running' || status === 'cancelling';
+  // A seed in the recipe wins over the box (build-plan.ts): the box shows it and is locked.
+  const recipeSeed = useStudio((s) => s.recipe.merge_studio?.seed);
+  const noGpu = useWebGpuUnavailable();
+  const nameHint = busy
+    ? 'The running merge writes to this folder; the name can change once it ends.'
+    : opts.outputName.trim() === ''
+      ? `Empty: the merge is saved as “${DEFAULT_OUTPUT_NAME}”.`
+      : undefined;
   return (
     <section className="run-panel" aria-labelledby={`${id}-t`}>
       <h2 id={`${id}-t`}>Run</h2>
@@ -38,10 +48,17 @@ export function RunPanel() {
         <input
           id={`${id}-name`}
           value={opts.outputName}
-          onChange={(e) =>
-            setOpts({ outputName: e.target.value.replace(/[\\/:*?"<>|]/g, '-') || 'merged-model' })
-          }
+          // The running merge writes to the folder it started with: renaming waits for it.
+          disabled={busy}
+          placeholder={DEFAULT_OUTPUT_NAME}
+          aria-describedby={nameHint ? `${id}-name-hint` : undefined}
+          onChange={(e) => setOpts({ outputName: cleanOutputName(e.target.value) })}
         />
+        {nameHint && (
+          <p id={`${id}-name-hint`} className="field-hint">
+            {nameHint}
+          </p>
+        )}
         <label htmlFor={`${id}-dt`}>Output dtype</label>
         <select
           id={`${id}-dt`}
@@ -75,21 +92,36 @@ export function RunPanel() {
               type="number"
               min={0}
               step={1}
-              value={opts.seed}
+              value={recipeSeed ?? opts.seed}
+              disabled={recipeSeed !== undefined}
+              aria-describedby={recipeSeed !== undefined ? `${id}-seed-hint` : undefined}
               onChange={(e) => setOpts({ seed: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })}
             />
+            {recipeSeed !== undefined && (
+              <p id={`${id}-seed-hint`} className="field-hint">
+                Set by the recipe (merge_studio.seed: {recipeSeed}); change it in the YAML.
+              </p>
+            )}
           </>
         )}
         <label htmlFor={`${id}-be`}>Compute on</label>
         <select
           id={`${id}-be`}
           value={opts.backend}
+          aria-describedby={noGpu ? `${id}-be-hint` : undefined}
           onChange={(e) => setOpts({ backend: e.target.value as 'auto' | 'cpu' | 'webgpu' })}
         >
           <option value="auto">automatic (GPU when faster)</option>
           <option value="cpu">CPU</option>
-          <option value="webgpu">GPU (WebGPU)</option>
+          <option value="webgpu" disabled={noGpu !== undefined}>
+            {noGpu ? 'GPU (WebGPU): not available' : 'GPU (WebGPU)'}
+          </option>
         </select>
+        {noGpu && (
+          <p id={`${id}-be-hint`} className="field-hint">
+            GPU (WebGPU) can’t be chosen: {noGpu}. Merges run on the CPU.
+          </p>
+        )}
       </div>
       <BigMergeNotice />
       <p className="muted">
@@ -122,4 +154,23 @@ export function RunPanel() {
       <ResultSummary />
     </section>
   );
+}
+
+/** Why "GPU (WebGPU)" can't be chosen here (undefined: it can, or the probe has not answered). */
+function useWebGpuUnavailable(): string | undefined {
+  const [reason, setReason] = useState(webGpuMissingReason);
+  const backend = useStudio((s) => s.runOptions.backend);
+  const setOpts = useStudio((s) => s.setRunOptions);
+  useEffect(() => {
+    let live = true;
+    void webGpuUnavailableReason().then((r) => live && setReason(r));
+    return () => {
+      live = false;
+    };
+  }, []);
+  // A choice that cannot run goes back to the one that falls back to the CPU.
+  useEffect(() => {
+    if (reason && backend === 'webgpu') setOpts({ backend: 'auto' });
+  }, [reason, backend, setOpts]);
+  return reason;
 }

@@ -90,6 +90,39 @@ describe('resumeJob', () => {
   });
 });
 
+describe('the output folder', () => {
+  const VALID =
+    'merge_method: linear\nmodels:\n  - model: org/a\n    parameters: {weight: 1}\n' +
+    '  - model: org/b\n    parameters: {weight: 1}\n';
+
+  it('a resumed job shows its own folder name, and its result remembers its folder', async () => {
+    s().setRunOptions({ outputName: 'merged-model' });
+    await resumeJob({
+      ...job('https://huggingface.co'),
+      target: { kind: 'opfs', folder: 'merges/slow-out' },
+    });
+    expect(s().runOptions.outputName).toBe('out');
+    expect(s().savedFolder).toBe('merges/slow-out');
+  });
+
+  it('a merge started with an empty name box is saved under the default name, which the box then shows', async () => {
+    s().editYaml(VALID);
+    s().setRunOptions({ outputName: '  ' });
+    await startMergeFromPage();
+    expect(started[0]?.outputName).toBe('merged-model');
+    expect(s().runOptions.outputName).toBe('merged-model');
+    expect(s().savedFolder).toBe('merges/merged-model');
+  });
+
+  it('a merge into browser storage remembers its folder when the name box changes afterwards', async () => {
+    s().editYaml(VALID);
+    s().setRunOptions({ outputName: 'demo-out' });
+    await startMergeFromPage();
+    s().setRunOptions({ outputName: 'other-name' });
+    expect(s().savedFolder).toBe('merges/demo-out');
+  });
+});
+
 /** Lets the merge started last end, then waits for the run to settle. */
 async function endMerge(run: Promise<void>): Promise<void> {
   await vi.waitFor(() => expect(finish).toBeDefined());
@@ -110,7 +143,11 @@ describe('a job’s lock', () => {
   });
 
   it('is held from before the job is recorded as running until its merge ends', async () => {
-    for (const id of ['org/a', 'org/b']) s().addModel(id);
+    // A recipe of its own: the tests before may leave one that does not validate.
+    s().editYaml(
+      'merge_method: linear\nmodels:\n  - model: org/a\n    parameters: {weight: 1}\n' +
+        '  - model: org/b\n    parameters: {weight: 1}\n',
+    );
     holdOpen = true;
     const run = startMergeFromPage();
     await vi.waitFor(() => expect(started).toHaveLength(1));

@@ -12,6 +12,7 @@ import { localFolders } from '../../engine/local-files.ts';
 import { MergeCancelledError, startMerge, type MergeHandle } from '../../engine/merge-client.ts';
 import { chooseSaveTarget, SaveCancelled } from '../../engine/save-target.ts';
 import { selectModelIds, selectRecipeProblems, selectRecipeYaml } from '../../stores/selectors.ts';
+import { DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
 import type { MergeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
 import { pushHistory } from '../history/history.ts';
@@ -34,7 +35,7 @@ async function run(
   note?: string,
 ): Promise<void> {
   const s = useStudio.getState();
-  s.runStarted(describeTarget(target));
+  s.runStarted(describeTarget(target), target.kind === 'opfs' ? target.folder : undefined);
   if (note) s.runLog(note);
   try {
     current = startMerge(request, target, {
@@ -62,9 +63,12 @@ export async function startMergeFromPage(): Promise<void> {
     s.runFailed(`Fix the recipe first: ${errors[0]!.message}`, false);
     return;
   }
+  // An empty name box means the default name: the box then shows the name the merge uses.
+  const outputName = s.runOptions.outputName.trim() || DEFAULT_OUTPUT_NAME;
+  if (outputName !== s.runOptions.outputName) s.setRunOptions({ outputName });
   let target: SaveTarget;
   try {
-    target = await chooseSaveTarget(s.runOptions.outputName);
+    target = await chooseSaveTarget(outputName);
   } catch (e) {
     if (e instanceof SaveCancelled) return;
     throw e;
@@ -76,7 +80,7 @@ export async function startMergeFromPage(): Promise<void> {
       local: localFolders(selectModelIds(s)),
       hub: { url: s.hubUrl, ...(s.token && { token: s.token }) },
     },
-    outputName: s.runOptions.outputName,
+    outputName,
     maxShardBytes: s.runOptions.shardBytes,
     seed: s.runOptions.seed,
     backend: s.runOptions.backend,
@@ -122,6 +126,8 @@ export async function resumeJob(job: JobRecord): Promise<void> {
   }
   const s = useStudio.getState();
   s.editYaml(job.request.recipeText);
+  // The name box shows the folder the resumed merge writes to.
+  s.setRunOptions({ outputName: job.request.outputName });
   // The token was never stored: this tab's goes along only to the hub it was given for.
   const { hub, note } = resumeHub(job.request.sources.hub, s.hubUrl, s.token);
   const request: MergeRequest = { ...job.request, sources: { ...job.request.sources, ...(hub && { hub }) } };

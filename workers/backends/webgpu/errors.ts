@@ -27,14 +27,22 @@ export class GpuUnsupportedError extends Error {
   override readonly name: string = 'GpuUnsupportedError';
 }
 
-/** Every adapter request failed or returned null: the browser has no usable WebGPU. */
+/**
+ * Every adapter request failed or returned null: the browser has no usable WebGPU. Thrown when
+ * the GPU was chosen: such a merge does not fall back to the CPU ("automatic" does), so it was
+ * not run.
+ */
 export class NoGpuAdapterError extends Error {
   override readonly name: string = 'NoGpuAdapterError';
+  /** Why there is no adapter, without the advice. */
+  readonly detail: string;
   constructor(detail: string) {
     super(
-      `WebGPU is not available here (${detail}). Merges run on the CPU; for the GPU use a recent ` +
-        'Chrome or Edge, or Chromium with --enable-unsafe-webgpu.',
+      `WebGPU is not available here (${detail}), so this merge, set to compute on the GPU, was not ` +
+        'run. Choose “automatic” or “CPU” under “Compute on” to merge on the CPU; for the GPU use ' +
+        'a recent Chrome or Edge, or Chromium with --enable-unsafe-webgpu.',
     );
+    this.detail = detail;
   }
 }
 

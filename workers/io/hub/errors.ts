@@ -31,17 +31,26 @@ export class HubNotFoundError extends SourceError {
   readonly code = 'hub-not-found';
 }
 
-/** The last try failed: names the model, file and byte range, and the last cause. */
+/** What to do after a failed read where nothing says more (a search, a model's headers). */
+export const READ_ADVICE = 'check the network or the hub, then try again';
+/** The same for a merge, whose finished shards a new run keeps. */
+export const MERGE_READ_ADVICE =
+  'check the network or the hub, then run the merge again (finished shards are kept)';
+
+/**
+ * The last try failed: names the model, file and byte range, the last cause and what to do,
+ * which depends on what was reading (READ_ADVICE, or MERGE_READ_ADVICE for a merge).
+ */
 export class HubReadError extends Error {
   override readonly name: string = 'HubReadError';
   constructor(
     readonly what: string,
     readonly attempts: number,
     cause: unknown,
+    advice: string = READ_ADVICE,
   ) {
     super(
-      `${what}: failed after ${attempts} ${attempts === 1 ? 'try' : 'tries'} (${describe(cause)}); ` +
-        'check the network or the hub, then run the job again (finished shards are kept)',
+      `${what}: failed after ${attempts} ${attempts === 1 ? 'try' : 'tries'} (${describe(cause)}); ${advice}`,
       { cause },
     );
   }

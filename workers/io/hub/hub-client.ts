@@ -28,6 +28,11 @@ export interface HubClientOptions {
   readonly concurrency?: number;
   /** Appended to the gated/private error: how to give a token ("use --token or HF_TOKEN"). */
   readonly tokenHint?: string;
+  /**
+   * What a read that failed after its last retry tells the user to do (errors.ts READ_ADVICE
+   * when absent; a merge gives MERGE_READ_ADVICE).
+   */
+  readonly readAdvice?: string;
   /** Log lines for the job's log (retries). Never contains the token. */
   readonly onLog?: (line: string) => void;
   readonly onRetry?: (e: RetryEvent) => void;
@@ -131,6 +136,7 @@ export function createHubClient(opts: HubClientOptions = {}): HubClient {
       limit(() =>
         withRetries(call.what, policy, () => op(hubFetch(ctx, call)), {
           ...(call.signal && { signal: call.signal }),
+          ...(opts.readAdvice !== undefined && { advice: opts.readAdvice }),
           onRetry,
         }),
       ).catch((e: unknown) => {

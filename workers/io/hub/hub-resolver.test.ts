@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../../../scripts/lib/golden.ts';
 import { startHubServer, type HubServerOptions, type RequestLogEntry } from '../../../server/hub-server.ts';
 import { SourceError } from '../source.ts';
-import { HubNotFoundError, HubReadError } from './errors.ts';
+import { HubNotFoundError, HubReadError, MERGE_READ_ADVICE } from './errors.ts';
 import { hubResolver, type HubResolverOptions } from './hub-resolver.ts';
 import { searchModels } from './search-models.ts';
 
@@ -35,6 +35,12 @@ const failing: typeof fetch = (input, init) =>
   new Headers(init?.headers).get('Range') === 'bytes=100-149'
     ? Promise.resolve(new Response('', { status: 503 }))
     : fetch(input, init);
+/** The message of the one failing read through a resolver with these options. */
+async function failedRead(resolver: Partial<HubResolverOptions>): Promise<string> {
+  const { resolve } = await hub({}, { fetch: failing, ...resolver });
+  const w = await (await resolve('tinymix-code')).open('model.safetensors');
+  return ((await w.read(100, 50).catch((e: unknown) => e)) as Error).message;
+}
 const local = (model: string, file: string): Promise<Buffer> => readFile(path.join(MODELS_DIR, model, file));
 
 describe('hubResolver against the local hub', () => {
@@ -131,6 +137,13 @@ describe('hubResolver against the local hub', () => {
     expect(err).toBeInstanceOf(HubReadError);
     expect((err as Error).message).toMatch(
       /^tinymix-code\/model.safetensors bytes 100-149: failed after 3 tries \(HTTP 503\)/,
+    );
+  });
+
+  it('a merge’s resolver advises running the merge again; others just to try again', async () => {
+    expect(await failedRead({})).toMatch(/then try again$/);
+    expect(await failedRead({ readAdvice: MERGE_READ_ADVICE })).toMatch(
+      /then run the merge again \(finished shards are kept\)$/,
     );
   });
 

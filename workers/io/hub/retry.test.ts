@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HubAccessError, HubReadError, HubTransientError } from './errors.ts';
+import { HubAccessError, HubReadError, HubTransientError, MERGE_READ_ADVICE } from './errors.ts';
 import {
   backoffMs,
   DEFAULT_RETRY,
@@ -8,6 +8,8 @@ import {
   withRetries,
   type RetryPolicy,
 } from './retry.ts';
+
+const failWith503 = () => Promise.reject(new HubTransientError('HTTP 503'));
 
 function policy(random: number, slept: number[]): RetryPolicy {
   return {
@@ -67,6 +69,16 @@ describe('retry', () => {
     expect(err).toBeInstanceOf(HubReadError);
     expect(err.message).toMatch(/^org\/m\/model.safetensors bytes 0-99: failed after 4 tries \(HTTP 503\)/);
     expect(slept).toHaveLength(3);
+  });
+
+  it('advises trying again, and speaks of shards only where a merge gave that advice', async () => {
+    const plain = await withRetries('search', policy(0, []), failWith503).catch((e: Error) => e);
+    expect(plain.message).toMatch(/\(HTTP 503\); check the network or the hub, then try again$/);
+    expect(plain.message).not.toMatch(/shards|job/);
+    const merge = await withRetries('org/m/x', policy(0, []), failWith503, {
+      advice: MERGE_READ_ADVICE,
+    }).catch((e: Error) => e);
+    expect(merge.message).toMatch(/then run the merge again \(finished shards are kept\)$/);
   });
 
   it('does not retry what retrying cannot fix', async () => {

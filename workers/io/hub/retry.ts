@@ -82,7 +82,12 @@ export async function withRetries<T>(
   what: string,
   policy: RetryPolicy,
   op: (attempt: number) => Promise<T>,
-  opts: { readonly signal?: AbortSignal; readonly onRetry?: (e: RetryEvent) => void } = {},
+  opts: {
+    readonly signal?: AbortSignal;
+    readonly onRetry?: (e: RetryEvent) => void;
+    /** What the final error tells the user to do (HubReadError's default when absent). */
+    readonly advice?: string;
+  } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -90,7 +95,7 @@ export async function withRetries<T>(
     } catch (e) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? e;
       if (!isRetryable(e)) throw e;
-      if (attempt >= policy.attempts) throw new HubReadError(what, attempt, e);
+      if (attempt >= policy.attempts) throw new HubReadError(what, attempt, e, opts.advice);
       const asked = e instanceof HubTransientError ? e.retryAfterMs : undefined;
       const delayMs = Math.max(
         backoffMs(attempt, policy),

@@ -10,7 +10,7 @@ import { formatBytes } from '../../../shared/format.ts';
 import { selectModelIds, selectRecipeYaml } from '../../../stores/selectors.ts';
 import { useStudio } from '../../../stores/store.ts';
 import { Heatmap } from '../common/Heatmap.tsx';
-import { NumberInput } from '../common/NumberInput.tsx';
+import { NumberInput, useInvalidInputs } from '../common/NumberInput.tsx';
 import { TaskStatus } from '../common/TaskStatus.tsx';
 import { useWorkerTask } from '../common/use-worker-task.ts';
 import { previewSources } from '../eval-texts.ts';
@@ -21,6 +21,7 @@ export function AnalysisView({ blocked }: { readonly blocked: string | undefined
   const task = useWorkerTask<AnalysisResult>();
   const [metric, setMetric] = useState<Metric>('cosine');
   const [density, setDensity] = useState(0.5);
+  const { invalid, validity } = useInvalidInputs();
   const start = (): void => {
     const s = useStudio.getState();
     const request = {
@@ -51,8 +52,14 @@ export function AnalysisView({ blocked }: { readonly blocked: string | undefined
           max={1}
           step={0.05}
           onChange={setDensity}
+          onValidity={validity('density')}
         />
-        <button type="button" className="primary" disabled={blocked !== undefined} onClick={start}>
+        <button
+          type="button"
+          className="primary"
+          disabled={blocked !== undefined || invalid.length > 0}
+          onClick={start}
+        >
           Analyse layers
         </button>
       </div>

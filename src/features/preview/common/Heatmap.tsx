@@ -27,8 +27,44 @@ export interface HeatmapProps {
 
 const CELL_W = 56;
 const CELL_H = 26;
-const TOP = 92;
+/** Room above the grid for the title and labels up to about 20 characters. */
+const MIN_TOP = 92;
 const LEGEND_STOPS = 24;
+/** Column labels lean right at this angle (degrees) from their cell's centre. */
+const COL_ANGLE = 40;
+/** A generous width per character of the 11px labels ('_' and 'm' included), in pixels. */
+const CHAR_W = 6.5;
+
+export interface HeatmapLayout {
+  /** Where the grid starts: after the row labels, and below the column labels. */
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * The SVG's size: room on the left for the row labels, and above and to the right for the
+ * longest column label leaning at 40 degrees ("post_attention_layernorm" was cut off).
+ */
+export function heatmapLayout(
+  rows: readonly string[],
+  cols: readonly string[],
+  legend: boolean,
+): HeatmapLayout {
+  const left = 14 + CHAR_W * Math.max(6, ...rows.map((r) => r.length));
+  const rad = (COL_ANGLE * Math.PI) / 180;
+  const longest = CHAR_W * Math.max(0, ...cols.map((c) => c.length));
+  // A label starts at its cell's centre, 6 px above the grid, and rises to the right.
+  const top = Math.max(MIN_TOP, Math.ceil(6 + longest * Math.sin(rad) + 4));
+  const lastCentre = left + (cols.length - 0.5) * CELL_W;
+  const width = Math.max(
+    left + cols.length * CELL_W + 8,
+    Math.ceil(lastCentre + longest * Math.cos(rad) + 8),
+  );
+  const height = top + rows.length * CELL_H + (legend ? 36 : 8);
+  return { left, top, width, height };
+}
 
 export function Heatmap(p: HeatmapProps) {
   const id = useId();
@@ -40,11 +76,7 @@ export function Heatmap(p: HeatmapProps) {
     setActive(cell);
     setRoom(box.current?.clientWidth ?? 0);
   };
-  const left = 14 + 6.5 * Math.max(6, ...p.rows.map((r) => r.length));
-  // Column labels lean right at 40 degrees: leave room for the last one's overhang.
-  const overhang = 5 * Math.max(0, ...p.cols.map((c) => c.length));
-  const width = left + p.cols.length * CELL_W + Math.max(8, overhang - CELL_W / 2);
-  const height = TOP + p.rows.length * CELL_H + (p.legend ? 36 : 8);
+  const { left, top, width, height } = heatmapLayout(p.rows, p.cols, p.legend !== undefined);
   const move = (e: KeyboardEvent<HTMLDivElement>): void => {
     const [r, c] = active ?? [0, 0];
     const next: Record<string, readonly [number, number]> = {
@@ -84,19 +116,19 @@ export function Heatmap(p: HeatmapProps) {
           {p.cols.map((c, j) => (
             <text
               key={c}
-              transform={`translate(${left + j * CELL_W + CELL_W / 2},${TOP - 6}) rotate(-40)`}
+              transform={`translate(${left + j * CELL_W + CELL_W / 2},${top - 6}) rotate(-${COL_ANGLE})`}
               className="heatmap-col"
             >
               {c}
             </text>
           ))}
           {p.rowTitle && (
-            <text x={4} y={TOP - 6} className="heatmap-title">
+            <text x={4} y={top - 6} className="heatmap-title">
               {p.rowTitle}
             </text>
           )}
           {p.rows.map((row, i) => (
-            <g key={row} transform={`translate(0,${TOP + i * CELL_H})`}>
+            <g key={row} transform={`translate(0,${top + i * CELL_H})`}>
               <text x={left - 6} y={CELL_H / 2} dy="0.32em" textAnchor="end" className="heatmap-row">
                 {row}
               </text>
@@ -124,7 +156,7 @@ export function Heatmap(p: HeatmapProps) {
             </g>
           ))}
           {p.legend && (
-            <Legend {...p.legend} colour={p.colour} x={left} y={TOP + p.rows.length * CELL_H + 8} />
+            <Legend {...p.legend} colour={p.colour} x={left} y={top + p.rows.length * CELL_H + 8} />
           )}
         </svg>
       </div>
@@ -133,7 +165,7 @@ export function Heatmap(p: HeatmapProps) {
         className="heatmap-tip"
         role="status"
         hidden={!tip}
-        style={active && tipPosition(active, left, Math.max(width, room), scroll)}
+        style={active && tipPosition(active, left, top, Math.max(width, room), scroll)}
       >
         {tip?.map((line, k) => (
           <div key={k} className={k === 0 ? 'heatmap-tip-head' : undefined}>
@@ -148,11 +180,17 @@ export function Heatmap(p: HeatmapProps) {
 const TIP_WIDTH = 300;
 
 /** Beside the cell, right if the box (`room` wide) has space, else left; the grid may be scrolled by `scroll`. */
-function tipPosition([r, c]: readonly [number, number], left: number, room: number, scroll: number) {
+function tipPosition(
+  [r, c]: readonly [number, number],
+  left: number,
+  top: number,
+  room: number,
+  scroll: number,
+) {
   const x = left + (c + 1) * CELL_W + 6;
   const fits = x - scroll + TIP_WIDTH <= room;
   return {
-    top: TOP + r * CELL_H,
+    top: top + r * CELL_H,
     left: (fits ? x : Math.max(0, left + c * CELL_W - TIP_WIDTH - 6)) - scroll,
   };
 }

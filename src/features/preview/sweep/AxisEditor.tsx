@@ -8,12 +8,15 @@ export function AxisEditor({
   form,
   options,
   onChange,
+  validity,
 }: {
   /** 1 or 2, for the labels. */
   readonly n: number;
   readonly form: AxisForm;
   readonly options: readonly ParamOption[];
   readonly onChange: (f: AxisForm) => void;
+  /** onValidity for each number box, by its name (from, to, steps). */
+  readonly validity?: (name: string) => (valid: boolean) => void;
 }) {
   const id = useId();
   const option = options.find((o) => o.key === form.key);
@@ -46,12 +49,14 @@ export function AxisEditor({
           value={form.from}
           step={0.05}
           onChange={(from) => onChange({ ...form, from })}
+          {...(validity && { onValidity: validity('from') })}
         />
         <NumberInput
           label={`To (axis ${n})`}
           value={form.to}
           step={0.05}
           onChange={(to) => onChange({ ...form, to })}
+          {...(validity && { onValidity: validity('to') })}
         />
         <NumberInput
           label={`Steps (axis ${n})`}
@@ -61,6 +66,7 @@ export function AxisEditor({
           step={1}
           integer
           onChange={(steps) => onChange({ ...form, steps })}
+          {...(validity && { onValidity: validity('steps') })}
         />
       </div>
       {partners.length > 0 && (

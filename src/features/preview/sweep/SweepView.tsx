@@ -10,6 +10,7 @@ import type { SweepPoint, SweepResult } from '../../../../workers/runtime/previe
 import { runSweep } from '../../../engine/preview-client.ts';
 import { selectModelIds, selectRecipe, selectRecipeYaml } from '../../../stores/selectors.ts';
 import { useStudio } from '../../../stores/store.ts';
+import { useInvalidInputs } from '../common/NumberInput.tsx';
 import { TaskStatus } from '../common/TaskStatus.tsx';
 import { messageOf, useWorkerTask } from '../common/use-worker-task.ts';
 import { loadTexts, previewSources, type TextChoice } from '../eval-texts.ts';
@@ -49,6 +50,9 @@ export function SweepView({
   const valid = forms.length > 0 && forms.every((f) => options.some((o) => o.key === f.key));
   const first = defaultAxis(recipe);
   const shown: readonly AxisForm[] = valid ? forms : first ? [first] : [];
+  const { invalid, validity } = useInvalidInputs();
+  // Boxes of an axis no longer shown do not count.
+  const refused = invalid.filter((n) => Number(n.split('-')[0]) < shown.length);
   const setAxis = (i: number, f: AxisForm): void => setForms(shown.map((x, j) => (j === i ? f : x)));
   const second = (on: boolean): void => {
     if (!on) return setForms(shown.slice(0, 1));
@@ -109,7 +113,14 @@ export function SweepView({
         <p className="muted">This method has no numeric parameter to sweep.</p>
       ) : (
         shown.map((f, i) => (
-          <AxisEditor key={i} n={i + 1} form={f} options={options} onChange={(x) => setAxis(i, x)} />
+          <AxisEditor
+            key={i}
+            n={i + 1}
+            form={f}
+            options={options}
+            onChange={(x) => setAxis(i, x)}
+            validity={(name) => validity(`${i}-${name}`)}
+          />
         ))
       )}
       <div className="row">
@@ -129,7 +140,7 @@ export function SweepView({
         <button
           type="button"
           className="primary"
-          disabled={blocked !== undefined || shown.length === 0}
+          disabled={blocked !== undefined || shown.length === 0 || refused.length > 0}
           onClick={start}
         >
           Run sweep

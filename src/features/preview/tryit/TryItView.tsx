@@ -8,7 +8,7 @@ import type { GenerateResult, Sampling } from '../../../../workers/runtime/previ
 import { generateText } from '../../../engine/preview-client.ts';
 import { selectModelIds, selectRecipeYaml } from '../../../stores/selectors.ts';
 import { useStudio } from '../../../stores/store.ts';
-import { NumberInput } from '../common/NumberInput.tsx';
+import { NumberInput, useInvalidInputs } from '../common/NumberInput.tsx';
 import { TaskStatus } from '../common/TaskStatus.tsx';
 import { useWorkerTask } from '../common/use-worker-task.ts';
 import { previewSources } from '../eval-texts.ts';
@@ -26,6 +26,9 @@ export function TryItView({ blocked }: { readonly blocked: string | undefined })
   const [temperature, setTemperature] = useState(0.8);
   const [seed, setSeed] = useState(1);
   const [text, setText] = useState('');
+  const { invalid, validity } = useInvalidInputs();
+  // The sampling boxes count only while they are shown.
+  const refused = invalid.filter((n) => n === 'maxNew' || kind === 'top-k');
   const task = useWorkerTask<GenerateResult>();
   const source = from === MERGE || !ids.includes(from) ? MERGE : from;
   const start = (): void => {
@@ -66,6 +69,7 @@ export function TryItView({ blocked }: { readonly blocked: string | undefined })
           step={1}
           integer
           onChange={setMaxNew}
+          onValidity={validity('maxNew')}
         />
         <fieldset className="inline">
           <legend>Sampling</legend>
@@ -90,7 +94,16 @@ export function TryItView({ blocked }: { readonly blocked: string | undefined })
         </fieldset>
         {kind === 'top-k' && (
           <>
-            <NumberInput label="k" value={k} min={1} max={1000} step={1} integer onChange={setK} />
+            <NumberInput
+              label="k"
+              value={k}
+              min={1}
+              max={1000}
+              step={1}
+              integer
+              onChange={setK}
+              onValidity={validity('k')}
+            />
             <NumberInput
               label="Temperature"
               value={temperature}
@@ -98,14 +111,23 @@ export function TryItView({ blocked }: { readonly blocked: string | undefined })
               max={5}
               step={0.1}
               onChange={setTemperature}
+              onValidity={validity('temperature')}
             />
-            <NumberInput label="Seed" value={seed} min={0} step={1} integer onChange={setSeed} />
+            <NumberInput
+              label="Seed"
+              value={seed}
+              min={0}
+              step={1}
+              integer
+              onChange={setSeed}
+              onValidity={validity('seed')}
+            />
           </>
         )}
         <button
           type="button"
           className="primary"
-          disabled={blocked !== undefined && source === MERGE}
+          disabled={(blocked !== undefined && source === MERGE) || refused.length > 0}
           onClick={start}
         >
           Generate

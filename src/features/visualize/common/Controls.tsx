@@ -94,6 +94,11 @@ export interface RecipeLinkProps {
   readonly onApply: () => void;
   /** Why the recipe cannot be linked at all (slices), if so. */
   readonly blocked?: string | undefined;
+  /**
+   * The methods this view stands for ("DARE or DELLA"), for a recipe whose method has the
+   * parameter but is not one of them: its value is shown, and the note names why it is not linked.
+   */
+  readonly methods?: string;
 }
 
 export function RecipeLink(p: RecipeLinkProps) {
@@ -102,8 +107,16 @@ export function RecipeLink(p: RecipeLinkProps) {
     <div className="vis-link" role="group" aria-label={`Link ${p.param} to the recipe`}>
       <p>
         Recipe’s {p.param}:{' '}
-        <strong data-testid={`recipe-${p.param}`}>{p.linked ? describe(p.recipeValue) : 'none'}</strong>
-        {!p.linked && !p.blocked && <span className="muted"> (its method has no {p.param})</span>}
+        <strong data-testid={`recipe-${p.param}`}>
+          {p.linked || (p.methods && p.recipeValue !== undefined) ? describe(p.recipeValue) : 'none'}
+        </strong>
+        {!p.linked && !p.blocked && (
+          <span className="muted">
+            {p.methods && p.recipeValue !== undefined
+              ? ` (its method is not ${p.methods})`
+              : ` (its method has no ${p.param})`}
+          </span>
+        )}
       </p>
       {p.blocked ? (
         <p className="muted">{p.blocked}</p>

@@ -41,7 +41,8 @@ export function DareView() {
   const rDensity = recipeDensity(recipe, model, mode === 'real' ? src.place : undefined);
   const fallback = kind === 'dare' ? 'dare_ties' : 'della';
   const apply = (v: number) => setRecipe(withDensity(useStudio.getState().recipe, v, DROP_METHODS, fallback));
-  const density = useLinkedValue(linked ? rDensity : undefined, linked, 0.5, apply);
+  // A TIES recipe has densities too: the view starts from the recipe's, linked or not.
+  const density = useLinkedValue(rDensity, linked, 0.5, apply);
   // DELLA needs density ± epsilon inside (0, 1), as the engine checks before a merge.
   const eps =
     kind === 'della' ? Math.max(0, Math.min(epsilon, density.value - 0.001, 0.999 - density.value)) : 0;
@@ -136,8 +137,9 @@ export function DareView() {
         <RecipeLink
           param="density"
           value={density.value}
-          recipeValue={linked ? rDensity : undefined}
+          recipeValue={rDensity}
           linked={linked}
+          methods="DARE or DELLA"
           switchTo={kind === 'dare' ? 'DARE TIES' : 'DELLA'}
           live={density.live}
           onLive={density.setLive}

@@ -69,7 +69,7 @@ function scalarOf(name: string, ...maps: (ParameterMap | undefined)[]): number |
 }
 
 export function checkMethodRules(r: Recipe, method: MergeMethod, report: Report): void {
-  const what = method.base === 'input' ? 'models' : 'models besides the base';
+  const besides = method.base === 'input' ? '' : ' besides the base';
   for (const slice of ruleSlices(r)) {
     const usesBase = method.base !== 'input';
     if (method.base === 'required' && !slice.base) {
@@ -83,6 +83,7 @@ export function checkMethodRules(r: Recipe, method: MergeMethod, report: Report)
     if (merged.length < min || (max !== undefined && merged.length > max)) {
       const need =
         max === min ? `exactly ${min}` : max === undefined ? `at least ${min}` : `${min} to ${max}`;
+      const what = `${min === 1 && (max === min || max === undefined) ? 'model' : 'models'}${besides}`;
       const extra =
         method.name === 'nuslerp' && slice.base && merged.length === 1
           ? ' (its base_model must be a third model, not one of the two being merged)'

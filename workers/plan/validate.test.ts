@@ -77,7 +77,7 @@ models:
       errors(
         'merge_method: slerp\nbase_model: b\nmodels: [{model: a}, {model: c}, {model: b}]\nparameters: {t: 0.5}\n',
       )[0],
-    ).toMatch(/slerp takes exactly 1 models besides the base, got 2/);
+    ).toMatch(/slerp takes exactly 1 model besides the base, got 2/);
     expect(
       errors(
         'merge_method: nuslerp\nbase_model: a\nmodels: [{model: a, parameters: {weight: 1}}, {model: c, parameters: {weight: 1}}]\n',

@@ -37,3 +37,18 @@ export const selectRecipeProblems = (s: StudioState): readonly RecipeProblem[] =
 
 const modelsOf = memo((r: Recipe): readonly string[] => referencedModels(r));
 export const selectModelIds = (s: StudioState): readonly string[] => modelsOf(s.recipe);
+
+/**
+ * Models of the recipe that were local folders before a reload and have not been opened again:
+ * their files did not survive it, and a merge would look them up on the hub instead.
+ */
+export const selectFoldersToReopen = (s: StudioState): readonly string[] =>
+  selectModelIds(s).filter((id) => s.lostLocalFolders.includes(id) && !Object.hasOwn(s.localFolders, id));
+
+/** Why Merge cannot start now, beyond the recipe's own problems; undefined when it can. */
+export const selectFoldersBlock = (s: StudioState): string | undefined => {
+  const lost = selectFoldersToReopen(s);
+  return lost.length === 0
+    ? undefined
+    : `Open the folder of ${lost.join(', ')} again first: a local folder's files are not kept across a reload.`;
+};

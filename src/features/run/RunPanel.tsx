@@ -3,7 +3,7 @@ import { useEffect, useId, useState } from 'react';
 import { COMPUTE_DTYPES, type TorchDType } from '../../../workers/plan/recipe.ts';
 import { canPickFolders } from '../../engine/save-target.ts';
 import { cleanOutputName, DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
-import { selectMethod, selectRecipeProblems } from '../../stores/selectors.ts';
+import { selectFoldersBlock, selectMethod, selectRecipeProblems } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { BigMergeNotice } from './BigMergeNotice.tsx';
 import { ResultSummary } from './ResultSummary.tsx';
@@ -30,6 +30,7 @@ export function RunPanel() {
   const error = useStudio((s) => s.runError);
   const method = useStudio(selectMethod);
   const errors = useStudio(selectRecipeProblems).filter((p) => p.severity === 'error');
+  const foldersBlock = useStudio(selectFoldersBlock);
   const busy = status === 'running' || status === 'cancelling';
   // A seed in the recipe wins over the box (build-plan.ts): the box shows it and is locked.
   const recipeSeed = useStudio((s) => s.recipe.merge_studio?.seed);
@@ -133,11 +134,12 @@ export function RunPanel() {
         <button
           type="button"
           className="primary"
-          disabled={busy || errors.length > 0}
+          disabled={busy || errors.length > 0 || foldersBlock !== undefined}
           onClick={() => void startMergeFromPage()}
         >
           {canPickFolders() ? 'Choose folder and merge' : 'Merge'}
         </button>
+        {!busy && foldersBlock && <span className="field-hint">{foldersBlock}</span>}
         {busy && (
           <button type="button" onClick={cancelMerge} disabled={status === 'cancelling'}>
             Cancel

@@ -114,6 +114,17 @@ describe('the output folder', () => {
     expect(s().savedFolder).toBe('merges/merged-model');
   });
 
+  it('a local folder lost in a reload blocks the merge until it is opened again', async () => {
+    s().editYaml(VALID);
+    useStudio.setState({ lostLocalFolders: ['org/a'] });
+    started.length = 0;
+    await startMergeFromPage();
+    expect(started).toEqual([]); // not looked up on the hub in its place
+    expect(s().runStatus).toBe('failed');
+    expect(s().runError).toMatch(/^Open the folder of org\/a again first/);
+    useStudio.setState({ lostLocalFolders: [] });
+  });
+
   it('a merge into browser storage remembers its folder when the name box changes afterwards', async () => {
     s().editYaml(VALID);
     s().setRunOptions({ outputName: 'demo-out' });

@@ -11,7 +11,12 @@ import { holdJobLock } from '../../engine/job-lock.ts';
 import { localFolders } from '../../engine/local-files.ts';
 import { MergeCancelledError, startMerge, type MergeHandle } from '../../engine/merge-client.ts';
 import { chooseSaveTarget, SaveCancelled } from '../../engine/save-target.ts';
-import { selectModelIds, selectRecipeProblems, selectRecipeYaml } from '../../stores/selectors.ts';
+import {
+  selectFoldersBlock,
+  selectModelIds,
+  selectRecipeProblems,
+  selectRecipeYaml,
+} from '../../stores/selectors.ts';
 import { DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
 import type { MergeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
@@ -61,6 +66,11 @@ export async function startMergeFromPage(): Promise<void> {
   const errors = selectRecipeProblems(s).filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     s.runFailed(`Fix the recipe first: ${errors[0]!.message}`, false);
+    return;
+  }
+  const folders = selectFoldersBlock(s);
+  if (folders) {
+    s.runFailed(folders, false);
     return;
   }
   // An empty name box means the default name: the box then shows the name the merge uses.

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../scripts/lib/golden.ts';
 import { startHubServer, type HubServer, type HubServerOptions } from './hub-server.ts';
-import { isAllowedOrigin, isLoopbackHost, normalizeOrigin } from './origins.ts';
+import { isAllowedOrigin, isLoopbackAddress, isLoopbackHost, normalizeOrigin } from './origins.ts';
 
 const servers: HubServer[] = [];
 afterAll(() => Promise.all(servers.map((s) => s.close())));
@@ -103,12 +103,16 @@ describe('local hub: origins', () => {
     await expect(start({ allowOrigins: ['studio.example'] })).rejects.toThrow(/not 'studio.example'/);
   });
 
-  it('answers only requests addressed to a loopback name unless a host was chosen', async () => {
+  it('answers only requests addressed to a loopback name while bound to loopback', async () => {
     const hub = await start();
     expect(await getWithHost(hub, `127.0.0.1:${hub.port}`)).toBe(200);
     expect(await getWithHost(hub, `localhost:${hub.port}`)).toBe(200);
     expect(await getWithHost(hub, `rebound.evil.example:${hub.port}`)).toBe(403);
-    const chosen = await start({ host: '127.0.0.1' });
+    // --host 127.0.0.1 written out is still loopback: the check stays on.
+    const written = await start({ host: '127.0.0.1' });
+    expect(await getWithHost(written, `rebound.evil.example:${written.port}`)).toBe(403);
+    // A host the network can reach was asked for: other names are expected.
+    const chosen = await start({ host: '0.0.0.0' });
     expect(await getWithHost(chosen, `my-machine.lan:${chosen.port}`)).toBe(200);
   });
 });
@@ -137,5 +141,7 @@ describe('origins', () => {
     expect(isAllowedOrigin('file://')).toBe(false);
     expect(isLoopbackHost('[::1]:5174')).toBe(true);
     expect(isLoopbackHost('localhost@evil.example')).toBe(false);
+    expect(isLoopbackAddress('::1')).toBe(true);
+    expect(isLoopbackAddress('0.0.0.0')).toBe(false);
   });
 });

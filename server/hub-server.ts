@@ -8,7 +8,7 @@
  * runs are served at once, under a new commit sha. It binds to 127.0.0.1 by default: serving
  * a user's folders to the whole network must be asked for (`host`). Only pages on this
  * machine's loopback origins, and those in `allowOrigins`, may read it from a browser; while
- * bound to the default host it answers only requests addressed to a loopback name (origins.ts).
+ * bound to a loopback address it answers only requests addressed to a loopback name (origins.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +24,7 @@ import {
 import { sendFile } from './file-response.ts';
 import { answerPreflight, readBody, sendError, sendJson, setCors } from './http-util.ts';
 import { findRepos, repoFolder, snapshotRepo, type RepoSnapshot } from './model-folders.ts';
-import { isAllowedOrigin, isLoopbackHost, normalizeOrigin } from './origins.ts';
+import { isAllowedOrigin, isLoopbackAddress, isLoopbackHost, normalizeOrigin } from './origins.ts';
 import { parseRoute, type Route } from './routes.ts';
 
 export interface HubServerOptions extends FaultOptions {
@@ -239,7 +239,7 @@ async function dispatch(
 
 /**
  * Sets the CORS headers, or refuses (403, no CORS headers, so a preflight fails too) a page on
- * an origin not allowed, and, while bound to the default host, a request addressed to another
+ * an origin not allowed, and, while bound to a loopback address, a request addressed to another
  * name: a DNS name rebound to 127.0.0.1 (origins.ts).
  */
 function refused(req: IncomingMessage, res: ServerResponse, opts: HubServerOptions): boolean {
@@ -256,7 +256,9 @@ function refused(req: IncomingMessage, res: ServerResponse, opts: HubServerOptio
     return true;
   }
   setCors(res, origin);
-  if (opts.host === undefined && host !== undefined && !isLoopbackHost(host)) {
+  // Bound to loopback (the default, or --host 127.0.0.1 written out), a request addressed to any
+  // other name is a rebound DNS name's page: refused. A host the network can reach is asked for.
+  if (isLoopbackAddress(opts.host ?? DEFAULT_HOST) && host !== undefined && !isLoopbackHost(host)) {
     sendError(res, 403, undefined, `this hub answers requests to 127.0.0.1 or localhost, not ${host}`);
     return true;
   }

@@ -15,8 +15,7 @@
  * always answered. A page that has a DNS name rebound to 127.0.0.1 reads the hub as its own
  * origin, without CORS; `isLoopbackHost` lets the server refuse such requests by their Host.
  */
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { isLoopbackHostname } from '../workers/io/loopback.ts';
 
 /** `*`, or an origin as a browser sends it (`https://studio.example`), else undefined. */
 export function normalizeOrigin(value: string): string | undefined {
@@ -43,14 +42,19 @@ export function isAllowedOrigin(origin: string, allowed: readonly string[] = [])
   return (
     (url.protocol === 'http:' || url.protocol === 'https:') &&
     url.origin === origin &&
-    LOOPBACK.has(url.hostname)
+    isLoopbackHostname(url.hostname)
   );
+}
+
+/** Whether the server binds to a loopback address (`127.0.0.1`, `::1`, `localhost`). */
+export function isLoopbackAddress(address: string): boolean {
+  return isLoopbackHost(address.includes(':') && !address.startsWith('[') ? `[${address}]` : address);
 }
 
 /** Whether a Host header names this machine's loopback interface (any port). */
 export function isLoopbackHost(host: string): boolean {
   try {
-    return LOOPBACK.has(new URL(`http://${host}`).hostname);
+    return isLoopbackHostname(new URL(`http://${host}`).hostname);
   } catch {
     return false;
   }

@@ -56,9 +56,10 @@ export async function mergeCommand(argv: string[]): Promise<void> {
   const shardSize = values['shard-size'] === undefined ? undefined : parseSize(values['shard-size']);
   // Another merge into the same folder stops here; the lock goes when this one ends, either way.
   const lock = await lockFolder(values.out, log);
-  const pool = laneCount > 0 ? startNodeLanes(laneCount) : undefined;
+  let pool: ReturnType<typeof startNodeLanes> | undefined;
   let result: MergeResult;
   try {
+    pool = laneCount > 0 ? startNodeLanes(laneCount) : undefined;
     result = await runMerge({
       recipe,
       recipeText: text,

@@ -15,14 +15,12 @@
  */
 import type { StateCreator } from 'zustand';
 import type { StudioState } from './store.ts';
+import { isLoopbackHostname } from '../../workers/io/loopback.ts';
 
 export const HF_HUB_URL = 'https://huggingface.co';
 /** The demo hub `npm start` runs (VITE_LOCAL_HUB_URL when it had to pick another port). */
 export const DEMO_HUB_URL: string =
   (import.meta.env['VITE_LOCAL_HUB_URL'] as string | undefined) ?? 'http://127.0.0.1:5174';
-
-/** Hosts on this machine: a hub there is one the user runs (`merge-studio serve`). */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** Where a hub's token goes: its URL's origin, or the text itself while it is no URL (being typed). */
 export function hubOrigin(url: string): string {
@@ -40,7 +38,7 @@ function trustedHub(url: string): boolean {
   if (origin === hubOrigin(DEMO_HUB_URL) || origin === hubOrigin(HF_HUB_URL)) return true;
   try {
     const u = new URL(url);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK_HOSTS.has(u.hostname);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && isLoopbackHostname(u.hostname);
   } catch {
     return false;
   }

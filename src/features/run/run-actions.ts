@@ -134,13 +134,24 @@ export async function resumeJob(job: JobRecord): Promise<void> {
     useStudio.getState().runFailed('This merge is already running in another tab.', false);
     return;
   }
-  const s = useStudio.getState();
-  s.editYaml(job.request.recipeText);
-  // The name box shows the folder the resumed merge writes to.
-  s.setRunOptions({ outputName: job.request.outputName });
-  // The token was never stored: this tab's goes along only to the hub it was given for.
-  const { hub, note } = resumeHub(job.request.sources.hub, s.hubUrl, s.token);
-  const request: MergeRequest = { ...job.request, sources: { ...job.request.sources, ...(hub && { hub }) } };
-  await saveJob({ ...job, status: 'running', updatedAt: Date.now() }).catch(() => undefined);
+  let request: MergeRequest;
+  let note: string | undefined;
+  try {
+    const s = useStudio.getState();
+    s.editYaml(job.request.recipeText);
+    // The name box shows the folder the resumed merge writes to.
+    s.setRunOptions({ outputName: job.request.outputName });
+    // The token was never stored: this tab's goes along only to the hub it was given for.
+    const resumed = resumeHub(job.request.sources.hub, s.hubUrl, s.token);
+    note = resumed.note;
+    request = {
+      ...job.request,
+      sources: { ...job.request.sources, ...(resumed.hub && { hub: resumed.hub }) },
+    };
+    await saveJob({ ...job, status: 'running', updatedAt: Date.now() }).catch(() => undefined);
+  } catch (e) {
+    lock?.(); // run() below lets go of it from here on; before it, a failure must too
+    throw e;
+  }
   await run(request, job.target, job.id, lock, note);
 }

@@ -8,6 +8,7 @@ import { SourceError } from '../source.ts';
 import { hubFetch, type CallContext, type HubStats } from './hub-fetch.ts';
 import { createLimiter } from './limiter.ts';
 import { DEFAULT_RETRY, withRetries, type RetryEvent, type RetryPolicy } from './retry.ts';
+import { isLoopbackHostname } from '../loopback.ts';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
@@ -84,14 +85,11 @@ function checkToken(token: string | undefined): string | undefined {
   return t;
 }
 
-/** Hosts on this machine: plain http:// to them never crosses a network. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
 /** A token goes in cleartext over http://: allow that only to this machine. */
 function checkTokenTransport(hubUrl: string, token: string | undefined): void {
   if (token === undefined) return;
   const u = new URL(hubUrl);
-  if (u.protocol === 'http:' && !LOOPBACK_HOSTS.has(u.hostname)) {
+  if (u.protocol === 'http:' && !isLoopbackHostname(u.hostname)) {
     throw new SourceError(
       `the Hub token would be sent unencrypted to ${u.origin}: a token goes only to an https:// hub ` +
         `or one on this machine (127.0.0.1, ::1, localhost); use https:// or remove the token`,

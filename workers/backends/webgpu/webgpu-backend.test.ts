@@ -9,7 +9,9 @@ import { roundToBf16 } from '../../io/dtypes.ts';
 import { getMethod, METHOD_NAMES } from '../../methods/registry.ts';
 import { MERGEKIT_COMPAT } from '../../methods/types.ts';
 import { makeRng } from '../../rng.ts';
+import { cpuBackend } from '../cpu/cpu-backend.ts';
 import { GpuUnsupportedError } from './errors.ts';
+import { withCpuFallback } from './fallback.ts';
 import { createWebGpuBackend, GPU_METHOD_NAMES } from './webgpu-backend.ts';
 
 /** An adapter whose device only answers what the backend reads before any GPU work. */
@@ -63,5 +65,34 @@ describe('WebGPU backend', () => {
       compat: MERGEKIT_COMPAT,
     });
     await expect(run).rejects.toThrow(GpuUnsupportedError);
+  });
+
+  it('hands DELLA on a tensor of 3 or more dims to the CPU (it ranks along dim 1 there)', async () => {
+    const b = await createWebGpuBackend(fakeAdapter([]));
+    const shape = [2, 5, 3];
+    const args = (out: Float32Array) => ({
+      inputs: [Float32Array.from({ length: 30 }, (_, i) => ((i * 7) % 11) - 5)],
+      base: new Float32Array(30),
+      shape,
+      global: { normalize: true, rescale: true, lambda: 1, int8_mask: false },
+      perModel: [{ weight: 1, density: 0.5, epsilon: 0.2 }],
+      round: Math.fround,
+      rng: makeRng,
+      out,
+      warn: () => undefined,
+      compat: MERGEKIT_COMPAT,
+    });
+    const della = getMethod('della')!;
+    await expect(b.run(della, args(new Float32Array(30)))).rejects.toThrow(
+      /3-D tensor is ranked along dim 1/,
+    );
+    const log: string[] = [];
+    const fallback = withCpuFallback(b, undefined, (line) => log.push(line));
+    const [viaGpu, cpu] = [new Float32Array(30), new Float32Array(30)];
+    await fallback.run(della, args(viaGpu));
+    await cpuBackend.run(della, args(cpu));
+    expect(viaGpu).toEqual(cpu);
+    expect(fallback.stats).toMatchObject({ handedBack: 1, cpuTensors: 1, gpuOffReason: undefined });
+    expect(log).toEqual(['cpu: della: a 3-D tensor is ranked along dim 1 on the CPU']);
   });
 });

@@ -13,6 +13,8 @@ import { subInPlace } from '../../simd/codec.ts';
 import { consensus, weightedSum } from '../../simd/combine.ts';
 import { chunks, type StreamArgs } from '../stream.ts';
 import { bool, num, type ResolvedParams } from '../types.ts';
+import { dellaAxis } from './della-rows.ts';
+import { DellaPanels, type PanelBuffers, type PanelLoad } from './della-panels.ts';
 import { StreamSparsifier, type Sparsifier } from './sparsify-stream.ts';
 import { isF32 } from './vec.ts';
 
@@ -99,38 +101,55 @@ function* familyBody(
   // Without sign consensus the divisor is the plain sum of weights (near 0 -> 1).
   const scale = (normalize ? 1 / (Math.abs(wsum) < 1e-8 ? 1 : wsum) : 1) * lambda;
   const coefficients = w.map((wk) => wk * scale);
-  const cols = a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
-  const align = m.sparsifier === 'della_magprune' ? cols : 1;
+  // DELLA ranks along dim 1: up to 2-D the rows, so chunks of whole rows. From 3-D on the
+  // vectors are strided: its statistics pass reads panels of them (./della-panels.ts), and the
+  // output pass applies the stored bits to any chunk.
+  const axis = m.sparsifier === 'della_magprune' ? dellaAxis(a.shape) : undefined;
+  const strided = axis !== undefined && axis.stride > 1;
+  if (strided && part) throw new Error(`${m.name}: a tensor of 3 or more dims is not merged in parts`);
+  const align = axis && !strided ? axis.cols : 1;
   const size = Math.min(n, Math.max(Math.min(a.chunk, FAMILY_CHUNK), align));
   const scratch = new Scratch();
   try {
     const sparsifiers = familySparsifiers(m, a, n, scratch);
-    const base = scratch.f32(size);
-    const deltas = Array.from({ length: M }, () => scratch.f32(size));
+    const panels = strided ? new DellaPanels(axis, n, scratch) : undefined; // before the buffers
+    const chunk: PanelBuffers = {
+      base: scratch.f32(size),
+      deltas: Array.from({ length: M }, () => scratch.f32(size)),
+    };
     const out = scratch.f32(size);
     // Plain task arithmetic in float32: one fused pass, task vectors never materialised.
     const direct = fast && !m.sparsifier && !m.consensus;
-    /** The base and the task vectors of a chunk (only those `wanted`, when given). */
+    /** Task vector k of elements [start, start + x.length) into x, given the base's b. */
+    const delta = (k: number, start: number, b: Float32Array, x: Float32Array): void => {
+      if (direct) src.read(k, start, x);
+      else if (fast && src.readDelta) src.readDelta(k, start, b, x);
+      else {
+        src.read(k, start, x);
+        if (fast) subInPlace(x, b);
+        else for (let i = 0; i < x.length; i++) x[i] = r(x[i]! - b[i]!);
+      }
+    };
+    /** The base and the task vectors of a chunk (only those `wanted`). */
     const load = (
       start: number,
       len: number,
       wanted?: readonly boolean[],
     ): { b: Float32Array; d: Float32Array[] } => {
-      const b = base.subarray(0, len);
+      const b = chunk.base.subarray(0, len);
       src.read(-1, start, b);
-      const d = deltas.map((buf, k) => {
+      const d = chunk.deltas.map((buf, k) => {
         const x = buf.subarray(0, len);
-        if (wanted && !wanted[k]) return x;
-        if (direct) src.read(k, start, x);
-        else if (fast && src.readDelta) src.readDelta(k, start, b, x);
-        else {
-          src.read(k, start, x);
-          if (fast) subInPlace(x, b);
-          else for (let i = 0; i < len; i++) x[i] = r(x[i]! - b[i]!);
-        }
+        if (!wanted || wanted[k]) delta(k, start, b, x);
         return x;
       });
       return { b, d };
+    };
+    /** A piece of a DELLA panel: the same, at `at` in the panel's buffers. */
+    const loadPiece: PanelLoad = (into, start, len, wanted, at) => {
+      const b = into.base.subarray(at, at + len);
+      src.read(-1, start, b);
+      for (let k = 0; k < M; k++) if (wanted[k]) delta(k, start, b, into.deltas[k]!.subarray(at, at + len));
     };
     const lo = part?.lo ?? 0;
     const span = (part?.hi ?? n) - lo;
@@ -140,12 +159,14 @@ function* familyBody(
       const observing = sparsifiers.map((s) => s.observes(pass));
       if (!observing.includes(true)) continue; // e.g. no cut needs the low bits (pass 1)
       sparsifiers.forEach((s, k) => observing[k] && s.beginPass());
-      for (const [at, len] of chunks(span, size, align)) {
-        const start = lo + at;
-        const { d } = load(start, len, observing);
-        sparsifiers.forEach((s, k) => observing[k] && s.observe(pass, d[k]!, start));
-        yield;
-      }
+      if (panels) yield* panels.pass(sparsifiers, observing, loadPiece);
+      else
+        for (const [at, len] of chunks(span, size, align)) {
+          const start = lo + at;
+          const { d } = load(start, len, observing);
+          sparsifiers.forEach((s, k) => observing[k] && s.observe(pass, d[k]!, start));
+          yield;
+        }
       if (part) yield { after: pass, sparsifiers };
       else sparsifiers.forEach((s, k) => observing[k] && s.endPass(pass));
     }
@@ -185,8 +206,7 @@ export function familySparsifiers(
 ): StreamSparsifier[] {
   const method = m.sparsifier;
   if (!method) return [];
-  const cols = a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
-  return a.perModel.map((p, k) => sparsifierFor(method, p, k, a, cols, n, scratch));
+  return a.perModel.map((p, k) => sparsifierFor(method, p, k, a, n, scratch));
 }
 
 function sparsifierFor(
@@ -194,7 +214,6 @@ function sparsifierFor(
   p: ResolvedParams,
   k: number,
   a: SparsifierArgs,
-  cols: number,
   n: number,
   scratch: Scratch,
 ): StreamSparsifier {
@@ -206,7 +225,7 @@ function sparsifierFor(
       gamma: p['gamma'] === undefined ? 0.01 : num(p, 'gamma'),
       epsilon: p['epsilon'] === undefined ? 0.15 : num(p, 'epsilon'),
       rng: method === 'random' || method === 'della_magprune' ? a.rng(k) : undefined,
-      cols,
+      shape: a.shape,
       breadcrumbsQuirk: a.compat.breadcrumbsEmptySlice,
     },
     n,

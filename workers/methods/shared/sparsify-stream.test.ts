@@ -31,7 +31,7 @@ function sparsify(s: Scratch, x: Float32Array, k: number): { kept: Float32Array;
       gamma: 0,
       epsilon: 0,
       rng: undefined,
-      cols: n,
+      shape: [n],
       breadcrumbsQuirk: true,
     },
     n,

@@ -15,7 +15,9 @@
  * - magnitude_outliers (breadcrumbs): the same for two cuts, keeping ranks [bot, n - top).
  * - random (DARE): keep with probability density, from the counter-based RNG (index i of the
  *   tensor always draws the same number, in any chunking).
- * - della_magprune: per row, rank |delta| and keep with probability density -/+ epsilon.
+ * - della_magprune: rank |delta| along dim 1 (per row up to 2-D) and keep with probability
+ *   density -/+ epsilon. From 3-D on the ranked vectors are strided: a statistics pass over
+ *   panels of them (observePanel) stores the kept bits, which the output pass applies.
  *
  * With `rescale` the kept values are scaled so the tensor's L1 norm matches the dense delta's
  * (mergekit's RescaleNorm.l1), which needs one more pass for the sums (float64, four partial
@@ -30,7 +32,8 @@ import { Scratch } from '../../simd/arena.ts';
 import { scaleInPlace } from '../../simd/codec.ts';
 import { HI_BINS, histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
 import { dareMask, l1, quadSum, total, type QuadSum } from '../../simd/sums.ts';
-import { DellaRows } from './della-stream.ts';
+import { dellaAxis } from './della-rows.ts';
+import { DellaRows, type DellaColumns } from './della-stream.ts';
 
 export type Sparsifier = 'magnitude' | 'random' | 'magnitude_outliers' | 'della_magprune';
 
@@ -41,8 +44,8 @@ export interface SparsifySpec {
   readonly gamma: number;
   readonly epsilon: number;
   readonly rng: Rng | undefined;
-  /** Row length for DELLA's per-row ranks (the last dimension; n for 1-D tensors). */
-  readonly cols: number;
+  /** The tensor's shape: DELLA ranks along its dim 1 (./della-rows.ts dellaAxis). */
+  readonly shape: readonly number[];
   /** mergekit zeroes the whole delta when breadcrumbs removes no outliers; false fixes that. */
   readonly breadcrumbsQuirk: boolean;
 }
@@ -104,10 +107,11 @@ export class StreamSparsifier {
       this.passes = this.zeroAll ? 0 : 2 + (spec.rescale ? 1 : 0);
     } else if (method === 'della_magprune') {
       if (density <= 0) this.zeroAll = true;
+      const { cols, stride } = dellaAxis(spec.shape);
       // The row limit of the former float64-packed sort, kept: the WebGPU backend shares it.
-      if (n / spec.cols > 0 && spec.cols > 2 ** 21)
-        throw new RangeError(`della: rows of ${spec.cols} elements are too long`);
-      this.passes = this.zeroAll || !spec.rescale ? 0 : 1;
+      if (n > 0 && cols > 2 ** 21) throw new RangeError(`della: rows of ${cols} elements are too long`);
+      // Strided vectors (>= 3-D) are ranked in a statistics pass that stores the kept bits.
+      this.passes = this.zeroAll || (!spec.rescale && stride === 1) ? 0 : 1;
     } else {
       this.passes = spec.rescale ? 1 : 0;
     }
@@ -365,10 +369,25 @@ export class StreamSparsifier {
     l1(kept, start, this.after);
   }
 
+  /**
+   * DELLA's statistics pass over a panel of strided vectors (a tensor of 3 or more dims, in
+   * place of observe): `width` neighbouring vectors along dim 1, element o of vector j at
+   * panel[o * width + j], flat index flat0 + o * stride + j; `work` holds the buffers.
+   */
+  observePanel(panel: Float32Array, flat0: number, width: number, work: DellaColumns): void {
+    const sums = { before: this.before, after: this.after };
+    this.dellaState().columns(panel, 0, width, width, flat0, sums, work);
+  }
+
   /** DELLA MagPrune on the whole rows of a chunk: the sums in a statistics pass, else the mask. */
   private dellaRows(delta: Float32Array, start: number, statsPass: boolean): void {
-    const { density, epsilon, cols, rng } = this.spec;
-    this.della ??= new DellaRows({ density, epsilon, cols, key: rng!.key }, this.n, this.scratch);
-    this.della.rows(delta, start, statsPass ? { before: this.before, after: this.after } : undefined);
+    this.dellaState().rows(delta, start, statsPass ? { before: this.before, after: this.after } : undefined);
+  }
+
+  private dellaState(): DellaRows {
+    if (this.della) return this.della;
+    const { density, epsilon, shape, rng } = this.spec;
+    const spec = { density, epsilon, ...dellaAxis(shape), key: rng!.key };
+    return (this.della = new DellaRows(spec, this.n, this.scratch));
   }
 }

@@ -29,7 +29,7 @@ export function sparsify(delta: Float32Array, method: Sparsifier, o: SparsifyOpt
       gamma: o.gamma ?? 0.01,
       epsilon: o.epsilon ?? 0.15,
       rng: o.rng,
-      cols: o.shape.length >= 2 ? o.shape[o.shape.length - 1]! : n,
+      shape: o.shape,
       breadcrumbsQuirk: o.breadcrumbsEmptySliceQuirk ?? true,
     },
     n,

@@ -144,6 +144,10 @@ export async function familyGpu(ctx: GpuContext, a: KernelArgs, name: string): P
   }
   const sp = member.sparsifier;
   const della = sp === 'della_magprune';
+  // DELLA ranks along dim 1 (mergekit's argsort(dim=1)): the rows up to 2-D, which this kernel
+  // sorts; the strided vectors of a tensor of 3 or more dims go to the CPU.
+  if (della && a.shape.length >= 3)
+    throw new GpuUnsupportedError(`${name}: a ${a.shape.length}-D tensor is ranked along dim 1 on the CPU`);
   const cols = della && a.shape.length >= 2 ? a.shape[a.shape.length - 1]! : n;
   if (della && cols > DELLA_MAX_COLS) throw new GpuUnsupportedError('della: rows too long'); // CPU errors
   const slots = m + 2;

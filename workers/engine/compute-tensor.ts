@@ -22,6 +22,7 @@ import { OutputStager, type TensorWrite } from './output-stager.ts';
 import { drive, eventLoopTurns } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
 import { rawSource } from './raw-source.ts';
+import { rebuildEmbeddings } from './rebuild-embeddings.ts';
 import {
   canMergeInParts,
   mergeInParts,
@@ -154,7 +155,7 @@ export async function computeTensor(
     ctx.backend.run(m, { ...common, inputs, base, out });
 
   const src = rawSource(t, baseBytes, inputBytes, ctx.computeDtype);
-  const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
+  const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined || t.vocab !== undefined;
   const routes = ctx.backend.selection?.routes;
   const onCpu =
     ctx.backend.name === 'cpu' || routes?.[t.elementwise ? 'elementwise' : 'wholeTensor'] === 'cpu';
@@ -239,12 +240,20 @@ export async function computeTensor(
     }
     return result();
   }
-  const xs = t.inputs.map((input, k) => {
-    const x = decodeInput(inputBytes[k]!, input, ctx.computeDtype);
-    inputBytes[k] = undefined;
-    return x;
-  });
-  const base = t.base && baseBytes ? decodeInput(baseBytes, t.base, ctx.computeDtype) : undefined;
+  let xs: Float32Array[];
+  let base: Float32Array | undefined;
+  if (t.vocab) {
+    // Rebuilt for the output tokenizer: a row may come from another model's bytes.
+    ({ inputs: xs, base } = rebuildEmbeddings(t, baseBytes, inputBytes, ctx.computeDtype));
+    inputBytes.fill(undefined);
+  } else {
+    xs = t.inputs.map((input, k) => {
+      const x = decodeInput(inputBytes[k]!, input, ctx.computeDtype);
+      inputBytes[k] = undefined;
+      return x;
+    });
+    base = t.base && baseBytes ? decodeInput(baseBytes, t.base, ctx.computeDtype) : undefined;
+  }
   const out = new Float32Array(numel);
   await run(xs, base, out);
   outputStats(out, base, 0, acc);

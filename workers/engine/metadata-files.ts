@@ -5,10 +5,11 @@
  */
 import type { LoadedModel } from '../io/load-model.ts';
 import { MAX_SIDE_FILE_BYTES } from '../io/source.ts';
-import type { MergePlan } from '../plan/plan-types.ts';
+import type { MergePlan, TokenizerFiles } from '../plan/plan-types.ts';
 import { recipeToYaml } from '../plan/recipe-yaml.ts';
 import type { OutputFileInfo } from '../protocol.ts';
 import { modelCard } from './model-card.ts';
+import { rewriteTokenizer } from './tokenizer-files.ts';
 import type { MergeJob } from './run-merge.ts';
 
 /** What mergekit's --copy-tokenizer copies from the donor (plus vocab.json for GPT-2-style tokenizers). */
@@ -27,10 +28,51 @@ export const DONOR_FILES = [
   'video_preprocessor_config.json',
 ] as const;
 
+/** The files that make the tokenizer (taken from the tokenizer's donor, TokenizerFiles.donor). */
+const TOKENIZER_FILES: ReadonlySet<string> = new Set([
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'tokenizer.json',
+  'tokenizer.model',
+  'added_tokens.json',
+  'merges.txt',
+  'vocab.json',
+  'chat_template.jinja',
+  'chat_template.json',
+]);
+
+/** The tokenizer files the plan changes, as text, and the donor's files that no longer apply. */
+async function rewrittenTokenizer(
+  plan: TokenizerFiles,
+  donor: LoadedModel,
+  read: (m: LoadedModel, f: string) => Promise<Uint8Array | undefined>,
+): Promise<{ files: Map<string, string>; drop: Set<string> } | undefined> {
+  const text = async (f: string): Promise<string | undefined> => {
+    const b = await read(donor, f);
+    return b && new TextDecoder().decode(b);
+  };
+  const tokenizerJson = await text('tokenizer.json');
+  if (tokenizerJson === undefined) {
+    if (plan.stripFrom !== undefined || plan.append.length > 0) {
+      throw new Error(`${donor.id} has no tokenizer.json to write the merged tokenizer from`);
+    }
+  }
+  const out = rewriteTokenizer({
+    tokenizerJson,
+    tokenizerConfig: await text('tokenizer_config.json'),
+    chatTemplateJinja: await text('chat_template.jinja'),
+    ...(plan.stripFrom !== undefined && { stripFrom: plan.stripFrom }),
+    append: plan.append,
+    ...(plan.chatTemplate !== undefined && { chatTemplate: plan.chatTemplate }),
+  });
+  if (!out) return undefined;
+  return { files: new Map(Object.entries(out.files)), drop: new Set(out.dropFiles) };
+}
+
 export async function writeMetadataFiles(
   job: MergeJob,
   plan: MergePlan,
-  donor: LoadedModel,
+  models: ReadonlyMap<string, LoadedModel>,
   warn: (w: string) => void,
 ): Promise<OutputFileInfo[]> {
   const files: OutputFileInfo[] = [];
@@ -41,17 +83,26 @@ export async function writeMetadataFiles(
       size: typeof data === 'string' ? new TextEncoder().encode(data).byteLength : data.byteLength,
     });
   };
+  const donor = models.get(plan.donor)!;
+  const tokenizerDonor = models.get(plan.tokenizerFiles?.donor ?? plan.donor)!;
+  const read = (m: LoadedModel, f: string): Promise<Uint8Array | undefined> =>
+    m.files.includes(f) ? m.source.readFile(f, job.signal, MAX_SIDE_FILE_BYTES) : Promise.resolve(undefined);
+  const rewritten = plan.tokenizerFiles
+    ? await rewrittenTokenizer(plan.tokenizerFiles, tokenizerDonor, read)
+    : undefined;
   let copied = 0;
   for (const f of DONOR_FILES) {
-    if (!donor.files.includes(f)) continue;
-    const data = await donor.source.readFile(f, job.signal, MAX_SIDE_FILE_BYTES);
-    if (data) {
+    const from = TOKENIZER_FILES.has(f) ? tokenizerDonor : donor;
+    if (rewritten?.drop.has(f)) continue;
+    const text = rewritten?.files.get(f);
+    const data = text ?? (await read(from, f));
+    if (data !== undefined) {
       await put(f, data);
-      copied++;
+      if (TOKENIZER_FILES.has(f)) copied++;
     }
   }
   if (copied === 0)
-    warn(`${donor.id} has no tokenizer files to copy; add them to the output before using it`);
+    warn(`${tokenizerDonor.id} has no tokenizer files to copy; add them to the output before using it`);
   const yamlText = job.recipeText ?? recipeToYaml(job.recipe);
   await put(
     'README.md',

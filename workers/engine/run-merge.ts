@@ -188,7 +188,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     await job.sink.writeFile('model.safetensors.index.json', text);
     files.push({ path: 'model.safetensors.index.json', size: new TextEncoder().encode(text).byteLength });
   }
-  files.push(...(await writeMetadataFiles(job, plan, models.get(plan.donor)!, warn)));
+  files.push(...(await writeMetadataFiles(job, plan, models, warn)));
   await job.sink.remove?.(JOB_STATE_FILE);
   const result: MergeResult = {
     files,

@@ -3,6 +3,8 @@
  * `tokenizer_source` / `tokenizer:` (workers/plan/tokenizer-plan.ts): other merges never need
  * it, and it can be tens of megabytes.
  */
+import type { ModelInfo } from '../plan/architecture.ts';
+import { ChatTemplateError, readModelChatTemplate } from '../plan/chat-templates.ts';
 import { tokenizerSource, type Recipe } from '../plan/recipe.ts';
 import { tokenizerInfoFromJson, type TokenizerInfo } from '../plan/tokenizer-vocab.ts';
 import type { LoadedModel } from './load-model.ts';
@@ -35,12 +37,42 @@ export async function readTokenizerInfo(
   return tokenizerInfoFromJson(json);
 }
 
-/** The model with its tokenizer vocabulary attached when the recipe needs it, else unchanged. */
+/**
+ * The model's chat template (chat_template.jinja, else tokenizer_config.json's), or null when
+ * it has none or its tokenizer_config.json cannot be read (mergekit skips such a model).
+ */
+export async function readChatTemplate(
+  model: Pick<LoadedModel, 'files' | 'source'>,
+  signal?: AbortSignal,
+): Promise<NonNullable<ModelInfo['chatTemplate']> | null> {
+  const text = async (f: string): Promise<string | undefined> => {
+    if (!model.files.includes(f)) return undefined;
+    const bytes = await model.source.readFile(f, signal, MAX_JSON_FILE_BYTES);
+    return bytes ? new TextDecoder().decode(bytes) : undefined;
+  };
+  try {
+    const t = readModelChatTemplate({
+      chatTemplateJinja: await text('chat_template.jinja'),
+      tokenizerConfig: await text('tokenizer_config.json'),
+    });
+    return t ?? null;
+  } catch (e) {
+    if (e instanceof ChatTemplateError) return null;
+    throw e;
+  }
+}
+
+/**
+ * The model with what the recipe's tokenizer handling needs attached (its vocabulary for
+ * `tokenizer_source`, its chat template for `chat_template: auto`), else unchanged.
+ */
 export async function withTokenizer<M extends LoadedModel>(
   recipe: Recipe,
   model: M,
   signal?: AbortSignal,
 ): Promise<M> {
-  if (tokenizerSource(recipe) === undefined) return model;
-  return { ...model, tokenizer: await readTokenizerInfo(model, signal) };
+  let m = model;
+  if (tokenizerSource(recipe) !== undefined) m = { ...m, tokenizer: await readTokenizerInfo(m, signal) };
+  if (recipe.chat_template === 'auto') m = { ...m, chatTemplate: await readChatTemplate(m, signal) };
+  return m;
 }

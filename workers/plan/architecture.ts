@@ -23,6 +23,11 @@ export interface ModelInfo {
    * it; tokenizer.json can be tens of MB). Absent: not read (header-only previews).
    */
   readonly tokenizer?: TokenizerInfo;
+  /**
+   * Its chat template (tokenizer_config.json's, or chat_template.jinja's), read only for
+   * `chat_template: auto`; null: it has none. Absent: not read.
+   */
+  readonly chatTemplate?: string | Readonly<Record<string, unknown>> | null;
 }
 
 export interface ArchInfo {

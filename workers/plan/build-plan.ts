@@ -16,12 +16,13 @@ import {
   type ModelInfo,
 } from './architecture.ts';
 import { outputConfig } from './output-config.ts';
-import type { MergePlan, PlannedInput, PlannedTensor } from './plan-types.ts';
+import type { MergePlan, PlannedInput, PlannedTensor, TensorVocab } from './plan-types.ts';
 import { RecipeError, type YamlPath } from './problems.ts';
 import type { ParameterMap, Recipe } from './recipe.ts';
 import { cutToTokenizer, rectify } from './rectify.ts';
 import { computeDtypeOf, resolveParams } from './resolve-params.ts';
-import { planTokenizer } from './tokenizer-plan.ts';
+import { embeddingDefaults, planTokenizer, type TokenizerPlan } from './tokenizer-plan.ts';
+import { planTokenizerFiles } from './tokenizer-files-plan.ts';
 import { ruleSlices } from './validate-rules.ts';
 
 export interface PlanOptions {
@@ -67,7 +68,7 @@ export function buildPlan(
   const donor = recipe.base_model ?? slices[0]!.sources[0]!.model;
   const warnings = new Set<string>();
   const tensors: PlannedTensor[] = [];
-  const vocabRows = planTokenizer(recipe, models, warnings);
+  const tokenizer = planTokenizer(recipe, models, warnings);
   const ctx: TensorContext = {
     recipe,
     method,
@@ -75,7 +76,8 @@ export function buildPlan(
     arch,
     warnings,
     computeDtype: computeDtypeOf(recipe),
-    vocabRows,
+    tokenizer,
+    missingTokens: { count: 0 },
   };
 
   const first = slices[0]!;
@@ -130,7 +132,13 @@ export function buildPlan(
   }
   tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const fixes = recipe.merge_studio?.fix ?? [];
-  const config = outputConfig(info(donor).config, recipe, outLayer, tensors, warnings, vocabRows);
+  if (ctx.missingTokens.count > 0) {
+    warnings.add(
+      `${ctx.missingTokens.count} row(s) of the embeddings are for tokens no model has (the first: id ${ctx.missingTokens.first!}); they are zeros, as in mergekit`,
+    );
+  }
+  const config = outputConfig(info(donor).config, recipe, outLayer, tensors, warnings, tokenizer?.rows);
+  const tokenizerFiles = planTokenizerFiles(recipe, tokenizer, donor, models, warnings);
   return {
     recipe,
     method: method.name,
@@ -142,6 +150,7 @@ export function buildPlan(
     warnings: [...warnings],
     seed: recipe.merge_studio?.seed ?? options.seed ?? 0,
     compat: { ...MERGEKIT_COMPAT, breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice') },
+    ...(tokenizerFiles && { tokenizerFiles }),
   };
 }
 
@@ -203,8 +212,10 @@ interface TensorContext {
   readonly arch: (id: string) => ArchInfo;
   readonly warnings: Set<string>;
   readonly computeDtype: WritableDType;
-  /** tokenizer_source: the rows every embedding-like input is cut to (tokenizer-plan.ts). */
-  readonly vocabRows: number | undefined;
+  /** tokenizer_source / tokenizer: the embeddings' rows for the output tokenizer (tokenizer-plan.ts). */
+  readonly tokenizer: TokenizerPlan | undefined;
+  /** Rows for tokens no model has, over every tensor (for one warning). */
+  readonly missingTokens: { count: number; first?: number };
 }
 
 function strip({ src: _src, ...rest }: PlannedInput & { src?: ConcreteSource }): PlannedInput {
@@ -225,9 +236,10 @@ function planTensor(
   const isEmbed = isEmbedName(name);
   const all = slice.sources.map((s, j): PlannedInput & { src: ConcreteSource } => {
     const meta = ctx.info(s.model).tensors.get(inNames[j]!)!;
-    const x = { model: s.model, tensor: inNames[j]!, dtype: meta.dtype, shape: meta.shape, src: s };
-    return isEmbed && ctx.vocabRows !== undefined ? cutToTokenizer(name, x, ctx.vocabRows) : x;
+    return { model: s.model, tensor: inNames[j]!, dtype: meta.dtype, shape: meta.shape, src: s };
   });
+  const vocab = isEmbed && ctx.tokenizer ? forTokenizer(ctx, name, all, slice.base) : undefined;
+  if (vocab) all.splice(0, all.length, ...vocab.inputs);
   const baseIdx = usesBase && slice.base !== undefined ? all.findIndex((x) => x.model === slice.base) : -1;
   const base = baseIdx >= 0 ? all[baseIdx] : undefined;
   let inputs = all.filter((_, j) => j !== baseIdx);
@@ -255,5 +267,58 @@ function planTensor(
     origins: params.origins,
     elementwise: method.elementwise(params.global, params.perModel) && !fixed.cropped,
     isEmbed,
+    ...(vocab?.vocab && { vocab: vocab.vocab }),
+  };
+}
+
+/**
+ * An embedding-like tensor's inputs for the output tokenizer: cut to its length when every
+ * model has every token at its own id, else rebuilt row by row (PlannedInput.reindex).
+ */
+function forTokenizer<T extends PlannedInput>(
+  ctx: TensorContext,
+  name: string,
+  all: readonly T[],
+  base: string | undefined,
+): { inputs: T[]; vocab?: TensorVocab } {
+  const plan = ctx.tokenizer!;
+  const twoD = all.every((x) => x.shape.length === 2);
+  if (!twoD) return { inputs: [...all] };
+  if (plan.identity) return { inputs: all.map((x) => cutToTokenizer(name, x, plan.size)) };
+  const cols = new Set(all.map((x) => x.shape[1]));
+  if (cols.size > 1) {
+    throw planError(
+      [],
+      `${name}: the models' embeddings differ in width (${all.map((x) => `${x.model} ${x.shape[1]}`).join(', ')}), so their rows cannot be merged token by token (mergekit: "Embedding sizes must match")`,
+    );
+  }
+  const models = all.map((x) => x.model);
+  const defaults = embeddingDefaults(plan, models, base, ctx.missingTokens);
+  const stored = new Map(all.map((x) => [x.model, x.shape[0]!]));
+  const check = (model: string, row: number): void => {
+    const have = stored.get(model);
+    if (have === undefined) {
+      throw planError(
+        ['tokenizer', 'tokens'],
+        `${name}: a token's row is to come from ${model}, which this tensor is not merged from (${models.join(', ')})`,
+      );
+    }
+    if (row >= have) {
+      throw planError(
+        [],
+        `${name}: ${model} has ${have} rows, but its tokenizer puts a token at row ${row} (mergekit fails on it); use a model whose embeddings cover its tokenizer`,
+      );
+    }
+  };
+  for (const x of all) {
+    const own = plan.ownRows.get(x.model)!;
+    let top = -1;
+    for (const r of own) top = Math.max(top, r);
+    if (top >= 0) check(x.model, top);
+  }
+  for (const d of defaults) for (const f of d.from) check(f.model, f.row);
+  return {
+    inputs: all.map((x) => ({ ...x, reindex: { rows: plan.ownRows.get(x.model)!, padded: plan.rows } })),
+    vocab: { size: plan.size, defaults },
   };
 }

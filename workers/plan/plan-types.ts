@@ -3,6 +3,7 @@ import type { DType, WritableDType } from '../io/dtypes.ts';
 import type { Compat, ResolvedParams } from '../methods/types.ts';
 import type { ValueOrigin } from './parameters.ts';
 import type { Recipe } from './recipe.ts';
+import type { RowDefault, TokenizerFilesPlan } from './tokenizer-plan.ts';
 
 export interface PlannedInput {
   /** The model as the recipe names it. */
@@ -13,6 +14,19 @@ export interface PlannedInput {
   readonly shape: readonly number[];
   /** Keep only the top-left [rows, cols] block (vocab-size rectification of embeddings). */
   readonly crop?: readonly [number, number];
+  /**
+   * Tokenizer merging: the rows are rebuilt for the output vocabulary (PlannedTensor.vocab),
+   * `rows[id]` being this model's own row for output token `id` (-1: it lacks it).
+   */
+  readonly reindex?: { readonly rows: Int32Array; readonly padded: number };
+}
+
+/** How an embedding-like tensor's rows are rebuilt for the output tokenizer (tokenizer-plan.ts). */
+export interface TensorVocab {
+  /** The output tokenizer's length; rows from here to the tensor's end are padding. */
+  readonly size: number;
+  /** Rows not taken from a model's own row, in id order. */
+  readonly defaults: readonly RowDefault[];
 }
 
 export interface PlannedTensor {
@@ -37,6 +51,8 @@ export interface PlannedTensor {
   /** The kernel may run on chunks of this tensor. */
   readonly elementwise: boolean;
   readonly isEmbed: boolean;
+  /** Present when the inputs' rows are rebuilt for the output tokenizer. */
+  readonly vocab?: TensorVocab;
 }
 
 export interface MergePlan {
@@ -53,4 +69,12 @@ export interface MergePlan {
   readonly warnings: readonly string[];
   readonly seed: number;
   readonly compat: Compat;
+  /** The output's tokenizer files, when they are not the donor's copied as they are. */
+  readonly tokenizerFiles?: TokenizerFiles;
+}
+
+/** The tokenizer files to write: the donor's, rewritten (workers/engine/tokenizer-files.ts). */
+export interface TokenizerFiles extends TokenizerFilesPlan {
+  /** The chat template to set (resolved from the recipe's `chat_template`). */
+  readonly chatTemplate?: string;
 }

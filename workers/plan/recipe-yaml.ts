@@ -117,6 +117,7 @@ const ORDER = [
   'out_dtype',
   'tokenizer_source',
   'tokenizer',
+  'chat_template',
   'merge_studio',
 ];
 

@@ -42,12 +42,36 @@ export type TorchDType = (typeof COMPUTE_DTYPES)[number];
 export const FIXES = ['breadcrumbs_empty_slice'] as const;
 export type FixName = (typeof FIXES)[number];
 
+/** Where a token's embedding row comes from when a model lacks the token (or `force` is set). */
+export type TokenEmbeddingSource =
+  /** That model's row for the token. */
+  | string
+  | { readonly kind: 'zero' }
+  /** Another token's row in a model (by its text or its id in that model), e.g. a rename. */
+  | {
+      readonly kind: 'model_token';
+      readonly model: string;
+      readonly token?: string;
+      readonly token_id?: number;
+    };
+
+export interface TokenEmbeddingConfig {
+  readonly source: TokenEmbeddingSource;
+  /** Use the source's row even in models that have the token. */
+  readonly force?: boolean;
+}
+
+/** The output tokenizer: the base's, one model's, or the union of every model's tokens. */
+export type TokenizerSourceName = 'base' | 'union' | (string & {});
+
 /**
- * mergekit's `tokenizer:` block. Only `source: base` is supported (see tokenizer-plan.ts);
- * `tokens` and `pad_to_multiple_of` are refused by validation.
+ * mergekit's `tokenizer:` block (tokenizer/config.py): the source (union when absent), per-token
+ * embedding sources, and padding of the embeddings to a multiple of rows (with their mean row).
  */
 export interface TokenizerConfig {
-  readonly source: 'base';
+  readonly source: TokenizerSourceName;
+  readonly tokens?: Readonly<Record<string, TokenEmbeddingConfig>>;
+  readonly pad_to_multiple_of?: number;
 }
 
 export interface StudioOptions {
@@ -67,15 +91,17 @@ export interface Recipe {
   readonly parameters?: ParameterMap;
   readonly dtype?: TorchDType;
   readonly out_dtype?: TorchDType;
-  /** Only 'base' (mergekit also has 'union' and a model reference). */
-  readonly tokenizer_source?: 'base';
+  /** 'base', 'union' or a model of the recipe (mergekit's legacy spelling of `tokenizer.source`). */
+  readonly tokenizer_source?: TokenizerSourceName;
   /** The same as `tokenizer_source`, in mergekit's newer spelling; never both. */
   readonly tokenizer?: TokenizerConfig;
+  /** 'auto' (the models' most common template), a built-in name, or a Jinja template. */
+  readonly chat_template?: string;
   readonly merge_studio?: StudioOptions;
 }
 
 /** Where the output's tokenizer comes from, when the recipe asks for mergekit's tokenizer handling. */
-export function tokenizerSource(r: Recipe): 'base' | undefined {
+export function tokenizerSource(r: Recipe): TokenizerSourceName | undefined {
   return r.tokenizer?.source ?? r.tokenizer_source;
 }
 

@@ -22,7 +22,8 @@ const same = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The shape the merge sees: the crop, if any, else the stored shape. */
-const dims = (x: PlannedInput): readonly number[] => x.crop ?? x.shape;
+const dims = (x: PlannedInput): readonly number[] =>
+  x.reindex ? [x.reindex.padded, x.shape[1]!] : (x.crop ?? x.shape);
 
 function crop<T extends PlannedInput>(x: T, rows: number, cols: number): T {
   return x.shape[0] === rows && x.shape[1] === cols ? x : { ...x, crop: [rows, cols] as const };
@@ -57,7 +58,7 @@ export function rectify<T extends PlannedInput>(
   const all = base ? [base, ...inputs] : [...inputs];
   const shape = dims(all[0]!);
   if (all.every((x) => same(dims(x), shape))) {
-    return { base, inputs, shape, numel: numelOf(shape), cropped: all.some((x) => x.crop) };
+    return { base, inputs, shape, numel: numelOf(shape), cropped: all.some((x) => x.crop || x.reindex) };
   }
   const desc = all.map((x) => `${x.model} ${JSON.stringify(dims(x))}`).join(', ');
   const twoD = all.every((x) => x.shape.length === 2);

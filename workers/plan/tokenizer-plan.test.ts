@@ -6,13 +6,17 @@ import { loadRecipe } from './recipe-yaml.ts';
 import type { TokenizerInfo } from './tokenizer-vocab.ts';
 
 /** `n` tokens t0..t(n-1) with ids 0..n-1; `swap` exchanges the ids of t0 and t1. */
-function vocab(n: number, o: { swap?: boolean } = {}): TokenizerInfo {
-  const v = new Map(Array.from({ length: n }, (_, i) => [`t${i}`, i] as const));
+function vocabMap(n: number, o: { swap?: boolean } = {}): Map<string, number> {
+  const v = new Map<string, number>(Array.from({ length: n }, (_, i) => [`t${i}`, i] as const));
   if (o.swap) {
     v.set('t0', 1);
     v.set('t1', 0);
   }
-  return { kind: 'vocab', vocab: v };
+  return v;
+}
+
+function vocab(n: number, o: { swap?: boolean } = {}): TokenizerInfo {
+  return { kind: 'vocab', vocab: vocabMap(n, o), added: [], modelType: 'BPE' };
 }
 
 function model(
@@ -61,7 +65,7 @@ describe('tokenizer_source: base', () => {
       }
       expect(p.config['vocab_size']).toBe(10);
       expect(p.warnings).toContain(
-        `${tail.startsWith('tokenizer:') ? 'tokenizer.source' : 'tokenizer_source'}: base: embeddings cut from 12 to 10 rows, config.json vocab_size 12 set to 10: the tokenizer's length, as mergekit does`,
+        `${tail.startsWith('tokenizer:') ? 'tokenizer.source' : 'tokenizer_source'}: base: embeddings cut from 12 to 10 rows, config.json vocab_size 12 set to 10, as mergekit does`,
       );
     }
   });
@@ -95,35 +99,48 @@ describe('tokenizer_source: base', () => {
     expect(embed(p).inputs[0]!.crop).toEqual([10, 8]);
   });
 
-  it('refuses models whose tokenizer differs from the base (re-indexing by token)', () => {
-    expect(() =>
-      plan(
-        `${LINEAR}tokenizer_source: base\n`,
-        model('a'),
-        model('b', { tokenizer: vocab(10, { swap: true }) }),
-      ),
-    ).toThrow(
-      /tokenizer_source: base: b's tokenizer differs from a's \(token "t0" has id 1, not 0\), so mergekit would re-index its embedding rows by token, which Merge Studio does not support yet/,
+  it('re-indexes a model whose tokenizer numbers the tokens differently', () => {
+    const p = plan(
+      `${LINEAR}tokenizer_source: base\n`,
+      model('a'),
+      model('b', { tokenizer: vocab(10, { swap: true }) }),
     );
-    expect(() =>
-      plan(`${LINEAR}tokenizer_source: base\n`, model('a'), model('b', { tokenizer: vocab(11) })),
-    ).toThrow(/extra token "t10"/);
+    const t = embed(p);
+    expect(t.shape).toEqual([10, 8]);
+    expect(t.elementwise).toBe(false);
+    // linear has no base: a and b are both inputs
+    expect([...t.inputs[0]!.reindex!.rows]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...t.inputs[1]!.reindex!.rows]).toEqual([1, 0, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(t.vocab).toEqual({ size: 10, defaults: [] });
+    expect(p.tokenizerFiles).toBeUndefined();
   });
 
   it('points at the recipe key', () => {
     try {
-      plan(`${LINEAR}tokenizer:\n  source: base\n`, model('a'), model('b', { tokenizer: vocab(9) }));
+      plan(`${LINEAR}tokenizer:\n  source: c\n`, model('a'), model('b'));
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(RecipeError);
       expect((e as RecipeError).problems[0]!.path).toEqual(['tokenizer', 'source']);
+      expect((e as RecipeError).problems[0]!.message).toMatch(
+        /c is not one of the recipe's models; name one of a, b/,
+      );
     }
   });
 
-  it('refuses a base tokenizer with ids past vocab_size (mergekit would rewrite the tokenizer)', () => {
+  it('strips a base tokenizer of the ids past its vocab_size, as mergekit does', () => {
+    const p = plan(`${LINEAR}tokenizer_source: base\n`, model('a', { rows: 9 }), model('b', { rows: 9 }));
+    expect(embed(p).shape).toEqual([9, 8]);
+    expect(p.tokenizerFiles).toEqual({ donor: 'a', stripFrom: 9, append: [] });
+    expect(p.config['vocab_size']).toBe(9);
+    const wp: TokenizerInfo = { kind: 'vocab', vocab: vocabMap(10), added: [], modelType: 'WordPiece' };
     expect(() =>
-      plan(`${LINEAR}tokenizer_source: base\n`, model('a', { rows: 9 }), model('b', { rows: 9 })),
-    ).toThrow(/a's tokenizer has 1 token\(s\) with ids ≥ its config vocab_size 9 \("t9" = 9\)/);
+      plan(
+        `${LINEAR}tokenizer_source: base\n`,
+        model('a', { rows: 9, tokenizer: wp }),
+        model('b', { rows: 9 }),
+      ),
+    ).toThrow(/only BPE tokenizers can be \(it is WordPiece; mergekit stops too\)/);
   });
 
   it('refuses what mergekit fails on: embeddings shorter than the tokenizer, unreadable tokenizers', () => {
@@ -136,7 +153,9 @@ describe('tokenizer_source: base', () => {
         model('a', { tokenizer: { kind: 'unreadable', reason: 'no tokenizer.json, only tokenizer.model' } }),
         model('b'),
       ),
-    ).toThrow(/needs a's tokenizer.json, which cannot be read \(no tokenizer.json, only tokenizer.model\)/);
+    ).toThrow(
+      /tokenizer_source: base: a's tokenizer cannot be read \(no tokenizer.json, only tokenizer.model\)/,
+    );
   });
 
   it('takes a model without tokenizer files to share the base one, as mergekit does', () => {
@@ -157,5 +176,130 @@ describe('tokenizer_source: base', () => {
     );
     expect(embed(p).shape).toEqual([12, 8]);
     expect(p.warnings[0]).toMatch(/tokenizers were not read/);
+  });
+});
+
+/** A vocabulary t0..t(n-1) plus `extra` tokens after them, `added` marking added tokens. */
+function withExtra(n: number, extra: string[]): TokenizerInfo {
+  const map = vocabMap(n);
+  extra.forEach((t, i) => map.set(t, n + i));
+  const added = extra.map((content, i) => ({
+    id: n + i,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
+  return { kind: 'vocab', vocab: map, added, modelType: 'BPE' };
+}
+
+describe('tokenizer: union, tokens, pad_to_multiple_of', () => {
+  const THREE = `merge_method: task_arithmetic
+base_model: a
+models:
+  - model: b
+    parameters: {weight: 1}
+  - model: c
+    parameters: {weight: 1}
+`;
+  it('appends the tokens other models add and takes each missing row by mergekit’s rules', () => {
+    const p = plan(
+      `${THREE}tokenizer:\n  source: union\n`,
+      model('a'),
+      model('b', { tokenizer: withExtra(10, ['<x>', '<y>']), configVocab: 12 }),
+      model('c', { tokenizer: withExtra(10, ['<y>']), configVocab: 12 }),
+    );
+    const t = embed(p);
+    expect(t.shape).toEqual([12, 8]);
+    expect(p.config['vocab_size']).toBe(12);
+    expect(p.tokenizerFiles!.append.map((x) => [x.id, x.content, x.special])).toEqual([
+      [10, '<x>', true],
+      [11, '<y>', true],
+    ]);
+    // <x> only in b: b's row; <y> in b and c, not in the base: their average
+    expect(t.vocab!.defaults).toEqual([
+      { id: 10, force: false, from: [{ model: 'b', row: 10 }] },
+      {
+        id: 11,
+        force: false,
+        from: [
+          { model: 'b', row: 11 },
+          { model: 'c', row: 10 },
+        ],
+      },
+    ]);
+    expect([...t.base!.reindex!.rows].slice(10)).toEqual([-1, -1]);
+  });
+
+  it('takes the base’s row for a token only some models lack, when the base has it', () => {
+    const lacking = vocabMap(10);
+    lacking.delete('t5');
+    const p = plan(
+      `${THREE}tokenizer:\n  source: base\n`,
+      model('a'),
+      model('b'),
+      model('c', { tokenizer: { kind: 'vocab', vocab: lacking, added: [], modelType: 'BPE' } }),
+    );
+    expect(embed(p).vocab!.defaults).toEqual([{ id: 5, force: false, from: [{ model: 'a', row: 5 }] }]);
+    // without a base (linear), the average of the models that have it
+    const q = plan(
+      `merge_method: linear\nmodels:\n  - model: b\n    parameters: {weight: 1}\n  - model: c\n    parameters: {weight: 1}\n  - model: a\n    parameters: {weight: 1}\ntokenizer_source: union\n`,
+      model('a'),
+      model('b'),
+      model('c', { tokenizer: { kind: 'vocab', vocab: lacking, added: [], modelType: 'BPE' } }),
+    );
+    expect(embed(q).vocab!.defaults).toEqual([
+      {
+        id: 5,
+        force: false,
+        from: [
+          { model: 'b', row: 5 },
+          { model: 'a', row: 5 },
+        ],
+      },
+    ]);
+  });
+
+  it('pads, forces and zeroes as the tokens block says', () => {
+    const p = plan(
+      `${THREE}tokenizer:
+  pad_to_multiple_of: 8
+  tokens:
+    t3: {source: c, force: true}
+    <z>: {source: {kind: zero}}
+    <w>: {source: {kind: model_token, model: b, token_id: 2}}
+`,
+      model('a'),
+      model('b'),
+      model('c'),
+    );
+    const t = embed(p);
+    expect(t.shape).toEqual([16, 8]);
+    expect(p.config['vocab_size']).toBe(16);
+    expect(p.tokenizerFiles!.append.map((x) => [x.id, x.content, x.normalized, x.special])).toEqual([
+      [10, '<z>', true, false],
+      [11, '<w>', true, false],
+    ]);
+    expect(t.vocab!.defaults).toEqual([
+      { id: 3, force: true, from: [{ model: 'c', row: 3 }] },
+      { id: 10, force: false, from: [] },
+      { id: 11, force: false, from: [{ model: 'b', row: 2 }] },
+    ]);
+  });
+
+  it('refuses token sources that mergekit fails on mid-merge', () => {
+    expect(() =>
+      plan(`${THREE}tokenizer:\n  tokens:\n    <q>: {source: b}\n`, model('a'), model('b'), model('c')),
+    ).toThrow(/b has no token "<q>"/);
+    expect(() =>
+      plan(
+        `${THREE}tokenizer:\n  tokens:\n    t1: {source: {kind: model_token, model: b, token: nope}}\n`,
+        model('a'),
+        model('b'),
+        model('c'),
+      ),
+    ).toThrow(/b has no token "nope"/);
   });
 });

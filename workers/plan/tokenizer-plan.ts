@@ -1,25 +1,68 @@
 /**
- * `tokenizer_source: base` (or `tokenizer: {source: base}`), as far as it can be done exactly.
+ * mergekit's tokenizer merging (`tokenizer_source:` / `tokenizer:`; tokenizer/build.py,
+ * tokenizer/embed.py, merge.py), planned before any tensor data is read:
  *
- * mergekit (tokenizer/build.py, tokenizer/embed.py, merge.py) then:
- * 1. loads the base's tokenizer (the first referenced model's without a base; that is an
- *    arbitrary one, referenced_models() being a set) and strips the tokens whose id is ≥ the
- *    base's config vocab_size, rewriting the tokenizer;
- * 2. rebuilds every embedding-like tensor of every model with len(tokenizer) rows, row i being
- *    the model's row for token i's text (by `get_vocab()`), before the merge method sees it;
- * 3. sets config.json's vocab_size to len(tokenizer) and saves that tokenizer.
+ * 1. the output vocabulary (output-vocab.ts): the stripped base tokenizer, one model's, or the
+ *    union of every model's tokens, plus the keys of `tokenizer.tokens`;
+ * 2. per model, output id -> its own row (-1 where it lacks the token);
+ * 3. per token some model lacks (or with `force`), where its row comes from
+ *    (embeddingDefaults, per tensor, from the models of that tensor);
+ * 4. the rows every embedding-like tensor gets: the vocabulary's length, padded up to
+ *    `pad_to_multiple_of` (padding rows are each model's mean row), which is also config.json's
+ *    vocab_size;
+ * 5. what the output's tokenizer files need: the donor, the ids to strip, the tokens to append.
  *
- * When every model's vocabulary (tokenizer.json's vocab plus added tokens) is the base's and
- * its ids are 0..n-1, step 2 is the identity on the first n rows: the embeddings are cropped to
- * n = len(tokenizer) rows (Qwen2.5's 152064 padded rows become 151665). That is what we do.
- * Re-indexing rows by token (different tokenizers) and rewriting a stripped tokenizer are
- * refused before any tensor data is read.
+ * When every model of a tensor already has every token at its own id (one shared tokenizer,
+ * nothing padded or forced), step 3 is empty and the rows are only cut to the vocabulary's
+ * length: the planner then crops instead of rebuilding (build-plan.ts).
  */
 import { isEmbedName, isTiedHeadName, type ModelInfo } from './architecture.ts';
 import { textConfig } from './output-config.ts';
+import { type ModelVocab, outputVocab, rowMap, stripVocab } from './output-vocab.ts';
 import { RecipeError, type YamlPath } from './problems.ts';
-import { referencedModels, tokenizerSource, type Recipe } from './recipe.ts';
-import { vocabDifference, type TokenVocab } from './tokenizer-vocab.ts';
+import { referencedModels, tokenizerSource, type Recipe, type TokenEmbeddingConfig } from './recipe.ts';
+import type { AddedToken } from './tokenizer-vocab.ts';
+
+/** Where a token's row comes from when a model lacks it (or `force` is set). */
+export interface RowDefault {
+  readonly id: number;
+  /** Use it even in models that have the token. */
+  readonly force: boolean;
+  /** The rows to average (one: a copy; none: zeros), each a model's own row. */
+  readonly from: readonly { readonly model: string; readonly row: number }[];
+}
+
+/** What the output's tokenizer files are made from (workers/engine/metadata-files.ts). */
+export interface TokenizerFilesPlan {
+  /** The model whose tokenizer files are copied and, if need be, rewritten. */
+  readonly donor: string;
+  /** Remove the tokens with ids from here on (the stripped base tokenizer). */
+  readonly stripFrom?: number;
+  /** Added tokens appended to the donor's tokenizer. */
+  readonly append: readonly AddedToken[];
+}
+
+export interface TokenizerPlan {
+  /** The output tokenizer's length. */
+  readonly size: number;
+  /** The rows every embedding-like tensor gets (and config.json's vocab_size). */
+  readonly rows: number;
+  /** Per model: output id -> its own row, -1 where it lacks the token. */
+  readonly ownRows: ReadonlyMap<string, Int32Array>;
+  /** The output id of every token of `tokenizer.tokens`, with its source resolved per model. */
+  readonly overrides: ReadonlyMap<number, ResolvedOverride>;
+  readonly files: TokenizerFilesPlan;
+  /** Whether a model's embedding rows are only cut (no model lacks a token, nothing forced). */
+  readonly identity: boolean;
+}
+
+export interface ResolvedOverride {
+  readonly token: string;
+  readonly force: boolean;
+  /** zero, a model's row for this token, or a model's given row. */
+  readonly source:
+    { readonly kind: 'zero' } | { readonly kind: 'row'; readonly model: string; readonly row: number };
+}
 
 function fail(path: YamlPath, message: string): never {
   throw new RecipeError([{ path, message, severity: 'error' }]);
@@ -32,89 +75,206 @@ function embeddingRows(m: ModelInfo): number | undefined {
   return undefined;
 }
 
-/** The ids ≥ `vocabSize`, as mergekit's get_stripped_tokenizer finds them. */
-function beyond(vocab: TokenVocab, vocabSize: number): [string, number][] {
-  return [...vocab].filter(([, id]) => id >= vocabSize);
-}
+const configVocab = (m: ModelInfo): number | undefined => {
+  const v = textConfig(m.config)['vocab_size'];
+  return typeof v === 'number' ? v : undefined;
+};
 
 /**
- * The number of rows every embedding-like tensor keeps, or undefined when the recipe asks for no
- * tokenizer handling (or the tokenizers were not read: then a warning says so). Throws a
- * RecipeError, pointing at the recipe's tokenizer key, for what cannot be done exactly.
+ * The tokenizer plan, or undefined when the recipe asks for no tokenizer handling (or the
+ * tokenizers were not read: then a warning says so). Throws a RecipeError, pointing at the
+ * recipe's tokenizer key, for what cannot be done.
  */
 export function planTokenizer(
   recipe: Recipe,
   models: ReadonlyMap<string, ModelInfo>,
   warnings: Set<string>,
-): number | undefined {
-  if (tokenizerSource(recipe) === undefined) return undefined;
+): TokenizerPlan | undefined {
+  const source = tokenizerSource(recipe);
+  if (source === undefined) return undefined;
   const path: YamlPath = recipe.tokenizer ? ['tokenizer', 'source'] : ['tokenizer_source'];
-  const key = recipe.tokenizer ? 'tokenizer.source: base' : 'tokenizer_source: base';
+  const key = `${recipe.tokenizer ? 'tokenizer.source' : 'tokenizer_source'}: ${source}`;
   const remove = `or remove ${recipe.tokenizer ? 'tokenizer' : 'tokenizer_source'} to merge embedding rows by id and copy the base model’s tokenizer files`;
   const ids = referencedModels(recipe);
   const infos = ids.map((id) => models.get(id)!);
   if (infos.some((m) => m.tokenizer === undefined)) {
     warnings.add(
-      `${key}: the tokenizers were not read, so the embeddings are shown at their stored size (the merge reads them and may cut the embeddings to the tokenizer's length)`,
+      `${key}: the tokenizers were not read, so the embeddings are shown at their stored size (the merge reads them and may change the embeddings' rows)`,
     );
     return undefined;
   }
-  // Without a base mergekit takes an arbitrary model's tokenizer: all must then give one result.
-  const bases = recipe.base_model ? [models.get(recipe.base_model)!] : infos;
-  const first = bases[0]!;
-  if (first.tokenizer?.kind !== 'vocab') {
-    const why = first.tokenizer?.kind === 'unreadable' ? first.tokenizer.reason : 'it has no tokenizer files';
-    fail(path, `${key} needs ${first.id}'s tokenizer.json, which cannot be read (${why}); ${remove}`);
+  const named = source !== 'base' && source !== 'union' ? source : undefined;
+  if (named !== undefined && !ids.includes(named)) {
+    fail(path, `${key}: ${named} is not one of the recipe's models; name one of ${ids.join(', ')}`);
   }
-  const vocab = first.tokenizer.vocab;
-  for (const m of infos) {
+  const vocabOf = (m: ModelInfo, what: string): ModelVocab | undefined => {
     const t = m.tokenizer!;
-    if (t.kind === 'none' && m !== first) {
-      warnings.add(`${m.id} has no tokenizer files; like mergekit, it is taken to share ${first.id}'s`);
-      continue;
-    }
-    if (t.kind !== 'vocab') {
-      const why = t.kind === 'unreadable' ? t.reason : 'it has no tokenizer files';
-      fail(path, `${key}: ${m.id}'s tokenizer cannot be read (${why}); ${remove}`);
-    }
-    const diff = m === first ? undefined : vocabDifference(vocab, t.vocab);
-    if (diff !== undefined) {
+    if (t.kind === 'none') return undefined;
+    if (t.kind !== 'vocab') fail(path, `${key}: ${m.id}'s tokenizer cannot be read (${t.reason}); ${remove}`);
+    const vocabSize = configVocab(m) ?? t.vocab.size;
+    const beyond = [...t.vocab].filter(([, id]) => id >= vocabSize);
+    if (what === 'base' && beyond.length > 0 && t.modelType !== 'BPE') {
       fail(
         path,
-        `${key}: ${m.id}'s tokenizer differs from ${first.id}'s (${diff}), so mergekit would re-index its embedding rows by token, which Merge Studio does not support yet; merge models that share ${first.id}'s tokenizer, ${remove}`,
+        `${key}: ${m.id}'s tokenizer has ${beyond.length} token(s) with ids ≥ its config vocab_size ${vocabSize} (${JSON.stringify(beyond[0]![0])} = ${beyond[0]![1]}), which must be removed from it, and only BPE tokenizers can be (it is ${t.modelType || 'of unknown type'}; mergekit stops too); ${remove}`,
+      );
+    }
+    return { vocab: t.vocab, added: t.added, vocabSize };
+  };
+  const baseInfo = models.get(recipe.base_model ?? ids[0]!)!;
+  const rawBase = vocabOf(baseInfo, 'base');
+  if (rawBase === undefined) {
+    fail(path, `${key} needs ${baseInfo.id}'s tokenizer.json, and it has no tokenizer files; ${remove}`);
+  }
+  const base = stripVocab(rawBase);
+  const vocabs = new Map<string, ModelVocab>();
+  for (const m of infos) {
+    const v = m === baseInfo ? base : vocabOf(m, 'model');
+    if (v === undefined) {
+      warnings.add(`${m.id} has no tokenizer files; like mergekit, it is taken to share ${baseInfo.id}'s`);
+      vocabs.set(m.id, { ...base, vocabSize: configVocab(m) ?? base.vocab.size });
+    } else vocabs.set(m.id, v);
+  }
+  const donorVocab = named !== undefined ? vocabOf(models.get(named)!, 'model') : undefined;
+  if (named !== undefined && donorVocab === undefined) {
+    fail(path, `${key}: ${named} has no tokenizer files to take the tokenizer from; ${remove}`);
+  }
+  const configTokens = recipe.tokenizer?.tokens ?? {};
+  const out = outputVocab(
+    named !== undefined ? 'model' : source === 'union' ? 'union' : 'base',
+    base,
+    infos.filter((m) => m !== baseInfo && m.tokenizer?.kind === 'vocab').map((m) => vocabs.get(m.id)!),
+    donorVocab,
+    Object.keys(configTokens),
+  );
+  const size = out.tokens.length;
+  const holes = out.tokens.findIndex((t) => t === undefined);
+  if (holes >= 0 || out.ids.size !== size) {
+    fail(
+      path,
+      `${key}: the output tokenizer's ids are not 0..${size - 1} (no token has id ${holes}), so its embedding rows cannot be laid out; ${remove}`,
+    );
+  }
+  const ownRows = new Map<string, Int32Array>();
+  for (const m of infos) {
+    const beyond: string[] = [];
+    ownRows.set(m.id, rowMap(out, vocabs.get(m.id)!, beyond));
+    if (beyond.length > 0) {
+      warnings.add(
+        `${key}: ${m.id} has ${beyond.length} token(s) of the output tokenizer only at ids ≥ its vocab_size ${vocabs.get(m.id)!.vocabSize} (${JSON.stringify(beyond[0])}); they are treated as missing from it (mergekit stops with a KeyError)`,
       );
     }
   }
-  const n = vocab.size;
-  for (const m of infos) {
-    const size = textConfig(m.config)['vocab_size'];
-    const stripped = typeof size === 'number' ? beyond(vocab, size) : [];
-    if (stripped.length === 0) continue;
-    const [tok, id] = stripped[0]!;
-    fail(
-      path,
-      bases.includes(m)
-        ? `${key}: ${m.id}'s tokenizer has ${stripped.length} token(s) with ids ≥ its config vocab_size ${String(size)} (${JSON.stringify(tok)} = ${id}); mergekit would remove them from the tokenizer it writes, which Merge Studio cannot do yet; ${remove}`
-        : `${key}: ${m.id}'s config vocab_size ${String(size)} is below its tokenizer's ids (${JSON.stringify(tok)} = ${id}), on which mergekit fails; ${remove}`,
-    );
-  }
-  const used = new Set(vocab.values());
-  let top = -1;
-  for (const id of used) top = Math.max(top, id);
-  if (used.size !== n || top !== n - 1) {
-    fail(
-      path,
-      `${key}: ${first.id}'s tokenizer ids are not 0..${n - 1} (${n} tokens, ${used.size} distinct ids up to ${top}), so its rows cannot be kept as they are; ${remove}`,
-    );
-  }
-  const rows = embeddingRows(first);
-  const size = textConfig(first.config)['vocab_size'];
+  const overrides = resolveOverrides(configTokens, out.ids, ownRows, vocabs, ids);
+  const pad = recipe.tokenizer?.pad_to_multiple_of;
+  const rows = pad && size % pad ? (Math.floor(size / pad) + 1) * pad : size;
+  const identity =
+    rows === size &&
+    overrides.size === 0 &&
+    [...ownRows.values()].every((r) => r.every((row, id) => row === id));
+  const files: TokenizerFilesPlan = {
+    donor: named ?? baseInfo.id,
+    ...(named === undefined && base !== rawBase && { stripFrom: base.vocabSize }),
+    append: out.appended,
+  };
+  const stored = embeddingRows(baseInfo);
   const changes = [
-    ...(rows !== undefined && rows > n ? [`embeddings cut from ${rows} to ${n} rows`] : []),
-    ...(size !== n ? [`config.json vocab_size ${String(size ?? 'unset')} set to ${n}`] : []),
+    ...(named === undefined && base !== rawBase
+      ? [
+          `${baseInfo.id}'s tokenizer stripped of ${rawBase.vocab.size - base.vocab.size} token(s) with ids ≥ its vocab_size ${base.vocabSize}`,
+        ]
+      : []),
+    ...(out.appended.length > 0 ? [`${out.appended.length} token(s) added to the tokenizer`] : []),
+    ...(stored !== undefined && stored !== rows
+      ? [`embeddings ${stored > rows ? 'cut' : 'grown'} from ${stored} to ${rows} rows`]
+      : []),
+    ...(configVocab(baseInfo) !== rows
+      ? [`config.json vocab_size ${String(configVocab(baseInfo) ?? 'unset')} set to ${rows}`]
+      : []),
   ];
-  if (changes.length > 0) {
-    warnings.add(`${key}: ${changes.join(', ')}: the tokenizer's length, as mergekit does`);
+  if (changes.length > 0) warnings.add(`${key}: ${changes.join(', ')}, as mergekit does`);
+  return { size, rows, ownRows, overrides, files, identity };
+}
+
+function resolveOverrides(
+  tokens: Readonly<Record<string, TokenEmbeddingConfig>>,
+  outIds: ReadonlyMap<string, number>,
+  ownRows: ReadonlyMap<string, Int32Array>,
+  vocabs: ReadonlyMap<string, ModelVocab>,
+  ids: readonly string[],
+): Map<number, ResolvedOverride> {
+  const res = new Map<number, ResolvedOverride>();
+  for (const [token, cfg] of Object.entries(tokens)) {
+    const at: YamlPath = ['tokenizer', 'tokens', token, 'source'];
+    const id = outIds.get(token)!;
+    const force = cfg.force === true;
+    const src = cfg.source;
+    const model = typeof src === 'string' ? src : src.kind === 'model_token' ? src.model : undefined;
+    if (model !== undefined && !ownRows.has(model)) {
+      fail(at, `${model} is not one of the recipe's models; name one of ${ids.join(', ')}`);
+    }
+    if (typeof src === 'string') {
+      const row = ownRows.get(src)![id]!;
+      if (row < 0)
+        fail(
+          at,
+          `${src} has no token ${JSON.stringify(token)} (mergekit stops with "Token ... not found in model")`,
+        );
+      res.set(id, { token, force, source: { kind: 'row', model: src, row } });
+    } else if (src.kind === 'zero') {
+      res.set(id, { token, force, source: { kind: 'zero' } });
+    } else {
+      const v = vocabs.get(src.model)!;
+      const row = src.token_id ?? v.vocab.get(src.token!);
+      if (row === undefined) {
+        fail(
+          at,
+          `${src.model} has no token ${JSON.stringify(src.token)} (mergekit stops with "Token ... not found in model")`,
+        );
+      }
+      res.set(id, { token, force, source: { kind: 'row', model: src.model, row } });
+    }
   }
-  return n;
+  return res;
+}
+
+/**
+ * Per output id that needs one, where its row comes from, for a tensor merged from `models`
+ * (mergekit's PermutedEmbeddings.assign_embedding_sources and the token configs): a token in
+ * only one model takes that model's row; in none, zeros; else the base's, when the base has
+ * it; else the average of the models that have it.
+ */
+export function embeddingDefaults(
+  plan: TokenizerPlan,
+  models: readonly string[],
+  base: string | undefined,
+  missing: { count: number; first?: number },
+): RowDefault[] {
+  const own = models.map((m) => plan.ownRows.get(m)!);
+  const res: RowDefault[] = [];
+  for (let id = 0; id < plan.size; id++) {
+    const o = plan.overrides.get(id);
+    const present: number[] = [];
+    for (let k = 0; k < models.length; k++) if (own[k]![id]! >= 0) present.push(k);
+    if (o) {
+      if (!o.force && present.length === models.length) continue;
+      const src = o.source;
+      res.push({ id, force: o.force, from: src.kind === 'zero' ? [] : [{ model: src.model, row: src.row }] });
+      continue;
+    }
+    if (present.length === models.length) continue;
+    const row = (k: number): { model: string; row: number } => ({ model: models[k]!, row: own[k]![id]! });
+    let from: { model: string; row: number }[];
+    if (present.length <= 1) from = present.map(row);
+    else {
+      const b = base === undefined ? -1 : models.indexOf(base);
+      from = b >= 0 && own[b]![id]! >= 0 ? [row(b)] : present.map(row);
+    }
+    if (present.length === 0) {
+      missing.count++;
+      missing.first ??= id;
+    }
+    res.push({ id, force: false, from });
+  }
+  return res;
 }

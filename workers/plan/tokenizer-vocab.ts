@@ -9,9 +9,28 @@
 
 export type TokenVocab = ReadonlyMap<string, number>;
 
+/** An entry of tokenizer.json's `added_tokens` (the tokenizers library's AddedToken). */
+export interface AddedToken {
+  readonly id: number;
+  readonly content: string;
+  readonly single_word: boolean;
+  readonly lstrip: boolean;
+  readonly rstrip: boolean;
+  readonly normalized: boolean;
+  readonly special: boolean;
+}
+
 /** What a model's tokenizer is, as far as `tokenizer_source` needs it (ModelInfo.tokenizer). */
 export type TokenizerInfo =
-  | { readonly kind: 'vocab'; readonly vocab: TokenVocab }
+  | {
+      readonly kind: 'vocab';
+      /** get_vocab(): the model's vocabulary with the added tokens laid over it. */
+      readonly vocab: TokenVocab;
+      /** tokenizer.json's added_tokens, in file order. */
+      readonly added: readonly AddedToken[];
+      /** model.type (BPE, Unigram, WordPiece, WordLevel). */
+      readonly modelType: string;
+    }
   /** No tokenizer files at all: mergekit then assumes the base's tokenizer. */
   | { readonly kind: 'none' }
   /** Tokenizer files we cannot read (no tokenizer.json, or a malformed one). */
@@ -47,13 +66,25 @@ export function tokenizerInfoFromJson(json: unknown): TokenizerInfo {
   }
   const added = json['added_tokens'] ?? [];
   if (!Array.isArray(added)) return bad('tokenizer.json added_tokens is not a list');
+  const tokens: AddedToken[] = [];
   for (const t of added) {
     if (!isObj(t) || typeof t['content'] !== 'string' || !isId(t['id'])) {
       return bad('tokenizer.json has an added token without a content and an id');
     }
     vocab.set(t['content'], t['id']);
+    const flag = (k: string, dflt: boolean): boolean =>
+      typeof t[k] === 'boolean' ? (t[k] as boolean) : dflt;
+    tokens.push({
+      id: t['id'],
+      content: t['content'],
+      single_word: flag('single_word', false),
+      lstrip: flag('lstrip', false),
+      rstrip: flag('rstrip', false),
+      normalized: flag('normalized', !flag('special', false)),
+      special: flag('special', false),
+    });
   }
-  return { kind: 'vocab', vocab };
+  return { kind: 'vocab', vocab, added: tokens, modelType: String(model['type'] ?? '') };
 }
 
 /** The first way `a` and `b` differ, in words, or undefined when they are the same map. */

@@ -260,22 +260,38 @@ describe('tokenizer keys', () => {
     expect(r.tokenizer).toEqual({ source: 'base' });
     expect(recipeToYaml(r)).toContain('tokenizer:\n  source: base\n');
   });
-  it('refuses the rest, saying what is supported', () => {
-    expect(problems(`${base}tokenizer_source: union\n`)).toEqual([
-      '3: tokenizer_source: tokenizer_source: union (a tokenizer with every model’s tokens) is not supported yet: Merge Studio only supports base (and only for models that share the base’s tokenizer); write base, or remove it to copy the base model’s tokenizer files and merge embedding rows by id',
-    ]);
-    expect(problems(`${base}tokenizer:\n  source: org/x\n`)[0]).toMatch(
-      /tokenizer\.source: org\/x \(that model’s tokenizer\) is not supported yet/,
+  it('reads union, a model, tokens and pad_to_multiple_of as mergekit does; source defaults to union', () => {
+    expect(recipeOf(`${base}tokenizer_source: union\n`)?.tokenizer_source).toBe('union');
+    expect(recipeOf(`${base}tokenizer: {}\n`)?.tokenizer).toEqual({ source: 'union' });
+    const r = recipeOf(`${base}tokenizer:
+  source: a
+  pad_to_multiple_of: 64
+  tokens:
+    "<x>": {source: a, force: true}
+    "<z>": {source: {kind: zero}}
+    "<y>": {source: {kind: model_token, model: a, token_id: 3}}
+`)!;
+    expect(r.tokenizer).toEqual({
+      source: 'a',
+      pad_to_multiple_of: 64,
+      tokens: {
+        '<x>': { source: 'a', force: true },
+        '<z>': { source: { kind: 'zero' } },
+        '<y>': { source: { kind: 'model_token', model: 'a', token_id: 3 } },
+      },
+    });
+    expect(recipeOf(recipeToYaml(r))).toEqual(r);
+  });
+  it('refuses what mergekit refuses or fails on later', () => {
+    expect(problems(`${base}tokenizer: {tokens: {"<x>": {force: true}}}\n`)[0]).toMatch(/source is required/);
+    expect(
+      problems(`${base}tokenizer: {tokens: {"<x>": {source: {kind: model_token, model: a}}}}\n`)[0],
+    ).toMatch(/give exactly one of token and token_id/);
+    expect(problems(`${base}tokenizer: {pad_to_multiple_of: 0}\n`)[0]).toMatch(/whole number, 1 or more/);
+    expect(problems(`${base}tokenizer: {source: [a]}\n`)[0]).toMatch(
+      /base, union or one of the recipe's models/,
     );
-    expect(problems(`${base}tokenizer: {}\n`)[0]).toMatch(
-      /tokenizer.source is missing, and mergekit then builds a union/,
-    );
-    expect(problems(`${base}tokenizer: {source: base, pad_to_multiple_of: 64}\n`)[0]).toMatch(
-      /pad_to_multiple_of is not supported yet/,
-    );
-    expect(problems(`${base}tokenizer: {source: base, tokens: {"<x>": {source: a}}}\n`)[0]).toMatch(
-      /tokenizer.tokens .* is not supported yet/,
-    );
+    expect(problems(`${base}chat_template: x\n`)[0]).toMatch(/neither a known name nor a Jinja template/);
     expect(problems(`${base}tokenizer_source: base\ntokenizer: {source: base}\n`)).toEqual([
       '4: tokenizer: give tokenizer_source or tokenizer, not both (mergekit stops with "Cannot specify both tokenizer_source and tokenizer")',
     ]);

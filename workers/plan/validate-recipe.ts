@@ -18,7 +18,7 @@ import { checkKeys, FIELD_REQUIRED, isObj, isSet, modelRef, type Report } from '
 import { checkModels, checkSlices } from './validate-inputs.ts';
 import { validateParameterMap } from './validate-params.ts';
 import { checkMethodRules } from './validate-rules.ts';
-import { checkTokenizer } from './validate-tokenizer.ts';
+import { checkChatTemplate, checkTokenizer } from './validate-tokenizer.ts';
 
 const TOP_KEYS = [
   'merge_method',
@@ -30,11 +30,11 @@ const TOP_KEYS = [
   'out_dtype',
   'tokenizer_source',
   'tokenizer',
+  'chat_template',
   'merge_studio',
 ] as const;
 const UNSUPPORTED: Readonly<Record<string, string>> = {
   modules: 'multi-module (vision-language) configs are not supported yet; use models: or slices:',
-  chat_template: 'chat_template is not supported yet; remove it to keep the base model’s template',
 };
 const ONE_OF = "Exactly one of 'models', 'slices', or 'modules' must be present";
 /** Common spellings of the dtypes (mergekit refuses them too, in dtype_from_name). */
@@ -128,6 +128,7 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
   const dtype = dtypeOf(raw['dtype'], ['dtype'], report);
   const outDtype = dtypeOf(raw['out_dtype'], ['out_dtype'], report);
   const tokenizer = checkTokenizer(raw, report);
+  const chatTemplate = checkChatTemplate(raw['chat_template'], report);
   const studio = checkStudio(raw['merge_studio'], report);
   return {
     merge_method: name,
@@ -138,6 +139,7 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
     ...(dtype && { dtype }),
     ...(outDtype && { out_dtype: outDtype }),
     ...tokenizer,
+    ...(chatTemplate !== undefined && { chat_template: chatTemplate }),
     ...(studio && { merge_studio: studio }),
   };
 }

@@ -1,44 +1,116 @@
 /**
- * `tokenizer_source:` and `tokenizer:`. Only the base's tokenizer is supported, and only for
- * models that share it (checked by the planner, tokenizer-plan.ts, once tokenizers are read);
- * a union, another model's tokenizer, per-token embedding sources and padding are refused.
+ * `tokenizer_source:`, `tokenizer:` and `chat_template:`, checked for shape here; whether the
+ * models' tokenizers allow what the recipe asks is the planner's part (tokenizer-plan.ts), once
+ * they are read.
  */
-import type { TokenizerConfig } from './recipe.ts';
-import { checkKeys, isObj, isSet, type Report } from './validate-common.ts';
-
-const ONLY_BASE = 'Merge Studio only supports base (and only for models that share the base’s tokenizer)';
-const REMOVE = 'remove it to copy the base model’s tokenizer files and merge embedding rows by id';
-
-function sourceProblem(raw: unknown, key: string): string | undefined {
-  if (raw === 'base') return undefined;
-  const what =
-    raw === 'union'
-      ? 'union (a tokenizer with every model’s tokens)'
-      : typeof raw === 'string'
-        ? `${raw} (that model’s tokenizer)`
-        : JSON.stringify(raw);
-  return `${key}: ${what} is not supported yet: ${ONLY_BASE}; write base, or ${REMOVE}`;
-}
+import { resolveChatTemplate } from './chat-templates.ts';
+import type { YamlPath } from './problems.ts';
+import type { TokenEmbeddingConfig, TokenEmbeddingSource, TokenizerConfig } from './recipe.ts';
+import { checkKeys, isObj, isSet, modelRef, type Report } from './validate-common.ts';
 
 export interface TokenizerChoice {
-  readonly tokenizer_source?: 'base';
+  readonly tokenizer_source?: string;
   readonly tokenizer?: TokenizerConfig;
 }
 
+/** 'base', 'union' or a model reference, as mergekit's pydantic reads `source`. */
+function source(raw: unknown, path: YamlPath, report: Report): string | undefined {
+  if (raw === 'base' || raw === 'union') return raw;
+  if (typeof raw !== 'string') {
+    report(path, `${path.join('.')} must be base, union or one of the recipe's models`);
+    return undefined;
+  }
+  return modelRef(raw, path, report);
+}
+
+function embeddingSource(raw: unknown, path: YamlPath, report: Report): TokenEmbeddingSource | undefined {
+  if (typeof raw === 'string') return modelRef(raw, path, report);
+  if (!isObj(raw)) {
+    report(path, 'source must be a model, {kind: zero} or {kind: model_token, model, token | token_id}');
+    return undefined;
+  }
+  if (raw['kind'] === 'zero') {
+    checkKeys(raw, path, ['kind'], report);
+    return { kind: 'zero' };
+  }
+  if (raw['kind'] !== 'model_token') {
+    report([...path, 'kind'], `kind must be zero or model_token, not ${JSON.stringify(raw['kind'] ?? null)}`);
+    return undefined;
+  }
+  checkKeys(raw, path, ['kind', 'model', 'token', 'token_id'], report);
+  const model = modelRef(raw['model'], [...path, 'model'], report);
+  const token = raw['token'];
+  const id = raw['token_id'];
+  if (isSet(token) === isSet(id)) {
+    report(path, 'give exactly one of token and token_id (mergekit: "token_id or token must be specified")');
+    return undefined;
+  }
+  if (isSet(token) && typeof token !== 'string') {
+    report([...path, 'token'], 'token must be the text of a token');
+    return undefined;
+  }
+  if (isSet(id) && !(Number.isInteger(id) && (id as number) >= 0)) {
+    report([...path, 'token_id'], 'token_id must be a whole number, 0 or more');
+    return undefined;
+  }
+  if (model === undefined) return undefined;
+  return isSet(token)
+    ? { kind: 'model_token', model, token: token as string }
+    : { kind: 'model_token', model, token_id: id as number };
+}
+
+function tokens(
+  raw: unknown,
+  path: YamlPath,
+  report: Report,
+): Record<string, TokenEmbeddingConfig> | undefined {
+  if (!isObj(raw)) {
+    report(path, 'tokens must map a token to {source, force}');
+    return undefined;
+  }
+  const out: Record<string, TokenEmbeddingConfig> = {};
+  for (const [token, cfg] of Object.entries(raw)) {
+    const at = [...path, token];
+    if (!isObj(cfg)) {
+      report(
+        at,
+        'write {source: <model>} (or {kind: zero}, {kind: model_token, ...}) and optionally force: true',
+      );
+      continue;
+    }
+    checkKeys(cfg, at, ['source', 'force'], report);
+    if (!isSet(cfg['source'])) {
+      // mergekit accepts it and then fails mid-merge (NotImplementedError in PermutedEmbeddings)
+      report(
+        [...at, 'source'],
+        'source is required: a model, {kind: zero} or {kind: model_token, model, token}',
+      );
+      continue;
+    }
+    const src = embeddingSource(cfg['source'], [...at, 'source'], report);
+    const force = cfg['force'];
+    if (isSet(force) && typeof force !== 'boolean') {
+      report([...at, 'force'], 'force must be true or false');
+      continue;
+    }
+    if (src !== undefined) out[token] = { source: src, ...(force === true && { force: true }) };
+  }
+  return out;
+}
+
 export function checkTokenizer(raw: Record<string, unknown>, report: Report): TokenizerChoice {
-  const source = raw['tokenizer_source'];
+  const legacy = raw['tokenizer_source'];
   const block = raw['tokenizer'];
-  if (isSet(source) && isSet(block)) {
+  if (isSet(legacy) && isSet(block)) {
     report(
       ['tokenizer'],
       'give tokenizer_source or tokenizer, not both (mergekit stops with "Cannot specify both tokenizer_source and tokenizer")',
     );
     return {};
   }
-  if (isSet(source)) {
-    const problem = sourceProblem(source, 'tokenizer_source');
-    if (problem) report(['tokenizer_source'], problem);
-    return problem ? {} : { tokenizer_source: 'base' };
+  if (isSet(legacy)) {
+    const s = source(legacy, ['tokenizer_source'], report);
+    return s === undefined ? {} : { tokenizer_source: s };
   }
   if (!isSet(block)) return {};
   if (!isObj(block)) {
@@ -47,31 +119,40 @@ export function checkTokenizer(raw: Record<string, unknown>, report: Report): To
   }
   const path = ['tokenizer'];
   checkKeys(block, path, ['source', 'tokens', 'pad_to_multiple_of'], report);
-  let ok = true;
-  if (!isSet(block['source'])) {
-    ok = false;
-    report(
-      path,
-      `tokenizer.source is missing, and mergekit then builds a union of every model’s tokens, which is not supported yet: write source: base, or ${REMOVE}`,
-    );
-  } else {
-    const problem = sourceProblem(block['source'], 'tokenizer.source');
-    if (problem) report([...path, 'source'], problem);
-    ok = problem === undefined;
+  // mergekit's TokenizerConfig: source defaults to union
+  const s = isSet(block['source']) ? source(block['source'], [...path, 'source'], report) : 'union';
+  const toks = isSet(block['tokens']) ? tokens(block['tokens'], [...path, 'tokens'], report) : undefined;
+  const pad = block['pad_to_multiple_of'];
+  let padTo: number | undefined;
+  if (isSet(pad)) {
+    if (Number.isInteger(pad) && (pad as number) > 0) padTo = pad as number;
+    else report([...path, 'pad_to_multiple_of'], 'pad_to_multiple_of must be a whole number, 1 or more');
   }
-  if (isSet(block['tokens'])) {
-    ok = false;
+  if (s === undefined) return {};
+  return {
+    tokenizer: {
+      source: s,
+      ...(toks && Object.keys(toks).length > 0 && { tokens: toks }),
+      ...(padTo !== undefined && { pad_to_multiple_of: padTo }),
+    },
+  };
+}
+
+/** `chat_template`: auto, a built-in name or a Jinja template (resolved by the planner). */
+export function checkChatTemplate(raw: unknown, report: Report): string | undefined {
+  if (!isSet(raw)) return undefined;
+  if (typeof raw !== 'string' || raw.trim() === '') {
     report(
-      [...path, 'tokens'],
-      'tokenizer.tokens (per-token embedding sources) is not supported yet; remove it',
+      ['chat_template'],
+      'chat_template must be auto, a template name (chatml, llama3, ...) or a Jinja template',
     );
+    return undefined;
   }
-  if (isSet(block['pad_to_multiple_of'])) {
-    ok = false;
-    report(
-      [...path, 'pad_to_multiple_of'],
-      'tokenizer.pad_to_multiple_of is not supported yet (mergekit pads the embeddings with their mean row); remove it',
-    );
+  try {
+    if (raw !== 'auto') resolveChatTemplate(raw, []);
+  } catch (e) {
+    report(['chat_template'], (e as Error).message);
+    return undefined;
   }
-  return ok ? { tokenizer: { source: 'base' } } : {};
+  return raw;
 }

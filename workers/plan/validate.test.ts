@@ -128,9 +128,7 @@ models:
   });
   it('unsupported mergekit features say so', () => {
     expect(
-      errors(
-        'merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\ntokenizer_source: union\n',
-      )[0],
+      errors('merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\nmodules: {text: {}}\n')[0],
     ).toMatch(/not supported yet/);
     expect(errors('merge_method: linear\nmodels: [{model: a+b, parameters: {weight: 1}}]\n')[0]).toMatch(
       /LoRA/,

@@ -113,7 +113,7 @@ export function canMergeInParts(
     numel < (ctx.minElements ?? PARTS_MIN_ELEMENTS)
   )
     return false;
-  if (!t.base || !baseBytes || t.base.crop || t.inputs.some((x) => x.crop)) return false;
+  if (!t.base || !baseBytes || t.base.crop || t.inputs.some((x) => x.crop) || t.vocab) return false;
   if (ctx.needShared && !(isShared(baseBytes) && inputBytes.every(isShared))) return false;
   return familySplittable(family, { ...sparsifierArgs(t, ctx), round: Math.fround }, numel);
 }

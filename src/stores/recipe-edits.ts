@@ -2,7 +2,8 @@
  * Pure edits of a recipe, as the UI's controls make them. Each returns a new recipe that stays
  * consistent with its method: required parameters get a starting value, parameters the method
  * does not know are dropped (they would be errors), and the base model follows the method's
- * rules. Kept free of React and zustand so they are tested as plain functions.
+ * rules. Kept free of React and zustand so they are tested as plain functions. The tokenizer
+ * and chat template edits are in tokenizer-edits.ts.
  */
 import { getMethod } from '../../workers/methods/registry.ts';
 import type { MergeMethod } from '../../workers/methods/types.ts';
@@ -14,6 +15,7 @@ import type {
   Recipe,
   TorchDType,
 } from '../../workers/plan/recipe.ts';
+import { forgetTokenizerModel } from './tokenizer-edits.ts';
 
 export const EMPTY_RECIPE: Recipe = { merge_method: 'linear', models: [] };
 
@@ -192,7 +194,8 @@ export function removeModel(r: Recipe, id: string): Recipe {
     const { base_model: _b, ...rest } = next;
     next = method(r).base === 'required' && models[0] ? { ...rest, base_model: models[0].model } : rest;
   }
-  return fillRequired(next);
+  // A tokenizer source naming the model falls back to `base` (see forgetTokenizerModel).
+  return fillRequired(forgetTokenizerModel(next, id));
 }
 
 export function moveModel(r: Recipe, id: string, delta: -1 | 1): Recipe {

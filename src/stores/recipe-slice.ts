@@ -7,10 +7,12 @@ import type {
   TorchDType,
   OutputSlice,
   InputModel,
+  TokenizerSourceName,
 } from '../../workers/plan/recipe.ts';
 import { getMethod } from '../../workers/methods/registry.ts';
 import { parseRecipeYaml } from '../../workers/plan/recipe-yaml.ts';
 import * as edit from './recipe-edits.ts';
+import * as tokenizerEdit from './tokenizer-edits.ts';
 import type { StudioState } from './store.ts';
 
 export interface RecipeSlice {
@@ -34,6 +36,10 @@ export interface RecipeSlice {
   setModelParam(id: string, name: string, value: ParameterSetting | undefined): void;
   setDtype(key: 'dtype' | 'out_dtype', value: TorchDType | undefined): void;
   setSlices(slices: readonly OutputSlice[] | undefined, modelsIfNone?: readonly InputModel[]): void;
+  /** `base`, `union` or a model; undefined: the base model's files, rows merged by id. */
+  setTokenizerSource(source: TokenizerSourceName | undefined): void;
+  setPadToMultipleOf(n: number | undefined): void;
+  setChatTemplate(template: string | undefined): void;
   /**
    * Imports YAML: a valid recipe replaces the current one, and so does one that only breaks its
    * method's rules (the controls hold such recipes too; returns false). YAML of another shape is
@@ -99,6 +105,9 @@ export const createRecipeSlice: StateCreator<StudioState, [], [], RecipeSlice> =
     setModelParam: (id, n, v) => apply((r) => edit.setModelParam(r, id, n, v)),
     setDtype: (k, v) => apply((r) => edit.setDtype(r, k, v)),
     setSlices: (s, m) => apply((r) => edit.setSlices(r, s, m)),
+    setTokenizerSource: (src) => apply((r) => tokenizerEdit.setTokenizerSource(r, src)),
+    setPadToMultipleOf: (n) => apply((r) => tokenizerEdit.setPadToMultipleOf(r, n)),
+    setChatTemplate: (t) => apply((r) => tokenizerEdit.setChatTemplate(r, t)),
     editYaml: (text) => {
       const { recipe, shaped, problems } = parseRecipeYaml(text);
       const loaded = recipe ?? shaped;

@@ -1,12 +1,16 @@
 /**
  * The run options as rendered (to markup, no DOM): the name box is locked while a merge runs and
- * may be empty, the seed box shows a seed the recipe sets, and "GPU (WebGPU)" cannot be chosen
- * where the browser has no WebGPU.
+ * may be empty, the seed box shows a seed the recipe sets, "GPU (WebGPU)" cannot be chosen
+ * where the browser has no WebGPU, and the tokenizer and chat template controls edit the recipe
+ * (pressed through TokenizerFields' element tree, which has no hooks).
  */
+import { isValidElement, type ReactElement, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recipeToYaml } from '../../../workers/plan/recipe-yaml.ts';
 import { useStudio } from '../../stores/store.ts';
 import { RunPanel } from './RunPanel.tsx';
+import { TokenizerFields } from './TokenizerOptions.tsx';
 
 vi.mock('./BigMergeNotice.tsx', () => ({ BigMergeNotice: () => null }));
 vi.mock('./ResumeBanner.tsx', () => ({ ResumeBanner: () => null }));
@@ -36,6 +40,41 @@ function input(markup: string, label: string): string {
   expect(id, label).toBeDefined();
   return new RegExp(`<input[^>]*id="${id}"[^>]*>`).exec(markup)![0];
 }
+
+/** The select labelled `label`: the text of its selected option. */
+function select(markup: string, label: string): { selected: string | undefined } {
+  const id = new RegExp(`<label for="([^"]+)">${label}</label>`).exec(markup)?.[1];
+  expect(id, label).toBeDefined();
+  const options = new RegExp(`<select[^>]*id="${id}"[^>]*>(.*?)</select>`).exec(markup)![1]!;
+  return { selected: /<option[^>]*selected=""[^>]*>([^<]*)</.exec(options)?.[1] };
+}
+
+type Props = { id?: string; children?: ReactNode; onChange?: (e: { target: { value: string } }) => void };
+
+/** The element with id `id` in a tree of elements (no components inside). */
+function byId(node: ReactNode, id: string): ReactElement<Props> | undefined {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      const hit = byId(n, id);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (!isValidElement<Props>(node)) return undefined;
+  return node.props.id === id ? node : byId(node.props.children, id);
+}
+
+/** Does what a user's change of control `id` (tok, pad or chat) to `value` does. */
+function change(id: 'tok' | 'pad' | 'chat', value: string): void {
+  const tree = TokenizerFields({ id: 'x', recipe: s().recipe, edit: s() });
+  const control = byId(tree, `x-${id}`);
+  expect(control, id).toBeDefined();
+  control!.props.onChange!({ target: { value } });
+}
+
+const LINEAR =
+  'merge_method: linear\nmodels:\n  - model: org/a\n    parameters: {weight: 1}\n' +
+  '  - model: org/b\n    parameters: {weight: 1}\n';
 
 const DARE =
   'merge_method: dare_ties\nbase_model: org/base\nmodels:\n  - model: org/base\n' +
@@ -81,5 +120,69 @@ describe('RunPanel', () => {
     expect(markup).toContain('GPU (WebGPU) can’t be chosen: this browser has no WebGPU.');
     vi.stubGlobal('navigator', { gpu: { requestAdapter: () => new Promise(() => undefined) } });
     expect(html()).toMatch(/<option value="webgpu">GPU \(WebGPU\)<\/option>/);
+  });
+});
+
+describe('tokenizer and chat template', () => {
+  beforeEach(() => s().editYaml(LINEAR));
+
+  it('starts with no keys: the base model’s files, padding locked, the donor’s template', () => {
+    const markup = html();
+    expect(select(markup, 'Tokenizer').selected).toBe('Base model’s files (merge rows by id)');
+    expect(markup).toContain('<option value="org/b">org/b’s tokenizer</option>');
+    expect(input(markup, 'Pad vocab to a multiple of')).toMatch(/disabled/);
+    expect(markup).toContain('Choose a tokenizer above to pad the vocabulary.');
+    expect(select(markup, 'Chat template').selected).toBe('Keep the donor’s');
+    expect(markup).toContain('<option value="llama3">llama3</option>');
+    expect(markup).not.toContain('Custom (from YAML)');
+  });
+
+  it('Union, padding 64 and auto: the recipe and its YAML', () => {
+    change('tok', 'union');
+    expect(s().recipe.tokenizer_source).toBe('union');
+    change('pad', '64');
+    change('chat', 'auto');
+    expect(s().recipe.tokenizer_source).toBeUndefined();
+    expect(s().recipe.tokenizer).toEqual({ source: 'union', pad_to_multiple_of: 64 });
+    expect(s().recipe.chat_template).toBe('auto');
+    expect(recipeToYaml(s().recipe)).toMatch(
+      /\ntokenizer:\n {2}source: union\n {2}pad_to_multiple_of: 64\nchat_template: auto\n$/,
+    );
+    const markup = html();
+    expect(select(markup, 'Tokenizer').selected).toBe('Union of all models’ tokens');
+    expect(input(markup, 'Pad vocab to a multiple of')).toMatch(/value="64"/);
+    expect(input(markup, 'Pad vocab to a multiple of')).not.toMatch(/disabled/);
+    expect(select(markup, 'Chat template').selected).toBe('auto (the models’ most common)');
+    expect(markup).toContain('also removes tokenizer.pad_to_multiple_of from the recipe');
+    // Not a whole number from 1: not taken. Empty: no padding. The first option: no keys.
+    change('pad', '0');
+    expect(s().recipe.tokenizer?.pad_to_multiple_of).toBe(64);
+    change('pad', '');
+    expect(s().recipe.tokenizer).toEqual({ source: 'union' });
+    change('tok', '');
+    change('chat', '');
+    expect(recipeToYaml(s().recipe)).not.toMatch(/tokenizer|chat_template/);
+  });
+
+  it('keeps the spelling the recipe uses: a model’s tokenizer as tokenizer_source', () => {
+    change('tok', 'org/b');
+    expect(recipeToYaml(s().recipe)).toMatch(/\ntokenizer_source: org\/b\n$/);
+    expect(html()).toContain('A number here writes a tokenizer: block in place of tokenizer_source.');
+  });
+
+  it('shows a literal template from the YAML as “Custom (from YAML)”, selected and kept', () => {
+    const jinja = "{% for m in messages %}{{ m['content'] }}{% endfor %}";
+    s().editYaml(`${LINEAR}chat_template: ${JSON.stringify(jinja)}\n`);
+    expect(s().recipe.chat_template).toBe(jinja);
+    expect(select(html(), 'Chat template').selected).toBe('Custom (from YAML)');
+    change('chat', jinja);
+    expect(s().recipe.chat_template).toBe(jinja);
+  });
+
+  it('renders a model id as text, never as markup', () => {
+    s().addModel('<img src=x onerror=alert(1)>');
+    const markup = html();
+    expect(markup).not.toContain('<img');
+    expect(markup).toContain('&lt;img src=x onerror=alert(1)&gt;’s tokenizer');
   });
 });

@@ -9,6 +9,7 @@ import { BigMergeNotice } from './BigMergeNotice.tsx';
 import { ResultSummary } from './ResultSummary.tsx';
 import { ResumeBanner } from './ResumeBanner.tsx';
 import { RunProgress } from './RunProgress.tsx';
+import { TokenizerOptions } from './TokenizerOptions.tsx';
 import { cancelMerge, startMergeFromPage } from './run-actions.ts';
 import { webGpuMissingReason, webGpuUnavailableReason } from './webgpu-probe.ts';
 
@@ -73,6 +74,7 @@ export function RunPanel() {
             </option>
           ))}
         </select>
+        <TokenizerOptions id={id} />
         <label htmlFor={`${id}-shard`}>Largest shard</label>
         <select
           id={`${id}-shard`}

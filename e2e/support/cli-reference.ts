@@ -12,18 +12,19 @@ import { TINYMIX } from './hub.ts';
 export async function cliReference(
   recipeText: string,
   outputName: string,
-  extra: { maxShardBytes?: number } = {},
+  extra: { maxShardBytes?: number; root?: string } = {},
 ): Promise<Record<string, string>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-ref-'));
+  const { root = TINYMIX, ...options } = extra;
   try {
     await runMerge({
       recipe: loadRecipe(recipeText).recipe,
       recipeText,
-      resolve: folderResolver(TINYMIX),
+      resolve: folderResolver(root),
       sink: folderSink(dir),
       outputName,
       hubModels: new Set(),
-      ...extra,
+      ...options,
     });
     const out: Record<string, string> = {};
     for (const f of await readdir(dir))

@@ -6,9 +6,12 @@
  * than ~3e-4 rad read as identical and the iteration stops at the normalised mean; for such
  * nearly parallel fine-tunes our result differs from mergekit's by up to ~4e-6 relative (the
  * golden set's karcher recipe, within its 5e-6 tolerance).
+ *
+ * bf16/f16 compute follows mergekit's ops one by one with torch's roundings (kernelRounded).
  */
-import { dot } from './shared/vec.ts';
-import { num, type MergeMethod } from './types.ts';
+import { dotF32, normF32 } from './shared/reduced.ts';
+import { dot, isF32 } from './shared/vec.ts';
+import { num, type KernelArgs, type MergeMethod } from './types.ts';
 
 export const karcher: MergeMethod = {
   name: 'karcher',
@@ -42,11 +45,16 @@ export const karcher: MergeMethod = {
   ],
   rectify: 'none',
   elementwise: () => false,
-  kernel: ({ inputs, global, out }) => {
+  kernel: (args) => {
+    const { inputs, global, out } = args;
     const n = out.length;
     const N = inputs.length;
     if (N === 1) {
       out.set(inputs[0]!);
+      return;
+    }
+    if (!isF32(args.round)) {
+      kernelRounded(args);
       return;
     }
     const maxIter = num(global, 'max_iter');
@@ -95,3 +103,63 @@ export const karcher: MergeMethod = {
     for (let i = 0; i < n; i++) u[i] = s * u[i]!;
   },
 };
+
+/**
+ * mergekit's karcher_merge_tensors on bf16/f16 tensors, op by op. Every tensor op rounds to the
+ * compute dtype (`r`). The norms are float32 (`linalg.norm(t.float())`) and, as 0-dim float32
+ * tensors, keep their float32 value as the divisor of a bf16 tensor (torch's reduced-float div
+ * reads a scalar operand in float), but are rounded to bf16 as the first factor of a product
+ * (`cos(norm_T) * u`: the 0-dim operand is converted to the tensor's dtype). `torch.dot` on bf16
+ * multiplies and sums in float32 and rounds once. Python floats (the alphas, the final scale)
+ * stay float32 in `tensor * scalar`.
+ */
+function kernelRounded({ inputs, global, out, round: r }: KernelArgs): void {
+  const n = out.length;
+  const N = inputs.length;
+  const maxIter = num(global, 'max_iter');
+  const tol = num(global, 'tol');
+  const alpha = 1 / N; // Python floats from here to the scale s
+  const norms = inputs.map(normF32);
+  const units = inputs as Float32Array[];
+  units.forEach((x, k) => {
+    const nk = norms[k]!;
+    for (let i = 0; i < n; i++) x[i] = nk === 0 ? 0 : r(x[i]! / nk);
+  });
+  const valid = units.filter((_, k) => norms[k]! > tol);
+  if (valid.length === 0) {
+    out.fill(0);
+    return;
+  }
+  let alphaSum = 0;
+  for (let k = 0; k < valid.length; k++) alphaSum += alpha;
+  const a = Math.fround(alpha / alphaSum); // float32 in `a * tensor`
+  const u = out;
+  u.fill(0);
+  for (const x of valid) for (let i = 0; i < n; i++) u[i] = r(u[i]! + r(x[i]! * a));
+  const nu = normF32(u);
+  if (nu < tol) u.set(valid[0]!);
+  else for (let i = 0; i < n; i++) u[i] = r(u[i]! / nu);
+  const T = new Float32Array(n);
+  for (let iter = 0; iter < maxIter; iter++) {
+    T.fill(0);
+    for (const x of valid) {
+      const c = Math.min(1, Math.max(-1, r(dotF32(u, x))));
+      const theta = r(Math.acos(c));
+      if (theta < tol) continue;
+      // a * (theta / sin_theta): 0-dim bf16 quotient times a Python float
+      const f = r(r(theta / r(Math.sin(theta))) * a);
+      for (let i = 0; i < n; i++) T[i] = r(T[i]! + r(f * r(x[i]! - r(c * u[i]!))));
+    }
+    const nT = normF32(T);
+    if (nT < tol) break;
+    const cT = r(Math.fround(Math.cos(nT))); // float32 cos, converted to bf16 as the first factor
+    const sT = r(Math.fround(Math.sin(nT)));
+    for (let i = 0; i < n; i++) u[i] = r(r(cT * u[i]!) + r(sT * r(T[i]! / nT)));
+    const nNew = normF32(u);
+    if (nNew > tol) for (let i = 0; i < n; i++) u[i] = r(u[i]! / nNew);
+  }
+  let s = 0;
+  for (const v of norms) s += alpha * v;
+  const sf = Math.fround(s);
+  for (let i = 0; i < n; i++) u[i] = r(u[i]! * sf);
+}

@@ -26,8 +26,20 @@ function contributions(a: KernelArgs, eps: number): Uint8Array {
   return counts;
 }
 
-/** out = base + sum_m tau_m active_m (lambda_m [c = 1] + [c > 1] / c). */
-function combine(a: KernelArgs, eps: number, counts: Uint8Array, lambdas: readonly number[]): void {
+/**
+ * out = base + sum_m tau_m active_m (lambda_m [c = 1] + [c > 1] / c).
+ *
+ * ram is all in the compute dtype. ramplus_tl's lambda is a float32 tensor, so in bf16/f16 mode
+ * `tau * lambda` promotes to float32, and with it the sum over the models and the add to the
+ * base: those stay float32 here (the writer rounds once to the output dtype), while tau / c is
+ * still a bf16/f16 op. In float32 mode both branches are the same.
+ */
+function combine(
+  a: KernelArgs,
+  eps: number,
+  counts: Uint8Array,
+  lambdas: readonly number[] | undefined,
+): void {
   const { base, inputs, out, round: r } = a;
   for (let i = 0; i < out.length; i++) {
     const c = counts[i]!;
@@ -35,10 +47,11 @@ function combine(a: KernelArgs, eps: number, counts: Uint8Array, lambdas: readon
     for (let k = 0; k < inputs.length; k++) {
       const tau = r(inputs[k]![i]! - base![i]!);
       if (!(Math.abs(tau) > eps)) continue;
-      // torch's sum over the models: float32 accumulator, rounded once below.
-      merged = Math.fround(merged + (c === 1 ? r(tau * lambdas[k]!) : r(tau / c)));
+      // torch's sum over the models: float32 accumulator (rounded once below for ram).
+      const term = c !== 1 ? r(tau / c) : lambdas ? Math.fround(tau * lambdas[k]!) : tau;
+      merged = Math.fround(merged + term);
     }
-    out[i] = r(base![i]! + r(merged));
+    out[i] = lambdas ? Math.fround(base![i]! + merged) : r(base![i]! + r(merged));
   }
 }
 
@@ -54,12 +67,7 @@ export const ram: MergeMethod = {
   elementwise: () => true,
   kernel: (a) => {
     const eps = num(a.global, 'epsilon');
-    combine(
-      a,
-      eps,
-      contributions(a, eps),
-      a.inputs.map(() => 1),
-    );
+    combine(a, eps, contributions(a, eps), undefined);
   },
 };
 

@@ -2,8 +2,12 @@
  * SCE (Select, Calculate, Erase; from FuseChat): keep the elements where the task vectors
  * vary most, weight each model by the mean square of its task vector, and average only the
  * entries that agree with the elected sign. `weight` is not used.
+ *
+ * float32 compute: float64 steps, one rounding per output. bf16/f16 compute: mergekit's ops
+ * one by one with torch's roundings (calculateRounded, eraseRounded).
  */
 import { applyThreshold, topKThreshold } from './shared/select.ts';
+import { isF32 } from './shared/vec.ts';
 import { num, type MergeMethod } from './types.ts';
 
 export const sce: MergeMethod = {
@@ -45,7 +49,11 @@ export const sce: MergeMethod = {
     const tv = inputs as Float32Array[];
     for (const x of tv) for (let i = 0; i < n; i++) x[i] = r(x[i]! - b[i]!);
     const topk = num(global, 'select_topk');
-    if (topk < 1) select(tv, topk, n);
+    if (topk < 1) select(tv, topk, n, r);
+    if (!isF32(r)) {
+      eraseRounded(tv, b, calculateRounded(tv, r), out, r);
+      return;
+    }
     // Calculate: w_m = mean(tau_m^2), normalised (uniform when all ~0).
     let w = tv.map((x) => {
       let s = 0;
@@ -73,8 +81,57 @@ export const sce: MergeMethod = {
   },
 };
 
+/**
+ * sce_weight on bf16/f16 task vectors: mean(tau^2) squares in the dtype, then a float32 sum
+ * divided by n and rounded once (torch's reduced-float mean); the weights' sum (a bf16/f16
+ * value, `.item()`) divides them as a float32 scalar of the opmath.
+ */
+function calculateRounded(tv: readonly Float32Array[], r: (x: number) => number): number[] {
+  const M = tv.length;
+  const w = tv.map((x) => {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += r(x[i]! * x[i]!);
+    return r(Math.fround(s) / x.length);
+  });
+  let wsum = 0; // torch.sum(weights): float32 accumulation, one rounding
+  for (const v of w) wsum = Math.fround(wsum + v);
+  wsum = r(wsum);
+  return Math.abs(wsum) < 1e-6 ? w.map(() => r(1 / M)) : w.map((v) => r(v / wsum));
+}
+
+/**
+ * The sign election and the weighted mean over agreeing models in bf16/f16: the sums over the
+ * models (`sum(dim=0)` of the task vectors, of the weighted entries, of the weights) accumulate
+ * in float32 and round once; each product, the division and the final add round.
+ */
+function eraseRounded(
+  tv: readonly Float32Array[],
+  b: Float32Array,
+  w: readonly number[],
+  out: Float32Array,
+  r: (x: number) => number,
+): void {
+  const M = tv.length;
+  const lo = r(1e-6); // clamp(min=1e-6): the bound converted to the tensor's dtype
+  for (let i = 0; i < out.length; i++) {
+    let s = 0;
+    for (let k = 0; k < M; k++) s = Math.fround(s + tv[k]![i]!);
+    // (sign_weight >= 0) on the rounded sum: an f16 sum that underflows to -0 elects +
+    const elected = r(s) >= 0 ? 1 : -1;
+    let merged = 0;
+    let divisor = 0;
+    for (let k = 0; k < M; k++) {
+      const x = tv[k]![i]!;
+      if (Math.sign(x) !== elected) continue; // erased: x * 0 and a weight of 0 add nothing
+      merged = Math.fround(merged + r(x * w[k]!));
+      divisor = Math.fround(divisor + w[k]!);
+    }
+    out[i] = r(b[i]! + r(r(merged) / Math.max(r(divisor), lo)));
+  }
+}
+
 /** Zero, in every task vector, the elements outside the top-k by variance across models. */
-function select(tv: Float32Array[], topk: number, n: number): void {
+function select(tv: Float32Array[], topk: number, n: number, r: (x: number) => number): void {
   const M = tv.length;
   const variance = new Float32Array(n);
   let nonzero = 0;
@@ -84,7 +141,9 @@ function select(tv: Float32Array[], topk: number, n: number): void {
     mean /= M;
     let v = 0;
     for (let k = 0; k < M; k++) v += (tv[k]![i]! - mean) ** 2;
-    variance[i] = v / M;
+    // torch.var of a bf16/f16 tensor: Welford in float64, one rounding to the dtype (the
+    // Float32Array store is that rounding in float32 mode). An f16 variance may underflow to 0.
+    variance[i] = r(v / M);
     if (variance[i] !== 0) nonzero++;
   }
   // mergekit: k = int(count_nonzero(var) * select_topk), the product taken in float32.

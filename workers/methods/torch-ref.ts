@@ -38,3 +38,19 @@ export function mismatches(a: readonly number[], b: readonly number[], max = 5):
   for (let i = 0; i < a.length && out.length < max; i++) if (!Object.is(a[i], b[i])) out.push(i);
   return out;
 }
+
+/**
+ * The float32 accumulator of a whole-tensor reduction (sum, norm, dot) over many elements. torch
+ * sums in vector lanes in an order we do not reproduce; the reference, like the kernels, takes
+ * the float64 sum rounded to float32, so the tests check the roundings of each op, not that order.
+ */
+export function f32Total(values: readonly number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return Math.fround(s);
+}
+
+/** `torch.norm` of a bf16 tensor: float32 accumulation, sqrt in float, one rounding to bf16. */
+export function bf16Norm(values: readonly number[]): number {
+  return bf16(Math.sqrt(f32Total(values.map((v) => v * v))));
+}

@@ -95,3 +95,38 @@ describe('the resume fingerprint of local models', () => {
     expect((await runMerge(job(resolver(2000), changed))).resumedShards).toBe(0);
   });
 });
+
+/** tinymix, with tinymix-code's tokenizer.json giving "a" and "b" each other's ids when `swap`. */
+const tokenizerResolver =
+  (swap: boolean): ModelResolver =>
+  async (id) => {
+    const dir = path.join(MODELS_DIR, id);
+    const files = new Map<string, Uint8Array>();
+    for (const f of await readdir(dir)) files.set(f, new Uint8Array(await readFile(path.join(dir, f))));
+    if (swap && id === 'tinymix-code') {
+      const t = JSON.parse(new TextDecoder().decode(files.get('tokenizer.json'))) as {
+        model: { vocab: Record<string, number> };
+      };
+      t.model.vocab['a'] = 98;
+      t.model.vocab['b'] = 97;
+      files.set('tokenizer.json', new TextEncoder().encode(JSON.stringify(t)));
+    }
+    return blobModelSource(id, files);
+  };
+
+describe('the resume fingerprint of tokenizer merging', () => {
+  it('a re-numbered tokenizer.json (same weights) starts the job over; the same one resumes', async () => {
+    const text = `${TIES}tokenizer_source: union\n`;
+    const j = (swap: boolean, sink: OutputSink): MergeJob => ({
+      ...job(tokenizerResolver(swap), sink),
+      recipe: loadRecipe(text).recipe,
+      recipeText: text,
+    });
+    const same = memorySink();
+    await interrupted(j(false, same));
+    expect((await runMerge(j(false, same))).resumedShards).toBe(2);
+    const changed = memorySink();
+    await interrupted(j(false, changed));
+    expect((await runMerge(j(true, changed))).resumedShards).toBe(0);
+  });
+});

@@ -33,6 +33,7 @@ export function jobFingerprint(
   }));
   const text = JSON.stringify({
     recipe: plan.recipe,
+    tokenizer: tokenizerDigest(plan),
     seed: plan.seed,
     compute: plan.computeDtype,
     inputs,
@@ -40,6 +41,29 @@ export function jobFingerprint(
   });
   // Two independent 32-bit hashes (forward and reversed text) make accidental matches negligible.
   return `${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
+}
+
+/** A token -> row map's length and a 32-bit hash of it. */
+function rowsDigest(r: Int32Array): string {
+  let h = 0x811c9dc5;
+  for (const x of r) h = Math.imul(h ^ (x & 0xffff) ^ (x >>> 16), 0x01000193);
+  return `${r.length}:${(h >>> 0).toString(16)}`;
+}
+
+/**
+ * What tokenizer merging decided (each embedding input's token -> row map and default rows, and
+ * the output's tokenizer files): these come from the models' tokenizer files, which the weight
+ * files' revisions and times do not cover, so a re-numbered tokenizer.json starts the job over.
+ */
+function tokenizerDigest(plan: MergePlan): unknown {
+  const tensors = plan.tensors
+    .filter((t) => t.vocab)
+    .map((t) => [
+      t.name,
+      [...(t.base ? [t.base] : []), ...t.inputs].map((x) => x.reindex && rowsDigest(x.reindex.rows)),
+      t.vocab,
+    ]);
+  return tensors.length === 0 && !plan.tokenizerFiles ? undefined : { tensors, files: plan.tokenizerFiles };
 }
 
 export async function loadJobState(sink: OutputSink, fingerprint: string): Promise<JobState> {

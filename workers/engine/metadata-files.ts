@@ -9,7 +9,7 @@ import type { MergePlan, TokenizerFiles } from '../plan/plan-types.ts';
 import { recipeToYaml } from '../plan/recipe-yaml.ts';
 import type { OutputFileInfo } from '../protocol.ts';
 import { modelCard } from './model-card.ts';
-import { rewriteTokenizer } from './tokenizer-files.ts';
+import { rewriteTokenizer, TokenizerRewriteError } from './tokenizer-files.ts';
 import type { MergeJob } from './run-merge.ts';
 
 /** What mergekit's --copy-tokenizer copies from the donor (plus vocab.json for GPT-2-style tokenizers). */
@@ -46,6 +46,7 @@ async function rewrittenTokenizer(
   plan: TokenizerFiles,
   donor: LoadedModel,
   read: (m: LoadedModel, f: string) => Promise<Uint8Array | undefined>,
+  warn: (w: string) => void,
 ): Promise<{ files: Map<string, string>; drop: Set<string> } | undefined> {
   const text = async (f: string): Promise<string | undefined> => {
     const b = await read(donor, f);
@@ -57,14 +58,27 @@ async function rewrittenTokenizer(
       throw new Error(`${donor.id} has no tokenizer.json to write the merged tokenizer from`);
     }
   }
-  const out = rewriteTokenizer({
-    tokenizerJson,
-    tokenizerConfig: await text('tokenizer_config.json'),
-    chatTemplateJinja: await text('chat_template.jinja'),
-    ...(plan.stripFrom !== undefined && { stripFrom: plan.stripFrom }),
-    append: plan.append,
-    ...(plan.chatTemplate !== undefined && { chatTemplate: plan.chatTemplate }),
-  });
+  let out: ReturnType<typeof rewriteTokenizer>;
+  try {
+    out = rewriteTokenizer({
+      tokenizerJson,
+      tokenizerConfig: await text('tokenizer_config.json'),
+      chatTemplateJinja: await text('chat_template.jinja'),
+      ...(plan.stripFrom !== undefined && { stripFrom: plan.stripFrom }),
+      append: plan.append,
+      ...(plan.chatTemplate !== undefined && { chatTemplate: plan.chatTemplate }),
+    });
+  } catch (e) {
+    // Only a chat template to set: the weights are written and match the donor's tokenizer, so
+    // its files are copied as they are, as mergekit keeps a merge whose tokenizer it cannot save
+    // ("Failed to copy tokenizer"). A changed vocabulary has no such way out: the planner reads
+    // what this rewrite needs before any weight (workers/io/read-tokenizer.ts).
+    if (!(e instanceof TokenizerRewriteError) || plan.stripFrom !== undefined || plan.append.length > 0) {
+      throw e;
+    }
+    warn(`${donor.id}'s tokenizer files are copied as they are, without the chat template: ${e.message}`);
+    return undefined;
+  }
   if (!out) return undefined;
   return { files: new Map(Object.entries(out.files)), drop: new Set(out.dropFiles) };
 }
@@ -88,7 +102,7 @@ export async function writeMetadataFiles(
   const read = (m: LoadedModel, f: string): Promise<Uint8Array | undefined> =>
     m.files.includes(f) ? m.source.readFile(f, job.signal, MAX_SIDE_FILE_BYTES) : Promise.resolve(undefined);
   const rewritten = plan.tokenizerFiles
-    ? await rewrittenTokenizer(plan.tokenizerFiles, tokenizerDonor, read)
+    ? await rewrittenTokenizer(plan.tokenizerFiles, tokenizerDonor, read, warn)
     : undefined;
   let copied = 0;
   for (const f of DONOR_FILES) {

@@ -237,6 +237,26 @@ describe('appending added tokens (add_tokens with the planner ids)', () => {
     expect(appendOne(special(8, ''))).toThrow(TokenizerRewriteError);
   });
 
+  it('quotes token text in its errors, cut short', () => {
+    const huge = 'q'.repeat(5_000_000);
+    try {
+      appendOne(special(1, huge))();
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(TokenizerRewriteError);
+      expect((e as Error).message.length).toBeLessThan(300);
+      expect((e as Error).message).toMatch(/^cannot add token "q{64}"… \(5000000 characters\) with id 1/);
+    }
+    const tok = bpe();
+    (tok['model'] as Json)['type'] = 'T'.repeat(1_000_000);
+    try {
+      rewriteTokenizer({ tokenizerJson: JSON.stringify(tok), stripFrom: 1 });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message.length).toBeLessThan(400);
+    }
+  });
+
   it('checks ids against a Unigram list vocabulary too', () => {
     const unigram = {
       added_tokens: [],

@@ -15,7 +15,7 @@
  * - tokenizer.json keeps the donor's key order and merges format; an object vocabulary is written
  *   in id order, as the tokenizers library writes it.
  */
-import type { AddedToken } from '../plan/tokenizer-vocab.ts';
+import { modelTypeName, quoteToken, type AddedToken } from '../plan/tokenizer-vocab.ts';
 
 export class TokenizerRewriteError extends Error {
   override readonly name: string = 'TokenizerRewriteError';
@@ -115,7 +115,7 @@ export function rewriteTokenizer(input: TokenizerRewriteInput): TokenizerRewrite
       if (model['type'] !== 'BPE' || !vocabIsMap) {
         throw new TokenizerRewriteError(
           `the tokenizer has ${unused.size} tokens with ids of ${input.stripFrom} or more, past the model's ` +
-            `vocabulary, and they can be removed only from a BPE tokenizer, not a ${String(model['type'])} one ` +
+            `vocabulary, and they can be removed only from a BPE tokenizer, not a ${modelTypeName(model['type'])} one ` +
             '(mergekit refuses it too); use a tokenizer source without such tokens',
         );
       }
@@ -209,7 +209,7 @@ function mapEntries(vocab: Json): [string, number][] {
   for (const [content, id] of entries) {
     if (!isId(id)) {
       throw new TokenizerRewriteError(
-        `tokenizer.json gives token ${JSON.stringify(content)} the id ${JSON.stringify(id)}`,
+        `tokenizer.json gives token ${quoteToken(content)} the id ${typeof id === 'number' ? id : typeof id}`,
       );
     }
   }
@@ -275,7 +275,7 @@ function appendTokens(
   let count = 0;
   for (const a of append) {
     if (a.content === '' || !isId(a.id)) {
-      throw new TokenizerRewriteError(`cannot add token ${JSON.stringify(a.content)} with id ${a.id}`);
+      throw new TokenizerRewriteError(`cannot add token ${quoteToken(a.content)} with id ${a.id}`);
     }
     const entry: Json = {
       id: a.id,
@@ -291,13 +291,13 @@ function appendTokens(
     const expected = current !== undefined ? (current['id'] as number) : vocabId.get(a.content);
     if (expected !== undefined && expected !== a.id) {
       throw new TokenizerRewriteError(
-        `token ${JSON.stringify(a.content)} already has the id ${expected} in the tokenizer, not ${a.id}`,
+        `token ${quoteToken(a.content)} already has the id ${expected} in the tokenizer, not ${a.id}`,
       );
     }
     if (expected === undefined && contentById.has(a.id)) {
       throw new TokenizerRewriteError(
-        `cannot add token ${JSON.stringify(a.content)} with id ${a.id}: ` +
-          `the tokenizer already has ${JSON.stringify(contentById.get(a.id))} there`,
+        `cannot add token ${quoteToken(a.content)} with id ${a.id}: ` +
+          `the tokenizer already has ${quoteToken(contentById.get(a.id)!)} there`,
       );
     }
     if (current !== undefined && slot !== undefined) {

@@ -131,6 +131,29 @@ const swapped = (): Promise<ModelSource> =>
     }
   });
 
+// math defining "a" (97) as a special added token; code, the donor, has it as a regular token
+const aSpecial = (): Promise<ModelSource> =>
+  chatMath((t) => {
+    t.added_tokens.push({
+      id: 97,
+      content: 'a',
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    });
+  });
+
+/** tinymix with tinymix-code's tokenizer_config.json replaced by `text`. */
+const codeConfig =
+  (text: string): ModelResolver =>
+  async (id) => {
+    const f = await files(id);
+    if (id === 'tinymix-code') f.set('tokenizer_config.json', enc.encode(text));
+    return blobModelSource(id, f);
+  };
+
 /** tinymix with tinymix-code's config vocab_size 258: its tokenizer's last two ids are stripped. */
 const stripped: ModelResolver = async (id) => {
   const f = await files(id);
@@ -278,6 +301,33 @@ describe('tokenizer: union (tinymix with a chat fine-tune)', () => {
     }
   });
 
+  it('makes a token the base has as a regular token an added token as another model defines it', async () => {
+    const got = await merge(`${LINEAR}tokenizer:\n  source: union\n`, resolver(aSpecial));
+    const straight = await merge(
+      `${LINEAR}tokenizer:\n  source: union\n`,
+      resolver(() => chatMath()),
+    );
+    for (const name of EMBEDS) expect(got.bytes(name)).toEqual(straight.bytes(name));
+    const tok = got.json('tokenizer.json') as unknown as TokenizerJson;
+    expect(tok.added_tokens.find((t) => t.content === 'a')).toMatchObject({ id: 97, special: true });
+    expect(tok.model.vocab['a']).toBe(97);
+    const decoder = got.json('tokenizer_config.json')['added_tokens_decoder'] as Record<string, unknown>;
+    expect(decoder['97']).toMatchObject({ content: 'a', special: true });
+    expect(got.result.warnings.join('\n')).toMatch(
+      /2 token\(s\) added to the tokenizer, 1 token\(s\) it has made added tokens as another model defines them/,
+    );
+  });
+
+  it('refuses a tokenizer_config.json it could not rewrite before writing any weight', async () => {
+    const broken = codeConfig('{"chat_template": ');
+    const sink = memorySink();
+    const text = `${LINEAR}tokenizer:\n  source: union\n`;
+    await expect(
+      runMerge({ recipe: loadRecipe(text).recipe, recipeText: text, resolve: broken, sink }),
+    ).rejects.toThrow(/tinymix-code's tokenizer cannot be read \(tokenizer_config.json is not valid JSON/);
+    expect([...sink.files.keys()].filter((f) => f.endsWith('.safetensors'))).toEqual([]);
+  });
+
   it('strips the base tokenizer of ids past its vocab_size', async () => {
     const got = await merge(`${LINEAR}tokenizer_source: base\n`, stripped);
     const tok = got.json('tokenizer.json') as unknown as TokenizerJson;
@@ -316,6 +366,15 @@ describe('chat_template (tinymix)', () => {
       added_tokens_decoder: undefined,
     });
     expect(dec.decode(got.files.get('mergekit_config.yml'))).toContain('chat_template: auto');
+  });
+
+  it('without a donor tokenizer_config.json it can read, copies the tokenizer as it is and says so', async () => {
+    const got = await merge(`${LINEAR}chat_template: chatml\n`, codeConfig('[1, 2]'));
+    expect(dec.decode(got.files.get('tokenizer_config.json'))).toBe('[1, 2]');
+    expect(got.files.has('config.json')).toBe(true);
+    expect(got.result.warnings).toContain(
+      "tinymix-code's tokenizer files are copied as they are, without the chat template: tokenizer_config.json is not a JSON object",
+    );
   });
 
   it('a built-in name sets that template; a setting that is no template is refused before the merge', async () => {

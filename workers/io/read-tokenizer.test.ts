@@ -39,6 +39,21 @@ describe('reading a model tokenizer', () => {
       reason: expect.stringMatching(/not valid JSON/),
     });
   });
+  it('refuses a tokenizer_config.json the merged tokenizer could not be written from', async () => {
+    const json = await readFile(path.join(MODELS_DIR, 'tinymix-base', 'tokenizer.json'));
+    expect(
+      await readTokenizerInfo(model({ 'tokenizer.json': json, 'tokenizer_config.json': '{"a": ' })),
+    ).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/^tokenizer_config.json is not valid JSON/),
+    });
+    expect(
+      await readTokenizerInfo(model({ 'tokenizer.json': json, 'tokenizer_config.json': 'null' })),
+    ).toEqual({ kind: 'unreadable', reason: 'tokenizer_config.json is not a JSON object' });
+    expect(
+      await readTokenizerInfo(model({ 'tokenizer.json': json, 'tokenizer_config.json': '{}' })),
+    ).toMatchObject({ kind: 'vocab' });
+  });
   it('reads only for recipes that name a tokenizer', async () => {
     const m = model({ 'tokenizer.json': '{}' });
     const plain = loadRecipe('merge_method: linear\nmodels: [{model: m, parameters: {weight: 1}}]\n').recipe;

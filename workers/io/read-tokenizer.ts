@@ -34,7 +34,22 @@ export async function readTokenizerInfo(
   } catch (e) {
     return { kind: 'unreadable', reason: `tokenizer.json is not valid JSON (${String(e)})` };
   }
-  return tokenizerInfoFromJson(json);
+  const info = tokenizerInfoFromJson(json);
+  if (info.kind !== 'vocab' || !model.files.includes('tokenizer_config.json')) return info;
+  // The merged tokenizer's files are rewritten from the donor's after the weights: a config
+  // that cannot be rewritten has to stop the merge now, not then (transformers cannot load it
+  // either).
+  const config = await model.source.readFile('tokenizer_config.json', signal, MAX_JSON_FILE_BYTES);
+  let parsed: unknown;
+  try {
+    parsed = config && JSON.parse(new TextDecoder().decode(config));
+  } catch (e) {
+    return { kind: 'unreadable', reason: `tokenizer_config.json is not valid JSON (${String(e)})` };
+  }
+  if (config && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))) {
+    return { kind: 'unreadable', reason: 'tokenizer_config.json is not a JSON object' };
+  }
+  return info;
 }
 
 /**

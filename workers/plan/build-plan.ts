@@ -77,7 +77,7 @@ export function buildPlan(
     warnings,
     computeDtype: computeDtypeOf(recipe),
     tokenizer,
-    missingTokens: { count: 0 },
+    missingTokens: new Set(),
   };
 
   const first = slices[0]!;
@@ -132,9 +132,9 @@ export function buildPlan(
   }
   tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const fixes = recipe.merge_studio?.fix ?? [];
-  if (ctx.missingTokens.count > 0) {
+  if (ctx.missingTokens.size > 0) {
     warnings.add(
-      `${ctx.missingTokens.count} row(s) of the embeddings are for tokens no model has (the first: id ${ctx.missingTokens.first!}); they are zeros, as in mergekit`,
+      `${ctx.missingTokens.size} token(s) of the output tokenizer are in no model (the first: id ${[...ctx.missingTokens].reduce((a, b) => Math.min(a, b))}); their embedding rows are zeros, as in mergekit`,
     );
   }
   const config = outputConfig(info(donor).config, recipe, outLayer, tensors, warnings, tokenizer?.rows);
@@ -215,7 +215,7 @@ interface TensorContext {
   /** tokenizer_source / tokenizer: the embeddings' rows for the output tokenizer (tokenizer-plan.ts). */
   readonly tokenizer: TokenizerPlan | undefined;
   /** Rows for tokens no model has, over every tensor (for one warning). */
-  readonly missingTokens: { count: number; first?: number };
+  readonly missingTokens: Set<number>;
 }
 
 function strip({ src: _src, ...rest }: PlannedInput & { src?: ConcreteSource }): PlannedInput {

@@ -3,7 +3,7 @@ import type { ModelInfo, TensorMeta } from './architecture.ts';
 import { buildPlan } from './build-plan.ts';
 import { RecipeError } from './problems.ts';
 import { loadRecipe } from './recipe-yaml.ts';
-import type { TokenizerInfo } from './tokenizer-vocab.ts';
+import type { AddedToken, TokenizerInfo } from './tokenizer-vocab.ts';
 
 /** `n` tokens t0..t(n-1) with ids 0..n-1; `swap` exchanges the ids of t0 and t1. */
 function vocabMap(n: number, o: { swap?: boolean } = {}): Map<string, number> {
@@ -16,12 +16,18 @@ function vocabMap(n: number, o: { swap?: boolean } = {}): Map<string, number> {
 }
 
 function vocab(n: number, o: { swap?: boolean } = {}): TokenizerInfo {
-  return { kind: 'vocab', vocab: vocabMap(n, o), added: [], modelType: 'BPE' };
+  return { kind: 'vocab', vocab: vocabMap(n, o), added: [], modelType: 'BPE', modelSize: n };
 }
 
 function model(
   id: string,
-  o: { rows?: number; configVocab?: number; tokenizer?: TokenizerInfo | null; tied?: boolean } = {},
+  o: {
+    rows?: number;
+    /** null: config.json has no vocab_size. */
+    configVocab?: number | null;
+    tokenizer?: TokenizerInfo | null;
+    tied?: boolean;
+  } = {},
 ): ModelInfo {
   const rows = o.rows ?? 12;
   const t = new Map<string, TensorMeta>();
@@ -32,7 +38,11 @@ function model(
   add('model.layers.0.mlp.up_proj.weight', [16, 8]);
   return {
     id,
-    config: { num_hidden_layers: 1, vocab_size: o.configVocab ?? rows, hidden_size: 8 },
+    config: {
+      num_hidden_layers: 1,
+      ...(o.configVocab !== null && { vocab_size: o.configVocab ?? rows }),
+      hidden_size: 8,
+    },
     tensors: t,
     ...(o.tokenizer !== null && { tokenizer: o.tokenizer ?? vocab(10) }),
   };
@@ -133,7 +143,13 @@ describe('tokenizer_source: base', () => {
     expect(embed(p).shape).toEqual([9, 8]);
     expect(p.tokenizerFiles).toEqual({ donor: 'a', stripFrom: 9, append: [] });
     expect(p.config['vocab_size']).toBe(9);
-    const wp: TokenizerInfo = { kind: 'vocab', vocab: vocabMap(10), added: [], modelType: 'WordPiece' };
+    const wp: TokenizerInfo = {
+      kind: 'vocab',
+      vocab: vocabMap(10),
+      added: [],
+      modelType: 'WordPiece',
+      modelSize: 10,
+    };
     expect(() =>
       plan(
         `${LINEAR}tokenizer_source: base\n`,
@@ -192,7 +208,7 @@ function withExtra(n: number, extra: string[]): TokenizerInfo {
     normalized: false,
     special: true,
   }));
-  return { kind: 'vocab', vocab: map, added, modelType: 'BPE' };
+  return { kind: 'vocab', vocab: map, added, modelType: 'BPE', modelSize: n };
 }
 
 describe('tokenizer: union, tokens, pad_to_multiple_of', () => {
@@ -240,7 +256,7 @@ models:
       `${THREE}tokenizer:\n  source: base\n`,
       model('a'),
       model('b'),
-      model('c', { tokenizer: { kind: 'vocab', vocab: lacking, added: [], modelType: 'BPE' } }),
+      model('c', { tokenizer: { kind: 'vocab', vocab: lacking, added: [], modelType: 'BPE', modelSize: 9 } }),
     );
     expect(embed(p).vocab!.defaults).toEqual([{ id: 5, force: false, from: [{ model: 'a', row: 5 }] }]);
     // without a base (linear), the average of the models that have it
@@ -248,7 +264,7 @@ models:
       `merge_method: linear\nmodels:\n  - model: b\n    parameters: {weight: 1}\n  - model: c\n    parameters: {weight: 1}\n  - model: a\n    parameters: {weight: 1}\ntokenizer_source: union\n`,
       model('a'),
       model('b'),
-      model('c', { tokenizer: { kind: 'vocab', vocab: lacking, added: [], modelType: 'BPE' } }),
+      model('c', { tokenizer: { kind: 'vocab', vocab: lacking, added: [], modelType: 'BPE', modelSize: 9 } }),
     );
     expect(embed(q).vocab!.defaults).toEqual([
       {
@@ -301,5 +317,187 @@ models:
         model('c'),
       ),
     ).toThrow(/b has no token "nope"/);
+  });
+});
+
+const special = (id: number, content: string, flags: Partial<AddedToken> = {}): AddedToken => ({
+  id,
+  content,
+  single_word: false,
+  lstrip: false,
+  rstrip: false,
+  normalized: false,
+  special: true,
+  ...flags,
+});
+
+/** t0..t(n-1) with `added` laid over them; `modelSize`: the model vocabulary's length. */
+function tokenizer(n: number, added: AddedToken[], modelSize = n): TokenizerInfo {
+  const map = vocabMap(n);
+  for (const t of added) map.set(t.content, t.id);
+  return { kind: 'vocab', vocab: map, added, modelType: 'BPE', modelSize };
+}
+
+describe('tokenizer: the details mergekit’s union and add_tokens decide', () => {
+  const TWO = `merge_method: linear
+base_model: a
+models:
+  - model: a
+    parameters: {weight: 1}
+  - model: b
+    parameters: {weight: 1}
+  - model: c
+    parameters: {weight: 1}
+`;
+
+  it('leaves out of the union a model’s added tokens past its vocabulary without a config vocab_size', () => {
+    // build_union_tokenizer falls back on tokenizer.vocab_size (10 here: the model vocabulary
+    // without the added tokens), so b's <x> at 10 is skipped and c's definition is the first
+    const p = plan(
+      `${TWO}tokenizer:\n  source: union\n`,
+      model('a'),
+      model('b', { tokenizer: tokenizer(10, [special(10, '<x>')]), configVocab: null, rows: 11 }),
+      model('c', {
+        tokenizer: tokenizer(10, [special(10, '<x>', { special: false, normalized: true })]),
+        configVocab: 11,
+        rows: 11,
+      }),
+    );
+    expect(p.tokenizerFiles!.append).toEqual([special(10, '<x>', { special: false, normalized: true })]);
+    // b still has <x> for its own row: the permutations fall back on get_vocab()'s length (11)
+    expect([...embed(p).inputs[1]!.reindex!.rows].slice(10)).toEqual([10]);
+  });
+
+  it('gives a token the base has as a regular token the first added-token definition, as add_tokens does', () => {
+    const p = plan(
+      `${TWO}tokenizer:\n  source: union\n`,
+      model('a', { rows: 10 }),
+      model('b', { tokenizer: tokenizer(10, [special(3, 't3')]), rows: 10 }),
+      model('c', { tokenizer: tokenizer(10, [special(3, 't3', { lstrip: true })]), rows: 10 }),
+    );
+    expect(p.tokenizerFiles).toEqual({ donor: 'a', append: [special(3, 't3')] });
+    expect(p.warnings).toContain(
+      'tokenizer.source: union: 1 token(s) it has made added tokens as another model defines them, as mergekit does',
+    );
+    // the rows do not move: every model has t3 at 3
+    expect(embed(p).vocab).toBeUndefined();
+    // the base’s own added tokens stay as they are
+    const q = plan(
+      `${TWO}tokenizer:\n  source: union\n`,
+      model('a', { tokenizer: tokenizer(10, [special(3, 't3')]), rows: 10 }),
+      model('b', { tokenizer: tokenizer(10, [special(3, 't3', { lstrip: true })]), rows: 10 }),
+      model('c', { rows: 10 }),
+    );
+    expect(q.tokenizerFiles).toBeUndefined();
+  });
+
+  it('keeps the definition of a tokens: key the tokenizer has (mergekit’s add_tokens would make it plain)', () => {
+    const p = plan(
+      `${TWO}tokenizer:\n  source: base\n  tokens:\n    <s>: {source: b}\n    t2: {source: b}\n`,
+      model('a', { tokenizer: tokenizer(10, [special(10, '<s>')]), rows: 11 }),
+      model('b', { tokenizer: tokenizer(10, [special(10, '<s>')]), rows: 11 }),
+      model('c', { tokenizer: tokenizer(10, [special(10, '<s>')]), rows: 11 }),
+    );
+    expect(p.tokenizerFiles).toBeUndefined();
+  });
+
+  it('ignores an empty tokens: key, as mergekit’s add_tokens does', () => {
+    const p = plan(
+      `${TWO}tokenizer:\n  tokens:\n    "": {source: {kind: zero}}\n    <n>: {source: {kind: zero}}\n`,
+      model('a'),
+      model('b'),
+      model('c'),
+    );
+    expect(p.tokenizerFiles!.append.map((t) => [t.id, t.content])).toEqual([[10, '<n>']]);
+    expect(p.warnings).toContain(
+      'tokenizer.source: union: tokens: the empty token "" is ignored, as mergekit does (it cannot be a token)',
+    );
+  });
+
+  it('keeps a tokens: key named __proto__', () => {
+    const p = plan(
+      `${TWO}tokenizer:\n  tokens:\n    __proto__: {source: {kind: zero}}\n`,
+      model('a'),
+      model('b'),
+      model('c'),
+    );
+    expect(p.tokenizerFiles!.append.map((t) => [t.id, t.content])).toEqual([[10, '__proto__']]);
+    expect(embed(p).vocab!.defaults).toEqual([{ id: 10, force: false, from: [] }]);
+  });
+
+  it('takes the base tokenizer from the model the config comes from when there is no base_model', () => {
+    const p = plan(
+      `merge_method: linear
+slices:
+  - base_model: b
+    sources:
+      - model: a
+        layer_range: [0, 1]
+        parameters: {weight: 1}
+      - model: b
+        layer_range: [0, 1]
+        parameters: {weight: 1}
+tokenizer_source: base
+`,
+      model('a', { rows: 9 }),
+      model('b', { rows: 10 }),
+    );
+    expect(p.donor).toBe('a');
+    expect(p.tokenizerFiles).toEqual({ donor: 'a', stripFrom: 9, append: [] });
+    expect(p.config['vocab_size']).toBe(9);
+  });
+
+  it('refuses a tokenizer source model without a tokenizer.json it can read', () => {
+    expect(() =>
+      plan(
+        `${TWO}tokenizer_source: b\n`,
+        model('a'),
+        model('b', { tokenizer: { kind: 'none' } }),
+        model('c'),
+      ),
+    ).toThrow(
+      /tokenizer_source: b: b has no tokenizer files to take the tokenizer from; or remove tokenizer_source/,
+    );
+    expect(() =>
+      plan(
+        `${TWO}tokenizer_source: b\n`,
+        model('a'),
+        model('b', { tokenizer: { kind: 'unreadable', reason: 'no tokenizer.json, only tokenizer.model' } }),
+        model('c'),
+      ),
+    ).toThrow(/b's tokenizer cannot be read \(no tokenizer.json, only tokenizer.model\)/);
+  });
+
+  it('says which tokenizer has holes in its ids', () => {
+    const holey = vocabMap(10);
+    holey.delete('t5');
+    expect(() =>
+      plan(
+        `${TWO}tokenizer_source: b\n`,
+        model('a'),
+        model('b', { tokenizer: { kind: 'vocab', vocab: holey, added: [], modelType: 'BPE', modelSize: 9 } }),
+        model('c'),
+      ),
+    ).toThrow(/b's tokenizer numbers its 9 tokens up to 9, with no token at id 5/);
+  });
+
+  it('quotes token text in warnings and errors, cut short', () => {
+    const huge = `<${'x'.repeat(1_000_000)}>`;
+    const long = tokenizer(10, [special(10, huge)]);
+    // b has the token only past its vocab_size: a warning names it
+    const p = plan(
+      `${TWO}tokenizer:\n  source: union\n`,
+      model('a', { tokenizer: long, rows: 11 }),
+      model('b', { tokenizer: long, rows: 10 }),
+      model('c', { rows: 11 }),
+    );
+    for (const w of p.warnings) expect(w.length).toBeLessThan(400);
+    expect(p.warnings.join('\n')).toContain(`"<${'x'.repeat(63)}"… (1000002 characters)`);
+    try {
+      plan(`${TWO}tokenizer:\n  tokens:\n    ${huge}: {source: b}\n`, model('a'), model('b'), model('c'));
+      expect.unreachable();
+    } catch (e) {
+      expect((e as RecipeError).problems[0]!.message.length).toBeLessThan(400);
+    }
   });
 });

@@ -21,7 +21,7 @@ import { textConfig } from './output-config.ts';
 import { type ModelVocab, outputVocab, rowMap, stripVocab } from './output-vocab.ts';
 import { RecipeError, type YamlPath } from './problems.ts';
 import { referencedModels, tokenizerSource, type Recipe, type TokenEmbeddingConfig } from './recipe.ts';
-import type { AddedToken } from './tokenizer-vocab.ts';
+import { modelTypeName, quoteToken, type AddedToken } from './tokenizer-vocab.ts';
 
 /** Where a token's row comes from when a model lacks it (or `force` is set). */
 export interface RowDefault {
@@ -38,7 +38,10 @@ export interface TokenizerFilesPlan {
   readonly donor: string;
   /** Remove the tokens with ids from here on (the stripped base tokenizer). */
   readonly stripFrom?: number;
-  /** Added tokens appended to the donor's tokenizer. */
+  /**
+   * Added tokens to write into the donor's tokenizer: new ones, and tokens it has that take
+   * another model's added-token definition (`union`), at their ids.
+   */
   readonly append: readonly AddedToken[];
 }
 
@@ -75,10 +78,21 @@ function embeddingRows(m: ModelInfo): number | undefined {
   return undefined;
 }
 
+/** config.json vocab_size; mergekit's `get_vocab_size(...) or <fallback>` also falls back on 0. */
 const configVocab = (m: ModelInfo): number | undefined => {
   const v = textConfig(m.config)['vocab_size'];
-  return typeof v === 'number' ? v : undefined;
+  return Number.isInteger(v) && (v as number) > 0 ? (v as number) : undefined;
 };
+
+/**
+ * The model mergekit takes the base tokenizer from: base_model, else `referenced_models()[0]`,
+ * the first of a Python set (its order changes between runs). We take the model the output's
+ * config comes from (build-plan.ts's donor), so config and tokenizer come from one model, as in
+ * mergekit.
+ */
+function baseTokenizerModel(recipe: Recipe): string | undefined {
+  return recipe.base_model ?? recipe.models?.[0]?.model ?? recipe.slices?.[0]?.sources[0]?.model;
+}
 
 /**
  * The tokenizer plan, or undefined when the recipe asks for no tokenizer handling (or the
@@ -111,17 +125,22 @@ export function planTokenizer(
     const t = m.tokenizer!;
     if (t.kind === 'none') return undefined;
     if (t.kind !== 'vocab') fail(path, `${key}: ${m.id}'s tokenizer cannot be read (${t.reason}); ${remove}`);
-    const vocabSize = configVocab(m) ?? t.vocab.size;
-    const beyond = [...t.vocab].filter(([, id]) => id >= vocabSize);
-    if (what === 'base' && beyond.length > 0 && t.modelType !== 'BPE') {
-      fail(
-        path,
-        `${key}: ${m.id}'s tokenizer has ${beyond.length} token(s) with ids ≥ its config vocab_size ${vocabSize} (${JSON.stringify(beyond[0]![0])} = ${beyond[0]![1]}), which must be removed from it, and only BPE tokenizers can be (it is ${t.modelType || 'of unknown type'}; mergekit stops too); ${remove}`,
-      );
+    const config = configVocab(m);
+    const vocabSize = config ?? t.vocab.size;
+    if (what === 'base') {
+      let beyond = 0;
+      let first: [string, number] | undefined;
+      for (const e of t.vocab) if (e[1] >= vocabSize && beyond++ === 0) first = e;
+      if (first !== undefined && t.modelType !== 'BPE') {
+        fail(
+          path,
+          `${key}: ${m.id}'s tokenizer has ${beyond} token(s) with ids ≥ its config vocab_size ${vocabSize} (${quoteToken(first[0])} = ${first[1]}), which must be removed from it, and only BPE tokenizers can be (it is ${t.modelType ? modelTypeName(t.modelType) : 'of unknown type'}; mergekit stops too); ${remove}`,
+        );
+      }
     }
-    return { vocab: t.vocab, added: t.added, vocabSize };
+    return { vocab: t.vocab, added: t.added, vocabSize, unionSize: config ?? t.modelSize };
   };
-  const baseInfo = models.get(recipe.base_model ?? ids[0]!)!;
+  const baseInfo = models.get(baseTokenizerModel(recipe) ?? ids[0]!)!;
   const rawBase = vocabOf(baseInfo, 'base');
   if (rawBase === undefined) {
     fail(path, `${key} needs ${baseInfo.id}'s tokenizer.json, and it has no tokenizer files; ${remove}`);
@@ -132,14 +151,20 @@ export function planTokenizer(
     const v = m === baseInfo ? base : vocabOf(m, 'model');
     if (v === undefined) {
       warnings.add(`${m.id} has no tokenizer files; like mergekit, it is taken to share ${baseInfo.id}'s`);
-      vocabs.set(m.id, { ...base, vocabSize: configVocab(m) ?? base.vocab.size });
+      const size = configVocab(m) ?? base.vocab.size;
+      vocabs.set(m.id, { ...base, vocabSize: size, unionSize: size });
     } else vocabs.set(m.id, v);
   }
   const donorVocab = named !== undefined ? vocabOf(models.get(named)!, 'model') : undefined;
   if (named !== undefined && donorVocab === undefined) {
     fail(path, `${key}: ${named} has no tokenizer files to take the tokenizer from; ${remove}`);
   }
-  const configTokens = recipe.tokenizer?.tokens ?? {};
+  const configTokens = { ...recipe.tokenizer?.tokens };
+  if (Object.hasOwn(configTokens, '')) {
+    // mergekit's add_tokens("") adds nothing, so the key matches no token and is never used.
+    delete configTokens[''];
+    warnings.add(`${key}: tokens: the empty token "" is ignored, as mergekit does (it cannot be a token)`);
+  }
   const out = outputVocab(
     named !== undefined ? 'model' : source === 'union' ? 'union' : 'base',
     base,
@@ -148,11 +173,12 @@ export function planTokenizer(
     Object.keys(configTokens),
   );
   const size = out.tokens.length;
-  const holes = out.tokens.findIndex((t) => t === undefined);
-  if (holes >= 0 || out.ids.size !== size) {
+  const hole = out.tokens.findIndex((t) => t === undefined);
+  if (hole >= 0 || out.ids.size !== size) {
+    const donorId = named ?? baseInfo.id;
     fail(
       path,
-      `${key}: the output tokenizer's ids are not 0..${size - 1} (no token has id ${holes}), so its embedding rows cannot be laid out; ${remove}`,
+      `${key}: ${donorId}'s tokenizer numbers its ${out.ids.size} tokens up to ${size - 1}, ${hole >= 0 ? `with no token at id ${hole}` : 'two of them on one id'}, so the merged embeddings' rows cannot be laid out (transformers would index past them too); ${remove}`,
     );
   }
   const ownRows = new Map<string, Int32Array>();
@@ -161,7 +187,7 @@ export function planTokenizer(
     ownRows.set(m.id, rowMap(out, vocabs.get(m.id)!, beyond));
     if (beyond.length > 0) {
       warnings.add(
-        `${key}: ${m.id} has ${beyond.length} token(s) of the output tokenizer only at ids ≥ its vocab_size ${vocabs.get(m.id)!.vocabSize} (${JSON.stringify(beyond[0])}); they are treated as missing from it (mergekit stops with a KeyError)`,
+        `${key}: ${m.id} has ${beyond.length} token(s) of the output tokenizer only at ids ≥ its vocab_size ${vocabs.get(m.id)!.vocabSize} (${quoteToken(beyond[0]!)}); they are treated as missing from it (mergekit stops with a KeyError)`,
       );
     }
   }
@@ -184,7 +210,10 @@ export function planTokenizer(
           `${baseInfo.id}'s tokenizer stripped of ${rawBase.vocab.size - base.vocab.size} token(s) with ids ≥ its vocab_size ${base.vocabSize}`,
         ]
       : []),
-    ...(out.appended.length > 0 ? [`${out.appended.length} token(s) added to the tokenizer`] : []),
+    ...(out.added > 0 ? [`${out.added} token(s) added to the tokenizer`] : []),
+    ...(out.appended.length > out.added
+      ? [`${out.appended.length - out.added} token(s) it has made added tokens as another model defines them`]
+      : []),
     ...(stored !== undefined && stored !== rows
       ? [`embeddings ${stored > rows ? 'cut' : 'grown'} from ${stored} to ${rows} rows`]
       : []),
@@ -218,7 +247,7 @@ function resolveOverrides(
       if (row < 0)
         fail(
           at,
-          `${src} has no token ${JSON.stringify(token)} (mergekit stops with "Token ... not found in model")`,
+          `${src} has no token ${quoteToken(token)} (mergekit stops with "Token ... not found in model")`,
         );
       res.set(id, { token, force, source: { kind: 'row', model: src, row } });
     } else if (src.kind === 'zero') {
@@ -229,7 +258,7 @@ function resolveOverrides(
       if (row === undefined) {
         fail(
           at,
-          `${src.model} has no token ${JSON.stringify(src.token)} (mergekit stops with "Token ... not found in model")`,
+          `${src.model} has no token ${quoteToken(src.token!)} (mergekit stops with "Token ... not found in model")`,
         );
       }
       res.set(id, { token, force, source: { kind: 'row', model: src.model, row } });
@@ -248,21 +277,24 @@ export function embeddingDefaults(
   plan: TokenizerPlan,
   models: readonly string[],
   base: string | undefined,
-  missing: { count: number; first?: number },
+  /** Collects the ids no model of the tensor has (their rows are zeros). */
+  missing: Set<number>,
 ): RowDefault[] {
   const own = models.map((m) => plan.ownRows.get(m)!);
   const res: RowDefault[] = [];
   for (let id = 0; id < plan.size; id++) {
     const o = plan.overrides.get(id);
-    const present: number[] = [];
-    for (let k = 0; k < models.length; k++) if (own[k]![id]! >= 0) present.push(k);
+    let all = true;
+    for (let k = 0; all && k < models.length; k++) all = own[k]![id]! >= 0;
     if (o) {
-      if (!o.force && present.length === models.length) continue;
+      if (!o.force && all) continue;
       const src = o.source;
       res.push({ id, force: o.force, from: src.kind === 'zero' ? [] : [{ model: src.model, row: src.row }] });
       continue;
     }
-    if (present.length === models.length) continue;
+    if (all) continue; // the common case: no array for it
+    const present: number[] = [];
+    for (let k = 0; k < models.length; k++) if (own[k]![id]! >= 0) present.push(k);
     const row = (k: number): { model: string; row: number } => ({ model: models[k]!, row: own[k]![id]! });
     let from: { model: string; row: number }[];
     if (present.length <= 1) from = present.map(row);
@@ -271,8 +303,7 @@ export function embeddingDefaults(
       from = b >= 0 && own[b]![id]! >= 0 ? [row(b)] : present.map(row);
     }
     if (present.length === 0) {
-      missing.count++;
-      missing.first ??= id;
+      missing.add(id);
     }
     res.push({ id, force: false, from });
   }

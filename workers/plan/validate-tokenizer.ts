@@ -6,6 +6,7 @@
 import { resolveChatTemplate } from './chat-templates.ts';
 import type { YamlPath } from './problems.ts';
 import type { TokenEmbeddingConfig, TokenEmbeddingSource, TokenizerConfig } from './recipe.ts';
+import { quoteToken } from './tokenizer-vocab.ts';
 import { checkKeys, isObj, isSet, modelRef, type Report } from './validate-common.ts';
 
 export interface TokenizerChoice {
@@ -34,7 +35,9 @@ function embeddingSource(raw: unknown, path: YamlPath, report: Report): TokenEmb
     return { kind: 'zero' };
   }
   if (raw['kind'] !== 'model_token') {
-    report([...path, 'kind'], `kind must be zero or model_token, not ${JSON.stringify(raw['kind'] ?? null)}`);
+    const kind = raw['kind'];
+    const shown = typeof kind === 'string' ? quoteToken(kind) : typeof kind; // the text is the user's, unbounded
+    report([...path, 'kind'], `kind must be zero or model_token${isSet(kind) ? `, not ${shown}` : ''}`);
     return undefined;
   }
   checkKeys(raw, path, ['kind', 'model', 'token', 'token_id'], report);
@@ -68,7 +71,7 @@ function tokens(
     report(path, 'tokens must map a token to {source, force}');
     return undefined;
   }
-  const out: Record<string, TokenEmbeddingConfig> = {};
+  const out: [string, TokenEmbeddingConfig][] = [];
   for (const [token, cfg] of Object.entries(raw)) {
     const at = [...path, token];
     if (!isObj(cfg)) {
@@ -93,9 +96,11 @@ function tokens(
       report([...at, 'force'], 'force must be true or false');
       continue;
     }
-    if (src !== undefined) out[token] = { source: src, ...(force === true && { force: true }) };
+    if (src !== undefined) out.push([token, { source: src, ...(force === true && { force: true }) }]);
   }
-  return out;
+  // Object.fromEntries, not `out[token] = ...`: a token may be "__proto__", which an
+  // assignment would take for the object's prototype and lose.
+  return Object.fromEntries(out);
 }
 
 export function checkTokenizer(raw: Record<string, unknown>, report: Report): TokenizerChoice {

@@ -123,6 +123,9 @@ describe('resolveModels with local paths', () => {
       const real = resolveModels({}, [math, './models/code', 'org/m'], { env: {}, cwd });
       expect([...real.hubModels]).toEqual(['org/m']);
       expect(real.hub?.hubUrl).toBe('https://huggingface.co');
+      // base+adapter: each part placed on its own (a local base, a Hub adapter)
+      const lora = resolveModels({}, [`${math}+org/lora`, 'org/m+./models/code'], { env: {}, cwd });
+      expect([...lora.hubModels].sort()).toEqual(['org/lora', 'org/m']);
     } finally {
       hub.close();
     }

@@ -17,6 +17,7 @@
 import { DEFAULT_HUB_URL } from '../workers/io/hub/hub-client.ts';
 import { hubResolver, type HubResolver } from '../workers/io/hub/hub-resolver.ts';
 import { folderModelSource } from '../workers/io/node/fs-source.ts';
+import { splitAdapterRef } from '../workers/io/lora/adapter-ref.ts';
 import { SourceError, type ModelResolver } from '../workers/io/source.ts';
 import { looksLikePath, placeModel, type ModelPlace } from './model-place.ts';
 
@@ -107,12 +108,17 @@ export function resolveModels(
   const { env = process.env, onLog, cwd = process.cwd(), readAdvice } = options;
   const dir = args.models;
   const placeOf = (id: string): ModelPlace => placeModel(id, { modelsDir: dir, cwd });
-  const places = new Map(ids.map((id) => [id, placeOf(id)]));
+  // A `base+adapter` reference is read as its two parts (workers/io/lora/with-adapters.ts).
+  const parts = ids.flatMap((id) => {
+    const ref = splitAdapterRef(id);
+    return ref ? [ref.base, ref.adapter] : [id];
+  });
+  const places = new Map(parts.map((id) => [id, placeOf(id)]));
   for (const [id, place] of places) {
     const note = folderNote(id, place);
     if (note) onLog?.(note);
   }
-  const fromHub = ids.filter((id) => places.get(id)?.kind === 'hub');
+  const fromHub = [...places.keys()].filter((id) => places.get(id)?.kind === 'hub');
   // --models alone never uses the network, as before local paths were read.
   const hub =
     dir === undefined || args['hub-url'] !== undefined ? openHub(args, env, onLog, readAdvice) : undefined;

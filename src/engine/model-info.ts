@@ -6,6 +6,7 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { hubResolver } from '../../workers/io/hub/hub-resolver.ts';
 import { loadModel, type LoadedModel } from '../../workers/io/load-model.ts';
+import { withAdapters } from '../../workers/io/lora/with-adapters.ts';
 import { localSource } from './local-files.ts';
 
 export async function loadModelInfo(
@@ -14,9 +15,10 @@ export async function loadModelInfo(
   token: string,
   signal?: AbortSignal,
 ): Promise<LoadedModel> {
-  const local = localSource(id);
-  const source = local ?? (await hubResolver({ hubUrl, ...(token && { token }) })(id, signal));
-  return loadModel(source, signal);
+  const hub = hubResolver({ hubUrl, ...(token && { token }) });
+  // A `base+adapter` id (mergekit's LoRA form) reads each part from a folder or the hub.
+  const resolve = withAdapters(async (part, s) => localSource(part) ?? hub(part, s));
+  return loadModel(await resolve(id, signal), signal);
 }
 
 /** The TanStack Query options for one model's headers: one cache entry per hub, model and token presence. */

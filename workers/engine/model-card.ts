@@ -7,6 +7,11 @@ import { getMethod } from '../methods/registry.ts';
 import type { Recipe } from '../plan/recipe.ts';
 import { referencedModels } from '../plan/recipe.ts';
 
+/** A model's Hub repo: the name without its @revision. */
+function repoOf(ref: string): string {
+  return ref.split('@')[0]!;
+}
+
 function yamlString(s: string): string {
   return /^[\w./@-]+$/.test(s) ? s : JSON.stringify(s);
 }
@@ -21,9 +26,23 @@ export function modelCard(opts: {
   const { recipe, hubModels } = opts;
   const method = getMethod(recipe.merge_method);
   const models = referencedModels(recipe);
-  const hub = models.filter((m) => hubModels.has(m)).map((m) => m.split('@')[0]!);
+  // `base+adapter` (a LoRA merged in) names two repos: each is listed and linked on its own.
+  const onHub = (m: string, part: string): boolean => hubModels.has(part) || hubModels.has(m);
+  const hub = [
+    ...new Set(
+      models.flatMap((m) =>
+        m
+          .split('+')
+          .filter((p) => onHub(m, p))
+          .map(repoOf),
+      ),
+    ),
+  ];
   const link = (m: string): string =>
-    hubModels.has(m) ? `[${m}](https://huggingface.co/${m.split('@')[0]})` : m;
+    m
+      .split('+')
+      .map((p) => (onHub(m, p) ? `[${p}](https://huggingface.co/${repoOf(p)})` : p))
+      .join('+');
   // mergekit does not name slerp's base as "the base" (its t=0 end is just another input).
   const base = recipe.merge_method === 'slerp' ? undefined : recipe.base_model;
   const methodText = method?.paper

@@ -12,6 +12,7 @@ import { DTYPE_SIZE } from '../io/dtypes.ts';
 import type { LoadedModel } from '../io/load-model.ts';
 import { numelOf } from '../io/safetensors/header.ts';
 import { loadModel } from '../io/load-model.ts';
+import { withAdapters } from '../io/lora/with-adapters.ts';
 import { withTokenizer } from '../io/read-tokenizer.ts';
 import { checkAbort, MergeCancelled } from './cancel.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
@@ -64,14 +65,20 @@ export interface MergeJob {
 
 export { MergeCancelled };
 
+/**
+ * Opens the recipe's models (headers, config, tokenizer when the recipe needs it). An id
+ * `base+adapter` (mergekit's LoRA form) is the base with the adapter merged in as it is read
+ * (../io/lora); it keeps its id.
+ */
 export async function loadModels(
   recipe: Recipe,
   resolve: ModelResolver,
   signal?: AbortSignal,
 ): Promise<Map<string, LoadedModel>> {
   const ids = referencedModels(recipe);
+  const open = withAdapters(resolve);
   const loaded = await Promise.all(
-    ids.map(async (id) => withTokenizer(recipe, await loadModel(await resolve(id, signal), signal), signal)),
+    ids.map(async (id) => withTokenizer(recipe, await loadModel(await open(id, signal), signal), signal)),
   );
   return new Map(ids.map((id, i) => [id, loaded[i]!]));
 }

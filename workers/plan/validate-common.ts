@@ -47,7 +47,11 @@ export function checkKeys(
   }
 }
 
-/** A model reference: org/name, org/name@revision or a local path; LoRA and dict forms refused. */
+/**
+ * A model reference: org/name, org/name@revision or a local path, or mergekit's
+ * `base+adapter` (a PEFT LoRA adapter merged into the model first, each part with its own
+ * optional @revision, as in mergekit/common.py ModelReference.parse); dict forms refused.
+ */
 export function modelRef(raw: unknown, path: YamlPath, report: Report): string | undefined {
   if (typeof raw !== 'string' || raw.trim() === '') {
     report(
@@ -56,16 +60,29 @@ export function modelRef(raw: unknown, path: YamlPath, report: Report): string |
     );
     return undefined;
   }
-  if (raw.includes('+')) {
-    report(path, `'${raw}' applies a LoRA adapter (base+lora), which is not supported yet`);
-    return undefined;
-  }
-  if (raw.split('@').length > 2) {
+  const parts = raw.split('+');
+  if (parts.length > 2) {
     report(
       path,
-      `'${raw}' has more than one '@': write org/name@revision (mergekit stops with "Invalid model path - multiple @")`,
+      `'${raw}' has more than one '+': write model+adapter, one LoRA adapter per model (mergekit stops with "Can't parse ${raw}")`,
     );
     return undefined;
+  }
+  if (parts.some((p) => p.trim() === '')) {
+    report(
+      path,
+      `'${raw}' names no ${parts[0]!.trim() === '' ? 'model' : 'adapter'}: write model+adapter (org/model+org/lora-adapter)`,
+    );
+    return undefined;
+  }
+  for (const p of parts) {
+    if (p.split('@').length > 2) {
+      report(
+        path,
+        `'${raw}' has more than one '@'${parts.length > 1 ? ` in '${p}'` : ''}: write org/name@revision (mergekit stops with "Invalid model path - multiple @")`,
+      );
+      return undefined;
+    }
   }
   return raw;
 }

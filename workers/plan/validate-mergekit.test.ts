@@ -173,6 +173,10 @@ describe('keys mergekit ignores or takes as absent', () => {
   });
 });
 
+/** A task_arithmetic recipe whose one model is `ref`. */
+const taskArithmeticOf = (ref: string): string =>
+  `merge_method: task_arithmetic\nbase_model: org/base\nmodels: [{model: '${ref}', parameters: {weight: 1}}]\n`;
+
 describe('messages', () => {
   it('a model reference with two @', () => {
     expect(
@@ -187,9 +191,27 @@ describe('messages', () => {
     ]);
     expect(
       problems(
-        'merge_method: task_arithmetic\nbase_model: a+lora\nmodels: [{model: b, parameters: {weight: 1}}]\n',
+        'merge_method: task_arithmetic\nbase_model: a+lora+lora2\nmodels: [{model: b, parameters: {weight: 1}}]\n',
       ),
-    ).toEqual(["2: base_model: 'a+lora' applies a LoRA adapter (base+lora), which is not supported yet"]);
+    ).toEqual([
+      `2: base_model: 'a+lora+lora2' has more than one '+': write model+adapter, one LoRA adapter per model (mergekit stops with "Can't parse a+lora+lora2")`,
+    ]);
+  });
+  it('base+adapter (a LoRA merged into the model first), each part with its own revision', () => {
+    expect(problems(taskArithmeticOf('org/base+org/lora'))).toEqual([]);
+    expect(problems(taskArithmeticOf('org/base@v1+org/lora@abc123'))).toEqual([]);
+    expect(recipeOf(taskArithmeticOf('org/base@v1+./local-lora'))!.models![0]!.model).toBe(
+      'org/base@v1+./local-lora',
+    );
+    expect(problems(taskArithmeticOf('org/base+'))).toEqual([
+      "3: models[0].model: 'org/base+' names no adapter: write model+adapter (org/model+org/lora-adapter)",
+    ]);
+    expect(problems(taskArithmeticOf('+org/lora'))).toEqual([
+      "3: models[0].model: '+org/lora' names no model: write model+adapter (org/model+org/lora-adapter)",
+    ]);
+    expect(problems(taskArithmeticOf('org/base+org/lora@a@b'))).toEqual([
+      `3: models[0].model: 'org/base+org/lora@a@b' has more than one '@' in 'org/lora@a@b': write org/name@revision (mergekit stops with "Invalid model path - multiple @")`,
+    ]);
   });
   it('a misspelled required key: mergekit stops, it does not ignore it', () => {
     expect(problems('merge_methd: linear\nmodels: [{model: a, parameters: {weight: 1}}]\n')[0]).toBe(

@@ -130,8 +130,9 @@ models:
     expect(
       errors('merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\nmodules: {text: {}}\n')[0],
     ).toMatch(/not supported yet/);
-    expect(errors('merge_method: linear\nmodels: [{model: a+b, parameters: {weight: 1}}]\n')[0]).toMatch(
-      /LoRA/,
+    expect(errors('merge_method: linear\nmodels: [{model: a+b, parameters: {weight: 1}}]\n')).toEqual([]);
+    expect(errors('merge_method: linear\nmodels: [{model: a+b+c, parameters: {weight: 1}}]\n')[0]).toMatch(
+      /one LoRA adapter per model/,
     );
   });
 });

@@ -5,6 +5,7 @@
  */
 import { runMerge } from '../../engine/run-merge.ts';
 import { loadModel } from '../../io/load-model.ts';
+import { resolvesAdapters, withAdapters } from '../../io/lora/with-adapters.ts';
 import { memorySink } from '../../io/memory.ts';
 import type { ModelResolver } from '../../io/source.ts';
 import type { Recipe } from '../../plan/recipe.ts';
@@ -55,10 +56,12 @@ export class EvalSession {
     texts: readonly RawText[],
     options: SessionOptions = {},
   ): Promise<EvalSession> {
-    const models = await loadInMemory(ids, resolve, {
+    // `base+adapter` ids are held adapted: the merges of the points then read them as they are.
+    const models = await loadInMemory(ids, withAdapters(resolve), {
       ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
       ...(options.signal && { signal: options.signal }),
     });
+    resolvesAdapters(models.resolve);
     const tokenizer = await loadTokenizer(await models.resolve(ids[0]!), options.signal);
     return new EvalSession(models, tokenizeTexts(tokenizer, texts), options);
   }

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { moduleScaling, parseAdapterConfig } from './adapter-config.ts';
+import { LoraAdapterError } from './lora-errors.ts';
+
+const parse = (extra: Record<string, unknown>) =>
+  parseAdapterConfig({ peft_type: 'LORA', r: 8, lora_alpha: 16, ...extra }, 'cfg');
+
+describe('parseAdapterConfig', () => {
+  it('scaling: alpha / r, rsLoRA alpha / sqrt(r), patterns by module name (first match), float32', () => {
+    expect(moduleScaling(parse({}), 'model.layers.0.self_attn.q_proj')).toEqual({ r: 8, scaling: 2 });
+    expect(moduleScaling(parse({ use_rslora: true }), 'x.q_proj').scaling).toBe(
+      Math.fround(16 / Math.sqrt(8)),
+    );
+    const c = parse({
+      rank_pattern: { 'layers.0.self_attn.q_proj': 4 },
+      alpha_pattern: { v_proj: 2, 'layers.1.self_attn.v_proj': 64 },
+    });
+    expect(moduleScaling(c, 'model.layers.0.self_attn.q_proj')).toEqual({ r: 4, scaling: 4 });
+    expect(moduleScaling(c, 'model.layers.10.self_attn.q_proj')).toEqual({ r: 8, scaling: 2 });
+    // A pattern matches whole dotted names from the end: 'v_proj' matches every v_proj, and first.
+    expect(moduleScaling(c, 'model.layers.1.self_attn.v_proj')).toEqual({ r: 8, scaling: 0.25 });
+    expect(moduleScaling(c, 'model.layers.1.self_attn.xv_proj')).toEqual({ r: 8, scaling: 2 });
+  });
+
+  it('target_modules: names (whole dotted parts), a regular expression, all-linear; exclude_modules', () => {
+    expect(parse({ target_modules: ['q_proj'] }).targets('model.layers.0.self_attn.q_proj')).toBe(true);
+    expect(parse({ target_modules: ['q_proj'] }).targets('model.layers.0.self_attn.xq_proj')).toBe(false);
+    const re = parse({ target_modules: '.*\\.(q|v)_proj' });
+    expect(re.targets('model.layers.0.self_attn.v_proj')).toBe(true);
+    expect(re.targets('model.layers.0.mlp.up_proj')).toBe(false);
+    expect(parse({ target_modules: 'all-linear' }).targets('anything')).toBeUndefined();
+    const ex = parse({ target_modules: ['q_proj'], exclude_modules: ['layers.0.self_attn.q_proj'] });
+    expect(ex.targets('model.layers.0.self_attn.q_proj')).toBe(false);
+    expect(ex.targets('model.layers.1.self_attn.q_proj')).toBe(true);
+  });
+
+  it('refuses what is not a plain LoRA, and malformed values', () => {
+    for (const [extra, message] of [
+      [{ peft_type: 'LOHA' }, /only LoRA adapters/],
+      [{ use_dora: true }, /DoRA/],
+      [{ lora_bias: true }, /lora_bias/],
+      [{ target_parameters: ['experts.gate_up_proj'] }, /bare parameters/],
+      [{ trainable_token_indices: [5, 6] }, /embedding rows/],
+      [{ alora_invocation_tokens: [1, 2] }, /cannot be merged/],
+      [{ init_lora_weights: 'olora' }, /changes the base weights/],
+      [{ bias: 'lora_only' }, /bias "lora_only"/],
+      [{ r: 0 }, /r must be a positive whole number/],
+      [{ lora_alpha: 'x' }, /lora_alpha must be a number/],
+      [{ use_rslora: 'yes' }, /use_rslora must be true or false/],
+      [{ rank_pattern: { q_proj: -1 } }, /must be a positive number/],
+    ] as const) {
+      expect(() => parse(extra), JSON.stringify(extra)).toThrow(LoraAdapterError);
+      expect(() => parse(extra)).toThrow(message);
+    }
+    // Empty or false values of those options are what PEFT writes by default: accepted.
+    expect(() =>
+      parse({
+        use_dora: false,
+        layer_replication: null,
+        loftq_config: {},
+        trainable_token_indices: null,
+        init_lora_weights: 'gaussian',
+      }),
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * A PEFT LoRA adapter's adapter_config.json: what a merge needs from it (rank, alpha, rsLoRA,
+ * fan_in_fan_out, per-module rank and alpha patterns, which modules it targets), and a clear
+ * refusal for every option that makes PEFT's merge more than `W + scaling * B @ A`
+ * (huggingface/peft, src/peft/tuners/lora/config.py and layer.py). Refused here, from the
+ * config alone, before any tensor is read.
+ */
+import { LoraAdapterError } from './lora-errors.ts';
+
+export interface LoraAdapterConfig {
+  readonly r: number;
+  readonly alpha: number;
+  readonly useRslora: boolean;
+  /** The config's flag; a layer whose shape says otherwise follows its shape (see open-adapter.ts). */
+  readonly fanInFanOut: boolean;
+  /** Module-name regexps to a rank or an alpha other than the default, in the config's order. */
+  readonly rankPattern: readonly (readonly [RegExp, number])[];
+  readonly alphaPattern: readonly (readonly [RegExp, number])[];
+  /** Whether PEFT would put a LoRA layer on a module of this name (undefined: no opinion). */
+  readonly targets: (moduleKey: string) => boolean | undefined;
+  readonly modulesToSave: readonly string[];
+}
+
+/**
+ * Options that turn the merge into something else (DoRA's magnitude, a trained bias, layer
+ * replication, LoRA on bare parameters, aLoRA's activation tokens, and PEFT's other LoRA
+ * variants), each with what it does.
+ */
+const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
+  use_dora: 'DoRA (use_dora) rescales each merged column by a learned magnitude',
+  lora_bias: 'lora_bias trains a bias on lora_B that is merged into the layer bias',
+  layer_replication: 'layer_replication builds a model with repeated layers',
+  target_parameters: 'target_parameters puts LoRA on bare parameters (MoE experts)',
+  trainable_token_indices: 'trainable_token_indices trains single embedding rows',
+  alora_invocation_tokens: 'aLoRA (alora_invocation_tokens) acts only after its tokens and cannot be merged',
+  use_qalora: 'QA-LoRA (use_qalora) pools the input in groups',
+  use_bdlora: 'BD-LoRA (use_bdlora) uses block-diagonal factors',
+  arrow_config: 'Arrow routing (arrow_config) mixes several adapters per token',
+  velora_config: 'VeLoRA (velora_config) is a LoRA variant',
+  monteclora_config: 'MonteCLoRA (monteclora_config) is a LoRA variant',
+  kasa_config: 'KaSA (kasa_config) is a LoRA variant',
+};
+
+/**
+ * init_lora_weights values that only choose the starting A and B (which the saved tensors
+ * replace). The others (PiSSA, OLoRA, CorDA, LoftQ, LoRA-GA, MiCA) change the base weights
+ * or the merge when the adapter is loaded.
+ */
+const PLAIN_INITS: readonly unknown[] = [true, false, 'gaussian', 'orthogonal', 'eva'];
+
+/** Python's truth value of a JSON value: null, false, 0, "", [] and {} are false. */
+function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object' && v !== null) return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** PEFT's get_pattern_key: `re.match(rf"(.*\.)?({key})$", module)`, first key in order. */
+function patterns(raw: unknown, field: string, what: string): (readonly [RegExp, number])[] {
+  if (raw === undefined || raw === null) return [];
+  if (!isObj(raw)) throw new LoraAdapterError(`${what}: ${field} must be an object of module name to number`);
+  return Object.entries(raw).map(([key, value]) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new LoraAdapterError(`${what}: ${field}['${key}'] must be a positive number`);
+    }
+    return [pythonRegExp(`^(.*\\.)?(${key})$`, `${field} key '${key}'`, what), value] as const;
+  });
+}
+
+function pythonRegExp(source: string, field: string, what: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch {
+    throw new LoraAdapterError(`${what}: ${field} is not a regular expression this reader understands`);
+  }
+}
+
+function nameList(raw: unknown, field: string, what: string): readonly string[] | string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === 'string') return raw;
+  if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw as string[];
+  throw new LoraAdapterError(`${what}: ${field} must be a list of module names or a regular expression`);
+}
+
+/** A name list matches a module named so, or ending in `.name`. */
+function listed(names: readonly string[], key: string): boolean {
+  return names.some((n) => key === n || key.endsWith(`.${n}`));
+}
+
+/** PEFT's check_target_module_exists, less layers_to_transform (whose layers have no tensors anyway). */
+function targetMatcher(
+  raw: Record<string, unknown>,
+  what: string,
+): (moduleKey: string) => boolean | undefined {
+  const target = nameList(raw['target_modules'], 'target_modules', what);
+  const exclude = nameList(raw['exclude_modules'], 'exclude_modules', what);
+  const full = (source: string, field: string): RegExp => pythonRegExp(`^(?:${source})$`, field, what);
+  const excluded =
+    exclude === undefined
+      ? () => false
+      : typeof exclude === 'string'
+        ? (
+            (re) => (key: string) =>
+              re.test(key)
+          )(full(exclude, 'exclude_modules'))
+        : (key: string) => listed(exclude, key);
+  // 'all-linear' depends on the module types, which the tensors do not tell.
+  if (target === undefined || (typeof target === 'string' && target.toLowerCase() === 'all-linear')) {
+    return (key) => (excluded(key) ? false : undefined);
+  }
+  const included =
+    typeof target === 'string'
+      ? (
+          (re) => (key: string) =>
+            re.test(key)
+        )(full(target, 'target_modules'))
+      : (key: string) => listed(target, key);
+  return (key) => !excluded(key) && included(key);
+}
+
+export function parseAdapterConfig(json: unknown, what: string): LoraAdapterConfig {
+  if (!isObj(json)) throw new LoraAdapterError(`${what} is not a JSON object`);
+  const peftType = json['peft_type'];
+  if (peftType !== 'LORA') {
+    throw new LoraAdapterError(
+      `${what}: peft_type is ${JSON.stringify(peftType ?? null)}; only LoRA adapters (peft_type "LORA") can be merged`,
+    );
+  }
+  for (const [key, why] of Object.entries(REFUSED_OPTIONS)) {
+    if (truthy(json[key])) throw new LoraAdapterError(`${what}: ${why}, which is not supported`);
+  }
+  const init = json['init_lora_weights'] ?? true;
+  if (!PLAIN_INITS.includes(init)) {
+    throw new LoraAdapterError(
+      `${what}: init_lora_weights ${JSON.stringify(init)} changes the base weights when the adapter is loaded; ` +
+        'convert the adapter to a plain LoRA first (PEFT: save_pretrained with path_initial_model_for_weight_conversion)',
+    );
+  }
+  const bias = json['bias'] ?? 'none';
+  if (bias !== 'none') {
+    throw new LoraAdapterError(
+      `${what}: bias "${String(bias)}" trains the layers' biases, which is not supported (only bias "none")`,
+    );
+  }
+  const r = json['r'];
+  if (typeof r !== 'number' || !Number.isInteger(r) || r <= 0) {
+    throw new LoraAdapterError(
+      `${what}: r must be a positive whole number, not ${JSON.stringify(r ?? null)}`,
+    );
+  }
+  // PEFT's default alpha is 8 (LoraConfig.lora_alpha).
+  const alpha = json['lora_alpha'] ?? 8;
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) {
+    throw new LoraAdapterError(`${what}: lora_alpha must be a number, not ${JSON.stringify(alpha)}`);
+  }
+  const flag = (key: string): boolean => {
+    const v = json[key] ?? false;
+    if (typeof v !== 'boolean') throw new LoraAdapterError(`${what}: ${key} must be true or false`);
+    return v;
+  };
+  const modulesToSave = nameList(json['modules_to_save'], 'modules_to_save', what) ?? [];
+  return {
+    r,
+    alpha,
+    useRslora: flag('use_rslora'),
+    fanInFanOut: flag('fan_in_fan_out'),
+    rankPattern: patterns(json['rank_pattern'], 'rank_pattern', what),
+    alphaPattern: patterns(json['alpha_pattern'], 'alpha_pattern', what),
+    targets: targetMatcher(json, what),
+    modulesToSave: typeof modulesToSave === 'string' ? [modulesToSave] : modulesToSave,
+  };
+}
+
+/**
+ * A module's rank and scaling as PEFT's update_layer sets them: alpha / r, or alpha / sqrt(r)
+ * with rsLoRA, from the patterns' values where one matches. The scaling is a Python float
+ * that torch applies to a float32 tensor, so it is rounded to float32.
+ */
+export function moduleScaling(c: LoraAdapterConfig, moduleKey: string): { r: number; scaling: number } {
+  const pick = (p: LoraAdapterConfig['rankPattern'], fallback: number): number =>
+    p.find(([re]) => re.test(moduleKey))?.[1] ?? fallback;
+  const r = pick(c.rankPattern, c.r);
+  const alpha = pick(c.alphaPattern, c.alpha);
+  return { r, scaling: Math.fround(c.useRslora ? alpha / Math.sqrt(r) : alpha / r) };
+}

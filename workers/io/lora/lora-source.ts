@@ -1,0 +1,225 @@
+/**
+ * A `base+adapter` model as one ModelSource: the base's files, config, tokenizer and tensor
+ * table, unchanged, and weight files whose bytes are the base's with the LoRA delta added to
+ * every element of an adapted tensor in whatever range is read. Nothing else in the engine
+ * needs to know: plans, readers, read-ahead and compute lanes see an ordinary model.
+ *
+ * Opening one reads the base's headers (loadModel) and checks every adapted tensor against
+ * them (present, 2-D, a float dtype, a shape the factors fit), so an adapter that does not fit
+ * its base fails before any tensor data is read (the engine's own loadModel then reads the
+ * headers again: one more small request per shard). A and B of a tensor are read once (one
+ * range request when they lie together, as PEFT's files have them) and kept in a small cache
+ * while that tensor is being read. The delta costs 2 * rank flops per element, in JS.
+ */
+import { decodeToF32, DTYPE_SIZE, isWritableDType, type WritableDType } from '../dtypes.ts';
+import { loadModel, type LoadedTensor } from '../load-model.ts';
+import type { ByteSource, ModelSource } from '../source.ts';
+import { addLoraDelta, loraFactors, type LoraFactors } from './lora-delta.ts';
+import { LoraAdapterError } from './lora-errors.ts';
+import type { LoraAdapter, LoraModule } from './open-adapter.ts';
+
+interface PatchTarget {
+  readonly name: string;
+  readonly begin: number;
+  readonly end: number;
+  readonly dtype: WritableDType;
+  readonly module: LoraModule;
+  /** The weight is stored (in, out): Conv1D with fan_in_fan_out, or an embedding. */
+  readonly transposed: boolean;
+}
+
+/** Factors kept at once, in bytes (at least one tensor's, however big). */
+const FACTOR_CACHE_BYTES = 64 * 1024 * 1024;
+/** A and B this close together in the file are read in one request. */
+const JOIN_GAP = 64 * 1024;
+/** Elements patched per call, which bounds the float32 scratch a large tensor needs. */
+const PATCH_ELEMENTS = 1 << 20;
+
+export class LoraModelSource implements ModelSource {
+  readonly revision: string;
+  private readonly factors = new Map<string, { bytes: number; value: Promise<LoraFactors> }>();
+  private factorBytes = 0;
+
+  private constructor(
+    readonly id: string,
+    private readonly base: ModelSource,
+    private readonly adapter: LoraAdapter,
+    private readonly byFile: ReadonlyMap<string, readonly PatchTarget[]>,
+  ) {
+    // A resumed job starts over when either part changes (workers/engine/job-state.ts).
+    this.revision = `${base.revision ?? ''}+${adapter.source.revision ?? ''}:${adapter.contentKey}`;
+  }
+
+  /** Checks the adapter against the base's tensors (headers only) and returns the model. */
+  static async open(
+    id: string,
+    base: ModelSource,
+    adapter: LoraAdapter,
+    signal?: AbortSignal,
+  ): Promise<LoraModelSource> {
+    const model = await loadModel(base, signal);
+    const byFile = new Map<string, PatchTarget[]>();
+    for (const m of adapter.modules.values()) {
+      const t = model.tensors.get(m.weight);
+      if (!t) {
+        throw new LoraAdapterError(
+          `${adapter.id} adapts ${m.module}, but ${base.id} has no tensor ${m.weight}: is the adapter for this base model?`,
+        );
+      }
+      const target = patchTarget(m, t, adapter, base.id);
+      const list = byFile.get(t.file) ?? [];
+      list.push(target);
+      byFile.set(t.file, list);
+    }
+    for (const list of byFile.values()) list.sort((x, y) => x.begin - y.begin);
+    return new LoraModelSource(id, base, adapter, byFile);
+  }
+
+  listFiles(signal?: AbortSignal): Promise<readonly string[]> {
+    return this.base.listFiles(signal);
+  }
+
+  readFile(path: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | undefined> {
+    return this.base.readFile(path, signal, maxBytes);
+  }
+
+  async open(path: string, signal?: AbortSignal): Promise<ByteSource> {
+    const src = await this.base.open(path, signal);
+    const targets = this.byFile.get(path);
+    return targets ? this.patched(src, targets) : src;
+  }
+
+  private patched(src: ByteSource, targets: readonly PatchTarget[]): ByteSource {
+    const overlapping = (from: number, to: number): readonly PatchTarget[] =>
+      targets.filter((t) => t.begin < to && t.end > from);
+    // A range that starts or ends inside an element of an adapted tensor is widened to whole
+    // elements (the delta is per element), read, patched and cut back.
+    const widen = (from: number, to: number): [number, number] => {
+      for (const t of overlapping(from, to)) {
+        const size = DTYPE_SIZE[t.dtype];
+        if (from > t.begin) from = t.begin + Math.floor((from - t.begin) / size) * size;
+        if (to < t.end) to = t.begin + Math.ceil((to - t.begin) / size) * size;
+      }
+      return [from, to];
+    };
+    const readBase = async (offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void> => {
+      if (src.readInto) await src.readInto(offset, target, signal);
+      else target.set(await src.read(offset, target.byteLength, signal));
+    };
+    const readInto = async (offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void> => {
+      const end = offset + target.byteLength;
+      const [from, to] = widen(offset, end);
+      const buf = from === offset && to === end ? target : new Uint8Array(to - from);
+      await readBase(from, buf, signal);
+      for (const t of overlapping(from, to)) await this.patch(t, buf, from, signal);
+      if (buf !== target) target.set(buf.subarray(offset - from, end - from));
+    };
+    return {
+      name: src.name,
+      size: src.size,
+      ...(src.modified !== undefined && { modified: src.modified }),
+      readInto,
+      async read(offset, length, signal) {
+        // Never the base's own buffer: a source may hand out views of bytes it keeps.
+        const out = new Uint8Array(length);
+        await readInto(offset, out, signal);
+        return out;
+      },
+    };
+  }
+
+  /** Adds t's delta to the part of t inside `buf`, which holds the file's bytes from `offset`. */
+  private async patch(t: PatchTarget, buf: Uint8Array, offset: number, signal?: AbortSignal): Promise<void> {
+    const f = await this.factorsOf(t, signal);
+    const size = DTYPE_SIZE[t.dtype];
+    const from = Math.max(offset, t.begin);
+    const to = Math.min(offset + buf.byteLength, t.end);
+    for (let at = from; at < to; at += PATCH_ELEMENTS * size) {
+      const stop = Math.min(to, at + PATCH_ELEMENTS * size);
+      addLoraDelta(buf.subarray(at - offset, stop - offset), t.dtype, f, (at - t.begin) / size);
+    }
+  }
+
+  private factorsOf(t: PatchTarget, signal?: AbortSignal): Promise<LoraFactors> {
+    const hit = this.factors.get(t.name);
+    if (hit) {
+      // Most recently used last.
+      this.factors.delete(t.name);
+      this.factors.set(t.name, hit);
+      return hit.value;
+    }
+    const { a, b } = t.module;
+    const bytes = 4 * (a.shape[0]! * a.shape[1]! + b.shape[0]! * b.shape[1]!);
+    const value = this.readFactors(t, signal);
+    const entry = { bytes, value };
+    value.catch(() => {
+      if (this.factors.get(t.name) === entry) this.forget(t.name);
+    });
+    this.factors.set(t.name, entry);
+    this.factorBytes += bytes;
+    for (const name of this.factors.keys()) {
+      if (this.factorBytes <= FACTOR_CACHE_BYTES || this.factors.size <= 1) break;
+      this.forget(name);
+    }
+    return value;
+  }
+
+  private forget(name: string): void {
+    const e = this.factors.get(name);
+    if (!e) return;
+    this.factors.delete(name);
+    this.factorBytes -= e.bytes;
+  }
+
+  private async readFactors(t: PatchTarget, signal?: AbortSignal): Promise<LoraFactors> {
+    const { a, b, kind, scaling } = t.module;
+    const file = this.adapter.weights;
+    const [first, second] = a.begin < b.begin ? [a, b] : [b, a];
+    let bytesA: Uint8Array;
+    let bytesB: Uint8Array;
+    if (second.begin - first.end <= JOIN_GAP) {
+      const span = await file.read(first.begin, second.end - first.begin, signal);
+      bytesA = span.subarray(a.begin - first.begin, a.end - first.begin);
+      bytesB = span.subarray(b.begin - first.begin, b.end - first.begin);
+    } else {
+      [bytesA, bytesB] = await Promise.all([
+        file.read(a.begin, a.end - a.begin, signal),
+        file.read(b.begin, b.end - b.begin, signal),
+      ]);
+    }
+    // The adapter's dtypes were checked when it was opened.
+    const fa = decodeToF32(bytesA, a.dtype);
+    const fb = decodeToF32(bytesB, b.dtype);
+    return loraFactors(fa, a.shape, fb, b.shape, scaling, kind, t.transposed);
+  }
+}
+
+/**
+ * Where the delta goes in the base tensor `t`. PEFT decides a layer's orientation by its type:
+ * an nn.Linear is (out, in) even when the config says fan_in_fan_out (PEFT warns and turns
+ * it off), a Conv1D is (in, out) even when it does not (PEFT turns it on), an embedding is
+ * (vocab, dim). The tensors do not name their type, so the shape decides, and the config's
+ * flag where both fit (a square Conv1D weight).
+ */
+function patchTarget(m: LoraModule, t: LoadedTensor, adapter: LoraAdapter, baseId: string): PatchTarget {
+  const what = `${adapter.id} adapts ${m.weight} of ${baseId}`;
+  if (!isWritableDType(t.dtype)) {
+    throw new LoraAdapterError(
+      `${what}, which is ${t.dtype}; only F32, F16 and BF16 weights can take a LoRA`,
+    );
+  }
+  const inner = m.a.shape[1]!;
+  const outer = m.b.shape[0]!;
+  const shape = t.shape;
+  const normal = shape.length === 2 && shape[0] === outer && shape[1] === inner;
+  const flipped = shape.length === 2 && shape[0] === inner && shape[1] === outer;
+  const transposed =
+    m.kind === 'embedding' || (adapter.config.fanInFanOut ? flipped || !normal : !normal && flipped);
+  if (transposed ? !flipped : !normal) {
+    const expected = m.kind === 'embedding' ? `[${inner}, ${outer}]` : `[${outer}, ${inner}]`;
+    throw new LoraAdapterError(
+      `${what}, whose shape [${shape.join(', ')}] does not fit the adapter's factors (expected ${expected}): is the adapter for this base model?`,
+    );
+  }
+  return { name: m.weight, begin: t.begin, end: t.end, dtype: t.dtype, module: m, transposed };
+}

@@ -1,0 +1,155 @@
+/**
+ * Opens a PEFT LoRA adapter (a folder or Hub repo with adapter_config.json and
+ * adapter_model.safetensors): its config and its safetensors header, never its tensor data.
+ * Each pair of factors is mapped to the base tensor it changes:
+ *
+ *   base_model.model.<module>.lora_A.weight / .lora_B.weight   ->  <module>.weight (a Linear or Conv1D)
+ *   base_model.model.<module>.lora_embedding_A / _B            ->  <module>.weight (an Embedding)
+ *
+ * Anything else in the file (modules_to_save copies, DoRA magnitudes, biases, trainable token
+ * rows) would change the model in ways this merge does not reproduce, so it is refused here,
+ * by name. A pickled adapter_model.bin is never loaded (unpickling runs code).
+ */
+import { fnv1a32 } from '../../rng.ts';
+import { isWritableDType } from '../dtypes.ts';
+import { readSafetensorsHeader } from '../load-model.ts';
+import type { TensorEntry } from '../safetensors/header.ts';
+import { MAX_JSON_FILE_BYTES, type ByteSource, type ModelSource } from '../source.ts';
+import { moduleScaling, parseAdapterConfig, type LoraAdapterConfig } from './adapter-config.ts';
+import type { LoraLayerKind } from './lora-delta.ts';
+import { LoraAdapterError } from './lora-errors.ts';
+
+export const ADAPTER_CONFIG = 'adapter_config.json';
+export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+
+export interface LoraModule {
+  /** The module's name in the base model: `model.layers.0.self_attn.q_proj`. */
+  readonly module: string;
+  /** The base tensor it changes: `<module>.weight`. */
+  readonly weight: string;
+  readonly a: TensorEntry;
+  readonly b: TensorEntry;
+  readonly kind: LoraLayerKind;
+  /** float32 scaling: lora_alpha / r, or lora_alpha / sqrt(r) with rsLoRA. */
+  readonly scaling: number;
+}
+
+export interface LoraAdapter {
+  readonly id: string;
+  readonly source: ModelSource;
+  readonly config: LoraAdapterConfig;
+  readonly weights: ByteSource;
+  /** By base tensor name. */
+  readonly modules: ReadonlyMap<string, LoraModule>;
+  /**
+   * Stands for the adapter's contents where it has no revision (a local folder): its config's
+   * hash and its weights' size and modified time.
+   */
+  readonly contentKey: string;
+}
+
+/** PeftModel.save_pretrained's prefix; adapters saved through transformers have none. */
+const PREFIX = 'base_model.model.';
+const FACTOR = /^(.+)\.(lora_A\.weight|lora_B\.weight|lora_embedding_A|lora_embedding_B)$/;
+
+/** Why a tensor that is not a LoRA factor is refused. */
+function whyNotFactor(name: string, config: LoraAdapterConfig): string {
+  const module = name.startsWith(PREFIX) ? name.slice(PREFIX.length) : name;
+  if (name.includes('lora_magnitude_vector')) return 'a DoRA magnitude';
+  if (name.includes('trainable_tokens')) return 'trainable token rows';
+  if (
+    config.modulesToSave.some((m) => module === m || module.startsWith(`${m}.`) || module.includes(`.${m}.`))
+  ) {
+    return 'a whole module the adapter replaces (modules_to_save)';
+  }
+  if (name.endsWith('.bias')) return 'a trained bias';
+  return 'not a LoRA factor (lora_A / lora_B)';
+}
+
+export async function openAdapter(source: ModelSource, signal?: AbortSignal): Promise<LoraAdapter> {
+  const id = source.id;
+  const files = await source.listFiles(signal);
+  const configBytes = await source.readFile(ADAPTER_CONFIG, signal, MAX_JSON_FILE_BYTES);
+  if (!configBytes) {
+    throw new LoraAdapterError(
+      files.includes('config.json')
+        ? `${id} is a model, not a LoRA adapter (it has no ${ADAPTER_CONFIG}): after '+' name a PEFT adapter`
+        : `${id} has no ${ADAPTER_CONFIG}: is it a PEFT LoRA adapter?`,
+    );
+  }
+  const configText = new TextDecoder().decode(configBytes);
+  let json: unknown;
+  try {
+    json = JSON.parse(configText);
+  } catch (e) {
+    throw new LoraAdapterError(`${id}/${ADAPTER_CONFIG} is not valid JSON (${String(e)})`);
+  }
+  const config = parseAdapterConfig(json, `${id}/${ADAPTER_CONFIG}`);
+  if (!files.includes(ADAPTER_WEIGHTS)) {
+    throw new LoraAdapterError(
+      files.includes('adapter_model.bin')
+        ? `${id} has only adapter_model.bin, a pickle, which is never loaded (unpickling runs code): convert it to ${ADAPTER_WEIGHTS}`
+        : `${id} has no ${ADAPTER_WEIGHTS}`,
+    );
+  }
+  const weights = await source.open(ADAPTER_WEIGHTS, signal);
+  const header = await readSafetensorsHeader(weights, signal);
+
+  const pairs = new Map<string, { a?: TensorEntry; b?: TensorEntry; kind: LoraLayerKind }>();
+  for (const t of header.tensors) {
+    const m = FACTOR.exec(t.name);
+    if (!m) {
+      throw new LoraAdapterError(
+        `${id}/${ADAPTER_WEIGHTS} has ${t.name}, ${whyNotFactor(t.name, config)}, which is not supported: only plain LoRA factors can be merged`,
+      );
+    }
+    const module = m[1]!.startsWith(PREFIX) ? m[1]!.slice(PREFIX.length) : m[1]!;
+    const kind: LoraLayerKind = m[2]!.startsWith('lora_embedding') ? 'embedding' : 'linear';
+    const pair = pairs.get(module) ?? { kind };
+    if (pair.kind !== kind)
+      throw new LoraAdapterError(`${id}: ${module} has both linear and embedding factors`);
+    if (m[2]!.startsWith('lora_A') || m[2] === 'lora_embedding_A') pair.a = t;
+    else pair.b = t;
+    pairs.set(module, pair);
+  }
+  if (pairs.size === 0) throw new LoraAdapterError(`${id}/${ADAPTER_WEIGHTS} has no LoRA factors`);
+
+  const modules = new Map<string, LoraModule>();
+  for (const [module, { a, b, kind }] of pairs) {
+    if (!a || !b) {
+      throw new LoraAdapterError(
+        `${id}: ${module} has ${a ? 'lora_A' : 'lora_B'} but no ${a ? 'lora_B' : 'lora_A'}`,
+      );
+    }
+    if (config.targets(module) === false) {
+      throw new LoraAdapterError(
+        `${id}: ${ADAPTER_CONFIG}'s target_modules do not name ${module}, so PEFT would not load its factors; fix the config`,
+      );
+    }
+    for (const t of [a, b]) {
+      if (!isWritableDType(t.dtype)) {
+        throw new LoraAdapterError(`${id}: ${t.name} is ${t.dtype}; LoRA factors must be F32, F16 or BF16`);
+      }
+      if (t.shape.length !== 2) {
+        throw new LoraAdapterError(
+          `${id}: ${t.name} has shape [${t.shape.join(', ')}]; only 2-D factors (linear and embedding layers) are supported`,
+        );
+      }
+    }
+    const { r, scaling } = moduleScaling(config, module);
+    if (a.shape[0] !== r || b.shape[1] !== r) {
+      throw new LoraAdapterError(
+        `${id}: ${module}'s factors are [${a.shape.join(', ')}] and [${b.shape.join(', ')}], not rank ${r} as ${ADAPTER_CONFIG} says`,
+      );
+    }
+    modules.set(`${module}.weight`, { module, weight: `${module}.weight`, a, b, kind, scaling });
+  }
+  return {
+    id,
+    source,
+    config,
+    weights,
+    modules,
+    contentKey: `${fnv1a32(configText).toString(16)}:${weights.size}:${weights.modified ?? ''}`,
+  };
+}

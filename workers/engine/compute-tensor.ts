@@ -22,7 +22,6 @@ import { OutputStager, type TensorWrite } from './output-stager.ts';
 import { drive, eventLoopTurns } from './yield.ts';
 import { Scratch } from '../simd/arena.ts';
 import { rawSource } from './raw-source.ts';
-import { rebuildEmbeddings } from './rebuild-embeddings.ts';
 import {
   canMergeInParts,
   mergeInParts,
@@ -155,7 +154,7 @@ export async function computeTensor(
     ctx.backend.run(m, { ...common, inputs, base, out });
 
   const src = rawSource(t, baseBytes, inputBytes, ctx.computeDtype);
-  const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined || t.vocab !== undefined;
+  const crops = t.inputs.some((x) => x.crop) || t.base?.crop !== undefined;
   const routes = ctx.backend.selection?.routes;
   const onCpu =
     ctx.backend.name === 'cpu' || routes?.[t.elementwise ? 'elementwise' : 'wholeTensor'] === 'cpu';
@@ -243,8 +242,15 @@ export async function computeTensor(
   let xs: Float32Array[];
   let base: Float32Array | undefined;
   if (t.vocab) {
-    // Rebuilt for the output tokenizer: a row may come from another model's bytes.
-    ({ inputs: xs, base } = rebuildEmbeddings(t, baseBytes, inputBytes, ctx.computeDtype));
+    // Rebuilt for the output tokenizer (./reindexed-source.ts): a row may come from another
+    // model's bytes, so every input's bytes stay until all are read.
+    const whole = (k: number): Float32Array => {
+      const x = new Float32Array(numel);
+      src.read(k, 0, x);
+      return x;
+    };
+    xs = t.inputs.map((_, k) => whole(k));
+    base = t.base && baseBytes ? whole(-1) : undefined;
     inputBytes.fill(undefined);
   } else {
     xs = t.inputs.map((input, k) => {

@@ -8,6 +8,7 @@ import { numelOf } from '../io/safetensors/header.ts';
 import type { ChunkSource } from '../methods/stream.ts';
 import type { PlannedTensor } from '../plan/plan-types.ts';
 import { decodeBf16Sub, subInPlace } from '../simd/codec.ts';
+import { reindexedSource } from './reindexed-source.ts';
 
 /** Chunks of the (uncropped) inputs, decoded from their stored bytes on demand. */
 export function rawSource(
@@ -16,6 +17,8 @@ export function rawSource(
   inputBytes: readonly (Uint8Array | undefined)[],
   computeDtype: WritableDType,
 ): ChunkSource {
+  // Embeddings rebuilt for the output tokenizer: rows gathered by token.
+  if (t.vocab) return reindexedSource(t, baseBytes, inputBytes, computeDtype);
   return {
     numel: numelOf(t.shape),
     count: t.inputs.length,

@@ -213,6 +213,33 @@ describe('tokenizer: union (tinymix with a chat fine-tune)', () => {
     expect(union.result.warnings.join('\n')).toMatch(/2 token\(s\) added to the tokenizer/);
   });
 
+  it('streams a TIES merge through the rebuilt rows (the base lacks the chat tokens too)', async () => {
+    const ties = `merge_method: ties
+base_model: tinymix-base
+models:
+  - model: tinymix-code
+    parameters: {weight: 1, density: 1}
+  - model: tinymix-math
+    parameters: {weight: 0.5, density: 1}
+`;
+    const plain = await merge(
+      ties,
+      resolver(() => files('tinymix-math').then((f) => blobModelSource('tinymix-math', f))),
+    );
+    const union = await merge(
+      `${ties}tokenizer_source: union\n`,
+      resolver(() => chatMath()),
+    );
+    const math = await tensors('tinymix-math', await files('tinymix-math'));
+    for (const name of EMBEDS) {
+      const u = union.bytes(name);
+      expect(u.subarray(0, 260 * ROW)).toEqual(plain.bytes(name).subarray(0, 260 * ROW));
+      // every model (the base too) takes math's row: no task vector, the row itself
+      expect(row(u, 260)).toEqual(row(math.get(name)!.data, 97));
+      expect(row(u, 261)).toEqual(row(math.get(name)!.data, 257));
+    }
+  });
+
   it('reads a model source as that model’s tokenizer, copied as it is', async () => {
     const union = await merge(
       `${LINEAR}tokenizer:\n  source: union\n`,

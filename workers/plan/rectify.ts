@@ -58,7 +58,8 @@ export function rectify<T extends PlannedInput>(
   const all = base ? [base, ...inputs] : [...inputs];
   const shape = dims(all[0]!);
   if (all.every((x) => same(dims(x), shape))) {
-    return { base, inputs, shape, numel: numelOf(shape), cropped: all.some((x) => x.crop || x.reindex) };
+    // Rows rebuilt for a tokenizer (reindex) are read chunk by chunk like any input: not "cropped".
+    return { base, inputs, shape, numel: numelOf(shape), cropped: all.some((x) => x.crop) };
   }
   const desc = all.map((x) => `${x.model} ${JSON.stringify(dims(x))}`).join(', ');
   const twoD = all.every((x) => x.shape.length === 2);

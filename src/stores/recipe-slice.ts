@@ -4,6 +4,7 @@ import type { RecipeProblem } from '../../workers/plan/problems.ts';
 import type {
   ParameterSetting,
   Recipe,
+  StudioOptions,
   TorchDType,
   OutputSlice,
   InputModel,
@@ -12,6 +13,7 @@ import type {
 import { getMethod } from '../../workers/methods/registry.ts';
 import { parseRecipeYaml } from '../../workers/plan/recipe-yaml.ts';
 import * as edit from './recipe-edits.ts';
+import { setStudioOption, type EditableStudioOption } from './studio-edits.ts';
 import * as tokenizerEdit from './tokenizer-edits.ts';
 import type { StudioState } from './store.ts';
 
@@ -40,6 +42,8 @@ export interface RecipeSlice {
   setTokenizerSource(source: TokenizerSourceName | undefined): void;
   setPadToMultipleOf(n: number | undefined): void;
   setChatTemplate(template: string | undefined): void;
+  /** Sets merge_studio.consensus or .rescale_norm; undefined removes it (mergekit's value). */
+  setStudioOption<K extends EditableStudioOption>(key: K, value: StudioOptions[K] | undefined): void;
   /**
    * Imports YAML: a valid recipe replaces the current one, and so does one that only breaks its
    * method's rules (the controls hold such recipes too; returns false). YAML of another shape is
@@ -108,6 +112,7 @@ export const createRecipeSlice: StateCreator<StudioState, [], [], RecipeSlice> =
     setTokenizerSource: (src) => apply((r) => tokenizerEdit.setTokenizerSource(r, src)),
     setPadToMultipleOf: (n) => apply((r) => tokenizerEdit.setPadToMultipleOf(r, n)),
     setChatTemplate: (t) => apply((r) => tokenizerEdit.setChatTemplate(r, t)),
+    setStudioOption: (key, value) => apply((r) => setStudioOption(r, key, value)),
     editYaml: (text) => {
       const { recipe, shaped, problems } = parseRecipeYaml(text);
       const loaded = recipe ?? shaped;

@@ -3,12 +3,18 @@
  * vary most, weight each model by the mean square of its task vector, and average only the
  * entries that agree with the elected sign. `weight` is not used.
  *
+ * The sign is elected as mergekit does, by the sign of the sum of the task vectors, or with
+ * `merge_studio.consensus: count` by the sign more of them have (compat.consensus).
+ *
  * float32 compute: float64 steps, one rounding per output. bf16/f16 compute: mergekit's ops
  * one by one with torch's roundings (calculateRounded, eraseRounded).
  */
 import { applyThreshold, topKThreshold } from './shared/select.ts';
 import { isF32 } from './shared/vec.ts';
 import { num, type MergeMethod } from './types.ts';
+
+/** The sign-election vote of an entry by count: +1, -1, 0 for a zero (NaN too). */
+const vote = (x: number): number => (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0);
 
 export const sce: MergeMethod = {
   name: 'sce',
@@ -38,7 +44,9 @@ export const sce: MergeMethod = {
   ],
   rectify: 'none',
   elementwise: () => false,
-  kernel: ({ inputs, base, global, out, round: r }) => {
+  studioOptions: ['consensus'],
+  kernel: ({ inputs, base, global, out, round: r, compat }) => {
+    const byCount = compat.consensus === 'count';
     const b = base!;
     const n = out.length;
     const M = inputs.length;
@@ -51,7 +59,7 @@ export const sce: MergeMethod = {
     const topk = num(global, 'select_topk');
     if (topk < 1) select(tv, topk, n, r);
     if (!isF32(r)) {
-      eraseRounded(tv, b, calculateRounded(tv, r), out, r);
+      eraseRounded(tv, b, calculateRounded(tv, r), out, r, byCount);
       return;
     }
     // Calculate: w_m = mean(tau_m^2), normalised (uniform when all ~0).
@@ -62,10 +70,10 @@ export const sce: MergeMethod = {
     });
     const wsum = w.reduce((a, v) => a + v, 0);
     w = Math.abs(wsum) < 1e-6 ? w.map(() => Math.fround(1 / M)) : w.map((v) => Math.fround(v / wsum));
-    // Erase: sign election on the unweighted task vectors, ties to +.
+    // Erase: sign election on the unweighted task vectors (by sum or by count), ties to +.
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let k = 0; k < M; k++) s += tv[k]![i]!;
+      for (let k = 0; k < M; k++) s += byCount ? vote(tv[k]![i]!) : tv[k]![i]!;
       const elected = s >= 0 ? 1 : -1;
       let merged = 0;
       let divisor = 0;
@@ -110,12 +118,15 @@ function eraseRounded(
   w: readonly number[],
   out: Float32Array,
   r: (x: number) => number,
+  byCount: boolean,
 ): void {
   const M = tv.length;
   const lo = r(1e-6); // clamp(min=1e-6): the bound converted to the tensor's dtype
   for (let i = 0; i < out.length; i++) {
     let s = 0;
-    for (let k = 0; k < M; k++) s = Math.fround(s + tv[k]![i]!);
+    // by count: a sum of small integers, exact
+    if (byCount) for (let k = 0; k < M; k++) s += vote(tv[k]![i]!);
+    else for (let k = 0; k < M; k++) s = Math.fround(s + tv[k]![i]!);
     // (sign_weight >= 0) on the rounded sum: an f16 sum that underflows to -0 elects +
     const elected = r(s) >= 0 ? 1 : -1;
     let merged = 0;

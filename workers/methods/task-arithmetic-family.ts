@@ -8,6 +8,10 @@
  * with sign consensus keep, per element, only the weighted deltas whose sign matches the sign
  * of their sum (ties go to +) and divide by the sum of the agreeing weights; otherwise sum and
  * divide by the sum of weights; multiply by lambda after normalising; add back the base.
+ *
+ * Two options of the recipe's `merge_studio` block, which mergekit has inside but does not
+ * expose, reach the kernel through compat: `consensus` (members with a sign election) and
+ * `rescale_norm` (members with a sparsifier, when `rescale` is on).
  */
 import { streamFamily } from './shared/family-stream.ts';
 import type { Sparsifier } from './shared/sparsify-stream.ts';
@@ -73,7 +77,8 @@ function globalParams(m: FamilyMember): ParamSpec[] {
       scope: 'global',
       type: 'boolean',
       default: m.rescale,
-      description: 'After sparsifying, scale what is left so the task vector keeps its L1 norm.',
+      description:
+        'After sparsifying, scale what is left so the task vector keeps its L1 norm (or what merge_studio.rescale_norm names).',
     },
     {
       name: 'lambda',
@@ -131,6 +136,10 @@ function makeMember(m: FamilyMember): MergeMethod {
     kernel: kernelFromStream((args) => streamFamily(m, args)),
     stream: (args) => streamFamily(m, args),
     family: { name: m.name, sparsifier: m.sparsifier, consensus: m.consensus },
+    studioOptions: [
+      ...(m.consensus ? ['consensus' as const] : []),
+      ...(m.sparsifier ? ['rescale_norm' as const] : []),
+    ],
   };
 }
 

@@ -81,15 +81,38 @@ export interface KernelArgs {
 }
 
 /**
+ * How sign consensus elects each element's sign (mergekit's `get_mask`): `sum`, the sign of
+ * the sum of the weighted deltas (TIES; all mergekit uses), or `count`, the sign more of them
+ * have (sign 0 counts for neither); ties go to + either way.
+ */
+export const CONSENSUS_METHODS = ['sum', 'count'] as const;
+export type ConsensusMethod = (typeof CONSENSUS_METHODS)[number];
+
+/**
+ * What a sparsifier's rescale keeps (mergekit's `RescaleNorm`, which mergekit's YAML always
+ * sets to l1): the L1, L2 or L-infinity norm of the dense delta, or `inverse_density`, each kept
+ * entry times 1 / density, its keep probability (DARE's paper).
+ */
+export const RESCALE_NORMS = ['l1', 'l2', 'linf', 'inverse_density'] as const;
+export type RescaleNorm = (typeof RESCALE_NORMS)[number];
+
+/**
  * mergekit behaviours we reproduce by default so numbers match, and let a recipe turn off
- * (`merge_studio.fix` in the YAML). Each is documented in docs/differences.md.
+ * (`merge_studio.fix` in the YAML), and the options mergekit has inside but does not expose
+ * (`merge_studio.consensus`, `rescale_norm`), at mergekit's values by default. Each is
+ * documented in docs/differences.md.
  */
 export interface Compat {
   /** breadcrumbs with no outliers to remove (gamma * n < 1) zeroes the whole delta. */
   readonly breadcrumbsEmptySlice: boolean;
+  readonly consensus: ConsensusMethod;
+  readonly rescaleNorm: RescaleNorm;
 }
 
-export const MERGEKIT_COMPAT: Compat = { breadcrumbsEmptySlice: true };
+export const MERGEKIT_COMPAT: Compat = { breadcrumbsEmptySlice: true, consensus: 'sum', rescaleNorm: 'l1' };
+
+/** The recipe's `merge_studio` options a method may take (see MergeMethod.studioOptions). */
+export type StudioOptionName = 'consensus' | 'rescale_norm';
 
 export interface MergeMethod {
   readonly name: string;
@@ -131,6 +154,11 @@ export interface MergeMethod {
    * merge a tensor in parts on parallel lanes (../engine/parallel).
    */
   readonly family?: FamilyKernel;
+  /**
+   * The `merge_studio` options that change this method's numbers: `consensus` where it elects
+   * a sign, `rescale_norm` where it sparsifies (and so may rescale). Others are warned about.
+   */
+  readonly studioOptions?: readonly StudioOptionName[];
 }
 
 /** Small accessors so kernels read resolved parameters without casts. */

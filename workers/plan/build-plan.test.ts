@@ -167,6 +167,18 @@ parameters:
     expect(p.compat.breadcrumbsEmptySlice).toBe(false);
   });
 
+  it('consensus and rescale_norm reach the kernels through compat, mergekit’s by default', () => {
+    const y = 'merge_method: dare_ties\nbase_model: a\nmodels: [{model: b, parameters: {weight: 1}}]\n';
+    const plain = plan(y, fakeModel('a'), fakeModel('b')).compat;
+    expect(plain).toEqual({ breadcrumbsEmptySlice: true, consensus: 'sum', rescaleNorm: 'l1' });
+    const set = plan(
+      `${y}merge_studio: {consensus: count, rescale_norm: inverse_density}\n`,
+      fakeModel('a'),
+      fakeModel('b'),
+    ).compat;
+    expect(set).toEqual({ breadcrumbsEmptySlice: true, consensus: 'count', rescaleNorm: 'inverse_density' });
+  });
+
   it('computes in the recipe dtype, or float32 when unset or forced', () => {
     const y = 'merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\n';
     expect(plan(y, fakeModel('a')).computeDtype).toBe('F32');

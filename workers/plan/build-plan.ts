@@ -149,7 +149,11 @@ export function buildPlan(
     config,
     warnings: [...warnings],
     seed: recipe.merge_studio?.seed ?? options.seed ?? 0,
-    compat: { ...MERGEKIT_COMPAT, breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice') },
+    compat: {
+      breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice'),
+      consensus: recipe.merge_studio?.consensus ?? MERGEKIT_COMPAT.consensus,
+      rescaleNorm: recipe.merge_studio?.rescale_norm ?? MERGEKIT_COMPAT.rescaleNorm,
+    },
     ...(tokenizerFiles && { tokenizerFiles }),
   };
 }

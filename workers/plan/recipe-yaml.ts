@@ -120,13 +120,22 @@ const ORDER = [
   'chat_template',
   'merge_studio',
 ];
+/** merge_studio's keys in one order, whether the block came from YAML or from the studio's edits. */
+const STUDIO_ORDER = ['seed', 'compute_dtype', 'fix', 'consensus', 'rescale_norm'];
+
+/** The keys of `order` that `obj` has, in that order. */
+function inOrder(obj: object, order: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of order) {
+    const v = (obj as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
 
 export function recipeToYaml(recipe: Recipe): string {
-  const ordered: Record<string, unknown> = {};
-  for (const k of ORDER) {
-    const v = (recipe as unknown as Record<string, unknown>)[k];
-    if (v !== undefined) ordered[k] = v;
-  }
+  const ordered = inOrder(recipe, ORDER);
+  if (recipe.merge_studio) ordered['merge_studio'] = inOrder(recipe.merge_studio, STUDIO_ORDER);
   // YAML 1.1, so that strings PyYAML would read as booleans ("on", "yes") are quoted. A value
   // shared by two places (the same array object) is written twice, never as an &anchor/*alias:
   // mergekit's examples have none, and an alias is confusing to read and edit.

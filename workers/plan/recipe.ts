@@ -4,6 +4,8 @@
  * `merge_studio`, which mergekit ignores (its config model drops unknown keys).
  */
 
+import type { ConsensusMethod, RescaleNorm } from '../methods/types.ts';
+
 export type Scalar = number | boolean | string;
 export type ScalarOrGradient = Scalar | readonly Scalar[];
 
@@ -74,6 +76,11 @@ export interface TokenizerConfig {
   readonly pad_to_multiple_of?: number;
 }
 
+/**
+ * Merge Studio's own options (docs/differences.md): the random methods' seed, the compute
+ * dtype, mergekit bugs to fix, and two options mergekit has inside but does not expose for the
+ * task-vector family and sce, at mergekit's values when absent.
+ */
 export interface StudioOptions {
   /** Seed of the random methods; the same seed gives the same bytes. */
   readonly seed?: number;
@@ -81,6 +88,10 @@ export interface StudioOptions {
   readonly compute_dtype?: 'float32';
   /** mergekit bugs to fix instead of reproduce. */
   readonly fix?: readonly FixName[];
+  /** How methods with sign consensus elect the sign: by the weighted sum (mergekit) or by count. */
+  readonly consensus?: ConsensusMethod;
+  /** What `rescale: true` keeps: the L1 norm (mergekit), L2, L-infinity, or 1 / density. */
+  readonly rescale_norm?: RescaleNorm;
 }
 
 export interface Recipe {

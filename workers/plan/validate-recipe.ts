@@ -6,18 +6,12 @@
  */
 import { getMethod, METHOD_NAMES } from '../methods/registry.ts';
 import { type RecipeProblem, suggest, type YamlPath } from './problems.ts';
-import {
-  COMPUTE_DTYPES,
-  FIXES,
-  type ParameterMap,
-  type Recipe,
-  type StudioOptions,
-  type TorchDType,
-} from './recipe.ts';
+import { COMPUTE_DTYPES, type ParameterMap, type Recipe, type TorchDType } from './recipe.ts';
 import { checkKeys, FIELD_REQUIRED, isObj, isSet, modelRef, type Report } from './validate-common.ts';
 import { checkModels, checkSlices } from './validate-inputs.ts';
 import { validateParameterMap } from './validate-params.ts';
 import { checkMethodRules } from './validate-rules.ts';
+import { checkStudio, checkStudioForMethod } from './validate-studio.ts';
 import { checkChatTemplate, checkTokenizer } from './validate-tokenizer.ts';
 
 const TOP_KEYS = [
@@ -130,7 +124,7 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
   const tokenizer = checkTokenizer(raw, report);
   const chatTemplate = checkChatTemplate(raw['chat_template'], report);
   const studio = checkStudio(raw['merge_studio'], report);
-  return {
+  const recipe: Recipe = {
     merge_method: name,
     ...(base !== undefined && { base_model: base }),
     ...(models && { models }),
@@ -142,39 +136,8 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
     ...(chatTemplate !== undefined && { chat_template: chatTemplate }),
     ...(studio && { merge_studio: studio }),
   };
-}
-
-function checkStudio(raw: unknown, report: Report): StudioOptions | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  const path = ['merge_studio'];
-  if (!isObj(raw)) {
-    report(path, 'merge_studio must be a mapping (seed, compute_dtype, fix)');
-    return undefined;
-  }
-  checkKeys(raw, path, ['seed', 'compute_dtype', 'fix'], report);
-  const out: { seed?: number; compute_dtype?: 'float32'; fix?: (typeof FIXES)[number][] } = {};
-  const seed = raw['seed'];
-  if (seed !== undefined) {
-    if (Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) < 2 ** 32)
-      out.seed = seed as number;
-    else report([...path, 'seed'], 'seed must be a whole number from 0 to 4294967295');
-  }
-  const cd = raw['compute_dtype'];
-  if (cd !== undefined) {
-    if (cd === 'float32') out.compute_dtype = 'float32';
-    else
-      report(
-        [...path, 'compute_dtype'],
-        'compute_dtype can only be float32 (math in float32 whatever dtype says)',
-      );
-  }
-  const fix = raw['fix'];
-  if (fix !== undefined) {
-    if (Array.isArray(fix) && fix.every((f) => (FIXES as readonly unknown[]).includes(f))) {
-      out.fix = fix as (typeof FIXES)[number][];
-    } else report([...path, 'fix'], `fix must be a list of: ${FIXES.join(', ')}`);
-  }
-  return out;
+  checkStudioForMethod(recipe, method, report);
+  return recipe;
 }
 
 export type { ParameterMap };

@@ -75,6 +75,46 @@ describe('sign consensus', () => {
     }
   });
 
+  it('by count: elects the sign more terms have (0 for neither, ties to +), hand-checked', () => {
+    const out = new Float32Array(5);
+    const d = [
+      Float32Array.of(1, 1, 2, 0, -1),
+      Float32Array.of(1, -1, -1, 0, -1),
+      Float32Array.of(-5, 0, 0, 0, 3),
+    ];
+    consensusJs(out, d, [1, 1, 1], true, 1, Float32Array.of(10, 10, 10, 10, 10), true);
+    // [1, 1, -5]: two + against one -, + wins (the sum says -); [1, -1, 0] and [2, -1, 0]:
+    // a tie, + wins; zeros: base; [-1, -1, 3]: - wins (the sum says +)
+    expect([...out]).toEqual([11, 11, 12, 10, 9]);
+  });
+
+  it('by count: the kernels give the JS bits for 1 to 6 models, and the general loop the unrolled one', () => {
+    const n = 1021;
+    const ds = [1, 2, 3, 4, 5, 6].map((s) => awkward(n, 60 + s, true));
+    const base = awkward(n, 70, true);
+    const ws = [0.5, 0.5, -0.5, 1, 0.3, 0.9].map(Math.fround);
+    for (let m = 1; m <= 6; m++) {
+      for (const normalize of [false, true]) {
+        for (const lambda of [1, 0.8]) {
+          const [simd, js] = simdAndJs((s) => {
+            const out = s.f32(n);
+            const d = ds.slice(0, m).map((v) => copyInto(s, v));
+            consensus(out, d, ws.slice(0, m), normalize, lambda, copyInto(s, base), true);
+            return arithBits(out);
+          });
+          expect(simd, `m=${m} normalize=${normalize} lambda=${lambda}`).toEqual(js);
+        }
+      }
+    }
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    const three = ds.slice(0, 3).map((d) => d.map((v) => (Number.isFinite(v) ? v : 0)));
+    consensusJs(a, three, [0.3, 0.5, 0.2], true, 1, awkward(n, 50), true);
+    // zero-weight models vote for neither sign
+    consensusJs(b, [...three, three[0]!, three[1]!], [0.3, 0.5, 0.2, 0, 0], true, 1, awkward(n, 50), true);
+    expect(arithBits(a)).toEqual(arithBits(b));
+  });
+
   it('the unrolled JS loop equals the general one', () => {
     const n = 500;
     const ds = [1, 2, 3].map((s) => awkward(n, 40 + s));

@@ -6,7 +6,7 @@
  * kernels in f64x2 lanes. (Float32 steps would be faster in SIMD but further from what the
  * WebGPU backend and the golden set were checked against.)
  */
-import { TABLE_ENTRY, UNROLLED } from './wasm/combine-kernels.ts';
+import { consTable, TABLE_ENTRY, UNROLLED } from './wasm/combine-kernels.ts';
 import { wasmFor, whole } from './dispatch.ts';
 import type { SimdArena } from './arena.ts';
 
@@ -91,10 +91,15 @@ function weightedSum4Js(
   }
 }
 
+/** The vote of a product in a count election: +1, -1, or 0 for a zero (and NaN). */
+const vote = (a: number): number => (a > 0 ? 1 : 0) - (a < 0 ? 1 : 0);
+
 /**
  * TIES sign consensus in float32 mode: a_k = f32(w_k d_k[i]); the elected sign is that of
- * a_0 + a_1 + ... (float64, ties to +); mixed and div sum the a_k and w_k that have it (an exact
- * 0 has neither); with normalize mixed /= div (unless div is 0); out = base + mixed * lambda.
+ * a_0 + a_1 + ... (float64, ties to +), or `byCount` that of the number of positive a_k minus
+ * the number of negative ones (mergekit's "count" method, ties to + as well); mixed and div sum
+ * the a_k and w_k that have it (an exact 0 has neither); with normalize mixed /= div (unless div
+ * is 0); out = base + mixed * lambda.
  */
 export function consensusJs(
   out: Float32Array,
@@ -103,13 +108,18 @@ export function consensusJs(
   normalize: boolean,
   lambda: number,
   base: Float32Array,
+  byCount = false,
 ): void {
-  if (ds.length <= 4) return consensus4Js(out, ds, ws, normalize, lambda, base);
+  if (ds.length <= 4 && !byCount) return consensus4Js(out, ds, ws, normalize, lambda, base);
   const f = Math.fround;
   const m = ds.length;
   for (let i = 0; i < out.length; i++) {
-    let sum = f(ws[0]! * ds[0]![i]!);
-    for (let k = 1; k < m; k++) sum += f(ws[k]! * ds[k]![i]!);
+    let sum = 0;
+    if (byCount) for (let k = 0; k < m; k++) sum += vote(f(ws[k]! * ds[k]![i]!));
+    else {
+      sum = f(ws[0]! * ds[0]![i]!);
+      for (let k = 1; k < m; k++) sum += f(ws[k]! * ds[k]![i]!);
+    }
     const pos = sum >= 0;
     let mixed = 0;
     let div = 0;
@@ -241,18 +251,19 @@ export function consensus(
   normalize: boolean,
   lambda: number,
   base: Float32Array,
+  byCount = false,
 ): void {
   const m = ds.length;
   const a = m > 0 ? wasmFor(out, base, ...ds) : undefined;
   let done = a ? whole(out.length, 4) : 0;
   if (done > 0) {
-    const kernel = a!.k.cons(m, normalize, lambda === 1);
+    const kernel = a!.k.cons(m, normalize, lambda === 1, byCount);
     const head = [out.byteOffset, done / 4, base.byteOffset];
-    if (m <= UNROLLED) kernel(...head, ...ds.map((d) => d.byteOffset), ...ws, lambda);
+    if (!consTable(m, byCount)) kernel(...head, ...ds.map((d) => d.byteOffset), ...ws, lambda);
     else if (!withTable(a!, ds, ws, (table) => kernel(...head, table, m, lambda))) done = 0;
   }
   if (done < out.length) {
     const tail = ds.map((d) => d.subarray(done));
-    consensusJs(out.subarray(done), tail, ws, normalize, lambda, base.subarray(done));
+    consensusJs(out.subarray(done), tail, ws, normalize, lambda, base.subarray(done), byCount);
   }
 }

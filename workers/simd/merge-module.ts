@@ -1,5 +1,5 @@
 /**
- * The merge engine's WebAssembly module: every kernel of wasm/*.ts in one module (23 KB; the
+ * The merge engine's WebAssembly module: every kernel of wasm/*.ts in one module (27 KB; the
  * Chromium of the tests compiles a 100 KB module synchronously on a page's main thread, and a
  * refusal just means the JS path), compiled once per realm and instantiated on the arena's
  * memory. `null` where WebAssembly SIMD is missing: WebAssembly.validate rejects a module that
@@ -46,8 +46,8 @@ export interface MergeKernels {
   readonly maskBits: (x: number, words: number, bits: number) => void;
   /** The weighted-sum kernel for m models (see wasm/combine-kernels.ts for its parameters). */
   readonly wsum: (m: number, init: boolean, minus: boolean) => Kernel;
-  /** The consensus kernel; `lambdaOne` when lambda is exactly 1 (no multiply). */
-  readonly cons: (m: number, normalize: boolean, lambdaOne: boolean) => Kernel;
+  /** The consensus kernel; `lambdaOne` when lambda is exactly 1 (no multiply); `byCount`: elect by count. */
+  readonly cons: (m: number, normalize: boolean, lambdaOne: boolean, byCount: boolean) => Kernel;
 }
 
 function kernelDefs(): FunctionDef[] {
@@ -73,7 +73,11 @@ function kernelDefs(): FunctionDef[] {
   ];
   for (let m = 1; m <= UNROLLED + 1; m++) {
     for (const normalize of [false, true])
-      for (const one of [false, true]) defs.push(consKernel(m, normalize, one));
+      for (const one of [false, true]) {
+        defs.push(consKernel(m, normalize, one));
+        // by count: one table kernel for any number of models
+        if (m > UNROLLED) defs.push(consKernel(m, normalize, one, true));
+      }
     for (const init of [false, true])
       for (const minus of [false, true]) defs.push(wsumKernel(m, init, minus));
   }
@@ -125,6 +129,6 @@ export function instantiateMergeKernels(memory: WebAssembly.Memory): MergeKernel
     dellaApply: fn('della_apply'),
     maskBits: fn('mask_bits'),
     wsum: (m, init, minus) => fn(wsumName(m, init, minus)),
-    cons: (m, normalize, lambdaOne) => fn(consName(m, normalize, lambdaOne)),
+    cons: (m, normalize, lambdaOne, byCount) => fn(consName(m, normalize, lambdaOne, byCount)),
   };
 }

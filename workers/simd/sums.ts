@@ -1,7 +1,7 @@
 /**
- * DARE's random mask and the float64 sums of the merge (L1 norms for DARE / DELLA / TIES
- * rescale, the output's change statistics), as JS references and WebAssembly kernels with the
- * same bits.
+ * DARE's random mask and the float64 sums of the merge (the L1 / L2 norms of DARE / DELLA /
+ * TIES rescale, the output's change statistics), as JS references and WebAssembly kernels with
+ * the same bits, and the L-infinity norm (a maximum: the same in any order, JS only).
  *
  * Sums keep four float64 partial sums, element i of the tensor into sum i mod 4 (the kernels'
  * two f64x2 accumulators), added as (s0 + s1) + (s2 + s3) at the end. Which sum an element
@@ -145,6 +145,21 @@ export function l1(x: Float32Array, start: number, s: QuadSum): void {
   a!.k.l1(x.byteOffset + 4 * h, m / 4, PARAMS);
   s.splice(0, 4, ...acc);
   if (h + m < x.length) l1Js(x.subarray(h + m), start + h + m, s);
+}
+
+/** s += x^2 (x holding elements start .. start + x.length - 1): the output statistics' sum. */
+export function sumSq(x: Float32Array, start: number, s: QuadSum): void {
+  outputStats(x, undefined, start, { sumSq: s, diffSq: quadSum(), baseSq: quadSum() });
+}
+
+/** s[0] = max(s[0], |x[i]|...), NaN once any is NaN (as torch's max); s[1..3] stay. */
+export function maxAbs(x: Float32Array, s: QuadSum): void {
+  let m = s[0];
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]!);
+    if (a > m || a !== a) m = a;
+  }
+  s[0] = m;
 }
 
 /** The output statistics of a chunk (see statsJs). */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { roundToBf16 } from '../../io/dtypes.ts';
 import { getMethod, METHOD_NAMES } from '../../methods/registry.ts';
-import { MERGEKIT_COMPAT } from '../../methods/types.ts';
+import { MERGEKIT_COMPAT, type Compat } from '../../methods/types.ts';
 import { makeRng } from '../../rng.ts';
 import { cpuBackend } from '../cpu/cpu-backend.ts';
 import { GpuUnsupportedError } from './errors.ts';
@@ -32,6 +32,23 @@ function fakeAdapter(requested: unknown[]): GPUAdapter {
     },
   } as unknown as GPUAdapter;
 }
+
+/** Kernel arguments of two models on a 4-element tensor, rescale on, with `compat`. */
+const twoModels = (out: Float32Array, compat: Compat) => ({
+  inputs: [Float32Array.of(1, -2, 3, 0.5), Float32Array.of(-1, -1, 2, 1)],
+  base: new Float32Array(4),
+  shape: [4],
+  global: { normalize: true, rescale: true, lambda: 1, int8_mask: false, select_topk: 1 },
+  perModel: [
+    { weight: 1, density: 0.5 },
+    { weight: 0.5, density: 0.5 },
+  ],
+  round: Math.fround,
+  rng: makeRng,
+  out,
+  warn: () => undefined,
+  compat,
+});
 
 describe('WebGPU backend', () => {
   it('has a GPU implementation of every method', () => {
@@ -94,5 +111,27 @@ describe('WebGPU backend', () => {
     expect(viaGpu).toEqual(cpu);
     expect(fallback.stats).toMatchObject({ handedBack: 1, cpuTensors: 1, gpuOffReason: undefined });
     expect(log).toEqual(['cpu: della: a 3-D tensor is ranked along dim 1 on the CPU']);
+  });
+
+  it('hands the merge_studio options it lacks (count consensus, other rescale norms) to the CPU', async () => {
+    const b = await createWebGpuBackend(fakeAdapter([]));
+    const args = twoModels;
+    const count: Compat = { ...MERGEKIT_COMPAT, consensus: 'count' };
+    const l2: Compat = { ...MERGEKIT_COMPAT, rescaleNorm: 'l2' };
+    for (const [method, compat] of [
+      ['ties', count],
+      ['sce', count],
+      ['dare_linear', l2],
+      ['della', { ...l2, rescaleNorm: 'inverse_density' }],
+    ] as const) {
+      const m = getMethod(method)!;
+      await expect(b.run(m, args(new Float32Array(4), compat)), method).rejects.toThrow(GpuUnsupportedError);
+      const fallback = withCpuFallback(b, undefined, () => undefined);
+      const [viaGpu, cpu] = [new Float32Array(4), new Float32Array(4)];
+      await fallback.run(m, args(viaGpu, compat));
+      await cpuBackend.run(m, args(cpu, compat));
+      expect(viaGpu).toEqual(cpu);
+      expect(fallback.stats).toMatchObject({ handedBack: 1, gpuOffReason: undefined });
+    }
   });
 });

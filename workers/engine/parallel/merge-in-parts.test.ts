@@ -13,7 +13,7 @@ import { cpuBackend } from '../../backends/cpu/cpu-backend.ts';
 import { encodeFromF32, type WritableDType } from '../../io/dtypes.ts';
 import type { LaneFile, LaneFileOpener } from '../../io/lane-file.ts';
 import { nodeLaneFiles, openFsLaneFile } from '../../io/node/fs-lane-file.ts';
-import { MERGEKIT_COMPAT, type ParamValue } from '../../methods/types.ts';
+import { MERGEKIT_COMPAT, type Compat, type ParamValue } from '../../methods/types.ts';
 import type { PlannedTensor } from '../../plan/plan-types.ts';
 import { mix32 } from '../../rng.ts';
 import { MergeCancelled } from '../cancel.ts';
@@ -582,5 +582,54 @@ describe('merging a tensor in parts', () => {
     expect(ok('ties', {}, { ...ctx, lanes: [] })).toBe(false);
     expect(ok('ties', {}, { ...ctx, needShared: true })).toBe(false); // plain ArrayBuffers
     expect(ok('slerp')).toBe(false);
+    // merge_studio options: 1 / density needs no sums, count consensus splits by element
+    const withNorm = (rescaleNorm: Compat['rescaleNorm']) => ({
+      ...ctx,
+      compat: { ...MERGEKIT_COMPAT, rescaleNorm },
+    });
+    expect(ok('dare_ties', {}, withNorm('inverse_density'))).toBe(true);
+    expect(ok('ties', { rescale: true }, withNorm('inverse_density'))).toBe(true);
+    expect(ok('dare_ties', {}, withNorm('l2'))).toBe(false);
+    expect(ok('dare_ties', {}, withNorm('linf'))).toBe(false);
+    expect(ok('ties', {}, { ...ctx, compat: { ...MERGEKIT_COMPAT, consensus: 'count' } })).toBe(true);
+  });
+
+  describe('with merge_studio options', () => {
+    const optionCases: [string, Record<string, ParamValue>, Compat][] = [
+      ['ties', {}, { ...MERGEKIT_COMPAT, consensus: 'count' }],
+      ['breadcrumbs_ties', { rescale: true }, { ...MERGEKIT_COMPAT, rescaleNorm: 'inverse_density' }],
+      ['dare_ties', {}, { ...MERGEKIT_COMPAT, consensus: 'count', rescaleNorm: 'inverse_density' }],
+    ];
+    for (const [method, overrides, compat] of optionCases) {
+      it(`${method} ${JSON.stringify(compat)}: the same bytes on 1 and 3 lanes`, async () => {
+        const t = plan(method, overrides);
+        const run = async (lanes?: ComputeLane[]) => {
+          const ctx = {
+            backend: cpuBackend,
+            computeDtype: 'F32' as const,
+            seed: 7,
+            compat,
+            warn: () => undefined,
+          };
+          const r = await computeTensor(
+            t,
+            method,
+            baseBytes,
+            [...inputs],
+            lanes ? { ...ctx, lanes: { lanes, needShared: false } } : ctx,
+          );
+          return { bytes: r.bytes!, inParts: r.inParts !== undefined };
+        };
+        const whole = await run();
+        expect(whole.inParts).toBe(false);
+        const plain = await merge(t, method);
+        expect(Buffer.from(plain.bytes).equals(Buffer.from(whole.bytes))).toBe(false); // the option counts
+        for (const count of [1, 3]) {
+          const parted = await run(Array.from({ length: count }, () => inProcessLane));
+          expect(parted.inParts).toBe(true);
+          expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+        }
+      });
+    }
   });
 });

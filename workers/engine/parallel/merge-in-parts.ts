@@ -9,8 +9,10 @@
  * reported norms may differ in their last bits (their float64 sums are added part by part).
  *
  * Only what splits exactly runs in parts: float32 compute, no crops, and sparsifiers whose
- * statistics are integer counts (TIES's and breadcrumbs' magnitude cuts, DARE without
- * rescale, none). Everything else stays on the merge worker.
+ * statistics are integer counts (TIES's and breadcrumbs' magnitude cuts, DARE without a
+ * rescale that measures norms: none, or merge_studio's 1 / density; none). The sign elected by
+ * count (merge_studio.consensus) is per element and reaches the lanes in the job's compat.
+ * Everything else stays on the merge worker.
  */
 import { DTYPE_SIZE } from '../../io/dtypes.ts';
 import { numelOf } from '../../io/safetensors/header.ts';

@@ -4,6 +4,10 @@
  * combines each chunk. Task vectors are recomputed from the inputs in every pass (cheap)
  * instead of being kept, so memory does not grow with the tensor.
  *
+ * The recipe's `merge_studio` options arrive in `compat`: `consensus` (elect the sign by the
+ * sum of the weighted deltas, mergekit's, or by how many models hold it) and `rescaleNorm`
+ * (what the sparsifiers' rescale keeps: ./sparsify-stream.ts).
+ *
  * In float32 mode the per-element steps are workers/simd operations: the chunk buffers live
  * in the SIMD arena when it has room, so they run as WebAssembly kernels, whose JS references
  * give the same bits. The emulated bf16 / f16 modes keep the step-by-step loops below.
@@ -94,6 +98,7 @@ function* familyBody(
   const w = a.perModel.map((p) => r(num(p, 'weight')));
   const normalize = bool(a.global, 'normalize');
   const lambda = num(a.global, 'lambda');
+  const byCount = a.compat.consensus === 'count';
   // torch's weights.sum(): a float32 accumulator, rounded once to the compute dtype.
   let wsum = 0;
   for (const wk of w) wsum = Math.fround(wsum + wk);
@@ -159,7 +164,9 @@ function* familyBody(
       const observing = sparsifiers.map((s) => s.observes(pass));
       if (!observing.includes(true)) continue; // e.g. no cut needs the low bits (pass 1)
       sparsifiers.forEach((s, k) => observing[k] && s.beginPass());
-      if (panels) yield* panels.pass(sparsifiers, observing, loadPiece);
+      // DELLA ranks strided vectors in panels (pass 0); a later pass (the L2 or L-infinity
+      // norms, over the kept bits that ranking stored) reads plain chunks.
+      if (panels && pass === 0) yield* panels.pass(sparsifiers, observing, loadPiece);
       else
         for (const [at, len] of chunks(span, size, align)) {
           const start = lo + at;
@@ -181,8 +188,8 @@ function* familyBody(
       sparsifiers.forEach((s, k) => s.apply(d[k]!, start, r));
       const o = out.subarray(0, len);
       if (M === 0) o.set(b);
-      else if (m.consensus && fast) consensus(o, d, w, normalize, lambda, b);
-      else if (m.consensus) consensusRounded(d, w, normalize, lambda, b, o, r);
+      else if (m.consensus && fast) consensus(o, d, w, normalize, lambda, b, byCount);
+      else if (m.consensus) consensusRounded(d, w, normalize, lambda, b, o, r, byCount);
       else if (direct) weightedSum(o, d, coefficients, b, b);
       else if (fast) weightedSum(o, d, coefficients, b);
       else linearCombine(d, w, normalize ? (Math.abs(wsum) < 1e-8 ? 1 : wsum) : undefined, lambda, b, o, r);
@@ -227,6 +234,7 @@ function sparsifierFor(
       rng: method === 'random' || method === 'della_magprune' ? a.rng(k) : undefined,
       shape: a.shape,
       breadcrumbsQuirk: a.compat.breadcrumbsEmptySlice,
+      rescaleNorm: a.compat.rescaleNorm,
     },
     n,
     scratch,
@@ -260,9 +268,10 @@ function linearCombine(
 /**
  * TIES sign consensus, step by step in the compute dtype (bf16 / f16 emulation; float32 mode
  * uses workers/simd/combine.ts): per element, elect the sign of the sum of weighted deltas
- * (ties to +), keep only the weighted deltas of that sign, and with normalize divide by the
- * sum of the weights that agree (an exact zero agrees with neither sign). Sums over the models
- * accumulate in float32 and are rounded once, as torch's sum(dim=0).
+ * (ties to +), or `byCount` the sign more of them have (a count of small integers: exact),
+ * keep only the weighted deltas of that sign, and with normalize divide by the sum of the
+ * weights that agree (an exact zero agrees with neither sign). Sums over the models accumulate
+ * in float32 and are rounded once, as torch's sum(dim=0).
  */
 function consensusRounded(
   deltas: readonly Float32Array[],
@@ -272,12 +281,16 @@ function consensusRounded(
   base: Float32Array,
   out: Float32Array,
   r: (x: number) => number,
+  byCount: boolean,
 ): void {
   const M = deltas.length;
   for (let i = 0; i < out.length; i++) {
     let sum = 0;
-    for (let k = 0; k < M; k++) sum = Math.fround(sum + r(w[k]! * deltas[k]![i]!));
-    sum = r(sum);
+    if (byCount) for (let k = 0; k < M; k++) sum += Math.sign(r(w[k]! * deltas[k]![i]!)) || 0;
+    else {
+      for (let k = 0; k < M; k++) sum = Math.fround(sum + r(w[k]! * deltas[k]![i]!));
+      sum = r(sum);
+    }
     const elected = sum >= 0 ? 1 : -1;
     let mixed = 0;
     let divisor = 0;

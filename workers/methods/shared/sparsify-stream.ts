@@ -21,7 +21,11 @@
  *
  * With `rescale` the kept values are scaled so the tensor's L1 norm matches the dense delta's
  * (mergekit's RescaleNorm.l1), which needs one more pass for the sums (float64, four partial
- * sums by index mod 4: workers/simd/sums.ts).
+ * sums by index mod 4: workers/simd/sums.ts). `rescaleNorm` (merge_studio.rescale_norm) may
+ * ask for the L2 norm (sums of squares, the same way) or the L-infinity norm (maxima of |x|,
+ * exact in any order) in that same pass, or for 1 / density, known up front: no pass at all.
+ * DELLA's L1 sums are taken while it ranks (in rank order); its L2 and L-infinity norms take
+ * one more pass, over plain chunks masked from the kept bits that ranking stored.
  *
  * The hot loops are workers/simd operations: WebAssembly SIMD kernels when the arrays lie in
  * the SIMD arena (the family allocates its chunk buffers and this class its histograms there,
@@ -31,7 +35,8 @@ import type { Rng } from '../../rng.ts';
 import { Scratch } from '../../simd/arena.ts';
 import { scaleInPlace } from '../../simd/codec.ts';
 import { HI_BINS, histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
-import { dareMask, l1, quadSum, total, type QuadSum } from '../../simd/sums.ts';
+import { dareMask, l1, maxAbs, quadSum, sumSq, total, type QuadSum } from '../../simd/sums.ts';
+import type { RescaleNorm } from '../types.ts';
 import { dellaAxis } from './della-rows.ts';
 import { DellaRows, type DellaColumns } from './della-stream.ts';
 
@@ -48,6 +53,8 @@ export interface SparsifySpec {
   readonly shape: readonly number[];
   /** mergekit zeroes the whole delta when breadcrumbs removes no outliers; false fixes that. */
   readonly breadcrumbsQuirk: boolean;
+  /** What `rescale` keeps (default l1, mergekit's). */
+  readonly rescaleNorm?: RescaleNorm;
 }
 
 interface Cut {
@@ -86,6 +93,11 @@ export class StreamSparsifier {
   private identity = false;
   private readonly before: QuadSum = quadSum();
   private readonly after: QuadSum = quadSum();
+  /** What the rescale keeps, and whether it measures norms in a statistics pass (not 1 / p). */
+  private readonly norm: RescaleNorm;
+  private readonly measures: boolean;
+  /** The statistics pass whose sums give the rescale factor (-1: none). */
+  private readonly normPass: number = -1;
   private scale = 1;
   private copy: Float32Array | undefined; // rescale sums: the chunk, masked
   private della: DellaRows | undefined;
@@ -97,23 +109,32 @@ export class StreamSparsifier {
     private readonly scratch: Scratch = new Scratch(undefined),
   ) {
     const { method, density } = spec;
+    this.norm = spec.rescaleNorm ?? 'l1';
+    this.measures = spec.rescale && this.norm !== 'inverse_density';
     if (density >= 1) {
       this.identity = true;
       this.passes = 0;
       return;
     }
+    // DARE's 1 / p: a float32 factor, as the measured ones are (density 0 keeps nothing to scale).
+    if (spec.rescale && this.norm === 'inverse_density' && density > 0) this.scale = Math.fround(1 / density);
     if (method === 'magnitude' || method === 'magnitude_outliers') {
       this.planCuts();
-      this.passes = this.zeroAll ? 0 : 2 + (spec.rescale ? 1 : 0);
+      this.passes = this.zeroAll ? 0 : 2 + (this.measures ? 1 : 0);
+      if (this.measures) this.normPass = 2;
     } else if (method === 'della_magprune') {
       if (density <= 0) this.zeroAll = true;
       const { cols, stride } = dellaAxis(spec.shape);
       // The row limit of the former float64-packed sort, kept: the WebGPU backend shares it.
       if (n > 0 && cols > 2 ** 21) throw new RangeError(`della: rows of ${cols} elements are too long`);
-      // Strided vectors (>= 3-D) are ranked in a statistics pass that stores the kept bits.
-      this.passes = this.zeroAll || (!spec.rescale && stride === 1) ? 0 : 1;
+      // Strided vectors (>= 3-D) are ranked in a statistics pass that stores the kept bits; the
+      // L1 sums come with the ranking, the other norms from a pass over the stored bits.
+      const ranks = stride > 1 || this.measures ? 1 : 0;
+      this.passes = this.zeroAll ? 0 : ranks + (this.measures && this.norm !== 'l1' ? 1 : 0);
+      if (this.measures && !this.zeroAll) this.normPass = this.passes - 1;
     } else {
-      this.passes = spec.rescale ? 1 : 0;
+      this.passes = this.measures ? 1 : 0;
+      if (this.measures) this.normPass = 0;
     }
   }
 
@@ -158,11 +179,12 @@ export class StreamSparsifier {
   /**
    * Whether parts of the tensor can be sparsified apart (parallel lanes, ../../engine/parallel)
    * with the same result: statistics that are integer counts (the magnitude cuts), or none.
-   * Not the L1 rescale sums (float64, their order shows in the last bits), nor DELLA's rows.
+   * Not the rescale's norms (float64 sums, whose order shows in the last bits; the maxima of
+   * L-infinity would split, but are not worth a protocol of their own), nor DELLA's rows.
    */
   get splittable(): boolean {
     if (this.identity || this.zeroAll) return true;
-    return this.spec.method !== 'della_magprune' && !this.spec.rescale;
+    return this.spec.method !== 'della_magprune' && !this.measures;
   }
 
   /**
@@ -269,7 +291,8 @@ export class StreamSparsifier {
       else if (pass === 1) this.histLo(delta);
       else this.sums(delta, start);
     } else if (method === 'della_magprune') {
-      this.dellaRows(delta, start, true);
+      if (pass === 0) this.dellaRows(delta, start, true);
+      else this.sums(delta, start);
     } else {
       this.sums(delta, start);
     }
@@ -312,10 +335,24 @@ export class StreamSparsifier {
       }
       return;
     }
-    // The last statistics pass: the L1 rescale factor (mergekit's eps: either sum under 1e-7 keeps values as they are).
-    const before = total(this.before);
-    const after = total(this.after);
-    if (this.spec.rescale && before >= 1e-7 && after >= 1e-7) this.scale = Math.fround(before / after);
+    if (pass !== this.normPass) return;
+    // The rescale factor (mergekit's eps: either norm under 1e-7 keeps the values as they are).
+    const before = this.normOf(this.before);
+    const after = this.normOf(this.after);
+    if (before >= 1e-7 && after >= 1e-7) this.scale = Math.fround(before / after);
+  }
+
+  /** The norm from its statistics: the sum (L1), the root of the sum of squares (L2), the maximum. */
+  private normOf(s: QuadSum): number {
+    if (this.norm === 'l2') return Math.sqrt(total(s));
+    return this.norm === 'linf' ? s[0] : total(s);
+  }
+
+  /** Adds a chunk to a norm's statistics (see normOf). */
+  private measure(x: Float32Array, start: number, s: QuadSum): void {
+    if (this.norm === 'l2') sumSq(x, start, s);
+    else if (this.norm === 'linf') maxAbs(x, s);
+    else l1(x, start, s);
   }
 
   /** Zeroes the dropped elements of a chunk and rescales the kept ones, in place. */
@@ -358,15 +395,24 @@ export class StreamSparsifier {
     if (drop) drop.left = state.dropLeft;
   }
 
-  /** Rescale sums: |delta| overall and over what the mask keeps (without changing delta). */
+  /** Rescale norms: of delta and of what the mask keeps (without changing delta). */
   private sums(delta: Float32Array, start: number): void {
-    l1(delta, start, this.before);
+    this.measure(delta, start, this.before);
     if (!this.copy || this.copy.length < delta.length) this.copy = this.scratch.f32(delta.length);
     const kept = this.copy.subarray(0, delta.length);
     kept.set(delta);
-    if (this.spec.method === 'random') dareMask(kept, this.spec.rng!.key, start, this.spec.density);
+    const { method } = this.spec;
+    // DELLA (L2, L-infinity) masks from the bits its ranking pass stored
+    if (method === 'random') dareMask(kept, this.spec.rng!.key, start, this.spec.density);
+    else if (method === 'della_magprune') this.dellaState().rows(kept, start);
     else this.maskCuts(kept);
-    l1(kept, start, this.after);
+    this.measure(kept, start, this.after);
+  }
+
+  /** Where DELLA's ranking adds its L1 sums: the rescale's, or a discard when another norm is measured. */
+  private dellaSums(): { before: QuadSum; after: QuadSum } {
+    if (this.norm === 'l1' || !this.measures) return { before: this.before, after: this.after };
+    return { before: quadSum(), after: quadSum() };
   }
 
   /**
@@ -375,13 +421,12 @@ export class StreamSparsifier {
    * panel[o * width + j], flat index flat0 + o * stride + j; `work` holds the buffers.
    */
   observePanel(panel: Float32Array, flat0: number, width: number, work: DellaColumns): void {
-    const sums = { before: this.before, after: this.after };
-    this.dellaState().columns(panel, 0, width, width, flat0, sums, work);
+    this.dellaState().columns(panel, 0, width, width, flat0, this.dellaSums(), work);
   }
 
   /** DELLA MagPrune on the whole rows of a chunk: the sums in a statistics pass, else the mask. */
   private dellaRows(delta: Float32Array, start: number, statsPass: boolean): void {
-    this.dellaState().rows(delta, start, statsPass ? { before: this.before, after: this.after } : undefined);
+    this.dellaState().rows(delta, start, statsPass ? this.dellaSums() : undefined);
   }
 
   private dellaState(): DellaRows {

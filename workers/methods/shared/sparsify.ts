@@ -3,6 +3,7 @@
  * teaching views and tests): the family kernel's own streaming sparsifier run over one array.
  */
 import type { Rng } from '../../rng.ts';
+import type { RescaleNorm } from '../types.ts';
 import { StreamSparsifier, type Sparsifier } from './sparsify-stream.ts';
 
 export type { Sparsifier };
@@ -16,6 +17,8 @@ export interface SparsifyOptions {
   readonly shape: readonly number[];
   /** mergekit zeroes the whole delta when breadcrumbs removes no outliers; false fixes that. */
   readonly breadcrumbsEmptySliceQuirk?: boolean;
+  /** What `rescale` keeps (merge_studio.rescale_norm; default l1, mergekit's). */
+  readonly rescaleNorm?: RescaleNorm;
 }
 
 /** Sparsifies `delta` in place. Returns a warning when mergekit would have crashed or zeroed. */
@@ -31,6 +34,7 @@ export function sparsify(delta: Float32Array, method: Sparsifier, o: SparsifyOpt
       rng: o.rng,
       shape: o.shape,
       breadcrumbsQuirk: o.breadcrumbsEmptySliceQuirk ?? true,
+      rescaleNorm: o.rescaleNorm ?? 'l1',
     },
     n,
   );

@@ -5,10 +5,13 @@
  * - `wsum`: out = init + sum_k c_k (x_k - minus), the terms added in model order, each
  *   operation in float64, rounded once (linear, task arithmetic, DARE / breadcrumbs linear);
  * - `cons`: TIES sign consensus: a_k = f32(w_k d_k); elect the sign of sum_k a_k (float64,
- *   ties to +); average the a_k of that sign by their weights; out = base + mixed * lambda.
+ *   ties to +), or by count that of sum_k sign(a_k) (each sign a float64 -1, 0 or 1, so the
+ *   sum is exact); average the a_k of that sign by their weights; out = base + mixed * lambda.
  *
  * Models 1-4 get unrolled kernels with one parameter per input; more models go through a
- * table in memory, 16 bytes a model: [ptr i32, w f32, c f64].
+ * table in memory, 16 bytes a model: [ptr i32, w f32, c f64]. The election by count (an
+ * option mergekit does not expose) has table kernels only, for any number of models: unrolled
+ * ones too would have made the module 41 KB instead of 27.
  */
 import { F32, F64, I32, V128, op, type Bytes, type FunctionDef } from '../wasm-builder.ts';
 import { at, demoteJoin, loadHalf, promoteHalf } from './f64-lanes.ts';
@@ -23,8 +26,11 @@ const HALVES = [0, 1] as const;
 export const wsumName = (m: number, init: boolean, minus: boolean): string =>
   `wsum_${m > UNROLLED ? 'n' : m}_${init ? 1 : 0}${minus ? 1 : 0}`;
 
-export const consName = (m: number, normalize: boolean, lambdaOne: boolean): string =>
-  `cons_${m > UNROLLED ? 'n' : m}_${normalize ? 1 : 0}${lambdaOne ? 1 : 0}`;
+/** The consensus kernels that go through the table: more models than UNROLLED, or by count. */
+export const consTable = (m: number, byCount: boolean): boolean => m > UNROLLED || byCount;
+
+export const consName = (m: number, normalize: boolean, lambdaOne: boolean, byCount: boolean): string =>
+  `cons_${consTable(m, byCount) ? 'n' : m}_${normalize ? 1 : 0}${lambdaOne ? 1 : 0}${byCount ? 'c' : ''}`;
 
 /**
  * wsum_M_IS(out, blocks, [init], [minus], x_0..x_M-1, c_0..c_M-1) for M <= 4, and
@@ -108,10 +114,10 @@ const SIGN64 = op.v128Const([0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x8
 /**
  * cons_M_NL(out, blocks, base, d_0..d_M-1, w_0..w_M-1, lambda) for M <= 4, and
  * cons_n_NL(out, blocks, base, table, m, lambda) for any m; N = normalize, L = lambda is 1
- * (x * 1 is x exactly, so that kernel skips the multiply).
+ * (x * 1 is x exactly, so that kernel skips the multiply); cons_n_NLc elects by count.
  */
-export function consKernel(m: number, normalize: boolean, lambdaOne: boolean): FunctionDef {
-  const table = m > UNROLLED;
+export function consKernel(m: number, normalize: boolean, lambdaOne: boolean, byCount = false): FunctionDef {
+  const table = consTable(m, byCount);
   const n = table ? 0 : m;
   let next = 0;
   const [out, blocks, base] = [next++, next++, next++];
@@ -132,9 +138,15 @@ export function consKernel(m: number, normalize: boolean, lambdaOne: boolean): F
   const vws = ds.map(() => next++);
   const res = [r0, r1];
 
-  /** sum (+)= the f64x2 in local `ah`. */
+  /** By count, the vote of local `ah`: (ah > 0 ? 1 : 0) - (ah < 0 ? 1 : 0), NaN voting 0. */
+  const voteOf = (ah: number): Bytes => [
+    ...op.get(ah), ...op.get(zero), ...op.f64x2Gt, ...op.f64x2Const(1), ...op.v128And,
+    ...op.get(ah), ...op.get(zero), ...op.f64x2Lt, ...op.f64x2Const(1), ...op.v128And,
+    ...op.f64x2Sub,
+  ]; // prettier-ignore
+  /** sum (+)= the f64x2 in local `ah` (by count: its vote). */
   const addSum = (ah: number, first: boolean): Bytes => [
-    ...op.get(ah), ...(first ? [] : [...op.get(sum), ...op.f64x2Add]), ...op.set(sum),
+    ...(byCount ? voteOf(ah) : op.get(ah)), ...(first ? [] : [...op.get(sum), ...op.f64x2Add]), ...op.set(sum),
   ]; // prettier-ignore
   /** After the sum: flip = the sign bit where the elected sign is - (so agreeing terms turn > 0). */
   const elect: Bytes = [
@@ -171,12 +183,18 @@ export function consKernel(m: number, normalize: boolean, lambdaOne: boolean): F
     const restart = [...op.get(pTable), ...op.set(tp), ...op.get(pM), ...op.set(kc)];
     const advance = [...op.get(tp), ...op.i32(TABLE_ENTRY), ...op.add, ...op.set(tp)];
     const less = [...op.get(kc), ...op.i32(-1), ...op.add, ...op.set(kc)];
+    // The models after the first; by count there may be none (one model), which the do-while
+    // of forBlocks cannot take: skip it then.
+    const rest = (body: Bytes): Bytes => {
+      const loop = forBlocks(kc, [[tp, TABLE_ENTRY]], body);
+      return byCount ? op.block([...op.get(kc), ...op.eqz, ...op.brIf(0), ...loop]) : loop;
+    };
     for (const h of HALVES) {
       // pass 1: the elected sign; pass 2: the agreeing terms (products recomputed)
       block.push(...restart, ...product(h), ...addSum(a, true), ...advance, ...less);
-      block.push(...forBlocks(kc, [[tp, TABLE_ENTRY]], [...product(h), ...addSum(a, false)]));
+      block.push(...rest([...product(h), ...addSum(a, false)]));
       block.push(...elect, ...restart, ...product(h), ...addAgreeing(a, w64, true), ...advance, ...less);
-      block.push(...forBlocks(kc, [[tp, TABLE_ENTRY]], [...product(h), ...addAgreeing(a, w64, false)]));
+      block.push(...rest([...product(h), ...addAgreeing(a, w64, false)]));
       block.push(...finish(h));
     }
   } else {
@@ -203,7 +221,7 @@ export function consKernel(m: number, normalize: boolean, lambdaOne: boolean): F
     ...forBlocks(blocks, [[off, 16]], block),
   ]; // prettier-ignore
   return {
-    exportName: consName(m, normalize, lambdaOne),
+    exportName: consName(m, normalize, lambdaOne, byCount),
     params: Array.from({ length: params }, (_, i) => (i === lambda ? F64 : ws.includes(i) ? F32 : I32)),
     locals: [
       [3, I32],

@@ -89,6 +89,9 @@ async function selectByVariance(ws: Workspace, m: number, topk: number): Promise
 }
 
 export async function sceGpu(ctx: GpuContext, a: KernelArgs): Promise<void> {
+  // merge_studio.consensus: count is the CPU's alone
+  if (a.compat.consensus !== 'sum')
+    throw new GpuUnsupportedError(`sce: consensus ${a.compat.consensus} runs on the CPU`);
   const base = a.base!;
   const m = a.inputs.length;
   const n = a.out.length;

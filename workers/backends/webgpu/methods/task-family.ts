@@ -3,6 +3,8 @@
  * deltas in place, each model's sparsifier, the optional L1 rescale, then the combination
  * (wgsl/elementwise.ts FAMILY_COMBINE). The mask of every sparsifier equals the CPU's:
  * magnitude top-k by exact radix select, DARE and DELLA by the shared counter-based hash.
+ * The `merge_studio` options mergekit lacks (a sign elected by count, a rescale to another
+ * norm than L1) are not here: such a tensor goes to the CPU (GpuUnsupportedError).
  */
 import { bool, num, type KernelArgs } from '../../../methods/types.ts';
 import { dellaKeepTable, nextPow2 } from '../della-table.ts';
@@ -136,6 +138,10 @@ export async function familyGpu(ctx: GpuContext, a: KernelArgs, name: string): P
   if (!member) throw new GpuUnsupportedError(`${name} is not a task-vector method`);
   const base = a.base;
   if (!base) throw new GpuUnsupportedError(`${name} needs a base tensor`); // the CPU says so
+  if (member.consensus && a.compat.consensus !== 'sum')
+    throw new GpuUnsupportedError(`${name}: consensus ${a.compat.consensus} runs on the CPU`);
+  if (member.sparsifier && a.compat.rescaleNorm !== 'l1' && bool(a.global, 'rescale'))
+    throw new GpuUnsupportedError(`${name}: rescale_norm ${a.compat.rescaleNorm} runs on the CPU`);
   const m = a.inputs.length;
   const n = a.out.length;
   if (m === 0) {

@@ -1,0 +1,154 @@
+/**
+ * The method settings' `merge_studio` controls as rendered (to markup, no DOM): "Sign consensus"
+ * and "Rescale norm" appear, labelled, only for the methods they apply to, and choosing a value
+ * (pressed through StudioOptionFields' element tree, which has no hooks) edits the recipe and
+ * its YAML; mergekit's values leave no key behind.
+ */
+import { isValidElement, type ReactElement, type ReactNode } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { getMethod } from '../../../workers/methods/registry.ts';
+import { recipeToYaml } from '../../../workers/plan/recipe-yaml.ts';
+import { useStudio } from '../../stores/store.ts';
+import { ParamControls } from './ParamControls.tsx';
+import { StudioOptionFields } from './StudioOptionFields.tsx';
+
+vi.mock('zustand', () => import('../../shared/render-with-store.ts'));
+
+const s = () => useStudio.getState();
+const html = (): string => renderToStaticMarkup(<ParamControls />);
+
+/** A recipe of `method` with a base and one model (sce takes no per-model parameters). */
+const recipe = (method: string): string =>
+  `merge_method: ${method}\nbase_model: org/base\nmodels:\n  - model: org/base\n  - model: org/a\n` +
+  (method === 'sce' ? '' : '    parameters: {weight: 1, density: 0.5}\n');
+
+/** The select labelled `label` (undefined when absent): the values of its options, and the selected one's. */
+function select(
+  markup: string,
+  label: string,
+): { values: string[]; selected: string | undefined } | undefined {
+  const id = new RegExp(`<label for="([^"]+)">${label}</label>`).exec(markup)?.[1];
+  if (id === undefined) return undefined;
+  const options = new RegExp(`<select[^>]*id="${id}"[^>]*>(.*?)</select>`).exec(markup)?.[1];
+  expect(options, `the select of ${label}`).toBeDefined();
+  return {
+    values: [...options!.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]!),
+    selected: /<option value="([^"]+)" selected=""/.exec(options!)?.[1],
+  };
+}
+
+type Props = {
+  id?: string;
+  children?: ReactNode;
+  onChange?: (e: { target: { value: string } }) => void;
+  onClick?: () => void;
+};
+
+/** The element with id `id` (or the button whose text starts with `text`) in a tree of elements. */
+function find(node: ReactNode, hit: (e: ReactElement<Props>) => boolean): ReactElement<Props> | undefined {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      const found = find(n, hit);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isValidElement<Props>(node)) return undefined;
+  return hit(node) ? node : find(node.props.children, hit);
+}
+
+const fields = () =>
+  StudioOptionFields({ id: 'x', recipe: s().recipe, method: getMethod(s().recipe.merge_method)!, edit: s() });
+
+/** Does what a user's choice of `value` in control `which` does. */
+function choose(which: 'consensus' | 'rescale-norm', value: string): void {
+  const control = find(fields(), (e) => e.props.id === `x-${which}`);
+  expect(control, which).toBeDefined();
+  control!.props.onChange!({ target: { value } });
+}
+
+beforeEach(() => {
+  s().editYaml(recipe('ties'));
+});
+
+describe('merge_studio controls in the method settings', () => {
+  it('ties: both, at mergekit’s values, with a note that rescale is off', () => {
+    const markup = html();
+    expect(select(markup, 'Sign consensus')).toEqual({ values: ['sum', 'count'], selected: 'sum' });
+    expect(select(markup, 'Rescale norm')).toEqual({
+      values: ['l1', 'l2', 'linf', 'inverse_density'],
+      selected: 'l1',
+    });
+    expect(markup).toContain('Rescale is off: turn it on for this to apply.');
+    // the hints describe the selects
+    expect(markup).toMatch(/<select[^>]*aria-describedby="[^"]*-consensus-hint"/);
+  });
+
+  it('only where they apply: none for linear, the norm alone for dare_linear, consensus alone for sce', () => {
+    s().setMethod('linear');
+    expect(select(html(), 'Sign consensus')).toBeUndefined();
+    expect(select(html(), 'Rescale norm')).toBeUndefined();
+    s().editYaml(recipe('dare_linear'));
+    expect(select(html(), 'Sign consensus')).toBeUndefined();
+    expect(select(html(), 'Rescale norm')?.selected).toBe('l1');
+    expect(html()).not.toContain('Rescale is off'); // dare rescales by default
+    expect(s().editYaml(recipe('sce'))).toBe(true);
+    expect(select(html(), 'Sign consensus')?.selected).toBe('sum');
+    expect(select(html(), 'Rescale norm')).toBeUndefined();
+  });
+
+  it('Count and 1 / density: the recipe, its YAML, and the controls; mergekit’s values remove the keys', () => {
+    s().editYaml(recipe('dare_ties'));
+    choose('consensus', 'count');
+    choose('rescale-norm', 'inverse_density');
+    expect(s().recipe.merge_studio).toEqual({ consensus: 'count', rescale_norm: 'inverse_density' });
+    expect(recipeToYaml(s().recipe)).toMatch(
+      /\nmerge_studio:\n {2}consensus: count\n {2}rescale_norm: inverse_density\n$/,
+    );
+    const markup = html();
+    expect(select(markup, 'Sign consensus')?.selected).toBe('count');
+    expect(select(markup, 'Rescale norm')?.selected).toBe('inverse_density');
+    choose('consensus', 'sum');
+    expect(s().recipe.merge_studio).toEqual({ rescale_norm: 'inverse_density' });
+    choose('rescale-norm', 'l1');
+    expect(s().recipe.merge_studio).toBeUndefined();
+    expect(recipeToYaml(s().recipe)).not.toContain('merge_studio');
+    choose('consensus', 'bogus'); // not a choice: ignored
+    expect(s().recipe.merge_studio).toBeUndefined();
+  });
+
+  it('keeps the block’s other keys (a seed)', () => {
+    s().editYaml(`${recipe('dare_ties')}merge_studio: {seed: 5}\n`);
+    choose('rescale-norm', 'l2');
+    expect(s().recipe.merge_studio).toEqual({ seed: 5, rescale_norm: 'l2' });
+    choose('rescale-norm', 'l1');
+    expect(s().recipe.merge_studio).toEqual({ seed: 5 });
+  });
+
+  it('an option left over from another method is named, and removed with its button', () => {
+    choose('consensus', 'count');
+    s().setMethod('task_arithmetic');
+    const markup = html();
+    expect(select(markup, 'Sign consensus')).toBeUndefined();
+    expect(markup).toContain('merge_studio.consensus: count does not apply to Task Arithmetic.');
+    const remove = find(
+      fields(),
+      (e) => e.type === 'button' && [e.props.children].flat().join('') === 'Remove consensus',
+    );
+    expect(remove).toBeDefined();
+    remove!.props.onClick!();
+    expect(s().recipe.merge_studio).toBeUndefined();
+  });
+
+  it('slices recipes get the controls too', () => {
+    s().editYaml(
+      'merge_method: ties\nbase_model: org/base\nslices:\n  - sources:\n' +
+        '      - {model: org/base, layer_range: [0, 2]}\n' +
+        '      - {model: org/a, layer_range: [0, 2], parameters: {weight: 1}}\n',
+    );
+    const markup = html();
+    expect(markup).toContain('This recipe uses slices');
+    expect(select(markup, 'Sign consensus')?.selected).toBe('sum');
+  });
+});

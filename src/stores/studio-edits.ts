@@ -1,0 +1,24 @@
+/**
+ * Pure edits of a recipe's `merge_studio:` block (Merge Studio's own options, which mergekit's
+ * YAML loader ignores), as the method settings' controls make them. Kept free of React and
+ * zustand so they are tested as plain functions; recipe-edits.ts has the parameters' edits.
+ */
+import type { Recipe, StudioOptions } from '../../workers/plan/recipe.ts';
+
+/** The options the studio's controls set (seed and the rest stay in the YAML). */
+export type EditableStudioOption = 'consensus' | 'rescale_norm';
+
+/**
+ * Sets `merge_studio.<key>`; undefined removes it, and the block goes when nothing is left in
+ * it, so choosing mergekit's value again leaves the YAML as mergekit would have it.
+ */
+export function setStudioOption<K extends EditableStudioOption>(
+  r: Recipe,
+  key: K,
+  value: StudioOptions[K] | undefined,
+): Recipe {
+  const { merge_studio: studio, ...rest } = r;
+  const { [key]: _old, ...others } = studio ?? {};
+  const next: StudioOptions = value === undefined ? others : { ...others, [key]: value };
+  return Object.keys(next).length > 0 ? { ...rest, merge_studio: next } : rest;
+}

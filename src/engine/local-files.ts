@@ -1,7 +1,9 @@
 /**
  * Model folders the user opened from disk (directory picker, folder input or drop): their File
  * objects, by model id. Kept outside the store (which holds only small things); the store
- * records which ids are local. Files are read in place, never copied.
+ * records which ids are local. Files are read in place, never copied. A PEFT LoRA adapter's
+ * folder is registered the same way, by its folder name, so that a `base+adapter` id (mergekit's
+ * LoRA form) can name it: the engine resolves each part of such an id on its own.
  */
 import { blobModelSource } from '../../workers/io/memory.ts';
 import type { ModelSource } from '../../workers/io/source.ts';
@@ -21,13 +23,27 @@ export function localFolder(id: string): LocalModelFiles | undefined {
   return folders.get(id);
 }
 
+/** The parts a model id is read from: itself, or for `base+adapter` both parts (each a folder or a repo). */
+export function modelIdParts(id: string): readonly string[] {
+  return id.includes('+') ? id.split('+') : [id];
+}
+
+/** The opened folders `ids` read from, by id: a `base+adapter` id brings the folders of its parts. */
 export function localFolders(ids: readonly string[]): Record<string, LocalModelFiles> {
-  return Object.fromEntries(ids.flatMap((id) => (folders.has(id) ? [[id, folders.get(id)!]] : [])));
+  const parts = [...new Set(ids.flatMap(modelIdParts))];
+  return Object.fromEntries(parts.flatMap((id) => (folders.has(id) ? [[id, folders.get(id)!]] : [])));
 }
 
 export function localSource(id: string): ModelSource | undefined {
   const f = folders.get(id);
   return f && blobModelSource(id, new Map(f.files.map((x) => [x.path, x.file])));
+}
+
+type Picked = readonly { path: string; file: File }[];
+
+/** The folders (with a trailing `/`, or '' for the picked folder itself) holding a file `name`. */
+function foldersWith(files: Picked, name: string): string[] {
+  return files.filter((f) => f.path.split('/').at(-1) === name).map((f) => f.path.slice(0, -name.length));
 }
 
 /**
@@ -36,12 +52,23 @@ export function localSource(id: string): ModelSource | undefined {
  * "models/tinymix-code/config.json" for a folder of models): every folder holding a
  * config.json is one model, named after the folder.
  */
-export function groupModelFolders(
-  files: readonly { path: string; file: File }[],
-): Map<string, LocalModelFiles> {
-  const roots = files
-    .filter((f) => f.path.endsWith('config.json') && f.path.split('/').at(-1) === 'config.json')
-    .map((f) => f.path.slice(0, -'config.json'.length));
+export function groupModelFolders(files: Picked): Map<string, LocalModelFiles> {
+  return groupFolders(files, foldersWith(files, 'config.json'));
+}
+
+/**
+ * Groups picked files by LoRA adapter folder, as groupModelFolders does models: every folder
+ * holding an adapter_config.json and no config.json (PEFT's layout) is one adapter.
+ */
+export function groupAdapterFolders(files: Picked): Map<string, LocalModelFiles> {
+  const models = new Set(foldersWith(files, 'config.json'));
+  return groupFolders(
+    files,
+    foldersWith(files, 'adapter_config.json').filter((root) => !models.has(root)),
+  );
+}
+
+function groupFolders(files: Picked, roots: readonly string[]): Map<string, LocalModelFiles> {
   const out = new Map<string, LocalModelFiles>();
   for (const root of roots) {
     const name = root.split('/').filter(Boolean).at(-1) ?? 'local-model';

@@ -13,6 +13,7 @@ import type {
 import { getMethod } from '../../workers/methods/registry.ts';
 import { parseRecipeYaml } from '../../workers/plan/recipe-yaml.ts';
 import * as edit from './recipe-edits.ts';
+import { renameModel, renameStash } from './rename-model.ts';
 import { setStudioOption, type EditableStudioOption } from './studio-edits.ts';
 import * as tokenizerEdit from './tokenizer-edits.ts';
 import type { StudioState } from './store.ts';
@@ -33,6 +34,12 @@ export interface RecipeSlice {
   addModel(id: string): void;
   removeModel(id: string): void;
   moveModel(id: string, delta: -1 | 1): void;
+  /**
+   * Calls model `from` `to` everywhere in the recipe (a LoRA adapter applied or removed: `base`
+   * and `base+adapter`), its parameters, set-aside parameters and curve kept; nothing happens
+   * when `to` is in the recipe already.
+   */
+  renameModel(from: string, to: string): void;
   setBase(id: string | undefined): void;
   setGlobalParam(name: string, value: ParameterSetting | undefined): void;
   setModelParam(id: string, name: string, value: ParameterSetting | undefined): void;
@@ -104,6 +111,13 @@ export const createRecipeSlice: StateCreator<StudioState, [], [], RecipeSlice> =
     addModel: (id) => apply((r) => edit.addModel(r, id)),
     removeModel: (id) => apply((r) => edit.removeModel(r, id)),
     moveModel: (id, d) => apply((r) => edit.moveModel(r, id, d)),
+    renameModel: (from, to) =>
+      set((s) => {
+        const next = renameModel(s.recipe, from, to);
+        if (next === s.recipe) return {};
+        const curve = s.curveTarget?.model === from ? { curveTarget: { ...s.curveTarget, model: to } } : {};
+        return { ...commit({ ...s, paramStash: renameStash(s.paramStash, from, to) }, next), ...curve };
+      }),
     setBase: (id) => apply((r) => edit.setBase(r, id)),
     setGlobalParam: (n, v) => apply((r) => edit.setGlobalParam(r, n, v)),
     setModelParam: (id, n, v) => apply((r) => edit.setModelParam(r, id, n, v)),

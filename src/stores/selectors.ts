@@ -43,7 +43,16 @@ export const selectModelIds = (s: StudioState): readonly string[] => modelsOf(s.
  * their files did not survive it, and a merge would look them up on the hub instead.
  */
 export const selectFoldersToReopen = (s: StudioState): readonly string[] =>
-  selectModelIds(s).filter((id) => s.lostLocalFolders.includes(id) && !Object.hasOwn(s.localFolders, id));
+  // A `base+adapter` model is read from two places: either part may be a lost folder.
+  [...new Set(selectModelIds(s).flatMap((id) => splitRef(id)))].filter(
+    (id) => s.lostLocalFolders.includes(id) && !Object.hasOwn(s.localFolders, id),
+  );
+
+/** A model id's parts: `base+adapter` gives both, any other id itself. */
+function splitRef(id: string): string[] {
+  const parts = id.split('+');
+  return parts.length === 2 && parts[0] !== '' && parts[1] !== '' ? parts : [id];
+}
 
 /** Why Merge cannot start now, beyond the recipe's own problems; undefined when it can. */
 export const selectFoldersBlock = (s: StudioState): string | undefined => {

@@ -1,5 +1,6 @@
 /** Folders opened in a tab are remembered by id (not files), so a reload can ask for them again. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { selectFoldersBlock, selectFoldersToReopen } from './selectors.ts';
 import { LOCAL_IDS_KEY } from './sources-slice.ts';
 
 function fakeSession(): Storage {
@@ -55,5 +56,19 @@ describe('local folders across a reload', () => {
     const bare = await reloadStore();
     bare.getState().addLocalFolder('x', { files: 1, bytes: 1 });
     expect(bare.getState().localFolders).toHaveProperty('x');
+  });
+
+  it('a lost folder behind either part of base+adapter blocks Merge', async () => {
+    vi.stubGlobal('sessionStorage', fakeSession());
+    const store = await reloadStore();
+    store.setState({
+      recipe: {
+        merge_method: 'linear',
+        models: [{ model: 'tinymix-base+my-lora', parameters: { weight: 1 } }],
+      },
+      lostLocalFolders: ['my-lora'],
+    });
+    expect(selectFoldersToReopen(store.getState())).toEqual(['my-lora']);
+    expect(selectFoldersBlock(store.getState())).toMatch(/Open the folder of my-lora again first/);
   });
 });

@@ -76,6 +76,8 @@ function rememberLocalIds(ids: readonly string[]): void {
 export interface LocalFolderInfo {
   readonly files: number;
   readonly bytes: number;
+  /** A PEFT LoRA adapter's folder: not a model of its own, applied to one as `base+adapter`. */
+  readonly adapter?: boolean;
 }
 
 export interface SourcesSlice {

@@ -56,7 +56,13 @@ function decodeJson(bytes: Uint8Array, what: string): unknown {
 export async function loadModel(source: ModelSource, signal?: AbortSignal): Promise<LoadedModel> {
   const files = await source.listFiles(signal);
   const configBytes = await source.readFile('config.json', signal, MAX_JSON_FILE_BYTES);
-  if (!configBytes) throw new SourceError(`${source.id} has no config.json: is it a transformers model?`);
+  if (!configBytes) {
+    throw new SourceError(
+      files.includes('adapter_config.json')
+        ? `${source.id} is a LoRA adapter (it has adapter_config.json and no config.json), not a model: write it after the model it was trained for, as base+${source.id}`
+        : `${source.id} has no config.json: is it a transformers model?`,
+    );
+  }
   const config = decodeJson(configBytes, `${source.id}/config.json`) as Record<string, unknown>;
 
   let shardMap: Map<string, string> | undefined;

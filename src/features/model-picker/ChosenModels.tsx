@@ -1,9 +1,11 @@
-/** The models in the merge: order, base marker, size / dtype / layers, remove. */
+/** The models in the merge: order, base marker, size / dtype / layers, LoRA adapter, remove. */
+import { modelIdParts } from '../../engine/local-files.ts';
 import { useModelInfo } from '../../engine/model-info.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
 import { selectMethod, selectModelIds } from '../../stores/selectors.ts';
 import { DEMO_HUB_URL } from '../../stores/sources-slice.ts';
 import { useStudio } from '../../stores/store.ts';
+import { AdapterActions, ModelName } from './AdapterControls.tsx';
 import { ReopenFolderButton } from './LocalFolderPicker.tsx';
 import { layerCountFromConfig } from '../../../workers/plan/architecture.ts';
 import type { InputModel } from '../../../workers/plan/recipe.ts';
@@ -23,15 +25,27 @@ function LostFolder({ id }: { readonly id: string }) {
   );
 }
 
+/** A part of the model (itself, or the base or adapter of `base+adapter`) that was a folder before a reload. */
 function ModelDetails({ id }: { readonly id: string }) {
-  const lost = useStudio((s) => !(id in s.localFolders) && s.lostLocalFolders.includes(id));
-  return lost ? <LostFolder id={id} /> : <HubOrFolderDetails id={id} />;
+  const lost = useStudio((s) =>
+    modelIdParts(id).find((part) => !(part in s.localFolders) && s.lostLocalFolders.includes(part)),
+  );
+  return lost !== undefined ? <LostFolder id={lost} /> : <HubOrFolderDetails id={id} />;
+}
+
+/** Which parts come from opened folders: '', 'local folder · ', or for `base+adapter` which. */
+function placeLabel(parts: readonly string[], folders: Readonly<Record<string, unknown>>): string {
+  const local = parts.map((p) => p in folders);
+  if (!local.includes(true)) return '';
+  if (parts.length === 1) return 'local folder · ';
+  return local.every(Boolean) ? 'local folders · ' : local[0] ? 'local base · ' : 'local adapter · ';
 }
 
 function HubOrFolderDetails({ id }: { readonly id: string }) {
   const hubUrl = useStudio((s) => s.hubUrl);
   const token = useStudio((s) => s.token);
   const local = useStudio((s) => id in s.localFolders);
+  const place = useStudio((s) => placeLabel(modelIdParts(id), s.localFolders));
   const info = useModelInfo(id, hubUrl, token, local);
   if (info.isPending) return <span className="muted">reading headers…</span>;
   if (info.isError) return <span className="field-error">{(info.error as Error).message}</span>;
@@ -41,7 +55,7 @@ function HubOrFolderDetails({ id }: { readonly id: string }) {
   const dtypes = [...new Set([...m.tensors.values()].map((t) => t.dtype))].join(', ');
   return (
     <span className="muted">
-      {local ? 'local folder · ' : ''}
+      {place}
       {formatCount(params)} params · {formatBytes(bytes)} · {dtypes} · {layerCountFromConfig(m.config) ?? '?'}{' '}
       layers
     </span>
@@ -92,9 +106,10 @@ export function ChosenModels() {
       <ul className="chosen-models" aria-label="Models in the merge">
         {ids.map((id) => (
           <li key={id}>
-            <strong>{id}</strong>
+            <ModelName id={id} />
             {id === base && usesBase && <span className="badge base">base</span>}
             <ModelDetails id={id} />
+            <AdapterActions model={id} />
           </li>
         ))}
         <li className="muted">
@@ -109,7 +124,7 @@ export function ChosenModels() {
       {models.map((m, i) => (
         <li key={m.model}>
           <div className="chosen-row">
-            <strong>{m.model}</strong>
+            <ModelName id={m.model} />
             {m.model === base && usesBase && <span className="badge base">base</span>}
           </div>
           <ModelDetails id={m.model} />
@@ -153,6 +168,7 @@ export function ChosenModels() {
               Remove
             </button>
           </div>
+          <AdapterActions model={m.model} />
         </li>
       ))}
     </ol>

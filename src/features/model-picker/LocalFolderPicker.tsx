@@ -1,14 +1,17 @@
 /**
  * Open model folders from disk: a folder input (every browser), or drop folders here. A folder
- * of models adds each sub-folder holding a config.json. Files are read in place.
+ * of models adds each sub-folder holding a config.json. A PEFT LoRA adapter's folder
+ * (adapter_config.json, no config.json) is opened but not added: it is applied to a model with
+ * "Apply LoRA adapter…" (AdapterControls). Files are read in place.
  *
  * The File objects live only as long as the page: after a reload a model that was a folder
  * shows `ReopenFolderButton` (ChosenModels) instead of being looked up on the hub.
  */
 import { useId, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
-import { groupModelFolders, registerLocalFolder } from '../../engine/local-files.ts';
+import { groupAdapterFolders, groupModelFolders, registerLocalFolder } from '../../engine/local-files.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
+import type { LocalModelFiles } from '../../../workers/runtime/requests.ts';
 
 type Entry = { path: string; file: File };
 
@@ -40,23 +43,38 @@ function useAddFolders(): { add: (files: Entry[]) => readonly string[]; message:
   const [message, setMessage] = useState<string>();
   const addLocalFolder = useStudio((s) => s.addLocalFolder);
   const addModel = useStudio((s) => s.addModel);
+  const register = (name: string, folder: LocalModelFiles, adapter: boolean) => {
+    registerLocalFolder(name, folder);
+    addLocalFolder(name, {
+      files: folder.files.length,
+      bytes: folder.files.reduce((s, f) => s + f.file.size, 0),
+      ...(adapter && { adapter }),
+    });
+  };
   const add = (files: Entry[]): readonly string[] => {
     const models = groupModelFolders(files);
-    if (models.size === 0) {
+    const adapters = groupAdapterFolders(files);
+    if (models.size === 0 && adapters.size === 0) {
       setMessage('No model found: pick a folder that holds config.json and .safetensors files.');
       return [];
     }
     for (const [name, folder] of models) {
-      registerLocalFolder(name, folder);
-      addLocalFolder(name, {
-        files: folder.files.length,
-        bytes: folder.files.reduce((s, f) => s + f.file.size, 0),
-      });
+      register(name, folder, false);
       // A folder opened again after a reload is in the recipe already (maybe only in its slices).
       if (!selectModelIds(useStudio.getState()).includes(name)) addModel(name);
     }
-    setMessage(`Opened ${[...models.keys()].join(', ')}.`);
-    return [...models.keys()];
+    for (const [name, folder] of adapters) register(name, folder, true);
+    const said = [
+      ...(models.size > 0 ? [`Opened ${[...models.keys()].join(', ')}.`] : []),
+      ...(adapters.size > 0
+        ? [
+            `Opened the LoRA adapter${adapters.size > 1 ? 's' : ''} ${[...adapters.keys()].join(', ')}: ` +
+              'apply it to a model with “Apply LoRA adapter…” in the list of models.',
+          ]
+        : []),
+    ];
+    setMessage(said.join(' '));
+    return [...models.keys(), ...adapters.keys()];
   };
   return { add, message };
 }

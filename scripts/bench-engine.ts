@@ -11,6 +11,8 @@
  *                                        WebAssembly SIMD (the same output bytes)
  *   BENCH_LANES=4 npm run bench:engine   large task-vector family tensors merged in parts on
  *                                        4 compute lanes (worker threads; inputs shared)
+ *   BENCH_TOPK_SCOPE=row npm run bench:engine -- ties
+ *                                        TIES and breadcrumbs cut by row (merge_studio.topk_scope)
  */
 import os from 'node:os';
 import { cpuBackend } from '../workers/backends/cpu/cpu-backend.ts';
@@ -30,6 +32,7 @@ const N = ROWS * COLS;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const SIMD = process.env['BENCH_SIMD'] !== '0';
 const LANES = Number(process.env['BENCH_LANES'] ?? 0);
+const TOPK_SCOPE = process.env['BENCH_TOPK_SCOPE'] === 'row' ? 'row' : 'tensor';
 
 /** mergekit's own torch CPU figures on a machine of this kind (M elements/s), from the issue. */
 const MERGEKIT: Readonly<Record<string, number>> = {
@@ -99,6 +102,7 @@ console.log(
   `tensor ${ROWS} x ${COLS} BF16 (${(N / 1e6).toFixed(1)} M elements), best of ${RUNS} runs, Node ${process.version}`,
 );
 console.log(`WebAssembly SIMD kernels: ${simdArena() ? 'on' : 'off (JS)'}`);
+if (TOPK_SCOPE === 'row') console.log('top-k scope: row (merge_studio.topk_scope)');
 console.log(
   pool
     ? `compute lanes: ${LANES} worker threads (${os.availableParallelism()} cores); methods that do not split run on the main thread`
@@ -115,7 +119,7 @@ for (const m of METHODS.filter((x) => only.length === 0 || only.includes(x.name)
       backend: cpuBackend,
       computeDtype: 'F32',
       seed: 0,
-      compat: MERGEKIT_COMPAT,
+      compat: { ...MERGEKIT_COMPAT, topkScope: TOPK_SCOPE },
       warn: () => undefined,
       ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
     });

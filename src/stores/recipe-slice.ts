@@ -49,7 +49,7 @@ export interface RecipeSlice {
   setTokenizerSource(source: TokenizerSourceName | undefined): void;
   setPadToMultipleOf(n: number | undefined): void;
   setChatTemplate(template: string | undefined): void;
-  /** Sets merge_studio.consensus or .rescale_norm; undefined removes it (mergekit's value). */
+  /** Sets a merge_studio option (consensus, rescale_norm, topk_scope, weights); undefined removes it (mergekit's value). */
   setStudioOption<K extends EditableStudioOption>(key: K, value: StudioOptions[K] | undefined): void;
   /**
    * Imports YAML: a valid recipe replaces the current one, and so does one that only breaks its

@@ -197,4 +197,14 @@ describe('the renameModel action', () => {
     s().renameModel('org/code', 'org/math');
     expect(s().recipe).toBe(before);
   });
+
+  it('moves a merge_studio weight with its model', () => {
+    const r: Recipe = {
+      merge_method: 'karcher',
+      models: [{ model: 'a' }, { model: 'b' }],
+      merge_studio: { seed: 3, weights: { a: 2, b: 0.5 } },
+    };
+    const next = renameModel(r, 'a', 'a+lora');
+    expect(next.merge_studio).toEqual({ seed: 3, weights: { 'a+lora': 2, b: 0.5 } });
+  });
 });

@@ -64,6 +64,12 @@ export function renameModel(r: Recipe, from: string, to: string): Recipe {
       })),
     };
   }
+  const weights = r.merge_studio?.weights;
+  if (weights && Object.hasOwn(weights, from)) {
+    // merge_studio.weights (karcher, model_stock) are keyed by model: the weight follows it
+    const renamed = Object.fromEntries(Object.entries(weights).map(([k, v]) => [rename(k), v]));
+    next = { ...next, merge_studio: { ...r.merge_studio, weights: renamed } };
+  }
   return renameTokenizer(next, from, to);
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Recipe } from '../../workers/plan/recipe.ts';
 import { parseRecipeYaml, recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
 import { useStudio } from './store.ts';
-import { setStudioOption } from './studio-edits.ts';
+import { setStudioOption, withStudioWeight } from './studio-edits.ts';
 
 const TIES: Recipe = {
   merge_method: 'ties',
@@ -46,5 +46,32 @@ describe('setStudioOption', () => {
     expect(s().recipe.merge_studio).toEqual({ rescale_norm: 'inverse_density' });
     s().setStudioOption('rescale_norm', undefined);
     expect(s().recipe).toEqual(TIES);
+  });
+});
+
+describe('topk_scope and weights', () => {
+  const KARCHER: Recipe = {
+    merge_method: 'karcher',
+    models: [{ model: 'org/a' }, { model: 'org/b' }],
+  };
+
+  it('withStudioWeight sets and replaces a weight; 1 or undefined removes it; an empty map is none', () => {
+    const one = withStudioWeight(undefined, 'org/a', 2);
+    expect(one).toEqual({ 'org/a': 2 });
+    const two = withStudioWeight(one, 'org/b', 0.5);
+    expect(two).toEqual({ 'org/a': 2, 'org/b': 0.5 });
+    expect(withStudioWeight(two, 'org/a', 3)).toEqual({ 'org/a': 3, 'org/b': 0.5 });
+    expect(withStudioWeight(two, 'org/a', 1)).toEqual({ 'org/b': 0.5 });
+    expect(withStudioWeight(one, 'org/a', undefined)).toBeUndefined();
+    expect(one).toEqual({ 'org/a': 2 }); // not changed in place
+  });
+
+  it('set through setStudioOption, they validate and read back the same', () => {
+    const r = setStudioOption(KARCHER, 'weights', withStudioWeight(undefined, 'org/b', 3));
+    expect(r.merge_studio).toEqual({ weights: { 'org/b': 3 } });
+    expect(roundTrip(r)).toEqual(r);
+    const t = setStudioOption(TIES, 'topk_scope', 'row');
+    expect(roundTrip(t)).toEqual(t);
+    expect(setStudioOption(t, 'topk_scope', undefined)).toEqual(TIES);
   });
 });

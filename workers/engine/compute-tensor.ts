@@ -149,6 +149,7 @@ export async function computeTensor(
     rng,
     warn: (msg: string) => ctx.warn(`${t.name}: ${msg}`),
     compat: ctx.compat,
+    ...(t.weights && { weights: t.weights }),
   };
   const run = (inputs: Float32Array[], base: Float32Array | undefined, out: Float32Array): Promise<void> =>
     ctx.backend.run(m, { ...common, inputs, base, out });

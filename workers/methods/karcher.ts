@@ -1,6 +1,12 @@
 /**
  * Karcher (Riemannian / Fréchet) mean of the inputs' directions on the unit sphere, found by
- * fixed-point iteration, scaled by the mean of their norms. Equal weights, no base.
+ * fixed-point iteration, scaled by the mean of their norms. No base.
+ *
+ * mergekit's weights are equal (1 / N each). `merge_studio.weights` (KernelArgs.weights) puts
+ * others into the same algorithm, which mergekit's `karcher_merge_tensors` already takes as
+ * `alphas`: normalised to sum 1, they weight the tangent-space average of each step (the
+ * weighted Fréchet mean, argmin of sum_k a_k d(u, x_k)^2) and the mean of the norms. Without
+ * weights the numbers are mergekit's, bit for bit as before.
  *
  * Cosines are taken in float64. mergekit takes them in float32, where two directions closer
  * than ~3e-4 rad read as identical and the iteration stops at the normalised mean; for such
@@ -17,7 +23,7 @@ export const karcher: MergeMethod = {
   name: 'karcher',
   prettyName: 'Karcher Mean',
   description:
-    'The Riemannian centre of the models on the sphere (equal weights), scaled by their mean norm.',
+    'The Riemannian centre of the models on the sphere (equal weights unless merge_studio.weights), scaled by their mean norm.',
   paper: { title: 'Karcher mean', url: 'https://en.wikipedia.org/wiki/Karcher_mean' },
   base: 'input',
   models: { min: 1 },
@@ -45,6 +51,7 @@ export const karcher: MergeMethod = {
   ],
   rectify: 'none',
   elementwise: () => false,
+  studioOptions: ['weights'],
   kernel: (args) => {
     const { inputs, global, out } = args;
     const n = out.length;
@@ -59,7 +66,7 @@ export const karcher: MergeMethod = {
     }
     const maxIter = num(global, 'max_iter');
     const tol = num(global, 'tol');
-    const alpha = 1 / N;
+    const alphas = alphasOf(N, args.weights);
     const norms = inputs.map((x) => Math.sqrt(dot(x, x)));
     // Unit vectors, in place in the scratch inputs.
     const units = inputs as Float32Array[];
@@ -67,26 +74,33 @@ export const karcher: MergeMethod = {
       const nk = norms[k]!;
       for (let i = 0; i < n; i++) x[i] = nk === 0 ? 0 : x[i]! / nk;
     });
-    const valid = units.filter((_, k) => norms[k]! > tol);
+    const kept = units.flatMap((_, k) => (norms[k]! > tol ? [k] : []));
+    const valid = kept.map((k) => units[k]!);
     if (valid.length === 0) {
       out.fill(0);
       return;
     }
-    const a = 1 / valid.length; // renormalised equal weights
+    // The weights renormalised over the valid inputs (equal ones: exactly 1 / count, as before).
+    let aSum = 0;
+    for (const k of kept) aSum += alphas[k]!;
+    const va = kept.map((k) => (args.weights ? alphas[k]! / aSum : 1 / valid.length));
     const u = out;
     u.fill(0);
-    for (const x of valid) for (let i = 0; i < n; i++) u[i] = u[i]! + a * x[i]!;
+    valid.forEach((x, j) => {
+      const a = va[j]!;
+      for (let i = 0; i < n; i++) u[i] = u[i]! + a * x[i]!;
+    });
     const nu = Math.sqrt(dot(u, u));
     if (nu < tol) u.set(valid[0]!);
     else for (let i = 0; i < n; i++) u[i] = u[i]! / nu;
     const T = new Float64Array(n);
     for (let iter = 0; iter < maxIter; iter++) {
       T.fill(0);
-      for (const x of valid) {
+      for (const [j, x] of valid.entries()) {
         const c = Math.min(1, Math.max(-1, dot(u, x)));
         const theta = Math.acos(c);
         if (theta < tol) continue;
-        const f = (a * theta) / Math.sin(theta);
+        const f = (va[j]! * theta) / Math.sin(theta);
         for (let i = 0; i < n; i++) T[i] = T[i]! + f * (x[i]! - c * u[i]!);
       }
       let tt = 0;
@@ -99,10 +113,18 @@ export const karcher: MergeMethod = {
       const nNew = Math.sqrt(dot(u, u));
       if (nNew > tol) for (let i = 0; i < n; i++) u[i] = u[i]! / nNew;
     }
-    const s = norms.reduce((acc, v) => acc + alpha * v, 0);
+    const s = norms.reduce((acc, v, k) => acc + alphas[k]! * v, 0);
     for (let i = 0; i < n; i++) u[i] = s * u[i]!;
   },
 };
+
+/** Each input's weight, summing to 1: mergekit's 1 / N, or merge_studio's weights normalised. */
+function alphasOf(N: number, weights: readonly number[] | undefined): number[] {
+  if (!weights) return new Array<number>(N).fill(1 / N);
+  let total = 0;
+  for (const w of weights) total += w;
+  return weights.map((w) => w / total);
+}
 
 /**
  * mergekit's karcher_merge_tensors on bf16/f16 tensors, op by op. Every tensor op rounds to the
@@ -113,41 +135,45 @@ export const karcher: MergeMethod = {
  * multiplies and sums in float32 and rounds once. Python floats (the alphas, the final scale)
  * stay float32 in `tensor * scalar`.
  */
-function kernelRounded({ inputs, global, out, round: r }: KernelArgs): void {
+function kernelRounded({ inputs, global, out, round: r, weights }: KernelArgs): void {
   const n = out.length;
   const N = inputs.length;
   const maxIter = num(global, 'max_iter');
   const tol = num(global, 'tol');
-  const alpha = 1 / N; // Python floats from here to the scale s
+  const alphas = alphasOf(N, weights); // Python floats from here to the scale s
   const norms = inputs.map(normF32);
   const units = inputs as Float32Array[];
   units.forEach((x, k) => {
     const nk = norms[k]!;
     for (let i = 0; i < n; i++) x[i] = nk === 0 ? 0 : r(x[i]! / nk);
   });
-  const valid = units.filter((_, k) => norms[k]! > tol);
+  const kept = units.flatMap((_, k) => (norms[k]! > tol ? [k] : []));
+  const valid = kept.map((k) => units[k]!);
   if (valid.length === 0) {
     out.fill(0);
     return;
   }
   let alphaSum = 0;
-  for (let k = 0; k < valid.length; k++) alphaSum += alpha;
-  const a = Math.fround(alpha / alphaSum); // float32 in `a * tensor`
+  for (const k of kept) alphaSum += alphas[k]!;
+  const va = kept.map((k) => Math.fround(alphas[k]! / alphaSum)); // float32 in `a * tensor`
   const u = out;
   u.fill(0);
-  for (const x of valid) for (let i = 0; i < n; i++) u[i] = r(u[i]! + r(x[i]! * a));
+  valid.forEach((x, j) => {
+    const a = va[j]!;
+    for (let i = 0; i < n; i++) u[i] = r(u[i]! + r(x[i]! * a));
+  });
   const nu = normF32(u);
   if (nu < tol) u.set(valid[0]!);
   else for (let i = 0; i < n; i++) u[i] = r(u[i]! / nu);
   const T = new Float32Array(n);
   for (let iter = 0; iter < maxIter; iter++) {
     T.fill(0);
-    for (const x of valid) {
+    for (const [j, x] of valid.entries()) {
       const c = Math.min(1, Math.max(-1, r(dotF32(u, x))));
       const theta = r(Math.acos(c));
       if (theta < tol) continue;
       // a * (theta / sin_theta): 0-dim bf16 quotient times a Python float
-      const f = r(r(theta / r(Math.sin(theta))) * a);
+      const f = r(r(theta / r(Math.sin(theta))) * va[j]!);
       for (let i = 0; i < n; i++) T[i] = r(T[i]! + r(f * r(x[i]! - r(c * u[i]!))));
     }
     const nT = normF32(T);
@@ -159,7 +185,7 @@ function kernelRounded({ inputs, global, out, round: r }: KernelArgs): void {
     if (nNew > tol) for (let i = 0; i < n; i++) u[i] = r(u[i]! / nNew);
   }
   let s = 0;
-  for (const v of norms) s += alpha * v;
+  for (const [k, v] of norms.entries()) s += alphas[k]! * v;
   const sf = Math.fround(s);
   for (let i = 0; i < n; i++) u[i] = r(u[i]! * sf);
 }

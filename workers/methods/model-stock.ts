@@ -3,6 +3,14 @@
  * the angle between their task vectors: t = N cos / (1 + (N - 1) cos), cos the mean pairwise
  * cosine (per tensor, or per row with filter_wise). t is not clamped, as in mergekit.
  *
+ * Weighted (`merge_studio.weights`, KernelArgs.weights; mergekit has none): with the weights
+ * w normalised to sum 1, the fine-tunes' average is sum_k w_k x_k, cos is the mean of the
+ * pairwise cosines weighted w_a w_b, and N becomes the effective count 1 / sum_k w_k^2. That
+ * is the paper's t for a weighted average: with offsets of equal norm at equal angles, the
+ * point of base + t (avg - base) nearest the centre of the fine-tunes is at
+ * t = cos / (S + (1 - S) cos), S = sum_k w_k^2, which is the formula above with N = 1 / S
+ * (equal weights: S = 1 / N). Without weights the numbers are as before, bit for bit.
+ *
  * float32 compute: float64 steps, one rounding per output. bf16/f16 compute: mergekit's ops
  * one by one with torch's roundings (kernelRounded).
  */
@@ -10,8 +18,16 @@ import { normIn } from './shared/reduced.ts';
 import { isF32 } from './shared/vec.ts';
 import { bool, type KernelArgs, type MergeMethod } from './types.ts';
 
-/** Mean pairwise cosine of the offsets over elements [start, start + len). */
-function meanPairwiseCos(offsets: readonly Float32Array[], start: number, len: number): number {
+/**
+ * Mean pairwise cosine of the offsets over elements [start, start + len); with weights `w`
+ * (normalised), each pair's cosine weighted w_a w_b.
+ */
+function meanPairwiseCos(
+  offsets: readonly Float32Array[],
+  start: number,
+  len: number,
+  w: readonly number[] | undefined,
+): number {
   let sum = 0;
   let pairs = 0;
   const norms = offsets.map((o) => {
@@ -25,11 +41,27 @@ function meanPairwiseCos(offsets: readonly Float32Array[], start: number, len: n
       const x = offsets[a]!;
       const y = offsets[b]!;
       for (let i = start; i < start + len; i++) d += x[i]! * y[i]!;
-      sum += Math.min(1, Math.max(-1, d / Math.max(norms[a]! * norms[b]!, 1e-6)));
-      pairs++;
+      const c = Math.min(1, Math.max(-1, d / Math.max(norms[a]! * norms[b]!, 1e-6)));
+      const pw = w ? w[a]! * w[b]! : 1;
+      sum += w ? pw * c : c;
+      pairs += pw;
     }
   }
   return sum / pairs;
+}
+
+/**
+ * merge_studio's weights normalised to sum 1, and the effective count 1 / sum w^2 that takes
+ * N's place in t; undefined without weights.
+ */
+function weighting(weights: readonly number[] | undefined): { w: number[]; count: number } | undefined {
+  if (!weights) return undefined;
+  let total = 0;
+  for (const x of weights) total += x;
+  const w = weights.map((x) => x / total);
+  let sq = 0;
+  for (const x of w) sq += x * x;
+  return { w, count: 1 / sq };
 }
 
 export const modelStock: MergeMethod = {
@@ -53,6 +85,7 @@ export const modelStock: MergeMethod = {
   ],
   rectify: 'crop-common',
   elementwise: () => false,
+  studioOptions: ['weights'],
   kernel: (args) => {
     if (!isF32(args.round)) {
       kernelRounded(args);
@@ -60,17 +93,25 @@ export const modelStock: MergeMethod = {
     }
     const { inputs, base, global, shape, out } = args;
     const w0 = base!;
-    const N = inputs.length;
+    const weighted = weighting(args.weights);
+    const N = weighted?.count ?? inputs.length;
     const n = out.length;
     // Average of the fine-tunes, before the inputs become offsets.
     const avg = new Float32Array(n);
-    for (const x of inputs) for (let i = 0; i < n; i++) avg[i] = avg[i]! + x[i]!;
-    for (let i = 0; i < n; i++) avg[i] = avg[i]! / N;
+    if (weighted) {
+      inputs.forEach((x, k) => {
+        const wk = weighted.w[k]!;
+        for (let i = 0; i < n; i++) avg[i] = avg[i]! + wk * x[i]!;
+      });
+    } else {
+      for (const x of inputs) for (let i = 0; i < n; i++) avg[i] = avg[i]! + x[i]!;
+      for (let i = 0; i < n; i++) avg[i] = avg[i]! / N;
+    }
     const offsets = inputs as Float32Array[];
     for (const x of offsets) for (let i = 0; i < n; i++) x[i] = x[i]! - w0[i]!;
     const rowLen = bool(global, 'filter_wise') && shape.length >= 1 ? shape[shape.length - 1]! : n;
     for (let start = 0; start < n; start += rowLen) {
-      const cos = meanPairwiseCos(offsets, start, rowLen);
+      const cos = meanPairwiseCos(offsets, start, rowLen, weighted?.w);
       const t = (N * cos) / (1 + (N - 1) * cos);
       for (let i = start; i < start + rowLen; i++) out[i] = t * avg[i]! + (1 - t) * w0[i]!;
     }
@@ -84,34 +125,52 @@ export const modelStock: MergeMethod = {
  * rounding). Python's `sum(ws)` adds the models one rounded step at a time, and the integer
  * scalars N, N - 1 are exact in the float opmath of `scalar * tensor`.
  */
-function kernelRounded({ inputs, base, global, shape, out, round: r }: KernelArgs): void {
+function kernelRounded({ inputs, base, global, shape, out, round: r, weights }: KernelArgs): void {
   const w0 = base!;
-  const N = inputs.length;
+  const weighted = weighting(weights);
+  // Weighted: sum(w_k * x_k) and N's stand-in, Python floats in float32 opmath
+  const wf = weighted?.w.map(Math.fround);
+  const N = weighted?.count ?? inputs.length;
   const n = out.length;
   const avg = new Float32Array(n);
-  avg.set(inputs[0]!);
-  for (let k = 1; k < N; k++) {
-    const x = inputs[k]!;
-    for (let i = 0; i < n; i++) avg[i] = r(avg[i]! + x[i]!);
+  if (wf) {
+    inputs.forEach((x, k) => {
+      const wk = wf[k]!;
+      for (let i = 0; i < n; i++) avg[i] = k === 0 ? r(x[i]! * wk) : r(avg[i]! + r(x[i]! * wk));
+    });
+  } else {
+    avg.set(inputs[0]!);
+    for (let k = 1; k < N; k++) {
+      const x = inputs[k]!;
+      for (let i = 0; i < n; i++) avg[i] = r(avg[i]! + x[i]!);
+    }
+    for (let i = 0; i < n; i++) avg[i] = r(avg[i]! / N);
   }
-  for (let i = 0; i < n; i++) avg[i] = r(avg[i]! / N);
   const offsets = inputs as Float32Array[];
   for (const x of offsets) for (let i = 0; i < n; i++) x[i] = r(x[i]! - w0[i]!);
   const lo = r(1e-6); // clamp(min=1e-6): the bound converted to the tensor's dtype
   const rowLen = bool(global, 'filter_wise') && shape.length >= 1 ? shape[shape.length - 1]! : n;
   for (let start = 0; start < n; start += rowLen) {
     const norms = offsets.map((o) => normIn(r, o, start, 1, rowLen));
-    let sum = 0; // float32 sum over the stacked pair cosines
+    let sum = 0; // float32 sum over the stacked pair cosines (weighted: w_a w_b times each)
     let pairs = 0;
-    for (let a = 0; a < N; a++) {
-      for (let b = a + 1; b < N; b++) {
+    const M = offsets.length;
+    for (let a = 0; a < M; a++) {
+      for (let b = a + 1; b < M; b++) {
         const x = offsets[a]!;
         const y = offsets[b]!;
         let d = 0;
         for (let i = start; i < start + rowLen; i++) d += r(x[i]! * y[i]!);
         const np = Math.max(r(norms[a]! * norms[b]!), lo);
-        sum = Math.fround(sum + Math.min(1, Math.max(-1, r(r(Math.fround(d)) / np))));
-        pairs++;
+        const c = Math.min(1, Math.max(-1, r(r(Math.fround(d)) / np)));
+        if (wf) {
+          const pw = Math.fround(wf[a]! * wf[b]!);
+          sum = Math.fround(sum + Math.fround(pw * c));
+          pairs = Math.fround(pairs + pw);
+        } else {
+          sum = Math.fround(sum + c);
+          pairs++;
+        }
       }
     }
     const cos = r(sum / pairs);

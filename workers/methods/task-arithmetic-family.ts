@@ -9,9 +9,10 @@
  * of their sum (ties go to +) and divide by the sum of the agreeing weights; otherwise sum and
  * divide by the sum of weights; multiply by lambda after normalising; add back the base.
  *
- * Two options of the recipe's `merge_studio` block, which mergekit has inside but does not
- * expose, reach the kernel through compat: `consensus` (members with a sign election) and
- * `rescale_norm` (members with a sparsifier, when `rescale` is on).
+ * Options of the recipe's `merge_studio` block that mergekit lacks reach the kernel through
+ * compat: `consensus` (members with a sign election), `rescale_norm` (members with a
+ * sparsifier, when `rescale` is on), both of which mergekit has inside but does not expose,
+ * and `topk_scope` (the magnitude cuts of ties and breadcrumbs per row).
  */
 import { streamFamily } from './shared/family-stream.ts';
 import type { Sparsifier } from './shared/sparsify-stream.ts';
@@ -139,6 +140,9 @@ function makeMember(m: FamilyMember): MergeMethod {
     studioOptions: [
       ...(m.consensus ? ['consensus' as const] : []),
       ...(m.sparsifier ? ['rescale_norm' as const] : []),
+      ...(m.sparsifier === 'magnitude' || m.sparsifier === 'magnitude_outliers'
+        ? ['topk_scope' as const]
+        : []),
     ],
   };
 }

@@ -78,6 +78,12 @@ export interface KernelArgs {
   readonly warn: (message: string) => void;
   /** Which of mergekit's quirks to reproduce (all on by default, for parity). */
   readonly compat: Compat;
+  /**
+   * merge_studio.weights of the methods that take them (karcher, model_stock), aligned with
+   * `inputs`, all positive; absent when the recipe sets none or they are all equal, which
+   * merges exactly as mergekit's equal weights do.
+   */
+  readonly weights?: readonly number[];
 }
 
 /**
@@ -97,22 +103,36 @@ export const RESCALE_NORMS = ['l1', 'l2', 'linf', 'inverse_density'] as const;
 export type RescaleNorm = (typeof RESCALE_NORMS)[number];
 
 /**
+ * Over what the magnitude sparsifiers (TIES, breadcrumbs) rank |delta|: the whole tensor
+ * (mergekit's), or each row (the last dim) on its own. `global`, one cut over the whole model
+ * as in the TIES paper, is refused (../plan/validate-studio.ts says why).
+ */
+export const TOPK_SCOPES = ['tensor', 'row'] as const;
+export type TopkScope = (typeof TOPK_SCOPES)[number];
+
+/**
  * mergekit behaviours we reproduce by default so numbers match, and let a recipe turn off
- * (`merge_studio.fix` in the YAML), and the options mergekit has inside but does not expose
- * (`merge_studio.consensus`, `rescale_norm`), at mergekit's values by default. Each is
- * documented in docs/differences.md.
+ * (`merge_studio.fix` in the YAML), and the options mergekit lacks (`merge_studio.consensus`,
+ * `rescale_norm`, `topk_scope`), at mergekit's values by default. Each is documented in
+ * docs/differences.md. (`merge_studio.weights` is per model: KernelArgs.weights.)
  */
 export interface Compat {
   /** breadcrumbs with no outliers to remove (gamma * n < 1) zeroes the whole delta. */
   readonly breadcrumbsEmptySlice: boolean;
   readonly consensus: ConsensusMethod;
   readonly rescaleNorm: RescaleNorm;
+  readonly topkScope: TopkScope;
 }
 
-export const MERGEKIT_COMPAT: Compat = { breadcrumbsEmptySlice: true, consensus: 'sum', rescaleNorm: 'l1' };
+export const MERGEKIT_COMPAT: Compat = {
+  breadcrumbsEmptySlice: true,
+  consensus: 'sum',
+  rescaleNorm: 'l1',
+  topkScope: 'tensor',
+};
 
 /** The recipe's `merge_studio` options a method may take (see MergeMethod.studioOptions). */
-export type StudioOptionName = 'consensus' | 'rescale_norm';
+export type StudioOptionName = 'consensus' | 'rescale_norm' | 'topk_scope' | 'weights';
 
 export interface MergeMethod {
   readonly name: string;
@@ -156,7 +176,9 @@ export interface MergeMethod {
   readonly family?: FamilyKernel;
   /**
    * The `merge_studio` options that change this method's numbers: `consensus` where it elects
-   * a sign, `rescale_norm` where it sparsifies (and so may rescale). Others are warned about.
+   * a sign, `rescale_norm` where it sparsifies (and so may rescale), `topk_scope` where it cuts
+   * by magnitude, `weights` where mergekit has no per-model weight (karcher, model_stock).
+   * Others are warned about.
    */
   readonly studioOptions?: readonly StudioOptionName[];
 }

@@ -167,16 +167,51 @@ parameters:
     expect(p.compat.breadcrumbsEmptySlice).toBe(false);
   });
 
-  it('consensus and rescale_norm reach the kernels through compat, mergekit’s by default', () => {
-    const y = 'merge_method: dare_ties\nbase_model: a\nmodels: [{model: b, parameters: {weight: 1}}]\n';
+  it('consensus, rescale_norm and topk_scope reach the kernels through compat, mergekit’s by default', () => {
+    const y = 'merge_method: ties\nbase_model: a\nmodels: [{model: b, parameters: {weight: 1}}]\n';
     const plain = plan(y, fakeModel('a'), fakeModel('b')).compat;
-    expect(plain).toEqual({ breadcrumbsEmptySlice: true, consensus: 'sum', rescaleNorm: 'l1' });
+    expect(plain).toEqual({
+      breadcrumbsEmptySlice: true,
+      consensus: 'sum',
+      rescaleNorm: 'l1',
+      topkScope: 'tensor',
+    });
     const set = plan(
-      `${y}merge_studio: {consensus: count, rescale_norm: inverse_density}\n`,
+      `${y}merge_studio: {consensus: count, rescale_norm: inverse_density, topk_scope: row}\n`,
       fakeModel('a'),
       fakeModel('b'),
     ).compat;
-    expect(set).toEqual({ breadcrumbsEmptySlice: true, consensus: 'count', rescaleNorm: 'inverse_density' });
+    expect(set).toEqual({
+      breadcrumbsEmptySlice: true,
+      consensus: 'count',
+      rescaleNorm: 'inverse_density',
+      topkScope: 'row',
+    });
+  });
+
+  it('merge_studio.weights: per tensor, aligned with the inputs; none when equal or not taken', () => {
+    const models = [fakeModel('a'), fakeModel('b'), fakeModel('c')];
+    const q = (p: ReturnType<typeof plan>) =>
+      p.tensors.find((t) => t.name === 'model.layers.0.self_attn.q_proj.weight')!;
+    // karcher: the base is one more input, and weighs 1 unless named
+    const karcher = 'merge_method: karcher\nbase_model: a\nmodels: [{model: b}, {model: c}]\n';
+    const k = q(plan(`${karcher}merge_studio: {weights: {c: 3}}\n`, ...models));
+    expect(k.inputs.map((x) => x.model)).toEqual(['b', 'c', 'a']);
+    expect(k.weights).toEqual([1, 3, 1]);
+    expect(q(plan(karcher, ...models)).weights).toBeUndefined();
+    // equal weights are the unweighted merge
+    expect(
+      q(plan(`${karcher}merge_studio: {weights: {a: 2, b: 2, c: 2}}\n`, ...models)).weights,
+    ).toBeUndefined();
+    // model_stock: the fine-tunes only
+    const stock = 'merge_method: model_stock\nbase_model: a\nmodels: [{model: b}, {model: c}]\n';
+    const m = q(plan(`${stock}merge_studio: {weights: {b: 0.5, c: 1.5}}\n`, ...models));
+    expect(m.inputs.map((x) => x.model)).toEqual(['b', 'c']);
+    expect(m.weights).toEqual([0.5, 1.5]);
+    // a method without weights ignores them (the validator warns)
+    const linear =
+      'merge_method: linear\nmodels: [{model: b, parameters: {weight: 1}}, {model: c, parameters: {weight: 1}}]\n';
+    expect(q(plan(`${linear}merge_studio: {weights: {b: 2}}\n`, ...models)).weights).toBeUndefined();
   });
 
   it('computes in the recipe dtype, or float32 when unset or forced', () => {

@@ -153,6 +153,7 @@ export function buildPlan(
       breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice'),
       consensus: recipe.merge_studio?.consensus ?? MERGEKIT_COMPAT.consensus,
       rescaleNorm: recipe.merge_studio?.rescale_norm ?? MERGEKIT_COMPAT.rescaleNorm,
+      topkScope: recipe.merge_studio?.topk_scope ?? MERGEKIT_COMPAT.topkScope,
     },
     ...(tokenizerFiles && { tokenizerFiles }),
   };
@@ -250,6 +251,7 @@ function planTensor(
   const fixed = rectify(method, name, isEmbed, base, inputs, ctx.warnings);
   inputs = fixed.inputs as typeof inputs;
   const params = resolveParams(method, recipe, slice, name, t, inputs, fixed.numel, ctx.computeDtype);
+  const weights = studioWeights(recipe, method, inputs);
   const ref = base ?? inputs[0]!;
   const outDtype = recipe.out_dtype ?? recipe.dtype;
   const dtype: WritableDType = outDtype
@@ -269,10 +271,27 @@ function planTensor(
     global: params.global,
     perModel: params.perModel,
     origins: params.origins,
+    ...(weights && { weights }),
     elementwise: method.elementwise(params.global, params.perModel) && !fixed.cropped,
     isEmbed,
     ...(vocab?.vocab && { vocab: vocab.vocab }),
   };
+}
+
+/**
+ * merge_studio.weights of a tensor's inputs (a model not named: 1) for the methods that take
+ * them; undefined when the method takes none or they are all equal, which is the unweighted
+ * merge (so equal weights give mergekit's bytes).
+ */
+function studioWeights(
+  recipe: Recipe,
+  method: MergeMethod,
+  inputs: readonly PlannedInput[],
+): number[] | undefined {
+  const map = recipe.merge_studio?.weights;
+  if (!map || !method.studioOptions?.includes('weights')) return undefined;
+  const w = inputs.map((x) => (Object.hasOwn(map, x.model) ? map[x.model]! : 1));
+  return w.every((v) => v === w[0]) ? undefined : w;
 }
 
 /**

@@ -48,6 +48,11 @@ export interface PlannedTensor {
     readonly global: Readonly<Record<string, ValueOrigin>>;
     readonly perModel: readonly Readonly<Record<string, ValueOrigin>>[];
   };
+  /**
+   * merge_studio.weights of the inputs, aligned with `inputs` (a model the block does not name
+   * weighs 1), for the methods that take them; absent when all are equal (mergekit's merge).
+   */
+  readonly weights?: readonly number[];
   /** The kernel may run on chunks of this tensor. */
   readonly elementwise: boolean;
   readonly isEmbed: boolean;

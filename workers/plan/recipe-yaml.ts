@@ -121,7 +121,7 @@ const ORDER = [
   'merge_studio',
 ];
 /** merge_studio's keys in one order, whether the block came from YAML or from the studio's edits. */
-const STUDIO_ORDER = ['seed', 'compute_dtype', 'fix', 'consensus', 'rescale_norm'];
+const STUDIO_ORDER = ['seed', 'compute_dtype', 'fix', 'consensus', 'rescale_norm', 'topk_scope', 'weights'];
 
 /** The keys of `order` that `obj` has, in that order. */
 function inOrder(obj: object, order: readonly string[]): Record<string, unknown> {

@@ -4,7 +4,7 @@
  * `merge_studio`, which mergekit ignores (its config model drops unknown keys).
  */
 
-import type { ConsensusMethod, RescaleNorm } from '../methods/types.ts';
+import type { ConsensusMethod, RescaleNorm, TopkScope } from '../methods/types.ts';
 
 export type Scalar = number | boolean | string;
 export type ScalarOrGradient = Scalar | readonly Scalar[];
@@ -78,8 +78,9 @@ export interface TokenizerConfig {
 
 /**
  * Merge Studio's own options (docs/differences.md): the random methods' seed, the compute
- * dtype, mergekit bugs to fix, and two options mergekit has inside but does not expose for the
- * task-vector family and sce, at mergekit's values when absent.
+ * dtype, mergekit bugs to fix, two options mergekit has inside but does not expose for the
+ * task-vector family and sce, the scope of the magnitude cuts, and weights for the methods
+ * mergekit averages with equal ones; mergekit's behaviour when absent.
  */
 export interface StudioOptions {
   /** Seed of the random methods; the same seed gives the same bytes. */
@@ -92,6 +93,13 @@ export interface StudioOptions {
   readonly consensus?: ConsensusMethod;
   /** What `rescale: true` keeps: the L1 norm (mergekit), L2, L-infinity, or 1 / density. */
   readonly rescale_norm?: RescaleNorm;
+  /** Over what TIES' and breadcrumbs' magnitude cuts rank: the whole tensor (mergekit) or each row. */
+  readonly topk_scope?: TopkScope;
+  /**
+   * karcher's and model_stock's weight of each model, by its name in the recipe (positive;
+   * a model not named weighs 1). mergekit's parameter lists for them have no `weight`.
+   */
+  readonly weights?: Readonly<Record<string, number>>;
 }
 
 export interface Recipe {

@@ -27,7 +27,9 @@ export function ParamControls() {
   const hasOptions =
     (method.studioOptions?.length ?? 0) > 0 ||
     studio?.consensus !== undefined ||
-    studio?.rescale_norm !== undefined;
+    studio?.rescale_norm !== undefined ||
+    studio?.topk_scope !== undefined ||
+    studio?.weights !== undefined;
   const options = hasOptions && (
     <StudioOptionFields id={id} recipe={recipe} method={method} edit={{ setStudioOption }} />
   );

@@ -12,6 +12,7 @@ import { recipeToYaml } from '../../../workers/plan/recipe-yaml.ts';
 import { useStudio } from '../../stores/store.ts';
 import { ParamControls } from './ParamControls.tsx';
 import { StudioOptionFields } from './StudioOptionFields.tsx';
+import { StudioWeightFields } from './StudioWeightFields.tsx';
 
 vi.mock('zustand', () => import('../../shared/render-with-store.ts'));
 
@@ -62,7 +63,7 @@ const fields = () =>
   StudioOptionFields({ id: 'x', recipe: s().recipe, method: getMethod(s().recipe.merge_method)!, edit: s() });
 
 /** Does what a user's choice of `value` in control `which` does. */
-function choose(which: 'consensus' | 'rescale-norm', value: string): void {
+function choose(which: 'consensus' | 'rescale-norm' | 'topk-scope', value: string): void {
   const control = find(fields(), (e) => e.props.id === `x-${which}`);
   expect(control, which).toBeDefined();
   control!.props.onChange!({ target: { value } });
@@ -150,5 +151,86 @@ describe('merge_studio controls in the method settings', () => {
     const markup = html();
     expect(markup).toContain('This recipe uses slices');
     expect(select(markup, 'Sign consensus')?.selected).toBe('sum');
+  });
+});
+
+/** A karcher or model_stock recipe of three models (base org/base). */
+const means = (method: string): string =>
+  `merge_method: ${method}\nbase_model: org/base\nmodels:\n  - model: org/base\n  - model: org/a\n  - model: org/b\n`;
+const weightFields = () =>
+  StudioWeightFields({ recipe: s().recipe, method: getMethod(s().recipe.merge_method)!, edit: s() });
+/** The weight box of `model` as rendered: its value, or undefined when absent. */
+const shownWeight = (markup: string, model: string): string | undefined => {
+  const id = new RegExp(`<label for="([^"]+)">weight of ${model}</label>`).exec(markup)?.[1];
+  return id === undefined ? undefined : new RegExp(`<input id="${id}"[^>]*value="([^"]*)"`).exec(markup)?.[1];
+};
+/** Does what typing `v` into `model`'s weight box does. */
+function setWeight(model: string, v: number): void {
+  const field = find(weightFields(), (e) => (e.props as { label?: string }).label === `weight of ${model}`);
+  expect(field, model).toBeDefined();
+  (field!.props as unknown as { onChange: (v: number) => void }).onChange(v);
+}
+
+describe('topk_scope and weights in the method settings', () => {
+  it('Top-k scope for ties and breadcrumbs, not for dare or della; row, then back to mergekit’s', () => {
+    expect(select(html(), 'Top-k scope')).toEqual({ values: ['tensor', 'row'], selected: 'tensor' });
+    expect(html()).toContain('One cut over the whole model is not offered');
+    choose('topk-scope', 'row');
+    expect(s().recipe.merge_studio).toEqual({ topk_scope: 'row' });
+    expect(recipeToYaml(s().recipe)).toMatch(/\nmerge_studio:\n {2}topk_scope: row\n$/);
+    expect(select(html(), 'Top-k scope')?.selected).toBe('row');
+    choose('topk-scope', 'tensor');
+    expect(s().recipe.merge_studio).toBeUndefined();
+    s().editYaml(recipe('breadcrumbs'));
+    expect(select(html(), 'Top-k scope')?.selected).toBe('tensor');
+    for (const method of ['dare_ties', 'della', 'task_arithmetic']) {
+      s().editYaml(recipe(method));
+      expect(select(html(), 'Top-k scope'), method).toBeUndefined();
+    }
+  });
+
+  it('karcher: a weight for every model it averages, the base too; 1 leaves no key', () => {
+    s().editYaml(means('karcher'));
+    const markup = html();
+    expect(markup).toContain('Model weights');
+    expect(['org/base', 'org/a', 'org/b'].map((m) => shownWeight(markup, m))).toEqual(['1', '1', '1']);
+    expect(select(markup, 'Top-k scope')).toBeUndefined();
+    setWeight('org/a', 2);
+    setWeight('org/base', 0.5);
+    expect(s().recipe.merge_studio).toEqual({ weights: { 'org/a': 2, 'org/base': 0.5 } });
+    expect(recipeToYaml(s().recipe)).toMatch(
+      /\nmerge_studio:\n {2}weights:\n {4}org\/a: 2\n {4}org\/base: 0.5\n$/,
+    );
+    expect(shownWeight(html(), 'org/a')).toBe('2');
+    setWeight('org/a', 1);
+    setWeight('org/base', 1);
+    expect(s().recipe.merge_studio).toBeUndefined();
+  });
+
+  it('model_stock: the fine-tunes only', () => {
+    s().editYaml(means('model_stock'));
+    const markup = html();
+    expect(shownWeight(markup, 'org/base')).toBeUndefined();
+    expect(shownWeight(markup, 'org/a')).toBe('1');
+    expect(markup).toContain('in the average of the fine-tunes');
+  });
+
+  it('a weight left for a model no longer merged, or for another method, is named and removable', () => {
+    s().editYaml(`${means('karcher')}merge_studio:\n  weights: {org/gone: 3, org/a: 2}\n`);
+    expect(html()).toContain('merge_studio.weights names org/gone, which Karcher Mean does not weigh here.');
+    const remove = find(
+      weightFields(),
+      (e) => e.type === 'button' && [e.props.children].flat().join('') === 'Remove the weight of org/gone',
+    );
+    remove!.props.onClick!();
+    expect(s().recipe.merge_studio).toEqual({ weights: { 'org/a': 2 } });
+    s().setMethod('linear');
+    expect(html()).toContain('merge_studio.weights does not apply to Linear.');
+    const drop = find(
+      fields(),
+      (e) => e.type === 'button' && [e.props.children].flat().join('') === 'Remove weights',
+    );
+    drop!.props.onClick!();
+    expect(s().recipe.merge_studio).toBeUndefined();
   });
 });

@@ -50,6 +50,16 @@ const twoModels = (out: Float32Array, compat: Compat) => ({
   compat,
 });
 
+/** Kernel arguments of three models weighted 1, 2, 3 (karcher's and model_stock's parameters). */
+const weighted = (method: string, out: Float32Array) => ({
+  ...twoModels(out, MERGEKIT_COMPAT),
+  base: method === 'model_stock' ? Float32Array.of(0.5, 0, 0, 0) : undefined,
+  inputs: [Float32Array.of(1, -2, 3, 0.5), Float32Array.of(-1, -1, 2, 1), Float32Array.of(2, 1, 0, 1)],
+  perModel: [{}, {}, {}],
+  global: { max_iter: 10, tol: 1e-5, filter_wise: false },
+  weights: [1, 2, 3],
+});
+
 describe('WebGPU backend', () => {
   it('has a GPU implementation of every method', () => {
     expect([...GPU_METHOD_NAMES].sort()).toEqual([...METHOD_NAMES].sort());
@@ -130,6 +140,29 @@ describe('WebGPU backend', () => {
       const [viaGpu, cpu] = [new Float32Array(4), new Float32Array(4)];
       await fallback.run(m, args(viaGpu, compat));
       await cpuBackend.run(m, args(cpu, compat));
+      expect(viaGpu).toEqual(cpu);
+      expect(fallback.stats).toMatchObject({ handedBack: 1, gpuOffReason: undefined });
+    }
+  });
+
+  it('hands topk_scope row and merge_studio.weights to the CPU', async () => {
+    const b = await createWebGpuBackend(fakeAdapter([]));
+    const row: Compat = { ...MERGEKIT_COMPAT, topkScope: 'row' };
+    // two rows of two: each keeps its larger entry
+    const rows = (out: Float32Array) => ({ ...twoModels(out, row), shape: [2, 2] });
+    const cases = [
+      ['ties', rows],
+      ['breadcrumbs', rows],
+      ['karcher', (out: Float32Array) => weighted('karcher', out)],
+      ['model_stock', (out: Float32Array) => weighted('model_stock', out)],
+    ] as const;
+    for (const [method, args] of cases) {
+      const m = getMethod(method)!;
+      await expect(b.run(m, args(new Float32Array(4))), method).rejects.toThrow(GpuUnsupportedError);
+      const fallback = withCpuFallback(b, undefined, () => undefined);
+      const [viaGpu, cpu] = [new Float32Array(4), new Float32Array(4)];
+      await fallback.run(m, args(viaGpu));
+      await cpuBackend.run(m, args(cpu));
       expect(viaGpu).toEqual(cpu);
       expect(fallback.stats).toMatchObject({ handedBack: 1, gpuOffReason: undefined });
     }

@@ -592,6 +592,18 @@ describe('merging a tensor in parts', () => {
     expect(ok('dare_ties', {}, withNorm('l2'))).toBe(false);
     expect(ok('dare_ties', {}, withNorm('linf'))).toBe(false);
     expect(ok('ties', {}, { ...ctx, compat: { ...MERGEKIT_COMPAT, consensus: 'count' } })).toBe(true);
+    // magnitude cuts by row: no statistics, unless a rescale measures norms
+    const byRow = { ...ctx, compat: { ...MERGEKIT_COMPAT, topkScope: 'row' as const } };
+    expect(ok('ties', {}, byRow)).toBe(true);
+    expect(ok('breadcrumbs', {}, byRow)).toBe(true);
+    expect(ok('ties', { rescale: true }, byRow)).toBe(false);
+    expect(
+      ok(
+        'ties',
+        { rescale: true },
+        { ...byRow, compat: { ...byRow.compat, rescaleNorm: 'inverse_density' } },
+      ),
+    ).toBe(true);
   });
 
   describe('with merge_studio options', () => {
@@ -628,6 +640,72 @@ describe('merging a tensor in parts', () => {
           const parted = await run(Array.from({ length: count }, () => inProcessLane));
           expect(parted.inParts).toBe(true);
           expect(Buffer.from(parted.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+        }
+      });
+    }
+  });
+
+  describe('with topk_scope row', () => {
+    // 2,150,400 elements in rows of 1536: parts start on multiples of lcm(4096, 1536) = 12288
+    const R = 1400;
+    const C = 1536;
+    const byRow: Compat = { ...MERGEKIT_COMPAT, topkScope: 'row' };
+    const values = (seed: number, around?: Float32Array): Float32Array =>
+      Float32Array.from({ length: R * C }, (_, i) => {
+        const h = mix32(i ^ mix32(seed));
+        return (around ? around[i]! : 0) + (((h % 9) - 4) / 64) * (around ? 1 : 4);
+      });
+    const base = values(1);
+    const rowBase = encodeFromF32(base, 'BF16');
+    const rowInputs = [2, 3, 4].map((s) => encodeFromF32(values(s, base), 'BF16'));
+    const rowPlan = (method: string): PlannedTensor =>
+      plannedLayerTensor(method, [R, C], ['BF16', 'BF16', 'BF16'], (name, _scope, k) => {
+        if (name === 'weight') return [0.5, 0.3, -0.2][k]!;
+        if (name === 'density') return [0.4, 0.55, 0.7][k]!;
+        return name === 'gamma' ? 0.05 : undefined;
+      });
+
+    it('splitWeighted starts every part on a multiple of the alignment asked', () => {
+      const parts = splitWeighted(R * C, [1, 1, 1], 12288).map((p) => p.part);
+      expect(parts).toHaveLength(3);
+      for (const p of parts) expect(p.lo % 12288).toBe(0);
+      expect(parts.at(-1)!.hi).toBe(R * C);
+    });
+
+    for (const method of ['ties', 'breadcrumbs_ties']) {
+      it(`${method}: parts of whole rows, the same bytes on 1 and 3 lanes`, async () => {
+        const t = rowPlan(method);
+        const run = async (lanes?: ComputeLane[]) => {
+          const ctx = {
+            backend: cpuBackend,
+            computeDtype: 'F32' as const,
+            seed: 7,
+            compat: byRow,
+            warn: () => undefined,
+          };
+          const r = await computeTensor(
+            t,
+            method,
+            rowBase,
+            [...rowInputs],
+            lanes ? { ...ctx, lanes: { lanes, needShared: false } } : ctx,
+          );
+          return r.bytes!;
+        };
+        const whole = await run();
+        const tensor = await computeTensor(t, method, rowBase, [...rowInputs], {
+          backend: cpuBackend,
+          computeDtype: 'F32',
+          seed: 7,
+          compat: MERGEKIT_COMPAT,
+          warn: () => undefined,
+        });
+        expect(Buffer.from(tensor.bytes!).equals(Buffer.from(whole))).toBe(false); // the scope counts
+        for (const count of [1, 3]) {
+          const counter = { parts: 0 };
+          const parted = await run(Array.from({ length: count }, () => countingLane(counter)));
+          expect(counter.parts).toBe(count);
+          expect(Buffer.from(parted).equals(Buffer.from(whole))).toBe(true);
         }
       });
     }

@@ -11,8 +11,9 @@
  * Only what splits exactly runs in parts: float32 compute, no crops, and sparsifiers whose
  * statistics are integer counts (TIES's and breadcrumbs' magnitude cuts, DARE without a
  * rescale that measures norms: none, or merge_studio's 1 / density; none). The sign elected by
- * count (merge_studio.consensus) is per element and reaches the lanes in the job's compat.
- * Everything else stays on the merge worker.
+ * count (merge_studio.consensus) is per element and reaches the lanes in the job's compat;
+ * magnitude cuts by row (merge_studio.topk_scope) need no statistics at all, only parts of
+ * whole rows. Everything else stays on the merge worker.
  */
 import { DTYPE_SIZE } from '../../io/dtypes.ts';
 import { numelOf } from '../../io/safetensors/header.ts';
@@ -20,6 +21,7 @@ import { getMethod } from '../../methods/registry.ts';
 import {
   familySparsifiers,
   familySplittable,
+  rowAlignOf,
   type FamilyPart,
   type SparsifierArgs,
 } from '../../methods/shared/family-stream.ts';
@@ -39,11 +41,16 @@ export const PARTS_MIN_ELEMENTS = 1 << 21;
 const PART_ALIGN = 4096;
 
 /**
- * [0, n) in parts in proportion to `weights`, starting on multiples of PART_ALIGN; parts that
- * come out empty (a tensor of few blocks) are left out, each part names its weight's index.
+ * [0, n) in parts in proportion to `weights`, starting on multiples of `align` (PART_ALIGN, or
+ * a multiple of it that is whole rows); parts that come out empty (a tensor of few blocks) are
+ * left out, each part names its weight's index.
  */
-export function splitWeighted(n: number, weights: readonly number[]): { part: FamilyPart; owner: number }[] {
-  const blocks = Math.ceil(n / PART_ALIGN);
+export function splitWeighted(
+  n: number,
+  weights: readonly number[],
+  align = PART_ALIGN,
+): { part: FamilyPart; owner: number }[] {
+  const blocks = Math.ceil(n / align);
   const total = weights.reduce((a, b) => a + b, 0);
   const parts: { part: FamilyPart; owner: number }[] = [];
   let lo = 0;
@@ -51,11 +58,18 @@ export function splitWeighted(n: number, weights: readonly number[]): { part: Fa
   weights.forEach((w, owner) => {
     before += w;
     const last = owner === weights.length - 1;
-    const hi = last ? n : Math.min(n, Math.round((before / total) * blocks) * PART_ALIGN);
+    const hi = last ? n : Math.min(n, Math.round((before / total) * blocks) * align);
     if (hi > lo) parts.push({ part: { lo, hi }, owner });
     lo = Math.max(lo, hi);
   });
   return parts;
+}
+
+/** The least common multiple of two positive integers. */
+function lcm(a: number, b: number): number {
+  let [x, y] = [a, b];
+  while (y !== 0) [x, y] = [y, x % y];
+  return (a / x) * b;
 }
 
 /** The tensor's compute context (its `warn` already names the tensor), and the lanes. */
@@ -154,16 +168,17 @@ export async function mergeInParts(
   const n = numelOf(t.shape);
   const share = Math.max(0, ctx.coordinatorShare ?? 0);
   const lanes = share > 0 ? [...ctx.lanes, coordinatorLane] : ctx.lanes;
+  const scratch = new Scratch(undefined);
+  const sparsifiers = familySparsifiers(family, sparsifierArgs(t, ctx), n, scratch);
   const split = splitWeighted(
     n,
     lanes.map((_, i) => (i < ctx.lanes.length ? 1 : share)),
+    lcm(PART_ALIGN, rowAlignOf(sparsifiers)),
   );
   const parts = split.map((s) => s.part);
   /** Whether part i runs here, in the coordinator's realm (not on a lane of the pool). */
   const own = (i: number): boolean => split[i]!.owner >= ctx.lanes.length;
   const lanesWrite = ctx.laneWrites === 'always' || (ctx.laneWrites !== 'never' && parts.length >= 2);
-  const scratch = new Scratch(undefined);
-  const sparsifiers = familySparsifiers(family, sparsifierArgs(t, ctx), n, scratch);
   sparsifiers.forEach((s, k) => s.warning && ctx.warn(`input ${k + 1}: ${s.warning}`));
   const cutsOf = sparsifiers.map((s) => s.cutStates().length);
   // Tied keys per part, model and cut, from the statistics pass that found the cut (0 before).

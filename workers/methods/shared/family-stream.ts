@@ -5,8 +5,9 @@
  * instead of being kept, so memory does not grow with the tensor.
  *
  * The recipe's `merge_studio` options arrive in `compat`: `consensus` (elect the sign by the
- * sum of the weighted deltas, mergekit's, or by how many models hold it) and `rescaleNorm`
- * (what the sparsifiers' rescale keeps: ./sparsify-stream.ts).
+ * sum of the weighted deltas, mergekit's, or by how many models hold it), `rescaleNorm`
+ * (what the sparsifiers' rescale keeps: ./sparsify-stream.ts) and `topkScope` (magnitude cuts
+ * per row: chunks, and a part's bounds, then hold whole rows).
  *
  * In float32 mode the per-element steps are workers/simd operations: the chunk buffers live
  * in the SIMD arena when it has room, so they run as WebAssembly kernels, whose JS references
@@ -112,11 +113,14 @@ function* familyBody(
   const axis = m.sparsifier === 'della_magprune' ? dellaAxis(a.shape) : undefined;
   const strided = axis !== undefined && axis.stride > 1;
   if (strided && part) throw new Error(`${m.name}: a tensor of 3 or more dims is not merged in parts`);
-  const align = axis && !strided ? axis.cols : 1;
-  const size = Math.min(n, Math.max(Math.min(a.chunk, FAMILY_CHUNK), align));
   const scratch = new Scratch();
   try {
     const sparsifiers = familySparsifiers(m, a, n, scratch);
+    // Magnitude cuts by row (merge_studio.topk_scope) work on whole rows too.
+    const align = axis && !strided ? axis.cols : rowAlignOf(sparsifiers);
+    if (part && part.lo % align !== 0)
+      throw new Error(`${m.name}: a part starting at ${part.lo} splits a row of ${align}`);
+    const size = Math.min(n, Math.max(Math.min(a.chunk, FAMILY_CHUNK), align));
     const panels = strided ? new DellaPanels(axis, n, scratch) : undefined; // before the buffers
     const chunk: PanelBuffers = {
       base: scratch.f32(size),
@@ -201,6 +205,11 @@ function* familyBody(
   }
 }
 
+/** The rows the sparsifiers cut by (merge_studio.topk_scope: row), else 1. */
+export function rowAlignOf(sparsifiers: readonly StreamSparsifier[]): number {
+  return Math.max(1, ...sparsifiers.map((s) => s.rowAlign));
+}
+
 /**
  * Each model's sparsifier for an n-element tensor (none for members without one), as the
  * kernel makes them; a coordinator of parts makes the same. `scratch` holds their histograms.
@@ -235,6 +244,7 @@ function sparsifierFor(
       shape: a.shape,
       breadcrumbsQuirk: a.compat.breadcrumbsEmptySlice,
       rescaleNorm: a.compat.rescaleNorm,
+      topkScope: a.compat.topkScope,
     },
     n,
     scratch,

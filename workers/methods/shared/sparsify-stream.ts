@@ -13,6 +13,8 @@
  *   is what pass 1 would find, so pass 1 is skipped (`observes`): 85 of the 90 tensors of the
  *   fixture fine-tunes rounded to BF16. Float32 deltas always need it.
  * - magnitude_outliers (breadcrumbs): the same for two cuts, keeping ranks [bot, n - top).
+ * - both by row (merge_studio.topk_scope: row): the same cuts per row of the last dim, found
+ *   where the row lies in a chunk of whole rows (./row-topk.ts), so no statistics pass.
  * - random (DARE): keep with probability density, from the counter-based RNG (index i of the
  *   tensor always draws the same number, in any chunking).
  * - della_magprune: rank |delta| along dim 1 (per row up to 2-D) and keep with probability
@@ -36,9 +38,10 @@ import { Scratch } from '../../simd/arena.ts';
 import { scaleInPlace } from '../../simd/codec.ts';
 import { HI_BINS, histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
 import { dareMask, l1, maxAbs, quadSum, sumSq, total, type QuadSum } from '../../simd/sums.ts';
-import type { RescaleNorm } from '../types.ts';
+import type { RescaleNorm, TopkScope } from '../types.ts';
 import { dellaAxis } from './della-rows.ts';
 import { DellaRows, type DellaColumns } from './della-stream.ts';
+import { rowCounts, RowSelect, topkRowLength, type RowCounts } from './row-topk.ts';
 
 export type Sparsifier = 'magnitude' | 'random' | 'magnitude_outliers' | 'della_magprune';
 
@@ -55,6 +58,8 @@ export interface SparsifySpec {
   readonly breadcrumbsQuirk: boolean;
   /** What `rescale` keeps (default l1, mergekit's). */
   readonly rescaleNorm?: RescaleNorm;
+  /** Over what the magnitude cuts rank (default tensor, mergekit's). */
+  readonly topkScope?: TopkScope;
 }
 
 interface Cut {
@@ -101,6 +106,9 @@ export class StreamSparsifier {
   private scale = 1;
   private copy: Float32Array | undefined; // rescale sums: the chunk, masked
   private della: DellaRows | undefined;
+  /** The row scope's selector and counts (magnitude cuts of a tensor of more than one row). */
+  private readonly rows: RowSelect | undefined = undefined;
+  private readonly rowCounts: RowCounts = { keep: 0, drop: 0 };
 
   /** `scratch` holds the histograms (in the SIMD arena when it has room). */
   constructor(
@@ -118,7 +126,20 @@ export class StreamSparsifier {
     }
     // DARE's 1 / p: a float32 factor, as the measured ones are (density 0 keeps nothing to scale).
     if (spec.rescale && this.norm === 'inverse_density' && density > 0) this.scale = Math.fround(1 / density);
-    if (method === 'magnitude' || method === 'magnitude_outliers') {
+    const rowCols =
+      spec.topkScope === 'row' && (method === 'magnitude' || method === 'magnitude_outliers')
+        ? topkRowLength(spec.shape, n)
+        : undefined;
+    if (rowCols !== undefined) {
+      this.rows = new RowSelect(rowCols);
+      this.rowCounts = rowCounts(method === 'magnitude_outliers', density, spec.gamma, rowCols);
+      if (method === 'magnitude' && this.rowCounts.keep === 0) {
+        this.zeroAll = true;
+        this.warning = `density ${density} keeps no element of a ${rowCols}-element row`;
+      }
+      this.passes = this.zeroAll ? 0 : this.measures ? 1 : 0;
+      if (this.measures && !this.zeroAll) this.normPass = 0;
+    } else if (method === 'magnitude' || method === 'magnitude_outliers') {
       this.planCuts();
       this.passes = this.zeroAll ? 0 : 2 + (this.measures ? 1 : 0);
       if (this.measures) this.normPass = 2;
@@ -187,15 +208,24 @@ export class StreamSparsifier {
     return this.spec.method !== 'della_magprune' && !this.measures;
   }
 
+  /** Chunks must hold whole rows of this many elements (the row scope's; else 1). */
+  get rowAlign(): number {
+    return this.rows?.cols ?? 1;
+  }
+
+  /** Whether the magnitude cuts are the tensor's (histogram passes), not each row's. */
+  private get tensorCuts(): boolean {
+    const { method } = this.spec;
+    return !this.rows && (method === 'magnitude' || method === 'magnitude_outliers');
+  }
+
   /**
    * Whether statistics pass `pass` has anything to do: pass 1 (the low bits) only while a
    * magnitude cut's key is unknown, which endPass(0) or adoptCuts tells.
    */
   observes(pass: number): boolean {
     if (pass >= this.passes) return false;
-    const { method } = this.spec;
-    if (pass === 1 && (method === 'magnitude' || method === 'magnitude_outliers'))
-      return this.cuts.some((c) => c.foundAt < 0);
+    if (pass === 1 && this.tensorCuts) return this.cuts.some((c) => c.foundAt < 0);
     return true;
   }
 
@@ -286,7 +316,7 @@ export class StreamSparsifier {
 
   observe(pass: number, delta: Float32Array, start: number): void {
     const { method } = this.spec;
-    if (method === 'magnitude' || method === 'magnitude_outliers') {
+    if (this.tensorCuts) {
       if (pass === 0) histHi(delta, (this.hi ??= this.scratch.u32(HI_BINS)));
       else if (pass === 1) this.histLo(delta);
       else this.sums(delta, start);
@@ -299,8 +329,7 @@ export class StreamSparsifier {
   }
 
   endPass(pass: number): void {
-    const { method } = this.spec;
-    if ((method === 'magnitude' || method === 'magnitude_outliers') && pass < 2) {
+    if (this.tensorCuts && pass < 2) {
       for (const c of this.cuts) {
         if (c.foundAt >= 0) continue;
         if (pass === 0) {
@@ -363,7 +392,8 @@ export class StreamSparsifier {
       return;
     }
     const { method } = this.spec;
-    if (method === 'magnitude' || method === 'magnitude_outliers') this.maskCuts(delta);
+    if (this.rows) this.rows.mask(delta, this.rowCounts);
+    else if (method === 'magnitude' || method === 'magnitude_outliers') this.maskCuts(delta);
     else if (method === 'random') dareMask(delta, this.spec.rng!.key, start, this.spec.density);
     else this.dellaRows(delta, start, false);
     if (this.scale !== 1) {
@@ -405,6 +435,7 @@ export class StreamSparsifier {
     // DELLA (L2, L-infinity) masks from the bits its ranking pass stored
     if (method === 'random') dareMask(kept, this.spec.rng!.key, start, this.spec.density);
     else if (method === 'della_magprune') this.dellaState().rows(kept, start);
+    else if (this.rows) this.rows.mask(kept, this.rowCounts);
     else this.maskCuts(kept);
     this.measure(kept, start, this.after);
   }

@@ -3,7 +3,7 @@
  * teaching views and tests): the family kernel's own streaming sparsifier run over one array.
  */
 import type { Rng } from '../../rng.ts';
-import type { RescaleNorm } from '../types.ts';
+import type { RescaleNorm, TopkScope } from '../types.ts';
 import { StreamSparsifier, type Sparsifier } from './sparsify-stream.ts';
 
 export type { Sparsifier };
@@ -19,6 +19,8 @@ export interface SparsifyOptions {
   readonly breadcrumbsEmptySliceQuirk?: boolean;
   /** What `rescale` keeps (merge_studio.rescale_norm; default l1, mergekit's). */
   readonly rescaleNorm?: RescaleNorm;
+  /** Over what magnitude cuts rank (merge_studio.topk_scope; default tensor, mergekit's). */
+  readonly topkScope?: TopkScope;
 }
 
 /** Sparsifies `delta` in place. Returns a warning when mergekit would have crashed or zeroed. */
@@ -35,6 +37,7 @@ export function sparsify(delta: Float32Array, method: Sparsifier, o: SparsifyOpt
       shape: o.shape,
       breadcrumbsQuirk: o.breadcrumbsEmptySliceQuirk ?? true,
       rescaleNorm: o.rescaleNorm ?? 'l1',
+      topkScope: o.topkScope ?? 'tensor',
     },
     n,
   );

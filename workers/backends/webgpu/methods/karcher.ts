@@ -1,15 +1,19 @@
 /**
  * Karcher mean on the GPU: the CPU kernel's fixed-point iteration, with every vector update
  * on the GPU and the per-iteration scalars (cosines, angles, norms) read back and computed in
- * float64 on the CPU. The tangent accumulates in f32 here (float64 on the CPU).
+ * float64 on the CPU. The tangent accumulates in f32 here (float64 on the CPU). Equal weights
+ * only: a tensor with merge_studio.weights goes to the CPU (GpuUnsupportedError).
  */
 import { num, type KernelArgs } from '../../../methods/types.ts';
+import { GpuUnsupportedError } from '../errors.ts';
 import type { GpuContext } from '../gpu-context.ts';
 import { totals } from '../ops/reduce.ts';
 import { axpby, copySlot, divSlot, fillSlot, mix, mulSlot, tangent } from '../ops/vector.ts';
 import { withWorkspace } from './run.ts';
 
 export async function karcherGpu(ctx: GpuContext, a: KernelArgs): Promise<void> {
+  // merge_studio.weights: the CPU's alone
+  if (a.weights) throw new GpuUnsupportedError('karcher: merge_studio.weights run on the CPU');
   const n = a.out.length;
   const N = a.inputs.length;
   if (N === 1) {

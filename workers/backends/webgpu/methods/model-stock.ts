@@ -1,9 +1,11 @@
 /**
  * Model Stock on the GPU: the fine-tunes' mean, the offsets from the base, the mean pairwise
  * cosine of the offsets (per tensor or per row) from GPU sums, and t per row on the CPU as the
- * CPU kernel computes it; out = t avg + (1 - t) base in double-f32, rounded once.
+ * CPU kernel computes it; out = t avg + (1 - t) base in double-f32, rounded once. Equal
+ * weights only: a tensor with merge_studio.weights goes to the CPU (GpuUnsupportedError).
  */
 import { bool, type KernelArgs } from '../../../methods/types.ts';
+import { GpuUnsupportedError } from '../errors.ts';
 import type { GpuContext } from '../gpu-context.ts';
 import { blockSums, totals, type ReduceSpec } from '../ops/reduce.ts';
 import { pairsOf } from '../ops/vector.ts';
@@ -14,6 +16,8 @@ import { perSegment } from '../workspace.ts';
 import { withWorkspace } from './run.ts';
 
 export async function modelStockGpu(ctx: GpuContext, a: KernelArgs): Promise<void> {
+  // merge_studio.weights: the CPU's alone
+  if (a.weights) throw new GpuUnsupportedError('model_stock: merge_studio.weights run on the CPU');
   const N = a.inputs.length;
   const n = a.out.length;
   const rowLen = bool(a.global, 'filter_wise') && a.shape.length >= 1 ? a.shape[a.shape.length - 1]! : n;

@@ -4,8 +4,10 @@
  * (wgsl/elementwise.ts FAMILY_COMBINE). The mask of every sparsifier equals the CPU's:
  * magnitude top-k by exact radix select, DARE and DELLA by the shared counter-based hash.
  * The `merge_studio` options mergekit lacks (a sign elected by count, a rescale to another
- * norm than L1) are not here: such a tensor goes to the CPU (GpuUnsupportedError).
+ * norm than L1, magnitude cuts by row) are not here: such a tensor goes to the CPU
+ * (GpuUnsupportedError).
  */
+import { topkRowLength } from '../../../methods/shared/row-topk.ts';
 import { bool, num, type KernelArgs } from '../../../methods/types.ts';
 import { dellaKeepTable, nextPow2 } from '../della-table.ts';
 import { GpuUnsupportedError } from '../errors.ts';
@@ -144,6 +146,10 @@ export async function familyGpu(ctx: GpuContext, a: KernelArgs, name: string): P
     throw new GpuUnsupportedError(`${name}: rescale_norm ${a.compat.rescaleNorm} runs on the CPU`);
   const m = a.inputs.length;
   const n = a.out.length;
+  const magnitude = member.sparsifier === 'magnitude' || member.sparsifier === 'magnitude_outliers';
+  // a tensor of one row is cut the same by row or by tensor
+  if (magnitude && a.compat.topkScope === 'row' && topkRowLength(a.shape, n) !== undefined)
+    throw new GpuUnsupportedError(`${name}: topk_scope row runs on the CPU`);
   if (m === 0) {
     a.out.set(base);
     return;

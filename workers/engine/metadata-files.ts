@@ -12,8 +12,8 @@ import { modelCard } from './model-card.ts';
 import { rewriteTokenizer, TokenizerRewriteError } from './tokenizer-files.ts';
 import type { MergeJob } from './run-merge.ts';
 
-/** What mergekit's --copy-tokenizer copies from the donor (plus vocab.json for GPT-2-style tokenizers). */
-export const DONOR_FILES = [
+/** The files that make the tokenizer (taken from the tokenizer's donor, TokenizerFiles.donor). */
+const TOKENIZER_FILE_NAMES = [
   'tokenizer_config.json',
   'special_tokens_map.json',
   'tokenizer.json',
@@ -23,23 +23,16 @@ export const DONOR_FILES = [
   'vocab.json',
   'chat_template.jinja',
   'chat_template.json',
+] as const;
+const TOKENIZER_FILES: ReadonlySet<string> = new Set(TOKENIZER_FILE_NAMES);
+
+/** What mergekit's --copy-tokenizer copies from the donor (plus vocab.json for GPT-2-style tokenizers). */
+export const DONOR_FILES = [
+  ...TOKENIZER_FILE_NAMES,
   'generation_config.json',
   'preprocessor_config.json',
   'video_preprocessor_config.json',
 ] as const;
-
-/** The files that make the tokenizer (taken from the tokenizer's donor, TokenizerFiles.donor). */
-const TOKENIZER_FILES: ReadonlySet<string> = new Set([
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'tokenizer.json',
-  'tokenizer.model',
-  'added_tokens.json',
-  'merges.txt',
-  'vocab.json',
-  'chat_template.jinja',
-  'chat_template.json',
-]);
 
 /** The tokenizer files the plan changes, as text, and the donor's files that no longer apply. */
 async function rewrittenTokenizer(

@@ -11,7 +11,11 @@ import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { folderResolver } from '../io/node/fs-source.ts';
 import { folderSink } from '../io/node/fs-sink.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
-import type { MergeJob } from './run-merge.ts';
+import { loadModel, type LoadedModel } from '../io/load-model.ts';
+import { blobModelSource, memorySink } from '../io/memory.ts';
+import type { ModelResolver } from '../io/source.ts';
+import type { MergeResult } from '../protocol.ts';
+import { runMerge, type MergeJob } from './run-merge.ts';
 
 /** A parameter's value for input k (0 for global ones); undefined takes the default. */
 export type ParamChoice = (name: string, scope: 'global' | 'model', k: number) => ParamValue | undefined;
@@ -76,5 +80,32 @@ export function tinymixJob(dir: string, text = TINYMIX_TIES, extra: Partial<Merg
     sink: folderSink(dir),
     outputName: 'out',
     ...extra,
+  };
+}
+
+export interface MergedInMemory {
+  readonly result: MergeResult;
+  readonly out: LoadedModel;
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  /** A tensor's stored bytes in the output. */
+  bytes(name: string): Uint8Array;
+  /** An output JSON file, parsed. */
+  json(file: string): Record<string, unknown>;
+}
+
+/** Merges a recipe's text into memory and opens the result. */
+export async function mergeInMemory(text: string, resolve: ModelResolver): Promise<MergedInMemory> {
+  const sink = memorySink();
+  const result = await runMerge({ recipe: loadRecipe(text).recipe, recipeText: text, resolve, sink });
+  const out = await loadModel(blobModelSource('out', sink.files));
+  return {
+    result,
+    out,
+    files: sink.files,
+    bytes: (name) => {
+      const t = out.tensors.get(name)!;
+      return sink.files.get(t.file)!.subarray(t.begin, t.end);
+    },
+    json: (f) => JSON.parse(new TextDecoder().decode(sink.files.get(f))) as Record<string, unknown>,
   };
 }

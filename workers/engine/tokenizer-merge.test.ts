@@ -15,6 +15,7 @@ import { serializeSafetensors } from '../io/safetensors/layout.ts';
 import type { ModelResolver, ModelSource } from '../io/source.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { runMerge } from './run-merge.ts';
+import { mergeInMemory } from './test-helpers.ts';
 
 interface TokenizerJson {
   model: { vocab: Record<string, number> };
@@ -94,17 +95,7 @@ const resolver =
   async (id) =>
     id === 'tinymix-math' ? math() : blobModelSource(id, await files(id));
 
-async function merge(text: string, resolve: ModelResolver) {
-  const sink = memorySink();
-  const result = await runMerge({ recipe: loadRecipe(text).recipe, recipeText: text, resolve, sink });
-  const out = await loadModel(blobModelSource('out', sink.files));
-  const bytes = (name: string): Uint8Array => {
-    const t = out.tensors.get(name)!;
-    return sink.files.get(t.file)!.subarray(t.begin, t.end);
-  };
-  const json = (f: string) => JSON.parse(dec.decode(sink.files.get(f))) as Record<string, unknown>;
-  return { result, out, bytes, json, files: sink.files };
-}
+const merge = mergeInMemory;
 
 const LINEAR = `merge_method: linear
 models:

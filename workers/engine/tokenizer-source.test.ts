@@ -8,12 +8,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
-import { loadModel } from '../io/load-model.ts';
-import { blobModelSource, memorySink } from '../io/memory.ts';
+import { blobModelSource } from '../io/memory.ts';
 import type { ModelResolver, ModelSource } from '../io/source.ts';
-import { loadRecipe } from '../plan/recipe-yaml.ts';
-import { runMerge } from './run-merge.ts';
-import { TINYMIX_TIES } from './test-helpers.ts';
+import { mergeInMemory, TINYMIX_TIES } from './test-helpers.ts';
 
 interface TokenizerJson {
   model: { vocab: Record<string, number> };
@@ -38,16 +35,7 @@ const resolver =
   (id) =>
     tinymix(id, edit && ((t) => edit(id, t)));
 
-async function merge(text: string, resolve: ModelResolver) {
-  const sink = memorySink();
-  const result = await runMerge({ recipe: loadRecipe(text).recipe, recipeText: text, resolve, sink });
-  const out = await loadModel(blobModelSource('out', sink.files));
-  const bytes = (name: string): Uint8Array => {
-    const t = out.tensors.get(name)!;
-    return sink.files.get(t.file)!.subarray(t.begin, t.end);
-  };
-  return { result, out, bytes, config: JSON.parse(new TextDecoder().decode(sink.files.get('config.json'))) };
-}
+const merge = mergeInMemory;
 
 const TIES = TINYMIX_TIES.replace('dtype: bfloat16\n', '');
 const LINEAR = `merge_method: linear
@@ -65,7 +53,7 @@ describe('tokenizer_source: base (tinymix)', () => {
     const withTok = await merge(`${TIES}tokenizer_source: base\n`, resolver());
     expect([...withTok.out.tensors.keys()]).toEqual([...plain.out.tensors.keys()]);
     for (const name of plain.out.tensors.keys()) expect(withTok.bytes(name)).toEqual(plain.bytes(name));
-    expect(withTok.config).toEqual(plain.config);
+    expect(withTok.json('config.json')).toEqual(plain.json('config.json'));
     expect(withTok.result.warnings).toEqual(plain.result.warnings);
   });
 
@@ -77,8 +65,8 @@ describe('tokenizer_source: base (tinymix)', () => {
     });
     const plain = await merge(LINEAR, shorter);
     const cut = await merge(`${LINEAR}tokenizer_source: base\n`, shorter);
-    expect(cut.config.vocab_size).toBe(258);
-    expect(plain.config.vocab_size).toBe(260);
+    expect(cut.json('config.json')['vocab_size']).toBe(258);
+    expect(plain.json('config.json')['vocab_size']).toBe(260);
     for (const name of EMBEDS) {
       expect(cut.out.tensors.get(name)!.shape).toEqual([258, 128]);
       // linear is row by row: the cut merge is the first 258 rows of the uncut one.

@@ -5,13 +5,14 @@
  * has no hooks) is pressed through its element tree.
  */
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { isValidElement, type ReactElement, type ReactNode } from 'react';
+import { type ReactElement, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { AdapterFields } from './AdapterControls.tsx';
 import { ChosenModels } from './ChosenModels.tsx';
+import { elementById } from '../../shared/element-tree.ts';
 
 const TIES = `merge_method: ties
 base_model: tinymix-base
@@ -62,19 +63,6 @@ const ADAPTED = TIES.replace(/my-law/g, 'my-law+org/law-lora');
 
 type Props = { id?: string; children?: ReactNode; disabled?: boolean; onClick?: () => void };
 
-/** The element with id `id` in a tree of elements (no components inside). */
-function byId(node: ReactNode, id: string): ReactElement<Props> | undefined {
-  if (Array.isArray(node)) {
-    for (const n of node) {
-      const hit = byId(n, id);
-      if (hit) return hit;
-    }
-    return undefined;
-  }
-  if (!isValidElement<Props>(node)) return undefined;
-  return node.props.id === id ? node : byId(node.props.children, id);
-}
-
 /** The adapter box of `model` holding `text`, wired to the store as the page wires it. */
 function fields(model: string, text: string): ReactElement {
   const s = useStudio.getState();
@@ -124,7 +112,7 @@ describe('LoRA adapters in the list', () => {
   });
 
   it('Apply renames the model everywhere, its parameters kept', () => {
-    const apply = byId(fields('my-law', ' org/law-lora '), 'x-apply');
+    const apply = elementById<Props>(fields('my-law', ' org/law-lora '), 'x-apply');
     expect(apply?.props.disabled).toBe(false);
     apply!.props.onClick!();
     expect(useStudio.getState().recipe.models).toEqual([
@@ -138,14 +126,14 @@ describe('LoRA adapters in the list', () => {
     expect(renderToStaticMarkup(tree)).toMatch(
       /<p class="field-error" id="x-e" role="alert">&#x27;my-law\+org\/a\+org\/b&#x27; has more than one &#x27;\+&#x27;/,
     );
-    const apply = byId(tree, 'x-apply')!;
+    const apply = elementById<Props>(tree, 'x-apply')!;
     expect(apply.props.disabled).toBe(true);
     apply.props.onClick!();
     expect(selectModelIds(useStudio.getState())).toEqual(['tinymix-base', 'my-law']);
   });
 
   it('the base with an adapter stays the base', () => {
-    byId(fields('tinymix-base', 'org/base-lora'), 'x-apply')!.props.onClick!();
+    elementById<Props>(fields('tinymix-base', 'org/base-lora'), 'x-apply')!.props.onClick!();
     expect(useStudio.getState().recipe.base_model).toBe('tinymix-base+org/base-lora');
   });
 });

@@ -4,7 +4,7 @@
  * (pressed through StudioOptionFields' element tree, which has no hooks) edits the recipe and
  * its YAML; mergekit's values leave no key behind.
  */
-import { isValidElement, type ReactElement, type ReactNode } from 'react';
+import { type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { getMethod } from '../../../workers/methods/registry.ts';
@@ -13,6 +13,7 @@ import { useStudio } from '../../stores/store.ts';
 import { ParamControls } from './ParamControls.tsx';
 import { StudioOptionFields } from './StudioOptionFields.tsx';
 import { StudioWeightFields } from './StudioWeightFields.tsx';
+import { findElement } from '../../shared/element-tree.ts';
 
 vi.mock('zustand', () => import('../../shared/render-with-store.ts'));
 
@@ -46,25 +47,12 @@ type Props = {
   onClick?: () => void;
 };
 
-/** The element with id `id` (or the button whose text starts with `text`) in a tree of elements. */
-function find(node: ReactNode, hit: (e: ReactElement<Props>) => boolean): ReactElement<Props> | undefined {
-  if (Array.isArray(node)) {
-    for (const n of node) {
-      const found = find(n, hit);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (!isValidElement<Props>(node)) return undefined;
-  return hit(node) ? node : find(node.props.children, hit);
-}
-
 const fields = () =>
   StudioOptionFields({ id: 'x', recipe: s().recipe, method: getMethod(s().recipe.merge_method)!, edit: s() });
 
 /** Does what a user's choice of `value` in control `which` does. */
 function choose(which: 'consensus' | 'rescale-norm' | 'topk-scope', value: string): void {
-  const control = find(fields(), (e) => e.props.id === `x-${which}`);
+  const control = findElement<Props>(fields(), (e) => e.props.id === `x-${which}`);
   expect(control, which).toBeDefined();
   control!.props.onChange!({ target: { value } });
 }
@@ -133,7 +121,7 @@ describe('merge_studio controls in the method settings', () => {
     const markup = html();
     expect(select(markup, 'Sign consensus')).toBeUndefined();
     expect(markup).toContain('merge_studio.consensus: count does not apply to Task Arithmetic.');
-    const remove = find(
+    const remove = findElement<Props>(
       fields(),
       (e) => e.type === 'button' && [e.props.children].flat().join('') === 'Remove consensus',
     );
@@ -166,7 +154,10 @@ const shownWeight = (markup: string, model: string): string | undefined => {
 };
 /** Does what typing `v` into `model`'s weight box does. */
 function setWeight(model: string, v: number): void {
-  const field = find(weightFields(), (e) => (e.props as { label?: string }).label === `weight of ${model}`);
+  const field = findElement<Props>(
+    weightFields(),
+    (e) => (e.props as { label?: string }).label === `weight of ${model}`,
+  );
   expect(field, model).toBeDefined();
   (field!.props as unknown as { onChange: (v: number) => void }).onChange(v);
 }
@@ -218,7 +209,7 @@ describe('topk_scope and weights in the method settings', () => {
   it('a weight left for a model no longer merged, or for another method, is named and removable', () => {
     s().editYaml(`${means('karcher')}merge_studio:\n  weights: {org/gone: 3, org/a: 2}\n`);
     expect(html()).toContain('merge_studio.weights names org/gone, which Karcher Mean does not weigh here.');
-    const remove = find(
+    const remove = findElement<Props>(
       weightFields(),
       (e) => e.type === 'button' && [e.props.children].flat().join('') === 'Remove the weight of org/gone',
     );
@@ -226,7 +217,7 @@ describe('topk_scope and weights in the method settings', () => {
     expect(s().recipe.merge_studio).toEqual({ weights: { 'org/a': 2 } });
     s().setMethod('linear');
     expect(html()).toContain('merge_studio.weights does not apply to Linear.');
-    const drop = find(
+    const drop = findElement<Props>(
       fields(),
       (e) => e.type === 'button' && [e.props.children].flat().join('') === 'Remove weights',
     );

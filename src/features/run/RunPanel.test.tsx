@@ -4,13 +4,14 @@
  * where the browser has no WebGPU, and the tokenizer and chat template controls edit the recipe
  * (pressed through TokenizerFields' element tree, which has no hooks).
  */
-import { isValidElement, type ReactElement, type ReactNode } from 'react';
+import { type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recipeToYaml } from '../../../workers/plan/recipe-yaml.ts';
 import { useStudio } from '../../stores/store.ts';
 import { RunPanel } from './RunPanel.tsx';
 import { TokenizerFields } from './TokenizerOptions.tsx';
+import { elementById } from '../../shared/element-tree.ts';
 
 vi.mock('./BigMergeNotice.tsx', () => ({ BigMergeNotice: () => null }));
 vi.mock('./ResumeBanner.tsx', () => ({ ResumeBanner: () => null }));
@@ -51,23 +52,10 @@ function select(markup: string, label: string): { selected: string | undefined }
 
 type Props = { id?: string; children?: ReactNode; onChange?: (e: { target: { value: string } }) => void };
 
-/** The element with id `id` in a tree of elements (no components inside). */
-function byId(node: ReactNode, id: string): ReactElement<Props> | undefined {
-  if (Array.isArray(node)) {
-    for (const n of node) {
-      const hit = byId(n, id);
-      if (hit) return hit;
-    }
-    return undefined;
-  }
-  if (!isValidElement<Props>(node)) return undefined;
-  return node.props.id === id ? node : byId(node.props.children, id);
-}
-
 /** Does what a user's change of control `id` (tok, pad or chat) to `value` does. */
 function change(id: 'tok' | 'pad' | 'chat', value: string): void {
   const tree = TokenizerFields({ id: 'x', recipe: s().recipe, edit: s() });
-  const control = byId(tree, `x-${id}`);
+  const control = elementById<Props>(tree, `x-${id}`);
   expect(control, id).toBeDefined();
   control!.props.onChange!({ target: { value } });
 }

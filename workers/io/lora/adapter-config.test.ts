@@ -34,6 +34,33 @@ describe('parseAdapterConfig', () => {
     expect(ex.targets('model.layers.1.self_attn.q_proj')).toBe(true);
   });
 
+  it('refuses regular expressions a backtracking matcher may take exponential time on; accepts the usual ones', () => {
+    // `(a+)+` against 'aaa...a!' takes seconds at 27 characters and doubles with each one more.
+    for (const [field, value] of [
+      ['target_modules', '(a+)+'],
+      ['target_modules', '.*\\.(q|q)*_proj'],
+      ['exclude_modules', '(\\w+\\.)*vision'],
+      ['target_modules', '((a)?b?)+c'],
+      ['rank_pattern', { '(?:x|xy){2,}': 4 }],
+      ['alpha_pattern', { '(a*)*': 4 }],
+    ] as const) {
+      expect(() => parse({ [field]: value }), `${field} ${JSON.stringify(value)}`).toThrow(
+        /could take exponential time/,
+      );
+    }
+    for (const target of [
+      '.*\\.(q_proj|k_proj|v_proj|o_proj)',
+      '^(?!.*vision).*(q_proj|v_proj)$',
+      'model\\.layers\\.\\d+\\.(self_attn|mlp)\\.(q|k|v|gate)_proj',
+      '(?:ab)+_proj',
+      '[(+]+x(?:y)?',
+      '(.*\\.)?(q|v)_proj',
+    ]) {
+      expect(() => parse({ target_modules: target }), target).not.toThrow();
+    }
+    expect(() => parse({ rank_pattern: { 'layers.0.self_attn.q_proj': 4 } })).not.toThrow();
+  });
+
   it('refuses what is not a plain LoRA, and malformed values', () => {
     for (const [extra, message] of [
       [{ peft_type: 'LOHA' }, /only LoRA adapters/],

@@ -67,16 +67,78 @@ function patterns(raw: unknown, field: string, what: string): (readonly [RegExp,
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new LoraAdapterError(`${what}: ${field}['${key}'] must be a positive number`);
     }
-    return [pythonRegExp(`^(.*\\.)?(${key})$`, `${field} key '${key}'`, what), value] as const;
+    return [pythonRegExp(key, (k) => `^(.*\\.)?(${k})$`, `${field} key '${key}'`, what), value] as const;
   });
 }
 
-function pythonRegExp(source: string, field: string, what: string): RegExp {
+/** `wrap(source)` compiled, where `source` is the config's own pattern. */
+function pythonRegExp(source: string, wrap: (s: string) => string, field: string, what: string): RegExp {
+  if (mayBacktrack(source)) {
+    throw new LoraAdapterError(
+      `${what}: ${field} repeats a group that itself repeats or has alternatives, which could take exponential time ` +
+        'to match (and hang the page); write the module names as a list, or the pattern without nested repetition',
+    );
+  }
   try {
-    return new RegExp(source);
+    return new RegExp(wrap(source));
   } catch {
     throw new LoraAdapterError(`${what}: ${field} is not a regular expression this reader understands`);
   }
+}
+
+/**
+ * Whether `source` repeats (`*`, `+`, `{n,}`) a group that contains a quantifier or an
+ * alternation: `(a+)+`, `(a|ab)*`, `(\w+\.)*`. On such a pattern a backtracking matcher, as
+ * JavaScript's and Python's are, can take exponential time on a name that almost matches
+ * (`(a+)+` takes seconds on 27 characters, twice as long with each one more), and both the
+ * pattern and the module names come from the adapter's repo. A pattern without them takes
+ * polynomial time, bounded by the names' length (open-adapter.ts caps it). PEFT's configs
+ * use lists of names or patterns like `.*\.(q_proj|v_proj)`, which pass.
+ */
+function mayBacktrack(source: string): boolean {
+  /** For each open group: whether it contains a quantifier or an alternation. */
+  const open: boolean[] = [];
+  /** The group that just closed was such a group (undefined: the last atom was not a group). */
+  let closed: boolean | undefined;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      i++;
+      closed = undefined;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    const quantifier = c === '*' || c === '+' || c === '?' || c === '{';
+    if (quantifier) {
+      const exact = c === '{' && /^\{\d+\}/.test(source.slice(i));
+      if (closed === true && c !== '?' && !exact) return true;
+      if (open.length > 0) open[open.length - 1] = true;
+      // A lazy or possessive mark after a quantifier is part of it.
+      if (c === '{') i = Math.max(i, source.indexOf('}', i));
+      if (source[i + 1] === '?' || source[i + 1] === '+') i++;
+      closed = undefined;
+      continue;
+    }
+    closed = undefined;
+    if (c === '[') inClass = true;
+    else if (c === '|') {
+      if (open.length > 0) open[open.length - 1] = true;
+    } else if (c === '(') {
+      open.push(false);
+      // (?:, (?=, (?!, (?<=, (?<!, (?<name>, (?P<name>: the marks are not quantifiers.
+      const mark = /^\?(?:P?<[A-Za-z_]\w*>|<[=!]|[:=!])/.exec(source.slice(i + 1));
+      if (mark) i += mark[0].length;
+    } else if (c === ')') {
+      const inner = open.pop() ?? false;
+      if (inner && open.length > 0) open[open.length - 1] = true;
+      closed = inner;
+    }
+  }
+  return false;
 }
 
 function nameList(raw: unknown, field: string, what: string): readonly string[] | string | undefined {
@@ -98,7 +160,8 @@ function targetMatcher(
 ): (moduleKey: string) => boolean | undefined {
   const target = nameList(raw['target_modules'], 'target_modules', what);
   const exclude = nameList(raw['exclude_modules'], 'exclude_modules', what);
-  const full = (source: string, field: string): RegExp => pythonRegExp(`^(?:${source})$`, field, what);
+  const full = (source: string, field: string): RegExp =>
+    pythonRegExp(source, (s) => `^(?:${s})$`, field, what);
   const excluded =
     exclude === undefined
       ? () => false

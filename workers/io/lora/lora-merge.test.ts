@@ -200,4 +200,30 @@ describe('base+adapter merges', () => {
       await server.close();
     }
   });
+
+  it('from a flaky hub (failed requests, bodies cut short), retried, the delta added once', async () => {
+    const models = path.join(tmp, 'flaky');
+    await cp(path.join(MODELS_DIR, 'tinymix-base'), path.join(models, 'tinymix-base'), { recursive: true });
+    await mkdir(path.join(models, 'my-lora'));
+    for (const [name, bytes] of PLAIN) await writeFile(path.join(models, 'my-lora', name), bytes);
+    const inMemory = await mergeWith({ 'my-lora': PLAIN }, 'my-lora');
+    const text = recipeFor('my-lora');
+    const server = await startHubServer({
+      root: models,
+      failEvery: 5,
+      truncateEvery: 3,
+      truncateMode: 'cut',
+    });
+    try {
+      const sink = memorySink();
+      const resolve = hubResolver({ hubUrl: server.url, retry: { baseMs: 1 } });
+      await runMerge({ recipe: loadRecipe(text).recipe, resolve, sink });
+      expect(resolve.stats.retries).toBeGreaterThan(2);
+      expect(
+        firstDifference(sink.files.get('model.safetensors')!, inMemory.files.get('model.safetensors')!),
+      ).toBe(-1);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -74,9 +74,9 @@ const adapted = (files: Files): Promise<ModelSource> =>
   resolver({ 'tinymix-base': baseFiles, lora: files })('tinymix-base+lora');
 
 /** Expects tinymix-base+files to be refused with `message`, having read only headers. */
-async function refused(files: Files, message: RegExp): Promise<void> {
+async function refused(files: Files, message: RegExp, base: Files = baseFiles): Promise<void> {
   reads.length = 0;
-  const err = await resolver({ 'tinymix-base': baseFiles, bad: files })('tinymix-base+bad').catch(
+  const err = await resolver({ 'tinymix-base': base, bad: files })('tinymix-base+bad').catch(
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(LoraAdapterError);
@@ -86,6 +86,29 @@ async function refused(files: Files, message: RegExp): Promise<void> {
     reads.every(([, offset]) => offset === 0 || offset === 8),
     JSON.stringify(reads),
   ).toBe(true);
+}
+
+/** tinymix-base with its head tied to its embeddings, as such checkpoints are: no lm_head.weight. */
+async function tiedBase(): Promise<Files> {
+  const m = await loadModel(blobModelSource('b', baseFiles));
+  const bytes = baseFiles.get('model.safetensors')!;
+  const config = JSON.parse(new TextDecoder().decode(baseFiles.get('config.json'))) as object;
+  const tensors = [...m.tensors].filter(([name]) => name !== 'lm_head.weight');
+  return new Map([
+    ...baseFiles,
+    ['config.json', new TextEncoder().encode(JSON.stringify({ ...config, tie_word_embeddings: true }))],
+    [
+      'model.safetensors',
+      serializeSafetensors(
+        tensors.map(([name, t]) => ({
+          name,
+          dtype: t.dtype,
+          shape: [...t.shape],
+          data: bytes.subarray(t.begin, t.end),
+        })),
+      ),
+    ],
+  ]);
 }
 
 const withConfig = (extra: Record<string, unknown>): Files => adapterFiles({ ...BASE_CONFIG, ...extra }, qv);
@@ -220,6 +243,29 @@ describe('refusals, before any tensor data is read', () => {
     );
     await refused(adapterFiles(BASE_CONFIG, [...qv, magnitude]), /a DoRA magnitude/);
     await refused(adapterFiles(BASE_CONFIG, qv.slice(1)), /q_proj has lora_B but no lora_A/);
+    // The same factor twice (with and without PEFT's prefix): which one PEFT loads is not ours to guess.
+    const twice = factor('model.layers.0.self_attn.q_proj.lora_A.weight', [2, 128], 'BF16', 3);
+    await refused(
+      adapterFiles(BASE_CONFIG, [...qv, twice]),
+      /has two lora_A factors for model\.layers\.0\.self_attn\.q_proj/,
+    );
+  });
+
+  it('tensor names longer than any module has (they are matched against patterns)', async () => {
+    const long = linearPair(`model.${'x'.repeat(600)}`, 2, 128, 128, 'BF16', 1);
+    await refused(
+      adapterFiles({ ...BASE_CONFIG, target_modules: '.*' }, [...qv, ...long]),
+      /has a tensor name of 6\d\d characters \(base_model\.model\.model\.x{41}…\), over the 512/,
+    );
+  });
+
+  it('a LoRA on a head the base ties to its embeddings', async () => {
+    const head = linearPair('lm_head', 2, 128, 260, 'BF16', 50);
+    await refused(
+      adapterFiles({ ...BASE_CONFIG, target_modules: ['q_proj', 'v_proj', 'lm_head'] }, [...qv, ...head]),
+      /tinymix-base ties lm_head to its input embeddings \(it has no lm_head\.weight\)/,
+      await tiedBase(),
+    );
   });
 
   it('factors that do not fit the base or the config', async () => {

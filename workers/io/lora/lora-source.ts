@@ -9,11 +9,20 @@
  * its base fails before any tensor data is read (the engine's own loadModel then reads the
  * headers again: one more small request per shard). A and B of a tensor are read once (one
  * range request when they lie together, as PEFT's files have them) and kept in a small cache
- * while that tensor is being read. The delta costs 2 * rank flops per element, in JS.
+ * (./factor-cache.ts) while that tensor is being read. The delta costs 2 * rank flops per
+ * element, in JS.
+ *
+ * The adapter comes from an untrusted repo, and its header alone can claim factors of any size
+ * (a sparse file, or a host that lies about sizes). So a tensor's pair of factors, as float32,
+ * may take no more than the weight it changes, as float32, or 64 MB, whichever is larger. This
+ * is checked when the model is opened, before anything is allocated for the factors; an
+ * adapter that large would save nothing over a full copy of the weight.
  */
 import { decodeToF32, DTYPE_SIZE, isWritableDType, type WritableDType } from '../dtypes.ts';
-import { loadModel, type LoadedTensor } from '../load-model.ts';
+import { loadModel, type LoadedModel, type LoadedTensor } from '../load-model.ts';
+import { isEmbedName, isTiedHeadName } from '../../plan/architecture.ts';
 import type { ByteSource, ModelSource } from '../source.ts';
+import { FactorCache } from './factor-cache.ts';
 import { addLoraDelta, loraFactors, type LoraFactors } from './lora-delta.ts';
 import { LoraAdapterError } from './lora-errors.ts';
 import type { LoraAdapter, LoraModule } from './open-adapter.ts';
@@ -26,26 +35,37 @@ interface PatchTarget {
   readonly module: LoraModule;
   /** The weight is stored (in, out): Conv1D with fan_in_fan_out, or an embedding. */
   readonly transposed: boolean;
+  /** The factors' size as float32, what the cache holds of them. */
+  readonly factorBytes: number;
 }
 
-/** Factors kept at once, in bytes (at least one tensor's, however big). */
+/**
+ * Factors kept when no read is using them, in bytes; also what a tensor's pair may take where
+ * the weight is smaller than this.
+ */
 const FACTOR_CACHE_BYTES = 64 * 1024 * 1024;
 /** A and B this close together in the file are read in one request. */
 const JOIN_GAP = 64 * 1024;
 /** Elements patched per call, which bounds the float32 scratch a large tensor needs. */
 const PATCH_ELEMENTS = 1 << 20;
 
+export interface LoraSourceOptions {
+  /** The factor cache's bound in bytes (tests use a small one). */
+  readonly factorCacheBytes?: number;
+}
+
 export class LoraModelSource implements ModelSource {
   readonly revision: string;
-  private readonly factors = new Map<string, { bytes: number; value: Promise<LoraFactors> }>();
-  private factorBytes = 0;
+  private readonly factors: FactorCache<LoraFactors>;
 
   private constructor(
     readonly id: string,
     private readonly base: ModelSource,
     private readonly adapter: LoraAdapter,
     private readonly byFile: ReadonlyMap<string, readonly PatchTarget[]>,
+    cacheBytes: number,
   ) {
+    this.factors = new FactorCache(cacheBytes);
     // A resumed job starts over when either part changes (workers/engine/job-state.ts).
     this.revision = `${base.revision ?? ''}+${adapter.source.revision ?? ''}:${adapter.contentKey}`;
   }
@@ -56,6 +76,7 @@ export class LoraModelSource implements ModelSource {
     base: ModelSource,
     adapter: LoraAdapter,
     signal?: AbortSignal,
+    options: LoraSourceOptions = {},
   ): Promise<LoraModelSource> {
     const model = await loadModel(base, signal);
     const byFile = new Map<string, PatchTarget[]>();
@@ -63,7 +84,11 @@ export class LoraModelSource implements ModelSource {
       const t = model.tensors.get(m.weight);
       if (!t) {
         throw new LoraAdapterError(
-          `${adapter.id} adapts ${m.module}, but ${base.id} has no tensor ${m.weight}: is the adapter for this base model?`,
+          tiedHead(m.weight, model)
+            ? `${adapter.id} adapts ${m.module}, but ${base.id} ties ${m.module} to its input embeddings (it has no ${m.weight}): ` +
+                "PEFT's merge would change the shared embeddings as well, and whether it then unties them depends on its version, " +
+                `which is not supported; use an adapter without ${m.module}, or merge it with PEFT (merge_and_unload) and use the merged model`
+            : `${adapter.id} adapts ${m.module}, but ${base.id} has no tensor ${m.weight}: is the adapter for this base model?`,
         );
       }
       const target = patchTarget(m, t, adapter, base.id);
@@ -72,7 +97,12 @@ export class LoraModelSource implements ModelSource {
       byFile.set(t.file, list);
     }
     for (const list of byFile.values()) list.sort((x, y) => x.begin - y.begin);
-    return new LoraModelSource(id, base, adapter, byFile);
+    return new LoraModelSource(id, base, adapter, byFile, options.factorCacheBytes ?? FACTOR_CACHE_BYTES);
+  }
+
+  /** Bytes of factors the cache holds now. */
+  get cachedFactorBytes(): number {
+    return this.factors.heldBytes;
   }
 
   listFiles(signal?: AbortSignal): Promise<readonly string[]> {
@@ -129,46 +159,17 @@ export class LoraModelSource implements ModelSource {
   }
 
   /** Adds t's delta to the part of t inside `buf`, which holds the file's bytes from `offset`. */
-  private async patch(t: PatchTarget, buf: Uint8Array, offset: number, signal?: AbortSignal): Promise<void> {
-    const f = await this.factorsOf(t, signal);
-    const size = DTYPE_SIZE[t.dtype];
-    const from = Math.max(offset, t.begin);
-    const to = Math.min(offset + buf.byteLength, t.end);
-    for (let at = from; at < to; at += PATCH_ELEMENTS * size) {
-      const stop = Math.min(to, at + PATCH_ELEMENTS * size);
-      addLoraDelta(buf.subarray(at - offset, stop - offset), t.dtype, f, (at - t.begin) / size);
-    }
-  }
-
-  private factorsOf(t: PatchTarget, signal?: AbortSignal): Promise<LoraFactors> {
-    const hit = this.factors.get(t.name);
-    if (hit) {
-      // Most recently used last.
-      this.factors.delete(t.name);
-      this.factors.set(t.name, hit);
-      return hit.value;
-    }
-    const { a, b } = t.module;
-    const bytes = 4 * (a.shape[0]! * a.shape[1]! + b.shape[0]! * b.shape[1]!);
-    const value = this.readFactors(t, signal);
-    const entry = { bytes, value };
-    value.catch(() => {
-      if (this.factors.get(t.name) === entry) this.forget(t.name);
+  private patch(t: PatchTarget, buf: Uint8Array, offset: number, signal?: AbortSignal): Promise<void> {
+    const load = (s: AbortSignal | undefined): Promise<LoraFactors> => this.readFactors(t, s);
+    return this.factors.with(t.name, t.factorBytes, load, signal, (f) => {
+      const size = DTYPE_SIZE[t.dtype];
+      const from = Math.max(offset, t.begin);
+      const to = Math.min(offset + buf.byteLength, t.end);
+      for (let at = from; at < to; at += PATCH_ELEMENTS * size) {
+        const stop = Math.min(to, at + PATCH_ELEMENTS * size);
+        addLoraDelta(buf.subarray(at - offset, stop - offset), t.dtype, f, (at - t.begin) / size);
+      }
     });
-    this.factors.set(t.name, entry);
-    this.factorBytes += bytes;
-    for (const name of this.factors.keys()) {
-      if (this.factorBytes <= FACTOR_CACHE_BYTES || this.factors.size <= 1) break;
-      this.forget(name);
-    }
-    return value;
-  }
-
-  private forget(name: string): void {
-    const e = this.factors.get(name);
-    if (!e) return;
-    this.factors.delete(name);
-    this.factorBytes -= e.bytes;
   }
 
   private async readFactors(t: PatchTarget, signal?: AbortSignal): Promise<LoraFactors> {
@@ -221,5 +222,27 @@ function patchTarget(m: LoraModule, t: LoadedTensor, adapter: LoraAdapter, baseI
       `${what}, whose shape [${shape.join(', ')}] does not fit the adapter's factors (expected ${expected}): is the adapter for this base model?`,
     );
   }
-  return { name: m.weight, begin: t.begin, end: t.end, dtype: t.dtype, module: m, transposed };
+  const rank = m.a.shape[0]!;
+  const factorBytes = 4 * rank * (inner + outer);
+  const weightBytes = 4 * inner * outer;
+  if (factorBytes > Math.max(FACTOR_CACHE_BYTES, weightBytes)) {
+    throw new LoraAdapterError(
+      `${adapter.id}: ${m.module}'s factors (rank ${rank}, ${sizeText(factorBytes)} as float32) are larger than ` +
+        `the weight they change ([${shape.join(', ')}], ${sizeText(weightBytes)}), which is not supported: ` +
+        'merge the adapter with PEFT (merge_and_unload) and use the merged model',
+    );
+  }
+  return { name: m.weight, begin: t.begin, end: t.end, dtype: t.dtype, module: m, transposed, factorBytes };
+}
+
+const sizeText = (n: number): string => (n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${n} bytes`);
+
+/**
+ * Whether `weight` is an output head that `model` does not store because it is tied to the
+ * input embeddings (the planner reads the embeddings in its place).
+ */
+function tiedHead(weight: string, model: LoadedModel): boolean {
+  return (
+    isTiedHeadName(weight) && [...model.tensors.keys()].some((n) => isEmbedName(n) && !isTiedHeadName(n))
+  );
 }

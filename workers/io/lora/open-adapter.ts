@@ -48,6 +48,13 @@ export interface LoraAdapter {
   readonly contentKey: string;
 }
 
+/**
+ * The longest tensor name read. Module names are matched against the config's patterns, whose
+ * cost grows as a power of the name's length (adapter-config.ts), and both come from the
+ * adapter's repo; the longest names of real models are under 150 characters.
+ */
+const MAX_NAME_LENGTH = 512;
+
 /** PeftModel.save_pretrained's prefix; adapters saved through transformers have none. */
 const PREFIX = 'base_model.model.';
 const FACTOR = /^(.+)\.(lora_A\.weight|lora_B\.weight|lora_embedding_A|lora_embedding_B)$/;
@@ -97,6 +104,12 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
 
   const pairs = new Map<string, { a?: TensorEntry; b?: TensorEntry; kind: LoraLayerKind }>();
   for (const t of header.tensors) {
+    if (t.name.length > MAX_NAME_LENGTH) {
+      throw new LoraAdapterError(
+        `${id}/${ADAPTER_WEIGHTS} has a tensor name of ${t.name.length} characters (${t.name.slice(0, 64)}…), ` +
+          `over the ${MAX_NAME_LENGTH} any model's modules have: is it a LoRA adapter?`,
+      );
+    }
     const m = FACTOR.exec(t.name);
     if (!m) {
       throw new LoraAdapterError(
@@ -108,8 +121,16 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     const pair = pairs.get(module) ?? { kind };
     if (pair.kind !== kind)
       throw new LoraAdapterError(`${id}: ${module} has both linear and embedding factors`);
-    if (m[2]!.startsWith('lora_A') || m[2] === 'lora_embedding_A') pair.a = t;
-    else pair.b = t;
+    const slot = m[2]!.startsWith('lora_A') || m[2] === 'lora_embedding_A' ? 'a' : 'b';
+    // Two names for one module (with and without PEFT's prefix): which one PEFT loads depends on
+    // how it was saved, so neither is guessed.
+    const seen = pair[slot];
+    if (seen) {
+      throw new LoraAdapterError(
+        `${id}/${ADAPTER_WEIGHTS} has two lora_${slot.toUpperCase()} factors for ${module} (${seen.name} and ${t.name}): keep one`,
+      );
+    }
+    pair[slot] = t;
     pairs.set(module, pair);
   }
   if (pairs.size === 0) throw new LoraAdapterError(`${id}/${ADAPTER_WEIGHTS} has no LoRA factors`);

@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { uniformAt } from '../../rng.ts';
-import { encodeFromF32, type WritableDType } from '../dtypes.ts';
+import { decodeToF32, encodeFromF32, rounderFor, roundToF16, type WritableDType } from '../dtypes.ts';
 import { serializeSafetensors } from '../safetensors/layout.ts';
 
 export interface Factor {
@@ -26,6 +26,7 @@ export function factor(
   const values = new Float32Array(shape[0] * shape[1]);
   for (let i = 0; i < values.length; i++) values[i] = uniformAt(seed, i) - 0.5;
   if (dtype === 'BF16') for (let i = 0; i < values.length; i++) values[i] = bf16Value(bf16Bits(values[i]!));
+  if (dtype === 'F16') for (let i = 0; i < values.length; i++) values[i] = roundToF16(values[i]!);
   return { name, dtype, shape, values };
 }
 
@@ -79,6 +80,27 @@ export const BASE_CONFIG = {
   megatron_config: null,
   target_modules: ['q_proj', 'v_proj'],
 };
+
+/** A model folder's files: a config.json and the tensors in one model.safetensors. */
+export function modelFiles(
+  tensors: readonly Factor[],
+  config: Record<string, unknown> = { model_type: 'llama' },
+): Map<string, Uint8Array> {
+  return new Map([
+    ['config.json', new TextEncoder().encode(JSON.stringify(config))],
+    [
+      'model.safetensors',
+      serializeSafetensors(
+        tensors.map((t) => ({
+          name: t.name,
+          dtype: t.dtype,
+          shape: [...t.shape],
+          data: encodeFromF32(t.values, t.dtype),
+        })),
+      ),
+    ],
+  ]);
+}
 
 /** adapter_config.json and adapter_model.safetensors. */
 export function adapterFiles(
@@ -161,4 +183,41 @@ export function referenceMerge(
     }
   }
   return new Uint8Array(out.buffer);
+}
+
+/**
+ * The same merge for a weight of any float dtype (rows x cols of `dtype` bytes), from the same
+ * formulas: the delta summed in float64 from the float32 factors, rounded to float32, times the
+ * float32 scaling; a linear layer adds it in float32 and rounds once, an embedding rounds the
+ * delta to the weight's dtype first.
+ */
+export function referenceMergeAny(
+  weight: Uint8Array,
+  dtype: WritableDType,
+  rows: number,
+  cols: number,
+  a: Factor,
+  b: Factor,
+  scaling: number,
+  kind: 'linear' | 'embedding',
+  transposed: boolean,
+): Uint8Array {
+  const r = a.shape[0];
+  const w = decodeToF32(weight, dtype);
+  const out = new Float32Array(rows * cols);
+  const s32 = Math.fround(scaling);
+  const round = rounderFor(dtype);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      let sum = 0;
+      for (let k = 0; k < r; k++) {
+        sum += transposed
+          ? a.values[k * rows + i]! * b.values[j * r + k]!
+          : b.values[i * r + k]! * a.values[k * cols + j]!;
+      }
+      const delta = Math.fround(Math.fround(sum) * s32);
+      out[i * cols + j] = Math.fround(w[i * cols + j]! + (kind === 'linear' ? delta : round(delta)));
+    }
+  }
+  return encodeFromF32(out, dtype);
 }

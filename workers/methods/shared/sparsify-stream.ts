@@ -36,12 +36,15 @@
 import type { Rng } from '../../rng.ts';
 import { Scratch } from '../../simd/arena.ts';
 import { scaleInPlace } from '../../simd/codec.ts';
-import { HI_BINS, histHi, histLo, maskCuts, NO_KEY, type CutState } from '../../simd/select.ts';
+import { HI_BINS, histHi, histLo, maskCuts, type CutState } from '../../simd/select.ts';
 import { dareMask, l1, maxAbs, quadSum, sumSq, total, type QuadSum } from '../../simd/sums.ts';
 import type { RescaleNorm, TopkScope } from '../types.ts';
 import { dellaAxis } from './della-rows.ts';
 import { DellaRows, type DellaColumns } from './della-stream.ts';
+import { NONE, planTensorCuts, type Cut, type CutPlace } from './magnitude-cuts.ts';
 import { rowCounts, RowSelect, topkRowLength, type RowCounts } from './row-topk.ts';
+
+export type { CutPlace } from './magnitude-cuts.ts';
 
 export type Sparsifier = 'magnitude' | 'random' | 'magnitude_outliers' | 'della_magprune';
 
@@ -60,31 +63,6 @@ export interface SparsifySpec {
   readonly rescaleNorm?: RescaleNorm;
   /** Over what the magnitude cuts rank (default tensor, mergekit's). */
   readonly topkScope?: TopkScope;
-}
-
-interface Cut {
-  /** How many of the largest magnitudes this cut selects. */
-  readonly count: number;
-  bin: number;
-  remaining: number;
-  lo?: Uint32Array | undefined;
-  key: number;
-  takeEqual: number;
-  /** Equal keys still to select in the current pass. */
-  left: number;
-  /** The statistics pass that found the key (-1 before; trivial cuts need none). */
-  foundAt: number;
-}
-
-const NONE = NO_KEY; // above every magnitude key: selects nothing
-
-/** Where a cut lies, as a coordinator hands it to the parts of a tensor. */
-export interface CutPlace {
-  readonly bin: number;
-  readonly remaining: number;
-  readonly key: number;
-  readonly takeEqual: number;
-  readonly foundAt: number;
 }
 
 /** Everything one model's sparsification needs, fed chunk by chunk. */
@@ -140,7 +118,10 @@ export class StreamSparsifier {
       this.passes = this.zeroAll ? 0 : this.measures ? 1 : 0;
       if (this.measures && !this.zeroAll) this.normPass = 0;
     } else if (method === 'magnitude' || method === 'magnitude_outliers') {
-      this.planCuts();
+      const planned = planTensorCuts(spec, n);
+      this.cuts.push(...planned.cuts);
+      this.zeroAll = planned.zeroAll;
+      this.warning = planned.warning;
       this.passes = this.zeroAll ? 0 : 2 + (this.measures ? 1 : 0);
       if (this.measures) this.normPass = 2;
     } else if (method === 'della_magprune') {
@@ -157,44 +138,6 @@ export class StreamSparsifier {
       this.passes = this.measures ? 1 : 0;
       if (this.measures) this.normPass = 0;
     }
-  }
-
-  private planCuts(): void {
-    const { n, spec } = this;
-    if (spec.method === 'magnitude') {
-      const k = Math.trunc(spec.density * n);
-      // mergekit asserts k > 0 ("not gonna zero out the whole tensor"); we zero and say so.
-      if (k === 0) this.warning = `density ${spec.density} keeps no element of a ${n}-element tensor`;
-      this.addCut(k);
-      return;
-    }
-    let top = Math.trunc(spec.gamma * n);
-    let bot = n - Math.trunc(spec.density * n) - top;
-    if (bot < 0) {
-      top += bot;
-      bot = 0;
-    }
-    if (top === 0 && spec.breadcrumbsQuirk) {
-      this.zeroAll = true;
-      this.warning = `breadcrumbs removes no outliers here (gamma * ${n} < 1), so mergekit keeps nothing of this delta`;
-      return;
-    }
-    // Ascending ranks [bot, n - top) == the top (n - bot) minus the top `top`.
-    this.addCut(n - bot);
-    if (top > 0) this.addCut(top);
-  }
-
-  private addCut(count: number): void {
-    const all = count >= this.n;
-    this.cuts.push({
-      count,
-      bin: 0,
-      remaining: count,
-      key: count <= 0 ? NONE : 0,
-      takeEqual: all ? this.n : 0,
-      left: 0,
-      foundAt: count <= 0 || all ? 0 : -1,
-    });
   }
 
   /**

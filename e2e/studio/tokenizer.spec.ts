@@ -1,8 +1,9 @@
 /**
  * Tokenizer merging as a user drives it: a chat fine-tune with two added tokens (tinymix-chat,
  * scripts/lib/chat-fixture.ts) merged with the demo base and the code model, "Union of all
- * models' tokens" and the "auto" chat template chosen in the run panel; the saved folder must
- * equal the CLI's output for the recipe the YAML view shows.
+ * models' tokens" and the "auto" chat template chosen in the run panel, whose plan says what
+ * the union adds before the merge; the saved folder must equal the CLI's output for the recipe
+ * the YAML view shows.
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +33,12 @@ test('a tokenizer union with a chat fine-tune, chosen in the run panel: files eq
     await studio.chooseMethod(/^TIES ties/);
     for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-chat']) await studio.addModel(id);
     await page.getByLabel('Tokenizer', { exact: true }).selectOption('union');
+    // The run panel's plan says what the union adds before anything is merged.
+    const plan = page.getByRole('region', { name: 'Plan', exact: true });
+    await expect(plan.getByRole('list', { name: 'Plan warnings' })).toContainText(
+      '2 token(s) added to the tokenizer',
+    );
+    await expect(plan).toContainText('vocabulary 260 → 262 tokens');
     await page.getByLabel('Chat template').selectOption('auto');
     await expect(studio.yaml()).toHaveValue(/tokenizer_source: union/);
     await expect(studio.yaml()).toHaveValue(/chat_template: auto/);

@@ -114,18 +114,30 @@ export function startMerge(
   };
 }
 
+/**
+ * The worker plans run in. Unlike merges, one worker serves every plan for the page's life:
+ * it keeps the models it opened (workers/engine/model-cache.ts), so the plan after an edit
+ * costs one revision check per Hub model. A superseded plan is stopped through its signal,
+ * not by ending the worker; a worker that fails is replaced on the next plan.
+ */
+let planner: ReturnType<typeof spawn> | undefined;
+
 /** Plans without merging (headers only): sizes and warnings for the Run panel. */
 export async function planMerge(
   recipeText: string,
   sources: ModelSources,
   signal?: AbortSignal,
 ): Promise<PlanSummary> {
-  const { api, worker } = spawn();
-  try {
-    return await api.plan(recipeText, sources, signal);
-  } finally {
-    worker.terminate();
+  signal?.throwIfAborted();
+  if (!planner) {
+    const started = spawn();
+    started.worker.addEventListener('error', () => {
+      if (planner === started) planner = undefined;
+      started.worker.terminate();
+    });
+    planner = started;
   }
+  return planner.api.plan(recipeText, sources, signal);
 }
 
 /** Reads every input of a merge without merging (the benchmark's read-only baseline). */

@@ -11,10 +11,9 @@ import type { MergeBackend } from '../backends/types.ts';
 import { DTYPE_SIZE } from '../io/dtypes.ts';
 import type { LoadedModel } from '../io/load-model.ts';
 import { numelOf } from '../io/safetensors/header.ts';
-import { loadModel } from '../io/load-model.ts';
 import { withAdapters } from '../io/lora/with-adapters.ts';
-import { withTokenizer } from '../io/read-tokenizer.ts';
 import { checkAbort, MergeCancelled } from './cancel.ts';
+import { loadFresh, type ModelLoader } from './model-cache.ts';
 import type { FileWriter, ModelResolver, OutputSink } from '../io/source.ts';
 import type { ModelInfo } from '../plan/architecture.ts';
 import { buildPlan } from '../plan/build-plan.ts';
@@ -68,18 +67,18 @@ export { MergeCancelled };
 /**
  * Opens the recipe's models (headers, config, tokenizer when the recipe needs it). An id
  * `base+adapter` (mergekit's LoRA form) is the base with the adapter merged in as it is read
- * (../io/lora); it keeps its id.
+ * (../io/lora); it keeps its id. `load` opens each resolved source: merges read it all
+ * afresh; the Run panel's plan passes a ModelCache's loader (./model-cache.ts).
  */
 export async function loadModels(
   recipe: Recipe,
   resolve: ModelResolver,
   signal?: AbortSignal,
+  load: ModelLoader = loadFresh,
 ): Promise<Map<string, LoadedModel>> {
   const ids = referencedModels(recipe);
   const open = withAdapters(resolve);
-  const loaded = await Promise.all(
-    ids.map(async (id) => withTokenizer(recipe, await loadModel(await open(id, signal), signal), signal)),
-  );
+  const loaded = await Promise.all(ids.map(async (id) => load(recipe, await open(id, signal), signal)));
   return new Map(ids.map((id, i) => [id, loaded[i]!]));
 }
 

@@ -9,6 +9,7 @@ import { directorySink } from '../io/browser/fsa-sink.ts';
 import { lockPickedFolder } from '../io/browser/folder-lock.ts';
 import { MERGE_READ_ADVICE } from '../io/hub/errors.ts';
 import type { OutputSink } from '../io/source.ts';
+import { ModelCache } from '../engine/model-cache.ts';
 import { loadModels, readAllInputs, runMerge } from '../engine/run-merge.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
@@ -33,7 +34,28 @@ export interface PlanSummary {
   readonly tensors: number;
   readonly layers: number;
   readonly outputBytes: number;
+  /** The output config's vocab_size, when the plan changes the donor's (tokenizer merging). */
+  readonly vocabSize?: { readonly from: number; readonly to: number };
   readonly warnings: readonly string[];
+}
+
+/**
+ * Models `plan` opened, kept for this worker's life (the page keeps one worker for plans,
+ * src/engine/merge-client.ts): a plan after an edit then costs one revision check per Hub
+ * model instead of every header and tokenizer again (../engine/model-cache.ts).
+ */
+const planCache = new ModelCache();
+
+/** The cache's scope: a model read with a token is not reused for a plan without one. */
+function planScope(sources: ModelSources): string {
+  return sources.hub ? `${sources.hub.url} ${sources.hub.token ? 'token' : 'anonymous'}` : '';
+}
+
+/** The donor's vocab_size and the output's, when they differ. */
+function vocabChange(before: unknown, after: unknown): PlanSummary['vocabSize'] {
+  return typeof before === 'number' && typeof after === 'number' && before !== after
+    ? { from: before, to: after }
+    : undefined;
 }
 
 export const mergeApi = {
@@ -116,16 +138,18 @@ export const mergeApi = {
   async plan(recipeText: string, sources: ModelSources, signal?: AbortSignal): Promise<PlanSummary> {
     const { recipe } = loadRecipe(recipeText);
     const { resolve } = resolveSources(sources, () => undefined);
-    const models = await loadModels(recipe, resolve, signal);
+    const models = await loadModels(recipe, resolve, signal, planCache.loader(planScope(sources)));
     const plan = buildPlan(recipe, models);
     const bytes = plan.tensors.reduce(
       (s, t) => s + t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'F32' ? 4 : 2),
       0,
     );
+    const vocabSize = vocabChange(models.get(plan.donor)?.config['vocab_size'], plan.config['vocab_size']);
     return {
       tensors: plan.tensors.length,
       layers: plan.numLayers,
       outputBytes: bytes,
+      ...(vocabSize && { vocabSize }),
       warnings: plan.warnings,
     };
   },

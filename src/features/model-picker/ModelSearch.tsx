@@ -1,19 +1,11 @@
 /** Search the hub as you type (debounced); pick a result to add it to the merge. */
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { formatCount } from '../../shared/format.ts';
+import { useDebounced } from '../../shared/use-debounced.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { hubSearchQuery } from './hub-search.ts';
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 export function ModelSearch() {
   const id = useId();

@@ -14,6 +14,7 @@ import { TokenizerFields } from './TokenizerOptions.tsx';
 import { elementById } from '../../shared/element-tree.ts';
 
 vi.mock('./BigMergeNotice.tsx', () => ({ BigMergeNotice: () => null }));
+vi.mock('./PlanSummary.tsx', () => ({ PlanSummary: () => null }));
 vi.mock('./ResumeBanner.tsx', () => ({ ResumeBanner: () => null }));
 
 const s = () => useStudio.getState();

@@ -6,6 +6,7 @@ import { cleanOutputName, DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts'
 import { selectFoldersBlock, selectMethod, selectRecipeProblems } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { BigMergeNotice } from './BigMergeNotice.tsx';
+import { PlanSummary } from './PlanSummary.tsx';
 import { ResultSummary } from './ResultSummary.tsx';
 import { ResumeBanner } from './ResumeBanner.tsx';
 import { RunProgress } from './RunProgress.tsx';
@@ -127,6 +128,7 @@ export function RunPanel() {
         )}
       </div>
       <BigMergeNotice />
+      <PlanSummary />
       <p className="muted">
         {canPickFolders()
           ? 'You will choose a folder; the merged model is written into a sub-folder named as above.'

@@ -19,7 +19,8 @@ import { mix32 } from '../../rng.ts';
 import { MergeCancelled } from '../cancel.ts';
 import { computeTensor, type ComputeContext } from '../compute-tensor.ts';
 import { plannedLayerTensor } from '../test-helpers.ts';
-import { canMergeInParts, PARTS_MIN_ELEMENTS, splitWeighted } from './merge-in-parts.ts';
+import { canMergeInParts, PARTS_MIN_ELEMENTS } from './merge-in-parts.ts';
+import { splitWeighted } from './split-parts.ts';
 import { inProcessLane, laneInThisRealm, PartStopped, runPart, type ComputeLane } from './part-job.ts';
 
 const ROWS = 1031;

@@ -22,7 +22,6 @@ import {
   familySparsifiers,
   familySplittable,
   rowAlignOf,
-  type FamilyPart,
   type SparsifierArgs,
 } from '../../methods/shared/family-stream.ts';
 import type { CutPlace, StreamSparsifier } from '../../methods/shared/sparsify-stream.ts';
@@ -34,44 +33,10 @@ import type { TensorWrite } from '../output-stager.ts';
 import type { ComputeContext } from '../compute-tensor.ts';
 import { MergeCancelled } from '../cancel.ts';
 import { laneInThisRealm, type ComputeLane, type PartHooks, type PartJob } from './part-job.ts';
+import { partAlign, splitWeighted } from './split-parts.ts';
 
 /** Tensors smaller than this run on the merge worker: a part's syncs would cost more than it saves. */
 export const PARTS_MIN_ELEMENTS = 1 << 21;
-/** Parts start on multiples of this (any multiple of 4 splits exactly; this keeps parts tidy). */
-const PART_ALIGN = 4096;
-
-/**
- * [0, n) in parts in proportion to `weights`, starting on multiples of `align` (PART_ALIGN, or
- * a multiple of it that is whole rows); parts that come out empty (a tensor of few blocks) are
- * left out, each part names its weight's index.
- */
-export function splitWeighted(
-  n: number,
-  weights: readonly number[],
-  align = PART_ALIGN,
-): { part: FamilyPart; owner: number }[] {
-  const blocks = Math.ceil(n / align);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const parts: { part: FamilyPart; owner: number }[] = [];
-  let lo = 0;
-  let before = 0;
-  weights.forEach((w, owner) => {
-    before += w;
-    const last = owner === weights.length - 1;
-    const hi = last ? n : Math.min(n, Math.round((before / total) * blocks) * align);
-    if (hi > lo) parts.push({ part: { lo, hi }, owner });
-    lo = Math.max(lo, hi);
-  });
-  return parts;
-}
-
-/** The least common multiple of two positive integers. */
-function lcm(a: number, b: number): number {
-  let [x, y] = [a, b];
-  while (y !== 0) [x, y] = [y, x % y];
-  return (a / x) * b;
-}
-
 /** The tensor's compute context (its `warn` already names the tensor), and the lanes. */
 export interface PartsContext extends Pick<
   ComputeContext,
@@ -173,7 +138,7 @@ export async function mergeInParts(
   const split = splitWeighted(
     n,
     lanes.map((_, i) => (i < ctx.lanes.length ? 1 : share)),
-    lcm(PART_ALIGN, rowAlignOf(sparsifiers)),
+    partAlign(rowAlignOf(sparsifiers)),
   );
   const parts = split.map((s) => s.part);
   /** Whether part i runs here, in the coordinator's realm (not on a lane of the pool). */

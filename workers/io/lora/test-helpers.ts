@@ -148,6 +148,31 @@ export function bf16Bits(x: number): number {
 }
 
 /**
+ * Element (i, j) of a rows x cols weight's delta: float32(B @ A) summed in float64 (exact
+ * products of float32 values, one rounding at the end), times the float32 scaling.
+ * `transposed`: the weight is (in, out), so delta[i, o] = sum_k A[k, i] B[o, k].
+ */
+function referenceDelta(
+  i: number,
+  j: number,
+  rows: number,
+  cols: number,
+  a: Factor,
+  b: Factor,
+  scaling: number,
+  transposed: boolean,
+): number {
+  const r = a.shape[0];
+  let sum = 0;
+  for (let k = 0; k < r; k++) {
+    sum += transposed
+      ? a.values[k * rows + i]! * b.values[j * r + k]!
+      : b.values[i * r + k]! * a.values[k * cols + j]!;
+  }
+  return Math.fround(Math.fround(sum) * Math.fround(scaling));
+}
+
+/**
  * PEFT's merge of one bf16 weight (rows x cols, row-major), as mergekit runs it: the adapter
  * upcast to float32, delta = float32(B @ A) * float32(scaling); a linear layer adds it in
  * float32 and rounds once to bf16 (`weight += delta`), an embedding rounds the delta to bf16
@@ -164,19 +189,11 @@ export function referenceMerge(
   kind: 'linear' | 'embedding',
   transposed: boolean,
 ): Uint8Array {
-  const r = a.shape[0];
   const bitsIn = new Uint16Array(weight.slice().buffer);
   const out = new Uint16Array(rows * cols);
-  const s32 = Math.fround(scaling);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      let sum = 0; // float64: exact products of float32 values, one rounding at the end
-      for (let k = 0; k < r; k++) {
-        sum += transposed
-          ? a.values[k * rows + i]! * b.values[j * r + k]!
-          : b.values[i * r + k]! * a.values[k * cols + j]!;
-      }
-      const delta = Math.fround(Math.fround(sum) * s32);
+      const delta = referenceDelta(i, j, rows, cols, a, b, scaling, transposed);
       const w = bf16Value(bitsIn[i * cols + j]!);
       const added = kind === 'linear' ? delta : bf16Value(bf16Bits(delta));
       out[i * cols + j] = bf16Bits(Math.fround(w + added));
@@ -202,20 +219,12 @@ export function referenceMergeAny(
   kind: 'linear' | 'embedding',
   transposed: boolean,
 ): Uint8Array {
-  const r = a.shape[0];
   const w = decodeToF32(weight, dtype);
   const out = new Float32Array(rows * cols);
-  const s32 = Math.fround(scaling);
   const round = rounderFor(dtype);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      let sum = 0;
-      for (let k = 0; k < r; k++) {
-        sum += transposed
-          ? a.values[k * rows + i]! * b.values[j * r + k]!
-          : b.values[i * r + k]! * a.values[k * cols + j]!;
-      }
-      const delta = Math.fround(Math.fround(sum) * s32);
+      const delta = referenceDelta(i, j, rows, cols, a, b, scaling, transposed);
       out[i * cols + j] = Math.fround(w[i * cols + j]! + (kind === 'linear' ? delta : round(delta)));
     }
   }

@@ -50,14 +50,14 @@ export function checkKeys(
 /**
  * A model reference: org/name, org/name@revision or a local path, or mergekit's
  * `base+adapter` (a PEFT LoRA adapter merged into the model first, each part with its own
- * optional @revision, as in mergekit/common.py ModelReference.parse); dict forms refused.
+ * optional @revision, as in mergekit/common.py ModelReference.parse). mergekit's mapping form,
+ * `{model: {path, revision} | "org/name@rev", lora: ..., override_architecture}`, is read into
+ * the same string (it is how mergekit itself writes a reference without an override).
  */
 export function modelRef(raw: unknown, path: YamlPath, report: Report): string | undefined {
+  if (isObj(raw)) return mappedModelRef(raw, path, report);
   if (typeof raw !== 'string' || raw.trim() === '') {
-    report(
-      path,
-      isObj(raw) ? 'write the model as a string: org/name or org/name@revision' : 'a model name is required',
-    );
+    report(path, 'a model name is required');
     return undefined;
   }
   const parts = raw.split('+');
@@ -85,6 +85,79 @@ export function modelRef(raw: unknown, path: YamlPath, report: Report): string |
     }
   }
   return raw;
+}
+
+/** `{model, lora?, override_architecture?}`, mergekit's ModelReference written out. */
+function mappedModelRef(raw: Record<string, unknown>, path: YamlPath, outer: Report): string | undefined {
+  const [report, errors] = counting(outer);
+  checkKeys(raw, path, ['model', 'lora', 'override_architecture'], report, { model: FIELD_REQUIRED });
+  if (isSet(raw['override_architecture'])) {
+    // Our engine reads a model's layout from its tensor names, never from `architectures`, so
+    // the override would only relabel config.json: refused rather than half honoured.
+    report(
+      [...path, 'override_architecture'],
+      "override_architecture is not supported: Merge Studio reads a model's layers from its tensor names, not from config.json's architectures; remove it (and edit architectures in the merged config.json if it must change)",
+    );
+  }
+  if (!isSet(raw['model'])) {
+    if (!Object.hasOwn(raw, 'model'))
+      report(path, 'a model reference mapping needs model: (its path, or {path, revision})');
+    else report([...path, 'model'], 'a model name is required');
+    return undefined;
+  }
+  const model = modelPath(raw['model'], [...path, 'model'], 'model', report);
+  const lora = isSet(raw['lora']) ? modelPath(raw['lora'], [...path, 'lora'], 'adapter', report) : '';
+  if (model === undefined || lora === undefined || errors() > 0) return undefined;
+  return lora ? `${model}+${lora}` : model;
+}
+
+/** A reporter that passes problems on and counts the errors among them. */
+function counting(report: Report): [Report, () => number] {
+  let n = 0;
+  return [
+    (path, message, severity) => {
+      if (severity !== 'warning') n++;
+      report(path, message, severity);
+    },
+    () => n,
+  ];
+}
+
+/** mergekit's ModelPath: "path", "path@revision" or {path, revision}; the string form back. */
+function modelPath(raw: unknown, path: YamlPath, what: string, outer: Report): string | undefined {
+  const [report, errors] = counting(outer);
+  if (typeof raw === 'string') {
+    if (raw.trim() === '') report(path, `a ${what} name is required`);
+    else if (raw.includes('+'))
+      report(path, `'${raw}' has a '+': give the adapter as lora:, not in the ${what}'s path`);
+    else if (raw.split('@').length > 2) {
+      report(
+        path,
+        `'${raw}' has more than one '@': write path@revision (mergekit stops with "Invalid model path - multiple @")`,
+      );
+    } else return raw;
+    return undefined;
+  }
+  if (!isObj(raw)) {
+    report(path, `the ${what} is a path string (org/name, org/name@revision) or {path, revision}`);
+    return undefined;
+  }
+  checkKeys(raw, path, ['path', 'revision'], report, { path: FIELD_REQUIRED });
+  const p = raw['path'];
+  const rev = raw['revision'];
+  if (typeof p !== 'string' || p.trim() === '') report([...path, 'path'], `a ${what} path is required`);
+  // The string form is the only one kept (and written back), so neither part may hold the
+  // characters that split it again.
+  else if (/[@+]/.test(p))
+    report(
+      [...path, 'path'],
+      `'${p}' has a '${p.includes('@') ? '@' : '+'}': give the revision as revision:, the adapter as lora:`,
+    );
+  if (isSet(rev) && (typeof rev !== 'string' || rev.trim() === '' || /[@+]/.test(rev))) {
+    report([...path, 'revision'], 'revision is a branch, tag or commit name (no @ or +)');
+  }
+  if (errors() > 0) return undefined;
+  return isSet(rev) ? `${p as string}@${rev as string}` : (p as string);
 }
 
 /**

@@ -177,6 +177,11 @@ describe('keys mergekit ignores or takes as absent', () => {
 const taskArithmeticOf = (ref: string): string =>
   `merge_method: task_arithmetic\nbase_model: org/base\nmodels: [{model: '${ref}', parameters: {weight: 1}}]\n`;
 
+const withBase = (ref: string): string =>
+  `merge_method: task_arithmetic\nbase_model: ${ref}\nmodels: [{model: x, parameters: {weight: 1}}]\n`;
+const asModel = (ref: string): string =>
+  `merge_method: linear\nmodels:\n  - model: ${ref}\n    parameters: {weight: 1}\n`;
+
 describe('messages', () => {
   it('a model reference with two @', () => {
     expect(
@@ -211,6 +216,48 @@ describe('messages', () => {
     ]);
     expect(problems(taskArithmeticOf('org/base+org/lora@a@b'))).toEqual([
       `3: models[0].model: 'org/base+org/lora@a@b' has more than one '@' in 'org/lora@a@b': write org/name@revision (mergekit stops with "Invalid model path - multiple @")`,
+    ]);
+  });
+  it("mergekit's mapping form of a reference, {model: {path, revision}, lora}, reads as the string", () => {
+    const base = (ref: string): string | undefined => recipeOf(withBase(ref))?.base_model;
+    expect(base('{model: {path: org/base, revision: v1}}')).toBe('org/base@v1');
+    expect(base('{model: org/base@v1, lora: {path: org/lora, revision: abc}}')).toBe(
+      'org/base@v1+org/lora@abc',
+    );
+    expect(base('{model: {path: ./local}, lora: null, override_architecture: null}')).toBe('./local');
+    expect(problems(withBase('{model: {path: org/base, revision: v1}, lora: org/lora}'))).toEqual([]);
+    // Written back as mergekit writes a reference without an override: the string.
+    expect(recipeToYaml(recipeOf(withBase('{model: {path: org/b, revision: v1}}'))!)).toContain(
+      'base_model: org/b@v1',
+    );
+    // Models named once as a string and once as a mapping are the same model.
+    expect(
+      problems(
+        'merge_method: linear\nmodels:\n  - model: org/a@v1\n    parameters: {weight: 1}\n  - model: {model: {path: org/a, revision: v1}}\n    parameters: {weight: 1}\n',
+      ),
+    ).toEqual([
+      '5: models[1].model: org/a@v1 is listed twice (models[0] and here); mergekit merges each model once, with the parameters of its first entry, so this entry would change nothing: list it once, and raise its weight to count it more',
+    ]);
+  });
+  it('refuses what the mapping form cannot say, with the key to fix', () => {
+    expect(problems(asModel('{model: {path: org/a, revison: v1}}'))).toEqual([
+      "3: models[0].model.model.revison: unknown key 'revison' (did you mean 'revision'?); mergekit would ignore it silently",
+    ]);
+    expect(problems(asModel('{modle: org/a}'))).toEqual([
+      `3: models[0].model.modle: unknown key 'modle' (did you mean 'model'?); mergekit would stop with "Field required"`,
+      '3: models[0].model: a model reference mapping needs model: (its path, or {path, revision})',
+    ]);
+    expect(problems(asModel('{model: {path: org/a@v1, revision: v2}}'))).toEqual([
+      "3: models[0].model.model.path: 'org/a@v1' has a '@': give the revision as revision:, the adapter as lora:",
+    ]);
+    expect(problems(asModel('{model: org/a+org/l}'))).toEqual([
+      "3: models[0].model.model: 'org/a+org/l' has a '+': give the adapter as lora:, not in the model's path",
+    ]);
+    expect(problems(asModel('{model: org/a, override_architecture: MistralForCausalLM}'))).toEqual([
+      "3: models[0].model.override_architecture: override_architecture is not supported: Merge Studio reads a model's layers from its tensor names, not from config.json's architectures; remove it (and edit architectures in the merged config.json if it must change)",
+    ]);
+    expect(problems(asModel('{model: {revision: v1}}'))).toEqual([
+      '3: models[0].model.model.path: a model path is required',
     ]);
   });
   it('a misspelled required key: mergekit stops, it does not ignore it', () => {
@@ -303,6 +350,20 @@ describe('tokenizer keys', () => {
       },
     });
     expect(recipeOf(recipeToYaml(r))).toEqual(r);
+    // Model references in mergekit's mapping form, where a model is named.
+    const m = recipeOf(`${base}tokenizer:
+  source: {model: {path: a}}
+  tokens:
+    "<x>": {source: {model: a}}
+    "<y>": {source: {kind: model_token, model: {model: {path: a}}, token: "<s>"}}
+`)!;
+    expect(m.tokenizer).toEqual({
+      source: 'a',
+      tokens: {
+        '<x>': { source: 'a' },
+        '<y>': { source: { kind: 'model_token', model: 'a', token: '<s>' } },
+      },
+    });
   });
   it('refuses what mergekit refuses or fails on later', () => {
     expect(problems(`${base}tokenizer: {tokens: {"<x>": {force: true}}}\n`)[0]).toMatch(/source is required/);

@@ -17,7 +17,7 @@ export interface TokenizerChoice {
 /** 'base', 'union' or a model reference, as mergekit's pydantic reads `source`. */
 function source(raw: unknown, path: YamlPath, report: Report): string | undefined {
   if (raw === 'base' || raw === 'union') return raw;
-  if (typeof raw !== 'string') {
+  if (typeof raw !== 'string' && !isObj(raw)) {
     report(path, `${path.join('.')} must be base, union or one of the recipe's models`);
     return undefined;
   }
@@ -25,7 +25,9 @@ function source(raw: unknown, path: YamlPath, report: Report): string | undefine
 }
 
 function embeddingSource(raw: unknown, path: YamlPath, report: Report): TokenEmbeddingSource | undefined {
-  if (typeof raw === 'string') return modelRef(raw, path, report);
+  // Without `kind`, a mapping is a model reference ({model, lora}), as pydantic reads it.
+  if (typeof raw === 'string' || (isObj(raw) && !Object.hasOwn(raw, 'kind')))
+    return modelRef(raw, path, report);
   if (!isObj(raw)) {
     report(path, 'source must be a model, {kind: zero} or {kind: model_token, model, token | token_id}');
     return undefined;

@@ -61,6 +61,46 @@ describe('parseAdapterConfig', () => {
     expect(() => parse({ rank_pattern: { 'layers.0.self_attn.q_proj': 4 } })).not.toThrow();
   });
 
+  it('refuses patterns with so many repetitions that a long name takes minutes to match', () => {
+    // `.*.*.*.*x` took 13.6 s against a 500-character name in Node 20, `.*.*.*x` 110 ms.
+    for (const [field, value] of [
+      ['target_modules', '.*.*.*.*x'],
+      ['exclude_modules', '.*a.*a.*a.*b'],
+      ['target_modules', 'a+b*c{2,}\\d+'],
+      // rank and alpha keys are wrapped in PEFT's `(.*\.)?(key)$`, whose `.*` counts.
+      ['rank_pattern', { '.*a.*b.*c': 4 }],
+      ['alpha_pattern', { 'x+y+z+': 4 }],
+    ] as const) {
+      expect(() => parse({ [field]: value }), `${field} ${JSON.stringify(value)}`).toThrow(
+        /more than \d repetitions \(\*, \+, \{n,\}\), which could take minutes/,
+      );
+    }
+    // Bounded counts, marks and escapes are not repetitions.
+    for (const target of [
+      '^(?!.*vision).*layers\\.\\d+\\.(q|k)_proj',
+      'a{2}b{1,3}c*?d+e',
+      '\\*\\+[*+]+x.*',
+    ]) {
+      expect(() => parse({ target_modules: target }), target).not.toThrow();
+    }
+    expect(() => parse({ rank_pattern: { '.*a.*b': 4 } })).not.toThrow();
+  });
+
+  it('stops matching once an adapter has spent its time budget, with what to change', () => {
+    const c = parse({ target_modules: '.*.*.*x' });
+    const long = `model.${'a'.repeat(490)}`;
+    let thrown: unknown;
+    try {
+      for (let i = 0; i < 1000; i++) c.targets(`${long}${i}`);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(LoraAdapterError);
+    expect((thrown as Error).message).toMatch(
+      /^cfg: matching target_modules against the adapter's module names took over 2 s; write the module names as a list/,
+    );
+  });
+
   it('refuses what is not a plain LoRA, and malformed values', () => {
     for (const [extra, message] of [
       [{ peft_type: 'LOHA' }, /only LoRA adapters/],

@@ -13,9 +13,9 @@ export interface LoraAdapterConfig {
   readonly useRslora: boolean;
   /** The config's flag; a layer whose shape says otherwise follows its shape (see open-adapter.ts). */
   readonly fanInFanOut: boolean;
-  /** Module-name regexps to a rank or an alpha other than the default, in the config's order. */
-  readonly rankPattern: readonly (readonly [RegExp, number])[];
-  readonly alphaPattern: readonly (readonly [RegExp, number])[];
+  /** Module-name patterns to a rank or an alpha other than the default, in the config's order. */
+  readonly rankPattern: readonly (readonly [Matcher, number])[];
+  readonly alphaPattern: readonly (readonly [Matcher, number])[];
   /** Whether PEFT would put a LoRA layer on a module of this name (undefined: no opinion). */
   readonly targets: (moduleKey: string) => boolean | undefined;
   readonly modulesToSave: readonly string[];
@@ -55,24 +55,78 @@ function truthy(v: unknown): boolean {
   return Boolean(v);
 }
 
+/** Whether a module name matches one of the config's patterns. */
+export type Matcher = (moduleKey: string) => boolean;
+
+/**
+ * The most unbounded quantifiers (`*`, `+`, `{n,}`) a compiled pattern may have. A pattern
+ * without nested repetition (mayBacktrack) can still take time as a power of the name's length
+ * on a name that almost matches: `.*.*.*x` took 110 ms on a 500-character name in V8 (Node 20),
+ * `.*.*.*.*x` 13.6 s. PEFT's patterns have one or two (`.*\.(q_proj|v_proj)`,
+ * `^(?!.*vision).*\.(q|v)_proj`).
+ */
+const MAX_REPEATS = 3;
+
+/**
+ * The matching time one adapter's patterns may take, over all its module names. Each test is
+ * bounded (MAX_REPEATS, and open-adapter.ts's name length), but an adapter can have many names.
+ */
+const MATCH_BUDGET_MS = 2000;
+
+/** Tests against `re` that count their time against the adapter's budget. */
+function budgeted(re: RegExp, budget: { ms: number }, field: string, what: string): Matcher {
+  return (key) => {
+    const start = performance.now();
+    const hit = re.test(key);
+    budget.ms += performance.now() - start;
+    if (budget.ms > MATCH_BUDGET_MS) {
+      throw new LoraAdapterError(
+        `${what}: matching ${field} against the adapter's module names took over ${MATCH_BUDGET_MS / 1000} s; ` +
+          'write the module names as a list, or a simpler pattern',
+      );
+    }
+    return hit;
+  };
+}
+
 function isObj(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /** PEFT's get_pattern_key: `re.match(rf"(.*\.)?({key})$", module)`, first key in order. */
-function patterns(raw: unknown, field: string, what: string): (readonly [RegExp, number])[] {
+function patterns(
+  raw: unknown,
+  field: string,
+  what: string,
+  budget: { ms: number },
+): (readonly [Matcher, number])[] {
   if (raw === undefined || raw === null) return [];
   if (!isObj(raw)) throw new LoraAdapterError(`${what}: ${field} must be an object of module name to number`);
   return Object.entries(raw).map(([key, value]) => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new LoraAdapterError(`${what}: ${field}['${key}'] must be a positive number`);
     }
-    return [pythonRegExp(key, (k) => `^(.*\\.)?(${k})$`, `${field} key '${key}'`, what), value] as const;
+    const name = `${field} key '${key}'`;
+    // The wrapper's own `.*` counts towards MAX_REPEATS.
+    const re = pythonRegExp(key, (k) => `^(.*\\.)?(${k})$`, name, what, 1);
+    return [budgeted(re, budget, name, what), value] as const;
   });
 }
 
 /** `wrap(source)` compiled, where `source` is the config's own pattern. */
-function pythonRegExp(source: string, wrap: (s: string) => string, field: string, what: string): RegExp {
+function pythonRegExp(
+  source: string,
+  wrap: (s: string) => string,
+  field: string,
+  what: string,
+  wrapperRepeats = 0,
+): RegExp {
+  if (repeats(source) + wrapperRepeats > MAX_REPEATS) {
+    throw new LoraAdapterError(
+      `${what}: ${field} has more than ${MAX_REPEATS - wrapperRepeats} repetitions (*, +, {n,}), which could take ` +
+        'minutes to match a long module name (and hang the page); write the module names as a list, or a simpler pattern',
+    );
+  }
   if (mayBacktrack(source)) {
     throw new LoraAdapterError(
       `${what}: ${field} repeats a group that itself repeats or has alternatives, which could take exponential time ` +
@@ -141,6 +195,36 @@ function mayBacktrack(source: string): boolean {
   return false;
 }
 
+/** How many unbounded quantifiers (`*`, `+`, `{n,}`) `source` has outside character classes. */
+function repeats(source: string): number {
+  let n = 0;
+  let inClass = false;
+  /** The last token was a quantifier: a `+` or `?` right after it is a mark, not a repetition. */
+  let quantified = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    const wasQuantified = quantified;
+    quantified = false;
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if ((c === '+' || c === '?') && wasQuantified) continue;
+    else if (c === '*' || c === '+') {
+      n++;
+      quantified = true;
+    } else if (c === '?') quantified = true;
+    else if (c === '{') {
+      const m = /^\{(\d*)(,?)(\d*)\}/.exec(source.slice(i));
+      if (m) {
+        if (m[2] && !m[3]) n++;
+        i += m[0].length - 1;
+        quantified = true;
+      }
+    }
+  }
+  return n;
+}
+
 function nameList(raw: unknown, field: string, what: string): readonly string[] | string | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw === 'string') return raw;
@@ -157,31 +241,29 @@ function listed(names: readonly string[], key: string): boolean {
 function targetMatcher(
   raw: Record<string, unknown>,
   what: string,
+  budget: { ms: number },
 ): (moduleKey: string) => boolean | undefined {
   const target = nameList(raw['target_modules'], 'target_modules', what);
   const exclude = nameList(raw['exclude_modules'], 'exclude_modules', what);
-  const full = (source: string, field: string): RegExp =>
-    pythonRegExp(source, (s) => `^(?:${s})$`, field, what);
+  const full = (source: string, field: string): Matcher =>
+    budgeted(
+      pythonRegExp(source, (s) => `^(?:${s})$`, field, what),
+      budget,
+      field,
+      what,
+    );
   const excluded =
     exclude === undefined
       ? () => false
       : typeof exclude === 'string'
-        ? (
-            (re) => (key: string) =>
-              re.test(key)
-          )(full(exclude, 'exclude_modules'))
+        ? full(exclude, 'exclude_modules')
         : (key: string) => listed(exclude, key);
   // 'all-linear' depends on the module types, which the tensors do not tell.
   if (target === undefined || (typeof target === 'string' && target.toLowerCase() === 'all-linear')) {
     return (key) => (excluded(key) ? false : undefined);
   }
   const included =
-    typeof target === 'string'
-      ? (
-          (re) => (key: string) =>
-            re.test(key)
-        )(full(target, 'target_modules'))
-      : (key: string) => listed(target, key);
+    typeof target === 'string' ? full(target, 'target_modules') : (key: string) => listed(target, key);
   return (key) => !excluded(key) && included(key);
 }
 
@@ -226,14 +308,15 @@ export function parseAdapterConfig(json: unknown, what: string): LoraAdapterConf
     return v;
   };
   const modulesToSave = nameList(json['modules_to_save'], 'modules_to_save', what) ?? [];
+  const budget = { ms: 0 };
   return {
     r,
     alpha,
     useRslora: flag('use_rslora'),
     fanInFanOut: flag('fan_in_fan_out'),
-    rankPattern: patterns(json['rank_pattern'], 'rank_pattern', what),
-    alphaPattern: patterns(json['alpha_pattern'], 'alpha_pattern', what),
-    targets: targetMatcher(json, what),
+    rankPattern: patterns(json['rank_pattern'], 'rank_pattern', what, budget),
+    alphaPattern: patterns(json['alpha_pattern'], 'alpha_pattern', what, budget),
+    targets: targetMatcher(json, what, budget),
     modulesToSave: typeof modulesToSave === 'string' ? [modulesToSave] : modulesToSave,
   };
 }
@@ -245,7 +328,7 @@ export function parseAdapterConfig(json: unknown, what: string): LoraAdapterConf
  */
 export function moduleScaling(c: LoraAdapterConfig, moduleKey: string): { r: number; scaling: number } {
   const pick = (p: LoraAdapterConfig['rankPattern'], fallback: number): number =>
-    p.find(([re]) => re.test(moduleKey))?.[1] ?? fallback;
+    p.find(([matches]) => matches(moduleKey))?.[1] ?? fallback;
   const r = pick(c.rankPattern, c.r);
   const alpha = pick(c.alphaPattern, c.alpha);
   return { r, scaling: Math.fround(c.useRslora ? alpha / Math.sqrt(r) : alpha / r) };

@@ -26,12 +26,17 @@ const TOKENIZER_FILE_NAMES = [
 ] as const;
 const TOKENIZER_FILES: ReadonlySet<string> = new Set(TOKENIZER_FILE_NAMES);
 
-/** What mergekit's --copy-tokenizer copies from the donor (plus vocab.json for GPT-2-style tokenizers). */
+/**
+ * What mergekit's --copy-tokenizer copies from the donor (plus vocab.json for GPT-2-style
+ * tokenizers), and the processor files its vision-language architectures carry along
+ * (`tagalong_files`), without which a merged VLM's processor does not load.
+ */
 export const DONOR_FILES = [
   ...TOKENIZER_FILE_NAMES,
   'generation_config.json',
   'preprocessor_config.json',
   'video_preprocessor_config.json',
+  'processor_config.json',
 ] as const;
 
 /** The tokenizer files the plan changes, as text, and the donor's files that no longer apply. */

@@ -117,6 +117,33 @@ export function buildPlan(
       outLayer++;
     }
   }
+  // The other stacks of a multi-module model (a vision tower), each layer with its position in
+  // its own stack, as mergekit plans each module of `models:` (concreteSlices allows no slices).
+  for (const [i, stack] of arch(first.sources[0]!.model).stacks.entries()) {
+    if (i === 0) continue;
+    for (let k = 0; k < stack.numLayers; k++) {
+      const t = stack.numLayers > 1 ? k / (stack.numLayers - 1) : 1;
+      for (const suffix of stack.layerSuffixes[k]!) {
+        const name = `${stack.prefix}${k}.${suffix}`;
+        for (const s of first.sources) {
+          if (!info(s.model).tensors.has(name)) {
+            throw planError(s.path, `tensor ${name} is required but not present in model ${s.model}`);
+          }
+        }
+        tensors.push(
+          planTensor(
+            ctx,
+            first,
+            name,
+            'layer',
+            t,
+            undefined,
+            first.sources.map(() => name),
+          ),
+        );
+      }
+    }
+  }
   for (const name of unionNames(last.sources.map((s) => arch(s.model).post))) {
     tensors.push(
       planTensor(
@@ -166,6 +193,7 @@ function planError(path: YamlPath, message: string): RecipeError {
 /** models: as one slice over every layer (base appended when not listed); layer ranges checked. */
 function concreteSlices(recipe: Recipe, arch: (id: string) => ArchInfo): ConcreteSlice[] {
   const rule = ruleSlices(recipe);
+  checkStacks(recipe, rule, arch);
   return rule.map((s, i) => {
     const ranges = recipe.slices
       ? recipe.slices[i]!.sources.map((src) => src.layer_range)
@@ -189,6 +217,40 @@ function concreteSlices(recipe: Recipe, arch: (id: string) => ArchInfo): Concret
     }
     return { base: s.base, parameters: s.parameters, sources, length: [...lengths][0]!, path: s.path };
   });
+}
+
+/**
+ * Multi-module models (more than one layer stack): merged with `models:`, every input with the
+ * same stacks. mergekit, too, needs its `modules:` syntax (not supported here) for slices.
+ */
+function checkStacks(
+  recipe: Recipe,
+  rule: ReturnType<typeof ruleSlices>,
+  arch: (id: string) => ArchInfo,
+): void {
+  const shape = (id: string): string =>
+    arch(id)
+      .stacks.map((s) => `${s.prefix} ${s.numLayers}`)
+      .join(', ');
+  for (const slice of rule) {
+    const multi = slice.sources.find((s) => arch(s.model).stacks.length > 1);
+    if (!multi) continue;
+    if (recipe.slices) {
+      throw planError(
+        multi.path,
+        `${multi.model} has several layer stacks (${shape(multi.model)}): a vision-language or other multi-module model. ` +
+          'slices: pick layers of one stack only; merge it with models: (mergekit needs its modules: syntax here, which is not supported yet)',
+      );
+    }
+    for (const src of slice.sources) {
+      if (shape(src.model) !== shape(multi.model)) {
+        throw planError(
+          src.path,
+          `${src.model}'s layer stacks (${shape(src.model)}) differ from ${multi.model}'s (${shape(multi.model)}): the models must have the same architecture`,
+        );
+      }
+    }
+  }
 }
 
 function unionNames(lists: readonly (readonly string[])[]): string[] {

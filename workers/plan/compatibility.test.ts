@@ -39,6 +39,14 @@ function llama(id: string, s: Spec = {}): ModelInfo {
 const issues = (r: ReturnType<typeof compatibilityReport>, id: string) =>
   r.models.find((m) => m.id === id)!.issues.map((i) => `${i.severity}: ${i.message}`);
 
+/** A Llama table with a vision tower's stack too. */
+const vl = (id: string): ModelInfo => {
+  const m = llama(id);
+  const t = new Map(m.tensors);
+  for (let l = 0; l < 3; l++) t.set(`visual.blocks.${l}.attn.qkv.weight`, { dtype: 'BF16', shape: [8, 8] });
+  return { ...m, tensors: t };
+};
+
 describe('compatibilityReport', () => {
   it('summarizes each model: architecture, layers, hidden, vocab, dtypes, parameters', () => {
     const r = compatibilityReport([llama('base'), llama('ft', { dtype: 'F16' })], 'base');
@@ -124,6 +132,14 @@ describe('compatibilityReport', () => {
     expect(baseTied.errors).toBe(0);
   });
 
+  it('names the layer stacks of a vision-language model, and says how it is merged', () => {
+    const r = compatibilityReport([vl('base'), vl('ft')], 'base');
+    expect(issues(r, 'ft')).toEqual([
+      'info: a multi-module (vision-language) model with 2 layer stacks (model.layers. 2, visual.blocks. 3): every module is merged, each layer at its position in its own stack; models: only, not slices:',
+    ]);
+    expect(r.models[0]!.layers).toBe(2);
+    expect(r.errors).toBe(0);
+  });
   it('warns on another architecture name and lets the tensor check decide', () => {
     const r = compatibilityReport([llama('base'), llama('mistral', { arch: 'MistralForCausalLM' })], 'base');
     expect(issues(r, 'mistral')).toEqual([

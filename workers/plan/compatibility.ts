@@ -98,7 +98,19 @@ function summarize(
   const c = configOf(m);
   let layers: number | undefined;
   try {
-    layers = inferArchitecture(m).numLayers;
+    const arch = inferArchitecture(m);
+    layers = arch.numLayers;
+    if (arch.stacks.length > 1) {
+      issues.push({
+        severity: 'info',
+        topic: 'architecture',
+        message: `a multi-module (vision-language) model with ${arch.stacks.length} layer stacks (${arch.stacks
+          .map((s) => `${s.prefix} ${s.numLayers}`)
+          .join(
+            ', ',
+          )}): every module is merged, each layer at its position in its own stack; models: only, not slices:`,
+      });
+    }
   } catch (e) {
     if (!(e instanceof ArchitectureError)) throw e;
     issues.push({ severity: 'error', topic: 'architecture', message: e.message });

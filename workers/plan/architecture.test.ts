@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { ArchitectureError, inferArchitecture, type ModelInfo } from './architecture.ts';
+
+function model(names: readonly string[], config: Record<string, unknown> = {}): ModelInfo {
+  return {
+    id: 'm',
+    config,
+    tensors: new Map(names.map((n) => [n, { dtype: 'BF16', shape: [2, 2] }])),
+  };
+}
+
+const layers = (prefix: string, n: number, suffixes: readonly string[]): string[] =>
+  Array.from({ length: n }, (_, i) => suffixes.map((s) => `${prefix}${i}.${s}`)).flat();
+
+describe('inferArchitecture', () => {
+  it('a decoder: one stack, embeddings before, norm and head after', () => {
+    const a = inferArchitecture(
+      model(
+        [
+          'model.embed_tokens.weight',
+          'model.norm.weight',
+          'lm_head.weight',
+          ...layers('model.layers.', 2, ['mlp.up_proj.weight']),
+        ],
+        { num_hidden_layers: 2 },
+      ),
+    );
+    expect(a).toMatchObject({
+      numLayers: 2,
+      layerPrefix: 'model.layers.',
+      pre: ['model.embed_tokens.weight'],
+    });
+    expect(a.post).toEqual(['lm_head.weight', 'model.norm.weight']);
+    expect(a.stacks).toHaveLength(1);
+  });
+
+  it("Qwen2-VL's layout: the language model's stack first, the vision blocks second, the merger's Sequential outside", () => {
+    const a = inferArchitecture(
+      model(
+        [
+          'model.embed_tokens.weight',
+          'lm_head.weight',
+          'model.norm.weight',
+          ...layers('model.layers.', 4, ['self_attn.q_proj.weight', 'mlp.up_proj.weight']),
+          'visual.patch_embed.proj.weight',
+          ...layers('visual.blocks.', 6, ['attn.qkv.weight', 'mlp.fc1.weight']),
+          'visual.merger.ln_q.weight',
+          'visual.merger.mlp.0.weight',
+          'visual.merger.mlp.2.weight',
+        ],
+        // Qwen2-VL keeps the text settings at the top level and the vision ones in vision_config.
+        { num_hidden_layers: 4, vision_config: { depth: 6 } },
+      ),
+    );
+    expect(a.stacks.map((s) => [s.prefix, s.numLayers])).toEqual([
+      ['model.layers.', 4],
+      ['visual.blocks.', 6],
+    ]);
+    expect(a.numLayers).toBe(4);
+    expect([...a.pre, ...a.post].sort()).toEqual([
+      'lm_head.weight',
+      'model.embed_tokens.weight',
+      'model.norm.weight',
+      'visual.merger.ln_q.weight',
+      'visual.merger.mlp.0.weight',
+      'visual.merger.mlp.2.weight',
+      'visual.patch_embed.proj.weight',
+    ]);
+  });
+
+  it("Gemma 3's layout: the main stack is the one text_config counts, even when the vision tower is longer", () => {
+    const a = inferArchitecture(
+      model(
+        [
+          ...layers('model.language_model.layers.', 3, ['mlp.up_proj.weight']),
+          ...layers('model.vision_tower.vision_model.encoder.layers.', 5, ['mlp.fc1.weight']),
+          'model.multi_modal_projector.mm_input_projection_weight',
+        ],
+        { text_config: { num_hidden_layers: 3 }, vision_config: { num_hidden_layers: 5 } },
+      ),
+    );
+    expect(a.stacks.map((s) => s.prefix)).toEqual([
+      'model.language_model.layers.',
+      'model.vision_tower.vision_model.encoder.layers.',
+    ]);
+    // Without a count in the config, a stack named as a language model comes first.
+    const b = inferArchitecture(
+      model([
+        ...layers('language_model.model.layers.', 3, ['w']),
+        ...layers('vision_tower.encoder.layers.', 5, ['w']),
+      ]),
+    );
+    expect(b.layerPrefix).toBe('language_model.model.layers.');
+  });
+
+  it('refuses what it cannot read as layer stacks', () => {
+    expect(() =>
+      inferArchitecture(model([...layers('a.mlp.', 2, ['w']), ...layers('b.proj.', 2, ['w'])])),
+    ).toThrow(
+      /numbered tensors under several prefixes \(a\.mlp\., b\.proj\.\) and none of them is a layer stack/,
+    );
+    expect(() =>
+      inferArchitecture(
+        model([...layers('model.layers.', 4, ['w']), ...layers('visual.blocks.', 6, ['w'])], {
+          num_hidden_layers: 5,
+        }),
+      ),
+    ).toThrow(ArchitectureError);
+    expect(() =>
+      inferArchitecture(
+        model(['model.layers.0.w', 'model.layers.2.w', ...layers('visual.blocks.', 2, ['w'])]),
+      ),
+    ).toThrow(/no tensors for layer 1 of model\.layers\./);
+  });
+});

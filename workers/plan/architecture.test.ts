@@ -93,6 +93,25 @@ describe('inferArchitecture', () => {
     expect(b.layerPrefix).toBe('language_model.model.layers.');
   });
 
+  it("Qwen3-VL's layout: the deepstack mergers are a stack of their own, as mergekit describes them", () => {
+    const a = inferArchitecture(
+      model(
+        [
+          ...layers('model.language_model.layers.', 4, ['mlp.up_proj.weight']),
+          ...layers('model.visual.blocks.', 6, ['mlp.linear_fc1.weight']),
+          ...layers('model.visual.deepstack_merger_list.', 3, ['linear_fc1.weight']),
+          'model.visual.merger.linear_fc1.weight',
+        ],
+        { text_config: { num_hidden_layers: 4 }, vision_config: { depth: 6 } },
+      ),
+    );
+    expect(a.stacks.map((s) => [s.prefix, s.numLayers])).toEqual([
+      ['model.language_model.layers.', 4],
+      ['model.visual.blocks.', 6],
+      ['model.visual.deepstack_merger_list.', 3],
+    ]);
+  });
+
   it('refuses what it cannot read as layer stacks', () => {
     expect(() =>
       inferArchitecture(model([...layers('a.mlp.', 2, ['w']), ...layers('b.proj.', 2, ['w'])])),

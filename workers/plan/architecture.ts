@@ -91,11 +91,12 @@ export function layerCountFromConfig(config: Readonly<Record<string, unknown>>):
 
 /**
  * In a model with numbered tensors under several prefixes, the prefixes that are layer stacks:
- * "layers.", "blocks.", "h." and the like. A numbered Sequential elsewhere
- * (`visual.merger.mlp.0.weight`, a projector's `linear.1.`) is not a stack, and its tensors are
- * merged as mergekit's architectures list them there: outside the layers, at position 0.
+ * "layers.", "blocks.", "h.", a "…_list." ModuleList (Qwen3-VL's `deepstack_merger_list`, a
+ * stack of its own in mergekit's description) and the like. A numbered Sequential elsewhere
+ * (`visual.merger.mlp.0.weight`, a projector's `linear.1.`) is not a stack: its tensors are
+ * merged outside the layers, at position 0.
  */
-const STACK = /(^|\.)(layers|layer|blocks|block|h)\.$/;
+const STACK = /(^|\.)(layers|layer|blocks|block|h|\w+_list)\.$/;
 
 export function inferArchitecture(model: ModelInfo): ArchInfo {
   const pre: string[] = [];

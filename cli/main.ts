@@ -2,6 +2,7 @@
  * merge-studio: the command-line face of the engine.
  *   merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL]   run a merge
  *   validate RECIPE.yml [--models DIR] [--hub-url URL]          check a recipe (and the models)
+ *   multi CONFIG.yml --intermediate-dir DIR [--out OUT]         multi-stage merge (mergekit-multi)
  *   serve DIR                                                   offer local folders as a hub
  *   eval MODEL_DIR --text FILE                                  mean loss of a model on a text
  * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure.
@@ -10,6 +11,7 @@ import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';
 import { evalCommand } from './commands/eval.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { multiCommand } from './commands/multi.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
 
@@ -18,6 +20,7 @@ const HELP = `merge-studio: merge language models with mergekit's methods and re
 Usage:
   merge-studio merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
   merge-studio validate RECIPE.yml [--models DIR] [--hub-url URL] [--token TOKEN]
+  merge-studio multi CONFIG.yml --intermediate-dir DIR [--out OUT] [--no-lazy] [--dry-run] [options]
   merge-studio serve DIR [--port 5174] [--host 127.0.0.1] [--allow-origin ORIGIN ...]
   merge-studio eval MODEL_DIR --text FILE [--text FILE ...] [--windows K] [--json]
 
@@ -38,12 +41,21 @@ merge options:
   --seed N             seed for random methods when the recipe sets none (default 0)
   --name NAME          title of the model card (default: the output folder's name)
 
+multi (mergekit-multi): CONFIG holds recipes separated by ---, each with a name: except the
+final merge. A model named like a stage reads that stage's output. Takes merge's options but
+--name; see docs/multi.md.
+  --intermediate-dir DIR  folder of the named stages (DIR/<name>); -I DIR for short
+  --out OUT            the final (unnamed) merge's folder: required when there is one, refused if not
+  --no-lazy            merge every stage again (default --lazy: keep a stage's finished model)
+  --dry-run            check every stage and print the order, merge nothing (--out optional)
+
 Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure.
 `;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   merge: mergeCommand,
   validate: validateCommand,
+  multi: multiCommand,
   serve: serveCommand,
   eval: evalCommand,
 };

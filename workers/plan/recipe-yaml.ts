@@ -37,6 +37,8 @@ function pyyamlTags(tags: Tags): Tags {
 }
 
 const YAML_OPTIONS = { version: '1.1', customTags: pyyamlTags } as const;
+/** How recipes are parsed: YAML 1.1 as PyYAML reads it, errors as data (no code frames). */
+export const YAML_PARSE_OPTIONS = { ...YAML_OPTIONS, prettyErrors: false } as const;
 
 export interface ParsedRecipe {
   readonly recipe: Recipe | undefined;
@@ -48,14 +50,25 @@ export interface ParsedRecipe {
 /** Parses and validates; never throws. Problems carry 1-based line and column. */
 export function parseRecipeYaml(text: string): ParsedRecipe {
   const lc = new LineCounter();
-  const options = { ...YAML_OPTIONS, prettyErrors: false } as const;
-  const doc = parseDocument(text, { ...options, lineCounter: lc, uniqueKeys: true });
+  const doc = parseDocument(text, { ...YAML_PARSE_OPTIONS, lineCounter: lc, uniqueKeys: true });
+  // Parsed again only on a syntax error, allowing duplicate keys, to name them and their path.
+  return recipeFromDocument(doc, lc, () => parseDocument(text, { ...YAML_PARSE_OPTIONS, uniqueKeys: false }));
+}
+
+/**
+ * Validates one parsed YAML document (of a single recipe, or one stage of a multi-stage file:
+ * ./multi-recipe.ts). Lines come from `lc`, so they count from the start of the text it was
+ * parsed from. `loose` gives the same document parsed with duplicate keys allowed.
+ */
+export function recipeFromDocument(
+  doc: Document.Parsed,
+  lc: LineCounter,
+  loose: () => Document,
+): ParsedRecipe {
   if (doc.errors.length > 0) {
-    // Parsed again, allowing duplicate keys, to name them and their path.
-    const loose = parseDocument(text, { ...options, uniqueKeys: false });
     return {
       recipe: undefined,
-      problems: yamlSyntaxProblems(doc.errors, loose.contents, (offset) => lc.linePos(offset)),
+      problems: yamlSyntaxProblems(doc.errors, loose().contents, (offset) => lc.linePos(offset)),
     };
   }
   const { recipe, shaped, problems } = validateRecipe(doc.toJS({ maxAliasCount: 100 }));
@@ -80,7 +93,7 @@ export function loadRecipe(
 }
 
 /** The deepest node on `path` that exists, as 1-based line/col of its start (or of its key). */
-function positionOf(
+export function positionOf(
   root: unknown,
   path: YamlPath,
   lc: LineCounter,

@@ -277,7 +277,11 @@ describe('messages', () => {
   });
   it('a second document, a key given twice', () => {
     expect(problems(`${TIES}---\n${TIES}`)).toEqual([
-      '6: (root): one recipe per file: a second YAML document (---) starts at line 6; mergekit-multi files are not supported (mergekit-yaml refuses them too)',
+      '6: (root): one recipe per file: a second YAML document (---) starts at line 6; a file of several recipes is a multi-stage merge (mergekit-multi): run it with merge-studio multi FILE --intermediate-dir DIR (mergekit-yaml refuses it too)',
+    ]);
+    // A stage's name in a file of one recipe: mergekit-yaml ignores it, we point to `multi`.
+    expect(problems(`name: stage1\n${TIES}`)).toEqual([
+      "1: name: 'name' names a stage of a multi-stage merge (mergekit-multi), not a single recipe: run a file of named stages (separated by ---) with merge-studio multi FILE --intermediate-dir DIR, or remove 'name' to merge this recipe alone",
     ]);
     expect(
       problems(

@@ -29,6 +29,8 @@ const TOP_KEYS = [
 ] as const;
 const UNSUPPORTED: Readonly<Record<string, string>> = {
   modules: 'multi-module (vision-language) configs are not supported yet; use models: or slices:',
+  // mergekit-yaml ignores it; in a mergekit-multi file it names a stage (./multi-recipe.ts).
+  name: "'name' names a stage of a multi-stage merge (mergekit-multi), not a single recipe: run a file of named stages (separated by ---) with merge-studio multi FILE --intermediate-dir DIR, or remove 'name' to merge this recipe alone",
 };
 const ONE_OF = "Exactly one of 'models', 'slices', or 'modules' must be present";
 /** Common spellings of the dtypes (mergekit refuses them too, in dtype_from_name). */

@@ -1,7 +1,8 @@
 /**
  * YAML syntax errors as recipe problems, in words a recipe author can act on: a second document
- * (mergekit-multi files), a key given twice (named, with where it is and what mergekit would
- * keep: PyYAML silently takes the last value), else the parser's own first line.
+ * (a mergekit-multi file, which `merge-studio multi` runs), a key given twice (named, with where
+ * it is and what mergekit would keep: PyYAML silently takes the last value), else the parser's
+ * own first line.
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLError } from 'yaml';
 import { formatPath, type RecipeProblem, type YamlPath } from './problems.ts';
@@ -24,7 +25,7 @@ export function yamlSyntaxProblems(
     if (e.code === 'MULTIPLE_DOCS') {
       return problem(
         [],
-        `one recipe per file: a second YAML document (---) starts at line ${pos.line}; mergekit-multi files are not supported (mergekit-yaml refuses them too)`,
+        `one recipe per file: a second YAML document (---) starts at line ${pos.line}; a file of several recipes is a multi-stage merge (mergekit-multi): run it with merge-studio multi FILE --intermediate-dir DIR (mergekit-yaml refuses it too)`,
       );
     }
     const dup = e.code === 'DUPLICATE_KEY' ? findDuplicate(loose as Node | null, e.pos[0], []) : undefined;

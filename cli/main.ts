@@ -5,12 +5,14 @@
  *   multi CONFIG.yml --intermediate-dir DIR [--out OUT]         multi-stage merge (mergekit-multi)
  *   serve DIR                                                   offer local folders as a hub
  *   eval MODEL_DIR --text FILE                                  mean loss of a model on a text
+ *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a Mixtral MoE
  * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure.
  */
 import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';
 import { evalCommand } from './commands/eval.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { moeCommand } from './commands/moe.ts';
 import { multiCommand } from './commands/multi.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -23,6 +25,7 @@ Usage:
   merge-studio multi CONFIG.yml --intermediate-dir DIR [--out OUT] [--no-lazy] [--dry-run] [options]
   merge-studio serve DIR [--port 5174] [--host 127.0.0.1] [--allow-origin ORIGIN ...]
   merge-studio eval MODEL_DIR --text FILE [--text FILE ...] [--windows K] [--json]
+  merge-studio moe CONFIG.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
 
 Models: a model named in a recipe is read from a local folder when one exists, as in mergekit:
 first DIR/<name> with --models DIR, then the name as a path from the working directory
@@ -49,6 +52,12 @@ final merge. A model named like a stage reads that stage's output. Takes merge's
   --no-lazy            merge every stage again (default --lazy: keep a stage's finished model)
   --dry-run            check every stage and print the order, merge nothing (--out optional)
 
+moe options (mergekit-moe: a Mixtral mixture of experts; see docs/moe.md):
+  --out DIR, --shard-size SIZE, --name NAME   as for merge
+  --seed N             seed of the random gate modes and the experts' noise_scale (default 0)
+  --i-understand-this-is-not-useful-without-training
+                       allow experts that are all the same model (sparse upcycling)
+
 Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure.
 `;
 
@@ -58,6 +67,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   multi: multiCommand,
   serve: serveCommand,
   eval: evalCommand,
+  moe: moeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

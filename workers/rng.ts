@@ -55,3 +55,13 @@ export function uniformAt(key: number, index: number): number {
 export function makeRng(key: number): Rng {
   return { key, uniform: (i) => uniformAt(key, i) };
 }
+
+/**
+ * A standard normal draw, a pure function of (key, index): Box-Muller on uniforms 2i and 2i+1
+ * (torch.randn's role in mergekit-moe's random gates and expert noise, not its numbers).
+ */
+export function normalAt(key: number, index: number): number {
+  const u1 = 1 - uniformAt(key, 2 * index); // in (0, 1]: never log(0)
+  const u2 = uniformAt(key, 2 * index + 1);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}

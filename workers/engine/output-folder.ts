@@ -14,7 +14,7 @@
 import { INDEX_FILE, SINGLE_FILE } from '../io/load-model.ts';
 import type { OutputSink } from '../io/source.ts';
 import { loadJobState, saveJobState, type JobState } from './job-state.ts';
-import type { ShardPlan } from './shards.ts';
+import type { ShardPlan, ShardTensor } from './shards.ts';
 
 /** model.safetensors or model-00001-of-00003.safetensors, finished or not. */
 const WEIGHT_FILE = /^model(-\d{5}-of-\d{5})?\.safetensors(\.partial)?$/;
@@ -23,7 +23,7 @@ const WEIGHT_FILE = /^model(-\d{5}-of-\d{5})?\.safetensors(\.partial)?$/;
 export async function startJob(
   sink: OutputSink,
   fingerprint: string,
-  shards: readonly ShardPlan[],
+  shards: readonly Pick<ShardPlan<ShardTensor>, 'file'>[],
 ): Promise<JobState> {
   const state = await loadJobState(sink, fingerprint);
   if (state.completed.length === 0) await saveJobState(sink, state);
@@ -40,7 +40,10 @@ export async function startJob(
  * The weight files in the folder. Where the sink cannot list its files: every name they could
  * have here (the single file, the shards the old index names, this plan's shards).
  */
-async function weightFiles(sink: OutputSink, shards: readonly ShardPlan[]): Promise<string[]> {
+async function weightFiles(
+  sink: OutputSink,
+  shards: readonly Pick<ShardPlan<ShardTensor>, 'file'>[],
+): Promise<string[]> {
   if (sink.list) return (await sink.list()).filter((f) => WEIGHT_FILE.test(f));
   const names = new Set([SINGLE_FILE, ...(await indexedShards(sink)), ...shards.map((s) => s.file)]);
   return [...names].flatMap((f) => (WEIGHT_FILE.test(f) ? [f, `${f}.partial`] : []));

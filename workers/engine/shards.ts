@@ -4,28 +4,38 @@
  * default 5 GB, decimal). One shard is `model.safetensors`; more are
  * `model-00001-of-0000N.safetensors` with an index.
  */
-import { DTYPE_SIZE } from '../io/dtypes.ts';
+import { DTYPE_SIZE, type WritableDType } from '../io/dtypes.ts';
 import { numelOf } from '../io/safetensors/header.ts';
 import { planSafetensorsFile, type FileLayout } from '../io/safetensors/layout.ts';
 import type { PlannedTensor } from '../plan/plan-types.ts';
 
 export const DEFAULT_SHARD_BYTES = 5_000_000_000;
 
-export interface ShardPlan {
+/** What sharding needs of an output tensor (a merge's PlannedTensor, a MoE build's tensors). */
+export interface ShardTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: WritableDType;
+}
+
+export interface ShardPlan<T extends ShardTensor = PlannedTensor> {
   readonly file: string;
-  readonly tensors: readonly PlannedTensor[];
+  readonly tensors: readonly T[];
   readonly layout: FileLayout;
 }
 
-export function tensorBytes(t: PlannedTensor): number {
+export function tensorBytes(t: ShardTensor): number {
   return numelOf(t.shape) * DTYPE_SIZE[t.dtype];
 }
 
 const pad = (i: number): string => String(i).padStart(5, '0');
 
-export function planShards(tensors: readonly PlannedTensor[], maxBytes = DEFAULT_SHARD_BYTES): ShardPlan[] {
-  const groups: PlannedTensor[][] = [];
-  let cur: PlannedTensor[] = [];
+export function planShards<T extends ShardTensor>(
+  tensors: readonly T[],
+  maxBytes = DEFAULT_SHARD_BYTES,
+): ShardPlan<T>[] {
+  const groups: T[][] = [];
+  let cur: T[] = [];
   let size = 0;
   for (const t of tensors) {
     const b = tensorBytes(t);
@@ -51,7 +61,7 @@ export function planShards(tensors: readonly PlannedTensor[], maxBytes = DEFAULT
  * a Map until it becomes JSON: any tensor name (`__proto__` too) must be an ordinary key, and
  * Object.fromEntries defines keys rather than assigning them.
  */
-export function shardIndex(shards: readonly ShardPlan[]): string {
+export function shardIndex(shards: readonly ShardPlan<ShardTensor>[]): string {
   const weightMap = new Map<string, string>();
   let total = 0;
   for (const s of shards) {

@@ -47,6 +47,17 @@ describe('parseDecoderConfig', () => {
     expect(parseDecoderConfig({ ...TINY, head_dim: 64 }, 'tiny').headDim).toBe(64);
   });
 
+  it('reads Mixtral: experts and experts per token, Mixtral’s own defaults', () => {
+    const { rms_norm_eps: _e, rope_theta: _t, ...rest } = TINY;
+    const m = parseDecoderConfig({ ...rest, architectures: ['MixtralForCausalLM'], num_local_experts: 3, num_experts_per_tok: 2, sliding_window: null }, 'm'); // prettier-ignore
+    expect([m.architecture, m.moe, m.slidingWindow, m.rmsEps]).toEqual(['MixtralForCausalLM', { experts: 3, perToken: 2 }, undefined, 1e-5]); // prettier-ignore
+    expect(m.invFreq[8]).toBe(ropeFrequencies(32, 1e6)[8]);
+    const byType = parseDecoderConfig({ ...TINY, architectures: undefined, model_type: 'mixtral' }, 'm');
+    expect(byType.moe).toEqual({ experts: 8, perToken: 2 });
+    expect(parseDecoderConfig(TINY, 'tiny').moe).toBeUndefined();
+    expect(bad({ architectures: ['MixtralForCausalLM'], num_local_experts: 2, num_experts_per_tok: 3 })).toThrow(/num_experts_per_tok 3 is more than num_local_experts 2/); // prettier-ignore
+  });
+
   it('knows Mistral and Qwen2 by architecture or model_type, and Mistral’s sliding window', () => {
     const m = parseDecoderConfig(
       { ...TINY, architectures: ['MistralForCausalLM'], sliding_window: 4096 },

@@ -1,6 +1,6 @@
 /**
- * config.json of a Llama-family decoder, read into the numbers the forward pass needs, with
- * transformers' defaults for absent keys. Anything the forward pass does not implement (another
+ * config.json of a Llama-family decoder (Mixtral: the same with a sparse MoE for its MLP), read
+ * into the numbers the forward pass needs, with transformers' defaults for absent keys. Anything the forward pass does not implement (another
  * architecture, an activation other than SiLU, an unknown RoPE scaling) is refused here, by name,
  * rather than evaluated wrongly.
  */
@@ -10,6 +10,7 @@ export const SUPPORTED_ARCHITECTURES = [
   'LlamaForCausalLM',
   'MistralForCausalLM',
   'Qwen2ForCausalLM',
+  'MixtralForCausalLM',
 ] as const;
 export type DecoderArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
 
@@ -17,6 +18,7 @@ const MODEL_TYPES: Readonly<Record<string, DecoderArchitecture>> = {
   llama: 'LlamaForCausalLM',
   mistral: 'MistralForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
+  mixtral: 'MixtralForCausalLM',
 };
 
 export interface DecoderConfig {
@@ -34,6 +36,8 @@ export interface DecoderConfig {
   readonly tieEmbeddings: boolean;
   /** Keys further back than this many positions are masked (Mistral); undefined: none. */
   readonly slidingWindow: number | undefined;
+  /** Mixtral's sparse MLP: `experts` per layer, the top `perToken` of them used per token. */
+  readonly moe: { readonly experts: number; readonly perToken: number } | undefined;
 }
 
 type Json = Readonly<Record<string, unknown>>;
@@ -128,9 +132,13 @@ export function parseDecoderConfig(config: Json, model: string): DecoderConfig {
     throw new UnsupportedModelError(`${model}: Qwen2 with use_sliding_window is not supported`);
   }
   const window = config['sliding_window'];
+  const mixtral = architecture === 'MixtralForCausalLM';
   const slidingWindow =
-    architecture === 'MistralForCausalLM' && typeof window === 'number' && window > 0 ? window : undefined;
-  const theta = num(config, 'rope_theta', model, 10000);
+    (architecture === 'MistralForCausalLM' || mixtral) && typeof window === 'number' && window > 0
+      ? window
+      : undefined;
+  // MixtralConfig's own defaults differ from Llama's.
+  const theta = num(config, 'rope_theta', model, mixtral ? 1e6 : 10000);
   return {
     architecture,
     vocabSize: int(config, 'vocab_size', model),
@@ -140,9 +148,21 @@ export function parseDecoderConfig(config: Json, model: string): DecoderConfig {
     heads,
     kvHeads,
     headDim,
-    rmsEps: num(config, 'rms_norm_eps', model, 1e-6),
+    rmsEps: num(config, 'rms_norm_eps', model, mixtral ? 1e-5 : 1e-6),
     invFreq: scaleFrequencies(ropeFrequencies(headDim, theta), config['rope_scaling'], model),
     tieEmbeddings: config['tie_word_embeddings'] === true,
     slidingWindow,
+    moe: mixtral ? moeOf(config, model) : undefined,
   };
+}
+
+function moeOf(config: Json, model: string): DecoderConfig['moe'] {
+  const experts = int(config, 'num_local_experts', model, 8);
+  const perToken = int(config, 'num_experts_per_tok', model, 2);
+  if (perToken > experts) {
+    throw new UnsupportedModelError(
+      `${model}/config.json: num_experts_per_tok ${perToken} is more than num_local_experts ${experts}`,
+    );
+  }
+  return { experts, perToken };
 }

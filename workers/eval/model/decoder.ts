@@ -1,6 +1,7 @@
 /**
- * The forward pass of a Llama-family decoder (Llama, Mistral, Qwen2) on the CPU, for evaluation
- * and generation in a worker or in Node.
+ * The forward pass of a Llama-family decoder (Llama, Mistral, Qwen2, and Mixtral, whose MLP is a
+ * sparse mixture of experts: ./moe-block.ts) on the CPU, for evaluation and generation in a
+ * worker or in Node.
  *
  * Every position of several sequences goes through each layer together, so the projections
  * are matrix-matrix products (seqs x len rows at once) that the WebAssembly SIMD kernel runs
@@ -14,6 +15,7 @@ import { matmulFor, type Matmul } from '../kernels/matmul.ts';
 import { vectorOpsFor, type VectorOps } from '../kernels/vector-ops.ts';
 import { attention, type AttentionScratch, type KeySource } from './attention.ts';
 import { parseDecoderConfig, type DecoderConfig } from './decoder-config.ts';
+import { allocateMoeScratch, moeScratchFloats, sparseMoe, type MoeScratch } from './moe-block.ts';
 import { applyRope, ropeTables } from './ops.ts';
 import {
   allocatePacked,
@@ -53,6 +55,7 @@ interface Buffers {
   readonly scratch: AttentionScratch;
   readonly cacheK: readonly Float32Array[];
   readonly cacheV: readonly Float32Array[];
+  readonly moe: MoeScratch | undefined;
 }
 
 export class Decoder {
@@ -92,7 +95,8 @@ export class Decoder {
       s(panelKeys * c.headDim) +
       s(Math.ceil(c.headDim / 8) * 8 * context) +
       2 * c.layers * s(cacheRows * kv) +
-      s(SCRATCH_ROWS * 8);
+      s(SCRATCH_ROWS * 8) +
+      (c.moe ? moeScratchFloats(maxRows, c.moe.experts, c.hidden) : 0);
     const arena = Arena.create(floats, options.backend ?? 'auto');
     this.packed = allocatePacked(arena, c, biases);
     this.buf = {
@@ -109,6 +113,7 @@ export class Decoder {
       },
       cacheK: Array.from({ length: c.layers }, () => arena.alloc(cacheRows * kv)),
       cacheV: Array.from({ length: c.layers }, () => arena.alloc(cacheRows * kv)),
+      moe: c.moe && allocateMoeScratch(arena, maxRows, c.moe.experts, c.moe.perToken, c.hidden),
     };
     this.matmul = matmulFor(arena, SCRATCH_ROWS);
     this.vec = vectorOpsFor(arena);
@@ -127,6 +132,8 @@ export class Decoder {
     const b = biasesOf(weights.weights);
     return (
       SHAPE_KEYS.every((k) => c[k] === this.config[k]) &&
+      c.moe?.experts === this.config.moe?.experts &&
+      c.moe?.perToken === this.config.moe?.perToken &&
       b.qkv === this.biases.qkv &&
       b.o === this.biases.o &&
       b.mlp === this.biases.mlp
@@ -150,8 +157,15 @@ export class Decoder {
    * Runs `seqs` sequences of `len` tokens (`ids[s * len + t]`) through the model and returns
    * the final-normed hidden states, [seqs * len, hidden] (a view, valid until the next call).
    * With a cache, there is one sequence and it continues at position `cacheLength`.
+   * `onLayerInput` sees the residual stream entering each layer, [seqs * len, hidden] (the
+   * embeddings for layer 0: transformers' hidden_states[l]), valid only during the call.
    */
-  forward(ids: ArrayLike<number>, seqs: number, len: number): Float32Array {
+  forward(
+    ids: ArrayLike<number>,
+    seqs: number,
+    len: number,
+    onLayerInput?: (layer: number, h: Float32Array) => void,
+  ): Float32Array {
     const c = this.config;
     const { h, xn, qkv, att, gu } = this.buf;
     const rows = seqs * len;
@@ -174,6 +188,7 @@ export class Decoder {
     const mm = this.matmul;
     for (let l = 0; l < c.layers; l++) {
       const p = this.packed.layers[l]!;
+      onLayerInput?.(l, h.subarray(0, rows * H));
       this.vec.rmsNorm(h, p.norm1, xn, rows, H, c.rmsEps);
       mm.run(xn, H, p.qkv, qkv, width, rows);
       for (let s = 0; s < seqs; s++) {
@@ -199,9 +214,14 @@ export class Decoder {
       attention({ mm, vec: this.vec, config: c, qkv, qkvWidth: width, out: att, seqs, len, start, keys, values, scratch: this.buf.scratch }); // prettier-ignore
       mm.run(att, q, p.o, h, H, rows, true);
       this.vec.rmsNorm(h, p.norm2, xn, rows, H, c.rmsEps);
-      mm.run(xn, H, p.gateUp, gu, 2 * c.intermediate, rows);
-      this.vec.siluMul(gu, rows, c.intermediate);
-      mm.run(gu, 2 * c.intermediate, p.down, h, H, rows, true);
+      if (this.buf.moe) {
+        sparseMoe({ mm, vec: this.vec, layer: p, hidden: H, intermediate: c.intermediate, perToken: c.moe!.perToken, xn, h, gu, rows, scratch: this.buf.moe }); // prettier-ignore
+      } else {
+        const mlp = p.mlps[0]!;
+        mm.run(xn, H, mlp.gateUp, gu, 2 * c.intermediate, rows);
+        this.vec.siluMul(gu, rows, c.intermediate);
+        mm.run(gu, 2 * c.intermediate, mlp.down, h, H, rows, true);
+      }
     }
     if (cached) this.cacheLength += len;
     this.vec.rmsNorm(h, this.packed.norm, xn, rows, H, c.rmsEps);

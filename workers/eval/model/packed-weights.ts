@@ -1,7 +1,8 @@
 /**
  * A decoder's weights laid out for the forward pass, in the arena: per layer, q/k/v fused into
  * one matrix (one pass over the normed input instead of three), gate/up fused likewise, each
- * packed for the matmul kernel. Tensor names are transformers' Llama/Mistral/Qwen2 names; every
+ * packed for the matmul kernel. A Mixtral layer has one such MLP per expert (w1 | w3, w2) and its
+ * router. Tensor names are transformers' Llama/Mistral/Qwen2/Mixtral names; every
  * tensor is checked against config.json, and a tensor the forward pass would not use is an
  * error (it means another architecture, whose numbers would silently be wrong).
  */
@@ -19,13 +20,20 @@ export interface Biases {
   readonly mlp: boolean;
 }
 
+export interface PackedMlp {
+  readonly gateUp: PackedMatrix;
+  readonly down: PackedMatrix;
+}
+
 export interface PackedLayer {
   readonly norm1: Float32Array;
   readonly qkv: PackedMatrix;
   readonly o: PackedMatrix;
   readonly norm2: Float32Array;
-  readonly gateUp: PackedMatrix;
-  readonly down: PackedMatrix;
+  /** The MLP; a Mixtral layer's experts, in order. */
+  readonly mlps: readonly PackedMlp[];
+  /** Mixtral's router, [experts, hidden]; undefined for a dense MLP. */
+  readonly router: PackedMatrix | undefined;
 }
 
 export interface PackedDecoder {
@@ -50,6 +58,8 @@ interface Dims {
   readonly kv: number;
   readonly i: number;
   readonly v: number;
+  /** MLPs per layer (Mixtral's experts; 1 for a dense MLP). */
+  readonly e: number;
 }
 
 function dims(c: DecoderConfig): Dims {
@@ -59,6 +69,7 @@ function dims(c: DecoderConfig): Dims {
     kv: c.kvHeads * c.headDim,
     i: c.intermediate,
     v: c.vocabSize,
+    e: c.moe?.experts ?? 1,
   };
 }
 
@@ -73,8 +84,8 @@ export function packedWeightsSize(c: DecoderConfig, b: Biases): number {
     (b.qkv ? s(qkvN) : 0) +
     s(packedSize(d.h, d.q)) +
     (b.o ? s(d.h) : 0) +
-    s(packedSize(2 * d.i, d.h)) +
-    s(packedSize(d.h, d.i)) +
+    d.e * (s(packedSize(2 * d.i, d.h)) + s(packedSize(d.h, d.i))) +
+    (c.moe ? s(packedSize(d.e, d.h)) : 0) +
     (b.mlp ? s(2 * d.i) + s(d.h) : 0);
   return c.layers * layer + s(d.h) + s(packedSize(d.v, d.h));
 }
@@ -92,8 +103,11 @@ export function allocatePacked(arena: Arena, c: DecoderConfig, b: Biases): Packe
       qkv: matrix(arena, d.q + 2 * d.kv, d.h, b.qkv),
       o: matrix(arena, d.h, d.q, b.o),
       norm2: arena.alloc(d.h),
-      gateUp: matrix(arena, 2 * d.i, d.h, b.mlp),
-      down: matrix(arena, d.h, d.i, b.mlp),
+      mlps: Array.from({ length: d.e }, () => ({
+        gateUp: matrix(arena, 2 * d.i, d.h, b.mlp),
+        down: matrix(arena, d.h, d.i, b.mlp),
+      })),
+      router: c.moe ? matrix(arena, d.e, d.h, false) : undefined,
     });
   }
   return { layers, norm: arena.alloc(d.h), lmHead: matrix(arena, d.v, d.h, false) };
@@ -154,11 +168,21 @@ export function packWeights(
     if (b.qkv) concatBias([bias('self_attn.q_proj', d.q), bias('self_attn.k_proj', d.kv), bias('self_attn.v_proj', d.kv)], p.qkv.bias); // prettier-ignore
     packConcat([proj('self_attn.o_proj', d.h, d.q)], p.o);
     if (b.o) concatBias([bias('self_attn.o_proj', d.h)], p.o.bias);
-    packConcat([proj('mlp.gate_proj', d.i, d.h), proj('mlp.up_proj', d.i, d.h)], p.gateUp);
-    packConcat([proj('mlp.down_proj', d.h, d.i)], p.down);
+    if (p.router) {
+      packConcat([proj('block_sparse_moe.gate', d.e, d.h)], p.router);
+      for (const [e, mlp] of p.mlps.entries()) {
+        const x = `block_sparse_moe.experts.${e}`;
+        packConcat([proj(`${x}.w1`, d.i, d.h), proj(`${x}.w3`, d.i, d.h)], mlp.gateUp);
+        packConcat([proj(`${x}.w2`, d.h, d.i)], mlp.down);
+      }
+      continue;
+    }
+    const mlp = p.mlps[0]!;
+    packConcat([proj('mlp.gate_proj', d.i, d.h), proj('mlp.up_proj', d.i, d.h)], mlp.gateUp);
+    packConcat([proj('mlp.down_proj', d.h, d.i)], mlp.down);
     if (b.mlp) {
-      concatBias([bias('mlp.gate_proj', d.i), bias('mlp.up_proj', d.i)], p.gateUp.bias);
-      concatBias([bias('mlp.down_proj', d.h)], p.down.bias);
+      concatBias([bias('mlp.gate_proj', d.i), bias('mlp.up_proj', d.i)], mlp.gateUp.bias);
+      concatBias([bias('mlp.down_proj', d.h)], mlp.down.bias);
     }
   }
   packed.norm.set(get('model.norm.weight', [d.h]).data);

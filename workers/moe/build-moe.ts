@@ -1,0 +1,264 @@
+/**
+ * A whole mergekit-moe build into an output folder: open the models (headers only), lay out the
+ * Mixtral tensors (./mixtral-layout.ts), compute the routers (./compute-gates.ts), then write
+ * the shards tensor by tensor and the files around them, as a merge does
+ * (../engine/run-merge.ts): the same shard split and index, the same output-folder start (no
+ * earlier model's config.json or weights left beside the new ones), the same resume (a finished
+ * shard of the same job is kept), config.json last. Each input model is read in the order its
+ * tensors are written, in coalesced blocks, so memory stays at about one tensor per model.
+ */
+import { checkAbort } from '../engine/cancel.ts';
+import { DONOR_FILES } from '../engine/metadata-files.ts';
+import { JOB_STATE_FILE, saveJobState } from '../engine/job-state.ts';
+import { startJob } from '../engine/output-folder.ts';
+import { planShards, shardIndex, type ShardPlan } from '../engine/shards.ts';
+import { ModelTensorReader, type ReaderStats } from '../engine/tensor-reader.ts';
+import { encodeFromF32 } from '../io/dtypes.ts';
+import { loadModel, type LoadedModel } from '../io/load-model.ts';
+import { withAdapters } from '../io/lora/with-adapters.ts';
+import { MAX_SIDE_FILE_BYTES, type ModelResolver, type OutputSink } from '../io/source.ts';
+import type { MergeProgress, OutputFileInfo } from '../protocol.ts';
+import { progressEmitter, type ProgressEmitter } from './moe-progress.ts';
+import { fnv1a32 } from '../rng.ts';
+import { computeGates } from './compute-gates.ts';
+import { degenerateLayers, degenerateWarning } from './gate-condition.ts';
+import { mixtralLayout, type MixtralLayout, type MoeTensor } from './mixtral-layout.ts';
+import { moeCard } from './moe-card.ts';
+import type { MoeConfig } from './moe-config.ts';
+import { writeConverted } from './write-tensor.ts';
+
+export interface MoeJob {
+  readonly config: MoeConfig;
+  /** The config as the user wrote it, saved verbatim as mergekit_moe_config.yml. */
+  readonly configText: string;
+  readonly resolve: ModelResolver;
+  readonly sink: OutputSink;
+  /** Title of the model card. */
+  readonly outputName?: string;
+  readonly maxShardBytes?: number;
+  /** Seed of the random gates and the experts' noise (default 0). */
+  readonly seed?: number;
+  /** Models that are Hub repositories (for the model card). */
+  readonly hubModels?: ReadonlySet<string>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: MergeProgress) => void;
+  readonly onLog?: (line: string) => void;
+}
+
+export interface MoeResult {
+  readonly files: readonly OutputFileInfo[];
+  readonly tensors: number;
+  readonly layers: number;
+  readonly experts: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly readRequests: number;
+  readonly elapsedMs: number;
+  readonly warnings: readonly string[];
+  readonly resumedShards: number;
+}
+
+/** Largest contiguous read, as a merge's default. */
+const MAX_READ_BLOCK = 32 * 1024 * 1024;
+export const MOE_CONFIG_FILE = 'mergekit_moe_config.yml';
+
+export async function buildMoe(job: MoeJob): Promise<MoeResult> {
+  const started = Date.now();
+  const { config, signal } = job;
+  const seed = job.seed ?? 0;
+  const warnings: string[] = [];
+  const warn = (w: string): void => {
+    warnings.push(w);
+    job.onLog?.(`warning: ${w}`);
+  };
+  const stats: ReaderStats = { requests: 0, bytes: 0 };
+  const progress = progressEmitter(job.onProgress, started, stats, () => warnings.length);
+  progress.emit('loading', true);
+  const models = await openModels(config, job.resolve, signal);
+  checkAbort(signal);
+  progress.emit('planning', true);
+  const layout = mixtralLayout(config, models);
+  for (const w of layout.warnings) warn(w);
+  const base = models.get(config.base_model)!;
+  job.onLog?.(
+    `routers: ${config.gate_mode} gates for ${layout.numExperts} experts in ${layout.numLayers} layers`,
+  );
+  const gates = await computeGates({ config, base, numLayers: layout.numLayers, hidden: layout.hidden, seed, stats, ...(signal && { signal }) }); // prettier-ignore
+  const degenerate = degenerateWarning(degenerateLayers(gates, layout.numExperts), layout.numLayers);
+  if (degenerate) warn(degenerate);
+  checkAbort(signal);
+
+  const shards = planShards(layout.tensors, job.maxShardBytes);
+  progress.total(
+    layout.tensors.length,
+    shards.reduce((s, sh) => s + sh.layout.totalSize, 0),
+  );
+  job.onLog?.(`plan: ${layout.tensors.length} tensors, ${layout.numLayers} layers x ${layout.numExperts} experts, ${shards.length} shard(s), ${(progress.bytesTotal / 1e6).toFixed(1)} MB`); // prettier-ignore
+  const fingerprint = moeFingerprint(job, seed, models, shards);
+  const state = await startJob(job.sink, fingerprint, shards);
+  const readers = makeReaders(layout, models, stats);
+  const files: OutputFileInfo[] = [];
+  let resumed = 0;
+  for (const shard of shards) {
+    if (
+      state.completed.includes(shard.file) &&
+      (await job.sink.sizeOf?.(shard.file)) === shard.layout.totalSize
+    ) {
+      for (const t of shard.tensors)
+        if (t.source.kind === 'copy') readers.get(t.source.model)!.skip(t.source.tensor);
+      resumed++;
+      progress.wrote(shard.tensors.length, shard.layout.totalSize);
+      job.onLog?.(`resume: ${shard.file} is already complete`);
+    } else {
+      await writeShard(job, shard, readers, gates, seed, progress);
+      state.completed.push(shard.file);
+      await saveJobState(job.sink, state);
+    }
+    files.push({ path: shard.file, size: shard.layout.totalSize });
+  }
+  progress.emit('finishing', true);
+  const put = async (path: string, data: Uint8Array | string): Promise<void> => {
+    await job.sink.writeFile(path, data);
+    files.push({
+      path,
+      size: typeof data === 'string' ? new TextEncoder().encode(data).byteLength : data.byteLength,
+    });
+  };
+  if (shards.length > 1) await put('model.safetensors.index.json', shardIndex(shards));
+  await writeSideFiles(job, base, layout, put, warn);
+  await job.sink.remove?.(JOB_STATE_FILE);
+  progress.emit('done', true);
+  return {
+    files,
+    tensors: layout.tensors.length,
+    layers: layout.numLayers,
+    experts: layout.numExperts,
+    bytesRead: stats.bytes,
+    bytesWritten: files.reduce((s, f) => s + f.size, 0),
+    readRequests: stats.requests,
+    elapsedMs: Date.now() - started,
+    warnings,
+    resumedShards: resumed,
+  };
+}
+
+/** The base and every expert model (each once), headers and config only. */
+async function openModels(
+  config: MoeConfig,
+  resolve: ModelResolver,
+  signal?: AbortSignal,
+): Promise<Map<string, LoadedModel>> {
+  const ids = [...new Set([config.base_model, ...config.experts.map((e) => e.source_model)])];
+  const open = withAdapters(resolve);
+  const loaded = await Promise.all(ids.map(async (id) => loadModel(await open(id, signal), signal)));
+  return new Map(ids.map((id, i) => [id, loaded[i]!]));
+}
+
+/** One reader per model, told every tensor it will be asked for, in writing order. */
+function makeReaders(
+  layout: MixtralLayout,
+  models: ReadonlyMap<string, LoadedModel>,
+  stats: ReaderStats,
+): Map<string, ModelTensorReader> {
+  const orders = new Map<string, string[]>();
+  for (const t of layout.tensors) {
+    if (t.source.kind !== 'copy') continue;
+    const order = orders.get(t.source.model) ?? [];
+    order.push(t.source.tensor);
+    orders.set(t.source.model, order);
+  }
+  return new Map(
+    [...orders].map(([id, order]) => [
+      id,
+      new ModelTensorReader(models.get(id)!, order, stats, MAX_READ_BLOCK),
+    ]),
+  );
+}
+
+async function writeShard(
+  job: MoeJob,
+  shard: ShardPlan<MoeTensor>,
+  readers: ReadonlyMap<string, ModelTensorReader>,
+  gates: readonly Float32Array[],
+  seed: number,
+  progress: ProgressEmitter,
+): Promise<void> {
+  const writer = await job.sink.createFile(shard.file, shard.layout.totalSize);
+  try {
+    await writer.write(0, shard.layout.header);
+    const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
+    for (const t of shard.tensors) {
+      checkAbort(job.signal);
+      const at = offsets.get(t.name)!;
+      const write = (offset: number, data: Uint8Array): Promise<void> => writer.write(at + offset, data);
+      let bytes: number;
+      const src = t.source;
+      if (src.kind === 'router') {
+        const data = encodeFromF32(gates[src.layer]!, t.dtype);
+        await write(0, data);
+        bytes = data.byteLength;
+      } else {
+        const input = await readers.get(src.model)!.next(src.tensor, job.signal);
+        const expert = src.expert === undefined ? undefined : job.config.experts[src.expert];
+        const change = {
+          ...(expert?.noise_scale !== undefined && { noise: expert.noise_scale }),
+          ...(src.residual && expert?.residual_scale !== undefined && { scale: expert.residual_scale }),
+        };
+        bytes = await writeConverted(input, src.dtype, t.dtype, change, { seed, name: t.name }, write);
+      }
+      progress.wrote(1, bytes, t.name);
+    }
+    checkAbort(job.signal);
+    await writer.close();
+  } catch (e) {
+    await writer.abort().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The base's tokenizer and generation files, the model card, the config, config.json last. */
+async function writeSideFiles(
+  job: MoeJob,
+  base: LoadedModel,
+  layout: MixtralLayout,
+  put: (path: string, data: Uint8Array | string) => Promise<void>,
+  warn: (w: string) => void,
+): Promise<void> {
+  let copied = 0;
+  for (const f of DONOR_FILES) {
+    if (!base.files.includes(f)) continue;
+    const data = await base.source.readFile(f, job.signal, MAX_SIDE_FILE_BYTES);
+    if (data === undefined) continue;
+    await put(f, data);
+    if (f.startsWith('tokenizer') || f === 'special_tokens_map.json') copied++;
+  }
+  if (copied === 0) warn(`${base.id} has no tokenizer files to copy; add them to the output before using it`);
+  const card = moeCard({ name: job.outputName ?? 'moe-model', config: job.config, configYaml: job.configText, hubModels: job.hubModels ?? new Set() }); // prettier-ignore
+  await put('README.md', card);
+  await put(MOE_CONFIG_FILE, job.configText);
+  await put('config.json', `${JSON.stringify(layout.config, null, 2)}\n`);
+}
+
+/**
+ * Names the job for resume: the config text, the seed, the inputs (Hub commits, local files'
+ * sizes and times) and the shard layout.
+ */
+function moeFingerprint(
+  job: MoeJob,
+  seed: number,
+  models: ReadonlyMap<string, LoadedModel>,
+  shards: readonly ShardPlan<MoeTensor>[],
+): string {
+  const inputs = [...models.values()].map((m) => ({
+    id: m.id,
+    revision: m.source.revision ?? null,
+    files: m.weightFiles,
+  }));
+  const text = JSON.stringify({
+    moe: job.configText,
+    seed,
+    inputs,
+    shards: shards.map((s) => [s.file, s.layout.totalSize, s.tensors.map((t) => t.name)]),
+  });
+  return `moe-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { formatProblem, RecipeError } from '../plan/problems.ts';
+import { loadMoeConfig, parseMoeYaml } from './moe-yaml.ts';
+
+const GOOD = `base_model: tinymix-base
+gate_mode: cheap_embed
+dtype: bfloat16
+experts:
+  - source_model: tinymix-code
+    positive_prompts:
+      - "def f(x):"
+  - source_model: tinymix-math
+    positive_prompts: ["12+30="]
+    negative_prompts: ["def"]
+    noise_scale: 0.01
+    residual_scale: "0.5"
+`;
+
+/** The errors of a config, as `line: path: message`. */
+function errors(text: string, allowAllSame = false): string[] {
+  return parseMoeYaml(text, { allowAllSame })
+    .problems.filter((p) => p.severity === 'error')
+    .map((p) => formatProblem(p));
+}
+
+describe('mergekit-moe config', () => {
+  it('reads a config with mergekit defaults', () => {
+    const { config } = loadMoeConfig(GOOD);
+    expect(config).toEqual({
+      base_model: 'tinymix-base',
+      gate_mode: 'cheap_embed',
+      dtype: 'bfloat16',
+      experts_per_token: 2,
+      experts: [
+        { source_model: 'tinymix-code', positive_prompts: ['def f(x):'] },
+        {
+          source_model: 'tinymix-math',
+          positive_prompts: ['12+30='],
+          negative_prompts: ['def'],
+          noise_scale: 0.01,
+          residual_scale: 0.5,
+        },
+      ],
+    });
+    const minimal = loadMoeConfig(
+      'base_model: a\nexperts:\n  - source_model: b\n  - source_model: c\ngate_mode: random\n',
+    );
+    expect(minimal.config.gate_mode).toBe('random');
+    expect(loadMoeConfig(GOOD.replace('cheap_embed', 'hidden_last')).config.gate_mode).toBe('hidden');
+    expect(loadMoeConfig(GOOD.replace('gate_mode: cheap_embed\n', '')).config.gate_mode).toBe('hidden');
+  });
+
+  it('names unknown keys with their line and a suggestion', () => {
+    const text = GOOD.replace('negative_prompts', 'negativ_prompts').replace('gate_mode', 'gate_mdoe');
+    expect(errors(text)).toEqual([
+      "2:1: gate_mdoe: unknown key 'gate_mdoe' (did you mean 'gate_mode'?); mergekit would ignore it silently",
+      "10:5: experts[1].negativ_prompts: unknown key 'negativ_prompts' (did you mean 'negative_prompts'?); mergekit would ignore it silently",
+    ]);
+    expect(() => loadMoeConfig(text, 'moe.yml')).toThrow(RecipeError);
+    expect(() => loadMoeConfig(text, 'moe.yml')).toThrow(/^moe\.yml:2:1: gate_mdoe/);
+  });
+
+  it('refuses bad values, each at its line', () => {
+    const text = GOOD.replace('cheap_embed', 'cheap_embedding')
+      .replace('bfloat16', 'bf16x')
+      .replace('"0.5"', 'lots')
+      .replace('- "def f(x):"', '- 12');
+    expect(errors(text)).toEqual([
+      '7:9: experts[0].positive_prompts[0]: a prompt is a string: quote it ("12")',
+      '12:5: experts[1].residual_scale: a number, not "lots"',
+      '2:1: gate_mode: gate_mode must be one of hidden, cheap_embed, random, uniform_random, not "cheap_embedding" (did you mean cheap_embed?)',
+      '3:1: dtype: dtype must be one of float32, float16, bfloat16, not "bf16x"',
+    ]);
+    expect(errors(GOOD.replace('cheap_embed', 'hidden_avg'))[0]).toMatch(
+      /^2:1: gate_mode: gate_mode hidden_avg is not supported/,
+    );
+    expect(errors(GOOD.replace('bfloat16', 'bf16'))).toEqual([
+      '3:1: dtype: dtype must be one of float32, float16, bfloat16, not "bf16" (did you mean bfloat16?)',
+    ]);
+    expect(loadMoeConfig(GOOD.replace('bfloat16', 'torch.float16')).config.dtype).toBe('float16');
+    expect(errors('experts: []\n')).toEqual(['1:1: base_model: Field required: name a model']);
+    expect(errors('base_model: a\nexperts: {source_model: b}\n')[0]).toMatch(
+      /^2:1: experts: a list of experts/,
+    );
+  });
+
+  it("applies mergekit's is_bad_config rules", () => {
+    // More experts per token than experts.
+    expect(errors(GOOD.replace('dtype:', 'experts_per_token: 3\ndtype:'))).toEqual([
+      '5:1: experts: 2 expert(s) for experts_per_token 3: list at least as many experts as experts_per_token',
+    ]);
+    expect(errors(GOOD.replace('dtype:', 'experts_per_token: 0\ndtype:'))[0]).toMatch(
+      /experts_per_token must be at least 1/,
+    );
+    // An expert without prompts, unless the gates are random.
+    const noPrompts = GOOD.replace('    positive_prompts:\n      - "def f(x):"\n', '');
+    expect(errors(noPrompts)).toEqual([
+      "5:5: experts[0]: expert 0 has no positive_prompts: gate_mode cheap_embed builds each expert's router row from example prompts of what it should get (gate_mode random needs none)",
+    ]);
+    expect(errors(noPrompts.replace('cheap_embed', 'random'))).toEqual([]);
+    expect(errors(noPrompts.replace('cheap_embed', 'uniform_random'))).toHaveLength(1);
+    // The same prompts for every expert.
+    const same = GOOD.replace('["12+30="]', '["def f(x):"]').replace('    negative_prompts: ["def"]\n', '');
+    expect(errors(same)[0]).toMatch(
+      /^4:1: experts: the positive and negative prompts are identical for all experts/,
+    );
+    // The same model for every expert: only with the flag.
+    const oneModel = GOOD.replace('tinymix-math', 'tinymix-code');
+    expect(errors(oneModel)[0]).toMatch(
+      /all the expert models are the same \(tinymix-code\).*--i-understand-this-is-not-useful-without-training/,
+    );
+    expect(errors(oneModel, true)).toEqual([]);
+    expect(errors(oneModel.replace('cheap_embed', 'random'))).toEqual([]); // mergekit skips it for random
+  });
+
+  it('writes Mixtral only: other architectures and shared experts are refused', () => {
+    expect(errors(`${GOOD}architecture: mixtral\n`)).toEqual([]);
+    expect(errors(`${GOOD}architecture: Mix\n`)).toEqual([]);
+    expect(errors(`${GOOD}architecture: qwen\n`)).toEqual([
+      '13:1: architecture: Qwen MoE / Qwen3 MoE output is not supported yet: Merge Studio writes only Mixtral MoE models for now (architecture: mixtral, or leave it out)',
+    ]);
+    expect(errors(`${GOOD}architecture: deepseek\n`)[0]).toMatch(/DeepSeek MoE output is not supported yet/);
+    expect(errors(`${GOOD}architecture: llama\n`)[0]).toMatch(/no output architecture is called "llama"/);
+    expect(errors(`${GOOD}shared_experts:\n  - source_model: tinymix-law\n`)[0]).toMatch(
+      /^13:1: shared_experts: Mixtral has no shared experts/,
+    );
+  });
+
+  it('reports YAML syntax errors and duplicate keys with lines', () => {
+    expect(errors(`${GOOD}gate_mode: random\n`)[0]).toMatch(/^13:1: gate_mode: 'gate_mode' is given twice/);
+    expect(errors('base_model: [a\n')[0]).toMatch(/YAML syntax/);
+  });
+});

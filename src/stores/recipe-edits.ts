@@ -180,7 +180,8 @@ export function pruneStash(r: Recipe, stash: ParamStash): ParamStash {
 }
 
 export function addModel(r: Recipe, id: string): Recipe {
-  if (r.models?.some((m) => m.model === id)) return r;
+  // A modules: recipe names its models per module, in the YAML (ChosenModels says so).
+  if (r.models?.some((m) => m.model === id) || r.modules) return r;
   const models: InputModel[] = [...(r.models ?? []), { model: id }];
   const m = method(r);
   const base = m.base === 'required' && !r.base_model ? { base_model: id } : {};

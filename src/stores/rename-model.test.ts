@@ -124,6 +124,50 @@ describe('renameModel', () => {
     expect(roundTrip(r)).toEqual(r);
   });
 
+  it("renames a modules: recipe's models in every module, keeping each module's parameters", () => {
+    const r: Recipe = {
+      merge_method: 'ties',
+      base_model: 'org/base',
+      modules: {
+        text_decoder: {
+          models: [{ model: 'org/code', parameters: { weight: 1 } }],
+          parameters: { density: 0.5 },
+        },
+        vision_tower: {
+          slices: [
+            {
+              sources: [
+                { model: 'org/base', layer_range: [0, 2] },
+                { model: 'org/code', layer_range: [0, 2], parameters: { weight: 1 } },
+              ],
+            },
+          ],
+        },
+      },
+    };
+    const out = renameModel(r, 'org/code', 'org/code+l');
+    expect(out).toEqual({
+      ...r,
+      modules: {
+        text_decoder: {
+          models: [{ model: 'org/code+l', parameters: { weight: 1 } }],
+          parameters: { density: 0.5 },
+        },
+        vision_tower: {
+          slices: [
+            {
+              sources: [
+                { model: 'org/base', layer_range: [0, 2] },
+                { model: 'org/code+l', layer_range: [0, 2], parameters: { weight: 1 } },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    expect(roundTrip(out)).toEqual(out);
+  });
+
   it('does nothing for a model not in the recipe, or a new name already in it', () => {
     expect(renameModel(TIES, 'org/other', 'org/x')).toBe(TIES);
     expect(renameModel(TIES, 'org/code', 'org/math')).toBe(TIES);

@@ -64,6 +64,20 @@ export function renameModel(r: Recipe, from: string, to: string): Recipe {
       })),
     };
   }
+  if (r.modules) {
+    const modules = Object.entries(r.modules).map(([name, m]) => {
+      const renamed = renameModel({ merge_method: r.merge_method, ...m }, from, to);
+      return [
+        name,
+        {
+          ...m,
+          ...(renamed.models && { models: renamed.models }),
+          ...(renamed.slices && { slices: renamed.slices }),
+        },
+      ] as const;
+    });
+    next = { ...next, modules: Object.fromEntries(modules) };
+  }
   const weights = r.merge_studio?.weights;
   if (weights && Object.hasOwn(weights, from)) {
     // merge_studio.weights (karcher, model_stock) are keyed by model: the weight follows it

@@ -5,44 +5,31 @@
  * sources. Every parameter is resolved here, per tensor and per model, and every problem that
  * can be found without tensor data is raised here.
  */
-import { dtypeFromTorchName, isWritableDType, type WritableDType } from '../io/dtypes.ts';
 import { getMethod } from '../methods/registry.ts';
-import { MERGEKIT_COMPAT, type MergeMethod } from '../methods/types.ts';
-import {
-  inferArchitecture,
-  isEmbedName,
-  layerTensorName,
-  type ArchInfo,
-  type ModelInfo,
-} from './architecture.ts';
+import { MERGEKIT_COMPAT } from '../methods/types.ts';
+import { inferArchitecture, layerTensorName, type ArchInfo, type ModelInfo } from './architecture.ts';
 import { outputConfig } from './output-config.ts';
-import type { MergePlan, PlannedInput, PlannedTensor, TensorVocab } from './plan-types.ts';
-import { RecipeError, type YamlPath } from './problems.ts';
-import type { ParameterMap, Recipe } from './recipe.ts';
-import { cutToTokenizer, rectify } from './rectify.ts';
-import { computeDtypeOf, resolveParams } from './resolve-params.ts';
-import { embeddingDefaults, planTokenizer, type TokenizerPlan } from './tokenizer-plan.ts';
+import type { MergePlan, PlannedTensor } from './plan-types.ts';
+import {
+  planError,
+  planTensor,
+  tiedName,
+  unionNames,
+  type ConcreteSlice,
+  type ConcreteSource,
+  type TensorContext,
+} from './plan-tensor.ts';
+import { RecipeError } from './problems.ts';
+import type { Recipe } from './recipe.ts';
+import { computeDtypeOf } from './resolve-params.ts';
+import { planTokenizer } from './tokenizer-plan.ts';
 import { planTokenizerFiles } from './tokenizer-files-plan.ts';
+import { planModules, type PlannedModules } from './plan-modules.ts';
 import { ruleSlices } from './validate-rules.ts';
 
 export interface PlanOptions {
   /** Used when the recipe has no merge_studio.seed. */
   readonly seed?: number;
-}
-
-interface ConcreteSource {
-  readonly model: string;
-  readonly start: number;
-  readonly parameters: ParameterMap | undefined;
-  readonly path: YamlPath;
-}
-
-interface ConcreteSlice {
-  readonly base: string | undefined;
-  readonly parameters: ParameterMap | undefined;
-  readonly sources: readonly ConcreteSource[];
-  readonly length: number;
-  readonly path: YamlPath;
 }
 
 export function buildPlan(
@@ -64,10 +51,7 @@ export function buildPlan(
     if (!a) archs.set(id, (a = inferArchitecture(info(id))));
     return a;
   };
-  const slices = concreteSlices(recipe, arch);
-  const donor = recipe.base_model ?? slices[0]!.sources[0]!.model;
   const warnings = new Set<string>();
-  const tensors: PlannedTensor[] = [];
   const tokenizer = planTokenizer(recipe, models, warnings);
   const ctx: TensorContext = {
     recipe,
@@ -79,6 +63,56 @@ export function buildPlan(
     tokenizer,
     missingTokens: new Set(),
   };
+  let planned: { tensors: PlannedTensor[]; numLayers: number; donor: string };
+  let patches: PlannedModules['configPatches'] = [];
+  if (recipe.modules) {
+    const donor = recipe.base_model ?? ruleSlices(recipe)[0]!.sources[0]!.model;
+    const m = planModules(ctx, recipe, donor);
+    planned = { tensors: m.tensors, numLayers: m.numLayers, donor };
+    patches = m.configPatches;
+  } else {
+    planned = planSlices(ctx, concreteSlices(recipe, arch), recipe.base_model);
+  }
+  const { tensors, numLayers, donor } = planned;
+  tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const fixes = recipe.merge_studio?.fix ?? [];
+  if (ctx.missingTokens.size > 0) {
+    warnings.add(
+      `${ctx.missingTokens.size} token(s) of the output tokenizer are in no model (the first: id ${[...ctx.missingTokens].reduce((a, b) => Math.min(a, b))}); their embedding rows are zeros, as in mergekit`,
+    );
+  }
+  const config = outputConfig(info(donor).config, recipe, numLayers, tensors, warnings, tokenizer?.rows);
+  for (const { path, value } of patches) (config[path[0]!] as Record<string, unknown>)[path[1]!] = value;
+  const tokenizerFiles = planTokenizerFiles(recipe, tokenizer, donor, models, warnings);
+  return {
+    recipe,
+    method: method.name,
+    tensors,
+    computeDtype: ctx.computeDtype,
+    numLayers,
+    donor,
+    config,
+    warnings: [...warnings],
+    seed: recipe.merge_studio?.seed ?? options.seed ?? 0,
+    compat: {
+      breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice'),
+      consensus: recipe.merge_studio?.consensus ?? MERGEKIT_COMPAT.consensus,
+      rescaleNorm: recipe.merge_studio?.rescale_norm ?? MERGEKIT_COMPAT.rescaleNorm,
+      topkScope: recipe.merge_studio?.topk_scope ?? MERGEKIT_COMPAT.topkScope,
+    },
+    ...(tokenizerFiles && { tokenizerFiles }),
+  };
+}
+
+/** A models: or slices: recipe: embeddings, every slice's layers, then norm and head. */
+function planSlices(
+  ctx: TensorContext,
+  slices: readonly ConcreteSlice[],
+  base: string | undefined,
+): { tensors: PlannedTensor[]; numLayers: number; donor: string } {
+  const { arch, info } = ctx;
+  const donor = base ?? slices[0]!.sources[0]!.model;
+  const tensors: PlannedTensor[] = [];
 
   const first = slices[0]!;
   const last = slices[slices.length - 1]!;
@@ -157,37 +191,7 @@ export function buildPlan(
       ),
     );
   }
-  tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const fixes = recipe.merge_studio?.fix ?? [];
-  if (ctx.missingTokens.size > 0) {
-    warnings.add(
-      `${ctx.missingTokens.size} token(s) of the output tokenizer are in no model (the first: id ${[...ctx.missingTokens].reduce((a, b) => Math.min(a, b))}); their embedding rows are zeros, as in mergekit`,
-    );
-  }
-  const config = outputConfig(info(donor).config, recipe, outLayer, tensors, warnings, tokenizer?.rows);
-  const tokenizerFiles = planTokenizerFiles(recipe, tokenizer, donor, models, warnings);
-  return {
-    recipe,
-    method: method.name,
-    tensors,
-    computeDtype: ctx.computeDtype,
-    numLayers: outLayer,
-    donor,
-    config,
-    warnings: [...warnings],
-    seed: recipe.merge_studio?.seed ?? options.seed ?? 0,
-    compat: {
-      breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice'),
-      consensus: recipe.merge_studio?.consensus ?? MERGEKIT_COMPAT.consensus,
-      rescaleNorm: recipe.merge_studio?.rescale_norm ?? MERGEKIT_COMPAT.rescaleNorm,
-      topkScope: recipe.merge_studio?.topk_scope ?? MERGEKIT_COMPAT.topkScope,
-    },
-    ...(tokenizerFiles && { tokenizerFiles }),
-  };
-}
-
-function planError(path: YamlPath, message: string): RecipeError {
-  return new RecipeError([{ path, message, severity: 'error' }]);
+  return { tensors, numLayers: outLayer, donor };
 }
 
 /** models: as one slice over every layer (base appended when not listed); layer ranges checked. */
@@ -239,7 +243,7 @@ function checkStacks(
       throw planError(
         multi.path,
         `${multi.model} has several layer stacks (${shape(multi.model)}): a vision-language or other multi-module model. ` +
-          'slices: pick layers of one stack only; merge it with models: (mergekit needs its modules: syntax here, which is not supported yet)',
+          'slices: pick layers of one stack only; merge it with models:, or give each module its own slices under modules: (as mergekit needs)',
       );
     }
     for (const src of slice.sources) {
@@ -251,159 +255,4 @@ function checkStacks(
       }
     }
   }
-}
-
-function unionNames(lists: readonly (readonly string[])[]): string[] {
-  return [...new Set(lists.flat())].sort();
-}
-
-/** The name to read for `name` in `model`: itself, or the embeddings a tied head shares. */
-function tiedName(
-  model: string,
-  name: string,
-  arch: (id: string) => ArchInfo,
-  info: (id: string) => ModelInfo,
-): string {
-  if (info(model).tensors.has(name)) return name;
-  if (/(^|\.)(lm_head|embed_out)\.weight$/.test(name)) {
-    const embed = arch(model).pre.find((p) => isEmbedName(p));
-    if (embed) return embed;
-  }
-  throw planError([], `tensor ${name} is required but not present in model ${model}`);
-}
-
-interface TensorContext {
-  readonly recipe: Recipe;
-  readonly method: MergeMethod;
-  readonly info: (id: string) => ModelInfo;
-  readonly arch: (id: string) => ArchInfo;
-  readonly warnings: Set<string>;
-  readonly computeDtype: WritableDType;
-  /** tokenizer_source / tokenizer: the embeddings' rows for the output tokenizer (tokenizer-plan.ts). */
-  readonly tokenizer: TokenizerPlan | undefined;
-  /** Rows for tokens no model has, over every tensor (for one warning). */
-  readonly missingTokens: Set<number>;
-}
-
-function strip({ src: _src, ...rest }: PlannedInput & { src?: ConcreteSource }): PlannedInput {
-  return rest;
-}
-
-function planTensor(
-  ctx: TensorContext,
-  slice: ConcreteSlice,
-  name: string,
-  section: PlannedTensor['section'],
-  t: number,
-  layer: number | undefined,
-  inNames: readonly string[],
-): PlannedTensor {
-  const { method, recipe } = ctx;
-  const usesBase = method.base !== 'input';
-  const isEmbed = isEmbedName(name);
-  const all = slice.sources.map((s, j): PlannedInput & { src: ConcreteSource } => {
-    const meta = ctx.info(s.model).tensors.get(inNames[j]!)!;
-    return { model: s.model, tensor: inNames[j]!, dtype: meta.dtype, shape: meta.shape, src: s };
-  });
-  const vocab = isEmbed && ctx.tokenizer ? forTokenizer(ctx, name, all, slice.base) : undefined;
-  if (vocab) all.splice(0, all.length, ...vocab.inputs);
-  const baseIdx = usesBase && slice.base !== undefined ? all.findIndex((x) => x.model === slice.base) : -1;
-  const base = baseIdx >= 0 ? all[baseIdx] : undefined;
-  let inputs = all.filter((_, j) => j !== baseIdx);
-  const fixed = rectify(method, name, isEmbed, base, inputs, ctx.warnings);
-  inputs = fixed.inputs as typeof inputs;
-  const params = resolveParams(method, recipe, slice, name, t, inputs, fixed.numel, ctx.computeDtype);
-  const weights = studioWeights(recipe, method, inputs);
-  const ref = base ?? inputs[0]!;
-  const outDtype = recipe.out_dtype ?? recipe.dtype;
-  const dtype: WritableDType = outDtype
-    ? dtypeFromTorchName(outDtype)!
-    : isWritableDType(ref.dtype)
-      ? ref.dtype
-      : 'F32';
-  return {
-    name,
-    shape: fixed.shape,
-    dtype,
-    section,
-    ...(layer !== undefined && { layer }),
-    t,
-    ...(fixed.base && { base: strip(fixed.base) }),
-    inputs: inputs.map(strip),
-    global: params.global,
-    perModel: params.perModel,
-    origins: params.origins,
-    ...(weights && { weights }),
-    elementwise: method.elementwise(params.global, params.perModel) && !fixed.cropped,
-    isEmbed,
-    ...(vocab?.vocab && { vocab: vocab.vocab }),
-  };
-}
-
-/**
- * merge_studio.weights of a tensor's inputs (a model not named: 1) for the methods that take
- * them; undefined when the method takes none or they are all equal, which is the unweighted
- * merge (so equal weights give mergekit's bytes).
- */
-function studioWeights(
-  recipe: Recipe,
-  method: MergeMethod,
-  inputs: readonly PlannedInput[],
-): number[] | undefined {
-  const map = recipe.merge_studio?.weights;
-  if (!map || !method.studioOptions?.includes('weights')) return undefined;
-  const w = inputs.map((x) => (Object.hasOwn(map, x.model) ? map[x.model]! : 1));
-  return w.every((v) => v === w[0]) ? undefined : w;
-}
-
-/**
- * An embedding-like tensor's inputs for the output tokenizer: cut to its length when every
- * model has every token at its own id, else rebuilt row by row (PlannedInput.reindex).
- */
-function forTokenizer<T extends PlannedInput>(
-  ctx: TensorContext,
-  name: string,
-  all: readonly T[],
-  base: string | undefined,
-): { inputs: T[]; vocab?: TensorVocab } {
-  const plan = ctx.tokenizer!;
-  const twoD = all.every((x) => x.shape.length === 2);
-  if (!twoD) return { inputs: [...all] };
-  if (plan.identity) return { inputs: all.map((x) => cutToTokenizer(name, x, plan.size)) };
-  const cols = new Set(all.map((x) => x.shape[1]));
-  if (cols.size > 1) {
-    throw planError(
-      [],
-      `${name}: the models' embeddings differ in width (${all.map((x) => `${x.model} ${x.shape[1]}`).join(', ')}), so their rows cannot be merged token by token (mergekit: "Embedding sizes must match")`,
-    );
-  }
-  const models = all.map((x) => x.model);
-  const defaults = embeddingDefaults(plan, models, base, ctx.missingTokens);
-  const stored = new Map(all.map((x) => [x.model, x.shape[0]!]));
-  const check = (model: string, row: number): void => {
-    const have = stored.get(model);
-    if (have === undefined) {
-      throw planError(
-        ['tokenizer', 'tokens'],
-        `${name}: a token's row is to come from ${model}, which this tensor is not merged from (${models.join(', ')})`,
-      );
-    }
-    if (row >= have) {
-      throw planError(
-        [],
-        `${name}: ${model} has ${have} rows, but its tokenizer puts a token at row ${row} (mergekit fails on it); use a model whose embeddings cover its tokenizer`,
-      );
-    }
-  };
-  for (const x of all) {
-    const own = plan.ownRows.get(x.model)!;
-    let top = -1;
-    for (const r of own) top = Math.max(top, r);
-    if (top >= 0) check(x.model, top);
-  }
-  for (const d of defaults) for (const f of d.from) check(f.model, f.row);
-  return {
-    inputs: all.map((x) => ({ ...x, reindex: { rows: plan.ownRows.get(x.model)!, padded: plan.rows } })),
-    vocab: { size: plan.size, defaults },
-  };
 }

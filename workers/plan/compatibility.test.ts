@@ -135,7 +135,7 @@ describe('compatibilityReport', () => {
   it('names the layer stacks of a vision-language model, and says how it is merged', () => {
     const r = compatibilityReport([vl('base'), vl('ft')], 'base');
     expect(issues(r, 'ft')).toEqual([
-      'info: a multi-module (vision-language) model with 2 layer stacks (model.layers. 2, visual.blocks. 3): every module is merged, each layer at its position in its own stack; models: only, not slices:',
+      'info: a multi-module (vision-language) model with 2 layer stacks (model.layers. 2, visual.blocks. 3): every module is merged, each layer at its position in its own stack; slices: per module, under modules:',
     ]);
     expect(r.models[0]!.layers).toBe(2);
     expect(r.errors).toBe(0);

@@ -108,7 +108,7 @@ function summarize(
           .map((s) => `${s.prefix} ${s.numLayers}`)
           .join(
             ', ',
-          )}): every module is merged, each layer at its position in its own stack; models: only, not slices:`,
+          )}): every module is merged, each layer at its position in its own stack; slices: per module, under modules:`,
       });
     }
   } catch (e) {
@@ -344,7 +344,8 @@ export function compatibilityForRecipe(
   return compatibilityReport(
     ids.map((id) => models.get(id)!),
     recipe.base_model ?? ids[0]!,
-    { ...(rectify && { rectify }), slices: recipe.slices !== undefined },
+    // Per module, slices may pair layers of models whose layer counts differ.
+    { ...(rectify && { rectify }), slices: recipe.slices !== undefined || recipe.modules !== undefined },
   );
 }
 

@@ -35,6 +35,13 @@ describe('model references', () => {
     ).recipe!;
     // union and base are the tokenizer's keywords, not models.
     expect(modelReferences(models).map((r) => formatPath(r.path))).toEqual(['base_model', 'models[0].model']);
+    const modules = parseRecipeYaml(
+      'merge_method: linear\nparameters: {weight: 1}\nmodules:\n  text_decoder:\n    models: [{model: org/a}]\n  vision_tower:\n    slices: [{sources: [{model: org/b, layer_range: [0, 2]}]}]\n',
+    ).recipe!;
+    expect(modelReferences(modules).map((r) => `${formatPath(r.path)} ${r.ref}`)).toEqual([
+      'modules.text_decoder.models[0].model org/a',
+      'modules.vision_tower.slices[0].sources[0].model org/b',
+    ]);
   });
 
   it('renames them all, and leaves the rest of the recipe as it was', () => {

@@ -2,7 +2,8 @@
  * Every place a recipe names a model, with its YAML path, and the recipe with those names
  * rewritten: multi-stage files (./multi-recipe.ts) turn a stage's name into its output folder.
  * One walk serves both, so a place cannot be found by one and missed by the other. The places:
- * base_model, models[].model, slices[].base_model, slices[].sources[].model, the tokenizer
+ * base_model, models[].model, slices[].base_model, slices[].sources[].model (and the same
+ * under each of modules:), the tokenizer
  * source (less its keywords base and union), the tokens' sources, and the keys of
  * merge_studio.weights (which name models too).
  */
@@ -18,17 +19,14 @@ const keyword = (s: string): boolean => s === 'base' || s === 'union';
 export function renameModels(r: Recipe, rename: RenameModel): Recipe {
   const out: { -readonly [K in keyof Recipe]: Recipe[K] } = { ...r };
   if (r.base_model !== undefined) out.base_model = rename(r.base_model, ['base_model']);
-  if (r.models)
-    out.models = r.models.map((m, i) => ({ ...m, model: rename(m.model, ['models', i, 'model']) }));
-  if (r.slices) {
-    out.slices = r.slices.map((s, i) => ({
-      ...s,
-      ...(s.base_model !== undefined && { base_model: rename(s.base_model, ['slices', i, 'base_model']) }),
-      sources: s.sources.map((src, j): InputSlice => ({
-        ...src,
-        model: rename(src.model, ['slices', i, 'sources', j, 'model']),
-      })),
-    }));
+  Object.assign(out, renameInputs(r, [], rename));
+  if (r.modules) {
+    out.modules = Object.fromEntries(
+      Object.entries(r.modules).map(([name, m]) => [
+        name,
+        { ...m, ...renameInputs(m, ['modules', name], rename) },
+      ]),
+    );
   }
   if (r.tokenizer_source !== undefined && !keyword(r.tokenizer_source))
     out.tokenizer_source = rename(r.tokenizer_source, ['tokenizer_source']);
@@ -56,6 +54,31 @@ export function renameModels(r: Recipe, rename: RenameModel): Recipe {
     };
   }
   return out;
+}
+
+/** The models: and slices: of a recipe or of one of its modules, renamed. */
+function renameInputs(
+  r: Pick<Recipe, 'models' | 'slices'>,
+  at: YamlPath,
+  rename: RenameModel,
+): Pick<Recipe, 'models' | 'slices'> {
+  return {
+    ...(r.models && {
+      models: r.models.map((m, i) => ({ ...m, model: rename(m.model, [...at, 'models', i, 'model']) })),
+    }),
+    ...(r.slices && {
+      slices: r.slices.map((s, i) => ({
+        ...s,
+        ...(s.base_model !== undefined && {
+          base_model: rename(s.base_model, [...at, 'slices', i, 'base_model']),
+        }),
+        sources: s.sources.map((src, j): InputSlice => ({
+          ...src,
+          model: rename(src.model, [...at, 'slices', i, 'sources', j, 'model']),
+        })),
+      })),
+    }),
+  };
 }
 
 function renameSource(src: TokenEmbeddingSource, path: YamlPath, rename: RenameModel): TokenEmbeddingSource {

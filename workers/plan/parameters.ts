@@ -8,7 +8,7 @@ import type { ParameterMap, ParameterSetting, Scalar, ScalarOrGradient } from '.
 
 /** Where a resolved value came from: shown in the UI next to each tensor. */
 export interface ValueOrigin {
-  readonly level: 'source' | 'slice' | 'top' | 'default';
+  readonly level: 'source' | 'slice' | 'module' | 'top' | 'default';
   /** The filter that matched ('*' or absent for a catch-all). */
   readonly filter?: string;
   readonly gradient?: boolean;
@@ -57,6 +57,8 @@ export interface LookupLevels {
   /** The source's own parameters (per-model parameters only). */
   readonly source?: ParameterMap | undefined;
   readonly slice?: ParameterMap | undefined;
+  /** A `modules:` recipe's module parameters, between the slice's and the recipe's (mergekit's ConfigReader). */
+  readonly module?: ParameterMap | undefined;
   readonly top?: ParameterMap | undefined;
 }
 
@@ -66,7 +68,7 @@ export function lookupParameter(
   tensorName: string,
   t: number,
 ): { value: Scalar; origin: ValueOrigin } | undefined {
-  for (const level of ['source', 'slice', 'top'] as const) {
+  for (const level of ['source', 'slice', 'module', 'top'] as const) {
     const map = levels[level];
     if (!map || !Object.hasOwn(map, name)) continue;
     const r = evaluateSetting(map[name]!, tensorName, t);

@@ -125,6 +125,7 @@ const ORDER = [
   'base_model',
   'models',
   'slices',
+  'modules',
   'parameters',
   'dtype',
   'out_dtype',

@@ -37,6 +37,17 @@ export interface OutputSlice {
   readonly residual_weight?: number;
 }
 
+/**
+ * One module of a multi-module (vision-language) model, in mergekit's `modules:` syntax: the
+ * module's own models or slices (layer ranges in that module's layers), and parameters that
+ * apply inside it, between a slice's and the recipe's.
+ */
+export interface OutputModule {
+  readonly models?: readonly InputModel[];
+  readonly slices?: readonly OutputSlice[];
+  readonly parameters?: ParameterMap;
+}
+
 export const COMPUTE_DTYPES = ['float32', 'float16', 'bfloat16'] as const;
 export type TorchDType = (typeof COMPUTE_DTYPES)[number];
 
@@ -107,6 +118,8 @@ export interface Recipe {
   readonly base_model?: string;
   readonly models?: readonly InputModel[];
   readonly slices?: readonly OutputSlice[];
+  /** Per module of a multi-module model (text_decoder, vision_tower, ...); instead of models/slices. */
+  readonly modules?: Readonly<Record<string, OutputModule>>;
   readonly parameters?: ParameterMap;
   readonly dtype?: TorchDType;
   readonly out_dtype?: TorchDType;
@@ -128,10 +141,14 @@ export function tokenizerSource(r: Recipe): TokenizerSourceName | undefined {
 export function referencedModels(r: Recipe): string[] {
   const seen = new Set<string>();
   if (r.base_model) seen.add(r.base_model);
-  for (const m of r.models ?? []) seen.add(m.model);
-  for (const s of r.slices ?? []) {
-    if (s.base_model) seen.add(s.base_model);
-    for (const src of s.sources) seen.add(src.model);
-  }
+  const add = (models: readonly InputModel[] | undefined, slices: readonly OutputSlice[] | undefined) => {
+    for (const m of models ?? []) seen.add(m.model);
+    for (const s of slices ?? []) {
+      if (s.base_model) seen.add(s.base_model);
+      for (const src of s.sources) seen.add(src.model);
+    }
+  };
+  add(r.models, r.slices);
+  for (const m of Object.values(r.modules ?? {})) add(m.models, m.slices);
   return [...seen];
 }

@@ -12,6 +12,8 @@ import type { ParameterMap, Recipe } from './recipe.ts';
 
 interface SliceLike {
   readonly parameters: ParameterMap | undefined;
+  /** The module's parameters in a `modules:` recipe. */
+  readonly moduleParameters?: ParameterMap | undefined;
   readonly path: YamlPath;
 }
 
@@ -51,7 +53,12 @@ export function resolveParams(
   const global: Record<string, ParamValue | undefined> = {};
   const gOrigin: Record<string, ValueOrigin> = {};
   for (const spec of method.params.filter((p) => p.scope === 'global')) {
-    const r = lookupParameter(spec.name, { slice: slice.parameters, top: recipe.parameters }, name, t);
+    const r = lookupParameter(
+      spec.name,
+      { slice: slice.parameters, module: slice.moduleParameters, top: recipe.parameters },
+      name,
+      t,
+    );
     if (r) {
       global[spec.name] = r.value as ParamValue;
       gOrigin[spec.name] = r.origin;
@@ -69,7 +76,12 @@ export function resolveParams(
     const values: Record<string, ParamValue | undefined> = {};
     const origins: Record<string, ValueOrigin> = {};
     for (const spec of method.params.filter((p) => p.scope === 'model')) {
-      const levels = { source: x.src.parameters, slice: slice.parameters, top: recipe.parameters };
+      const levels = {
+        source: x.src.parameters,
+        slice: slice.parameters,
+        module: slice.moduleParameters,
+        top: recipe.parameters,
+      };
       const r = lookupParameter(spec.name, levels, x.tensor, t);
       if (r) {
         values[spec.name] = r.value as ParamValue;

@@ -22,6 +22,7 @@ import { type ModelVocab, outputVocab, rowMap, stripVocab } from './output-vocab
 import { RecipeError, type YamlPath } from './problems.ts';
 import { referencedModels, tokenizerSource, type Recipe, type TokenEmbeddingConfig } from './recipe.ts';
 import { modelTypeName, quoteToken, type AddedToken } from './tokenizer-vocab.ts';
+import { ruleSlices } from './validate-rules.ts';
 
 /** Where a token's row comes from when a model lacks it (or `force` is set). */
 export interface RowDefault {
@@ -91,7 +92,7 @@ const configVocab = (m: ModelInfo): number | undefined => {
  * mergekit.
  */
 function baseTokenizerModel(recipe: Recipe): string | undefined {
-  return recipe.base_model ?? recipe.models?.[0]?.model ?? recipe.slices?.[0]?.sources[0]?.model;
+  return recipe.base_model ?? ruleSlices(recipe)[0]?.sources[0]?.model;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { MergeMethod } from '../methods/types.ts';
 import type { YamlPath } from './problems.ts';
-import type { InputModel, InputSlice, OutputSlice } from './recipe.ts';
+import type { InputModel, InputSlice, OutputModule, OutputSlice } from './recipe.ts';
 import {
   checkKeys,
   FIELD_REQUIRED,
@@ -16,13 +16,18 @@ import {
 } from './validate-common.ts';
 import { validateParameterMap } from './validate-params.ts';
 
-export function checkModels(raw: unknown, method: MergeMethod, report: Report): InputModel[] | undefined {
+export function checkModels(
+  raw: unknown,
+  method: MergeMethod,
+  report: Report,
+  at: YamlPath = ['models'],
+): InputModel[] | undefined {
   if (!Array.isArray(raw)) {
-    report(['models'], 'models must be a list of {model, parameters}');
+    report(at, 'models must be a list of {model, parameters}');
     return undefined;
   }
   const models = raw.flatMap((item, i): (InputModel & { path: YamlPath })[] => {
-    const path = ['models', i];
+    const path = [...at, i];
     if (typeof item === 'string') {
       report(path, `write "- model: ${item}" (each entry is a mapping)`);
       return [];
@@ -59,6 +64,62 @@ export function checkModels(raw: unknown, method: MergeMethod, report: Report): 
   return models.map(({ path: _path, ...m }) => m);
 }
 
+/** A list given and not empty: mergekit counts models/slices by truthiness, so [] is absent. */
+const given = (x: unknown): boolean => isSet(x) && !(Array.isArray(x) && x.length === 0);
+
+/**
+ * mergekit's `modules:`: for each module of a multi-module model (text_decoder, vision_tower,
+ * multi_modal_projector...), its own models or slices and parameters. Which modules a model
+ * has is known only from its tensors (the planner checks the names).
+ */
+export function checkModules(
+  raw: unknown,
+  method: MergeMethod,
+  report: Report,
+): Record<string, OutputModule> | undefined {
+  if (!isObj(raw)) {
+    report(
+      ['modules'],
+      'modules must be a mapping of module name (text_decoder, vision_tower, ...) to {models | slices, parameters}',
+    );
+    return undefined;
+  }
+  const out: Record<string, OutputModule> = {};
+  for (const [name, def] of Object.entries(raw)) {
+    const path = ['modules', name];
+    if (!isObj(def)) {
+      report(path, 'each module is a mapping {models | slices, parameters}');
+      continue;
+    }
+    checkKeys(def, path, ['models', 'slices', 'parameters'], report);
+    const hasModels = given(def['models']);
+    if (hasModels === given(def['slices'])) {
+      report(
+        path,
+        `give this module models: or slices:${hasModels ? ', not both' : ''} (mergekit: "Must specify either output slices or models to merge")`,
+      );
+      continue;
+    }
+    const models = hasModels ? checkModels(def['models'], method, report, [...path, 'models']) : undefined;
+    const slices = hasModels ? undefined : checkSlices(def['slices'], method, report, [...path, 'slices']);
+    // Between a slice's parameters and the recipe's: global and per-model values alike.
+    const parameters = validateParameterMap(
+      def['parameters'],
+      [...path, 'parameters'],
+      'top',
+      method,
+      report,
+    );
+    Object.defineProperty(out, name, {
+      value: { ...(models && { models }), ...(slices && { slices }), ...(parameters && { parameters }) },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
 /** Reports each later entry whose model an earlier entry already names. */
 function reportDuplicates(
   entries: readonly { readonly model: string; readonly path: YamlPath }[],
@@ -73,13 +134,18 @@ function reportDuplicates(
   }
 }
 
-export function checkSlices(raw: unknown, method: MergeMethod, report: Report): OutputSlice[] | undefined {
+export function checkSlices(
+  raw: unknown,
+  method: MergeMethod,
+  report: Report,
+  at: YamlPath = ['slices'],
+): OutputSlice[] | undefined {
   if (!Array.isArray(raw) || raw.length === 0) {
-    report(['slices'], 'slices must be a non-empty list of {sources, ...}');
+    report(at, 'slices must be a non-empty list of {sources, ...}');
     return undefined;
   }
   return raw.flatMap((item, i): OutputSlice[] => {
-    const path = ['slices', i];
+    const path = [...at, i];
     if (!isObj(item)) {
       report(path, 'each slice is a mapping with sources');
       return [];

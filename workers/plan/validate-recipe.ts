@@ -8,7 +8,7 @@ import { getMethod, METHOD_NAMES } from '../methods/registry.ts';
 import { type RecipeProblem, suggest, type YamlPath } from './problems.ts';
 import { COMPUTE_DTYPES, type ParameterMap, type Recipe, type TorchDType } from './recipe.ts';
 import { checkKeys, FIELD_REQUIRED, isObj, isSet, modelRef, type Report } from './validate-common.ts';
-import { checkModels, checkSlices } from './validate-inputs.ts';
+import { checkModels, checkModules, checkSlices } from './validate-inputs.ts';
 import { validateParameterMap } from './validate-params.ts';
 import { checkMethodRules } from './validate-rules.ts';
 import { checkStudio, checkStudioForMethod } from './validate-studio.ts';
@@ -19,6 +19,7 @@ const TOP_KEYS = [
   'base_model',
   'models',
   'slices',
+  'modules',
   'parameters',
   'dtype',
   'out_dtype',
@@ -28,7 +29,6 @@ const TOP_KEYS = [
   'merge_studio',
 ] as const;
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  modules: 'multi-module (vision-language) configs are not supported yet; use models: or slices:',
   // mergekit-yaml ignores it; in a mergekit-multi file it names a stage (./multi-recipe.ts).
   name: "'name' names a stage of a multi-stage merge (mergekit-multi), not a single recipe: run a file of named stages (separated by ---) with merge-studio multi FILE --intermediate-dir DIR, or remove 'name' to merge this recipe alone",
 };
@@ -95,9 +95,10 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
   }
   const hasModels = given(raw['models']);
   const hasSlices = given(raw['slices']);
+  const hasModules = given(raw['modules']);
   const required = {
     merge_method: FIELD_REQUIRED,
-    ...(!hasModels && !hasSlices && { models: ONE_OF, slices: ONE_OF }),
+    ...(!hasModels && !hasSlices && !hasModules && { models: ONE_OF, slices: ONE_OF, modules: ONE_OF }),
   };
   checkKeys(raw, [], TOP_KEYS, report, required, UNSUPPORTED);
   const name = raw['merge_method'];
@@ -111,15 +112,23 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
     report(['merge_method'], `unknown merge_method '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
     return undefined;
   }
-  if (hasModels && hasSlices) report([], 'give models: or slices:, not both');
-  else if (!hasModels && !hasSlices && !isSet(raw['modules'])) {
+  const count = [hasModels, hasSlices, hasModules].filter(Boolean).length;
+  if (count > 1)
+    report([], `give one of models:, slices: or modules:, not ${count === 3 ? 'all three' : 'two'}`);
+  else if (count === 0) {
     if (Array.isArray(raw['models'])) report(['models'], 'add at least one model');
     else if (Array.isArray(raw['slices'])) report(['slices'], 'add at least one slice');
-    else report([], 'give exactly one of models: or slices:');
+    else if (isObj(raw['modules'])) report(['modules'], 'add at least one module');
+    else
+      report(
+        [],
+        'give exactly one of models: or slices: (or modules:, per module of a vision-language model)',
+      );
   }
   const base = isSet(raw['base_model']) ? modelRef(raw['base_model'], ['base_model'], report) : undefined;
   const models = hasModels ? checkModels(raw['models'], method, report) : undefined;
   const slices = hasSlices ? checkSlices(raw['slices'], method, report) : undefined;
+  const modules = hasModules ? checkModules(raw['modules'], method, report) : undefined;
   const parameters = validateParameterMap(raw['parameters'], ['parameters'], 'top', method, report);
   const dtype = dtypeOf(raw['dtype'], ['dtype'], report);
   const outDtype = dtypeOf(raw['out_dtype'], ['out_dtype'], report);
@@ -131,6 +140,7 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
     ...(base !== undefined && { base_model: base }),
     ...(models && { models }),
     ...(slices && { slices }),
+    ...(modules && { modules }),
     ...(parameters && { parameters }),
     ...(dtype && { dtype }),
     ...(outDtype && { out_dtype: outDtype }),

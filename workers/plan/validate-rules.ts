@@ -26,29 +26,56 @@ export interface RuleSlice {
   readonly base: string | undefined;
   readonly parameters: ParameterMap | undefined;
   readonly sources: readonly RuleSource[];
+  /** Written as models: (the base merged as one more input where the method has no base). */
+  readonly fromModels: boolean;
+  /** The module of a `modules:` recipe it belongs to, and that module's parameters. */
+  readonly module?: string;
+  readonly moduleParameters?: ParameterMap;
 }
 
-/** models: becomes one slice, with the base appended when not listed (as mergekit does). */
+/**
+ * models: becomes one slice, with the base appended when not listed (as mergekit does); a
+ * `modules:` recipe gives each module's slices (its models: as one slice, the same way).
+ */
 export function ruleSlices(r: Recipe): RuleSlice[] {
-  if (r.models) {
-    const sources: RuleSource[] = r.models.map((m, i) => ({
+  if (r.modules) {
+    return Object.entries(r.modules).flatMap(([name, m]) =>
+      slicesOf(r.base_model, m.models, m.slices, ['modules', name]).map((s) => ({
+        ...s,
+        module: name,
+        ...(m.parameters && { moduleParameters: m.parameters }),
+      })),
+    );
+  }
+  return slicesOf(r.base_model, r.models, r.slices, []);
+}
+
+function slicesOf(
+  base: string | undefined,
+  models: Recipe['models'],
+  slices: Recipe['slices'],
+  at: YamlPath,
+): RuleSlice[] {
+  if (models) {
+    const sources: RuleSource[] = models.map((m, i) => ({
       model: m.model,
       parameters: m.parameters,
-      path: ['models', i],
+      path: [...at, 'models', i],
     }));
-    if (r.base_model && !r.models.some((m) => m.model === r.base_model)) {
-      sources.push({ model: r.base_model, parameters: undefined, path: ['base_model'], implicit: true });
+    if (base && !models.some((m) => m.model === base)) {
+      sources.push({ model: base, parameters: undefined, path: ['base_model'], implicit: true });
     }
-    return [{ path: ['models'], base: r.base_model, parameters: undefined, sources }];
+    return [{ path: [...at, 'models'], base, parameters: undefined, sources, fromModels: true }];
   }
-  return (r.slices ?? []).map((s, i) => ({
-    path: ['slices', i],
-    base: s.base_model ?? r.base_model,
+  return (slices ?? []).map((s, i) => ({
+    path: [...at, 'slices', i],
+    base: s.base_model ?? base,
     parameters: s.parameters,
+    fromModels: false,
     sources: s.sources.map((src, j) => ({
       model: src.model,
       parameters: src.parameters,
-      path: ['slices', i, 'sources', j],
+      path: [...at, 'slices', i, 'sources', j],
     })),
   }));
 }
@@ -75,7 +102,7 @@ export function checkMethodRules(r: Recipe, method: MergeMethod, report: Report)
     if (method.base === 'required' && !slice.base) {
       report(['base_model'], `${method.name} needs base_model: the model the others were fine-tuned from`);
     }
-    if (usesBase && slice.base && r.slices && !slice.sources.some((s) => s.model === slice.base)) {
+    if (usesBase && slice.base && !slice.fromModels && !slice.sources.some((s) => s.model === slice.base)) {
       report([...slice.path, 'sources'], `the base model ${slice.base} must be one of this slice's sources`);
     }
     const merged = usesBase ? slice.sources.filter((s) => s.model !== slice.base) : slice.sources;
@@ -94,19 +121,19 @@ export function checkMethodRules(r: Recipe, method: MergeMethod, report: Report)
     }
     // Only models: syntax adds the base as an input (mergekit's normalize_config); with slices
     // a base_model that is not a source only picks the config donor.
-    if (method.base === 'input' && slice.base && method.name !== 'passthrough' && r.models) {
+    if (method.base === 'input' && slice.base && method.name !== 'passthrough' && slice.fromModels) {
       report(['base_model'], `${method.name} has no base: base_model is merged as one more input`, 'warning');
     }
     for (const spec of method.params) {
       if (!spec.required) continue;
       if (spec.scope === 'global') {
-        if (!has(spec.name, slice.parameters, r.parameters)) {
+        if (!has(spec.name, slice.parameters, slice.moduleParameters, r.parameters)) {
           report(['parameters'], `${method.name} needs ${spec.name}: ${spec.description}`);
         }
         continue;
       }
       for (const src of merged) {
-        if (has(spec.name, src.parameters, slice.parameters, r.parameters)) continue;
+        if (has(spec.name, src.parameters, slice.parameters, slice.moduleParameters, r.parameters)) continue;
         report(
           src.implicit ? ['base_model'] : src.path,
           src.implicit
@@ -128,8 +155,9 @@ function checkScalars(
   report: Report,
 ): void {
   const top = r.parameters;
-  if (method.name === 'linear' && scalarOf('normalize', slice.parameters, top) !== false) {
-    const ws = merged.map((s) => scalarOf('weight', s.parameters, slice.parameters, top));
+  const mod = slice.moduleParameters;
+  if (method.name === 'linear' && scalarOf('normalize', slice.parameters, mod, top) !== false) {
+    const ws = merged.map((s) => scalarOf('weight', s.parameters, slice.parameters, mod, top));
     // As the kernel forms the sum: weights rounded to the compute dtype (0.1 + 0.2 - 0.3 and,
     // in bf16, 1 - 1.001 are 0 there).
     if (
@@ -144,8 +172,8 @@ function checkScalars(
   }
   if (method.name === 'della' || method.name === 'della_linear') {
     for (const s of merged) {
-      const d = scalarOf('density', s.parameters, slice.parameters, top) ?? 1;
-      const e = scalarOf('epsilon', s.parameters, slice.parameters, top) ?? 0.15;
+      const d = scalarOf('density', s.parameters, slice.parameters, mod, top) ?? 1;
+      const e = scalarOf('epsilon', s.parameters, slice.parameters, mod, top) ?? 0.15;
       if (typeof d === 'number' && typeof e === 'number' && d > 0 && d < 1 && (d - e <= 0 || d + e >= 1)) {
         report(s.path, `density ± epsilon must lie inside (0, 1): density ${d}, epsilon ${e}`);
       }

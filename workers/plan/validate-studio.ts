@@ -177,7 +177,7 @@ const rescaleIn = (p: ParameterMap | undefined): ParameterSetting | undefined =>
  */
 function rescaleOff(r: Recipe, method: MergeMethod): boolean {
   const top = rescaleIn(r.parameters) ?? method.params.find((p) => p.name === 'rescale')?.default;
-  const used = r.slices ? r.slices.map((s) => rescaleIn(s.parameters) ?? top) : [top];
+  const used = ruleSlices(r).map((s) => rescaleIn(s.parameters) ?? rescaleIn(s.moduleParameters) ?? top);
   return used.every((v) => v === false);
 }
 

@@ -126,10 +126,33 @@ models:
     expect(r.recipe).toBeUndefined();
     expect(r.problems[0]!.line).toBeGreaterThan(1);
   });
-  it('unsupported mergekit features say so', () => {
+  it('modules: instead of models: or slices:, each module with models or slices', () => {
     expect(
       errors('merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\nmodules: {text: {}}\n')[0],
-    ).toMatch(/not supported yet/);
+    ).toBe('1: (root): give one of models:, slices: or modules:, not two');
+    expect(errors('merge_method: linear\nmodules: {text_decoder: {}}\n')).toEqual([
+      '2: modules.text_decoder: give this module models: or slices: (mergekit: "Must specify either output slices or models to merge")',
+    ]);
+    expect(
+      errors(
+        'merge_method: ties\nbase_model: b\nmodules:\n  text_decoder:\n    models: [{model: a, parameters: {weight: 1}}]\n    parameters: {densty: 0.5}\n',
+      ),
+    ).toEqual([
+      "6: modules.text_decoder.parameters.densty: unknown parameter 'densty' for ties (did you mean 'density'?); known: normalize, rescale, lambda, int8_mask, weight, density",
+    ]);
+    expect(
+      errors(
+        'merge_method: ties\nbase_model: b\nmodules:\n  text_decoder:\n    models: [{model: a, parameters: {weight: 1}}]\n  vision_tower:\n    models: [{model: a}]\n',
+      ),
+    ).toEqual([
+      '7: modules.vision_tower.models[0]: a has no weight: set parameters.weight on it (or a top-level weight)',
+    ]);
+    // A module's parameters count as the top level's do for what a model needs.
+    expect(
+      errors(
+        'merge_method: ties\nbase_model: b\nmodules:\n  text_decoder:\n    models: [{model: a}]\n    parameters: {weight: 1}\n',
+      ),
+    ).toEqual([]);
     expect(errors('merge_method: linear\nmodels: [{model: a+b, parameters: {weight: 1}}]\n')).toEqual([]);
     expect(errors('merge_method: linear\nmodels: [{model: a+b+c, parameters: {weight: 1}}]\n')[0]).toMatch(
       /one LoRA adapter per model/,

@@ -34,7 +34,13 @@ export function describeOrigin(o: ValueOrigin | undefined): string {
   if (!o) return 'no value';
   if (o.level === 'default') return 'the default';
   const level =
-    o.level === 'source' ? 'set on the model' : o.level === 'slice' ? 'slice parameters' : 'top level';
+    o.level === 'source'
+      ? 'set on the model'
+      : o.level === 'slice'
+        ? 'slice parameters'
+        : o.level === 'module'
+          ? 'module parameters'
+          : 'top level';
   const what = o.filter !== undefined ? `filter ${o.filter}` : 'other tensors';
   return [what, ...(o.gradient ? ['gradient'] : []), level].join(' · ');
 }

@@ -100,8 +100,9 @@ export function ChosenModels() {
   const moveModel = useStudio((s) => s.moveModel);
   const usesBase = method.base !== 'input';
   const sliced = useStudio((s) => s.recipe.slices !== undefined);
+  const perModule = useStudio((s) => s.recipe.modules !== undefined);
   const ids = useStudio(selectModelIds);
-  if (sliced) {
+  if (sliced || perModule) {
     return (
       <ul className="chosen-models" aria-label="Models in the merge">
         {ids.map((id) => (
@@ -113,7 +114,9 @@ export function ChosenModels() {
           </li>
         ))}
         <li className="muted">
-          This recipe uses slices: edit which layers come from which model in the slices editor.
+          {perModule
+            ? 'This recipe uses modules: (a vision-language model, each module merged on its own): edit which models each module takes in the YAML.'
+            : 'This recipe uses slices: edit which layers come from which model in the slices editor.'}
         </li>
       </ul>
     );

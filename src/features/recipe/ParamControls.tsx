@@ -33,11 +33,13 @@ export function ParamControls() {
   const options = hasOptions && (
     <StudioOptionFields id={id} recipe={recipe} method={method} edit={{ setStudioOption }} />
   );
-  if (recipe.slices) {
+  if (recipe.slices || recipe.modules) {
     return (
       <div className="param-controls">
         <p className="muted">
-          This recipe uses slices: edit its parameters in the slices editor or the YAML.
+          {recipe.modules
+            ? "This recipe uses modules: edit each module's parameters in the YAML."
+            : 'This recipe uses slices: edit its parameters in the slices editor or the YAML.'}
         </p>
         {options && (
           <fieldset>

@@ -140,6 +140,21 @@ describe('merge_studio controls in the method settings', () => {
     expect(markup).toContain('This recipe uses slices');
     expect(select(markup, 'Sign consensus')?.selected).toBe('sum');
   });
+  it('modules recipes too, their parameters left to the YAML', () => {
+    expect(
+      s().editYaml(
+        'merge_method: ties\nbase_model: org/base\nmodules:\n  text_decoder:\n    models:\n' +
+          '      - {model: org/a, parameters: {weight: 1}}\n',
+      ),
+    ).toBe(true);
+    const markup = html();
+    expect(markup).toContain('This recipe uses modules: edit each module&#x27;s parameters in the YAML.');
+    expect(select(markup, 'Sign consensus')?.selected).toBe('sum');
+    // Models are named per module there: adding one from the picker changes nothing.
+    const before = s().recipe;
+    s().addModel('org/other');
+    expect(s().recipe).toBe(before);
+  });
 });
 
 /** A karcher or model_stock recipe of three models (base org/base). */

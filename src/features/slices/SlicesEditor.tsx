@@ -42,6 +42,14 @@ function SlicesBody({ state }: { readonly state: CountsState }) {
   const curveTarget = useStudio((s) => s.curveTarget);
   const setCurveTarget = useStudio((s) => s.setCurveTarget);
   const status = countsStatus(state);
+  if (recipe.modules) {
+    return (
+      <p className="muted">
+        This recipe uses modules: each module of the vision-language model has its own models or slices,
+        edited in the YAML.
+      </p>
+    );
+  }
   if (!recipe.slices) {
     const converted = sm.slicesFromModels(recipe, state.counts, method);
     const none = (recipe.models ?? []).length === 0 && !recipe.base_model;

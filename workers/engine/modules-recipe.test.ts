@@ -23,6 +23,11 @@ function expectPart(whole: MergedInMemory, part: MergedInMemory, prefix: string,
   expect(n).toBeGreaterThan(0);
 }
 
+const tAt = (t: number) =>
+  `merge_method: slerp\nbase_model: tinymix-base\nmodels:\n  - model: tinymix-base\n  - model: tinymix-code\nparameters: {t: ${t}}\ndtype: float32\n`;
+const indent = (s: string) => s.replace(/^(?=.)/gm, '    ');
+const slicesOf = (s: string) => `merge_method: passthrough\nslices:\n${s}dtype: bfloat16\n`;
+
 describe('modules: on a vision-language model', () => {
   it('each module with the same models is the models: merge, byte for byte', async () => {
     const m = await vlModels(IDS);
@@ -51,8 +56,6 @@ ${MODELS}  multi_modal_projector:
 ${MODELS}parameters: {t: 0.7}
 dtype: float32
 `;
-    const tAt = (t: number) =>
-      `merge_method: slerp\nbase_model: tinymix-base\nmodels:\n  - model: tinymix-base\n  - model: tinymix-code\nparameters: {t: ${t}}\ndtype: float32\n`;
     const vl = await mergeInMemory(recipe, m.vl);
     expectPart(vl, await mergeInMemory(tAt(0.3), m.text), 'language_model.');
     expectPart(vl, await mergeInMemory(tAt(0.7), m.vision), '');
@@ -66,7 +69,6 @@ dtype: float32
     const vision = `  - sources: [{model: tinymix-base, layer_range: [0, 3]}]
   - sources: [{model: tinymix-code, layer_range: [1, 3]}]
 `;
-    const indent = (s: string) => s.replace(/^(?=.)/gm, '    ');
     const recipe = `merge_method: passthrough
 modules:
   text_decoder:
@@ -78,7 +80,6 @@ ${indent(vision)}  multi_modal_projector:
 dtype: bfloat16
 `;
     const vl = await mergeInMemory(recipe, m.vl);
-    const slicesOf = (s: string) => `merge_method: passthrough\nslices:\n${s}dtype: bfloat16\n`;
     expectPart(vl, await mergeInMemory(slicesOf(text), m.text), 'language_model.');
     expectPart(vl, await mergeInMemory(slicesOf(vision), m.vision), '', /^vision_tower\./);
     const base = await mergeInMemory(

@@ -6,11 +6,13 @@
  *   serve DIR                                                   offer local folders as a hub
  *   eval MODEL_DIR --text FILE                                  mean loss of a model on a text
  *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a Mixtral MoE
+ *   extract-lora --model FT --base BASE --out OUT               mergekit-extract-lora: a LoRA of FT - BASE
  * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure.
  */
 import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';
 import { evalCommand } from './commands/eval.ts';
+import { extractLoraCommand } from './commands/extract-lora.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { moeCommand } from './commands/moe.ts';
 import { multiCommand } from './commands/multi.ts';
@@ -26,6 +28,7 @@ Usage:
   merge-studio serve DIR [--port 5174] [--host 127.0.0.1] [--allow-origin ORIGIN ...]
   merge-studio eval MODEL_DIR --text FILE [--text FILE ...] [--windows K] [--json]
   merge-studio moe CONFIG.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
+  merge-studio extract-lora --model FT --base BASE --out OUT [--max-rank 128] [options]
 
 Models: a model named in a recipe is read from a local folder when one exists, as in mergekit:
 first DIR/<name> with --models DIR, then the name as a path from the working directory
@@ -58,6 +61,16 @@ moe options (mergekit-moe: a Mixtral mixture of experts; see docs/moe.md):
   --i-understand-this-is-not-useful-without-training
                        allow experts that are all the same model (sparse upcycling)
 
+extract-lora options (mergekit-extract-lora: PEFT LoRA factors of FT - BASE by SVD; see
+docs/extract-lora.md). FT and BASE are read like a recipe's models (--models, --hub-url, --token).
+  --max-rank N         largest rank of a module (default 128)
+  --sv-epsilon E       drop singular values at or below E (default 0: keep max-rank)
+  --no-distribute-scale  A = S V^T, B = U (default: sqrt(S) on both)
+  --embed-lora         decompose embeddings too (default: save them whole, modules_to_save)
+  --save-module NAME   save a module whole (full name or last part); repeatable
+  -e, --exclude-regex R / -i, --include-regex R   skip / keep only matching modules; repeatable
+  --skip-undecomposable  leave out norms and other non-2-D weights (default: save them whole)
+
 Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure.
 `;
 
@@ -68,6 +81,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   serve: serveCommand,
   eval: evalCommand,
   moe: moeCommand,
+  'extract-lora': extractLoraCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,149 @@
+/**
+ * `extract-lora --model FT --base BASE --out OUT [options]`: mergekit-extract-lora, a PEFT LoRA
+ * adapter that approximates FT - BASE (workers/lora-extract/extract-lora.ts; docs/extract-lora.md).
+ * The models are read as merge reads them (../resolve-models.ts: local folders, else a hub;
+ * `base+adapter` references too). mergekit's option names --base-model and --out-path, and
+ * its --distribute-scale / --no-embed-lora, are accepted as well.
+ *
+ * An adapter with tensors that are not LoRA factors (modules_to_save: embeddings, norms;
+ * bias deltas) is what mergekit writes and what PEFT loads, but Merge Studio's own
+ * `base+adapter` reader refuses it; the command says so, and what gives one it can read.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { withAdapters } from '../../workers/io/lora/with-adapters.ts';
+import { lockFolder } from '../../workers/io/node/folder-lock.ts';
+import { folderSink } from '../../workers/io/node/fs-sink.ts';
+import { extractLora, type ExtractOptions } from '../../workers/lora-extract/extract-lora.ts';
+import { UsageError } from '../args.ts';
+import { hubSummary, MODEL_OPTIONS, resolveModels } from '../resolve-models.ts';
+
+const USAGE =
+  'merge-studio extract-lora --model FT --base BASE --out OUT [--max-rank 128] [--sv-epsilon E] ' +
+  '[--no-distribute-scale] [--embed-lora] [--save-module NAME ...] [-e REGEX ...] [-i REGEX ...] ' +
+  '[--skip-undecomposable] [--models DIR] [--hub-url URL] [--token TOKEN]';
+
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  model: { type: 'string' },
+  base: { type: 'string' },
+  'base-model': { type: 'string' },
+  out: { type: 'string' },
+  'out-path': { type: 'string' },
+  'max-rank': { type: 'string' },
+  'sv-epsilon': { type: 'string' },
+  'distribute-scale': { type: 'boolean' },
+  'no-distribute-scale': { type: 'boolean' },
+  'embed-lora': { type: 'boolean' },
+  'no-embed-lora': { type: 'boolean' },
+  'save-module': { type: 'string', multiple: true },
+  'exclude-regex': { type: 'string', short: 'e', multiple: true },
+  'include-regex': { type: 'string', short: 'i', multiple: true },
+  'skip-undecomposable': { type: 'boolean' },
+} as const;
+
+/** One of two spellings of an option (ours, mergekit's); both given is an error. */
+function either(a: string | undefined, b: string | undefined, names: string): string | undefined {
+  if (a !== undefined && b !== undefined) throw new UsageError(`give ${names} once`);
+  return a ?? b;
+}
+
+/** A pair of on/off flags; both given is an error. */
+function flag(on: boolean | undefined, off: boolean | undefined, name: string, byDefault: boolean): boolean {
+  if (on && off) throw new UsageError(`--${name} and --no-${name} contradict each other`);
+  return on ? true : off ? false : byDefault;
+}
+
+function parseRank(s: string | undefined): number {
+  if (s === undefined) return 128;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--max-rank must be a whole number of at least 1 (got ${s})`);
+  return n;
+}
+
+function parseEpsilon(s: string | undefined): number {
+  if (s === undefined) return 0;
+  const n = Number(s);
+  if (s.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--sv-epsilon must be a number of at least 0 (got ${s})`);
+  }
+  return n;
+}
+
+/** An argument as a POSIX shell reads it back. */
+const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`);
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** The command line for the model card: shell-quoted, with the token's value withheld. */
+export function invocationOf(argv: readonly string[]): string {
+  const shown = argv.map((a, i) =>
+    argv[i - 1] === '--token' ? '***' : a.startsWith('--token=') ? '--token=***' : a,
+  );
+  return ['merge-studio', 'extract-lora', ...shown].map(quote).join(' ');
+}
+
+export async function extractLoraCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const model = values.model;
+  const base = either(values.base, values['base-model'], '--base (or --base-model)');
+  const out = either(values.out, values['out-path'], '--out (or --out-path)');
+  if (!model || !base || !out || positionals.length > 0) throw new UsageError(USAGE);
+  const options: ExtractOptions = {
+    maxRank: parseRank(values['max-rank']),
+    svEpsilon: parseEpsilon(values['sv-epsilon']),
+    distributeScale: flag(
+      values['distribute-scale'],
+      values['no-distribute-scale'],
+      'distribute-scale',
+      true,
+    ),
+    embedLora: flag(values['embed-lora'], values['no-embed-lora'], 'embed-lora', false),
+    saveModules: values['save-module'] ?? [],
+    excludeRegexes: values['exclude-regex'] ?? [],
+    includeRegexes: values['include-regex'] ?? [],
+    skipUndecomposable: values['skip-undecomposable'] ?? false,
+  };
+  const models = resolveModels(values, [model, base], { onLog: log });
+  const resolve = withAdapters(models.resolve);
+  const started = performance.now();
+  const lock = await lockFolder(out, log);
+  try {
+    const [modelSource, baseSource] = await Promise.all([resolve(model), resolve(base)]);
+    const summary = await extractLora({
+      model: modelSource,
+      base: baseSource,
+      sink: folderSink(out),
+      options,
+      card: {
+        name: path.basename(path.resolve(out)),
+        model,
+        base,
+        hubModels: models.hubModels,
+        invocation: invocationOf(argv),
+      },
+      onLog: log,
+    });
+    const hub = hubSummary(models);
+    if (hub) log(hub);
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(
+      `extracted a LoRA adapter into ${out} in ${seconds.toFixed(1)} s: ${summary.loraModules.length} modules ` +
+        `decomposed (r = ${summary.rank}), ${summary.otherTensors.length} other tensors\n`,
+    );
+    if (summary.otherTensors.length > 0) {
+      const biases = summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)'));
+      log(
+        `note: besides LoRA factors the adapter holds ${summary.otherTensors.length} tensors saved whole or as bias ` +
+          `changes (modules_to_save: ${summary.modulesToSave.join(', ') || 'none'}), as mergekit writes it. PEFT loads ` +
+          `them; Merge Studio's own base+adapter reader refuses them. ` +
+          (biases
+            ? 'This model has biases, whose changes are always saved (lora_B.bias), so that reader cannot apply its adapters.'
+            : "For an adapter it can apply too, add --embed-lora --skip-undecomposable (norms then keep the base's values)."),
+      );
+    }
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * mergekit-extract-lora: a PEFT LoRA adapter that turns `base` into (approximately) `model`,
+ * module by module: the task vector D = model - base in float32 (./task-vector.ts), its
+ * truncated SVD (./linalg/truncated-svd.ts) and the factors (./lora-factors.ts), written into
+ * adapter_model.safetensors (./adapter-weights.ts) with adapter_config.json and a README.md
+ * card (./adapter-files.ts). Which tensors become what is ./plan-extraction.ts.
+ *
+ * Memory: one module at a time, from the stored bytes: D as float32, one source tensor's bytes,
+ * the SVD's thin k-column matrices and the factors. Without --sv-epsilon every module's rank
+ * follows from its shape, so the file is laid out up front and each module's factors are
+ * written as soon as they are computed. With it, a rank is known only after the module's SVD,
+ * and a safetensors header comes before the data, so the factors (the adapter's size, not the
+ * model's) are kept until the last module is done; whole modules are read at the end.
+ */
+import { encodeFromF32, type WritableDType } from '../io/dtypes.ts';
+import { loadModel, type LoadedModel } from '../io/load-model.ts';
+import { ADAPTER_CONFIG } from '../io/lora/open-adapter.ts';
+import type { TensorSpec } from '../io/safetensors/layout.ts';
+import type { ModelSource, OutputSink } from '../io/source.ts';
+import { adapterCard, adapterConfigJson } from './adapter-files.ts';
+import { openAdapterWeights, type AdapterWeights } from './adapter-weights.ts';
+import { LoraExtractError } from './errors.ts';
+import { loraFactors, type FactorOptions } from './lora-factors.ts';
+import { truncatedSvd, type SvdMethod, type SvdOptions } from './linalg/truncated-svd.ts';
+import {
+  deltaDtype,
+  planExtraction,
+  type LoraModule,
+  type PlannedModule,
+  type Selection,
+} from './plan-extraction.ts';
+import { taskVector, tensorReader, type TensorRead } from './task-vector.ts';
+
+export interface ExtractOptions extends Selection, FactorOptions {
+  readonly svd?: SvdOptions;
+}
+
+export interface CardNames {
+  /** The title (mergekit: the output folder's name). */
+  readonly name: string;
+  /** The two models as the user named them, and which of them are huggingface.co repos. */
+  readonly model: string;
+  readonly base: string;
+  readonly hubModels: ReadonlySet<string>;
+  /** The command line for the card, without a token. */
+  readonly invocation: string;
+}
+
+export interface ExtractJob {
+  readonly model: ModelSource;
+  readonly base: ModelSource;
+  readonly sink: OutputSink;
+  readonly options: ExtractOptions;
+  readonly card: CardNames;
+  readonly onLog?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ModuleReport {
+  readonly module: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly rank: number;
+  readonly method: SvdMethod;
+  readonly iterations: number;
+  readonly residual: number;
+  readonly seconds: number;
+}
+
+export interface ExtractSummary {
+  /** r in adapter_config.json: the largest rank. */
+  readonly rank: number;
+  readonly loraModules: readonly ModuleReport[];
+  readonly modulesToSave: readonly string[];
+  /** Modules left out because no singular value was above --sv-epsilon. */
+  readonly emptyModules: readonly string[];
+  /**
+   * Tensors in the file that are not plain LoRA factors (whole modules, bias deltas): PEFT
+   * applies them, Merge Studio's own `base+adapter` reader refuses them.
+   */
+  readonly otherTensors: readonly string[];
+}
+
+/** PeftModel.save_pretrained's prefix, which mergekit writes too. */
+const PREFIX = 'base_model.model.';
+
+interface Source {
+  readonly info: LoadedModel;
+  readonly read: TensorRead;
+}
+
+interface Tensor extends TensorSpec {
+  readonly data: Uint8Array;
+}
+
+/** A Hub reference's `@revision` is not part of base_model_name_or_path (mergekit's model.path). */
+function basePath(base: string): string {
+  const model = base.split('+')[0]!;
+  return /^[\w.-]+\/[\w.-]+@/.test(model) ? model.slice(0, model.indexOf('@')) : model;
+}
+
+/** The factor tensors of a module of rank r: names and shapes as PEFT saves them. */
+function factorSpecs(p: LoraModule, rank: number, biasDtype: WritableDType | undefined): TensorSpec[] {
+  const at = `${PREFIX}${p.module}`;
+  const specs: TensorSpec[] = p.embedding
+    ? [
+        { name: `${at}.lora_embedding_A`, dtype: p.dtype, shape: [rank, p.rows] },
+        { name: `${at}.lora_embedding_B`, dtype: p.dtype, shape: [p.cols, rank] },
+      ]
+    : [
+        { name: `${at}.lora_A.weight`, dtype: p.dtype, shape: [rank, p.cols] },
+        { name: `${at}.lora_B.weight`, dtype: p.dtype, shape: [p.rows, rank] },
+      ];
+  if (p.bias && biasDtype) specs.push({ name: `${at}.lora_B.bias`, dtype: biasDtype, shape: [p.rows] });
+  return specs;
+}
+
+export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
+  const { options, signal, onLog } = job;
+  const [modelInfo, baseInfo] = await Promise.all([
+    loadModel(job.model, signal),
+    loadModel(job.base, signal),
+  ]);
+  const plan = planExtraction(modelInfo.tensors, baseInfo.tensors, options, {
+    model: modelInfo.id,
+    base: baseInfo.id,
+  });
+  for (const note of plan.notes) onLog?.(note);
+  const model: Source = { info: modelInfo, read: tensorReader(modelInfo, signal) };
+  const base: Source = { info: baseInfo, read: tensorReader(baseInfo, signal) };
+  const biasDtype = (p: LoraModule): WritableDType | undefined =>
+    p.bias
+      ? deltaDtype(modelInfo.tensors.get(p.bias)!.dtype, baseInfo.tensors.get(p.bias)!.dtype)
+      : undefined;
+  const wholeSpecs = (tensors: readonly string[]): TensorSpec[] =>
+    tensors.map((t) => ({ name: `${PREFIX}${t}`, ...modelInfo.tensors.get(t)! }));
+  const copyWhole = async (out: AdapterWeights, tensors: readonly string[]): Promise<void> => {
+    for (const t of tensors) await out.write(`${PREFIX}${t}`, await model.read(t));
+  };
+
+  const reports: ModuleReport[] = [];
+  const empty: string[] = [];
+  /** One module's factors (and bias delta), or undefined when its rank is 0. */
+  const extractModule = async (
+    p: LoraModule,
+    index: number,
+    count: number,
+  ): Promise<Tensor[] | undefined> => {
+    const started = performance.now();
+    const d = await taskVector(p.weight, model, base);
+    const svd = truncatedSvd(d, p.rows, p.cols, options.maxRank, options.svd);
+    const f = loraFactors(svd, options, p.embedding);
+    const seconds = (performance.now() - started) / 1000;
+    const { method, iterations, residual } = svd;
+    if (f.rank === 0) {
+      onLog?.(`${p.module}: no singular value is above --sv-epsilon ${options.svEpsilon}; left out`);
+      return undefined;
+    }
+    reports.push({
+      module: p.module,
+      rows: p.rows,
+      cols: p.cols,
+      rank: f.rank,
+      method,
+      iterations,
+      residual,
+      seconds,
+    });
+    const how =
+      method === 'randomized'
+        ? `randomized, ${iterations} rounds, residual ${residual.toExponential(1)}`
+        : method;
+    onLog?.(
+      `[${index}/${count}] ${p.module} ${p.rows}x${p.cols}: rank ${f.rank} (${how}), ${seconds.toFixed(2)} s`,
+    );
+    const [a, b, bias] = factorSpecs(p, f.rank, biasDtype(p));
+    const tensors: Tensor[] = [
+      { ...a!, data: encodeFromF32(f.a, p.dtype) },
+      { ...b!, data: encodeFromF32(f.b, p.dtype) },
+    ];
+    if (bias && p.bias) {
+      const delta = await taskVector(p.bias, model, base);
+      tensors.push({ ...bias, data: encodeFromF32(delta, bias.dtype as WritableDType) });
+    }
+    return tensors;
+  };
+
+  const count = plan.modules.filter((p) => p.kind === 'lora').length;
+  // Without an epsilon the ranks follow from the shapes: lay the file out now and stream into it.
+  const streaming = !(options.svEpsilon > 0);
+  const knownSpecs = (p: PlannedModule): TensorSpec[] =>
+    p.kind === 'whole'
+      ? wholeSpecs(p.tensors)
+      : factorSpecs(p, Math.min(options.maxRank, p.rows, p.cols), biasDtype(p));
+  let out: AdapterWeights | undefined;
+  try {
+    if (streaming) out = await openAdapterWeights(job.sink, plan.modules.flatMap(knownSpecs));
+    const kept: (Tensor[] | readonly string[])[] = [];
+    let index = 0;
+    for (const p of plan.modules) {
+      signal?.throwIfAborted();
+      if (p.kind === 'whole') {
+        if (out) await copyWhole(out, p.tensors);
+        else kept.push(p.tensors);
+        continue;
+      }
+      const tensors = await extractModule(p, ++index, count);
+      if (!tensors) empty.push(p.module);
+      else if (out) for (const t of tensors) await out.write(t.name, t.data);
+      else kept.push(tensors);
+    }
+    if (reports.length === 0) {
+      throw new LoraExtractError(
+        `no singular value of any module is above --sv-epsilon ${options.svEpsilon}: nothing to extract; use a smaller epsilon`,
+      );
+    }
+    if (!out) {
+      const isWhole = (k: Tensor[] | readonly string[]): k is readonly string[] => typeof k[0] === 'string';
+      out = await openAdapterWeights(
+        job.sink,
+        kept.flatMap((k) => (isWhole(k) ? wholeSpecs(k) : k)),
+      );
+      for (const k of kept) {
+        signal?.throwIfAborted();
+        if (isWhole(k)) await copyWhole(out, k);
+        else for (const t of k) await out.write(t.name, t.data);
+      }
+    }
+    await out.close();
+  } catch (e) {
+    await out?.abort();
+    throw e;
+  }
+
+  const ranks = new Map(reports.map((r) => [r.module, r.rank]));
+  const config = adapterConfigJson({
+    baseModel: basePath(job.card.base),
+    ranks,
+    modulesToSave: plan.modulesToSave,
+  });
+  await job.sink.writeFile(ADAPTER_CONFIG, `${config}\n`);
+  await job.sink.writeFile(
+    'README.md',
+    adapterCard({ ...job.card, baseVocab: plan.baseVocab, modelVocab: plan.modelVocab }),
+  );
+  const whole = plan.modules.flatMap((p) => (p.kind === 'whole' ? p.tensors : []));
+  const biases = plan.modules.flatMap((p) =>
+    p.kind === 'lora' && p.bias && ranks.has(p.module) ? [`${p.bias} (as lora_B.bias)`] : [],
+  );
+  return {
+    rank: Math.max(...ranks.values()),
+    loraModules: reports,
+    modulesToSave: plan.modulesToSave,
+    emptyModules: empty,
+    otherTensors: [...whole, ...biases],
+  };
+}

@@ -1,4 +1,8 @@
-/** The studio: models on the left, the recipe in the middle, YAML and the run on the right. */
+/**
+ * The studio: models on the left, the recipe in the middle, YAML and the run on the right. The
+ * mode switch shows the mixture-of-experts builder (features/moe) in the middle and right
+ * columns instead; the merge's panels stay mounted, hidden, so nothing of them is lost.
+ */
 import { lazy, Suspense, useEffect } from 'react';
 import { CurveEditor } from '../features/curves/CurveEditor.tsx';
 import { HistoryMenu } from '../features/history/HistoryMenu.tsx';
@@ -7,11 +11,17 @@ import { CompatibilityPanel } from '../features/model-picker/CompatibilityPanel.
 import { HubSettings } from '../features/model-picker/HubSettings.tsx';
 import { LocalFolderPicker } from '../features/model-picker/LocalFolderPicker.tsx';
 import { ModelSearch } from '../features/model-picker/ModelSearch.tsx';
+import { MoeBuildPanel } from '../features/moe/MoeBuildPanel.tsx';
+import { MoeForm } from '../features/moe/MoeForm.tsx';
+import { MoeResumeBanner } from '../features/moe/MoeResumeBanner.tsx';
+import { MoeYamlPanel } from '../features/moe/MoeYamlPanel.tsx';
 import { MethodPicker } from '../features/recipe/MethodPicker.tsx';
 import { ParamControls } from '../features/recipe/ParamControls.tsx';
 import { YamlPanel } from '../features/recipe/YamlPanel.tsx';
 import { RunPanel } from '../features/run/RunPanel.tsx';
 import { SlicesEditor } from '../features/slices/SlicesEditor.tsx';
+import { useStudio } from '../stores/store.ts';
+import { ModeSwitch } from './ModeSwitch.tsx';
 import { Providers } from './providers.tsx';
 import { shareUrl, startUrlSync } from './url-state.ts';
 
@@ -25,6 +35,7 @@ const PreviewPanel = lazy(() =>
 
 export function App() {
   useEffect(() => startUrlSync(), []);
+  const moe = useStudio((s) => s.studioMode) === 'moe';
   return (
     <Providers>
       <header className="app-header">
@@ -33,33 +44,50 @@ export function App() {
           Merge language models in your browser: mergekit’s methods and numbers, no server.
         </p>
         <HistoryMenu shareUrl={shareUrl} />
+        <ModeSwitch />
       </header>
+      {/* Offered in either mode: after a reload the studio opens on Merge. */}
+      <MoeResumeBanner />
       <main className="studio">
         <section className="column models" aria-labelledby="models-title">
           <h2 id="models-title">Models</h2>
           <HubSettings />
           <ModelSearch />
           <LocalFolderPicker />
-          <h3>In the merge</h3>
+          <h3>{moe ? 'Chosen models' : 'In the merge'}</h3>
           <ChosenModels />
           <CompatibilityPanel />
         </section>
-        <section className="column recipe" aria-labelledby="recipe-title">
+        <section className="column recipe" aria-labelledby="recipe-title" hidden={moe}>
           <h2 id="recipe-title">Recipe</h2>
           <MethodPicker />
           <ParamControls />
           <CurveEditor />
           <SlicesEditor />
         </section>
-        <section className="column output">
+        <section className="column output" hidden={moe}>
           <YamlPanel />
           <RunPanel />
         </section>
+        {moe && (
+          <>
+            <section className="column recipe" aria-labelledby="moe-title">
+              <h2 id="moe-title">Mixture of experts</h2>
+              <MoeForm />
+            </section>
+            <section className="column output">
+              <MoeYamlPanel />
+              <MoeBuildPanel />
+            </section>
+          </>
+        )}
       </main>
-      <Suspense fallback={<p className="muted wide-panel">Loading the teaching and preview views…</p>}>
-        <VisualizePanel />
-        <PreviewPanel />
-      </Suspense>
+      <div hidden={moe}>
+        <Suspense fallback={<p className="muted wide-panel">Loading the teaching and preview views…</p>}>
+          <VisualizePanel />
+          <PreviewPanel />
+        </Suspense>
+      </div>
     </Providers>
   );
 }

@@ -5,7 +5,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeLocks } from '../../workers/io/browser/test-helpers.ts';
-import { interruptedJobs, saveJob, type JobRecord, type JobStatus } from './job-db.ts';
+import {
+  interruptedJobs,
+  interruptedMoeJobs,
+  listJobs,
+  saveJob,
+  type JobRecord,
+  type JobStatus,
+  type MoeJobRecord,
+} from './job-db.ts';
 import { holdJobLock } from './job-lock.ts';
 
 /** The IDBRequest shape job-db uses: result, then onsuccess a moment later. */
@@ -70,5 +78,37 @@ describe('interruptedJobs', () => {
     await saveJob(job('a', 'running', 1));
     expect(await holdJobLock('a')).toBeUndefined();
     expect((await interruptedJobs()).map((j) => j.id)).toEqual(['a']);
+  });
+});
+
+const moe = (id: string, startedAt: number): MoeJobRecord => ({
+  id,
+  kind: 'moe',
+  request: {
+    configText: 'base_model: tinymix-base\n',
+    sources: { hub: { url: 'https://huggingface.co', token: 'hf_secretsecret' } },
+    outputName: id,
+  },
+  target: { kind: 'opfs', folder: `merges/${id}` },
+  status: 'running',
+  startedAt,
+  updatedAt: startedAt,
+});
+
+describe('MoE builds', () => {
+  it('are offered by their own panel only; a record without a kind is a merge', async () => {
+    vi.stubGlobal('navigator', { locks: fakeLocks() });
+    await saveJob(job('merge-a', 'running', 1));
+    await saveJob(moe('moe-a', 2));
+    expect((await interruptedJobs()).map((j) => j.id)).toEqual(['merge-a']);
+    expect((await interruptedMoeJobs()).map((j) => j.id)).toEqual(['moe-a']);
+  });
+
+  it('are stored without the token', async () => {
+    vi.stubGlobal('navigator', {});
+    await saveJob(moe('moe-b', 3));
+    const stored = (await listJobs()).find((j) => j.id === 'moe-b');
+    expect(stored?.request.sources.hub).toEqual({ url: 'https://huggingface.co' });
+    expect(JSON.stringify(stored)).not.toContain('hf_secret');
   });
 });

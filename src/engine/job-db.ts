@@ -3,21 +3,38 @@
  * a reload: the request (recipe, sources, options) and the save target (directory handles and
  * File objects are storable). The Hub token is never stored: it is asked for again on resume.
  * The engine's own state file in the output folder decides which shards are already done.
+ *
+ * MoE builds (mergekit-moe) are jobs of the same store with `kind: 'moe'`; a record without a
+ * kind (every record written before MoE builds existed) is a merge. Each kind is offered for
+ * resuming only by its own panel.
  */
-import type { MergeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
+import type { MergeRequest, ModelSources, MoeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
 import { runningJobs } from './job-lock.ts';
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
-export interface JobRecord {
+interface JobFields {
   readonly id: string;
-  readonly request: MergeRequest;
   readonly target: SaveTarget;
   readonly status: JobStatus;
   readonly startedAt: number;
   readonly updatedAt: number;
   readonly message?: string;
 }
+
+/** A merge job. */
+export interface JobRecord extends JobFields {
+  readonly kind?: 'merge';
+  readonly request: MergeRequest;
+}
+
+/** A mergekit-moe build. */
+export interface MoeJobRecord extends JobFields {
+  readonly kind: 'moe';
+  readonly request: MoeRequest;
+}
+
+export type AnyJobRecord = JobRecord | MoeJobRecord;
 
 const DB = 'merge-studio';
 const STORE = 'jobs';
@@ -45,26 +62,26 @@ async function tx<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequ
 }
 
 /** Strips the token: it must never be written anywhere. */
-function withoutToken(request: MergeRequest): MergeRequest {
+function withoutToken<R extends { readonly sources: ModelSources }>(request: R): R {
   const hub = request.sources.hub;
   return hub?.token ? { ...request, sources: { ...request.sources, hub: { url: hub.url } } } : request;
 }
 
-export async function saveJob(job: JobRecord): Promise<void> {
+export async function saveJob(job: AnyJobRecord): Promise<void> {
   await tx('readwrite', (s) => s.put({ ...job, request: withoutToken(job.request) }));
 }
 
 export async function updateJob(id: string, status: JobStatus, message?: string): Promise<void> {
-  const job = await tx<JobRecord | undefined>(
+  const job = await tx<AnyJobRecord | undefined>(
     'readonly',
-    (s) => s.get(id) as IDBRequest<JobRecord | undefined>,
+    (s) => s.get(id) as IDBRequest<AnyJobRecord | undefined>,
   );
   if (job)
     await saveJob({ ...job, status, updatedAt: Date.now(), ...(message !== undefined && { message }) });
 }
 
-export async function listJobs(): Promise<JobRecord[]> {
-  const all = await tx<JobRecord[]>('readonly', (s) => s.getAll() as IDBRequest<JobRecord[]>);
+export async function listJobs(): Promise<AnyJobRecord[]> {
+  const all = await tx<AnyJobRecord[]>('readonly', (s) => s.getAll() as IDBRequest<AnyJobRecord[]>);
   return all.sort((a, b) => b.startedAt - a.startedAt);
 }
 
@@ -77,6 +94,15 @@ export async function deleteJob(id: string): Promise<void> {
  * another tab (it holds its lock, ./job-lock.ts) is left out.
  */
 export async function interruptedJobs(): Promise<JobRecord[]> {
+  return (await interrupted()).filter((j): j is JobRecord => j.kind !== 'moe');
+}
+
+/** MoE builds interrupted as interruptedJobs' merges were. */
+export async function interruptedMoeJobs(): Promise<MoeJobRecord[]> {
+  return (await interrupted()).filter((j): j is MoeJobRecord => j.kind === 'moe');
+}
+
+async function interrupted(): Promise<AnyJobRecord[]> {
   const [jobs, running] = await Promise.all([listJobs(), runningJobs()]);
   return jobs.filter((j) => j.status === 'running' && !running(j.id));
 }

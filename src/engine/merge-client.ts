@@ -8,18 +8,19 @@
 import * as Comlink from 'comlink';
 import { registerAbortTransfer } from '../../workers/runtime/abort-transfer.ts';
 import type { MergeApi, MergeCallbacks, PlanSummary } from '../../workers/runtime/api.ts';
-import type { MergeRequest, ModelSources, SaveTarget } from '../../workers/runtime/requests.ts';
+import type { MoeResult } from '../../workers/moe/build-moe.ts';
+import type { MergeRequest, ModelSources, MoeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
 import type { MergeResult } from '../../workers/protocol.ts';
 
 export class MergeCancelledError extends Error {
   override readonly name: string = 'MergeCancelledError';
-  constructor() {
-    super('The merge was cancelled. Finished shards are kept: run it again to resume.');
+  constructor(message = 'The merge was cancelled. Finished shards are kept: run it again to resume.') {
+    super(message);
   }
 }
 
-export interface MergeHandle {
-  readonly result: Promise<MergeResult>;
+export interface MergeHandle<R = MergeResult> {
+  readonly result: Promise<R>;
   cancel(): void;
 }
 
@@ -109,6 +110,39 @@ export function startMerge(
       setTimeout(() => {
         worker.terminate();
         settle?.(new MergeCancelledError());
+      }, CANCEL_GRACE_MS);
+    },
+  };
+}
+
+const MOE_CANCELLED = 'The build was cancelled. Finished shards are kept: build it again to resume.';
+
+/**
+ * A mergekit-moe build (workers/moe) in its own merge worker, cancelled as a merge is: the
+ * engine stops at the next tensor or read, and a worker still busy a second later is ended
+ * (config.json is written last, so nothing left behind looks like a complete model).
+ */
+export function startMoeBuild(
+  request: MoeRequest,
+  target: SaveTarget,
+  callbacks: MergeCallbacks,
+): MergeHandle<MoeResult> {
+  const { api, worker } = spawn();
+  const ac = new AbortController();
+  let settle: ((e: Error) => void) | undefined;
+  const killed = new Promise<never>((_, reject) => (settle = reject));
+  const run = api.buildMoe(request, target, Comlink.proxy(callbacks), ac.signal).catch((e: unknown) => {
+    throw ac.signal.aborted ? new MergeCancelledError(MOE_CANCELLED) : e;
+  });
+  const result = Promise.race([run, killed]).finally(() => worker.terminate());
+  return {
+    result,
+    cancel() {
+      if (ac.signal.aborted) return;
+      ac.abort();
+      setTimeout(() => {
+        worker.terminate();
+        settle?.(new MergeCancelledError(MOE_CANCELLED));
       }, CANCEL_GRACE_MS);
     },
   };

@@ -4,16 +4,18 @@
  * File objects live in a registry beside the store, Hub data lives in TanStack Query.
  */
 import { create } from 'zustand';
+import { createMoeSlice, type MoeSlice } from './moe-slice.ts';
 import { createRecipeSlice, type RecipeSlice } from './recipe-slice.ts';
 import { createRunSlice, type RunSlice } from './run-slice.ts';
 import { createSourcesSlice, type SourcesSlice } from './sources-slice.ts';
 import { createUiSlice, type UiSlice } from './ui-slice.ts';
 
-export type StudioState = RecipeSlice & SourcesSlice & RunSlice & UiSlice;
+export type StudioState = RecipeSlice & SourcesSlice & RunSlice & UiSlice & MoeSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createRecipeSlice(...a),
   ...createSourcesSlice(...a),
   ...createRunSlice(...a),
   ...createUiSlice(...a),
+  ...createMoeSlice(...a),
 }));

@@ -23,6 +23,7 @@ import {
 import { ArchitectureError, type ModelInfo } from '../plan/architecture.ts';
 import type { ShardTensor } from '../engine/shards.ts';
 import type { MoeConfig } from './moe-config.ts';
+import { expertCountWarning } from './moe-rules.ts';
 
 /** Where an output tensor's values come from. */
 export type MoeTensorSource =
@@ -213,10 +214,8 @@ export function mixtralLayout(config: MoeConfig, models: ReadonlyMap<string, Mod
       source: { kind: 'router', layer: l },
     });
   }
-  const warnings: string[] = [];
-  if ((numExperts & (numExperts - 1)) !== 0) {
-    warnings.push(`the model has ${numExperts} experts, which is not a power of two: it will not be usable in llama.cpp`); // prettier-ignore
-  }
+  const countWarning = expertCountWarning(numExperts);
+  const warnings = countWarning ? [countWarning] : [];
   return { tensors, config: mixtralConfig(config, base, outDtype), numLayers, hidden, numExperts, warnings };
 }
 

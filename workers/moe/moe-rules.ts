@@ -70,6 +70,16 @@ function checkBadConfig(config: MoeConfig, report: Report, allowAllSame: boolean
   }
 }
 
+/**
+ * mergekit-moe's warning for an expert count that is not a power of two (the MoE builds and
+ * runs, but llama.cpp cannot load it); undefined for a power of two.
+ */
+export function expertCountWarning(numExperts: number): string | undefined {
+  return numExperts > 0 && (numExperts & (numExperts - 1)) !== 0
+    ? `the model has ${numExperts} experts, which is not a power of two: it will not be usable in llama.cpp`
+    : undefined;
+}
+
 /** Both prompt lists as one comparable string (mergekit compares the tuples). */
 function promptKey(e: MoeExpert): string {
   return JSON.stringify([e.positive_prompts ?? [], e.negative_prompts ?? []]);

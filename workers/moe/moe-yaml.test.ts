@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProblem, RecipeError } from '../plan/problems.ts';
-import { loadMoeConfig, parseMoeYaml } from './moe-yaml.ts';
+import { loadMoeConfig, moeConfigToYaml, parseMoeYaml } from './moe-yaml.ts';
 
 const GOOD = `base_model: tinymix-base
 gate_mode: cheap_embed
@@ -129,5 +129,59 @@ describe('mergekit-moe config', () => {
   it('reports YAML syntax errors and duplicate keys with lines', () => {
     expect(errors(`${GOOD}gate_mode: random\n`)[0]).toMatch(/^13:1: gate_mode: 'gate_mode' is given twice/);
     expect(errors('base_model: [a\n')[0]).toMatch(/YAML syntax/);
+  });
+});
+
+describe('moeConfigToYaml', () => {
+  it('writes a config that reads back as itself, prompts PyYAML would misread quoted', () => {
+    const config = {
+      base_model: 'tinymix-base',
+      gate_mode: 'cheap_embed',
+      dtype: 'bfloat16',
+      experts_per_token: 2,
+      experts: [
+        {
+          source_model: 'tinymix-code',
+          positive_prompts: ['def f(x):', 'yes', '12', 'two\nlines', '  indented', '# not a comment', 'a: b'],
+          negative_prompts: ['on'],
+          noise_scale: 0.01,
+        },
+        { source_model: 'org/math@main', positive_prompts: ['37+45=82'], residual_scale: 0.5 },
+      ],
+    } as const;
+    const text = moeConfigToYaml(config);
+    expect(text.split('\n').slice(0, 6)).toEqual([
+      'base_model: tinymix-base',
+      'gate_mode: cheap_embed',
+      'dtype: bfloat16',
+      'experts_per_token: 2',
+      'experts:',
+      '  - source_model: tinymix-code',
+    ]);
+    expect(text).toContain('- "yes"');
+    expect(text).toContain('- "12"');
+    const parsed = parseMoeYaml(text);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.config).toEqual(config);
+    expect(parsed.shape).toEqual(config);
+  });
+
+  it('gives the shape of a config that only breaks mergekit’s rules, and none for a wrong shape', () => {
+    const noPrompts = 'base_model: a\nexperts:\n  - source_model: b\n  - source_model: c\n';
+    const parsed = parseMoeYaml(noPrompts);
+    expect(parsed.config).toBeUndefined();
+    expect(parsed.shape).toEqual({
+      base_model: 'a',
+      gate_mode: 'hidden',
+      experts_per_token: 2,
+      experts: [{ source_model: 'b' }, { source_model: 'c' }],
+    });
+    expect(parseMoeYaml(`${noPrompts}gate_mdoe: random\n`).shape).toBeUndefined();
+    // An unfinished form (no model names yet) is written, and its YAML says what is missing.
+    const unfinished = moeConfigToYaml({ base_model: '', gate_mode: 'hidden', experts_per_token: 2, experts: [{ source_model: '' }] }); // prettier-ignore
+    expect(errors(unfinished)).toEqual([
+      '1:1: base_model: a model name is required',
+      '5:5: experts[0].source_model: a model name is required',
+    ]);
   });
 });

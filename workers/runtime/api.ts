@@ -13,8 +13,11 @@ import { ModelCache } from '../engine/model-cache.ts';
 import { loadModels, readAllInputs, runMerge } from '../engine/run-merge.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import { loadRecipe } from '../plan/recipe-yaml.ts';
+import { formatProblem } from '../plan/problems.ts';
+import { buildMoe, type MoeResult } from '../moe/build-moe.ts';
+import { loadMoeConfig } from '../moe/moe-yaml.ts';
 import type { MergeProgress, MergeResult } from '../protocol.ts';
-import type { MergeRequest, ModelSources, SaveTarget } from './requests.ts';
+import type { MergeRequest, ModelSources, MoeRequest, SaveTarget } from './requests.ts';
 import { resolveSources } from './resolve-sources.ts';
 import { laneOver } from './compute-api.ts';
 
@@ -116,6 +119,47 @@ export const mergeApi = {
       sink?.release?.();
       backend.dispose();
       for (const port of lanePorts) port.close();
+    }
+  },
+
+  /**
+   * Builds a mergekit-moe Mixtral MoE into the target folder (workers/moe/build-moe.ts), with
+   * the merge's model resolution (opened folders, else the hub), save targets, folder lock,
+   * resume and progress; resolves with the summary (never tensors). The config is checked
+   * again here, so a request the page did not check is refused with the CLI's messages.
+   */
+  async buildMoe(
+    request: MoeRequest,
+    target: SaveTarget,
+    callbacks: MergeCallbacks,
+    signal?: AbortSignal,
+  ): Promise<MoeResult> {
+    const log = (line: string): void => callbacks.onLog(line);
+    const { config, warnings } = loadMoeConfig(request.configText, undefined, {
+      allowAllSame: request.allowAllSame === true,
+    });
+    for (const w of warnings) log(formatProblem(w));
+    const { resolve, hubModels, hub } = resolveSources(request.sources, log, MERGE_READ_ADVICE);
+    let sink: OutputSink | undefined;
+    try {
+      sink = await sinkFor(target);
+      const result = await buildMoe({
+        config,
+        configText: request.configText,
+        resolve,
+        sink,
+        outputName: request.outputName,
+        hubModels,
+        ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),
+        ...(request.seed !== undefined && { seed: request.seed }),
+        ...(signal && { signal }),
+        onProgress: (p) => callbacks.onProgress(p),
+        onLog: log,
+      });
+      if (hub) log(`hub: ${hub.stats.requests} HTTP requests, ${hub.stats.retries} retries`);
+      return result;
+    } finally {
+      sink?.release?.();
     }
   },
 

@@ -56,3 +56,20 @@ export interface MergeRequest {
    */
   readonly coordinatorShare?: number;
 }
+
+/** A mergekit-moe build (workers/moe): a Mixtral mixture of experts into the save target. */
+export interface MoeRequest {
+  /** The config as mergekit-moe YAML (saved verbatim as mergekit_moe_config.yml). */
+  readonly configText: string;
+  readonly sources: ModelSources;
+  /** Model card title: the output folder's name. */
+  readonly outputName: string;
+  readonly maxShardBytes?: number;
+  /** Seed of the random gate modes and the experts' noise_scale (default 0). */
+  readonly seed?: number;
+  /**
+   * Every expert may be the same model (mergekit-moe's
+   * --i-understand-this-is-not-useful-without-training: sparse upcycling, to be trained).
+   */
+  readonly allowAllSame?: boolean;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MergeProgress } from '../../../workers/protocol.ts';
-import { progressText } from './RunProgress.tsx';
+import type { MergeProgress } from '../../workers/protocol.ts';
+import { progressText } from './progress-text.ts';
 
 const base: MergeProgress = {
   phase: 'merging',

@@ -1,0 +1,33 @@
+/**
+ * What the studio builds: a merge (the recipe) or a mixture of experts (mergekit-moe). A
+ * segmented control: native radios, so arrow keys move between the two. Each tool keeps its
+ * state when the other is shown.
+ */
+import type { StudioMode } from '../stores/moe-slice.ts';
+import { useStudio } from '../stores/store.ts';
+
+const MODES: readonly { mode: StudioMode; label: string }[] = [
+  { mode: 'merge', label: 'Merge' },
+  { mode: 'moe', label: 'Mixture of experts' },
+];
+
+export function ModeSwitch() {
+  const mode = useStudio((s) => s.studioMode);
+  const setMode = useStudio((s) => s.setStudioMode);
+  return (
+    <div className="mode-switch" role="radiogroup" aria-label="What to build">
+      {MODES.map((m) => (
+        <label key={m.mode} className={m.mode === mode ? 'selected' : undefined}>
+          <input
+            type="radio"
+            name="studio-mode"
+            value={m.mode}
+            checked={m.mode === mode}
+            onChange={() => setMode(m.mode)}
+          />
+          {m.label}
+        </label>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+/**
+ * Building the MoE: output folder name, largest shard, seed (random gates, noise), mergekit's
+ * same-model override, the warnings the config already tells, the Build button (the folder
+ * picker opens on its click), progress with Cancel, and the result.
+ */
+import { useId } from 'react';
+import { canPickFolders } from '../../engine/save-target.ts';
+import { moeFormWarnings } from '../../stores/moe-edits.ts';
+import { selectMoeErrors, selectMoeFoldersBlock } from '../../stores/moe-selectors.ts';
+import { DEFAULT_MOE_OUTPUT_NAME } from '../../stores/moe-slice.ts';
+import { cleanOutputName } from '../../stores/run-slice.ts';
+import { useStudio } from '../../stores/store.ts';
+import { MoeProgress } from './MoeProgress.tsx';
+import { MoeResultSummary } from './MoeResultSummary.tsx';
+import { NumberBox } from './NumberBox.tsx';
+import { cancelMoe, startMoeFromPage } from './moe-actions.ts';
+
+const SHARD_CHOICES = [
+  { label: '1 GB', bytes: 1e9 },
+  { label: '2 GB', bytes: 2e9 },
+  { label: '5 GB (mergekit default)', bytes: 5e9 },
+  { label: '10 GB', bytes: 10e9 },
+];
+
+export function MoeBuildPanel() {
+  const id = useId();
+  const opts = useStudio((s) => s.moeOptions);
+  const setOpts = useStudio((s) => s.setMoeOptions);
+  const moe = useStudio((s) => s.moe);
+  const { status, error } = useStudio((s) => s.moeRun);
+  const errors = useStudio(selectMoeErrors);
+  const foldersBlock = useStudio(selectMoeFoldersBlock);
+  const busy = status === 'running' || status === 'cancelling';
+  const random = moe.gate_mode === 'random' || moe.gate_mode === 'uniform_random';
+  const seeded = random || moe.experts.some((e) => e.noise_scale !== undefined);
+  const warnings = moeFormWarnings(moe);
+  return (
+    <section className="run-panel" aria-labelledby={`${id}-t`}>
+      <h2 id={`${id}-t`}>Build</h2>
+      <div className="run-options">
+        <label htmlFor={`${id}-name`}>Output folder name</label>
+        <input
+          id={`${id}-name`}
+          value={opts.outputName}
+          disabled={busy}
+          placeholder={DEFAULT_MOE_OUTPUT_NAME}
+          onChange={(e) => setOpts({ outputName: cleanOutputName(e.target.value) })}
+        />
+        <label htmlFor={`${id}-shard`}>Largest shard</label>
+        <select
+          id={`${id}-shard`}
+          value={opts.shardBytes}
+          onChange={(e) => setOpts({ shardBytes: Number(e.target.value) })}
+        >
+          {SHARD_CHOICES.map((c) => (
+            <option key={c.bytes} value={c.bytes}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        {seeded && (
+          <NumberBox
+            label="Random seed"
+            integer
+            min={0}
+            value={opts.seed}
+            hint="Seeds the random routers and the experts’ noise: the same seed gives the same bytes."
+            onChange={(seed) => seed !== undefined && setOpts({ seed })}
+          />
+        )}
+        <label className="moe-check">
+          <input
+            type="checkbox"
+            checked={opts.allowAllSame}
+            onChange={(e) => setOpts({ allowAllSame: e.target.checked })}
+          />{' '}
+          Allow every expert to be the same model (sparse upcycling, to be trained)
+        </label>
+      </div>
+      {warnings.length > 0 && (
+        <ul className="problems" aria-label="MoE warnings">
+          {warnings.map((w) => (
+            <li key={w} className="warning">
+              {w}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="muted">
+        {canPickFolders()
+          ? 'You will choose a folder; the MoE is written into a sub-folder named as above.'
+          : 'This browser cannot write to a folder you pick: the MoE is written to browser storage and offered as downloads.'}{' '}
+        Routers whose prompts are too similar are reported during the build.
+      </p>
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          disabled={busy || errors.length > 0 || foldersBlock !== undefined}
+          onClick={() => void startMoeFromPage()}
+        >
+          {canPickFolders() ? 'Choose folder and build' : 'Build'}
+        </button>
+        {busy && (
+          <button type="button" onClick={cancelMoe} disabled={status === 'cancelling'}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {!busy && foldersBlock && <p className="field-hint">{foldersBlock}</p>}
+      {errors.length > 0 && (
+        <p className="field-hint">
+          Build waits for the config: {errors[0]!.message}
+          {errors.length > 1 ? ` (and ${errors.length - 1} more problem(s), listed with the YAML)` : ''}
+        </p>
+      )}
+      <MoeProgress />
+      {error && (
+        <p className={status === 'cancelled' ? 'notice' : 'field-error'} role="alert">
+          {error}
+        </p>
+      )}
+      <MoeResultSummary />
+    </section>
+  );
+}

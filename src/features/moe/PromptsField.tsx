@@ -1,0 +1,55 @@
+/**
+ * An expert's prompt list as a text area, one prompt a line. While the user types, the text is
+ * theirs (a blank line being started stays); the store gets the prompts it holds. A list with a
+ * prompt that spans lines cannot be shown one a line without changing it: the text area is then
+ * read-only and the YAML is where to edit it.
+ */
+import { useId, useState } from 'react';
+import { hasMultilinePrompt, promptsToText, textToPrompts } from '../../stores/moe-edits.ts';
+
+export interface PromptsFieldProps {
+  readonly label: string;
+  readonly prompts: readonly string[] | undefined;
+  readonly onChange: (prompts: string[]) => void;
+  readonly hint: string;
+}
+
+export function PromptsField({ label, prompts, onChange, hint }: PromptsFieldProps) {
+  const id = useId();
+  const source = promptsToText(prompts);
+  const [text, setText] = useState(source);
+  const [editing, setEditing] = useState(false);
+  const [shown, setShown] = useState<string | undefined>(source);
+  if (!editing && shown !== source) {
+    setShown(source);
+    setText(source);
+  }
+  const multiline = hasMultilinePrompt(prompts);
+  const count = prompts?.length ?? 0;
+  return (
+    <div className="moe-prompts">
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        rows={Math.min(6, Math.max(2, count + 1))}
+        spellCheck={false}
+        value={text}
+        readOnly={multiline}
+        aria-describedby={`${id}-h`}
+        onFocus={() => setEditing(true)}
+        onBlur={() => {
+          setEditing(false);
+          setShown(undefined); // show the prompts as stored: blank lines go
+        }}
+        onChange={(e) => {
+          setText(e.target.value);
+          onChange(textToPrompts(e.target.value));
+        }}
+      />
+      <p id={`${id}-h`} className="field-hint">
+        {multiline ? 'A prompt here spans several lines: edit these prompts in the YAML.' : hint}{' '}
+        {count > 0 && `(${count} prompt${count === 1 ? '' : 's'})`}
+      </p>
+    </div>
+  );
+}

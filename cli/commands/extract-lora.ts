@@ -5,9 +5,9 @@
  * `base+adapter` references too). mergekit's option names --base-model and --out-path, and
  * its --distribute-scale / --no-embed-lora, are accepted as well.
  *
- * An adapter with tensors that are not LoRA factors (modules_to_save: embeddings, norms;
- * bias deltas) is what mergekit writes and what PEFT loads, but Merge Studio's own
- * `base+adapter` reader refuses it; the command says so, and what gives one it can read.
+ * Tensors saved whole (modules_to_save: embeddings, norms) are applied by PEFT and by Merge
+ * Studio's own `base+adapter` reader; bias deltas (lora_B.bias) only by PEFT, which the command
+ * says when it writes them.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -132,15 +132,10 @@ export async function extractLoraCommand(argv: string[]): Promise<void> {
       `extracted a LoRA adapter into ${out} in ${seconds.toFixed(1)} s: ${summary.loraModules.length} modules ` +
         `decomposed (r = ${summary.rank}), ${summary.otherTensors.length} other tensors\n`,
     );
-    if (summary.otherTensors.length > 0) {
-      const biases = summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)'));
+    if (summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)'))) {
       log(
-        `note: besides LoRA factors the adapter holds ${summary.otherTensors.length} tensors saved whole or as bias ` +
-          `changes (modules_to_save: ${summary.modulesToSave.join(', ') || 'none'}), as mergekit writes it. PEFT loads ` +
-          `them; Merge Studio's own base+adapter reader refuses them. ` +
-          (biases
-            ? 'This model has biases, whose changes are always saved (lora_B.bias), so that reader cannot apply its adapters.'
-            : "For an adapter it can apply too, add --embed-lora --skip-undecomposable (norms then keep the base's values)."),
+        "note: this model's layers have biases, whose changes the adapter holds as lora_B.bias, as mergekit writes " +
+          "them. PEFT applies them; Merge Studio's own base+adapter reader does not, and refuses the adapter.",
       );
     }
   } finally {

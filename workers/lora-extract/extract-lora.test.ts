@@ -115,9 +115,21 @@ describe('extract-lora: the adapter mergekit writes', async () => {
     expect(text).toContain('```sh\nmerge-studio extract-lora\n```');
   });
 
-  it("Merge Studio's own reader refuses it, by name (modules_to_save)", async () => {
-    const { adapter } = await extract(code, base, { maxRank: 4, excludeRegexes: ['layers\\.[123]'] });
-    await expect(applied(base, adapter)).rejects.toThrow(/modules_to_save/);
+  it("Merge Studio's own reader applies it: the modules saved whole replace the base's", async () => {
+    const { adapter, summary } = await extract(code, base, {
+      maxRank: 4,
+      excludeRegexes: ['layers\\.[123]'],
+    });
+    expect(summary.modulesToSave).toContain('embed_tokens');
+    const out = await applied(base, adapter);
+    for (const name of [
+      'model.embed_tokens.weight',
+      'lm_head.weight',
+      'model.norm.weight',
+      'model.layers.0.input_layernorm.weight',
+    ]) {
+      expect(out.get(name)!.values, name).toEqual(codeTensors.get(name)!.values);
+    }
   });
 });
 

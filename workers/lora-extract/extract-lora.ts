@@ -76,7 +76,7 @@ export interface ExtractSummary {
   readonly emptyModules: readonly string[];
   /**
    * Tensors in the file that are not plain LoRA factors (whole modules, bias deltas): PEFT
-   * applies them, Merge Studio's own `base+adapter` reader refuses them.
+   * applies them all, Merge Studio's own `base+adapter` reader the whole modules only.
    */
   readonly otherTensors: readonly string[];
 }

@@ -220,6 +220,72 @@ describe('the adapted model as a source', () => {
   });
 });
 
+describe('modules_to_save: whole modules the adapter replaces', () => {
+  // F32 values in the file: the base is BF16, so they are rounded as PEFT's copy into the module rounds them.
+  const head = factor('base_model.model.lm_head.weight', [260, 128], 'F32', 7);
+  const norm = factor('base_model.model.model.norm.weight', [1, 128], 'BF16', 8);
+  const normFlat = { ...norm, shape: [128] as unknown as [number, number] };
+
+  it("reads the adapter's tensors in place of the base's, in the base's dtype, and the deltas elsewhere", async () => {
+    const files = adapterFiles({ ...BASE_CONFIG, modules_to_save: ['lm_head', 'norm'] }, [
+      ...qv,
+      head,
+      normFlat,
+    ]);
+    const model = await adapted(files);
+    const base = await loadModel(blobModelSource('b', baseFiles));
+    const file = await model.open('model.safetensors');
+    const whole = await file.read(0, file.size);
+    const at = (name: string) => {
+      const t = base.tensors.get(name)!;
+      return whole.subarray(t.begin, t.end);
+    };
+    expect(at('lm_head.weight')).toEqual(encodeFromF32(head.values, 'BF16'));
+    expect(at('model.norm.weight')).toEqual(encodeFromF32(norm.values, 'BF16'));
+    // A range inside the head, starting and ending inside elements, reads the same bytes.
+    const h = base.tensors.get('lm_head.weight')!;
+    expect(await file.read(h.begin + 3, 999)).toEqual(whole.subarray(h.begin + 3, h.begin + 1002));
+    // The LoRA modules are still patched, the rest is the base's.
+    const q0 = base.tensors.get('model.layers.0.self_attn.q_proj.weight')!;
+    const plain = await (await adapted(QV)).open('model.safetensors');
+    expect(whole.subarray(q0.begin, q0.end)).toEqual(await plain.read(q0.begin, q0.end - q0.begin));
+    expect(whole.subarray(q0.begin, q0.end)).not.toEqual(
+      baseFiles.get('model.safetensors')!.subarray(q0.begin, q0.end),
+    );
+    const e = base.tensors.get('model.embed_tokens.weight')!;
+    expect(at('model.embed_tokens.weight')).toEqual(
+      baseFiles.get('model.safetensors')!.subarray(e.begin, e.end),
+    );
+  });
+
+  it('an adapter of saved modules only, and the names PEFT may save them under', async () => {
+    const wrapped = { ...head, name: 'base_model.model.lm_head.modules_to_save.default.weight' };
+    const model = await adapted(adapterFiles({ ...BASE_CONFIG, modules_to_save: ['lm_head'] }, [wrapped]));
+    const base = await loadModel(blobModelSource('b', baseFiles));
+    const h = base.tensors.get('lm_head.weight')!;
+    const file = await model.open('model.safetensors');
+    expect(await file.read(h.begin, h.end - h.begin)).toEqual(encodeFromF32(head.values, 'BF16'));
+  });
+
+  it('refuses a resized vocabulary, a head tied to the saved embeddings, and factors on a saved module', async () => {
+    const bigger = factor('base_model.model.lm_head.weight', [264, 128], 'BF16', 1);
+    await refused(
+      adapterFiles({ ...BASE_CONFIG, modules_to_save: ['lm_head'] }, [...qv, bigger]),
+      /saves lm_head\.weight with shape \[264, 128\], where tinymix-base has \[260, 128\] \(a resized vocabulary: tokens added in training\)/,
+    );
+    const embed = factor('base_model.model.model.embed_tokens.weight', [260, 128], 'BF16', 2);
+    await refused(
+      adapterFiles({ ...BASE_CONFIG, modules_to_save: ['embed_tokens'] }, [...qv, embed]),
+      /saves model\.embed_tokens\.weight whole \(modules_to_save\), but tinymix-base ties its output head to it/,
+      await tiedBase(),
+    );
+    await refused(
+      adapterFiles({ ...BASE_CONFIG, modules_to_save: ['q_proj'] }, qv),
+      /model\.layers\.0\.self_attn\.q_proj has LoRA factors but adapter_config\.json lists it in modules_to_save/,
+    );
+  });
+});
+
 describe('refusals, before any tensor data is read', () => {
   it('LoRA variants and options that change the merge', async () => {
     await refused(withConfig({ use_dora: true }), /DoRA \(use_dora\)/);
@@ -231,10 +297,8 @@ describe('refusals, before any tensor data is read', () => {
 
   it('tensors that are not LoRA factors', async () => {
     const lmHead = factor('base_model.model.lm_head.weight', [260, 128], 'BF16', 1);
-    await refused(
-      adapterFiles({ ...BASE_CONFIG, modules_to_save: ['lm_head'] }, [...qv, lmHead]),
-      /lm_head\.weight, a whole module the adapter replaces \(modules_to_save\)/,
-    );
+    // Saved whole, but not listed in modules_to_save: PEFT would not load it.
+    await refused(adapterFiles(BASE_CONFIG, [...qv, lmHead]), /lm_head\.weight, not a LoRA factor/);
     const magnitude = factor(
       'base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector',
       [1, 128],

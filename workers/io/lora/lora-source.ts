@@ -17,27 +17,45 @@
  * may take no more than the weight it changes, as float32, or 64 MB, whichever is larger. This
  * is checked when the model is opened, before anything is allocated for the factors; an
  * adapter that large would save nothing over a full copy of the weight.
+ *
+ * A modules_to_save module's tensors replace the base's: a range read of such a tensor reads
+ * the adapter's bytes instead, rounded to the base's dtype where they differ (PEFT copies them
+ * into the module's parameters, torch's round to nearest even). Their shapes must be the
+ * base's: an adapter that resized the vocabulary changes the model's tensor table, which is
+ * not supported.
  */
-import { decodeToF32, DTYPE_SIZE, isWritableDType, type WritableDType } from '../dtypes.ts';
+import { decodeToF32, DTYPE_SIZE, encodeFromF32, isWritableDType, type WritableDType } from '../dtypes.ts';
 import { loadModel, type LoadedModel, type LoadedTensor } from '../load-model.ts';
 import { isEmbedName, isTiedHeadName } from '../../plan/architecture.ts';
+import type { TensorEntry } from '../safetensors/header.ts';
 import type { ByteSource, ModelSource } from '../source.ts';
 import { FactorCache } from './factor-cache.ts';
 import { addLoraDelta, loraFactors, type LoraFactors } from './lora-delta.ts';
 import { LoraAdapterError } from './lora-errors.ts';
 import type { LoraAdapter, LoraModule } from './open-adapter.ts';
 
-interface PatchTarget {
+interface TargetBase {
   readonly name: string;
   readonly begin: number;
   readonly end: number;
   readonly dtype: WritableDType;
+}
+
+/** A base tensor taken whole from the adapter (modules_to_save). */
+interface ReplaceTarget extends TargetBase {
+  readonly replace: TensorEntry;
+}
+
+interface DeltaTarget extends TargetBase {
+  readonly replace?: undefined;
   readonly module: LoraModule;
   /** The weight is stored (in, out): Conv1D with fan_in_fan_out, or an embedding. */
   readonly transposed: boolean;
   /** The factors' size as float32, what the cache holds of them. */
   readonly factorBytes: number;
 }
+
+type PatchTarget = ReplaceTarget | DeltaTarget;
 
 /**
  * Factors kept when no read is using them, in bytes; also what a tensor's pair may take where
@@ -95,6 +113,12 @@ export class LoraModelSource implements ModelSource {
       const list = byFile.get(t.file) ?? [];
       list.push(target);
       byFile.set(t.file, list);
+    }
+    for (const [name, entry] of adapter.saved) {
+      const target = replaceTarget(name, entry, model, adapter, base.id);
+      const list = byFile.get(target.file) ?? [];
+      list.push(target);
+      byFile.set(target.file, list);
     }
     for (const list of byFile.values()) list.sort((x, y) => x.begin - y.begin);
     return new LoraModelSource(id, base, adapter, byFile, options.factorCacheBytes ?? FACTOR_CACHE_BYTES);
@@ -160,6 +184,7 @@ export class LoraModelSource implements ModelSource {
 
   /** Adds t's delta to the part of t inside `buf`, which holds the file's bytes from `offset`. */
   private patch(t: PatchTarget, buf: Uint8Array, offset: number, signal?: AbortSignal): Promise<void> {
+    if (t.replace) return this.replaceIn(t, buf, offset, signal);
     const load = (s: AbortSignal | undefined): Promise<LoraFactors> => this.readFactors(t, s);
     return this.factors.with(t.name, t.factorBytes, load, signal, (f) => {
       const size = DTYPE_SIZE[t.dtype];
@@ -172,7 +197,30 @@ export class LoraModelSource implements ModelSource {
     });
   }
 
-  private async readFactors(t: PatchTarget, signal?: AbortSignal): Promise<LoraFactors> {
+  /** Writes the adapter's elements of t over the part of t inside `buf` (from file offset `offset`). */
+  private async replaceIn(
+    t: ReplaceTarget,
+    buf: Uint8Array,
+    offset: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const size = DTYPE_SIZE[t.dtype];
+    const from = Math.max(offset, t.begin);
+    const to = Math.min(offset + buf.byteLength, t.end);
+    const src = t.replace;
+    const srcSize = DTYPE_SIZE[src.dtype as WritableDType];
+    for (let at = from; at < to; at += PATCH_ELEMENTS * size) {
+      const stop = Math.min(to, at + PATCH_ELEMENTS * size);
+      const first = (at - t.begin) / size;
+      const count = (stop - at) / size;
+      const bytes = await this.adapter.weights.read(src.begin + first * srcSize, count * srcSize, signal);
+      const out = buf.subarray(at - offset, stop - offset);
+      if (src.dtype === t.dtype) out.set(bytes);
+      else encodeFromF32(decodeToF32(bytes, src.dtype as WritableDType), t.dtype, out);
+    }
+  }
+
+  private async readFactors(t: DeltaTarget, signal?: AbortSignal): Promise<LoraFactors> {
     const { a, b, kind, scaling } = t.module;
     const file = this.adapter.weights;
     const [first, second] = a.begin < b.begin ? [a, b] : [b, a];
@@ -202,7 +250,7 @@ export class LoraModelSource implements ModelSource {
  * (vocab, dim). The tensors do not name their type, so the shape decides, and the config's
  * flag where both fit (a square Conv1D weight).
  */
-function patchTarget(m: LoraModule, t: LoadedTensor, adapter: LoraAdapter, baseId: string): PatchTarget {
+function patchTarget(m: LoraModule, t: LoadedTensor, adapter: LoraAdapter, baseId: string): DeltaTarget {
   const what = `${adapter.id} adapts ${m.weight} of ${baseId}`;
   if (!isWritableDType(t.dtype)) {
     throw new LoraAdapterError(
@@ -233,6 +281,45 @@ function patchTarget(m: LoraModule, t: LoadedTensor, adapter: LoraAdapter, baseI
     );
   }
   return { name: m.weight, begin: t.begin, end: t.end, dtype: t.dtype, module: m, transposed, factorBytes };
+}
+
+/** Where a modules_to_save tensor goes: the base tensor of its name, of the same shape. */
+function replaceTarget(
+  name: string,
+  entry: TensorEntry,
+  model: LoadedModel,
+  adapter: LoraAdapter,
+  baseId: string,
+): ReplaceTarget & { readonly file: string } {
+  const t = model.tensors.get(name);
+  if (!t) {
+    throw new LoraAdapterError(
+      tiedHead(name, model)
+        ? `${adapter.id} saves ${name} whole (modules_to_save), but ${baseId} ties it to its input embeddings (it has no ${name}): ` +
+            'whether PEFT then unties them depends on its version, which is not supported; merge the adapter with PEFT (merge_and_unload) and use the merged model'
+        : `${adapter.id} saves ${name} whole (modules_to_save), but ${baseId} has no such tensor: is the adapter for this base model?`,
+    );
+  }
+  if (!isWritableDType(t.dtype)) {
+    throw new LoraAdapterError(
+      `${adapter.id} saves ${name} whole, but ${baseId} stores it as ${t.dtype}; only F32, F16 and BF16 are supported`,
+    );
+  }
+  // The head reads these embeddings where the base stores no head of its own.
+  const headTied = ![...model.tensors.keys()].some((n) => isTiedHeadName(n));
+  if (isEmbedName(name) && !isTiedHeadName(name) && headTied) {
+    throw new LoraAdapterError(
+      `${adapter.id} saves ${name} whole (modules_to_save), but ${baseId} ties its output head to it: ` +
+        'whether PEFT unties them depends on its version, which is not supported; merge the adapter with PEFT (merge_and_unload) and use the merged model',
+    );
+  }
+  if (entry.shape.length !== t.shape.length || entry.shape.some((d, i) => d !== t.shape[i])) {
+    throw new LoraAdapterError(
+      `${adapter.id} saves ${name} with shape [${entry.shape.join(', ')}], where ${baseId} has [${t.shape.join(', ')}]` +
+        `${isEmbedName(name) ? ' (a resized vocabulary: tokens added in training)' : ''}, which is not supported: merge the adapter with PEFT (merge_and_unload) and use the merged model`,
+    );
+  }
+  return { name, begin: t.begin, end: t.end, dtype: t.dtype, replace: entry, file: t.file };
 }
 
 const sizeText = (n: number): string => (n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${n} bytes`);

@@ -6,9 +6,12 @@
  *   base_model.model.<module>.lora_A.weight / .lora_B.weight   ->  <module>.weight (a Linear or Conv1D)
  *   base_model.model.<module>.lora_embedding_A / _B            ->  <module>.weight (an Embedding)
  *
- * Anything else in the file (modules_to_save copies, DoRA magnitudes, biases, trainable token
- * rows) would change the model in ways this merge does not reproduce, so it is refused here,
- * by name. A pickled adapter_model.bin is never loaded (unpickling runs code).
+ * A module the config lists in `modules_to_save` is saved whole, as
+ * `base_model.model.<module>.weight` (and `.bias`; PEFT drops the wrapper's
+ * `modules_to_save.<adapter>.` from the names it saves), and replaces the base's tensor of that
+ * name (LoraAdapter.saved). Anything else in the file (DoRA magnitudes, LoRA biases, trainable
+ * token rows) would change the model in ways this merge does not reproduce, so it is refused
+ * here, by name. A pickled adapter_model.bin is never loaded (unpickling runs code).
  */
 import { fnv1a32 } from '../../rng.ts';
 import { isWritableDType } from '../dtypes.ts';
@@ -41,6 +44,8 @@ export interface LoraAdapter {
   readonly weights: ByteSource;
   /** By base tensor name. */
   readonly modules: ReadonlyMap<string, LoraModule>;
+  /** Tensors of modules_to_save modules, by the base tensor name they replace. */
+  readonly saved: ReadonlyMap<string, TensorEntry>;
   /**
    * Stands for the adapter's contents where it has no revision (a local folder): its config's
    * hash and its weights' size and modified time.
@@ -58,6 +63,22 @@ const MAX_NAME_LENGTH = 512;
 /** PeftModel.save_pretrained's prefix; adapters saved through transformers have none. */
 const PREFIX = 'base_model.model.';
 const FACTOR = /^(.+)\.(lora_A\.weight|lora_B\.weight|lora_embedding_A|lora_embedding_B)$/;
+
+/** A module PEFT wraps for modules_to_save: named so, or ending in `.name`. */
+function savedModule(module: string, config: LoraAdapterConfig): boolean {
+  return config.modulesToSave.some((m) => module === m || module.endsWith(`.${m}`));
+}
+
+/** `<module>.<param>` of a modules_to_save module (`modules_to_save.<adapter>.` dropped), if `name` is one. */
+function savedTensor(name: string, config: LoraAdapterConfig): string | undefined {
+  const bare = (name.startsWith(PREFIX) ? name.slice(PREFIX.length) : name).replace(
+    /\.modules_to_save\.[^.]+\./,
+    '.',
+  );
+  const dot = bare.lastIndexOf('.');
+  if (dot <= 0 || name.includes('lora_') || name.includes('trainable_tokens')) return undefined;
+  return savedModule(bare.slice(0, dot), config) ? bare : undefined;
+}
 
 /** Why a tensor that is not a LoRA factor is refused. */
 function whyNotFactor(name: string, config: LoraAdapterConfig): string {
@@ -103,6 +124,7 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
   const header = await readSafetensorsHeader(weights, signal);
 
   const pairs = new Map<string, { a?: TensorEntry; b?: TensorEntry; kind: LoraLayerKind }>();
+  const saved = new Map<string, TensorEntry>();
   for (const t of header.tensors) {
     if (t.name.length > MAX_NAME_LENGTH) {
       throw new LoraAdapterError(
@@ -111,6 +133,19 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
       );
     }
     const m = FACTOR.exec(t.name);
+    const whole = m ? undefined : savedTensor(t.name, config);
+    if (whole !== undefined) {
+      if (!isWritableDType(t.dtype)) {
+        throw new LoraAdapterError(`${id}: ${t.name} is ${t.dtype}; a saved module must be F32, F16 or BF16`);
+      }
+      if (saved.has(whole)) {
+        throw new LoraAdapterError(
+          `${id}/${ADAPTER_WEIGHTS} saves ${whole} twice (${saved.get(whole)!.name} and ${t.name}): keep one`,
+        );
+      }
+      saved.set(whole, t);
+      continue;
+    }
     if (!m) {
       throw new LoraAdapterError(
         `${id}/${ADAPTER_WEIGHTS} has ${t.name}, ${whyNotFactor(t.name, config)}, which is not supported: only plain LoRA factors can be merged`,
@@ -133,7 +168,17 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     pair[slot] = t;
     pairs.set(module, pair);
   }
-  if (pairs.size === 0) throw new LoraAdapterError(`${id}/${ADAPTER_WEIGHTS} has no LoRA factors`);
+  if (pairs.size === 0 && saved.size === 0) {
+    throw new LoraAdapterError(`${id}/${ADAPTER_WEIGHTS} has no LoRA factors`);
+  }
+  for (const module of pairs.keys()) {
+    // PEFT wraps such a module as a whole copy, and puts no LoRA layer in it.
+    if (savedModule(module, config)) {
+      throw new LoraAdapterError(
+        `${id}: ${module} has LoRA factors but ${ADAPTER_CONFIG} lists it in modules_to_save, which PEFT saves whole: fix the adapter`,
+      );
+    }
+  }
 
   const modules = new Map<string, LoraModule>();
   for (const [module, { a, b, kind }] of pairs) {
@@ -171,6 +216,7 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     config,
     weights,
     modules,
+    saved,
     contentKey: `${fnv1a32(configText).toString(16)}:${weights.size}:${weights.modified ?? ''}`,
   };
 }

@@ -97,6 +97,35 @@ dtype: bfloat16
     expect(vl.result.layers).toBe(6);
   });
 
+  it("a module's weights outside its layers come from its first slice, as mergekit's descriptions list a projector's", async () => {
+    const m = await vlModels(IDS);
+    // Zero-length slices pick models, as mergekit's maintainers suggest for the head (#308).
+    const recipe = `merge_method: passthrough
+modules:
+  text_decoder:
+    models: [{model: tinymix-base}]
+  vision_tower:
+    models: [{model: tinymix-base}]
+  multi_modal_projector:
+    slices:
+      - sources: [{model: tinymix-code, layer_range: [0, 0]}]
+      - sources: [{model: tinymix-base, layer_range: [0, 0]}]
+dtype: float32
+`;
+    const vl = await mergeInMemory(recipe, m.vl);
+    const code = await mergeInMemory(
+      'merge_method: passthrough\nmodels: [{model: tinymix-code}]\ndtype: float32\n',
+      m.vl,
+    );
+    for (const name of [
+      'multi_modal_projector.weight',
+      'visual.merger.mlp.0.weight',
+      'visual.merger.mlp.2.weight',
+    ]) {
+      expect(vl.bytes(name), name).toEqual(code.bytes(name));
+    }
+  });
+
   it('refuses a module the model lacks, and a module left out, naming the modules it has', async () => {
     const m = await vlModels(IDS);
     const fail = async (recipe: string, resolve = m.vl): Promise<string> => {
@@ -115,6 +144,17 @@ dtype: bfloat16
     );
     expect(await fail(`${head}  text_decoder:\n${MODELS}`, m.text)).toMatch(
       /tinymix-base has no module text_decoder: its modules are default/,
+    );
+    // Llama 4's vision_model is vision_tower under mergekit's other name: one module, given once.
+    expect(
+      await fail(
+        `${head}  text_decoder:\n${MODELS}  vision_model:\n${MODELS}  vision_tower:\n${MODELS}  multi_modal_projector:\n${MODELS}`,
+      ),
+    ).toMatch(
+      /vision_tower and vision_model are the same module of tinymix-base \(vision_tower\): give it once/,
+    );
+    expect(await fail(`${head}  __proto__:\n${MODELS}`)).toMatch(
+      /tinymix-base has no module __proto__: its modules are text_decoder, vision_tower, multi_modal_projector/,
     );
     // A plain decoder is one module, `default`, as in mergekit.
     const plain = await mergeInMemory(`${head}  default:\n${MODELS}`, m.text);

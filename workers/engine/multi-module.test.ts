@@ -10,7 +10,13 @@ import { describe, expect, it } from 'vitest';
 import type { ModelResolver } from '../io/source.ts';
 import { RecipeError } from '../plan/problems.ts';
 import { mergeInMemory } from './test-helpers.ts';
-import { PROCESSOR_FILES, SLERP, VISION_LAYERS, vlModels as models } from './vl-test-helpers.ts';
+import {
+  PROCESSOR_FILES,
+  SLERP,
+  VISION_LAYERS,
+  vlModels as models,
+  type TokenizerJson,
+} from './vl-test-helpers.ts';
 
 const TIES = `merge_method: ties
 base_model: tinymix-base
@@ -21,6 +27,12 @@ models:
     parameters: {weight: 0.5, density: [0.9, 0.4]}
 dtype: bfloat16
 `;
+
+/** A tokenizer without its last two added tokens: 258 tokens for the 260 embedding rows. */
+function shorter(t: TokenizerJson): void {
+  t.added_tokens = t.added_tokens.filter((a) => a.id < 258);
+  t.model.vocab = Object.fromEntries(Object.entries(t.model.vocab).filter(([, id]) => id < 258));
+}
 
 describe('vision-language (multi-module) models, merged with models:', () => {
   for (const [label, recipe, ids] of [
@@ -50,6 +62,36 @@ describe('vision-language (multi-module) models, merged with models:', () => {
       for (const f of PROCESSOR_FILES) expect(vl.json(f)).toEqual({ file: f, model: 'tinymix-base' });
     });
   }
+
+  it("tokenizer_source: the language model's embeddings (under language_model.) cut to the tokenizer, vocab_size set wherever the config gives it", async () => {
+    // Qwen2.5-VL's configs repeat the text settings at the top level.
+    const m = await models(['tinymix-code', 'tinymix-math'], {
+      tokenizer: shorter,
+      config: (c) => Object.assign(c, { num_hidden_layers: 4, vocab_size: 260 }),
+    });
+    const recipe = `merge_method: linear
+models:
+  - model: tinymix-code
+    parameters: {weight: 1}
+  - model: tinymix-math
+    parameters: {weight: 2}
+tokenizer_source: base
+`;
+    const vl = await mergeInMemory(recipe, m.vl);
+    const text = await mergeInMemory(recipe, m.text);
+    const plain = await mergeInMemory(recipe.replace('tokenizer_source: base\n', ''), m.vl);
+    for (const name of text.out.tensors.keys()) {
+      expect(vl.bytes(`language_model.${name}`), name).toEqual(text.bytes(name));
+    }
+    expect(vl.out.tensors.get('language_model.model.embed_tokens.weight')!.shape).toEqual([258, 128]);
+    expect(vl.out.tensors.get('language_model.lm_head.weight')!.shape).toEqual([258, 128]);
+    for (const name of plain.out.tensors.keys()) {
+      if (!name.startsWith('language_model.')) expect(vl.bytes(name), name).toEqual(plain.bytes(name));
+    }
+    const config = vl.json('config.json');
+    expect((config['text_config'] as Record<string, unknown>)['vocab_size']).toBe(258);
+    expect(config['vocab_size']).toBe(258);
+  });
 
   it('refuses slices: and a text-only model among vision-language ones, saying why', async () => {
     const m = await models(['tinymix-base', 'tinymix-code']);

@@ -56,40 +56,75 @@ function visionTensors(seed: number): Tensor[] {
 
 export const PROCESSOR_FILES = ['preprocessor_config.json', 'processor_config.json'];
 
-function source(id: string, config: unknown, tensors: readonly Tensor[], extra: readonly string[] = []) {
+function source(
+  id: string,
+  config: unknown,
+  tensors: readonly Tensor[],
+  extra: readonly string[] = [],
+  files: ReadonlyMap<string, Uint8Array> = new Map(),
+) {
   return blobModelSource(
     id,
     new Map([
       ['config.json', new TextEncoder().encode(JSON.stringify(config))],
       ['model.safetensors', serializeSafetensors(tensors.map((t) => ({ ...t, shape: [...t.shape] })))],
       ...extra.map((f) => [f, new TextEncoder().encode(JSON.stringify({ file: f, model: id }))] as const),
+      ...files,
     ]),
   );
+}
+
+export interface TokenizerJson {
+  model: { vocab: Record<string, number> };
+  added_tokens: { id: number; content: string }[];
+}
+
+export interface VlOptions {
+  /** Give every model (text and vision-language) its fixture tokenizer, changed by this. */
+  readonly tokenizer?: (t: TokenizerJson) => void;
+  /** Change the vision-language config (its text_config is the fixture's config). */
+  readonly config?: (c: Record<string, unknown>) => void;
+}
+
+/** The fixture's tokenizer files, tokenizer.json changed by `edit`. */
+function tokenizerFiles(id: string, edit: (t: TokenizerJson) => void): Map<string, Uint8Array> {
+  const dir = path.join(MODELS_DIR, id);
+  const t = JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson;
+  edit(t);
+  return new Map([
+    ['tokenizer.json', new TextEncoder().encode(JSON.stringify(t))],
+    ['tokenizer_config.json', readFileSync(path.join(dir, 'tokenizer_config.json'))],
+  ]);
 }
 
 /** For each fixture model: itself, a vision-language model around it, and its vision tower alone. */
 export async function vlModels(
   ids: readonly string[],
+  options: VlOptions = {},
 ): Promise<{ text: ModelResolver; vl: ModelResolver; vision: ModelResolver }> {
   const text = new Map<string, ReturnType<typeof source>>();
   const vl = new Map<string, ReturnType<typeof source>>();
   const vision = new Map<string, ReturnType<typeof source>>();
   for (const [k, id] of ids.entries()) {
     const t = await textTensors(id);
-    text.set(id, source(id, t.config, t.tensors));
+    const tok = options.tokenizer ? tokenizerFiles(id, options.tokenizer) : new Map<string, Uint8Array>();
+    text.set(id, source(id, t.config, t.tensors, [], tok));
     const tower = visionTensors(k);
+    const config: Record<string, unknown> = {
+      architectures: ['TinyVLForConditionalGeneration'],
+      model_type: 'tinyvl',
+      text_config: structuredClone(t.config),
+      vision_config: { num_hidden_layers: VISION_LAYERS },
+    };
+    options.config?.(config);
     vl.set(
       id,
       source(
         id,
-        {
-          architectures: ['TinyVLForConditionalGeneration'],
-          model_type: 'tinyvl',
-          text_config: t.config,
-          vision_config: { num_hidden_layers: VISION_LAYERS },
-        },
+        config,
         [...t.tensors.map((x) => ({ ...x, name: `language_model.${x.name}` })), ...tower],
         PROCESSOR_FILES,
+        tok,
       ),
     );
     vision.set(id, source(id, { architectures: ['TinyVision'], num_hidden_layers: VISION_LAYERS }, tower));

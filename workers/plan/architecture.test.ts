@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArchitectureError, inferArchitecture, type ModelInfo } from './architecture.ts';
+import { ArchitectureError, inferArchitecture, isEmbedName, type ModelInfo } from './architecture.ts';
 
 function model(names: readonly string[], config: Record<string, unknown> = {}): ModelInfo {
   return {
@@ -110,6 +110,59 @@ describe('inferArchitecture', () => {
       ['model.visual.blocks.', 6],
       ['model.visual.deepstack_merger_list.', 3],
     ]);
+  });
+
+  it("Qwen-VL's OpenAI CLIP tower (resblocks) is a stack; without a count, the stack outside the tower is the language model's", () => {
+    const a = inferArchitecture(
+      model(
+        [
+          'transformer.wte.weight',
+          ...layers('transformer.h.', 2, ['attn.c_attn.weight']),
+          'transformer.visual.conv1.weight',
+          ...layers('transformer.visual.transformer.resblocks.', 4, [
+            'attn.in_proj_weight',
+            'mlp.c_fc.weight',
+          ]),
+        ],
+        { num_hidden_layers: 2 },
+      ),
+    );
+    expect(a.stacks.map((s) => [s.prefix, s.numLayers])).toEqual([
+      ['transformer.h.', 2],
+      ['transformer.visual.transformer.resblocks.', 4],
+    ]);
+    // Qwen2-VL's layout with no layer count in its config: not the longer vision blocks.
+    const b = inferArchitecture(
+      model([...layers('model.layers.', 2, ['w']), ...layers('visual.blocks.', 4, ['w'])]),
+    );
+    expect(b.layerPrefix).toBe('model.layers.');
+  });
+
+  it('embedding names are whole name components (Phi-3-vision’s vision_embed_tokens is a tower)', () => {
+    for (const name of [
+      'model.embed_tokens.weight',
+      'language_model.model.embed_tokens.weight',
+      'model.language_model.embed_tokens.weight',
+      'language_model.lm_head.weight',
+      'lm_head.weight',
+      'transformer.wte.weight',
+      'gpt_neox.embed_in.weight',
+      'embed_out.weight',
+      'transformer.word_embeddings.weight',
+      'tok_embeddings.weight',
+      'output.weight',
+    ]) {
+      expect(isEmbedName(name), name).toBe(true);
+    }
+    for (const name of [
+      'model.vision_embed_tokens.img_processor.vision_model.encoder.layers.0.self_attn.q_proj.weight',
+      'model.vision_embed_tokens.img_projection.0.weight',
+      'model.vision_embed_tokens.glb_GN',
+      'model.visual.pos_embed.weight',
+      'vision_tower.vision_model.embeddings.position_embedding.weight',
+    ]) {
+      expect(isEmbedName(name), name).toBe(false);
+    }
   });
 
   it('refuses what it cannot read as layer stacks', () => {

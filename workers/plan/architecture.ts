@@ -65,8 +65,10 @@ const LAYER_RE = /^(.*?\.)(\d+)\.(.+)$/;
 /** Buffers some checkpoints carry that are recomputed at load time; never merged or written. */
 const SKIPPED = /(^|\.)rotary_emb\.inv_freq$/;
 const PRE = /embed|(^|\.)wte\.|(^|\.)wpe\.|tok_embeddings/;
+// Whole name components: Phi-3-vision's `model.vision_embed_tokens.img_processor...` is a
+// vision tower (its layers included), not vocabulary rows to cut or reorder.
 const EMBED =
-  /embed_tokens|lm_head|(^|\.)wte\.|embed_in|embed_out|word_embeddings|tok_embeddings|(^|\.)output\.weight$/;
+  /(^|\.)(embed_tokens|lm_head|wte|embed_in|embed_out|word_embeddings|tok_embeddings)\.|(^|\.)output\.weight$/;
 const HEAD = /(^|\.)(lm_head|embed_out)\.weight$/;
 
 /** Embedding-like tensors (vocab rows): mergekit's `is_embed`, rectified on vocab mismatch. */
@@ -91,12 +93,13 @@ export function layerCountFromConfig(config: Readonly<Record<string, unknown>>):
 
 /**
  * In a model with numbered tensors under several prefixes, the prefixes that are layer stacks:
- * "layers.", "blocks.", "h.", a "…_list." ModuleList (Qwen3-VL's `deepstack_merger_list`, a
- * stack of its own in mergekit's description) and the like. A numbered Sequential elsewhere
- * (`visual.merger.mlp.0.weight`, a projector's `linear.1.`) is not a stack: its tensors are
- * merged outside the layers, at position 0.
+ * "layers.", "blocks.", "h.", "resblocks." (an OpenAI CLIP tower, as in Qwen-VL's
+ * `transformer.visual.transformer.resblocks.`), a "…_list." ModuleList (Qwen3-VL's
+ * `deepstack_merger_list`, a stack of its own in mergekit's description) and the like. A
+ * numbered Sequential elsewhere (`visual.merger.mlp.0.weight`, a projector's `linear.1.`) is
+ * not a stack: its tensors are merged outside the layers, at position 0.
  */
-const STACK = /(^|\.)(layers|layer|blocks|block|h|\w+_list)\.$/;
+const STACK = /(^|\.)(layers|layer|blocks|block|resblocks|h|\w+_list)\.$/;
 
 export function inferArchitecture(model: ModelInfo): ArchInfo {
   const pre: string[] = [];
@@ -171,10 +174,14 @@ function layerStack(id: string, prefix: string, layers: ReadonlyMap<number, read
   return { prefix, numLayers: found, layerSuffixes };
 }
 
+const LANGUAGE_STACK = /language_model|text_model|decoder/;
+const VISION_STACK = /vision|visual|image|merger|projector/;
+
 /**
  * The language model's stack first: the one whose layer count config.json gives (its
  * text_config's, in a vision-language config), else the one named as a language model, else
- * the longest.
+ * one not named as part of a vision tower (Qwen2-VL's `model.layers.` beside `visual.blocks.`,
+ * which may be the longer), else the longest.
  */
 function mainFirst(id: string, stacks: LayerStack[], configured: number | undefined): LayerStack[] {
   const byCount = stacks.filter((s) => s.numLayers === configured);
@@ -183,7 +190,8 @@ function mainFirst(id: string, stacks: LayerStack[], configured: number | undefi
       `${id}: config.json says ${configured} layers but no layer stack has that many (${stacks.map((s) => `${s.prefix} ${s.numLayers}`).join(', ')})`,
     );
   }
-  const named = (list: LayerStack[]) => list.find((s) => /language_model|text_model|decoder/.test(s.prefix));
+  const named = (list: LayerStack[]) =>
+    list.find((s) => LANGUAGE_STACK.test(s.prefix)) ?? list.find((s) => !VISION_STACK.test(s.prefix));
   const main =
     (byCount.length === 1 ? byCount[0] : undefined) ??
     named(byCount.length > 0 ? byCount : stacks) ??

@@ -81,7 +81,15 @@ export function buildPlan(
       `${ctx.missingTokens.size} token(s) of the output tokenizer are in no model (the first: id ${[...ctx.missingTokens].reduce((a, b) => Math.min(a, b))}); their embedding rows are zeros, as in mergekit`,
     );
   }
-  const config = outputConfig(info(donor).config, recipe, numLayers, tensors, warnings, tokenizer?.rows);
+  const config = outputConfig(
+    info(donor).config,
+    recipe,
+    numLayers,
+    tensors,
+    warnings,
+    tokenizer?.rows,
+    arch(donor).numLayers,
+  );
   for (const { path, value } of patches) (config[path[0]!] as Record<string, unknown>)[path[1]!] = value;
   const tokenizerFiles = planTokenizerFiles(recipe, tokenizer, donor, models, warnings);
   return {

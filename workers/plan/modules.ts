@@ -7,7 +7,13 @@
  * (architecture.ts): the projector's tensors are those under `multi_modal_projector.` or a
  * `merger` (Qwen's `visual.merger.`, `deepstack_merger_list.`), the tower's those under
  * `vision_tower.`, `vision_model.` or `visual.`, and the rest, embeddings and head included,
- * the language model's.
+ * the language model's. Idefics3's `connector.` and InternVL's `mlp1.` are projectors too.
+ *
+ * Which of a module's tensors outside its layers come before them (taken from its first
+ * slice's sources) and which after (its last slice's) follows mergekit's descriptions: a
+ * projector's all before; a tower's embeddings, patch convolution and pre-norm (Pixtral's
+ * `ln_pre`, Llama 4's `layernorm_pre`, CLIP's `pre_layrnorm`) before, its post-norm and
+ * adapter after; the language model's as architecture.ts sorts them.
  */
 import { ArchitectureError, type ArchInfo, type LayerStack } from './architecture.ts';
 
@@ -25,10 +31,13 @@ const VISION_MODULE = 'vision_tower';
 const PROJECTOR_MODULE = 'multi_modal_projector';
 
 /** Other names of a module in mergekit's descriptions. */
-const ALIASES: Readonly<Record<string, string>> = { vision_model: VISION_MODULE };
+const ALIASES: ReadonlyMap<string, string> = new Map([['vision_model', VISION_MODULE]]);
+const canonical = (name: string): string => ALIASES.get(name) ?? name;
 
-const PROJECTOR = /(^|\.)(multi_modal_projector|mm_projector|merger|\w+_merger_list)\./;
+const PROJECTOR = /(^|\.)(multi_modal_projector|mm_projector|merger|\w+_merger_list|connector)\.|^mlp1\./;
 const VISION = /(^|\.)(vision_tower|vision_model|visual|vision_encoder|image_encoder)\./;
+/** A tower's tensors before its layers (the rest come after). */
+const TOWER_PRE = /embed|patch|(^|[._])pre([._]|$)/;
 
 function moduleOfName(name: string): string {
   if (PROJECTOR.test(name)) return PROJECTOR_MODULE;
@@ -59,6 +68,13 @@ export function modelModules(id: string, arch: ArchInfo): ReadonlyMap<string, Mo
   }
   for (const n of arch.pre) entry(moduleOfName(n)).pre.push(n);
   for (const n of arch.post) entry(moduleOfName(n)).post.push(n);
+  for (const [name, m] of modules) {
+    if (name === TEXT_MODULE) continue;
+    const before = (n: string) => name === PROJECTOR_MODULE || TOWER_PRE.test(n);
+    const names = [...m.pre, ...m.post].sort();
+    m.pre = names.filter(before);
+    m.post = names.filter((n) => !before(n));
+  }
   return new Map([...modules].map(([name, m]) => [name, { name, stack: m.stack, ...m }]));
 }
 
@@ -67,13 +83,12 @@ export function moduleNamed(
   modules: ReadonlyMap<string, ModelModule>,
   name: string,
 ): ModelModule | undefined {
-  return modules.get(ALIASES[name] ?? name);
+  return modules.get(canonical(name));
 }
 
 /** The config.json keys that count a module's layers, where the output may change them. */
 export function layerCountKeys(module: string): readonly (readonly string[])[] {
-  const name = ALIASES[module] ?? module;
-  if (name === VISION_MODULE) {
+  if (canonical(module) === VISION_MODULE) {
     return [
       ['vision_config', 'num_hidden_layers'],
       ['vision_config', 'depth'],

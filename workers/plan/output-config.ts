@@ -17,6 +17,21 @@ export function textConfig<T extends Readonly<Record<string, unknown>>>(config: 
     : config;
 }
 
+const LAYER_KEYS = ['num_hidden_layers', 'n_layer', 'num_layers', 'n_layers'] as const;
+const layerKey = (c: Record<string, unknown>) => LAYER_KEYS.find((k) => typeof c[k] === 'number');
+
+/**
+ * Every place a vision-language config gives a language-model setting: text_config, and the
+ * top level too where it repeats it (Qwen2.5-VL and LLaVA configs carry both; transformers
+ * builds the model from text_config, so patching only the top level leaves it stale).
+ */
+function textTargets(config: Record<string, unknown>, has: (c: Record<string, unknown>) => boolean) {
+  const text = config['text_config'];
+  const sub = typeof text === 'object' && text !== null ? (text as Record<string, unknown>) : undefined;
+  const found = [config, ...(sub ? [sub] : [])].filter(has);
+  return found.length > 0 ? found : [textConfig(config)];
+}
+
 export function outputConfig(
   donor: Readonly<Record<string, unknown>>,
   recipe: Recipe,
@@ -25,14 +40,18 @@ export function outputConfig(
   warnings: Set<string>,
   /** The tokenizer's length, when the recipe has `tokenizer_source` (tokenizer-plan.ts). */
   tokenizerLength?: number,
+  /** The donor's own (main stack's) layer count. */
+  donorLayers?: number,
 ): Record<string, unknown> {
   const config: Record<string, unknown> = structuredClone(donor) as Record<string, unknown>;
   const target = textConfig(config);
   if (layerCountFromConfig(donor) !== undefined) {
-    const key =
-      ['num_hidden_layers', 'n_layer', 'num_layers', 'n_layers'].find((k) => k in target) ??
-      'num_hidden_layers';
-    target[key] = numLayers;
+    for (const c of textTargets(config, (x) => layerKey(x) !== undefined)) {
+      c[layerKey(c) ?? 'num_hidden_layers'] = numLayers;
+    }
+  } else if (donorLayers !== undefined && numLayers !== donorLayers) {
+    // A config that leaves the count to its default (LLaVA's text_config): say the new one.
+    target['num_hidden_layers'] = numLayers;
   }
   const dtype = recipe.out_dtype ?? recipe.dtype;
   if (dtype) {
@@ -41,14 +60,15 @@ export function outputConfig(
   }
   const embed = tensors.find((t) => t.isEmbed && t.section === 'pre' && t.shape.length === 2);
   const vocab = target['vocab_size'];
+  const vocabTargets = textTargets(config, (c) => typeof c['vocab_size'] === 'number');
   if (tokenizerLength !== undefined) {
     // Its own warning (tokenizer-plan.ts) says so when this changes the value.
-    target['vocab_size'] = tokenizerLength;
+    for (const c of vocabTargets) c['vocab_size'] = tokenizerLength;
   } else if (embed && typeof vocab === 'number' && embed.shape[0] !== vocab) {
     warnings.add(
       `config.json vocab_size ${vocab} patched to ${embed.shape[0]} to match the merged embeddings`,
     );
-    target['vocab_size'] = embed.shape[0];
+    for (const c of vocabTargets) c['vocab_size'] = embed.shape[0];
   }
   return sortKeys(config) as Record<string, unknown>;
 }

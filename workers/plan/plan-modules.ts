@@ -45,6 +45,14 @@ export function planModules(ctx: TensorContext, recipe: Recipe, donor: string): 
         `${donor} has no module ${name}: its modules are ${[...have.keys()].join(', ')}`,
       );
     }
+    // Llama 4's vision_model is mergekit's name for what the others call vision_tower.
+    const twice = listed.get(m.name);
+    if (twice !== undefined) {
+      throw planError(
+        ['modules', name],
+        `${name} and ${twice} are the same module of ${donor} (${m.name}): give it once`,
+      );
+    }
     listed.set(m.name, name);
   }
   for (const name of have.keys()) {

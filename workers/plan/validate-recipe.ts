@@ -95,7 +95,9 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
   }
   const hasModels = given(raw['models']);
   const hasSlices = given(raw['slices']);
-  const hasModules = given(raw['modules']);
+  // modules: {} is absent too (an empty dict is falsy in mergekit's check).
+  const hasModules =
+    given(raw['modules']) && !(isObj(raw['modules']) && Object.keys(raw['modules']).length === 0);
   const required = {
     merge_method: FIELD_REQUIRED,
     ...(!hasModels && !hasSlices && !hasModules && { models: ONE_OF, slices: ONE_OF, modules: ONE_OF }),

@@ -130,6 +130,11 @@ models:
     expect(
       errors('merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\nmodules: {text: {}}\n')[0],
     ).toBe('1: (root): give one of models:, slices: or modules:, not two');
+    // An empty mapping is no modules at all (mergekit: "Exactly one of 'models', 'slices', or 'modules' must be present").
+    expect(errors('merge_method: linear\nmodules: {}\n')).toEqual(['2: modules: add at least one module']);
+    expect(errors('merge_method: linear\nbase_model: a\nmodules: {}\n')).toEqual([
+      '3: modules: add at least one module',
+    ]);
     expect(errors('merge_method: linear\nmodules: {text_decoder: {}}\n')).toEqual([
       '2: modules.text_decoder: give this module models: or slices: (mergekit: "Must specify either output slices or models to merge")',
     ]);

@@ -5,7 +5,9 @@
  * stands in for the picker); the files must equal `merge-studio moe`'s for the YAML shown.
  * Then, on a slow hub: Cancel stops the build within a second and leaves nothing that looks
  * like a complete model (an earlier model's config.json and weights are gone), and a build
- * interrupted by a reload is offered for resuming and resumes to the CLI's bytes.
+ * interrupted by a reload is offered for resuming and resumes to the CLI's bytes. And the page's
+ * link: a reload keeps the config and the open tool, the plan (headers only) counts what the
+ * build writes, and the header's link is the MoE's, without the token.
  */
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -103,6 +105,10 @@ experts:
     positive_prompts: ["37+45=82"]
     negative_prompts: ["def"]
 `;
+/** The three tinymix experts (the demo's models). */
+const CONFIG_3 = `${CONFIG}  - source_model: tinymix-law
+    positive_prompts: ["The licensee shall"]
+`;
 
 test('cancel stops within a second and leaves no config.json; a build interrupted by a reload resumes to the CLI’s bytes', async ({
   page,
@@ -152,6 +158,73 @@ test('cancel stops within a second and leaves no config.json; a build interrupte
     expect(await studio.savedFiles('picked-moe-cancel/moe-cancel')).toEqual(
       await cliMoeReference(yaml, 'moe-cancel'),
     );
+  } finally {
+    await hub.close();
+  }
+});
+
+test('a reload keeps the MoE config and the open tool; the plan counts the tensors; the link is the MoE’s, without the token', async ({
+  page,
+  context,
+}) => {
+  const hub = await startTestHub();
+  const token = 'hf_moelinktokenmoelink';
+  try {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const studio = new Studio(page);
+    const moe = new MoeStudio(page);
+    await studio.open(hub.url);
+    await page.getByLabel('Access token (gated or private models)').fill(token);
+    await moe.show();
+    await expect(moe.plan()).toContainText('Once the base and every expert name a model');
+    await moe.yaml().fill(CONFIG_3);
+    await moe.yaml().blur();
+    // The tinymix models: embeddings, 6 base tensors a layer, norm and head; 3 experts x 3
+    // weights and a router in each of the 4 layers.
+    await expect(moe.plan()).toContainText('in 1 shard: 67 tensors, 4 layers × 3 experts.');
+    // Not repeated: the Build panel lists the config's own warning already.
+    await expect(page.getByRole('list', { name: 'MoE warnings' })).toContainText(POWER_OF_TWO);
+    await expect(moe.plan().getByRole('list', { name: 'Plan warnings' })).toBeHidden();
+    const yaml = await moe.yaml().inputValue();
+
+    // A model that is not on the hub: the plan says which, before any build.
+    await moe.expert(2).getByRole('combobox', { name: 'Source model' }).fill('tinymix-mat');
+    await expect(moe.plan()).toContainText('Cannot plan this MoE: tinymix-mat was not found');
+    await moe.expert(2).getByRole('combobox', { name: 'Source model' }).fill('tinymix-math');
+    await expect(moe.plan()).toContainText('67 tensors');
+
+    await expect.poll(() => page.url()).toContain(`moe=${Buffer.from(yaml).toString('base64url')}`);
+    expect(page.url()).toContain('mode=moe');
+    expect(page.url()).not.toContain(token);
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'Mixture of experts', level: 2 })).toBeVisible();
+    await expect(moe.yaml()).toHaveValue(yaml);
+    await expect(moe.expert(3).getByRole('textbox', { name: 'Positive prompts' })).toHaveValue(
+      'The licensee shall',
+    );
+    await expect(moe.plan()).toContainText('67 tensors, 4 layers × 3 experts');
+
+    // The header's link is the MoE's: it opens the builder with this config, and no token.
+    await page.getByRole('button', { name: 'Copy link to this MoE config' }).click();
+    await expect(page.getByRole('button', { name: 'Link copied' })).toBeVisible();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toContain('mode=moe');
+    expect(copied).not.toContain('recipe=');
+    expect(copied).not.toContain(token);
+    const other = await context.newPage();
+    await other.goto(copied);
+    await expect(new MoeStudio(other).yaml()).toHaveValue(yaml);
+    await other.close();
+
+    // Opened by link, the config is under Recent recipes; in Merge mode a click brings it back.
+    await page
+      .getByRole('radiogroup', { name: 'What to build' })
+      .getByRole('radio', { name: 'Merge' })
+      .check();
+    await expect(page.getByRole('button', { name: 'Copy link to this recipe' })).toBeVisible();
+    await page.getByText('Recent recipes').click();
+    await page.getByRole('button', { name: 'MoE (cheap_embed): tinymix-base + 3 experts' }).click();
+    await expect(moe.yaml()).toHaveValue(yaml);
   } finally {
     await hub.close();
   }

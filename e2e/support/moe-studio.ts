@@ -49,6 +49,11 @@ export class MoeStudio {
     return this.page.getByRole('progressbar', { name: 'Build progress' });
   }
 
+  /** What the build will write, read from the models' headers before Build. */
+  plan() {
+    return this.page.getByRole('region', { name: 'Plan', exact: true });
+  }
+
   async outputName(name: string): Promise<void> {
     await this.page.getByRole('textbox', { name: 'Output folder name' }).fill(name);
   }

@@ -23,7 +23,7 @@ import { SlicesEditor } from '../features/slices/SlicesEditor.tsx';
 import { useStudio } from '../stores/store.ts';
 import { ModeSwitch } from './ModeSwitch.tsx';
 import { Providers } from './providers.tsx';
-import { shareUrl, startUrlSync } from './url-state.ts';
+import { moeShareUrl, shareUrl, startUrlSync } from './url-state.ts';
 
 // Below the fold and heavy (d3 views, the evaluation engine): loaded after the studio itself.
 const VisualizePanel = lazy(() =>
@@ -43,10 +43,10 @@ export function App() {
         <p className="tagline">
           Merge language models in your browser: mergekit’s methods and numbers, no server.
         </p>
-        <HistoryMenu shareUrl={shareUrl} />
+        <HistoryMenu shareUrl={shareUrl} moeShareUrl={moeShareUrl} />
         <ModeSwitch />
       </header>
-      {/* Offered in either mode: after a reload the studio opens on Merge. */}
+      {/* Offered in either mode: a reload opens the tool the page's link names. */}
       <MoeResumeBanner />
       <main className="studio">
         <section className="column models" aria-labelledby="models-title">
@@ -56,7 +56,8 @@ export function App() {
           <LocalFolderPicker />
           <h3>{moe ? 'Chosen models' : 'In the merge'}</h3>
           <ChosenModels />
-          <CompatibilityPanel />
+          {/* It compares with the merge's base and speaks of the merge; a MoE's plan checks its models. */}
+          {!moe && <CompatibilityPanel />}
         </section>
         <section className="column recipe" aria-labelledby="recipe-title" hidden={moe}>
           <h2 id="recipe-title">Recipe</h2>

@@ -1,12 +1,25 @@
 /**
- * The recipe in the page's URL, so a link reproduces it: #recipe=<base64url of the YAML> and,
- * when it is not the default, &hub=<url>. Never the token. Written with replaceState as the
- * recipe changes; read once at start-up, when a hub other than ours is only offered to the user.
+ * The studio's state in the page's URL, so a reload keeps it and a link reproduces it:
+ *
+ *   #recipe=<base64url of the merge recipe's YAML>
+ *   &moe=<base64url of the MoE config's YAML (mergekit-moe)>
+ *   &mode=moe          which tool is open (absent: Merge)
+ *   &hub=<url>         when it is not the demo hub
+ *
+ * A recipe or config that is still the empty one is left out. Never the token (nor anything
+ * else that is not YAML a user could share). The page's URL holds both tools, written with
+ * replaceState as they change; a copied link holds the tool it was copied from. Read once at
+ * start-up, when a hub other than ours is only offered to the user.
  */
+import { moeConfigToYaml } from '../../workers/moe/moe-yaml.ts';
 import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
-import { pushHistory } from '../features/history/history.ts';
+import { pushHistory } from '../shared/history.ts';
+import { EMPTY_MOE } from '../stores/moe-edits.ts';
+import { selectMoeErrors, selectMoeYaml } from '../stores/moe-selectors.ts';
+import type { StudioMode } from '../stores/moe-slice.ts';
+import { EMPTY_RECIPE } from '../stores/recipe-edits.ts';
 import { DEMO_HUB_URL } from '../stores/sources-slice.ts';
-import { useStudio } from '../stores/store.ts';
+import { useStudio, type StudioState } from '../stores/store.ts';
 
 function toBase64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);
@@ -21,40 +34,132 @@ function fromBase64Url(s: string): string {
   return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
 }
 
-export function shareUrl(yaml: string, hubUrl: string): string {
+/** What a link holds; each part is left out of the link when undefined. */
+export interface LinkState {
+  readonly mode: StudioMode;
+  /** The merge recipe as YAML. */
+  readonly recipe?: string | undefined;
+  /** The MoE config as mergekit-moe YAML. */
+  readonly moe?: string | undefined;
+  readonly hubUrl: string;
+}
+
+/** The hash (without '#') of a link to `state`. */
+export function linkHash(state: LinkState): string {
   const params = new URLSearchParams();
-  params.set('recipe', toBase64Url(yaml));
-  if (hubUrl !== DEMO_HUB_URL) params.set('hub', hubUrl);
-  return `${location.origin}${location.pathname}#${params.toString()}`;
+  if (state.recipe !== undefined) params.set('recipe', toBase64Url(state.recipe));
+  if (state.moe !== undefined) params.set('moe', toBase64Url(state.moe));
+  if (state.mode === 'moe') params.set('mode', 'moe');
+  if (state.hubUrl !== DEMO_HUB_URL) params.set('hub', state.hubUrl);
+  return params.toString();
+}
+
+/** A YAML part of a link: its text, or `damaged` when it cannot be decoded. */
+export type LinkPart = { readonly text: string } | 'damaged';
+
+export interface ReadLink {
+  readonly mode: StudioMode | undefined;
+  readonly recipe: LinkPart | undefined;
+  readonly moe: LinkPart | undefined;
+  readonly hub: string | undefined;
+}
+
+function part(encoded: string | null): LinkPart | undefined {
+  if (!encoded) return undefined;
+  try {
+    return { text: fromBase64Url(encoded) };
+  } catch {
+    return 'damaged';
+  }
+}
+
+/** Reads a link's hash (with or without '#'); never throws. */
+export function readLinkHash(hash: string): ReadLink {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const mode = params.get('mode');
+  return {
+    mode: mode === 'moe' || mode === 'merge' ? mode : undefined,
+    recipe: part(params.get('recipe')),
+    moe: part(params.get('moe')),
+    hub: params.get('hub') ?? undefined,
+  };
+}
+
+const here = (hash: string): string => `${location.origin}${location.pathname}#${hash}`;
+
+/** A link that reproduces a merge recipe (the "Copy link" button in Merge mode). */
+export function shareUrl(yaml: string, hubUrl: string): string {
+  return here(linkHash({ mode: 'merge', recipe: yaml, hubUrl }));
+}
+
+/** A link that opens the MoE builder with this config (the "Copy link" button in MoE mode). */
+export function moeShareUrl(yaml: string, hubUrl: string): string {
+  return here(linkHash({ mode: 'moe', moe: yaml, hubUrl }));
+}
+
+const EMPTY_RECIPE_YAML = recipeToYaml(EMPTY_RECIPE);
+const EMPTY_MOE_YAML = moeConfigToYaml(EMPTY_MOE);
+
+/** The page's own link: both tools (each unless empty), the open one and the hub. */
+export function pageHash(s: StudioState): string {
+  const recipe = recipeToYaml(s.recipe);
+  const moe = selectMoeYaml(s);
+  return linkHash({
+    mode: s.studioMode,
+    recipe: recipe === EMPTY_RECIPE_YAML ? undefined : recipe,
+    moe: moe === EMPTY_MOE_YAML ? undefined : moe,
+    hubUrl: s.hubUrl,
+  });
 }
 
 export const DAMAGED_LINK =
   'The recipe in this link could not be read: the link is damaged or cut short. The studio starts with an empty recipe.';
+export const DAMAGED_MOE_LINK =
+  'The MoE config in this link could not be read: the link is damaged or cut short. The builder starts with an empty config.';
+
+/** How long the URL waits after the last edit (typing rewrites it once, at the end). */
+const URL_WRITE_MS = 250;
 
 /**
- * Loads a recipe from the URL (if any) and keeps the URL in step with the recipe afterwards. A
- * recipe that does not validate yet loads as it is (the controls' work in progress) or, when it
- * is not even a recipe's shape, as the YAML editor's draft with its problems.
+ * Loads the link's recipe and MoE config (if any), opens its tool, and keeps the URL in step
+ * afterwards. A recipe or config that does not validate yet loads as it is (the form's work in
+ * progress) or, when it is not even the right shape, as the YAML editor's draft with its
+ * problems. Valid ones go to "Recent recipes", as opened.
  */
 export function startUrlSync(): () => void {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const hub = params.get('hub');
+  const link = readLinkHash(location.hash);
+  const store = useStudio.getState();
   // Another hub waits for the user's yes (sources-slice.ts): a token typed later would go to it.
-  if (hub) useStudio.getState().offerHubUrl(hub);
-  const encoded = params.get('recipe');
-  if (encoded) {
-    try {
-      const yaml = fromBase64Url(encoded);
-      if (useStudio.getState().editYaml(yaml)) pushHistory(yaml);
-    } catch {
-      // Shown with the YAML (YamlPanel): the run log is hidden until a merge runs.
-      useStudio.getState().setLinkError(DAMAGED_LINK);
-    }
+  if (link.hub) store.offerHubUrl(link.hub);
+  if (link.recipe === 'damaged') {
+    // Shown with the YAML (YamlPanel): the run log is hidden until a merge runs.
+    store.setLinkError(DAMAGED_LINK);
+  } else if (link.recipe && store.editYaml(link.recipe.text)) {
+    pushHistory(link.recipe.text);
   }
+  if (link.moe === 'damaged') {
+    store.setMoeLinkError(DAMAGED_MOE_LINK);
+  } else if (link.moe && store.editMoeYaml(link.moe.text)) {
+    if (selectMoeErrors(useStudio.getState()).length === 0) pushHistory(link.moe.text, 'moe');
+  }
+  if (link.mode) store.setStudioMode(link.mode);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return useStudio.subscribe((s, prev) => {
-    if (s.recipe === prev.recipe && s.hubUrl === prev.hubUrl) return;
+  const unsubscribe = useStudio.subscribe((s, prev) => {
+    if (
+      s.recipe === prev.recipe &&
+      s.moe === prev.moe &&
+      s.studioMode === prev.studioMode &&
+      s.hubUrl === prev.hubUrl
+    )
+      return;
     clearTimeout(timer);
-    timer = setTimeout(() => history.replaceState(null, '', shareUrl(recipeToYaml(s.recipe), s.hubUrl)), 250);
+    timer = setTimeout(
+      () => history.replaceState(null, '', here(pageHash(useStudio.getState()))),
+      URL_WRITE_MS,
+    );
   });
+  return () => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
 }

@@ -7,9 +7,15 @@
  */
 import * as Comlink from 'comlink';
 import { registerAbortTransfer } from '../../workers/runtime/abort-transfer.ts';
-import type { MergeApi, MergeCallbacks, PlanSummary } from '../../workers/runtime/api.ts';
+import type { MergeApi, MergeCallbacks, MoePlanSummary, PlanSummary } from '../../workers/runtime/api.ts';
 import type { MoeResult } from '../../workers/moe/build-moe.ts';
-import type { MergeRequest, ModelSources, MoeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
+import type {
+  MergeRequest,
+  ModelSources,
+  MoePlanRequest,
+  MoeRequest,
+  SaveTarget,
+} from '../../workers/runtime/requests.ts';
 import type { MergeResult } from '../../workers/protocol.ts';
 
 export class MergeCancelledError extends Error {
@@ -156,13 +162,7 @@ export function startMoeBuild(
  */
 let planner: ReturnType<typeof spawn> | undefined;
 
-/** Plans without merging (headers only): sizes and warnings for the Run panel. */
-export async function planMerge(
-  recipeText: string,
-  sources: ModelSources,
-  signal?: AbortSignal,
-): Promise<PlanSummary> {
-  signal?.throwIfAborted();
+function plannerApi(): Comlink.Remote<MergeApi> {
   if (!planner) {
     const started = spawn();
     started.worker.addEventListener('error', () => {
@@ -171,7 +171,23 @@ export async function planMerge(
     });
     planner = started;
   }
-  return planner.api.plan(recipeText, sources, signal);
+  return planner.api;
+}
+
+/** Plans without merging (headers only): sizes and warnings for the Run panel. */
+export async function planMerge(
+  recipeText: string,
+  sources: ModelSources,
+  signal?: AbortSignal,
+): Promise<PlanSummary> {
+  signal?.throwIfAborted();
+  return plannerApi().plan(recipeText, sources, signal);
+}
+
+/** Plans a MoE build without building it (headers only), in the same worker: the MoE preview. */
+export async function planMoe(request: MoePlanRequest, signal?: AbortSignal): Promise<MoePlanSummary> {
+  signal?.throwIfAborted();
+  return plannerApi().planMoe(request, signal);
 }
 
 /** Reads every input of a merge without merging (the benchmark's read-only baseline). */

@@ -51,6 +51,8 @@ export interface MoeSlice {
   readonly moeDraftProblems: readonly RecipeProblem[];
   readonly moeOptions: MoeOptions;
   readonly moeRun: MoeRun;
+  /** Why the MoE config in the page's link could not be loaded (shown with the YAML). */
+  readonly moeLinkError: string | undefined;
   setStudioMode(mode: StudioMode): void;
   setMoe(config: MoeConfig): void;
   setMoeBase(id: string): void;
@@ -69,6 +71,7 @@ export interface MoeSlice {
    */
   editMoeYaml(text: string): boolean;
   discardMoeDraft(): void;
+  setMoeLinkError(message: string | undefined): void;
   setMoeOptions(o: Partial<MoeOptions>): void;
   moeRunStarted(savedTo: string, savedFolder?: string): void;
   moeRunProgress(p: MergeProgress): void;
@@ -108,6 +111,7 @@ export const createMoeSlice: StateCreator<StudioState, [], [], MoeSlice> = (set,
       allowAllSame: false,
     },
     moeRun: IDLE,
+    moeLinkError: undefined,
     setStudioMode: (studioMode) => set({ studioMode }),
     setMoe: (config) => apply(() => edit.cleanConfig(config)),
     setMoeBase: (base_model) => apply((c) => ({ ...c, base_model })),
@@ -128,6 +132,7 @@ export const createMoeSlice: StateCreator<StudioState, [], [], MoeSlice> = (set,
       return false;
     },
     discardMoeDraft: () => set({ moeDraft: undefined, moeDraftProblems: [] }),
+    setMoeLinkError: (moeLinkError) => set({ moeLinkError }),
     setMoeOptions: (o) => set((s) => ({ moeOptions: { ...s.moeOptions, ...o } })),
     moeRunStarted: (savedTo, savedFolder) =>
       set({ moeRun: { ...IDLE, status: 'running', savedTo, savedFolder } }),

@@ -4,6 +4,7 @@
  * (../runtime/api.ts `plan`). Re-reading every safetensors header and tokenizer.json (which
  * can be tens of megabytes) on each slider move would be wasteful, while the plan itself
  * (buildPlan) is cheap: so the cache keeps what was read, and the plan is rebuilt every time.
+ * A MoE's plan (`planMoe`) needs only the headers, through `headers`, from the same entries.
  *
  * Only Hub models are cached, keyed by the hub, whether a token was given, the id and the
  * commit sha the source is pinned to: resolving the id (one model-info request) is the
@@ -22,6 +23,9 @@ import type { TokenizerInfo } from '../plan/tokenizer-vocab.ts';
 
 /** Opens one model for `recipe`: its headers, and its tokenizer and chat template when the recipe needs them. */
 export type ModelLoader = (recipe: Recipe, source: ModelSource, signal?: AbortSignal) => Promise<LoadedModel>;
+
+/** Opens one model's headers and config, nothing else (a MoE's plan: workers/moe/plan-moe.ts). */
+export type HeaderLoader = (source: ModelSource, signal?: AbortSignal) => Promise<LoadedModel>;
 
 /** What merges use: everything read from the source, every time. */
 export const loadFresh: ModelLoader = async (recipe, source, signal) =>
@@ -50,19 +54,23 @@ export class ModelCache {
     return this.entries.size;
   }
 
+  /**
+   * Headers that cache within `scope` (the hub URL and whether a token was given): a model at
+   * the same commit is not read again. Sources without a commit are read every time.
+   */
+  headers(scope: string): HeaderLoader {
+    return async (source, signal) => {
+      const entry = await this.entry(scope, source, signal);
+      // Reads go through the fresh source (same commit), never an earlier call's hub client.
+      return entry ? { ...entry.model, source } : loadModel(source, signal);
+    };
+  }
+
   /** A loader that caches within `scope` (the hub URL and whether a token was given). */
   loader(scope: string): ModelLoader {
     return async (recipe, source, signal) => {
-      if (source.revision === undefined || !COMMIT_SHA.test(source.revision))
-        return loadFresh(recipe, source, signal);
-      const key = JSON.stringify([scope, source.id, source.revision]);
-      const entry = this.entries.get(key) ?? { model: await loadModel(source, signal) };
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-      for (const old of this.entries.keys()) {
-        if (this.entries.size <= this.capacity) break;
-        this.entries.delete(old);
-      }
+      const entry = await this.entry(scope, source, signal);
+      if (!entry) return loadFresh(recipe, source, signal);
       // The same fields withTokenizer attaches, each read once per entry; reads go through the
       // fresh source (same commit), never an earlier call's hub client.
       const files = { files: entry.model.files, source };
@@ -77,5 +85,19 @@ export class ModelCache {
       }
       return model;
     };
+  }
+
+  /** The cached entry of a source pinned to a commit (read now if new), else undefined. */
+  private async entry(scope: string, source: ModelSource, signal?: AbortSignal): Promise<Entry | undefined> {
+    if (source.revision === undefined || !COMMIT_SHA.test(source.revision)) return undefined;
+    const key = JSON.stringify([scope, source.id, source.revision]);
+    const entry = this.entries.get(key) ?? { model: await loadModel(source, signal) };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    for (const old of this.entries.keys()) {
+      if (this.entries.size <= this.capacity) break;
+      this.entries.delete(old);
+    }
+    return entry;
   }
 }

@@ -16,7 +16,7 @@ import { ModelTensorReader, type ReaderStats } from '../engine/tensor-reader.ts'
 import { encodeFromF32 } from '../io/dtypes.ts';
 import { loadModel, type LoadedModel } from '../io/load-model.ts';
 import { withAdapters } from '../io/lora/with-adapters.ts';
-import { MAX_SIDE_FILE_BYTES, type ModelResolver, type OutputSink } from '../io/source.ts';
+import { MAX_SIDE_FILE_BYTES, type ModelResolver, type ModelSource, type OutputSink } from '../io/source.ts';
 import type { MergeProgress, OutputFileInfo } from '../protocol.ts';
 import { progressEmitter, type ProgressEmitter } from './moe-progress.ts';
 import { fnv1a32 } from '../rng.ts';
@@ -74,7 +74,7 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
   const stats: ReaderStats = { requests: 0, bytes: 0 };
   const progress = progressEmitter(job.onProgress, started, stats, () => warnings.length);
   progress.emit('loading', true);
-  const models = await openModels(config, job.resolve, signal);
+  const models = await openMoeModels(config, job.resolve, signal);
   checkAbort(signal);
   progress.emit('planning', true);
   const layout = mixtralLayout(config, models);
@@ -142,15 +142,19 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
   };
 }
 
-/** The base and every expert model (each once), headers and config only. */
-async function openModels(
+/**
+ * The base and every expert model (each once), headers and config only. `load` opens one
+ * source (the plan passes a cache's, workers/engine/model-cache.ts).
+ */
+export async function openMoeModels(
   config: MoeConfig,
   resolve: ModelResolver,
   signal?: AbortSignal,
+  load: (source: ModelSource, signal?: AbortSignal) => Promise<LoadedModel> = loadModel,
 ): Promise<Map<string, LoadedModel>> {
   const ids = [...new Set([config.base_model, ...config.experts.map((e) => e.source_model)])];
   const open = withAdapters(resolve);
-  const loaded = await Promise.all(ids.map(async (id) => loadModel(await open(id, signal), signal)));
+  const loaded = await Promise.all(ids.map(async (id) => load(await open(id, signal), signal)));
   return new Map(ids.map((id, i) => [id, loaded[i]!]));
 }
 

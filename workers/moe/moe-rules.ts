@@ -87,9 +87,10 @@ function promptKey(e: MoeExpert): string {
 
 /**
  * The requested architecture, as mergekit selects it: by name prefix, Mixtral first. Anything
- * else (DeepSeek and Qwen MoE, with their shared experts) is refused for now.
+ * else (DeepSeek and Qwen MoE, with their shared experts) is refused for now. The rules that
+ * decide what is written, so a plan (./plan-moe.ts) checks these alone.
  */
-function checkArchitecture(config: MoeConfig, report: Report): void {
+export function checkArchitecture(config: MoeConfig, report: Report): void {
   const wanted = config.architecture?.toLowerCase();
   if (wanted !== undefined) {
     const matches = OUTPUT_ARCHITECTURES.filter((a) => a.toLowerCase().startsWith(wanted));

@@ -16,8 +16,9 @@ import { loadRecipe } from '../plan/recipe-yaml.ts';
 import { formatProblem } from '../plan/problems.ts';
 import { buildMoe, type MoeResult } from '../moe/build-moe.ts';
 import { loadMoeConfig } from '../moe/moe-yaml.ts';
+import { planMoe, type MoePlanSummary } from '../moe/plan-moe.ts';
 import type { MergeProgress, MergeResult } from '../protocol.ts';
-import type { MergeRequest, ModelSources, MoeRequest, SaveTarget } from './requests.ts';
+import type { MergeRequest, ModelSources, MoePlanRequest, MoeRequest, SaveTarget } from './requests.ts';
 import { resolveSources } from './resolve-sources.ts';
 import { laneOver } from './compute-api.ts';
 
@@ -32,6 +33,8 @@ async function sinkFor(target: SaveTarget): Promise<OutputSink> {
   const release = await lockPickedFolder(target.handle);
   return { ...directorySink(target.handle), release };
 }
+
+export type { MoePlanSummary };
 
 export interface PlanSummary {
   readonly tensors: number;
@@ -196,6 +199,20 @@ export const mergeApi = {
       ...(vocabSize && { vocabSize }),
       warnings: plan.warnings,
     };
+  },
+
+  /**
+   * Reads only headers and config.json files: what a MoE build of this config will write
+   * (tensors, layers x experts, size, shards) and the warnings known before it runs, from the
+   * cache `plan` uses. Never reads a weight or computes a router.
+   */
+  async planMoe(request: MoePlanRequest, signal?: AbortSignal): Promise<MoePlanSummary> {
+    const { resolve } = resolveSources(request.sources, () => undefined);
+    return planMoe(request.configText, resolve, {
+      ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),
+      ...(signal && { signal }),
+      load: planCache.headers(planScope(request.sources)),
+    });
   },
 };
 

@@ -73,3 +73,9 @@ export interface MoeRequest {
    */
   readonly allowAllSame?: boolean;
 }
+
+/**
+ * What a MoE build's plan reads (mergeApi.planMoe): the build request's config, sources and
+ * shard size (the same-model override does not change what is written).
+ */
+export type MoePlanRequest = Pick<MoeRequest, 'configText' | 'sources' | 'maxShardBytes'>;

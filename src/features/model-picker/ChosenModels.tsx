@@ -76,7 +76,8 @@ models:
 `;
 
 function EmptyState() {
-  const onDemo = useStudio((s) => s.hubUrl === DEMO_HUB_URL);
+  // The MoE builder offers its own demo (features/moe): this one loads a merge recipe.
+  const onDemo = useStudio((s) => s.hubUrl === DEMO_HUB_URL && s.studioMode === 'merge');
   const editYaml = useStudio((s) => s.editYaml);
   return (
     <div>

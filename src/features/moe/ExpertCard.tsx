@@ -33,6 +33,7 @@ export function ExpertCard({ index, expert, listId, needsPrompts }: ExpertCardPr
         label="Positive prompts"
         prompts={expert.positive_prompts}
         onChange={(positive_prompts) => update(index, { positive_prompts })}
+        missing={needsPrompts && !expert.positive_prompts}
         hint={
           needsPrompts
             ? 'One prompt a line: examples of what this expert should get.'

@@ -1,15 +1,18 @@
 /**
  * Building the MoE: output folder name, largest shard, seed (random gates, noise), mergekit's
- * same-model override, the warnings the config already tells, the Build button (the folder
- * picker opens on its click), progress with Cancel, and the result.
+ * same-model override, the warnings the config already tells, the plan (what the build
+ * writes), the Build button (the folder picker opens on its click), progress with Cancel, and
+ * the result.
  */
 import { useId } from 'react';
+import { formatPath, type RecipeProblem } from '../../../workers/plan/problems.ts';
 import { canPickFolders } from '../../engine/save-target.ts';
 import { moeFormWarnings } from '../../stores/moe-edits.ts';
 import { selectMoeErrors, selectMoeFoldersBlock } from '../../stores/moe-selectors.ts';
 import { DEFAULT_MOE_OUTPUT_NAME } from '../../stores/moe-slice.ts';
 import { cleanOutputName } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
+import { MoePlanPreview } from './MoePlanPreview.tsx';
 import { MoeProgress } from './MoeProgress.tsx';
 import { MoeResultSummary } from './MoeResultSummary.tsx';
 import { NumberBox } from './NumberBox.tsx';
@@ -21,6 +24,12 @@ const SHARD_CHOICES = [
   { label: '5 GB (mergekit default)', bytes: 5e9 },
   { label: '10 GB', bytes: 10e9 },
 ];
+
+/** Where a problem is, as the YAML's problem list says it: "line 5, experts[0]: ". */
+function where(p: RecipeProblem): string {
+  const at = [p.line !== undefined ? `line ${p.line}` : '', formatPath(p.path)].filter((x) => x !== '');
+  return at.length > 0 ? `${at.join(', ')}: ` : '';
+}
 
 export function MoeBuildPanel() {
   const id = useId();
@@ -86,6 +95,7 @@ export function MoeBuildPanel() {
           ))}
         </ul>
       )}
+      <MoePlanPreview />
       <p className="muted">
         {canPickFolders()
           ? 'You will choose a folder; the MoE is written into a sub-folder named as above.'
@@ -110,7 +120,8 @@ export function MoeBuildPanel() {
       {!busy && foldersBlock && <p className="field-hint">{foldersBlock}</p>}
       {errors.length > 0 && (
         <p className="field-hint">
-          Build waits for the config: {errors[0]!.message}
+          Build waits for the config: {where(errors[0]!)}
+          {errors[0]!.message}
           {errors.length > 1 ? ` (and ${errors.length - 1} more problem(s), listed with the YAML)` : ''}
         </p>
       )}

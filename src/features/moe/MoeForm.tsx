@@ -1,8 +1,7 @@
 /**
  * The MoE config as a form: the base model, the gate mode (with what each one does), the
  * output dtype, experts per token, and the experts. Models are typed or picked from those
- * chosen in the model picker; "Use the chosen models" makes the picker's base the MoE's base
- * and every other chosen model an expert.
+ * chosen in the model picker; how a config starts (the chosen models, a demo) is MoeStart's.
  */
 import { useId } from 'react';
 import { GATE_MODES, type GateMode } from '../../../workers/moe/moe-config.ts';
@@ -12,6 +11,7 @@ import { useStudio } from '../../stores/store.ts';
 import { ExpertCard } from './ExpertCard.tsx';
 import { GATE_MODE_INFO } from './gate-modes.ts';
 import { ChosenModelsList, ModelField } from './ModelField.tsx';
+import { MoeStart } from './MoeStart.tsx';
 import { NumberBox } from './NumberBox.tsx';
 import './moe.css';
 
@@ -20,13 +20,11 @@ export function MoeForm() {
   const listId = `${id}-models`;
   const moe = useStudio((s) => s.moe);
   const chosen = useStudio(selectModelIds);
-  const pickerBase = useStudio((s) => s.recipe.base_model);
   const setBase = useStudio((s) => s.setMoeBase);
   const setGateMode = useStudio((s) => s.setMoeGateMode);
   const setDtype = useStudio((s) => s.setMoeDtype);
   const setPerToken = useStudio((s) => s.setMoeExpertsPerToken);
   const addExpert = useStudio((s) => s.addMoeExpert);
-  const fromChosen = useStudio((s) => s.setMoeFromChosen);
   const gate = GATE_MODE_INFO.find((g) => g.mode === moe.gate_mode);
   return (
     <div className="moe-form">
@@ -35,16 +33,7 @@ export function MoeForm() {
         head, each expert model’s MLP, and a router per layer that picks experts for each token.
       </p>
       <ChosenModelsList id={listId} models={chosen} />
-      {chosen.length > 1 && (
-        <p className="row">
-          <button type="button" onClick={() => fromChosen(chosen, pickerBase)}>
-            Use the chosen models
-          </button>
-          <span className="field-hint">
-            {pickerBase ?? chosen[0]} as the base, the {chosen.length - 1} other(s) as experts.
-          </span>
-        </p>
-      )}
+      <MoeStart />
       <ModelField label="Base model" value={moe.base_model} listId={listId} onChange={setBase} />
       <label htmlFor={`${id}-gate`}>Gate mode</label>
       <select
@@ -87,6 +76,12 @@ export function MoeForm() {
         />
       </div>
       <h3>Experts ({moe.experts.length})</h3>
+      {moe.experts.length === 0 && (
+        <p className="muted">
+          No experts yet. Each expert is one model’s MLP in every layer, with the prompts its router learns
+          from.
+        </p>
+      )}
       {moe.experts.map((e, i) => (
         <ExpertCard key={i} index={i} expert={e} listId={listId} needsPrompts={moe.gate_mode !== 'random'} />
       ))}

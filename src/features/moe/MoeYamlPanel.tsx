@@ -22,6 +22,8 @@ export function MoeYamlPanel() {
   const allowAllSame = useStudio((s) => s.moeOptions.allowAllSame);
   const editYaml = useStudio((s) => s.editMoeYaml);
   const discard = useStudio((s) => s.discardMoeDraft);
+  const linkError = useStudio((s) => s.moeLinkError);
+  const setLinkError = useStudio((s) => s.setMoeLinkError);
   const source = draft ?? yaml;
   const [text, setText] = useState(source);
   const [editing, setEditing] = useState(false);
@@ -51,6 +53,14 @@ export function MoeYamlPanel() {
   return (
     <section className="yaml-panel" aria-labelledby={`${id}-t`}>
       <h2 id={`${id}-t`}>MoE config (mergekit-moe YAML)</h2>
+      {linkError && (
+        <p className="field-error" role="alert">
+          {linkError}{' '}
+          <button type="button" onClick={() => setLinkError(undefined)}>
+            Dismiss
+          </button>
+        </p>
+      )}
       <label htmlFor={`${id}-y`} className="visually-hidden">
         MoE config YAML
       </label>

@@ -12,9 +12,11 @@ export interface PromptsFieldProps {
   readonly prompts: readonly string[] | undefined;
   readonly onChange: (prompts: string[]) => void;
   readonly hint: string;
+  /** The gate mode needs prompts here and there are none: said at the field, not only in the YAML's problems. */
+  readonly missing?: boolean;
 }
 
-export function PromptsField({ label, prompts, onChange, hint }: PromptsFieldProps) {
+export function PromptsField({ label, prompts, onChange, hint, missing = false }: PromptsFieldProps) {
   const id = useId();
   const source = promptsToText(prompts);
   const [text, setText] = useState(source);
@@ -35,6 +37,7 @@ export function PromptsField({ label, prompts, onChange, hint }: PromptsFieldPro
         spellCheck={false}
         value={text}
         readOnly={multiline}
+        aria-invalid={missing}
         aria-describedby={`${id}-h`}
         onFocus={() => setEditing(true)}
         onBlur={() => {
@@ -46,7 +49,8 @@ export function PromptsField({ label, prompts, onChange, hint }: PromptsFieldPro
           onChange(textToPrompts(e.target.value));
         }}
       />
-      <p id={`${id}-h`} className="field-hint">
+      <p id={`${id}-h`} className={missing ? 'field-error' : 'field-hint'}>
+        {missing && 'Needed before Build: at least one prompt. '}
         {multiline ? 'A prompt here spans several lines: edit these prompts in the YAML.' : hint}{' '}
         {count > 0 && `(${count} prompt${count === 1 ? '' : 's'})`}
       </p>

@@ -3,7 +3,8 @@
  * the save folder is chosen first, in the user's click; the job is recorded in IndexedDB
  * (`kind: 'moe'`, never the token) so that a closed tab can resume it; the build runs in a
  * merge worker and holds the job's lock while it runs. The engine's state file in the output
- * folder decides which shards are already done.
+ * folder decides which shards are already done. A config that starts a build goes to "Recent
+ * recipes", as a merge's recipe does.
  */
 import { interruptedMoeJobs, saveJob, updateJob, type MoeJobRecord } from '../../engine/job-db.ts';
 import { holdJobLock } from '../../engine/job-lock.ts';
@@ -18,6 +19,7 @@ import {
 } from '../../stores/moe-selectors.ts';
 import { DEFAULT_MOE_OUTPUT_NAME } from '../../stores/moe-slice.ts';
 import { useStudio } from '../../stores/store.ts';
+import { pushHistory } from '../../shared/history.ts';
 import { resumeHub } from '../../shared/resume-hub.ts';
 import type { MoeResult } from '../../../workers/moe/build-moe.ts';
 import type { MoeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
@@ -90,6 +92,7 @@ export async function startMoeFromPage(): Promise<void> {
     seed: s.moeOptions.seed,
     ...(s.moeOptions.allowAllSame && { allowAllSame: true }),
   };
+  pushHistory(request.configText, 'moe');
   const job: MoeJobRecord = {
     id: crypto.randomUUID(),
     kind: 'moe',

@@ -21,7 +21,7 @@ import { DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
 import type { MergeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
 import { resumeHub } from '../../shared/resume-hub.ts';
-import { pushHistory } from '../history/history.ts';
+import { pushHistory } from '../../shared/history.ts';
 
 let current: MergeHandle | undefined;
 

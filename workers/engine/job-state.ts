@@ -18,19 +18,26 @@ export interface JobState {
   readonly completed: string[];
 }
 
+/**
+ * What identifies the input models' contents. Hub models are pinned to a commit. Local ones
+ * have no revision: their weight files' modified times (a File's lastModified, Node's mtimeMs)
+ * stand for their contents, so a checkpoint replaced by one of the same size starts the job
+ * over instead of resuming stale shards.
+ */
+export function inputsDigest(models: ReadonlyMap<string, LoadedModel>) {
+  return [...models.values()].map((m) => ({
+    id: m.id,
+    revision: m.source.revision ?? null,
+    files: m.weightFiles,
+  }));
+}
+
 export function jobFingerprint(
   plan: MergePlan,
   models: ReadonlyMap<string, LoadedModel>,
   shards: readonly ShardPlan[],
 ): string {
-  // Hub models are pinned to a commit. Local ones have no revision: their weight files' modified
-  // times (a File's lastModified, Node's mtimeMs) stand for their contents, so a checkpoint
-  // replaced by one of the same size starts the job over instead of resuming stale shards.
-  const inputs = [...models.values()].map((m) => ({
-    id: m.id,
-    revision: m.source.revision ?? null,
-    files: m.weightFiles,
-  }));
+  const inputs = inputsDigest(models);
   const text = JSON.stringify({
     recipe: plan.recipe,
     tokenizer: tokenizerDigest(plan),

@@ -9,7 +9,7 @@
  */
 import { checkAbort } from '../engine/cancel.ts';
 import { DONOR_FILES } from '../engine/metadata-files.ts';
-import { JOB_STATE_FILE, saveJobState } from '../engine/job-state.ts';
+import { inputsDigest, JOB_STATE_FILE, saveJobState } from '../engine/job-state.ts';
 import { startJob } from '../engine/output-folder.ts';
 import { planShards, shardIndex, type ShardPlan } from '../engine/shards.ts';
 import { ModelTensorReader, type ReaderStats } from '../engine/tensor-reader.ts';
@@ -253,11 +253,7 @@ function moeFingerprint(
   models: ReadonlyMap<string, LoadedModel>,
   shards: readonly ShardPlan<MoeTensor>[],
 ): string {
-  const inputs = [...models.values()].map((m) => ({
-    id: m.id,
-    revision: m.source.revision ?? null,
-    files: m.weightFiles,
-  }));
+  const inputs = inputsDigest(models);
   const text = JSON.stringify({
     moe: job.configText,
     seed,

@@ -6,7 +6,7 @@
  * the output architecture) are in ./moe-rules.ts; both run before any model is read.
  */
 import { suggest, type RecipeProblem, type YamlPath } from '../plan/problems.ts';
-import { COMPUTE_DTYPES, type TorchDType } from '../plan/recipe.ts';
+import type { TorchDType } from '../plan/recipe.ts';
 import {
   checkKeys,
   FIELD_REQUIRED,
@@ -14,6 +14,7 @@ import {
   isSet,
   modelRef,
   quotedNumber,
+  torchDtype,
   type Report,
 } from '../plan/validate-common.ts';
 
@@ -210,30 +211,7 @@ function gateModeOf(raw: unknown, report: Report): GateMode | undefined {
   return undefined;
 }
 
-/** Common spellings mergekit's dtype_from_name refuses, with the name it takes. */
-const DTYPE_ALIASES: Readonly<Record<string, TorchDType>> = {
-  bf16: 'bfloat16',
-  fp16: 'float16',
-  f16: 'float16',
-  half: 'float16',
-  fp32: 'float32',
-  f32: 'float32',
-  float: 'float32',
-};
-
-/** mergekit's dtype_from_name: bfloat16, float16, float32, with or without `torch.`. */
+/** mergekit's dtype_from_name; an empty string counts as absent here, as mergekit-moe reads it. */
 function dtypeOf(raw: unknown, report: Report): TorchDType | undefined {
-  if (!isSet(raw) || raw === '') return undefined;
-  const s = typeof raw === 'string' && raw.startsWith('torch.') ? raw.slice(6) : raw;
-  if (typeof s === 'string' && (COMPUTE_DTYPES as readonly string[]).includes(s)) return s as TorchDType;
-  const hint =
-    typeof s !== 'string'
-      ? undefined
-      : (DTYPE_ALIASES[s.toLowerCase()] ??
-        (/^(b?float|u?int)\d+$/.test(s) ? undefined : suggest(s, COMPUTE_DTYPES)));
-  report(
-    ['dtype'],
-    `dtype must be one of ${COMPUTE_DTYPES.join(', ')}, not ${JSON.stringify(raw)}${hint ? ` (did you mean ${hint}?)` : ''}`,
-  );
-  return undefined;
+  return raw === '' ? undefined : torchDtype(raw, ['dtype'], report);
 }

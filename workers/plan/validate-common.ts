@@ -3,6 +3,7 @@
  * what mergekit would do with the key) and model references.
  */
 import { suggest, type YamlPath } from './problems.ts';
+import { COMPUTE_DTYPES, type TorchDType } from './recipe.ts';
 
 export type Report = (path: YamlPath, message: string, severity?: 'error' | 'warning') => void;
 
@@ -170,4 +171,33 @@ export function quotedNumber(s: string): number | undefined {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
   const n = Number(t);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** Common spellings of the dtypes (mergekit refuses them too, in dtype_from_name). */
+const DTYPE_ALIASES: Readonly<Record<string, TorchDType>> = {
+  bf16: 'bfloat16',
+  fp16: 'float16',
+  f16: 'float16',
+  half: 'float16',
+  fp32: 'float32',
+  f32: 'float32',
+  float: 'float32',
+};
+
+/** mergekit's dtype_from_name: bfloat16, float16, float32, with or without `torch.`; null is absent. */
+export function torchDtype(raw: unknown, path: YamlPath, report: Report): TorchDType | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const s = typeof raw === 'string' && raw.startsWith('torch.') ? raw.slice(6) : raw;
+  if (typeof s === 'string' && (COMPUTE_DTYPES as readonly string[]).includes(s)) return s as TorchDType;
+  // No "did you mean" between two real dtypes (float64 is not a typo of float32).
+  const hint =
+    typeof s !== 'string'
+      ? undefined
+      : (DTYPE_ALIASES[s.toLowerCase()] ??
+        (/^(b?float|u?int)\d+$/.test(s) ? undefined : suggest(s, COMPUTE_DTYPES)));
+  report(
+    path,
+    `dtype must be one of ${COMPUTE_DTYPES.join(', ')}, not ${JSON.stringify(raw)}${hint ? ` (did you mean ${hint}?)` : ''}`,
+  );
+  return undefined;
 }

@@ -6,8 +6,16 @@
  */
 import { getMethod, METHOD_NAMES } from '../methods/registry.ts';
 import { type RecipeProblem, suggest, type YamlPath } from './problems.ts';
-import { COMPUTE_DTYPES, type ParameterMap, type Recipe, type TorchDType } from './recipe.ts';
-import { checkKeys, FIELD_REQUIRED, isObj, isSet, modelRef, type Report } from './validate-common.ts';
+import type { ParameterMap, Recipe } from './recipe.ts';
+import {
+  checkKeys,
+  FIELD_REQUIRED,
+  isObj,
+  isSet,
+  modelRef,
+  torchDtype,
+  type Report,
+} from './validate-common.ts';
 import { checkModels, checkModules, checkSlices } from './validate-inputs.ts';
 import { validateParameterMap } from './validate-params.ts';
 import { checkMethodRules } from './validate-rules.ts';
@@ -33,16 +41,6 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
   name: "'name' names a stage of a multi-stage merge (mergekit-multi), not a single recipe: run a file of named stages (separated by ---) with merge-studio multi FILE --intermediate-dir DIR, or remove 'name' to merge this recipe alone",
 };
 const ONE_OF = "Exactly one of 'models', 'slices', or 'modules' must be present";
-/** Common spellings of the dtypes (mergekit refuses them too, in dtype_from_name). */
-const DTYPE_ALIASES: Readonly<Record<string, TorchDType>> = {
-  bf16: 'bfloat16',
-  fp16: 'float16',
-  f16: 'float16',
-  half: 'float16',
-  fp32: 'float32',
-  f32: 'float32',
-  float: 'float32',
-};
 
 export interface ValidationResult {
   readonly recipe: Recipe | undefined;
@@ -66,23 +64,6 @@ export function validateRecipe(raw: unknown): ValidationResult {
   const shaped = recipe && !hasErrors() ? recipe : undefined;
   if (shaped) checkMethodRules(shaped, getMethod(shaped.merge_method)!, report);
   return { recipe: hasErrors() ? undefined : recipe, ...(shaped && { shaped }), problems };
-}
-
-function dtypeOf(raw: unknown, path: YamlPath, report: Report): TorchDType | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  const s = typeof raw === 'string' && raw.startsWith('torch.') ? raw.slice(6) : raw;
-  if (typeof s === 'string' && (COMPUTE_DTYPES as readonly string[]).includes(s)) return s as TorchDType;
-  // No "did you mean" between two real dtypes (float64 is not a typo of float32).
-  const hint =
-    typeof s !== 'string'
-      ? undefined
-      : (DTYPE_ALIASES[s.toLowerCase()] ??
-        (/^(b?float|u?int)\d+$/.test(s) ? undefined : suggest(s, COMPUTE_DTYPES)));
-  report(
-    path,
-    `dtype must be one of ${COMPUTE_DTYPES.join(', ')}, not ${JSON.stringify(raw)}${hint ? ` (did you mean ${hint}?)` : ''}`,
-  );
-  return undefined;
 }
 
 /** A list given and not empty: mergekit counts models/slices by truthiness, so [] is absent. */
@@ -132,8 +113,8 @@ function checkRecipe(raw: unknown, report: Report): Recipe | undefined {
   const slices = hasSlices ? checkSlices(raw['slices'], method, report) : undefined;
   const modules = hasModules ? checkModules(raw['modules'], method, report) : undefined;
   const parameters = validateParameterMap(raw['parameters'], ['parameters'], 'top', method, report);
-  const dtype = dtypeOf(raw['dtype'], ['dtype'], report);
-  const outDtype = dtypeOf(raw['out_dtype'], ['out_dtype'], report);
+  const dtype = torchDtype(raw['dtype'], ['dtype'], report);
+  const outDtype = torchDtype(raw['out_dtype'], ['out_dtype'], report);
   const tokenizer = checkTokenizer(raw, report);
   const chatTemplate = checkChatTemplate(raw['chat_template'], report);
   const studio = checkStudio(raw['merge_studio'], report);

@@ -17,7 +17,7 @@ import { buildMoe } from '../moe/build-moe.ts';
 import { loadMoeConfig } from '../moe/moe-yaml.ts';
 import type { MergeProgress } from '../protocol.ts';
 import { mergeApi } from './api.ts';
-import type { LocalModelFiles } from './requests.ts';
+import { memoryFolder, opened } from './test-helpers.ts';
 
 const CONFIG = `base_model: tinymix-base
 gate_mode: cheap_embed
@@ -37,58 +37,6 @@ experts:
       - The licensee shall
 `;
 const TOKEN = 'hf_moetokenmoetoken';
-
-/** A picked folder in memory: enough of FileSystemDirectoryHandle for directorySink. */
-function memoryFolder(name: string, files = new Map<string, Uint8Array>()) {
-  const handle = (file: string) => ({
-    kind: 'file',
-    name: file,
-    getFile: async () => new File([files.get(file)! as Uint8Array<ArrayBuffer>], file),
-    createWritable: async () => {
-      // Staged, committed on close() as Chromium does: an aborted file never appears.
-      let staged = new Uint8Array(0);
-      return {
-        async write(p: { type: string; size?: number; position?: number; data?: Uint8Array }) {
-          if (p.type === 'truncate') staged = new Uint8Array(p.size!);
-          else {
-            const end = p.position! + p.data!.byteLength;
-            if (end > staged.byteLength) staged = Object.assign(new Uint8Array(end), staged).fill(0, staged.byteLength); // prettier-ignore
-            staged.set(p.data!, p.position!);
-          }
-        },
-        close: async () => void files.set(file, staged),
-        abort: async () => undefined,
-      };
-    },
-  });
-  const dir = {
-    kind: 'directory',
-    name,
-    getFileHandle: async (file: string, opts?: { create?: boolean }) => {
-      if (!files.has(file)) {
-        if (!opts?.create) throw new DOMException(`${file} not found`, 'NotFoundError');
-        files.set(file, new Uint8Array(0));
-      }
-      return handle(file);
-    },
-    removeEntry: async (file: string) => void files.delete(file),
-    async *entries() {
-      for (const f of files.keys()) yield [f, handle(f)];
-    },
-  };
-  return { dir: dir as unknown as FileSystemDirectoryHandle, files };
-}
-
-/** A model folder as the page hands it over: its files as File objects. */
-async function opened(id: string): Promise<LocalModelFiles> {
-  const dir = path.join(MODELS_DIR, id);
-  const names = await readdir(dir);
-  return {
-    files: await Promise.all(
-      names.map(async (n) => ({ path: n, file: new File([await readFile(path.join(dir, n))], n) })),
-    ),
-  };
-}
 
 let server: HubServer;
 let reference: Map<string, Buffer>;
@@ -157,11 +105,14 @@ describe('mergeApi.buildMoe', () => {
       ac.signal,
     );
     await expect(run).rejects.toThrow();
-    // An earlier model's config.json is removed before the first shard; this one never came.
+    // An earlier model's config.json is removed before the first shard, and this one's is
+    // written last: it never came. (Whether the one shard was closed before the abort depends
+    // on how fast this machine built it: progress is throttled, so the first report may come
+    // after the last tensor. A shard is staged until close(), as Chromium's createWritable
+    // does, so it is either empty or whole, never half-written.)
     expect([...files.keys()]).not.toContain('config.json');
-    // The shard being written is staged until close(), as Chromium's createWritable does: the
-    // folder has at most the empty file getFileHandle made.
-    expect(files.get('model.safetensors')?.byteLength ?? 0).toBe(0);
+    const shard = files.get('model.safetensors')?.byteLength ?? 0;
+    expect([0, 3783424]).toContain(shard);
   });
 
   it('refuses a config the CLI refuses, with its message and line', async () => {

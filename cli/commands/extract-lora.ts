@@ -15,6 +15,7 @@ import { withAdapters } from '../../workers/io/lora/with-adapters.ts';
 import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
 import { extractLora, type ExtractOptions } from '../../workers/lora-extract/extract-lora.ts';
+import { invocationOf } from '../../workers/lora-extract/invocation.ts';
 import { UsageError } from '../args.ts';
 import { hubSummary, MODEL_OPTIONS, resolveModels } from '../resolve-models.ts';
 
@@ -22,6 +23,8 @@ const USAGE =
   'merge-studio extract-lora --model FT --base BASE --out OUT [--max-rank 128] [--sv-epsilon E] ' +
   '[--no-distribute-scale] [--embed-lora] [--save-module NAME ...] [-e REGEX ...] [-i REGEX ...] ' +
   '[--skip-undecomposable] [--models DIR] [--hub-url URL] [--token TOKEN]';
+
+export { invocationOf };
 
 const OPTIONS = {
   ...MODEL_OPTIONS,
@@ -71,18 +74,7 @@ function parseEpsilon(s: string | undefined): number {
   return n;
 }
 
-/** An argument as a POSIX shell reads it back. */
-const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`);
-
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-/** The command line for the model card: shell-quoted, with the token's value withheld. */
-export function invocationOf(argv: readonly string[]): string {
-  const shown = argv.map((a, i) =>
-    argv[i - 1] === '--token' ? '***' : a.startsWith('--token=') ? '--token=***' : a,
-  );
-  return ['merge-studio', 'extract-lora', ...shown].map(quote).join(' ');
-}
 
 export async function extractLoraCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });

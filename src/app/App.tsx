@@ -1,7 +1,8 @@
 /**
  * The studio: models on the left, the recipe in the middle, YAML and the run on the right. The
- * mode switch shows the mixture-of-experts builder (features/moe) in the middle and right
- * columns instead; the merge's panels stay mounted, hidden, so nothing of them is lost.
+ * mode switch shows the mixture-of-experts builder (features/moe) or the LoRA extractor
+ * (features/lora) in the middle and right columns instead; the merge's panels stay mounted,
+ * hidden, so nothing of them is lost.
  */
 import { lazy, Suspense, useEffect } from 'react';
 import { CurveEditor } from '../features/curves/CurveEditor.tsx';
@@ -10,6 +11,8 @@ import { ChosenModels } from '../features/model-picker/ChosenModels.tsx';
 import { CompatibilityPanel } from '../features/model-picker/CompatibilityPanel.tsx';
 import { HubSettings } from '../features/model-picker/HubSettings.tsx';
 import { LocalFolderPicker } from '../features/model-picker/LocalFolderPicker.tsx';
+import { LoraForm } from '../features/lora/LoraForm.tsx';
+import { LoraRunPanel } from '../features/lora/LoraRunPanel.tsx';
 import { ModelSearch } from '../features/model-picker/ModelSearch.tsx';
 import { MoeBuildPanel } from '../features/moe/MoeBuildPanel.tsx';
 import { MoeForm } from '../features/moe/MoeForm.tsx';
@@ -23,7 +26,7 @@ import { SlicesEditor } from '../features/slices/SlicesEditor.tsx';
 import { useStudio } from '../stores/store.ts';
 import { ModeSwitch } from './ModeSwitch.tsx';
 import { Providers } from './providers.tsx';
-import { moeShareUrl, shareUrl, startUrlSync } from './url-state.ts';
+import { loraShareUrl, moeShareUrl, shareUrl, startUrlSync } from './url-state.ts';
 
 // Below the fold and heavy (d3 views, the evaluation engine): loaded after the studio itself.
 const VisualizePanel = lazy(() =>
@@ -35,7 +38,9 @@ const PreviewPanel = lazy(() =>
 
 export function App() {
   useEffect(() => startUrlSync(), []);
-  const moe = useStudio((s) => s.studioMode) === 'moe';
+  const mode = useStudio((s) => s.studioMode);
+  const moe = mode === 'moe';
+  const merge = mode === 'merge';
   return (
     <Providers>
       <header className="app-header">
@@ -43,7 +48,7 @@ export function App() {
         <p className="tagline">
           Merge language models in your browser: mergekit’s methods and numbers, no server.
         </p>
-        <HistoryMenu shareUrl={shareUrl} moeShareUrl={moeShareUrl} />
+        <HistoryMenu shareUrl={shareUrl} moeShareUrl={moeShareUrl} loraShareUrl={loraShareUrl} />
         <ModeSwitch />
       </header>
       {/* Offered in either mode: a reload opens the tool the page's link names. */}
@@ -54,19 +59,19 @@ export function App() {
           <HubSettings />
           <ModelSearch />
           <LocalFolderPicker />
-          <h3>{moe ? 'Chosen models' : 'In the merge'}</h3>
+          <h3>{merge ? 'In the merge' : 'Chosen models'}</h3>
           <ChosenModels />
-          {/* It compares with the merge's base and speaks of the merge; a MoE's plan checks its models. */}
-          {!moe && <CompatibilityPanel />}
+          {/* It compares with the merge's base and speaks of the merge; the other tools' plans check their models. */}
+          {merge && <CompatibilityPanel />}
         </section>
-        <section className="column recipe" aria-labelledby="recipe-title" hidden={moe}>
+        <section className="column recipe" aria-labelledby="recipe-title" hidden={!merge}>
           <h2 id="recipe-title">Recipe</h2>
           <MethodPicker />
           <ParamControls />
           <CurveEditor />
           <SlicesEditor />
         </section>
-        <section className="column output" hidden={moe}>
+        <section className="column output" hidden={!merge}>
           <YamlPanel />
           <RunPanel />
         </section>
@@ -82,8 +87,19 @@ export function App() {
             </section>
           </>
         )}
+        {mode === 'lora' && (
+          <>
+            <section className="column recipe" aria-labelledby="lora-title">
+              <h2 id="lora-title">Extract LoRA</h2>
+              <LoraForm />
+            </section>
+            <section className="column output">
+              <LoraRunPanel />
+            </section>
+          </>
+        )}
       </main>
-      <div hidden={moe}>
+      <div hidden={!merge}>
         <Suspense fallback={<p className="muted wide-panel">Loading the teaching and preview views…</p>}>
           <VisualizePanel />
           <PreviewPanel />

@@ -1,7 +1,7 @@
 /**
- * What the studio builds: a merge (the recipe) or a mixture of experts (mergekit-moe). A
- * segmented control: native radios, so arrow keys move between the two. Each tool keeps its
- * state when the other is shown.
+ * What the studio makes: a merge (the recipe), a mixture of experts (mergekit-moe) or a LoRA
+ * adapter extracted from a fine-tune (mergekit-extract-lora). A segmented control: native
+ * radios, so arrow keys move between them. Each tool keeps its state when another is shown.
  */
 import type { StudioMode } from '../stores/moe-slice.ts';
 import { useStudio } from '../stores/store.ts';
@@ -9,6 +9,7 @@ import { useStudio } from '../stores/store.ts';
 const MODES: readonly { mode: StudioMode; label: string }[] = [
   { mode: 'merge', label: 'Merge' },
   { mode: 'moe', label: 'Mixture of experts' },
+  { mode: 'lora', label: 'Extract LoRA' },
 ];
 
 export function ModeSwitch() {

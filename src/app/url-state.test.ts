@@ -10,9 +10,13 @@ import { readHistory } from '../shared/history.ts';
 import { selectMoeYaml } from '../stores/moe-selectors.ts';
 import { DEMO_HUB_URL } from '../stores/sources-slice.ts';
 import { useStudio } from '../stores/store.ts';
+import { parseLoraText } from '../stores/lora-edits.ts';
+import { selectLoraText } from '../stores/lora-selectors.ts';
 import {
+  DAMAGED_LORA_LINK,
   DAMAGED_MOE_LINK,
   linkHash,
+  loraShareUrl,
   moeShareUrl,
   pageHash,
   readLinkHash,
@@ -78,7 +82,7 @@ afterEach(() => {
 /** Every YAML part of a hash, decoded: what a token must not be in either. */
 function decoded(hash: string): string {
   const link = readLinkHash(hash);
-  return [link.recipe, link.moe].map((p) => (p && p !== 'damaged' ? p.text : '')).join('\n');
+  return [link.recipe, link.moe, link.lora].map((p) => (p && p !== 'damaged' ? p.text : '')).join('\n');
 }
 
 /** Edits the studio as a user would, then lets the URL catch up. */
@@ -175,5 +179,97 @@ describe('share links', () => {
       expect(url).not.toContain(TOKEN);
       expect(decoded(new URL(url).hash)).not.toContain(TOKEN);
     }
+  });
+});
+
+/** Settings a user makes with the form: every option away from its default. */
+function loraEdit(): void {
+  const s = useStudio.getState();
+  s.setToken(TOKEN);
+  s.updateLora({ model: 'org/code-ft@main', base: 'tinymix-base', maxRank: 8, svEpsilon: 0.01 });
+  s.updateLora({
+    distributeScale: false,
+    embedLora: true,
+    skipUndecomposable: true,
+    saveModules: ['lm_head'],
+  });
+  s.updateLora({ includeRegexes: ['self_attn', '∑ ¿qué?'], excludeRegexes: ['layers\\.0\\.'] });
+  s.setStudioMode('lora');
+  vi.advanceTimersByTime(1000);
+}
+
+describe('Extract LoRA settings in the URL', () => {
+  it('keeps the settings and the open tool across a reload, in Recent recipes, never the token', () => {
+    const stop = startUrlSync();
+    loraEdit();
+    stop();
+    const lora = useStudio.getState().lora;
+    const text = selectLoraText(useStudio.getState());
+    expect(JSON.parse(text)).toEqual({
+      model: 'org/code-ft@main',
+      base: 'tinymix-base',
+      'max-rank': 8,
+      'sv-epsilon': 0.01,
+      'distribute-scale': false,
+      'embed-lora': true,
+      'save-module': ['lm_head'],
+      'exclude-regex': ['layers\\.0\\.'],
+      'include-regex': ['self_attn', '∑ ¿qué?'],
+      'skip-undecomposable': true,
+    });
+    expect(page.hash).toMatch(/(^#|&)mode=lora(&|$)/);
+    expect(readLinkHash(page.hash).lora).toEqual({ text });
+    expect(page.href).not.toContain(TOKEN);
+    expect(decoded(page.hash)).not.toContain(TOKEN);
+
+    useStudio.setState(initial, true);
+    startUrlSync()();
+    const s = useStudio.getState();
+    expect(s.studioMode).toBe('lora');
+    expect(s.lora).toEqual(lora);
+    expect(s.token).toBe('');
+    expect(readHistory().map((e) => [e.kind ?? 'merge', e.yaml])).toEqual([['lora', text]]);
+  });
+
+  it('the defaults are left out; empty settings are no part of the link', () => {
+    expect(pageHash(useStudio.getState())).toBe('');
+    useStudio.getState().updateLora({ model: 'tinymix-code' });
+    expect(readLinkHash(pageHash(useStudio.getState())).lora).toEqual({
+      text: '{"model":"tinymix-code","base":""}',
+    });
+  });
+
+  it('a LoRA link opens the tool with its settings alone', () => {
+    const text = '{"model":"tinymix-code","base":"tinymix-base","max-rank":8}';
+    const url = loraShareUrl(text, DEMO_HUB_URL);
+    expect(readLinkHash(new URL(url).hash)).toEqual({ mode: 'lora', lora: { text }, recipe: undefined, moe: undefined, hub: undefined }); // prettier-ignore
+    page.hash = new URL(url).hash;
+    startUrlSync()();
+    const s = useStudio.getState();
+    expect(s.studioMode).toBe('lora');
+    expect(s.lora).toMatchObject({ model: 'tinymix-code', base: 'tinymix-base', maxRank: 8, svEpsilon: 0 });
+    expect(s.loraLinkError).toBeUndefined();
+  });
+
+  it('damaged or foreign settings say so and leave the form empty, out of Recent recipes', () => {
+    page.hash = '#mode=lora&lora=%%%notbase64';
+    startUrlSync()();
+    expect(useStudio.getState().loraLinkError).toBe(DAMAGED_LORA_LINK);
+    expect(useStudio.getState().studioMode).toBe('lora');
+
+    for (const [text, why] of [
+      ['{"model":"a","base":"b","max_rank":8}', 'unknown setting "max_rank"'],
+      ['{"model":"a","base":"b","max-rank":"8"}', 'max-rank is not a number'],
+      ['{"model":"a","base":"b","include-regex":"x"}', 'include-regex is not a list'],
+      ['[1]', 'the settings are not a JSON object'],
+    ] as const) {
+      useStudio.setState(initial, true);
+      page.hash = `#${linkHash({ mode: 'lora', lora: text, hubUrl: DEMO_HUB_URL })}`;
+      startUrlSync()();
+      expect(useStudio.getState().loraLinkError).toBe(`${DAMAGED_LORA_LINK} (${why})`);
+      expect(useStudio.getState().lora).toEqual(initial.lora);
+      expect(parseLoraText(text)).toEqual({ problem: why });
+    }
+    expect(readHistory()).toEqual([]);
   });
 });

@@ -3,10 +3,11 @@
  *
  *   #recipe=<base64url of the merge recipe's YAML>
  *   &moe=<base64url of the MoE config's YAML (mergekit-moe)>
- *   &mode=moe          which tool is open (absent: Merge)
+ *   &lora=<base64url of the Extract LoRA settings (JSON, stores/lora-edits.ts)>
+ *   &mode=moe|lora     which tool is open (absent: Merge)
  *   &hub=<url>         when it is not the demo hub
  *
- * A recipe or config that is still the empty one is left out. Never the token (nor anything
+ * A recipe, config or settings that are still the empty ones are left out. Never the token (nor anything
  * else that is not YAML a user could share). The page's URL holds both tools, written with
  * replaceState as they change; a copied link holds the tool it was copied from. Read once at
  * start-up, when a hub other than ours is only offered to the user.
@@ -14,6 +15,8 @@
 import { moeConfigToYaml } from '../../workers/moe/moe-yaml.ts';
 import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
 import { pushHistory } from '../shared/history.ts';
+import { EMPTY_LORA, loraConfigToText, parseLoraText } from '../stores/lora-edits.ts';
+import { selectLoraText } from '../stores/lora-selectors.ts';
 import { EMPTY_MOE } from '../stores/moe-edits.ts';
 import { selectMoeErrors, selectMoeYaml } from '../stores/moe-selectors.ts';
 import type { StudioMode } from '../stores/moe-slice.ts';
@@ -41,6 +44,8 @@ export interface LinkState {
   readonly recipe?: string | undefined;
   /** The MoE config as mergekit-moe YAML. */
   readonly moe?: string | undefined;
+  /** The Extract LoRA settings as text. */
+  readonly lora?: string | undefined;
   readonly hubUrl: string;
 }
 
@@ -49,7 +54,8 @@ export function linkHash(state: LinkState): string {
   const params = new URLSearchParams();
   if (state.recipe !== undefined) params.set('recipe', toBase64Url(state.recipe));
   if (state.moe !== undefined) params.set('moe', toBase64Url(state.moe));
-  if (state.mode === 'moe') params.set('mode', 'moe');
+  if (state.lora !== undefined) params.set('lora', toBase64Url(state.lora));
+  if (state.mode !== 'merge') params.set('mode', state.mode);
   if (state.hubUrl !== DEMO_HUB_URL) params.set('hub', state.hubUrl);
   return params.toString();
 }
@@ -61,6 +67,7 @@ export interface ReadLink {
   readonly mode: StudioMode | undefined;
   readonly recipe: LinkPart | undefined;
   readonly moe: LinkPart | undefined;
+  readonly lora: LinkPart | undefined;
   readonly hub: string | undefined;
 }
 
@@ -78,9 +85,10 @@ export function readLinkHash(hash: string): ReadLink {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const mode = params.get('mode');
   return {
-    mode: mode === 'moe' || mode === 'merge' ? mode : undefined,
+    mode: mode === 'moe' || mode === 'merge' || mode === 'lora' ? mode : undefined,
     recipe: part(params.get('recipe')),
     moe: part(params.get('moe')),
+    lora: part(params.get('lora')),
     hub: params.get('hub') ?? undefined,
   };
 }
@@ -97,17 +105,25 @@ export function moeShareUrl(yaml: string, hubUrl: string): string {
   return here(linkHash({ mode: 'moe', moe: yaml, hubUrl }));
 }
 
+/** A link that opens Extract LoRA with these settings (the "Copy link" button in that mode). */
+export function loraShareUrl(text: string, hubUrl: string): string {
+  return here(linkHash({ mode: 'lora', lora: text, hubUrl }));
+}
+
 const EMPTY_RECIPE_YAML = recipeToYaml(EMPTY_RECIPE);
 const EMPTY_MOE_YAML = moeConfigToYaml(EMPTY_MOE);
+const EMPTY_LORA_TEXT = loraConfigToText(EMPTY_LORA);
 
-/** The page's own link: both tools (each unless empty), the open one and the hub. */
+/** The page's own link: every tool (each unless empty), the open one and the hub. */
 export function pageHash(s: StudioState): string {
   const recipe = recipeToYaml(s.recipe);
   const moe = selectMoeYaml(s);
+  const lora = selectLoraText(s);
   return linkHash({
     mode: s.studioMode,
     recipe: recipe === EMPTY_RECIPE_YAML ? undefined : recipe,
     moe: moe === EMPTY_MOE_YAML ? undefined : moe,
+    lora: lora === EMPTY_LORA_TEXT ? undefined : lora,
     hubUrl: s.hubUrl,
   });
 }
@@ -116,12 +132,26 @@ export const DAMAGED_LINK =
   'The recipe in this link could not be read: the link is damaged or cut short. The studio starts with an empty recipe.';
 export const DAMAGED_MOE_LINK =
   'The MoE config in this link could not be read: the link is damaged or cut short. The builder starts with an empty config.';
+export const DAMAGED_LORA_LINK =
+  'The LoRA extraction settings in this link could not be read: the link is damaged or cut short. The form starts empty.';
 
 /** How long the URL waits after the last edit (typing rewrites it once, at the end). */
 const URL_WRITE_MS = 250;
 
+/** The link's LoRA settings: loaded and kept in Recent recipes, or the reason they are not. */
+function loadLora(lora: LinkPart): void {
+  const store = useStudio.getState();
+  const parsed = lora === 'damaged' ? undefined : parseLoraText(lora.text);
+  if (!parsed || 'problem' in parsed) {
+    store.setLoraLinkError(parsed ? `${DAMAGED_LORA_LINK} (${parsed.problem})` : DAMAGED_LORA_LINK);
+    return;
+  }
+  store.setLora(parsed.config);
+  if (parsed.config.model !== '' && parsed.config.base !== '') pushHistory(selectLoraText(useStudio.getState()), 'lora'); // prettier-ignore
+}
+
 /**
- * Loads the link's recipe and MoE config (if any), opens its tool, and keeps the URL in step
+ * Loads the link's recipe, MoE config and LoRA settings (if any), opens its tool, and keeps the URL in step
  * afterwards. A recipe or config that does not validate yet loads as it is (the form's work in
  * progress) or, when it is not even the right shape, as the YAML editor's draft with its
  * problems. Valid ones go to "Recent recipes", as opened.
@@ -142,12 +172,14 @@ export function startUrlSync(): () => void {
   } else if (link.moe && store.editMoeYaml(link.moe.text)) {
     if (selectMoeErrors(useStudio.getState()).length === 0) pushHistory(link.moe.text, 'moe');
   }
+  if (link.lora !== undefined) loadLora(link.lora);
   if (link.mode) store.setStudioMode(link.mode);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const unsubscribe = useStudio.subscribe((s, prev) => {
     if (
       s.recipe === prev.recipe &&
       s.moe === prev.moe &&
+      s.lora === prev.lora &&
       s.studioMode === prev.studioMode &&
       s.hubUrl === prev.hubUrl
     )

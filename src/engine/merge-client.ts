@@ -7,9 +7,19 @@
  */
 import * as Comlink from 'comlink';
 import { registerAbortTransfer } from '../../workers/runtime/abort-transfer.ts';
-import type { MergeApi, MergeCallbacks, MoePlanSummary, PlanSummary } from '../../workers/runtime/api.ts';
+import type {
+  LoraCallbacks,
+  LoraExtractResult,
+  LoraPlanSummary,
+  MergeApi,
+  MergeCallbacks,
+  MoePlanSummary,
+  PlanSummary,
+} from '../../workers/runtime/api.ts';
 import type { MoeResult } from '../../workers/moe/build-moe.ts';
 import type {
+  LoraExtractRequest,
+  LoraPlanRequest,
   MergeRequest,
   ModelSources,
   MoePlanRequest,
@@ -121,6 +131,36 @@ export function startMerge(
   };
 }
 
+/**
+ * A job on a fresh merge worker, cancelled as a merge is: the engine is asked to stop (at the
+ * next tensor, module or read), and a worker still busy a second later is ended, which is
+ * safe: each job writes the file that makes its folder look complete last.
+ */
+function cancellable<R>(
+  call: (api: Comlink.Remote<MergeApi>, signal: AbortSignal) => Promise<R>,
+  cancelled: string,
+): MergeHandle<R> {
+  const { api, worker } = spawn();
+  const ac = new AbortController();
+  let settle: ((e: Error) => void) | undefined;
+  const killed = new Promise<never>((_, reject) => (settle = reject));
+  const run = call(api, ac.signal).catch((e: unknown) => {
+    throw ac.signal.aborted ? new MergeCancelledError(cancelled) : e;
+  });
+  const result = Promise.race([run, killed]).finally(() => worker.terminate());
+  return {
+    result,
+    cancel() {
+      if (ac.signal.aborted) return;
+      ac.abort();
+      setTimeout(() => {
+        worker.terminate();
+        settle?.(new MergeCancelledError(cancelled));
+      }, CANCEL_GRACE_MS);
+    },
+  };
+}
+
 const MOE_CANCELLED = 'The build was cancelled. Finished shards are kept: build it again to resume.';
 
 /**
@@ -133,25 +173,30 @@ export function startMoeBuild(
   target: SaveTarget,
   callbacks: MergeCallbacks,
 ): MergeHandle<MoeResult> {
-  const { api, worker } = spawn();
-  const ac = new AbortController();
-  let settle: ((e: Error) => void) | undefined;
-  const killed = new Promise<never>((_, reject) => (settle = reject));
-  const run = api.buildMoe(request, target, Comlink.proxy(callbacks), ac.signal).catch((e: unknown) => {
-    throw ac.signal.aborted ? new MergeCancelledError(MOE_CANCELLED) : e;
-  });
-  const result = Promise.race([run, killed]).finally(() => worker.terminate());
-  return {
-    result,
-    cancel() {
-      if (ac.signal.aborted) return;
-      ac.abort();
-      setTimeout(() => {
-        worker.terminate();
-        settle?.(new MergeCancelledError(MOE_CANCELLED));
-      }, CANCEL_GRACE_MS);
-    },
-  };
+  return cancellable(
+    (api, signal) => api.buildMoe(request, target, Comlink.proxy(callbacks), signal),
+    MOE_CANCELLED,
+  );
+}
+
+const LORA_CANCELLED =
+  'The extraction was cancelled; no adapter_config.json was written. Extract again to start over.';
+
+/**
+ * A LoRA extraction (mergekit-extract-lora, workers/lora-extract) in its own merge worker,
+ * cancelled as a merge is: the engine stops at the next module or read, and a worker still
+ * busy a second later (a big module's SVD does not look at the signal) is ended.
+ * adapter_config.json is written last, so nothing left behind looks like an adapter.
+ */
+export function startLoraExtraction(
+  request: LoraExtractRequest,
+  target: SaveTarget,
+  callbacks: LoraCallbacks,
+): MergeHandle<LoraExtractResult> {
+  return cancellable(
+    (api, signal) => api.extractLora(request, target, Comlink.proxy(callbacks), signal),
+    LORA_CANCELLED,
+  );
 }
 
 /**
@@ -188,6 +233,12 @@ export async function planMerge(
 export async function planMoe(request: MoePlanRequest, signal?: AbortSignal): Promise<MoePlanSummary> {
   signal?.throwIfAborted();
   return plannerApi().planMoe(request, signal);
+}
+
+/** Plans a LoRA extraction (headers only) in the same worker: the Extract LoRA preview. */
+export async function planLora(request: LoraPlanRequest, signal?: AbortSignal): Promise<LoraPlanSummary> {
+  signal?.throwIfAborted();
+  return plannerApi().planLora(request, signal);
 }
 
 /** Reads every input of a merge without merging (the benchmark's read-only baseline). */

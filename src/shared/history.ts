@@ -1,24 +1,26 @@
 /**
- * The last 20 recipes, kept in localStorage: merge recipes (mergekit YAML) and MoE configs
- * (mergekit-moe YAML), each with its kind. Entries written before MoE configs were kept have
- * no kind: they are merge recipes. Recipes hold no secrets: never a token. Shared by the
- * features that save recipes (run, moe) and the history menu.
+ * The last 20 recipes, kept in localStorage: merge recipes (mergekit YAML), MoE configs
+ * (mergekit-moe YAML) and LoRA extraction settings (JSON, src/stores/lora-edits.ts), each with
+ * its kind. Entries written before MoE configs were kept have no kind: they are merge recipes.
+ * Recipes hold no secrets: never a token. Shared by the features that save recipes (run, moe,
+ * lora) and the history menu.
  */
 
 const KEY = 'merge-studio-history';
 const MAX = 20;
 
-/** Which tool a recipe is for: a merge or a mixture of experts. */
-export type RecipeKind = 'merge' | 'moe';
+/** Which tool a recipe is for: a merge, a mixture of experts or a LoRA extraction. */
+export type RecipeKind = 'merge' | 'moe' | 'lora';
 
 export interface HistoryEntry {
   readonly yaml: string;
   readonly savedAt: number;
   /** Absent for a merge recipe (entries from before MoE configs were kept). */
-  readonly kind?: 'moe';
+  readonly kind?: 'moe' | 'lora';
 }
 
-export const kindOf = (e: HistoryEntry): RecipeKind => (e.kind === 'moe' ? 'moe' : 'merge');
+export const kindOf = (e: HistoryEntry): RecipeKind =>
+  e.kind === 'moe' || e.kind === 'lora' ? e.kind : 'merge';
 
 export function readHistory(): HistoryEntry[] {
   try {
@@ -31,7 +33,7 @@ export function readHistory(): HistoryEntry[] {
 
 export function pushHistory(yaml: string, kind: RecipeKind = 'merge'): void {
   const entries = readHistory().filter((e) => e.yaml !== yaml || kindOf(e) !== kind);
-  entries.unshift({ yaml, savedAt: Date.now(), ...(kind === 'moe' && { kind }) });
+  entries.unshift({ yaml, savedAt: Date.now(), ...(kind !== 'merge' && { kind }) });
   try {
     localStorage.setItem(KEY, JSON.stringify(entries.slice(0, MAX)));
   } catch {

@@ -15,7 +15,8 @@ import * as edit from './moe-edits.ts';
 import type { RunStatus } from './run-slice.ts';
 import type { StudioState } from './store.ts';
 
-export type StudioMode = 'merge' | 'moe';
+/** The tool the studio shows: a merge, a mixture of experts, or a LoRA extraction (./lora-slice.ts). */
+export type StudioMode = 'merge' | 'moe' | 'lora';
 
 /** The output folder's name when the name box is left empty. */
 export const DEFAULT_MOE_OUTPUT_NAME = 'moe-model';

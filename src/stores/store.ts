@@ -4,13 +4,14 @@
  * File objects live in a registry beside the store, Hub data lives in TanStack Query.
  */
 import { create } from 'zustand';
+import { createLoraSlice, type LoraSlice } from './lora-slice.ts';
 import { createMoeSlice, type MoeSlice } from './moe-slice.ts';
 import { createRecipeSlice, type RecipeSlice } from './recipe-slice.ts';
 import { createRunSlice, type RunSlice } from './run-slice.ts';
 import { createSourcesSlice, type SourcesSlice } from './sources-slice.ts';
 import { createUiSlice, type UiSlice } from './ui-slice.ts';
 
-export type StudioState = RecipeSlice & SourcesSlice & RunSlice & UiSlice & MoeSlice;
+export type StudioState = RecipeSlice & SourcesSlice & RunSlice & UiSlice & MoeSlice & LoraSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createRecipeSlice(...a),
@@ -18,4 +19,5 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createRunSlice(...a),
   ...createUiSlice(...a),
   ...createMoeSlice(...a),
+  ...createLoraSlice(...a),
 }));

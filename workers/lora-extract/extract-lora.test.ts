@@ -318,3 +318,53 @@ describe('extract-lora: a bias and an epsilon on a small synthetic pair', async 
     expect([...sink.files.keys()]).toEqual([]);
   });
 });
+
+/** A memory sink that records, in order, what became visible in the folder. */
+function recordingSink() {
+  const sink = memorySink();
+  const events: string[] = [];
+  const recorded: typeof sink = {
+    ...sink,
+    async createFile(path, size) {
+      const w = await sink.createFile(path, size);
+      return { ...w, close: async () => (await w.close(), void events.push(`close ${path}`)) };
+    },
+    async writeFile(path, data) {
+      await sink.writeFile(path, data);
+      events.push(`write ${path}`);
+    },
+    async remove(path) {
+      await sink.remove!(path);
+      events.push(`remove ${path}`);
+    },
+  };
+  return { sink: recorded, events };
+}
+
+describe('what a folder holds while an adapter is written', () => {
+  for (const svEpsilon of [0, 0.05]) {
+    it(`an earlier adapter_config.json goes first, this one comes last (sv-epsilon ${svEpsilon})`, async () => {
+      const { sink, events } = recordingSink();
+      await sink.writeFile(ADAPTER_CONFIG, '{"r": 4}');
+      events.length = 0;
+      const progress: string[] = [];
+      await extractLora({
+        model: code,
+        base,
+        sink,
+        options: { ...DEFAULTS, maxRank: 4, svEpsilon, includeRegexes: ['layers\\.0\\.'] },
+        card,
+        onProgress: (p) => progress.push(`${p.phase} ${p.modulesDone}/${p.modulesTotal}`),
+      });
+      expect(events).toEqual([
+        `remove ${ADAPTER_CONFIG}`,
+        `close ${ADAPTER_WEIGHTS}`,
+        'write README.md',
+        `write ${ADAPTER_CONFIG}`,
+      ]);
+      expect(progress[0]).toBe('extracting 0/7');
+      expect(progress.at(-1)).toBe('done 7/7');
+      if (svEpsilon > 0) expect(progress).toContain('writing 7/7');
+    });
+  }
+});

@@ -11,6 +11,12 @@
  * written as soon as they are computed. With it, a rank is known only after the module's SVD,
  * and a safetensors header comes before the data, so the factors (the adapter's size, not the
  * model's) are kept until the last module is done; whole modules are read at the end.
+ *
+ * Nothing left behind looks complete: an earlier adapter_config.json in the folder is removed
+ * before the weights are written, adapter_model.safetensors is staged by the sink until it is
+ * closed, and adapter_config.json, which PEFT and `base+adapter` readers open first, is
+ * written last (after README.md). A cancelled or failed extraction starts over when run again:
+ * there is one weights file and no per-module state to resume from.
  */
 import { encodeFromF32, type WritableDType } from '../io/dtypes.ts';
 import { loadModel, type LoadedModel } from '../io/load-model.ts';
@@ -18,17 +24,13 @@ import { ADAPTER_CONFIG } from '../io/lora/open-adapter.ts';
 import type { TensorSpec } from '../io/safetensors/layout.ts';
 import type { ModelSource, OutputSink } from '../io/source.ts';
 import { adapterCard, adapterConfigJson } from './adapter-files.ts';
+import { biasDtypeOf, factorSpecs, plannedSpecs, PREFIX, wholeSpecs } from './adapter-layout.ts';
 import { openAdapterWeights, type AdapterWeights } from './adapter-weights.ts';
 import { LoraExtractError } from './errors.ts';
 import { loraFactors, type FactorOptions } from './lora-factors.ts';
 import { truncatedSvd, type SvdMethod, type SvdOptions } from './linalg/truncated-svd.ts';
-import {
-  deltaDtype,
-  planExtraction,
-  type LoraModule,
-  type PlannedModule,
-  type Selection,
-} from './plan-extraction.ts';
+import { progressTracker, type ExtractProgress } from './extract-progress.ts';
+import { planExtraction, type LoraModule, type Selection } from './plan-extraction.ts';
 import { taskVector, tensorReader, type TensorRead } from './task-vector.ts';
 
 export interface ExtractOptions extends Selection, FactorOptions {
@@ -53,6 +55,8 @@ export interface ExtractJob {
   readonly options: ExtractOptions;
   readonly card: CardNames;
   readonly onLog?: (line: string) => void;
+  /** Throttled progress (./extract-progress.ts). */
+  readonly onProgress?: (p: ExtractProgress) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -81,9 +85,6 @@ export interface ExtractSummary {
   readonly otherTensors: readonly string[];
 }
 
-/** PeftModel.save_pretrained's prefix, which mergekit writes too. */
-const PREFIX = 'base_model.model.';
-
 interface Source {
   readonly info: LoadedModel;
   readonly read: TensorRead;
@@ -97,22 +98,6 @@ interface Tensor extends TensorSpec {
 function basePath(base: string): string {
   const model = base.split('+')[0]!;
   return /^[\w.-]+\/[\w.-]+@/.test(model) ? model.slice(0, model.indexOf('@')) : model;
-}
-
-/** The factor tensors of a module of rank r: names and shapes as PEFT saves them. */
-function factorSpecs(p: LoraModule, rank: number, biasDtype: WritableDType | undefined): TensorSpec[] {
-  const at = `${PREFIX}${p.module}`;
-  const specs: TensorSpec[] = p.embedding
-    ? [
-        { name: `${at}.lora_embedding_A`, dtype: p.dtype, shape: [rank, p.rows] },
-        { name: `${at}.lora_embedding_B`, dtype: p.dtype, shape: [p.cols, rank] },
-      ]
-    : [
-        { name: `${at}.lora_A.weight`, dtype: p.dtype, shape: [rank, p.cols] },
-        { name: `${at}.lora_B.weight`, dtype: p.dtype, shape: [p.rows, rank] },
-      ];
-  if (p.bias && biasDtype) specs.push({ name: `${at}.lora_B.bias`, dtype: biasDtype, shape: [p.rows] });
-  return specs;
 }
 
 export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
@@ -129,14 +114,12 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
   const model: Source = { info: modelInfo, read: tensorReader(modelInfo, signal) };
   const base: Source = { info: baseInfo, read: tensorReader(baseInfo, signal) };
   const biasDtype = (p: LoraModule): WritableDType | undefined =>
-    p.bias
-      ? deltaDtype(modelInfo.tensors.get(p.bias)!.dtype, baseInfo.tensors.get(p.bias)!.dtype)
-      : undefined;
-  const wholeSpecs = (tensors: readonly string[]): TensorSpec[] =>
-    tensors.map((t) => ({ name: `${PREFIX}${t}`, ...modelInfo.tensors.get(t)! }));
+    biasDtypeOf(p, modelInfo.tensors, baseInfo.tensors);
   const copyWhole = async (out: AdapterWeights, tensors: readonly string[]): Promise<void> => {
     for (const t of tensors) await out.write(`${PREFIX}${t}`, await model.read(t));
   };
+  const loraModules = plan.modules.filter((p): p is LoraModule => p.kind === 'lora');
+  const progress = progressTracker(job.onProgress, loraModules, options.maxRank);
 
   const reports: ModuleReport[] = [];
   const empty: string[] = [];
@@ -147,11 +130,13 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     count: number,
   ): Promise<Tensor[] | undefined> => {
     const started = performance.now();
+    progress.started(p);
     const d = await taskVector(p.weight, model, base);
     const svd = truncatedSvd(d, p.rows, p.cols, options.maxRank, options.svd);
     const f = loraFactors(svd, options, p.embedding);
     const seconds = (performance.now() - started) / 1000;
     const { method, iterations, residual } = svd;
+    progress.finished(p);
     if (f.rank === 0) {
       onLog?.(`${p.module}: no singular value is above --sv-epsilon ${options.svEpsilon}; left out`);
       return undefined;
@@ -185,16 +170,18 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     return tensors;
   };
 
-  const count = plan.modules.filter((p) => p.kind === 'lora').length;
+  const count = loraModules.length;
   // Without an epsilon the ranks follow from the shapes: lay the file out now and stream into it.
   const streaming = !(options.svEpsilon > 0);
-  const knownSpecs = (p: PlannedModule): TensorSpec[] =>
-    p.kind === 'whole'
-      ? wholeSpecs(p.tensors)
-      : factorSpecs(p, Math.min(options.maxRank, p.rows, p.cols), biasDtype(p));
+  // An earlier adapter's config would make the folder look complete while its weights change.
+  await job.sink.remove?.(ADAPTER_CONFIG);
+  progress.phase('extracting');
   let out: AdapterWeights | undefined;
   try {
-    if (streaming) out = await openAdapterWeights(job.sink, plan.modules.flatMap(knownSpecs));
+    if (streaming) {
+      const specs = plannedSpecs(plan, modelInfo.tensors, baseInfo.tensors, options.maxRank);
+      out = await openAdapterWeights(job.sink, specs);
+    }
     const kept: (Tensor[] | readonly string[])[] = [];
     let index = 0;
     for (const p of plan.modules) {
@@ -215,10 +202,11 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
       );
     }
     if (!out) {
+      progress.phase('writing');
       const isWhole = (k: Tensor[] | readonly string[]): k is readonly string[] => typeof k[0] === 'string';
       out = await openAdapterWeights(
         job.sink,
-        kept.flatMap((k) => (isWhole(k) ? wholeSpecs(k) : k)),
+        kept.flatMap((k) => (isWhole(k) ? wholeSpecs(k, modelInfo.tensors) : k)),
       );
       for (const k of kept) {
         signal?.throwIfAborted();
@@ -226,6 +214,7 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
         else for (const t of k) await out.write(t.name, t.data);
       }
     }
+    signal?.throwIfAborted();
     await out.close();
   } catch (e) {
     await out?.abort();
@@ -238,11 +227,14 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     ranks,
     modulesToSave: plan.modulesToSave,
   });
-  await job.sink.writeFile(ADAPTER_CONFIG, `${config}\n`);
   await job.sink.writeFile(
     'README.md',
     adapterCard({ ...job.card, baseVocab: plan.baseVocab, modelVocab: plan.modelVocab }),
   );
+  signal?.throwIfAborted();
+  // Last: the file that makes the folder an adapter.
+  await job.sink.writeFile(ADAPTER_CONFIG, `${config}\n`);
+  progress.phase('done');
   const whole = plan.modules.flatMap((p) => (p.kind === 'whole' ? p.tensors : []));
   const biases = plan.modules.flatMap((p) =>
     p.kind === 'lora' && p.bias && ranks.has(p.module) ? [`${p.bias} (as lora_B.bias)`] : [],

@@ -65,6 +65,13 @@ export interface WholeModule {
 
 export type PlannedModule = LoraModule | WholeModule;
 
+/** A module in neither the factors nor modules_to_save. */
+export interface LeftOutModule {
+  readonly module: string;
+  /** `pattern`: -i / -e did not select it; `undecomposable`: not 2-D, with --skip-undecomposable. */
+  readonly why: 'pattern' | 'undecomposable';
+}
+
 export interface ExtractionPlan {
   readonly modules: readonly PlannedModule[];
   /** adapter_config.json's modules_to_save: last parts of module names, in first-seen order. */
@@ -73,6 +80,10 @@ export interface ExtractionPlan {
   readonly embedLora: boolean;
   readonly baseVocab: number | undefined;
   readonly modelVocab: number | undefined;
+  /** Modules left out of the adapter, in the model's order. */
+  readonly leftOut: readonly LeftOutModule[];
+  /** Tensors that are no module's weight or bias (buffers), left out as mergekit leaves them. */
+  readonly ignoredTensors: readonly string[];
   /** Lines for the log: what was left out or changed, and why. */
   readonly notes: readonly string[];
 }
@@ -85,13 +96,21 @@ const OUTPUT_EMBEDDING = /(^|\.)(lm_head|embed_out)$/;
 
 const leafOf = (module: string): string => module.slice(module.lastIndexOf('.') + 1);
 
+/** A pattern as the extraction compiles it (JavaScript's syntax, searched anywhere), or why it is none. */
+export function compilePattern(source: string): { re: RegExp } | { problem: string } {
+  try {
+    return { re: new RegExp(source) };
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+}
+
 function compile(sources: readonly string[], option: string): RegExp[] {
   return sources.map((s) => {
-    try {
-      return new RegExp(s);
-    } catch (e) {
-      throw new LoraExtractError(`${option} '${s}' is not a regular expression: ${(e as Error).message}`);
-    }
+    const c = compilePattern(s);
+    if ('problem' in c)
+      throw new LoraExtractError(`${option} '${s}' is not a regular expression: ${c.problem}`);
+    return c.re;
   });
 }
 
@@ -168,6 +187,7 @@ export function planExtraction(
     selection.saveModules.includes(module) || selection.saveModules.includes(leafOf(module));
   const planned: PlannedModule[] = [];
   const skipped: string[] = [];
+  const leftOut: LeftOutModule[] = [];
   for (const [module, t] of weighted) {
     const info = model.get(t.weight)!;
     const isEmbedding = info.shape.length === 2 && INPUT_EMBEDDING.test(module);
@@ -179,11 +199,12 @@ export function planExtraction(
       addToSave(leafOf(module));
       planned.push({ kind: 'whole', module, tensors, why: 'embedding' });
     } else if (!selected(module)) {
-      continue;
+      leftOut.push({ module, why: 'pattern' });
     } else if (info.shape.length === 2) {
       planned.push(loraModule(module, t, model, base, isEmbedding, names));
     } else if (selection.skipUndecomposable) {
       skipped.push(module);
+      leftOut.push({ module, why: 'undecomposable' });
     } else {
       addToSave(leafOf(module));
       planned.push({ kind: 'whole', module, tensors, why: 'undecomposable' });
@@ -198,7 +219,16 @@ export function planExtraction(
         `-e/--exclude-regex and --save-module`,
     );
   }
-  return { modules: planned, modulesToSave: toSave, embedLora, baseVocab, modelVocab, notes };
+  return {
+    modules: planned,
+    modulesToSave: toSave,
+    embedLora,
+    baseVocab,
+    modelVocab,
+    leftOut,
+    ignoredTensors: ignored,
+    notes,
+  };
 }
 
 function loraModule(

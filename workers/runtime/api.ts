@@ -17,8 +17,19 @@ import { formatProblem } from '../plan/problems.ts';
 import { buildMoe, type MoeResult } from '../moe/build-moe.ts';
 import { loadMoeConfig } from '../moe/moe-yaml.ts';
 import { planMoe, type MoePlanSummary } from '../moe/plan-moe.ts';
+import { withAdapters } from '../io/lora/with-adapters.ts';
+import { previewExtraction, type LoraPlanSummary } from '../lora-extract/preview-extraction.ts';
 import type { MergeProgress, MergeResult } from '../protocol.ts';
-import type { MergeRequest, ModelSources, MoePlanRequest, MoeRequest, SaveTarget } from './requests.ts';
+import type {
+  LoraExtractRequest,
+  LoraPlanRequest,
+  MergeRequest,
+  ModelSources,
+  MoePlanRequest,
+  MoeRequest,
+  SaveTarget,
+} from './requests.ts';
+import { runLoraExtraction, type LoraCallbacks, type LoraExtractResult } from './lora-extract-job.ts';
 import { resolveSources } from './resolve-sources.ts';
 import { laneOver } from './compute-api.ts';
 
@@ -34,7 +45,7 @@ async function sinkFor(target: SaveTarget): Promise<OutputSink> {
   return { ...directorySink(target.handle), release };
 }
 
-export type { MoePlanSummary };
+export type { LoraCallbacks, LoraExtractResult, LoraPlanSummary, MoePlanSummary };
 
 export interface PlanSummary {
   readonly tensors: number;
@@ -164,6 +175,46 @@ export const mergeApi = {
     } finally {
       sink?.release?.();
     }
+  },
+
+  /**
+   * Extracts a PEFT LoRA adapter of request.model - request.base into the target folder
+   * (mergekit-extract-lora, workers/lora-extract), with the merge's model resolution, save
+   * targets and folder lock; throttled progress (modules, ETA: ../lora-extract/extract-progress.ts),
+   * log lines and the summary back (never tensors). adapter_config.json is written last, so a
+   * cancelled run leaves no folder that looks like an adapter; it starts over when run again.
+   */
+  async extractLora(
+    request: LoraExtractRequest,
+    target: SaveTarget,
+    callbacks: LoraCallbacks,
+    signal?: AbortSignal,
+  ): Promise<LoraExtractResult> {
+    const log = (line: string): void => callbacks.onLog(line);
+    const sources = resolveSources(request.sources, log, MERGE_READ_ADVICE);
+    let sink: OutputSink | undefined;
+    try {
+      sink = await sinkFor(target);
+      const result = await runLoraExtraction(request, sources, sink, callbacks, signal);
+      if (sources.hub)
+        log(`hub: ${sources.hub.stats.requests} HTTP requests, ${sources.hub.stats.retries} retries`);
+      return result;
+    } finally {
+      sink?.release?.();
+    }
+  },
+
+  /**
+   * Reads only the two models' headers: which modules an extraction with these options
+   * decomposes, saves whole and leaves out, and the adapter's size (from the cache `plan` uses).
+   */
+  async planLora(request: LoraPlanRequest, signal?: AbortSignal): Promise<LoraPlanSummary> {
+    const resolve = withAdapters(resolveSources(request.sources, () => undefined).resolve);
+    const [model, base] = await Promise.all([resolve(request.model, signal), resolve(request.base, signal)]);
+    return previewExtraction(model, base, request.options, {
+      load: planCache.headers(planScope(request.sources)),
+      ...(signal && { signal }),
+    });
   },
 
   /** Reads every input a merge of this request would read, and nothing else (benchmarks). */

@@ -4,6 +4,7 @@
  * own hub client and device from these descriptions.
  */
 import type { BackendName } from '../backends/types.ts';
+import type { ExtractOptions } from '../lora-extract/extract-lora.ts';
 
 /** One model folder the user opened from disk (directory picker or drop). */
 export interface LocalModelFiles {
@@ -79,3 +80,25 @@ export interface MoeRequest {
  * shard size (the same-model override does not change what is written).
  */
 export type MoePlanRequest = Pick<MoeRequest, 'configText' | 'sources' | 'maxShardBytes'>;
+
+/** What an extraction's options are in a request: the CLI's (the SVD's tuning stays the default). */
+export type LoraExtractOptions = Omit<ExtractOptions, 'svd'>;
+
+/**
+ * A mergekit-extract-lora run (workers/lora-extract): a PEFT adapter of `model` - `base` into
+ * the save target. The models are ids as a recipe names them (an opened folder, a hub repo,
+ * `base+adapter`).
+ */
+export interface LoraExtractRequest {
+  /** The fine-tuned model. */
+  readonly model: string;
+  /** The model it was fine-tuned from. */
+  readonly base: string;
+  readonly options: LoraExtractOptions;
+  readonly sources: ModelSources;
+  /** The output folder's name: the model card's title, and `--out` in its command line. */
+  readonly outputName: string;
+}
+
+/** What an extraction's preview reads (mergeApi.planLora): the request without its output. */
+export type LoraPlanRequest = Pick<LoraExtractRequest, 'model' | 'base' | 'options' | 'sources'>;

@@ -1,13 +1,16 @@
 /**
- * The last 20 recipes (merge recipes and MoE configs), and a link that reproduces what the open
- * tool holds: the merge's recipe in Merge mode, the MoE config in Mixture-of-experts mode (a
- * MoE link opens the builder with its config; never a token in either).
+ * The last 20 recipes (merge recipes, MoE configs, LoRA extraction settings), and a link that
+ * reproduces what the open tool holds: the merge's recipe in Merge mode, the MoE config in
+ * Mixture-of-experts mode, the settings in Extract LoRA mode (each link opens its tool; never
+ * a token in any). Model ids from entries are shown as text.
  */
 import { useState } from 'react';
 import { parseMoeYaml } from '../../../workers/moe/moe-yaml.ts';
 import { parseRecipeYaml } from '../../../workers/plan/recipe-yaml.ts';
 import { referencedModels } from '../../../workers/plan/recipe.ts';
-import { kindOf, readHistory, type HistoryEntry } from '../../shared/history.ts';
+import { kindOf, readHistory, type HistoryEntry, type RecipeKind } from '../../shared/history.ts';
+import { loraSummary, parseLoraText } from '../../stores/lora-edits.ts';
+import { selectLoraText } from '../../stores/lora-selectors.ts';
 import { selectMoeYaml } from '../../stores/moe-selectors.ts';
 import { selectRecipeYaml } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
@@ -15,6 +18,10 @@ import { useStudio } from '../../stores/store.ts';
 type LinkOf = (yaml: string, hub: string) => string;
 
 function summary(e: HistoryEntry): string {
+  if (kindOf(e) === 'lora') {
+    const parsed = parseLoraText(e.yaml);
+    return 'config' in parsed ? loraSummary(parsed.config) : 'LoRA: invalid settings';
+  }
   if (kindOf(e) === 'moe') {
     const c = parseMoeYaml(e.yaml).shape;
     if (!c) return 'MoE: invalid config';
@@ -25,45 +32,62 @@ function summary(e: HistoryEntry): string {
   return r ? `${r.merge_method}: ${referencedModels(r).join(', ') || 'no models'}` : 'invalid recipe';
 }
 
+const COPY_LABEL: Record<RecipeKind, string> = {
+  merge: 'Copy link to this recipe',
+  moe: 'Copy link to this MoE config',
+  lora: 'Copy link to these LoRA settings',
+};
+
 export function HistoryMenu({
   shareUrl,
   moeShareUrl,
+  loraShareUrl,
 }: {
   readonly shareUrl: LinkOf;
   readonly moeShareUrl: LinkOf;
+  readonly loraShareUrl: LinkOf;
 }) {
   const [copied, setCopied] = useState(false);
-  const moe = useStudio((s) => s.studioMode) === 'moe';
+  const mode = useStudio((s) => s.studioMode);
   const recipeYaml = useStudio(selectRecipeYaml);
   const moeYaml = useStudio(selectMoeYaml);
+  const loraText = useStudio(selectLoraText);
   const hubUrl = useStudio((s) => s.hubUrl);
   const editYaml = useStudio((s) => s.editYaml);
   const editMoeYaml = useStudio((s) => s.editMoeYaml);
+  const editLoraText = useStudio((s) => s.editLoraText);
   const setMode = useStudio((s) => s.setStudioMode);
   const [entries, setEntries] = useState(readHistory);
   const open = (e: HistoryEntry): void => {
     const kind = kindOf(e);
     if (kind === 'moe') editMoeYaml(e.yaml);
+    else if (kind === 'lora') editLoraText(e.yaml);
     else editYaml(e.yaml);
     setMode(kind);
   };
+  const link = (): string =>
+    mode === 'moe'
+      ? moeShareUrl(moeYaml, hubUrl)
+      : mode === 'lora'
+        ? loraShareUrl(loraText, hubUrl)
+        : shareUrl(recipeYaml, hubUrl);
   return (
     <div className="history">
       <button
         type="button"
         onClick={() => {
-          const link = moe ? moeShareUrl(moeYaml, hubUrl) : shareUrl(recipeYaml, hubUrl);
-          void navigator.clipboard?.writeText(link).then(() => setCopied(true));
+          void navigator.clipboard?.writeText(link()).then(() => setCopied(true));
           setTimeout(() => setCopied(false), 2000);
         }}
       >
-        {copied ? 'Link copied' : moe ? 'Copy link to this MoE config' : 'Copy link to this recipe'}
+        {copied ? 'Link copied' : COPY_LABEL[mode]}
       </button>
       <details onToggle={() => setEntries(readHistory())}>
         <summary>Recent recipes</summary>
         {entries.length === 0 ? (
           <p className="muted">
-            Recipes you merge, MoE configs you build, and those you open by link appear here.
+            Recipes you merge, MoE configs you build, LoRA settings you extract with, and those you open by
+            link appear here.
           </p>
         ) : (
           <ul>

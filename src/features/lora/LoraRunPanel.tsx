@@ -1,0 +1,79 @@
+/**
+ * Running the extraction: the output folder's name, the plan (what will be written, from the
+ * headers), the Extract button (the folder picker opens on its click; without one the adapter
+ * goes to browser storage and is offered as downloads), progress with Cancel, and the result.
+ */
+import { useId } from 'react';
+import { canPickFolders } from '../../engine/save-target.ts';
+import { defaultLoraOutputName } from '../../stores/lora-edits.ts';
+import { selectLoraFoldersBlock, selectLoraProblems } from '../../stores/lora-selectors.ts';
+import { cleanOutputName } from '../../stores/run-slice.ts';
+import { useStudio } from '../../stores/store.ts';
+import { LoraPlanPreview } from './LoraPlanPreview.tsx';
+import { LoraProgress } from './LoraProgress.tsx';
+import { LoraResult } from './LoraResult.tsx';
+import { cancelLora, startLoraFromPage } from './lora-actions.ts';
+
+export function LoraRunPanel() {
+  const id = useId();
+  const name = useStudio((s) => s.loraOutputName);
+  const setName = useStudio((s) => s.setLoraOutputName);
+  const placeholder = useStudio((s) => defaultLoraOutputName(s.lora));
+  const { status, error } = useStudio((s) => s.loraRun);
+  const linkError = useStudio((s) => s.loraLinkError);
+  const problems = useStudio(selectLoraProblems);
+  const foldersBlock = useStudio(selectLoraFoldersBlock);
+  const busy = status === 'running' || status === 'cancelling';
+  const waitFor = problems[0]?.message ?? foldersBlock;
+  return (
+    <section className="run-panel" aria-labelledby={`${id}-t`}>
+      <h2 id={`${id}-t`}>Extract</h2>
+      {linkError && (
+        <p className="field-error" role="alert">
+          {linkError}
+        </p>
+      )}
+      <div className="run-options">
+        <label htmlFor={`${id}-name`}>Output folder name</label>
+        <input
+          id={`${id}-name`}
+          value={name}
+          disabled={busy}
+          placeholder={placeholder}
+          onChange={(e) => setName(cleanOutputName(e.target.value))}
+        />
+      </div>
+      <LoraPlanPreview />
+      <p className="muted">
+        {canPickFolders()
+          ? 'You will choose a folder; the adapter is written into a sub-folder named as above.'
+          : 'This browser cannot write to a folder you pick: the adapter is written to browser storage and offered as downloads.'}{' '}
+        adapter_config.json is written last. A cancelled or interrupted extraction is not resumed: extracting
+        again starts over.
+      </p>
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          disabled={busy || waitFor !== undefined}
+          onClick={() => void startLoraFromPage()}
+        >
+          {canPickFolders() ? 'Choose folder and extract' : 'Extract'}
+        </button>
+        {busy && (
+          <button type="button" onClick={cancelLora} disabled={status === 'cancelling'}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {!busy && waitFor && <p className="field-hint">Extract waits: {waitFor}</p>}
+      <LoraProgress />
+      {error && (
+        <p className={status === 'cancelled' ? 'notice' : 'field-error'} role="alert">
+          {error}
+        </p>
+      )}
+      <LoraResult />
+    </section>
+  );
+}

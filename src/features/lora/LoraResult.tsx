@@ -3,11 +3,10 @@
  * storage), the rank of every decomposed module, and how to use the adapter (LoraUsage).
  * Names come from the checkpoints and the user: text only.
  */
-import { useEffect, useState } from 'react';
 import type { LoraExtractResult } from '../../../workers/runtime/api.ts';
-import { downloadFile, opfsFiles } from '../../engine/save-target.ts';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import { useStudio } from '../../stores/store.ts';
+import { WrittenFiles } from '../../shared/WrittenFiles.tsx';
 import { LoraUsage } from './LoraUsage.tsx';
 
 /** "28 at rank 8, 2 at rank 4": how many modules got each rank, highest first. */
@@ -22,15 +21,6 @@ export function rankCounts(result: Pick<LoraExtractResult, 'modules'>): string {
 
 export function LoraResult() {
   const { result, savedTo, savedFolder: folder, config } = useStudio((s) => s.loraRun);
-  const [downloads, setDownloads] = useState<File[]>([]);
-  const inBrowser = folder !== undefined;
-  useEffect(() => {
-    if (result && folder !== undefined)
-      void opfsFiles(
-        folder,
-        result.files.map((f) => f.path),
-      ).then(setDownloads, () => setDownloads([]));
-  }, [result, folder]);
   if (!result || !config) return null;
   return (
     <section className="result" aria-label="Extraction result">
@@ -40,40 +30,7 @@ export function LoraResult() {
         {formatDuration(result.elapsedMs)}: {result.modules.length} modules decomposed,{' '}
         {result.otherTensors.length} other tensors, {formatBytes(result.bytesWritten)}.
       </p>
-      <table className="files">
-        <caption>Files</caption>
-        <thead>
-          <tr>
-            <th scope="col">File</th>
-            <th scope="col">Size</th>
-            {inBrowser && <th scope="col">Download</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {result.files.map((f) => {
-            const file = downloads.find((d) => d.name === f.path);
-            return (
-              <tr key={f.path}>
-                <td>{f.path}</td>
-                <td>{formatBytes(f.size)}</td>
-                {inBrowser && (
-                  <td>
-                    {file && (
-                      <button
-                        type="button"
-                        onClick={() => downloadFile(file)}
-                        aria-label={`Download ${f.path}`}
-                      >
-                        Download
-                      </button>
-                    )}
-                  </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <WrittenFiles files={result.files} folder={folder} />
       <details open={result.modules.length <= 16}>
         <summary>Ranks: {rankCounts(result)}</summary>
         <table className="files">

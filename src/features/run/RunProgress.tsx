@@ -1,4 +1,5 @@
 /** The running merge: a progress bar with throughput, ETA and the current tensor; the log. */
+import { JobProgress } from '../../shared/JobProgress.tsx';
 import { progressText } from '../../shared/progress-text.ts';
 import { useStudio } from '../../stores/store.ts';
 
@@ -6,24 +7,14 @@ export function RunProgress() {
   const status = useStudio((s) => s.runStatus);
   const p = useStudio((s) => s.progress);
   const logs = useStudio((s) => s.logs);
-  if (status === 'idle') return null;
-  // A failed or cancelled run's last numbers are stale: the error says what happened.
-  const live = status === 'running' || status === 'cancelling' || status === 'done';
   const frac = p && p.bytesTotal > 0 ? Math.min(1, p.bytesWritten / p.bytesTotal) : 0;
   return (
-    <div className="run-progress">
-      {live && (
-        <progress max={1} value={frac} aria-label="Merge progress">
-          {Math.round(frac * 100)}%
-        </progress>
-      )}
-      {live && p && <p aria-live="polite">{progressText(p, status)}</p>}
-      {logs.length > 0 && (
-        <details>
-          <summary>Log ({logs.length} lines)</summary>
-          <pre className="log">{logs.join('\n')}</pre>
-        </details>
-      )}
-    </div>
+    <JobProgress
+      status={status}
+      label="Merge progress"
+      fraction={frac}
+      text={p && progressText(p, status)}
+      logs={logs}
+    />
   );
 }

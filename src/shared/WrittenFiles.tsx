@@ -1,0 +1,63 @@
+/**
+ * The files a job wrote, with their sizes and, when they went to browser storage (a folder of
+ * OPFS), a download button each: the merge's, the MoE build's and the LoRA extraction's result.
+ * File names come from the job (and so from models' names): text only.
+ */
+import { useEffect, useState } from 'react';
+import { downloadFile, opfsFiles } from '../engine/save-target.ts';
+import { formatBytes } from './format.ts';
+
+export function WrittenFiles({
+  files,
+  folder,
+}: {
+  readonly files: readonly { readonly path: string; readonly size: number }[];
+  /** The OPFS folder they were written to; undefined when they went to a picked folder. */
+  readonly folder: string | undefined;
+}) {
+  const [downloads, setDownloads] = useState<File[]>([]);
+  const inBrowser = folder !== undefined;
+  useEffect(() => {
+    if (folder !== undefined)
+      void opfsFiles(
+        folder,
+        files.map((f) => f.path),
+      ).then(setDownloads, () => setDownloads([]));
+  }, [files, folder]);
+  return (
+    <table className="files">
+      <caption>Files</caption>
+      <thead>
+        <tr>
+          <th scope="col">File</th>
+          <th scope="col">Size</th>
+          {inBrowser && <th scope="col">Download</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {files.map((f) => {
+          const file = downloads.find((d) => d.name === f.path);
+          return (
+            <tr key={f.path}>
+              <td>{f.path}</td>
+              <td>{formatBytes(f.size)}</td>
+              {inBrowser && (
+                <td>
+                  {file && (
+                    <button
+                      type="button"
+                      onClick={() => downloadFile(file)}
+                      aria-label={`Download ${f.path}`}
+                    >
+                      Download
+                    </button>
+                  )}
+                </td>
+              )}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

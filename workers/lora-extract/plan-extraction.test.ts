@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DType } from '../io/dtypes.ts';
 import { LoraExtractError } from './errors.ts';
-import { planExtraction, type ExtractionPlan, type Selection, type TensorInfo } from './plan-extraction.ts';
+import {
+  compilePattern,
+  planExtraction,
+  type ExtractionPlan,
+  type Selection,
+  type TensorInfo,
+} from './plan-extraction.ts';
 
 const t = (shape: number[], dtype: DType = 'BF16'): TensorInfo => ({ dtype, shape });
 
@@ -159,6 +165,22 @@ describe('planExtraction', () => {
       expect(() => planExtraction(model(), model(), { ...NONE, excludeRegexes: ['(unclosed'] })).toThrow(
         /^--exclude-regex '\(unclosed' is not a regular expression/,
       );
+    });
+  });
+});
+
+describe('compilePattern (the patterns a user types, matched against names from a repo)', () => {
+  it('compiles ordinary patterns; refuses bad ones and ones that could take minutes on a long name', () => {
+    expect('re' in compilePattern('layers\\.[0-3]\\..*q_proj')).toBe(true);
+    expect(compilePattern('(q_proj')).toEqual({
+      problem: expect.stringMatching(/Unterminated group|unterminated/i),
+    });
+    expect(compilePattern('.*.*.*.*x')).toEqual({
+      problem:
+        'it has more than 3 repetitions (*, +, {n,}), which could take minutes to match a long module name; write a simpler pattern',
+    });
+    expect(compilePattern('(a+)+b')).toEqual({
+      problem: expect.stringMatching(/^it repeats a group that itself repeats or has alternatives/),
     });
   });
 });

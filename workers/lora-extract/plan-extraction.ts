@@ -22,6 +22,7 @@
  * later module with the same last name is saved whole too, even one the patterns exclude, and
  * which ones depends on the module order. Here the patterns decide for every module alike.
  */
+import { patternRisk } from '../io/lora/adapter-config.ts';
 import { isWritableDType, type DType, type WritableDType } from '../io/dtypes.ts';
 import { LoraExtractError } from './errors.ts';
 
@@ -98,6 +99,9 @@ const leafOf = (module: string): string => module.slice(module.lastIndexOf('.') 
 
 /** A pattern as the extraction compiles it (JavaScript's syntax, searched anywhere), or why it is none. */
 export function compilePattern(source: string): { re: RegExp } | { problem: string } {
+  // Matched against the models' tensor names, which come from their repos.
+  const risk = patternRisk(source);
+  if (risk) return { problem: `it ${risk}; write a simpler pattern` };
   try {
     return { re: new RegExp(source) };
   } catch (e) {

@@ -113,6 +113,26 @@ function patterns(
   });
 }
 
+/**
+ * Why matching `source` against long names could take minutes (too many repetitions, or a
+ * repeated group that repeats: see repeats and mayBacktrack), in words that end a sentence
+ * about the pattern; undefined when it cannot. `wrapperRepeats`: repetitions the caller wraps
+ * around it. Also used for the patterns a user types (extract-lora's include/exclude), which
+ * are matched against names from a model's repo.
+ */
+export function patternRisk(source: string, wrapperRepeats = 0): string | undefined {
+  if (repeats(source) + wrapperRepeats > MAX_REPEATS) {
+    return (
+      `has more than ${MAX_REPEATS - wrapperRepeats} repetitions (*, +, {n,}), which could take ` +
+      'minutes to match a long module name'
+    );
+  }
+  if (mayBacktrack(source)) {
+    return 'repeats a group that itself repeats or has alternatives, which could take exponential time to match';
+  }
+  return undefined;
+}
+
 /** `wrap(source)` compiled, where `source` is the config's own pattern. */
 function pythonRegExp(
   source: string,
@@ -121,16 +141,11 @@ function pythonRegExp(
   what: string,
   wrapperRepeats = 0,
 ): RegExp {
-  if (repeats(source) + wrapperRepeats > MAX_REPEATS) {
+  const risk = patternRisk(source, wrapperRepeats);
+  if (risk) {
+    const many = risk.startsWith('has more');
     throw new LoraAdapterError(
-      `${what}: ${field} has more than ${MAX_REPEATS - wrapperRepeats} repetitions (*, +, {n,}), which could take ` +
-        'minutes to match a long module name (and hang the page); write the module names as a list, or a simpler pattern',
-    );
-  }
-  if (mayBacktrack(source)) {
-    throw new LoraAdapterError(
-      `${what}: ${field} repeats a group that itself repeats or has alternatives, which could take exponential time ` +
-        'to match (and hang the page); write the module names as a list, or the pattern without nested repetition',
+      `${what}: ${field} ${risk} (and hang the page); write the module names as a list, or ${many ? 'a simpler pattern' : 'the pattern without nested repetition'}`,
     );
   }
   try {

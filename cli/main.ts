@@ -7,10 +7,11 @@
  *   eval MODEL_DIR --text FILE                                  mean loss of a model on a text
  *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a Mixtral MoE
  *   extract-lora --model FT --base BASE --out OUT               mergekit-extract-lora: a LoRA of FT - BASE
- * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure.
+ * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
  */
 import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';
+import { wasInterrupted } from './interrupt.ts';
 import { evalCommand } from './commands/eval.ts';
 import { extractLoraCommand } from './commands/extract-lora.ts';
 import { mergeCommand } from './commands/merge.ts';
@@ -71,7 +72,7 @@ docs/extract-lora.md). FT and BASE are read like a recipe's models (--models, --
   -e, --exclude-regex R / -i, --include-regex R   skip / keep only matching modules; repeatable
   --skip-undecomposable  leave out norms and other non-2-D weights (default: save them whole)
 
-Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure.
+Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure, 130 cancelled (Ctrl-C).
 `;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
@@ -99,6 +100,12 @@ async function main(argv: string[]): Promise<number> {
     await run(rest);
     return 0;
   } catch (e) {
+    if (wasInterrupted()) {
+      process.stderr.write(
+        'cancelled: nothing that looks complete was written; run the same command again (a merge or MoE build resumes from its finished shards)\n',
+      );
+      return 130;
+    }
     const code = exitCodeOf(e);
     process.stderr.write(`${e instanceof UsageError ? 'usage: ' : 'error: '}${(e as Error).message}\n`);
     if (code === 1 && process.env['MERGE_STUDIO_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);

@@ -4,6 +4,7 @@
  * progress on stderr and the result line on stdout. The compute lanes are started once, on the
  * first merge that runs, and shared by the merges of one command.
  */
+import { interruptSignal } from './interrupt.ts';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MERGE_READ_ADVICE } from '../workers/io/hub/errors.ts';
@@ -124,6 +125,7 @@ export async function mergeIntoFolder(
       ...(settings.seed !== undefined && { seed: settings.seed }),
       onProgress: progress.update,
       onLog: log,
+      signal: interruptSignal(),
       ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
     });
   } finally {

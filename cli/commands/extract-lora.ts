@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { interruptSignal } from '../interrupt.ts';
 import { withAdapters } from '../../workers/io/lora/with-adapters.ts';
 import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
@@ -116,6 +117,7 @@ export async function extractLoraCommand(argv: string[]): Promise<void> {
         invocation: invocationOf(argv),
       },
       onLog: log,
+      signal: interruptSignal(),
     });
     const hub = hubSummary(models);
     if (hub) log(hub);

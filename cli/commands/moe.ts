@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { interruptSignal } from '../interrupt.ts';
 import { MERGE_READ_ADVICE } from '../../workers/io/hub/errors.ts';
 import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
@@ -67,6 +68,7 @@ export async function moeCommand(argv: string[]): Promise<void> {
       ...(seed !== undefined && { seed }),
       onProgress: progress.update,
       onLog: log,
+      signal: interruptSignal(),
     });
   } finally {
     await lock.release();

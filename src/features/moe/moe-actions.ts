@@ -7,6 +7,7 @@
  * recipes", as a merge's recipe does.
  */
 import { interruptedMoeJobs, saveJob, updateJob, type MoeJobRecord } from '../../engine/job-db.ts';
+import { beginJob, mayWriteAgain } from '../../engine/job-start.ts';
 import { holdJobLock } from '../../engine/job-lock.ts';
 import { localFolders } from '../../engine/local-files.ts';
 import { MergeCancelledError, startMoeBuild, type MergeHandle } from '../../engine/merge-client.ts';
@@ -102,10 +103,7 @@ export async function startMoeFromPage(): Promise<void> {
     startedAt: Date.now(),
     updatedAt: Date.now(),
   };
-  // Taken before the record says 'running', so no tab ever sees this job as interrupted.
-  const lock = await holdJobLock(job.id);
-  await saveJob(job).catch(() => undefined); // resume is a bonus: a private window may refuse IndexedDB
-  await run(request, target, job.id, lock === 'taken' ? undefined : lock);
+  await run(request, target, job.id, await beginJob(job));
 }
 
 export function cancelMoe(): void {
@@ -118,12 +116,9 @@ export { interruptedMoeJobs };
 
 /** Resumes an interrupted build (call from a click: a picked folder may need permission again). */
 export async function resumeMoeJob(job: MoeJobRecord): Promise<void> {
-  if (job.target.kind === 'directory') {
-    const h = job.target.handle as unknown as { requestPermission?(o: { mode: string }): Promise<string> };
-    if (h.requestPermission && (await h.requestPermission({ mode: 'readwrite' })) !== 'granted') {
-      useStudio.getState().moeRunFailed('Permission to write to the output folder was not given.', false);
-      return;
-    }
+  if (!(await mayWriteAgain(job.target))) {
+    useStudio.getState().moeRunFailed('Permission to write to the output folder was not given.', false);
+    return;
   }
   const lock = await holdJobLock(job.id);
   if (lock === 'taken') {

@@ -7,6 +7,7 @@
  * and a resume clicked in two tabs runs in one.
  */
 import { interruptedJobs, saveJob, updateJob, type JobRecord } from '../../engine/job-db.ts';
+import { beginJob, mayWriteAgain } from '../../engine/job-start.ts';
 import { holdJobLock } from '../../engine/job-lock.ts';
 import { localFolders } from '../../engine/local-files.ts';
 import { MergeCancelledError, startMerge, type MergeHandle } from '../../engine/merge-client.ts';
@@ -104,11 +105,7 @@ export async function startMergeFromPage(): Promise<void> {
     startedAt: Date.now(),
     updatedAt: Date.now(),
   };
-  // Taken before the record says 'running', so no tab ever sees this job as interrupted. A new
-  // id's lock is free.
-  const lock = await holdJobLock(job.id);
-  await saveJob(job).catch(() => undefined); // resume is a bonus: a private window may refuse IndexedDB
-  await run(request, target, job.id, lock === 'taken' ? undefined : lock);
+  await run(request, target, job.id, await beginJob(job));
 }
 
 export function cancelMerge(): void {
@@ -121,12 +118,9 @@ export { interruptedJobs };
 
 /** Resumes an interrupted job (call from a click: a picked folder may need permission again). */
 export async function resumeJob(job: JobRecord): Promise<void> {
-  if (job.target.kind === 'directory') {
-    const h = job.target.handle as unknown as { requestPermission?(o: { mode: string }): Promise<string> };
-    if (h.requestPermission && (await h.requestPermission({ mode: 'readwrite' })) !== 'granted') {
-      useStudio.getState().runFailed('Permission to write to the output folder was not given.', false);
-      return;
-    }
+  if (!(await mayWriteAgain(job.target))) {
+    useStudio.getState().runFailed('Permission to write to the output folder was not given.', false);
+    return;
   }
   // The banner offers only jobs no tab runs, but another tab may have resumed this one since.
   const lock = await holdJobLock(job.id);

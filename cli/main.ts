@@ -5,7 +5,7 @@
  *   multi CONFIG.yml --intermediate-dir DIR [--out OUT]         multi-stage merge (mergekit-multi)
  *   serve DIR                                                   offer local folders as a hub
  *   eval MODEL_DIR --text FILE                                  mean loss of a model on a text
- *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a Mixtral MoE
+ *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a mixture of experts
  *   extract-lora --model FT --base BASE --out OUT               mergekit-extract-lora: a LoRA of FT - BASE
  * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
  */
@@ -56,7 +56,7 @@ final merge. A model named like a stage reads that stage's output. Takes merge's
   --no-lazy            merge every stage again (default --lazy: keep a stage's finished model)
   --dry-run            check every stage and print the order, merge nothing (--out optional)
 
-moe options (mergekit-moe: a Mixtral mixture of experts; see docs/moe.md):
+moe options (mergekit-moe: a Mixtral, DeepSeek, Qwen2 or Qwen3 MoE; see docs/moe.md):
   --out DIR, --shard-size SIZE, --name NAME   as for merge
   --seed N             seed of the random gate modes and the experts' noise_scale (default 0)
   --i-understand-this-is-not-useful-without-training

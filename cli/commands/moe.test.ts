@@ -1,6 +1,6 @@
 /**
- * `moe CONFIG --out OUT`: a Mixtral MoE from the tinymix folders, evaluated with `eval`; config
- * errors carry the file and line and exit with 2.
+ * `moe CONFIG --out OUT`: a Mixtral MoE and a DeepSeek MoE from the tinymix folders, evaluated
+ * with `eval`; config errors carry the file and line and exit with 2.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +20,10 @@ let err: string[];
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'cli-moe-'));
   await writeFile(path.join(tmp, 'moe.yml'), TINYMIX_MOE);
+  await writeFile(
+    path.join(tmp, 'deepseek.yml'),
+    `${TINYMIX_MOE}shared_experts:\n  - source_model: tinymix-code-b\n`,
+  );
   await writeFile(path.join(tmp, 'typo.yml'), TINYMIX_MOE.replace('gate_mode', 'gatemode'));
   await writeFile(
     path.join(tmp, 'same.yml'),
@@ -61,6 +65,19 @@ describe('merge-studio moe', () => {
     ]);
     out = [];
     await evalCommand([path.join(tmp, 'out'), '--text', path.join(MODELS_DIR, 'eval-code.txt'), '--windows', '4', '--json']); // prettier-ignore
+    const [row] = JSON.parse(out.join('')) as { loss: number }[];
+    expect(row!.loss).toBeGreaterThan(1);
+    expect(row!.loss).toBeLessThan(2.5);
+  });
+
+  it('builds a DeepSeek MoE with a shared expert from any model, which eval reads', async () => {
+    await moe('deepseek.yml', 'deepseek');
+    expect(out.join('')).toMatch(
+      /^built a 3-expert DeepSeek MoE with 1 shared expert \(4 layers, 79 tensors\)/,
+    );
+    expect(err.join('')).toMatch(/architecture: DeepSeek MoE/);
+    out = [];
+    await evalCommand([path.join(tmp, 'deepseek'), '--text', path.join(MODELS_DIR, 'eval-code.txt'), '--windows', '4', '--json']); // prettier-ignore
     const [row] = JSON.parse(out.join('')) as { loss: number }[];
     expect(row!.loss).toBeGreaterThan(1);
     expect(row!.loss).toBeLessThan(2.5);

@@ -1,7 +1,8 @@
 /**
  * `moe CONFIG.yml --out OUT [--models DIR] [--hub-url URL] [--token T] [--shard-size S]
  * [--seed N] [--name NAME] [--i-understand-this-is-not-useful-without-training]`: mergekit-moe,
- * a Mixtral mixture of experts from a base and expert models (workers/moe). Models are found as
+ * a Mixtral, DeepSeek, Qwen2 or Qwen3 mixture of experts from a base and expert models
+ * (workers/moe). Models are found as
  * for `merge` (../resolve-models.ts); the output folder is locked, written and resumed as a
  * merge's is.
  */
@@ -13,6 +14,7 @@ import { MERGE_READ_ADVICE } from '../../workers/io/hub/errors.ts';
 import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
 import { SourceError } from '../../workers/io/source.ts';
+import { inputIds } from '../../workers/moe/arch/common.ts';
 import { buildMoe, type MoeResult } from '../../workers/moe/build-moe.ts';
 import { ALLOW_ALL_SAME_OPTION } from '../../workers/moe/moe-rules.ts';
 import { loadMoeConfig } from '../../workers/moe/moe-yaml.ts';
@@ -52,8 +54,7 @@ export async function moeCommand(argv: string[]): Promise<void> {
     progress.done();
     process.stderr.write(`${line}\n`);
   };
-  const ids = [config.base_model, ...config.experts.map((e) => e.source_model)];
-  const models = resolveModels(values, [...new Set(ids)], { onLog: log, readAdvice: MERGE_READ_ADVICE });
+  const models = resolveModels(values, inputIds(config), { onLog: log, readAdvice: MERGE_READ_ADVICE });
   const lock = await lockFolder(values.out, log);
   let result: MoeResult;
   try {
@@ -77,7 +78,7 @@ export async function moeCommand(argv: string[]): Promise<void> {
   const hub = hubSummary(models);
   if (hub) process.stderr.write(`${hub}\n`);
   process.stdout.write(
-    `built a ${result.experts}-expert Mixtral MoE (${result.layers} layers, ${result.tensors} tensors) in ${values.out} in ${(result.elapsedMs / 1000).toFixed(1)} s: ` +
+    `built a ${result.experts}-expert ${result.architecture === 'Mixtral' ? 'Mixtral MoE' : result.architecture}${result.sharedExperts ? ` with ${result.sharedExperts} shared expert` : ''} (${result.layers} layers, ${result.tensors} tensors) in ${values.out} in ${(result.elapsedMs / 1000).toFixed(1)} s: ` +
       `${result.files.length} files, ${(result.bytesWritten / 1e6).toFixed(1)} MB written, ${(result.bytesRead / 1e6).toFixed(1)} MB read in ${result.readRequests} reads` +
       `${result.resumedShards ? `, ${result.resumedShards} shard(s) resumed` : ''}\n`,
   );

@@ -273,10 +273,16 @@ describe('buildMoe (Mixtral from Llama experts)', () => {
   it('refuses input models a Mixtral cannot be built from', async () => {
     const qwen = withCodeConfig((c) => (c['model_type'] = 'qwen2'));
     await expect(buildInMemory(TINYMIX_MOE, {}, qwen)).rejects.toThrow(
-      /tinymix-code is a "qwen2" model: a Mixtral MoE is built from Llama or Mistral models/,
+      'no MoE output architecture can be built from these models and this config: ' +
+        'Mixtral is built from llama or mistral models only (model_type), and tinymix-code is "qwen2"; ' +
+        'DeepSeek MoE is built from llama or mistral models only (model_type), and tinymix-code is "qwen2"; ' +
+        'Qwen MoE needs exactly one shared expert (found 0); ' +
+        'Qwen3 MoE is built from qwen3 models only (model_type), and tinymix-base is "llama"',
     );
     const mistral = withCodeConfig((c) => (c['model_type'] = 'mistral'));
-    await expect(buildInMemory(TINYMIX_MOE, {}, mistral)).rejects.toThrow(/same architecture/);
+    await expect(buildInMemory(TINYMIX_MOE, {}, mistral)).rejects.toThrow(
+      'Mixtral needs input models of one architecture, and tinymix-code is mistral while the base tinymix-base is llama',
+    );
     const biased = withCodeConfig((c) => (c['mlp_bias'] = true));
     await expect(buildInMemory(TINYMIX_MOE, {}, biased)).rejects.toThrow(
       'tinymix-code has biases (mlp_bias), which a Mixtral model has no place for',

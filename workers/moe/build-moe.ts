@@ -1,6 +1,6 @@
 /**
- * A whole mergekit-moe build into an output folder: open the models (headers only), lay out the
- * Mixtral tensors (./mixtral-layout.ts), compute the routers (./compute-gates.ts), then write
+ * A whole mergekit-moe build into an output folder: open the models (headers only), choose the
+ * output architecture and lay out its tensors (./arch/), compute the routers (./compute-gates.ts), then write
  * the shards tensor by tensor and the files around them, as a merge does
  * (../engine/run-merge.ts): the same shard split and index, the same output-folder start (no
  * earlier model's config.json or weights left beside the new ones), the same resume (a finished
@@ -20,9 +20,11 @@ import { MAX_SIDE_FILE_BYTES, type ModelResolver, type ModelSource, type OutputS
 import type { MergeProgress, OutputFileInfo } from '../protocol.ts';
 import { progressEmitter, type ProgressEmitter } from './moe-progress.ts';
 import { fnv1a32 } from '../rng.ts';
-import { computeGates } from './compute-gates.ts';
+import { inputIds } from './arch/common.ts';
+import { computeGates, gatedExperts } from './compute-gates.ts';
 import { degenerateLayers, degenerateWarning } from './gate-condition.ts';
-import { mixtralLayout, type MixtralLayout, type MoeTensor } from './mixtral-layout.ts';
+import { moeLayout } from './arch/select.ts';
+import type { MoeLayout, MoeTensor, OutputArchitectureName } from './arch/types.ts';
 import { moeCard } from './moe-card.ts';
 import type { MoeConfig } from './moe-config.ts';
 import { writeConverted } from './write-tensor.ts';
@@ -46,10 +48,13 @@ export interface MoeJob {
 }
 
 export interface MoeResult {
+  readonly architecture: OutputArchitectureName;
   readonly files: readonly OutputFileInfo[];
   readonly tensors: number;
   readonly layers: number;
   readonly experts: number;
+  /** Shared experts per layer (DeepSeek MoE, Qwen MoE). */
+  readonly sharedExperts: number;
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly readRequests: number;
@@ -77,14 +82,14 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
   const models = await openMoeModels(config, job.resolve, signal);
   checkAbort(signal);
   progress.emit('planning', true);
-  const layout = mixtralLayout(config, models);
+  const layout = moeLayout(config, models);
   for (const w of layout.warnings) warn(w);
   const base = models.get(config.base_model)!;
-  job.onLog?.(
-    `routers: ${config.gate_mode} gates for ${layout.numExperts} experts in ${layout.numLayers} layers`,
-  );
+  const gated = gatedExperts(config).length;
+  job.onLog?.(`architecture: ${layout.architecture}`);
+  job.onLog?.(`routers: ${config.gate_mode} gates for ${gated} experts in ${layout.numLayers} layers`);
   const gates = await computeGates({ config, base, numLayers: layout.numLayers, hidden: layout.hidden, seed, stats, ...(signal && { signal }) }); // prettier-ignore
-  const degenerate = degenerateWarning(degenerateLayers(gates, layout.numExperts), layout.numLayers);
+  const degenerate = degenerateWarning(degenerateLayers(gates, gated), layout.numLayers);
   if (degenerate) warn(degenerate);
   checkAbort(signal);
 
@@ -93,7 +98,7 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
     layout.tensors.length,
     shards.reduce((s, sh) => s + sh.layout.totalSize, 0),
   );
-  job.onLog?.(`plan: ${layout.tensors.length} tensors, ${layout.numLayers} layers x ${layout.numExperts} experts, ${shards.length} shard(s), ${(progress.bytesTotal / 1e6).toFixed(1)} MB`); // prettier-ignore
+  job.onLog?.(`plan: ${layout.tensors.length} tensors, ${layout.numLayers} layers x ${layout.numExperts} experts${layout.numShared ? ` + ${layout.numShared} shared` : ''}, ${shards.length} shard(s), ${(progress.bytesTotal / 1e6).toFixed(1)} MB`); // prettier-ignore
   const fingerprint = moeFingerprint(job, seed, models, shards);
   const state = await startJob(job.sink, fingerprint, shards);
   const readers = makeReaders(layout, models, stats);
@@ -110,7 +115,7 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
       progress.wrote(shard.tensors.length, shard.layout.totalSize);
       job.onLog?.(`resume: ${shard.file} is already complete`);
     } else {
-      await writeShard(job, shard, readers, gates, seed, progress);
+      await writeShard(job, shard, readers, gates, layout.hidden, seed, progress);
       state.completed.push(shard.file);
       await saveJobState(job.sink, state);
     }
@@ -129,10 +134,12 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
   await job.sink.remove?.(JOB_STATE_FILE);
   progress.emit('done', true);
   return {
+    architecture: layout.architecture,
     files,
     tensors: layout.tensors.length,
     layers: layout.numLayers,
     experts: layout.numExperts,
+    sharedExperts: layout.numShared,
     bytesRead: stats.bytes,
     bytesWritten: files.reduce((s, f) => s + f.size, 0),
     readRequests: stats.requests,
@@ -152,7 +159,7 @@ export async function openMoeModels(
   signal?: AbortSignal,
   load: (source: ModelSource, signal?: AbortSignal) => Promise<LoadedModel> = loadModel,
 ): Promise<Map<string, LoadedModel>> {
-  const ids = [...new Set([config.base_model, ...config.experts.map((e) => e.source_model)])];
+  const ids = inputIds(config);
   const open = withAdapters(resolve);
   const loaded = await Promise.all(ids.map(async (id) => load(await open(id, signal), signal)));
   return new Map(ids.map((id, i) => [id, loaded[i]!]));
@@ -160,7 +167,7 @@ export async function openMoeModels(
 
 /** One reader per model, told every tensor it will be asked for, in writing order. */
 function makeReaders(
-  layout: MixtralLayout,
+  layout: MoeLayout,
   models: ReadonlyMap<string, LoadedModel>,
   stats: ReaderStats,
 ): Map<string, ModelTensorReader> {
@@ -184,6 +191,7 @@ async function writeShard(
   shard: ShardPlan<MoeTensor>,
   readers: ReadonlyMap<string, ModelTensorReader>,
   gates: readonly Float32Array[],
+  hidden: number,
   seed: number,
   progress: ProgressEmitter,
 ): Promise<void> {
@@ -197,13 +205,17 @@ async function writeShard(
       const write = (offset: number, data: Uint8Array): Promise<void> => writer.write(at + offset, data);
       let bytes: number;
       const src = t.source;
-      if (src.kind === 'router') {
-        const data = encodeFromF32(gates[src.layer]!, t.dtype);
+      if (src.kind === 'router' || src.kind === 'zeros') {
+        const values =
+          src.kind === 'router'
+            ? gates[src.layer]!.subarray(src.first * hidden, (src.first + src.count) * hidden)
+            : new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+        const data = encodeFromF32(values, t.dtype);
         await write(0, data);
         bytes = data.byteLength;
       } else {
         const input = await readers.get(src.model)!.next(src.tensor, job.signal);
-        const expert = src.expert === undefined ? undefined : job.config.experts[src.expert];
+        const expert = src.expert && job.config[src.expert.list]?.[src.expert.index];
         const change = {
           ...(expert?.noise_scale !== undefined && { noise: expert.noise_scale }),
           ...(src.residual && expert?.residual_scale !== undefined && { scale: expert.residual_scale }),
@@ -224,7 +236,7 @@ async function writeShard(
 async function writeSideFiles(
   job: MoeJob,
   base: LoadedModel,
-  layout: MixtralLayout,
+  layout: MoeLayout,
   put: (path: string, data: Uint8Array | string) => Promise<void>,
   warn: (w: string) => void,
 ): Promise<void> {
@@ -237,7 +249,7 @@ async function writeSideFiles(
     if (f.startsWith('tokenizer') || f === 'special_tokens_map.json') copied++;
   }
   if (copied === 0) warn(`${base.id} has no tokenizer files to copy; add them to the output before using it`);
-  const card = moeCard({ name: job.outputName ?? 'moe-model', config: job.config, configYaml: job.configText, hubModels: job.hubModels ?? new Set() }); // prettier-ignore
+  const card = moeCard({ name: job.outputName ?? 'moe-model', architecture: layout.architecture, config: job.config, configYaml: job.configText, hubModels: job.hubModels ?? new Set() }); // prettier-ignore
   await put('README.md', card);
   await put(MOE_CONFIG_FILE, job.configText);
   await put('config.json', `${JSON.stringify(layout.config, null, 2)}\n`);

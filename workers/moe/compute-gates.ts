@@ -11,7 +11,7 @@ import { ArchitectureError } from '../plan/architecture.ts';
 import { readModelWeights } from '../eval/model/weights.ts';
 import { cheapEmbedGates, randomGates, type PromptIds } from './gates.ts';
 import { hiddenGates } from './hidden-gates.ts';
-import type { MoeConfig } from './moe-config.ts';
+import type { MoeConfig, MoeExpert } from './moe-config.ts';
 import { loadPromptTokenizer, tokenizePrompts } from './prompt-tokens.ts';
 
 export interface GateJob {
@@ -26,13 +26,28 @@ export interface GateJob {
 
 const EMBED = 'model.embed_tokens.weight';
 
+/**
+ * The experts that get router rows, in row order (mergekit's need_gates): every routed expert,
+ * then the shared experts when they have prompts or the gates are random (Qwen MoE's shared
+ * expert gate is the row after the routed experts'; DeepSeek MoE's random shared rows are made
+ * and not written, as mergekit makes them).
+ */
+export function gatedExperts(config: MoeConfig): MoeExpert[] {
+  const shared = config.shared_experts ?? [];
+  const random = config.gate_mode === 'random' || config.gate_mode === 'uniform_random';
+  const prompted = shared.some((e) => (e.positive_prompts?.length ?? 0) > 0);
+  return [...config.experts, ...(prompted || random ? shared : [])];
+}
+
+/** Per layer, [gatedExperts(config).length, hidden] router rows. */
 export async function computeGates(job: GateJob): Promise<Float32Array[]> {
   const { config, base, numLayers, hidden } = job;
   const mode = config.gate_mode;
+  const gated = gatedExperts(config);
   if (mode === 'random' || mode === 'uniform_random')
-    return randomGates(mode, numLayers, config.experts.length, hidden, job.seed);
+    return randomGates(mode, numLayers, gated.length, hidden, job.seed);
   const tokenizer = await loadPromptTokenizer(base.source, job.signal);
-  const prompts: PromptIds[] = config.experts.map((e) => ({
+  const prompts: PromptIds[] = gated.map((e) => ({
     positive: tokenizePrompts(tokenizer, e.positive_prompts ?? []),
     negative: tokenizePrompts(tokenizer, e.negative_prompts ?? []),
   }));

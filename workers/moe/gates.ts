@@ -9,8 +9,10 @@
  *                   token (./hidden-gates.ts), minus the negatives' mean, normalised
  *
  * The random modes draw from the counter-based RNG of ../rng.ts, keyed by the seed and the
- * router tensor's name: torch's generator cannot be reproduced, so the numbers differ from
- * mergekit's while their distribution is the same.
+ * layer (the name of a Mixtral router, for every output architecture, so one seed gives the
+ * same routers whatever the architecture): torch's generator cannot be reproduced, so the
+ * numbers differ from mergekit's while their distribution is the same. Rows after the routed
+ * experts' (shared experts) continue the same stream, so adding them changes no expert's row.
  */
 import { normalAt, streamKey, uniformAt } from '../rng.ts';
 
@@ -20,7 +22,8 @@ export type GateRows = readonly Float32Array[];
 /** mergekit clamps the norm here before dividing. */
 const MIN_NORM = 1e-8;
 
-export const routerName = (layer: number): string => `model.layers.${layer}.block_sparse_moe.gate.weight`;
+/** The random streams' key for a layer. */
+const routerName = (layer: number): string => `model.layers.${layer}.block_sparse_moe.gate.weight`;
 
 export function randomGates(
   mode: 'random' | 'uniform_random',

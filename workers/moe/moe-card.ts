@@ -3,6 +3,7 @@
  * card): front matter with the Hub models as base_model and the moe tags, what the model is
  * made of, and the config. Everything comes from the config as plain text.
  */
+import type { OutputArchitectureName } from './arch/types.ts';
 import type { MoeConfig } from './moe-config.ts';
 
 const GATE_TEXT: Readonly<Record<MoeConfig['gate_mode'], string>> = {
@@ -12,6 +13,21 @@ const GATE_TEXT: Readonly<Record<MoeConfig['gate_mode'], string>> = {
   uniform_random: "torch.nn.Linear's uniform initialisation (to be trained)",
 };
 
+const ARCH_TEXT: Readonly<Record<OutputArchitectureName, { what: string; load: string; shared: string }>> = {
+  Mixtral: { what: 'Mixtral', load: '', shared: '' },
+  'DeepSeek MoE': {
+    what: 'DeepSeek MoE',
+    load: " Its code is DeepSeek's own (deepseek-ai/deepseek-moe-16b-base), so load it with `trust_remote_code=True`.",
+    shared: 'Every token also goes through this MLP, ungated.',
+  },
+  'Qwen MoE': {
+    what: 'Qwen2-MoE',
+    load: '',
+    shared: "Every token also goes through this MLP, scaled by a gate built like the experts' routers.",
+  },
+  'Qwen3 MoE': { what: 'Qwen3-MoE', load: '', shared: '' },
+};
+
 const repoOf = (ref: string): string => ref.split('@')[0]!;
 /** `base+adapter` (a LoRA merged in) names two repos: each is listed and linked on its own. */
 const parts = (m: string): string[] => m.split('+');
@@ -19,13 +35,17 @@ const yamlString = (s: string): string => (/^[\w./@-]+$/.test(s) ? s : JSON.stri
 
 export function moeCard(opts: {
   readonly name: string;
+  readonly architecture: OutputArchitectureName;
   readonly config: MoeConfig;
   readonly configYaml: string;
   /** Models that are Hub repositories (linked, and listed as base_model). */
   readonly hubModels: ReadonlySet<string>;
 }): string {
   const { config, hubModels } = opts;
-  const models = [...new Set([config.base_model, ...config.experts.map((e) => e.source_model)])];
+  const shared = config.shared_experts ?? [];
+  const models = [
+    ...new Set([config.base_model, ...[...config.experts, ...shared].map((e) => e.source_model)]),
+  ];
   const onHub = (m: string, p: string): boolean => hubModels.has(p) || hubModels.has(m);
   const hub = [
     ...new Set(
@@ -50,13 +70,17 @@ export function moeCard(opts: {
     '- moe',
     '---',
   ].join('\n');
-  const experts = config.experts
-    .map((e, i) => `${i}. ${link(e.source_model)}${e.positive_prompts?.length ? ` (${e.positive_prompts.length} prompt${e.positive_prompts.length > 1 ? 's' : ''})` : ''}`)
-    .join('\n'); // prettier-ignore
+  const item = (e: MoeConfig['experts'][number], i: number): string =>
+    `${i}. ${link(e.source_model)}${e.positive_prompts?.length ? ` (${e.positive_prompts.length} prompt${e.positive_prompts.length > 1 ? 's' : ''})` : ''}`; // prettier-ignore
+  const experts = config.experts.map(item).join('\n');
+  const sharedText =
+    shared.length === 0
+      ? ''
+      : `\n\n### Shared expert\n\n${ARCH_TEXT[opts.architecture].shared}\n\n${shared.map(item).join('\n')}`;
   return `${front}
 # ${opts.name}
 
-This is a Mixtral mixture-of-experts model built with Merge Studio, following [mergekit](https://github.com/arcee-ai/mergekit)'s \`mergekit-moe\`.
+This is a ${ARCH_TEXT[opts.architecture].what} mixture-of-experts model built with Merge Studio, following [mergekit](https://github.com/arcee-ai/mergekit)'s \`mergekit-moe\`.${ARCH_TEXT[opts.architecture].load}
 
 ## Details
 
@@ -64,7 +88,7 @@ Attention, norms and embeddings come from ${link(config.base_model)}; each layer
 
 ### Experts
 
-${experts}
+${experts}${sharedText}
 
 ### Configuration
 

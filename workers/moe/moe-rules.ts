@@ -8,12 +8,10 @@
  * single expert.
  */
 import type { Report } from '../plan/validate-common.ts';
+import { checkArchitecture } from './arch/select.ts';
 import type { MoeConfig, MoeExpert } from './moe-config.ts';
 
-/** mergekit's output architectures (their name()), matched by prefix as select_output_arch does. */
-export const OUTPUT_ARCHITECTURES = ['Mixtral', 'DeepSeek MoE', 'Qwen MoE', 'Qwen3 MoE'] as const;
-/** The ones Merge Studio writes. */
-export const SUPPORTED_OUTPUT = ['Mixtral'] as const;
+export { expertCountWarning } from './arch/common.ts';
 
 /** mergekit-moe's option for a MoE whose experts are all one model (sparse upcycling). */
 export const ALLOW_ALL_SAME_OPTION = 'i-understand-this-is-not-useful-without-training';
@@ -70,49 +68,7 @@ function checkBadConfig(config: MoeConfig, report: Report, allowAllSame: boolean
   }
 }
 
-/**
- * mergekit-moe's warning for an expert count that is not a power of two (the MoE builds and
- * runs, but llama.cpp cannot load it); undefined for a power of two.
- */
-export function expertCountWarning(numExperts: number): string | undefined {
-  return numExperts > 0 && (numExperts & (numExperts - 1)) !== 0
-    ? `the model has ${numExperts} experts, which is not a power of two: it will not be usable in llama.cpp`
-    : undefined;
-}
-
 /** Both prompt lists as one comparable string (mergekit compares the tuples). */
 function promptKey(e: MoeExpert): string {
   return JSON.stringify([e.positive_prompts ?? [], e.negative_prompts ?? []]);
-}
-
-/**
- * The requested architecture, as mergekit selects it: by name prefix, Mixtral first. Anything
- * else (DeepSeek and Qwen MoE, with their shared experts) is refused for now. The rules that
- * decide what is written, so a plan (./plan-moe.ts) checks these alone.
- */
-export function checkArchitecture(config: MoeConfig, report: Report): void {
-  const wanted = config.architecture?.toLowerCase();
-  if (wanted !== undefined) {
-    const matches = OUTPUT_ARCHITECTURES.filter((a) => a.toLowerCase().startsWith(wanted));
-    if (matches.length === 0) {
-      report(
-        ['architecture'],
-        `no output architecture is called ${JSON.stringify(config.architecture)}: mergekit's are ${OUTPUT_ARCHITECTURES.join(', ')} (Merge Studio writes ${SUPPORTED_OUTPUT.join(', ')} only, for now)`,
-      );
-      return;
-    }
-    if (!matches.includes('Mixtral')) {
-      report(
-        ['architecture'],
-        `${matches.join(' / ')} output is not supported yet: Merge Studio writes only Mixtral MoE models for now (architecture: mixtral, or leave it out)`,
-      );
-      return;
-    }
-  }
-  if (config.shared_experts && config.shared_experts.length > 0) {
-    report(
-      ['shared_experts'],
-      'Mixtral has no shared experts, and the architectures that do (DeepSeek MoE, Qwen MoE) are not supported yet: remove shared_experts to build a Mixtral MoE',
-    );
-  }
 }

@@ -113,16 +113,34 @@ describe('mergekit-moe config', () => {
     expect(errors(oneModel.replace('cheap_embed', 'random'))).toEqual([]); // mergekit skips it for random
   });
 
-  it('writes Mixtral only: other architectures and shared experts are refused', () => {
-    expect(errors(`${GOOD}architecture: mixtral\n`)).toEqual([]);
-    expect(errors(`${GOOD}architecture: Mix\n`)).toEqual([]);
-    expect(errors(`${GOOD}architecture: qwen\n`)).toEqual([
-      '13:1: architecture: Qwen MoE / Qwen3 MoE output is not supported yet: Merge Studio writes only Mixtral MoE models for now (architecture: mixtral, or leave it out)',
+  it('names an output architecture by prefix; what no named one can hold is refused at its line', () => {
+    for (const name of ['mixtral', 'Mix', 'deepseek', 'qwen', 'qwen3', 'QWEN3']) {
+      expect(errors(`${GOOD}architecture: ${name}\n`), name).toEqual([]);
+    }
+    expect(errors(`${GOOD}architecture: llama\n`)).toEqual([
+      '13:1: architecture: no output architecture is called "llama": mergekit\'s are Mixtral, DeepSeek MoE, Qwen MoE, Qwen3 MoE (architecture: mixtral, deepseek, qwen, qwen3, or leave it out)',
     ]);
-    expect(errors(`${GOOD}architecture: deepseek\n`)[0]).toMatch(/DeepSeek MoE output is not supported yet/);
-    expect(errors(`${GOOD}architecture: llama\n`)[0]).toMatch(/no output architecture is called "llama"/);
-    expect(errors(`${GOOD}shared_experts:\n  - source_model: tinymix-law\n`)[0]).toMatch(
-      /^13:1: shared_experts: Mixtral has no shared experts/,
+    const shared = (s: string): string => `${GOOD}shared_experts:\n  - source_model: tinymix-law\n${s}`;
+    // One shared expert without prompts: DeepSeek MoE holds it (no architecture named).
+    expect(errors(shared(''))).toEqual([]);
+    expect(errors(`${shared('')}architecture: mixtral\n`)).toEqual([
+      '13:1: shared_experts: Mixtral has no shared experts (architecture: mixtral)',
+    ]);
+    expect(errors(`${shared('')}architecture: qwen3\n`)[0]).toMatch(/Qwen3 MoE has no shared experts/);
+    // Qwen MoE gates its shared expert, so it needs prompts (but not with random gates)...
+    expect(errors(`${shared('')}architecture: qwen\n`)).toEqual([
+      '14:5: shared_experts[0]: no output architecture can hold these shared experts: Qwen MoE gates its shared expert: with gate_mode cheap_embed it needs positive_prompts; Qwen3 MoE has no shared experts',
+    ]);
+    expect(errors(`${shared('')}architecture: qwen\n`.replace('cheap_embed', 'random'))).toEqual([]);
+    // ...which DeepSeek MoE refuses.
+    const prompted = shared('    positive_prompts: ["everything"]\n');
+    expect(errors(prompted)).toEqual([]);
+    expect(errors(`${prompted}architecture: deepseek\n`)).toEqual([
+      '14:5: shared_experts[0]: DeepSeek MoE does not gate its shared expert: it takes no prompts (architecture: deepseek)',
+    ]);
+    const two = `${shared('')}  - source_model: tinymix-code\n`;
+    expect(errors(two)[0]).toMatch(
+      /^13:1: shared_experts: no output architecture can hold these shared experts: Mixtral has no shared experts; DeepSeek MoE takes at most one shared expert; Qwen MoE needs exactly one shared expert \(found 2\); Qwen3 MoE/,
     );
   });
 

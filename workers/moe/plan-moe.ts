@@ -15,15 +15,19 @@ import type { LoadedModel } from '../io/load-model.ts';
 import type { ModelResolver, ModelSource } from '../io/source.ts';
 import { formatProblem, RecipeError, type RecipeProblem } from '../plan/problems.ts';
 import { openMoeModels } from './build-moe.ts';
-import { mixtralLayout } from './mixtral-layout.ts';
+import { checkArchitecture, moeLayout } from './arch/select.ts';
+import type { OutputArchitectureName } from './arch/types.ts';
 import type { MoeConfig } from './moe-config.ts';
-import { checkArchitecture } from './moe-rules.ts';
 import { parseMoeYaml } from './moe-yaml.ts';
 
 export interface MoePlanSummary {
+  /** The output architecture the models and config choose. */
+  readonly architecture: OutputArchitectureName;
   readonly tensors: number;
   readonly layers: number;
   readonly experts: number;
+  /** Shared experts per layer. */
+  readonly sharedExperts: number;
   /** The safetensors shards' bytes (headers included); the small side files are not counted. */
   readonly outputBytes: number;
   readonly shards: number;
@@ -66,13 +70,15 @@ export async function planMoe(
   const { config, warnings } = configForPlan(configText);
   const models = await openMoeModels(config, resolve, options.signal, options.load);
   options.signal?.throwIfAborted();
-  const layout = mixtralLayout(config, models);
+  const layout = moeLayout(config, models);
   const shards = planShards(layout.tensors, options.maxShardBytes);
   const all = [...warnings.map((w) => formatProblem(w)), ...layout.warnings];
   return {
+    architecture: layout.architecture,
     tensors: layout.tensors.length,
     layers: layout.numLayers,
     experts: layout.numExperts,
+    sharedExperts: layout.numShared,
     outputBytes: shards.reduce((s, sh) => s + sh.layout.totalSize, 0),
     shards: shards.length,
     warnings: [...new Set(all)],

@@ -92,6 +92,8 @@ describe('mergeApi.planMoe', () => {
     // Another config of the same models, so this plan reads them rather than the cache.
     const { summary, requests } = await plan(CONFIG.replace('experts_per_token: 2', 'experts_per_token: 1'));
     expect(summary).toEqual({
+      architecture: 'Mixtral',
+      sharedExperts: 0,
       tensors: built.tensors,
       layers: 4,
       experts: 3,
@@ -129,8 +131,11 @@ describe('mergeApi.planMoe', () => {
   });
 
   it('refuses what changes the layout, with the line; a model of another shape by name', async () => {
-    await expect(plan(`architecture: qwen\n${CONFIG}`)).rejects.toThrow(
-      /^1:\d+: architecture: Qwen MoE .*output is not supported yet/,
+    await expect(
+      plan(`architecture: mixtral\n${CONFIG}shared_experts:\n  - source_model: tinymix-law\n`),
+    ).rejects.toThrow(/^\d+:1: shared_experts: Mixtral has no shared experts/);
+    await expect(plan(`architecture: qwen3\n${CONFIG}`)).rejects.toThrow(
+      'no MoE output architecture can be built from these models and this config: Qwen3 MoE is built from qwen3 models only (model_type), and tinymix-base is "llama"',
     );
     await expect(plan(CONFIG.replace('gate_mode', 'gate_mdoe'))).rejects.toThrow(
       "2:1: gate_mdoe: unknown key 'gate_mdoe'",

@@ -84,6 +84,72 @@ describe('parseDecoderConfig', () => {
   });
 });
 
+describe('parseDecoderConfig: Qwen3, Qwen3-MoE, Qwen2-MoE, DeepSeek-MoE', () => {
+  const SIZES = { vocab_size: 64, hidden_size: 256, num_hidden_layers: 3 };
+
+  it('Qwen3: Qwen3Config’s defaults (head_dim 128, 32 kv heads, eps 1e-6), q/k norm, dense layers', () => {
+    const c = parseDecoderConfig({ ...SIZES, model_type: 'qwen3', num_attention_heads: 32 }, 'q');
+    expect(c).toMatchObject({ architecture: 'Qwen3ForCausalLM', headDim: 128, kvHeads: 32, intermediate: 22016, rmsEps: 1e-6, qkNorm: true, tieEmbeddings: false, slidingWindow: undefined, moe: undefined }); // prettier-ignore
+    expect(c.invFreq[8]).toBe(ropeFrequencies(128, 10000)[8]);
+    expect(c.mlps).toEqual(Array.from({ length: 3 }, () => ({ kind: 'dense', intermediate: 22016 })));
+    expect(parseDecoderConfig(TINY, 'tiny').qkNorm).toBe(false);
+  });
+
+  it('Qwen3-MoE: Qwen3MoeConfig’s defaults (no head_dim default: hidden / heads), norm_topk_prob false', () => {
+    const c = parseDecoderConfig({ ...SIZES, architectures: ['Qwen3MoeForCausalLM'], num_attention_heads: 8 }, 'q'); // prettier-ignore
+    expect(c).toMatchObject({ headDim: 32, kvHeads: 4, intermediate: 6144, qkNorm: true, moe: { experts: 128, perToken: 8 } }); // prettier-ignore
+    expect(c.mlps[0]).toEqual({ kind: 'sparse', experts: 128, perToken: 8, intermediate: 768, renormalise: false, shared: undefined }); // prettier-ignore
+    const some = parseDecoderConfig({ ...SIZES, model_type: 'qwen3_moe', num_attention_heads: 8, num_hidden_layers: 4, mlp_only_layers: [3], decoder_sparse_step: 2, norm_topk_prob: true }, 'q'); // prettier-ignore
+    expect(some.mlps.map((m) => m.kind)).toEqual(['dense', 'sparse', 'dense', 'dense']);
+    expect(some.mlps[1]).toMatchObject({ renormalise: true });
+    const none = parseDecoderConfig({ ...SIZES, model_type: 'qwen3_moe', num_attention_heads: 8, num_experts: 0 }, 'q'); // prettier-ignore
+    expect([none.mlps.every((m) => m.kind === 'dense'), none.moe]).toEqual([true, undefined]);
+  });
+
+  it('Qwen2-MoE: 60 experts, top 4, a gated shared expert of 5632, no q/k norm', () => {
+    const c = parseDecoderConfig({ ...SIZES, model_type: 'qwen2_moe', num_attention_heads: 16 }, 'q');
+    expect(c).toMatchObject({ architecture: 'Qwen2MoeForCausalLM', headDim: 16, kvHeads: 16, intermediate: 5632, qkNorm: false }); // prettier-ignore
+    expect(c.mlps[2]).toEqual({ kind: 'sparse', experts: 60, perToken: 4, intermediate: 1408, renormalise: false, shared: { intermediate: 5632, gated: true } }); // prettier-ignore
+  });
+
+  it('DeepSeek-MoE: the remote code’s defaults; auto_map and head_dim are ignored', () => {
+    const DS = { ...SIZES, architectures: ['DeepseekForCausalLM'], auto_map: { AutoConfig: 'configuration_deepseek.DeepseekConfig' }, num_attention_heads: 8, head_dim: 64 }; // prettier-ignore
+    const dense = parseDecoderConfig(DS, 'd');
+    expect(dense).toMatchObject({
+      headDim: 32,
+      kvHeads: 8,
+      intermediate: 11008,
+      rmsEps: 1e-6,
+      moe: undefined,
+    });
+    const c = parseDecoderConfig({ ...DS, n_routed_experts: 4, num_experts_per_tok: 2, first_k_dense_replace: 1, moe_layer_freq: 1, norm_topk_prob: true, n_shared_experts: 2 }, 'd'); // prettier-ignore
+    expect(c.mlps.map((m) => m.kind)).toEqual(['dense', 'sparse', 'sparse']);
+    expect(c.mlps[1]).toEqual({ kind: 'sparse', experts: 4, perToken: 2, intermediate: 1407, renormalise: true, shared: { intermediate: 2814, gated: false } }); // prettier-ignore
+    // top_k 1: the remote code renormalises only when top_k > 1.
+    const top1 = parseDecoderConfig({ ...DS, n_routed_experts: 4, num_experts_per_tok: 1, norm_topk_prob: true, n_shared_experts: null }, 'd'); // prettier-ignore
+    expect(top1.mlps[0]).toMatchObject({ perToken: 1, renormalise: false, shared: undefined });
+  });
+
+  it('refuses their sliding windows, other scoring functions and impossible routing', () => {
+    for (const model_type of ['qwen3', 'qwen3_moe', 'qwen2_moe']) {
+      expect(bad({ architectures: undefined, model_type, use_sliding_window: true })).toThrow(
+        /sliding window/,
+      );
+      expect(bad({ architectures: undefined, model_type, layer_types: ['full_attention', 'sliding_attention', 'full_attention', 'full_attention'] })).toThrow(/sliding window/); // prettier-ignore
+    }
+    expect(bad({ architectures: undefined, model_type: 'qwen3', layer_types: Array(4).fill('full_attention') })).not.toThrow(); // prettier-ignore
+    const ds = { architectures: ['DeepseekForCausalLM'], n_routed_experts: 4, num_experts_per_tok: 2 };
+    expect(bad({ ...ds, scoring_func: 'sigmoid' })).toThrow(/scoring_func "sigmoid" is not supported/);
+    expect(bad({ ...ds, num_experts_per_tok: undefined })).toThrow(/num_experts_per_tok must be a positive integer/); // prettier-ignore
+    expect(bad({ ...ds, num_experts_per_tok: 5 })).toThrow(
+      /num_experts_per_tok 5 is more than n_routed_experts 4/,
+    );
+    expect(bad({ model_type: 'qwen3_moe', architectures: undefined, num_experts: 4 })).toThrow(/num_experts_per_tok 8 is more than num_experts 4/); // prettier-ignore
+    expect(bad({ model_type: 'qwen2_moe', architectures: undefined, norm_topk_prob: 'yes' })).toThrow(/norm_topk_prob must be true or false/); // prettier-ignore
+    expect(bad({ model_type: 'qwen2_moe', architectures: undefined, mlp_only_layers: 'none' })).toThrow(/mlp_only_layers must be a list of integers/); // prettier-ignore
+  });
+});
+
 describe('RoPE scaling', () => {
   it('linear divides every frequency by the factor', () => {
     expect([...scaleFrequencies(Float64Array.of(1, 0.5), { type: 'linear', factor: 4 }, 'x')]).toEqual([

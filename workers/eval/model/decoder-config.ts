@@ -1,30 +1,64 @@
 /**
- * config.json of a Llama-family decoder (Mixtral: the same with a sparse MoE for its MLP), read
- * into the numbers the forward pass needs, with transformers' defaults for absent keys. Anything the forward pass does not implement (another
- * architecture, an activation other than SiLU, an unknown RoPE scaling) is refused here, by name,
- * rather than evaluated wrongly.
+ * config.json of a Llama-family decoder, read into the numbers the forward pass needs, with
+ * transformers' defaults (or the model's remote code's, for DeepSeek-MoE) for absent keys. The
+ * families differ in a few places only: Mistral's sliding window, Qwen3's RMSNorm of each query
+ * and key head, and the MLPs of the mixtures of experts (./layer-mlps.ts). Anything the forward
+ * pass does not implement (another architecture, an activation other than SiLU, an unknown RoPE
+ * scaling, Qwen's sliding window) is refused here, by name, rather than evaluated wrongly.
  */
 import { UnsupportedModelError } from '../errors.ts';
+import { bool, int, num, type Json } from './config-json.ts';
+import { layerMlps, sameMlp, sparseShape, type LayerMlp } from './layer-mlps.ts';
 
 export const SUPPORTED_ARCHITECTURES = [
   'LlamaForCausalLM',
   'MistralForCausalLM',
   'Qwen2ForCausalLM',
+  'Qwen3ForCausalLM',
   'MixtralForCausalLM',
+  'Qwen2MoeForCausalLM',
+  'Qwen3MoeForCausalLM',
+  'DeepseekForCausalLM',
 ] as const;
 export type DecoderArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
 
-const MODEL_TYPES: Readonly<Record<string, DecoderArchitecture>> = {
-  llama: 'LlamaForCausalLM',
-  mistral: 'MistralForCausalLM',
-  qwen2: 'Qwen2ForCausalLM',
-  mixtral: 'MixtralForCausalLM',
+/** What differs between the families, defaults included (each config class has its own). */
+interface Family {
+  readonly modelType: string;
+  /** num_key_value_heads when absent; undefined: as many as the attention heads. */
+  readonly kvHeads?: number;
+  /** head_dim when absent; undefined: hidden_size / num_attention_heads. */
+  readonly headDim?: number;
+  /** DeepSeek's remote code takes hidden_size / num_attention_heads whatever head_dim says. */
+  readonly ignoresHeadDim?: true;
+  readonly theta: number;
+  readonly eps: number;
+  /** intermediate_size when absent; undefined: required. */
+  readonly intermediate?: number;
+  /** RMSNorm of each query and key head before RoPE (Qwen3's q_norm and k_norm). */
+  readonly qkNorm: boolean;
+  /** 'window': Mistral's sliding_window; 'refuse': Qwen's use_sliding_window is refused. */
+  readonly sliding: 'window' | 'refuse' | 'none';
+}
+
+const FAMILIES: Readonly<Record<DecoderArchitecture, Family>> = {
+  LlamaForCausalLM: { modelType: 'llama', theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'none' },
+  MistralForCausalLM: { modelType: 'mistral', theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'window' },
+  Qwen2ForCausalLM: { modelType: 'qwen2', theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'refuse' },
+  // Qwen3Config's head_dim defaults to 128, whatever the hidden size.
+  Qwen3ForCausalLM: { modelType: 'qwen3', kvHeads: 32, headDim: 128, theta: 10000, eps: 1e-6, intermediate: 22016, qkNorm: true, sliding: 'refuse' }, // prettier-ignore
+  MixtralForCausalLM: { modelType: 'mixtral', theta: 1e6, eps: 1e-5, qkNorm: false, sliding: 'window' },
+  Qwen2MoeForCausalLM: { modelType: 'qwen2_moe', kvHeads: 16, theta: 10000, eps: 1e-6, intermediate: 5632, qkNorm: false, sliding: 'refuse' }, // prettier-ignore
+  // Qwen3MoeConfig has no head_dim default: the attention falls back to hidden / heads.
+  Qwen3MoeForCausalLM: { modelType: 'qwen3_moe', kvHeads: 4, theta: 10000, eps: 1e-6, intermediate: 6144, qkNorm: true, sliding: 'refuse' }, // prettier-ignore
+  DeepseekForCausalLM: { modelType: 'deepseek', ignoresHeadDim: true, theta: 10000, eps: 1e-6, intermediate: 11008, qkNorm: false, sliding: 'none' }, // prettier-ignore
 };
 
 export interface DecoderConfig {
   readonly architecture: DecoderArchitecture;
   readonly vocabSize: number;
   readonly hidden: number;
+  /** intermediate_size: the dense MLPs' (the experts' own is in `mlps`). */
   readonly intermediate: number;
   readonly layers: number;
   readonly heads: number;
@@ -36,37 +70,20 @@ export interface DecoderConfig {
   readonly tieEmbeddings: boolean;
   /** Keys further back than this many positions are masked (Mistral); undefined: none. */
   readonly slidingWindow: number | undefined;
-  /** Mixtral's sparse MLP: `experts` per layer, the top `perToken` of them used per token. */
+  /** q_norm and k_norm: an RMSNorm over each head of q and of k, before RoPE (Qwen3). */
+  readonly qkNorm: boolean;
+  /** Each layer's MLP, dense or sparse. */
+  readonly mlps: readonly LayerMlp[];
+  /** The sparse layers' experts and experts per token; undefined when every layer is dense. */
   readonly moe: { readonly experts: number; readonly perToken: number } | undefined;
-}
-
-type Json = Readonly<Record<string, unknown>>;
-
-function int(config: Json, key: string, model: string, fallback?: number): number {
-  const v = config[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new UnsupportedModelError(
-      `${model}/config.json: ${key} must be a positive integer (found ${JSON.stringify(v)})`,
-    );
-  }
-  return v;
-}
-
-function num(config: Json, key: string, model: string, fallback: number): number {
-  const v = config[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new UnsupportedModelError(
-      `${model}/config.json: ${key} must be a positive number (found ${JSON.stringify(v)})`,
-    );
-  }
-  return v;
 }
 
 function architectureOf(config: Json, model: string): DecoderArchitecture {
   const archs = config['architectures'];
   const named = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : undefined;
   const type = typeof config['model_type'] === 'string' ? config['model_type'] : undefined;
-  const arch = named ?? (type === undefined ? undefined : MODEL_TYPES[type]);
+  const byType = SUPPORTED_ARCHITECTURES.find((a) => FAMILIES[a].modelType === type);
+  const arch = named ?? byType;
   if (arch && (SUPPORTED_ARCHITECTURES as readonly string[]).includes(arch))
     return arch as DecoderArchitecture;
   throw new UnsupportedModelError(
@@ -109,12 +126,37 @@ export function scaleFrequencies(freq: Float64Array, scaling: unknown, model: st
   );
 }
 
+/** Mistral's window; Qwen's is refused (its layer_types would mix windowed and full layers). */
+function slidingWindowOf(
+  config: Json,
+  family: Family,
+  architecture: string,
+  model: string,
+): number | undefined {
+  const window = config['sliding_window'];
+  if (family.sliding === 'window') return typeof window === 'number' && window > 0 ? window : undefined;
+  const types = config['layer_types'];
+  const windowed = Array.isArray(types) && types.some((t) => t !== 'full_attention');
+  if (family.sliding === 'refuse' && (bool(config, 'use_sliding_window', model, false) || windowed)) {
+    throw new UnsupportedModelError(
+      `${model}: ${architecture} with a sliding window (use_sliding_window, or sliding layer_types) is not supported`,
+    );
+  }
+  return undefined;
+}
+
 export function parseDecoderConfig(config: Json, model: string): DecoderConfig {
   const architecture = architectureOf(config, model);
+  const family = FAMILIES[architecture];
   const hidden = int(config, 'hidden_size', model);
   const heads = int(config, 'num_attention_heads', model);
-  const kvHeads = int(config, 'num_key_value_heads', model, heads);
-  const headDim = int(config, 'head_dim', model, Math.floor(hidden / heads));
+  // An explicit null: as many as the attention heads (Llama's, Qwen3's and DeepSeek's config classes).
+  const kvDefault = config['num_key_value_heads'] === undefined ? (family.kvHeads ?? heads) : heads;
+  const kvHeads = int(config, 'num_key_value_heads', model, kvDefault);
+  const fromHidden = Math.floor(hidden / heads);
+  const headDim = family.ignoresHeadDim
+    ? fromHidden
+    : int(config, 'head_dim', model, family.headDim ?? fromHidden);
   if (heads % kvHeads !== 0) {
     throw new UnsupportedModelError(
       `${model}: ${heads} attention heads do not divide into ${kvHeads} key/value heads`,
@@ -128,41 +170,38 @@ export function parseDecoderConfig(config: Json, model: string): DecoderConfig {
       `${model}: hidden_act ${JSON.stringify(act)} is not supported (only silu, SwiGLU)`,
     );
   }
-  if (architecture === 'Qwen2ForCausalLM' && config['use_sliding_window'] === true) {
-    throw new UnsupportedModelError(`${model}: Qwen2 with use_sliding_window is not supported`);
-  }
-  const window = config['sliding_window'];
-  const mixtral = architecture === 'MixtralForCausalLM';
-  const slidingWindow =
-    (architecture === 'MistralForCausalLM' || mixtral) && typeof window === 'number' && window > 0
-      ? window
-      : undefined;
-  // MixtralConfig's own defaults differ from Llama's.
-  const theta = num(config, 'rope_theta', model, mixtral ? 1e6 : 10000);
+  const slidingWindow = slidingWindowOf(config, family, architecture, model);
+  const theta = num(config, 'rope_theta', model, family.theta);
+  const layers = int(config, 'num_hidden_layers', model);
+  const intermediate = int(config, 'intermediate_size', model, family.intermediate);
+  const mlps = layerMlps(architecture, config, model, layers, intermediate);
   return {
     architecture,
     vocabSize: int(config, 'vocab_size', model),
     hidden,
-    intermediate: int(config, 'intermediate_size', model),
-    layers: int(config, 'num_hidden_layers', model),
+    intermediate,
+    layers,
     heads,
     kvHeads,
     headDim,
-    rmsEps: num(config, 'rms_norm_eps', model, mixtral ? 1e-5 : 1e-6),
+    rmsEps: num(config, 'rms_norm_eps', model, family.eps),
     invFreq: scaleFrequencies(ropeFrequencies(headDim, theta), config['rope_scaling'], model),
     tieEmbeddings: config['tie_word_embeddings'] === true,
     slidingWindow,
-    moe: mixtral ? moeOf(config, model) : undefined,
+    qkNorm: family.qkNorm,
+    mlps,
+    moe: sparseShape(mlps),
   };
 }
 
-function moeOf(config: Json, model: string): DecoderConfig['moe'] {
-  const experts = int(config, 'num_local_experts', model, 8);
-  const perToken = int(config, 'num_experts_per_tok', model, 2);
-  if (perToken > experts) {
-    throw new UnsupportedModelError(
-      `${model}/config.json: num_experts_per_tok ${perToken} is more than num_local_experts ${experts}`,
-    );
-  }
-  return { experts, perToken };
+const SCALARS = ['architecture', 'vocabSize', 'hidden', 'intermediate', 'layers', 'heads', 'kvHeads', 'headDim', 'rmsEps', 'tieEmbeddings', 'slidingWindow', 'qkNorm'] as const; // prettier-ignore
+
+/** Whether two configs run the same forward pass (one's evaluator can take the other's weights). */
+export function sameDecoderConfig(a: DecoderConfig, b: DecoderConfig): boolean {
+  return (
+    SCALARS.every((k) => a[k] === b[k]) &&
+    a.invFreq.length === b.invFreq.length &&
+    a.invFreq.every((f, i) => f === b.invFreq[i]) &&
+    a.mlps.every((m, l) => sameMlp(m, b.mlps[l]!))
+  );
 }

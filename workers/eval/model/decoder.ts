@@ -1,7 +1,7 @@
 /**
- * The forward pass of a Llama-family decoder (Llama, Mistral, Qwen2, and Mixtral, whose MLP is a
- * sparse mixture of experts: ./moe-block.ts) on the CPU, for evaluation and generation in a
- * worker or in Node.
+ * The forward pass of a Llama-family decoder (Llama, Mistral, Qwen2, Qwen3, and the mixtures of
+ * experts Mixtral, Qwen2-MoE, Qwen3-MoE and DeepSeek-MoE, whose sparse MLPs are in
+ * ./moe-block.ts) on the CPU, for evaluation and generation in a worker or in Node.
  *
  * Every position of several sequences goes through each layer together, so the projections
  * are matrix-matrix products (seqs x len rows at once) that the WebAssembly SIMD kernel runs
@@ -14,9 +14,10 @@ import { Arena } from '../kernels/arena.ts';
 import { matmulFor, type Matmul } from '../kernels/matmul.ts';
 import { vectorOpsFor, type VectorOps } from '../kernels/vector-ops.ts';
 import { attention, type AttentionScratch, type KeySource } from './attention.ts';
-import { parseDecoderConfig, type DecoderConfig } from './decoder-config.ts';
+import { parseDecoderConfig, sameDecoderConfig, type DecoderConfig } from './decoder-config.ts';
+import { widestIntermediate } from './layer-mlps.ts';
 import { allocateMoeScratch, moeScratchFloats, sparseMoe, type MoeScratch } from './moe-block.ts';
-import { applyRope, ropeTables } from './ops.ts';
+import { applyRope, headRmsNorm, ropeTables } from './ops.ts';
 import {
   allocatePacked,
   biasesOf,
@@ -25,6 +26,7 @@ import {
   type Biases,
   type PackedDecoder,
 } from './packed-weights.ts';
+import { swiGlu } from './swiglu.ts';
 import type { ModelWeights } from './weights.ts';
 
 export interface DecoderOptions {
@@ -40,8 +42,6 @@ export interface DecoderOptions {
 
 /** Logit rows computed at once: bounds the buffer to ~16 MB for large vocabularies. */
 const LOGIT_BUDGET_FLOATS = 4 * 1024 * 1024;
-/** What must agree for another model to reuse an evaluator's buffers. */
-const SHAPE_KEYS = ['vocabSize', 'hidden', 'intermediate', 'layers', 'heads', 'kvHeads', 'headDim'] as const;
 /** Rows of the matmul's scratch for partial panels. */
 const SCRATCH_ROWS = 64;
 
@@ -84,12 +84,13 @@ export class Decoder {
     const s = Arena.slot;
     const cacheRows = options.cache ? context : 0;
     const panelKeys = Math.ceil(context / 8) * 8;
+    const mlpWidth = 2 * widestIntermediate(c.mlps);
     const floats =
       packedWeightsSize(c, biases) +
       2 * s(maxRows * c.hidden) +
       s(maxRows * (q + 2 * kv)) +
       s(maxRows * q) +
-      s(maxRows * 2 * c.intermediate) +
+      s(maxRows * mlpWidth) +
       s(this.logitRows * c.vocabSize) +
       s(Math.min(maxRows, context) * context) +
       s(panelKeys * c.headDim) +
@@ -104,7 +105,7 @@ export class Decoder {
       xn: arena.alloc(maxRows * c.hidden),
       qkv: arena.alloc(maxRows * (q + 2 * kv)),
       att: arena.alloc(maxRows * q),
-      gu: arena.alloc(maxRows * 2 * c.intermediate),
+      gu: arena.alloc(maxRows * mlpWidth),
       logits: arena.alloc(this.logitRows * c.vocabSize),
       scratch: {
         scores: arena.alloc(Math.min(maxRows, context) * context),
@@ -126,14 +127,15 @@ export class Decoder {
     return new Decoder(config, options, biasesOf(weights.weights), weights);
   }
 
-  /** Whether `weights` has this evaluator's shapes, so that `setWeights` can take it. */
+  /**
+   * Whether `weights` runs the same forward pass with the same shapes (layer kinds, routing and
+   * RoPE included: `setWeights` keeps this evaluator's config), so that `setWeights` can take it.
+   */
   accepts(weights: ModelWeights): boolean {
     const c = parseDecoderConfig(weights.config, weights.id);
     const b = biasesOf(weights.weights);
     return (
-      SHAPE_KEYS.every((k) => c[k] === this.config[k]) &&
-      c.moe?.experts === this.config.moe?.experts &&
-      c.moe?.perToken === this.config.moe?.perToken &&
+      sameDecoderConfig(c, this.config) &&
       b.qkv === this.biases.qkv &&
       b.o === this.biases.o &&
       b.mlp === this.biases.mlp
@@ -191,6 +193,10 @@ export class Decoder {
       onLayerInput?.(l, h.subarray(0, rows * H));
       this.vec.rmsNorm(h, p.norm1, xn, rows, H, c.rmsEps);
       mm.run(xn, H, p.qkv, qkv, width, rows);
+      if (p.qNorm && p.kNorm) {
+        headRmsNorm(this.vec, qkv, width, 0, rows, c.heads, c.headDim, p.qNorm, c.rmsEps);
+        headRmsNorm(this.vec, qkv, width, q, rows, c.kvHeads, c.headDim, p.kNorm, c.rmsEps);
+      }
       for (let s = 0; s < seqs; s++) {
         const at = qkv.subarray(s * len * width);
         applyRope(at, width, 0, len, c.heads, c.headDim, start, this.rope);
@@ -214,13 +220,10 @@ export class Decoder {
       attention({ mm, vec: this.vec, config: c, qkv, qkvWidth: width, out: att, seqs, len, start, keys, values, scratch: this.buf.scratch }); // prettier-ignore
       mm.run(att, q, p.o, h, H, rows, true);
       this.vec.rmsNorm(h, p.norm2, xn, rows, H, c.rmsEps);
-      if (this.buf.moe) {
-        sparseMoe({ mm, vec: this.vec, layer: p, hidden: H, intermediate: c.intermediate, perToken: c.moe!.perToken, xn, h, gu, rows, scratch: this.buf.moe }); // prettier-ignore
+      if (p.ffn.kind === 'sparse') {
+        sparseMoe({ mm, vec: this.vec, block: p.ffn, xn, h, gu, rows, scratch: this.buf.moe! });
       } else {
-        const mlp = p.mlps[0]!;
-        mm.run(xn, H, mlp.gateUp, gu, 2 * c.intermediate, rows);
-        this.vec.siluMul(gu, rows, c.intermediate);
-        mm.run(gu, 2 * c.intermediate, mlp.down, h, H, rows, true);
+        swiGlu(mm, this.vec, p.ffn.mlp, xn, rows, gu, h, true);
       }
     }
     if (cached) this.cacheLength += len;

@@ -25,3 +25,25 @@ describe('Mixtral routing', () => {
     expect([choice[0], weight[0]]).toEqual([1, 1]);
   });
 });
+
+describe('routing without renormalisation (Qwen MoEs without norm_topk_prob, DeepSeek-MoE)', () => {
+  it('weighs each chosen expert by its softmax probability over all experts', () => {
+    const choice = new Int32Array(2);
+    const weight = new Float32Array(2);
+    route(Float32Array.from([0, 2, 1, -1]), 1, 4, 2, choice, weight, false);
+    const e = Math.E;
+    const z = 1 + e ** 2 + e + 1 / e;
+    expect([...choice]).toEqual([1, 2]);
+    expect(weight[0]).toBeCloseTo(e ** 2 / z, 6);
+    expect(weight[1]).toBeCloseTo(e / z, 6);
+  });
+
+  it('with k = 1, the chosen expert weighs its probability, not 1', () => {
+    const choice = new Int32Array(1);
+    const weight = new Float32Array(1);
+    route(Float32Array.from([0.1, 0.3, 0.2]), 1, 3, 1, choice, weight, false);
+    const z = Math.exp(0.1) + Math.exp(0.3) + Math.exp(0.2);
+    expect(choice[0]).toBe(1);
+    expect(weight[0]).toBeCloseTo(Math.exp(0.3) / z, 6);
+  });
+});

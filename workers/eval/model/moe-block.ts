@@ -1,16 +1,21 @@
 /**
- * Mixtral's sparse MLP (transformers' MixtralSparseMoeBlock) for a block of rows: the router's
- * logits pick each row's top-k experts, whose weights are the softmax over those k logits (the
- * softmax over all experts, renormalised over the top k, as transformers computes it); each
- * expert runs once on the rows routed to it, gathered into one matrix, and the weighted outputs
- * are summed, then added to the residual stream.
+ * A sparse MLP block (transformers' MixtralSparseMoeBlock, Qwen2MoeSparseMoeBlock,
+ * Qwen3MoeSparseMoeBlock, DeepSeek-MoE's DeepseekMoE) for a block of rows: the router's logits
+ * pick each row's top-k experts; each expert runs once on the rows routed to it, gathered into
+ * one matrix, and the weighted outputs are summed; a shared expert, when the block has one,
+ * runs on every row (scaled by the sigmoid of its gate in Qwen2-MoE); the sum is added to the
+ * residual stream.
  *
+ * The weights (./layer-mlps.ts): the chosen experts' softmax probabilities over all experts,
+ * renormalised over the top k or not. Renormalised, they are the softmax over the k chosen
+ * logits, which is how they are computed here (one exponential fewer per expert).
  * Ties between equal logits go to the lower expert index (torch.topk leaves them unspecified).
  */
 import { Arena } from '../kernels/arena.ts';
 import type { Matmul } from '../kernels/matmul.ts';
 import type { VectorOps } from '../kernels/vector-ops.ts';
-import type { PackedLayer } from './packed-weights.ts';
+import type { PackedSparse } from './mlp-weights.ts';
+import { swiGlu } from './swiglu.ts';
 
 /** Buffers of the block, in the decoder's arena. */
 export interface MoeScratch {
@@ -54,7 +59,10 @@ export function allocateMoeScratch(
   };
 }
 
-/** Each row's top `k` logits (ties: lower index first) and their softmax weights. */
+/**
+ * Each row's top `k` logits (ties: lower index first) and their weights: the softmax over the
+ * k chosen logits (`renormalise`), or each one's softmax probability over all experts.
+ */
 export function route(
   logits: Float32Array,
   rows: number,
@@ -62,6 +70,7 @@ export function route(
   k: number,
   choice: Int32Array,
   weight: Float32Array,
+  renormalise = true,
 ): void {
   for (let r = 0; r < rows; r++) {
     const o = r * experts;
@@ -77,7 +86,8 @@ export function route(
     }
     const top = logits[o + choice[picked]!]!;
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp(logits[o + choice[picked + j]!]! - top);
+    if (renormalise) for (let j = 0; j < k; j++) sum += Math.exp(logits[o + choice[picked + j]!]! - top);
+    else for (let e = 0; e < experts; e++) sum += Math.exp(logits[o + e]! - top);
     for (let j = 0; j < k; j++) weight[picked + j] = Math.exp(logits[o + choice[picked + j]!]! - top) / sum;
   }
 }
@@ -85,24 +95,22 @@ export function route(
 export interface MoeArgs {
   readonly mm: Matmul;
   readonly vec: VectorOps;
-  readonly layer: PackedLayer;
-  readonly hidden: number;
-  readonly intermediate: number;
-  readonly perToken: number;
+  readonly block: PackedSparse;
   /** [rows, hidden] normed input; `h` the residual stream the result is added to. */
   readonly xn: Float32Array;
   readonly h: Float32Array;
-  /** [rows, 2 * intermediate] scratch of the dense MLP. */
+  /** [rows, 2 * intermediate] scratch of the MLPs. */
   readonly gu: Float32Array;
   readonly rows: number;
   readonly scratch: MoeScratch;
 }
 
 export function sparseMoe(a: MoeArgs): void {
-  const { mm, layer, hidden: H, intermediate: I, perToken: k, rows, scratch: s } = a;
-  const experts = layer.mlps.length;
-  mm.run(a.xn, H, layer.router!, s.logits, experts, rows);
-  route(s.logits, rows, experts, k, s.choice, s.weight);
+  const { mm, vec, block, rows, scratch: s } = a;
+  const { experts, perToken: k, renormalise } = block.spec;
+  const H = block.router.k;
+  mm.run(a.xn, H, block.router, s.logits, experts, rows);
+  route(s.logits, rows, experts, k, s.choice, s.weight, renormalise);
   s.acc.fill(0, 0, rows * H);
   for (let e = 0; e < experts; e++) {
     let n = 0;
@@ -115,15 +123,27 @@ export function sparseMoe(a: MoeArgs): void {
       n++;
     }
     if (n === 0) continue;
-    const mlp = layer.mlps[e]!;
-    mm.run(s.gathered, H, mlp.gateUp, a.gu, 2 * I, n);
-    a.vec.siluMul(a.gu, n, I);
-    mm.run(a.gu, 2 * I, mlp.down, s.out, H, n);
+    swiGlu(mm, vec, block.experts[e]!, s.gathered, n, a.gu, s.out, false);
     for (let j = 0; j < n; j++) {
       const w = s.weightOf[j]!;
       const o = s.rowsOf[j]! * H;
       for (let c = 0; c < H; c++) s.acc[o + c]! += w * s.out[j * H + c]!;
     }
   }
+  if (block.shared) addShared(a, block.shared, H);
   for (let i = 0; i < rows * H; i++) a.h[i]! += s.acc[i]!;
+}
+
+/** acc += shared(x), scaled per row by sigmoid(shared_expert_gate · x) when gated. */
+function addShared(a: MoeArgs, shared: NonNullable<PackedSparse['shared']>, H: number): void {
+  const { mm, block, rows, scratch: s } = a;
+  swiGlu(mm, a.vec, shared, a.xn, rows, a.gu, s.out, false);
+  const gate = block.sharedGate;
+  // The gate's one logit per row goes into the router's logits, no longer needed.
+  if (gate) mm.run(a.xn, H, gate, s.logits, 1, rows);
+  for (let r = 0; r < rows; r++) {
+    const g = gate ? Math.fround(1 / (1 + Math.exp(-s.logits[r]!))) : 1;
+    const o = r * H;
+    for (let c = 0; c < H; c++) s.acc[o + c]! += g * s.out[o + c]!;
+  }
 }

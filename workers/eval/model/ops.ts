@@ -1,7 +1,7 @@
 /**
  * The cheap elementwise parts of a Llama-family layer, in plain JS: rotary embeddings in
- * Hugging Face's "rotate half" layout and the masked softmax of attention (its exponentials go
- * to the vector kernels). Results are float32, matching transformers' float32 forward pass to
+ * Hugging Face's "rotate half" layout, the masked softmax of attention (its exponentials go
+ * to the vector kernels) and Qwen3's per-head RMSNorm of q and k. Results are float32, matching transformers' float32 forward pass to
  * rounding.
  */
 import type { VectorOps } from '../kernels/vector-ops.ts';
@@ -84,5 +84,27 @@ export function causalSoftmax(
     inv[r] = 1 / vec.expSum(s, o + lo, hi - lo + 1, max, scale);
     s.fill(0, o, o + lo);
     s.fill(0, o + hi + 1, o + limit);
+  }
+}
+
+/**
+ * RMSNorm over each of `heads` consecutive heads of `headDim` in each of `rows` rows (stride
+ * `ld`, from column `col`), in place, with one weight vector for every head: Qwen3's q_norm and
+ * k_norm, which transformers applies to the projections before RoPE.
+ */
+export function headRmsNorm(
+  vec: VectorOps,
+  buf: Float32Array,
+  ld: number,
+  col: number,
+  rows: number,
+  heads: number,
+  headDim: number,
+  w: Float32Array,
+  eps: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const x = buf.subarray(r * ld + col, r * ld + col + heads * headDim);
+    vec.rmsNorm(x, w, x, heads, headDim, eps);
   }
 }

@@ -1,0 +1,230 @@
+/**
+ * What every MoE output architecture shares: the checks on its input models (model types,
+ * biases, layer counts, MLP shapes), the output dtype, the tensor list as it is built (copies
+ * from a model, zeros, router rows), and config.json as transformers' save_pretrained writes it.
+ */
+import {
+  dtypeFromTorchName,
+  isWritableDType,
+  torchNameOf,
+  type DType,
+  type WritableDType,
+} from '../../io/dtypes.ts';
+import { ArchitectureError, type ModelInfo } from '../../plan/architecture.ts';
+import type { MoeConfig } from '../moe-config.ts';
+import type { ExpertRef, MoeTensor, OutputArchitectureName } from './types.ts';
+
+export type Json = Readonly<Record<string, unknown>>;
+export type Models = ReadonlyMap<string, ModelInfo>;
+
+export const L = (i: number, s: string): string => `model.layers.${i}.${s}`;
+
+/**
+ * mergekit-moe's warning for an expert count that is not a power of two (the MoE builds and
+ * runs, but llama.cpp cannot load it); undefined for a power of two.
+ */
+export function expertCountWarning(numExperts: number): string | undefined {
+  return numExperts > 0 && (numExperts & (numExperts - 1)) !== 0
+    ? `the model has ${numExperts} experts, which is not a power of two: it will not be usable in llama.cpp`
+    : undefined;
+}
+
+export function positiveInt(config: Json, key: string, model: string): number {
+  const v = config[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+    throw new ArchitectureError(`${model}/config.json: ${key} must be a positive integer (found ${JSON.stringify(v)})`); // prettier-ignore
+  return v;
+}
+
+const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Every model the config reads, each once: base, experts, shared experts. */
+export function inputIds(config: MoeConfig, withShared = true): string[] {
+  const shared = withShared ? (config.shared_experts ?? []) : [];
+  return [...new Set([config.base_model, ...[...config.experts, ...shared].map((e) => e.source_model)])];
+}
+
+/**
+ * mergekit's supports_config on model types: one type for all the models, one of `allowed`.
+ * Undefined when they fit, else why not (a phrase that follows the architecture's name).
+ */
+export function modelTypeProblem(
+  config: MoeConfig,
+  models: Models,
+  allowed: readonly string[],
+  withShared = true,
+): string | undefined {
+  const baseType = models.get(config.base_model)!.config['model_type'];
+  const names =
+    allowed.length === 1 ? allowed[0]! : `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)!}`;
+  for (const id of inputIds(config, withShared)) {
+    const type = models.get(id)!.config['model_type'];
+    if (typeof type !== 'string' || !allowed.includes(type))
+      return `is built from ${names} models only (model_type), and ${id} is ${JSON.stringify(type ?? 'of unknown type')}`;
+    if (type !== baseType)
+      return `needs input models of one architecture, and ${id} is ${type} while the base ${config.base_model} is ${String(baseType)}`;
+  }
+  return undefined;
+}
+
+/** Refuses a model with biases the output has no place for (they would be dropped). */
+export function refuseBiases(
+  arch: OutputArchitectureName,
+  model: ModelInfo,
+  tensor: RegExp,
+  keys: readonly string[],
+): void {
+  const biased =
+    [...model.tensors.keys()].find((n) => tensor.test(n)) ?? keys.find((k) => model.config[k] === true);
+  if (biased !== undefined)
+    throw new ArchitectureError(`${model.id} has biases (${biased}), which a ${arch} model has no place for`);
+}
+
+/** The output dtype (mergekit's select_dtype): the config's, else the base's torch_dtype. */
+export function outputDtype(config: MoeConfig, base: ModelInfo): WritableDType | undefined {
+  if (config.dtype) return dtypeFromTorchName(config.dtype);
+  const named = base.config['torch_dtype'] ?? base.config['dtype'];
+  return typeof named === 'string' ? dtypeFromTorchName(named) : undefined;
+}
+
+/** The base's sizes every expert must have. */
+export interface BaseDims {
+  readonly numLayers: number;
+  readonly hidden: number;
+  readonly inter: number;
+}
+
+export function baseDims(config: MoeConfig, models: Models): BaseDims {
+  const base = models.get(config.base_model)!;
+  const c = base.config;
+  const dims = {
+    numLayers: positiveInt(c, 'num_hidden_layers', base.id),
+    hidden: positiveInt(c, 'hidden_size', base.id),
+    inter: positiveInt(c, 'intermediate_size', base.id),
+  };
+  for (const id of inputIds(config)) {
+    const layers = models.get(id)!.config['num_hidden_layers'];
+    if (layers !== dims.numLayers)
+      throw new ArchitectureError(`${id} has ${String(layers)} layers, the base ${base.id} ${dims.numLayers}: every expert must have the base's layers`); // prettier-ignore
+  }
+  return dims;
+}
+
+interface CopyOptions {
+  readonly layer?: number;
+  readonly expert?: ExpertRef;
+  /** Checks the MLP's shape against the base's (experts). */
+  readonly mlp?: boolean;
+}
+
+/** The output's tensors, in the order they are added (which is the order they are written). */
+export class TensorList {
+  readonly tensors: MoeTensor[] = [];
+
+  constructor(
+    private readonly arch: OutputArchitectureName,
+    private readonly base: ModelInfo,
+    private readonly dims: BaseDims,
+    /** The config's or base's dtype; undefined: each tensor keeps its own (routers: F32). */
+    readonly dtype: WritableDType | undefined,
+  ) {}
+
+  /** `name` of `model`, written as `out`. */
+  copy(model: ModelInfo, name: string, out: string, opts: CopyOptions = {}): void {
+    const t = model.tensors.get(name);
+    if (!t) throw new ArchitectureError(`${model.id} has no tensor ${name}, which a ${this.arch} model takes from it`); // prettier-ignore
+    const residual = opts.mlp === true && name.endsWith('.down_proj.weight');
+    if (opts.mlp) {
+      const { hidden, inter } = this.dims;
+      const want = residual ? [hidden, inter] : [inter, hidden];
+      if (!sameShape(t.shape, want))
+        throw new ArchitectureError(`${model.id}: ${name} is ${shapeText(t.shape)}, but the base ${this.base.id}'s config.json (hidden_size ${hidden}, intermediate_size ${inter}) needs ${shapeText(want)}: every expert must have the base's shape`); // prettier-ignore
+    }
+    this.tensors.push({
+      name: out,
+      shape: t.shape,
+      dtype: writable(this.dtype ?? t.dtype, model.id, name),
+      ...(opts.layer !== undefined && { layer: opts.layer }),
+      source: {
+        kind: 'copy',
+        model: model.id,
+        tensor: name,
+        dtype: t.dtype,
+        ...(opts.expert && { expert: opts.expert }),
+        ...(residual && { residual: true }),
+      },
+    });
+  }
+
+  /** The base's tensor when it has it, else nothing (optional weights: lm_head). */
+  copyIfPresent(name: string): void {
+    if (this.base.tensors.has(name)) this.copy(this.base, name, name);
+  }
+
+  /** Rows `first .. first + count` of a layer's router rows, [count, hidden]. */
+  router(out: string, layer: number, first: number, count: number): void {
+    // mergekit's routers are float32 (torch's default) unless an output dtype is set.
+    this.tensors.push({
+      name: out,
+      shape: [count, this.dims.hidden],
+      dtype: this.dtype ?? 'F32',
+      layer,
+      source: { kind: 'router', layer, first, count },
+    });
+  }
+
+  zeros(out: string, shape: readonly number[], layer: number): void {
+    this.tensors.push({ name: out, shape, dtype: this.dtype ?? 'F32', layer, source: { kind: 'zeros' } });
+  }
+}
+
+function writable(dtype: DType, model: string, name: string): WritableDType {
+  if (isWritableDType(dtype)) return dtype;
+  throw new ArchitectureError(
+    `${model}: ${name} is stored as ${dtype}; set dtype: (bfloat16, float16 or float32) in the MoE config to write it`,
+  );
+}
+
+/**
+ * What a transformers Llama/Mistral/Qwen2/Qwen3 config writes for keys a config.json may leave
+ * out, where the output class's own default differs: mergekit builds the output from the base's
+ * to_dict(), so an absent key keeps the base class's value, not the MoE class's (rope_theta, kv
+ * heads...).
+ */
+export function baseClassDefaults(c: Json): Record<string, unknown> {
+  const type = c['model_type'];
+  const positions = type === 'mistral' ? 4096 * 32 : type === 'qwen2' || type === 'qwen3' ? 32768 : 2048;
+  return {
+    num_key_value_heads: c['num_attention_heads'],
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000.0,
+    tie_word_embeddings: false,
+    hidden_act: 'silu',
+    max_position_embeddings: positions,
+    ...(type === 'qwen3' && { head_dim: 128, attention_bias: false }),
+  };
+}
+
+/**
+ * config.json as save_pretrained writes it: `out` with the dtype set (under `dtype` where the
+ * base's config used that newer key) and the keys sorted.
+ */
+export function finishConfig(out: Record<string, unknown>, dtype: WritableDType | undefined): Json {
+  if (dtype) {
+    if ('dtype' in out && !('torch_dtype' in out)) out['dtype'] = torchNameOf(dtype);
+    else out['torch_dtype'] = torchNameOf(dtype);
+  }
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((k) => [k, out[k]]),
+  );
+}
+
+/** Keys absent from `out` set to `defaults`' values. */
+export function withDefaults(out: Record<string, unknown>, defaults: Json): Record<string, unknown> {
+  for (const [k, v] of Object.entries(defaults)) if (!(k in out)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,124 @@
+/**
+ * A DeepSeek MoE (DeepSeek-MoE v1, deepseek-ai/deepseek-moe-16b-base's remote code) built from
+ * Llama/Mistral models (mergekit/moe/deepseek.py): every tensor of the base in mergekit's Llama
+ * order, each layer's MLP replaced by
+ *
+ *   model.layers.N.mlp.experts.e.{up,gate,down}_proj     from expert e
+ *   model.layers.N.mlp.shared_experts.{up,gate,down}_proj from the shared expert, if there is one
+ *
+ * and then every layer's router, model.layers.N.mlp.gate.weight [experts, hidden]. The shared
+ * expert has no router: DeepSeek adds its output to every token's, ungated, so it takes no
+ * prompts. Loading the model needs transformers' trust_remote_code (config.json's auto_map
+ * names the DeepSeek code on the Hub).
+ */
+import type { MoeConfig } from '../moe-config.ts';
+import {
+  baseDims,
+  expertCountWarning,
+  finishConfig,
+  L,
+  baseClassDefaults,
+  modelTypeProblem,
+  outputDtype,
+  refuseBiases,
+  TensorList,
+  type Json,
+  type Models,
+} from './common.ts';
+import type { MoeLayout, OutputArchitecture } from './types.ts';
+
+/** Llama's layer weights in mergekit's order (_data/architectures/llama.json). */
+const LAYER = [
+  'input_layernorm.weight',
+  'self_attn.q_proj.weight',
+  'self_attn.k_proj.weight',
+  'self_attn.v_proj.weight',
+  'self_attn.o_proj.weight',
+  'post_attention_layernorm.weight',
+  'mlp.up_proj.weight',
+  'mlp.gate_proj.weight',
+  'mlp.down_proj.weight',
+] as const;
+const AUTO_MAP = {
+  AutoConfig: 'deepseek-ai/deepseek-moe-16b-base--configuration_deepseek.DeepseekConfig',
+  AutoModel: 'deepseek-ai/deepseek-moe-16b-base--modeling_deepseek.DeepseekModel',
+  AutoModelForCausalLM: 'deepseek-ai/deepseek-moe-16b-base--modeling_deepseek.DeepseekForCausalLM',
+};
+
+export const deepseek: OutputArchitecture = {
+  name: 'DeepSeek MoE',
+  configProblem: (config) => {
+    const shared = config.shared_experts ?? [];
+    if (shared.length > 1) return { path: ['shared_experts'], message: 'takes at most one shared expert' };
+    const s = shared[0];
+    if (s && ((s.positive_prompts?.length ?? 0) > 0 || (s.negative_prompts?.length ?? 0) > 0))
+      return { path: ['shared_experts', 0], message: 'does not gate its shared expert: it takes no prompts' }; // prettier-ignore
+    return undefined;
+  },
+  modelProblem: (config, models) => modelTypeProblem(config, models, ['llama', 'mistral']),
+  layout: deepseekLayout,
+};
+
+function deepseekLayout(config: MoeConfig, models: Models): MoeLayout {
+  const base = models.get(config.base_model)!;
+  refuseBiases('DeepSeek MoE', base, /\.(self_attn|mlp)\.\w+\.bias$/, ['attention_bias', 'mlp_bias']);
+  const mlpModels = [...config.experts, ...(config.shared_experts ?? [])].map((e) =>
+    models.get(e.source_model)!,
+  );
+  for (const m of mlpModels) refuseBiases('DeepSeek MoE', m, /\.mlp\.\w+\.bias$/, ['mlp_bias']);
+  const dims = baseDims(config, models);
+  const dtype = outputDtype(config, base);
+  const list = new TensorList('DeepSeek MoE', base, dims, dtype);
+  const shared = config.shared_experts?.[0];
+  list.copy(base, 'model.embed_tokens.weight', 'model.embed_tokens.weight');
+  for (let l = 0; l < dims.numLayers; l++) {
+    for (const s of LAYER) {
+      const name = L(l, s);
+      if (!s.startsWith('mlp.')) {
+        list.copy(base, name, name, { layer: l });
+        continue;
+      }
+      for (const [index, e] of config.experts.entries()) {
+        const out = name.replace('.mlp.', `.mlp.experts.${index}.`);
+        list.copy(models.get(e.source_model)!, name, out, { layer: l, expert: { list: 'experts', index }, mlp: true }); // prettier-ignore
+      }
+      if (shared) {
+        const out = name.replace('.mlp.', '.mlp.shared_experts.');
+        list.copy(models.get(shared.source_model)!, name, out, { layer: l, expert: { list: 'shared_experts', index: 0 }, mlp: true }); // prettier-ignore
+      }
+    }
+  }
+  list.copy(base, 'model.norm.weight', 'model.norm.weight');
+  list.copyIfPresent('lm_head.weight');
+  const numExperts = config.experts.length;
+  for (let l = 0; l < dims.numLayers; l++) list.router(L(l, 'mlp.gate.weight'), l, 0, numExperts);
+  const countWarning = expertCountWarning(numExperts);
+  return {
+    architecture: 'DeepSeek MoE',
+    tensors: list.tensors,
+    config: deepseekConfig(config, base.config, list.dtype),
+    numLayers: dims.numLayers,
+    hidden: dims.hidden,
+    numExperts,
+    numShared: shared ? 1 : 0,
+    warnings: countWarning ? [countWarning] : [],
+  };
+}
+
+/** mergekit's DeepseekMoE._generate_config: the base's config with DeepSeek's MoE keys. */
+function deepseekConfig(config: MoeConfig, base: Json, dtype: TensorList['dtype']): Json {
+  const out: Record<string, unknown> = { ...baseClassDefaults(base), ...structuredClone(base) };
+  const shared = config.shared_experts?.length ?? 0;
+  out['architectures'] = ['DeepseekForCausalLM'];
+  out['model_type'] = 'deepseek';
+  out['n_routed_experts'] = config.experts.length;
+  out['n_shared_experts'] = shared > 0 ? shared : null;
+  out['num_experts_per_tok'] = config.experts_per_token;
+  out['first_k_dense_replace'] = 0;
+  out['moe_layer_freq'] = 1;
+  out['scoring_func'] = 'softmax';
+  out['norm_topk_prob'] = true;
+  out['moe_intermediate_size'] = out['intermediate_size'];
+  out['auto_map'] = AUTO_MAP;
+  return finishConfig(out, dtype);
+}

@@ -1,0 +1,116 @@
+/**
+ * A Mixtral MoE built from Llama/Mistral models (mergekit/moe/mixtral.py):
+ *
+ *   from the base    embeddings, each layer's attention and both norms, the final norm, lm_head
+ *   from expert e    model.layers.N.mlp.{gate,down,up}_proj -> model.layers.N.block_sparse_moe
+ *                    .experts.e.{w1,w2,w3} (w2 = down_proj is the one residual_scale scales)
+ *   computed         model.layers.N.block_sparse_moe.gate.weight, the router, [experts, hidden]
+ *
+ * in mergekit's order (base tensors, then each layer's experts, then the routers). Tensor names
+ * are the Mixtral checkpoint layout that transformers reads (mergekit's transformers-v5 branch
+ * writes fused `mlp.experts.gate_up_proj` tensors instead, which transformers v5 converts the
+ * classic layout to on load). Anything Mixtral cannot hold (biases, a non-Llama input, experts of
+ * another shape, shared experts) is refused by name rather than dropped on the way.
+ */
+import type { MoeConfig } from '../moe-config.ts';
+import {
+  baseDims,
+  expertCountWarning,
+  finishConfig,
+  L,
+  baseClassDefaults,
+  modelTypeProblem,
+  refuseBiases,
+  outputDtype,
+  TensorList,
+  withDefaults,
+  type Json,
+  type Models,
+} from './common.ts';
+import type { MoeLayout, OutputArchitecture } from './types.ts';
+
+const ATTENTION = [
+  'input_layernorm.weight',
+  'self_attn.q_proj.weight',
+  'self_attn.k_proj.weight',
+  'self_attn.v_proj.weight',
+  'self_attn.o_proj.weight',
+  'post_attention_layernorm.weight',
+] as const;
+/** Source MLP projection -> Mixtral expert weight (mixtral.py). */
+const EXPERT_WEIGHTS = [
+  ['gate_proj', 'w1'],
+  ['down_proj', 'w2'],
+  ['up_proj', 'w3'],
+] as const;
+/** MixtralConfig's keys that a Llama config lacks, with transformers' defaults. */
+const MIXTRAL_DEFAULTS = {
+  output_router_logits: false,
+  router_aux_loss_coef: 0.001,
+  router_jitter_noise: 0.0,
+};
+
+export const mixtral: OutputArchitecture = {
+  name: 'Mixtral',
+  configProblem: (config) =>
+    config.shared_experts && config.shared_experts.length > 0
+      ? { path: ['shared_experts'], message: 'has no shared experts' }
+      : undefined,
+  modelProblem: (config, models) => modelTypeProblem(config, models, ['llama', 'mistral'], false),
+  layout: mixtralLayout,
+};
+
+function mixtralLayout(config: MoeConfig, models: Models): MoeLayout {
+  const base = models.get(config.base_model)!;
+  // The base gives attention and the experts their MLPs: a bias in either would be dropped.
+  refuseBiases('Mixtral', base, /\.(self_attn|mlp)\.\w+\.bias$/, ['attention_bias', 'mlp_bias']);
+  for (const e of config.experts) refuseBiases('Mixtral', models.get(e.source_model)!, /\.mlp\.\w+\.bias$/, ['mlp_bias']); // prettier-ignore
+  const dims = baseDims(config, models);
+  const dtype = outputDtype(config, base);
+  const list = new TensorList('Mixtral', base, dims, dtype);
+  list.copy(base, 'model.embed_tokens.weight', 'model.embed_tokens.weight');
+  for (let l = 0; l < dims.numLayers; l++) {
+    for (const s of ATTENTION) list.copy(base, L(l, s), L(l, s), { layer: l });
+  }
+  list.copy(base, 'model.norm.weight', 'model.norm.weight');
+  // Optional, as in mergekit's Mistral description: tied checkpoints have no lm_head.
+  list.copyIfPresent('lm_head.weight');
+  for (let l = 0; l < dims.numLayers; l++) {
+    for (const [index, expert] of config.experts.entries()) {
+      const m = models.get(expert.source_model)!;
+      for (const [from, to] of EXPERT_WEIGHTS) {
+        const out = L(l, `block_sparse_moe.experts.${index}.${to}.weight`);
+        list.copy(m, L(l, `mlp.${from}.weight`), out, { layer: l, expert: { list: 'experts', index }, mlp: true }); // prettier-ignore
+      }
+    }
+  }
+  const numExperts = config.experts.length;
+  for (let l = 0; l < dims.numLayers; l++)
+    list.router(L(l, 'block_sparse_moe.gate.weight'), l, 0, numExperts);
+  const countWarning = expertCountWarning(numExperts);
+  return {
+    architecture: 'Mixtral',
+    tensors: list.tensors,
+    config: mixtralConfig(config, base.config, dtype),
+    numLayers: dims.numLayers,
+    hidden: dims.hidden,
+    numExperts,
+    numShared: 0,
+    warnings: countWarning ? [countWarning] : [],
+  };
+}
+
+/** mergekit's _generate_config: the base's config as a MixtralConfig. */
+function mixtralConfig(
+  config: MoeConfig,
+  base: Json,
+  dtype: MoeLayout['tensors'][number]['dtype'] | undefined,
+): Json {
+  const out = withDefaults({ ...baseClassDefaults(base), ...structuredClone(base) }, MIXTRAL_DEFAULTS);
+  out['architectures'] = ['MixtralForCausalLM'];
+  out['model_type'] = 'mixtral';
+  out['num_local_experts'] = config.experts.length;
+  out['num_experts_per_tok'] = config.experts_per_token;
+  out['sliding_window'] = null;
+  return finishConfig(out, dtype);
+}

@@ -5,9 +5,9 @@
  * `base+adapter` references too). mergekit's option names --base-model and --out-path, and
  * its --distribute-scale / --no-embed-lora, are accepted as well.
  *
- * Tensors saved whole (modules_to_save: embeddings, norms) are applied by PEFT and by Merge
- * Studio's own `base+adapter` reader; bias deltas (lora_B.bias) only by PEFT, which the command
- * says when it writes them.
+ * Tensors saved whole (modules_to_save: embeddings, norms) and bias deltas (lora_B.bias, with
+ * lora_bias set, which mergekit leaves out) are applied by PEFT and by Merge Studio's own
+ * `base+adapter` reader; the command says when it writes bias deltas.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -128,8 +128,9 @@ export async function extractLoraCommand(argv: string[]): Promise<void> {
     );
     if (summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)'))) {
       log(
-        "note: this model's layers have biases, whose changes the adapter holds as lora_B.bias, as mergekit writes " +
-          "them. PEFT applies them; Merge Studio's own base+adapter reader does not, and refuses the adapter.",
+        "note: this model's layers have biases, whose changes the adapter holds as lora_B.bias, with lora_bias: true " +
+          "in adapter_config.json so that PEFT and Merge Studio's base+adapter apply them (mergekit writes them " +
+          'without it, and PEFT then ignores them; PEFT versions without lora_bias cannot load this adapter).',
       );
     }
   } finally {

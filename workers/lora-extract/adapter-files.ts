@@ -20,6 +20,8 @@ export interface AdapterConfigInput {
   /** Module name to its rank, in the order extracted. */
   readonly ranks: ReadonlyMap<string, number>;
   readonly modulesToSave: readonly string[];
+  /** Bias changes were written as lora_B.bias: PEFT applies them only with lora_bias. */
+  readonly loraBias?: boolean;
 }
 
 export function adapterConfigJson(input: AdapterConfigInput): string {
@@ -42,6 +44,8 @@ export function adapterConfigJson(input: AdapterConfigInput): string {
     lora_dropout: 0,
     fan_in_fan_out: false,
     inference_mode: true,
+    // mergekit writes the bias changes without this, so PEFT ignores them.
+    ...(input.loraBias && { lora_bias: true }),
   };
   // Python's json.dump writes the float 0.0 as 0.0; JSON.stringify cannot.
   return JSON.stringify(config, null, 4).replace('"lora_dropout": 0,', '"lora_dropout": 0.0,');

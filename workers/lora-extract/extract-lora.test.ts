@@ -304,6 +304,41 @@ describe('extract-lora: a bias and an epsilon on a small synthetic pair', async 
     ]);
   });
 
+  it('sets lora_bias, so PEFT and base+adapter apply the bias change (mergekit leaves it out)', async () => {
+    const { files, adapter } = await extract(ftSource, baseSource, { maxRank: 6 });
+    const config = JSON.parse(new TextDecoder().decode(files.get('adapter_config.json'))) as Record<string, unknown>; // prettier-ignore
+    expect(config['lora_bias']).toBe(true);
+    const merged = await applied(baseSource, adapter);
+    const name = 'model.layers.0.self_attn.q_proj';
+    const near = (x: Float32Array, y: Float32Array): number =>
+      Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
+    // Full rank: the weight and the bias are the fine-tune's again, up to float32 rounding.
+    expect(near(merged.get(`${name}.bias`)!.values, ft.get(`${name}.bias`)!.values)).toBeLessThan(1e-6);
+    expect(near(merged.get(`${name}.weight`)!.values, ft.get(`${name}.weight`)!.values)).toBeLessThan(1e-5);
+    // The bias change is scaled as the weight's is (lora_alpha / r: here 2).
+    const doubled = new Map(files);
+    doubled.set('adapter_config.json', new TextEncoder().encode(JSON.stringify({ ...config, lora_alpha: 2 * (config['r'] as number), alpha_pattern: {} }))); // prettier-ignore
+    const twice = (await applied(baseSource, blobModelSource('lora', doubled))).get(`${name}.bias`)!.values;
+    const baseBias = b.get(`${name}.bias`)!.values;
+    const wantTwice = ft.get(`${name}.bias`)!.values.map((x, i) => baseBias[i]! + 2 * (x - baseBias[i]!));
+    expect(near(twice, wantTwice)).toBeLessThan(1e-6);
+    // Without lora_bias, PEFT would ignore the bias change: refused, saying how to apply it.
+    const plain = new Map(files);
+    plain.set(
+      'adapter_config.json',
+      new TextEncoder().encode(JSON.stringify({ ...config, lora_bias: false })),
+    );
+    await expect(applied(baseSource, blobModelSource('lora', plain))).rejects.toThrow(
+      /lora_B\.bias, a change of model\.layers\.0\.self_attn\.q_proj's bias .* does not set lora_bias, so PEFT would ignore it: set "lora_bias": true/,
+    );
+    // A base without that bias cannot take it (PEFT refuses the merge too).
+    const unbiased = new Map(b);
+    unbiased.delete(`${name}.bias`);
+    await expect(applied(blobModelSource('b', filesOf(unbiased)), adapter)).rejects.toThrow(
+      `lora changes ${name}'s bias (lora_bias), but b has no ${name}.bias`,
+    );
+  });
+
   it('an epsilon above every singular value is an error, and nothing is written', async () => {
     const sink = memorySink();
     await expect(

@@ -222,10 +222,14 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
   }
 
   const ranks = new Map(reports.map((r) => [r.module, r.rank]));
+  const biases = plan.modules.flatMap((p) =>
+    p.kind === 'lora' && p.bias && ranks.has(p.module) ? [`${p.bias} (as lora_B.bias)`] : [],
+  );
   const config = adapterConfigJson({
     baseModel: basePath(job.card.base),
     ranks,
     modulesToSave: plan.modulesToSave,
+    loraBias: biases.length > 0,
   });
   await job.sink.writeFile(
     'README.md',
@@ -236,9 +240,6 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
   await job.sink.writeFile(ADAPTER_CONFIG, `${config}\n`);
   progress.phase('done');
   const whole = plan.modules.flatMap((p) => (p.kind === 'whole' ? p.tensors : []));
-  const biases = plan.modules.flatMap((p) =>
-    p.kind === 'lora' && p.bias && ranks.has(p.module) ? [`${p.bias} (as lora_B.bias)`] : [],
-  );
   return {
     rank: Math.max(...ranks.values()),
     loraModules: reports,

@@ -30,7 +30,7 @@ export interface LoraExtractResult {
   readonly emptyModules: readonly string[];
   /** Tensors saved whole and bias changes (`… (as lora_B.bias)`). */
   readonly otherTensors: readonly string[];
-  /** Bias changes were written: PEFT applies the adapter, Merge Studio's `base+adapter` reader refuses it. */
+  /** Bias changes were written (as lora_B.bias, with lora_bias set: PEFT and `base+adapter` apply them). */
   readonly biasDeltas: boolean;
   /** The CLI command that extracts the same files (the model card's). */
   readonly invocation: string;

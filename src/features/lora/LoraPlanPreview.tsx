@@ -80,8 +80,8 @@ function PlanDetails({ plan }: { readonly plan: LoraPlanSummary }) {
       <Group label="Left out" group={plan.leftOut} text={(m) => `${m.module} (${WHY_OUT[m.why]})`} />
       {plan.biasDeltas > 0 && (
         <p className="notice">
-          {plan.biasDeltas} decomposed module(s) have biases: their changes are saved as lora_B.bias, which
-          PEFT applies and Merge Studio’s own base+adapter reader refuses.
+          {plan.biasDeltas} decomposed module(s) have biases: their changes are saved as lora_B.bias, with
+          lora_bias set so that PEFT and Merge Studio’s base+adapter apply them.
         </p>
       )}
       {plan.notes.length > 0 && (

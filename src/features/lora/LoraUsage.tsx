@@ -45,8 +45,9 @@ export function LoraUsage() {
       )}
       {result.biasDeltas && (
         <p className="notice">
-          This model’s layers have biases, whose changes the adapter holds as lora_B.bias (as mergekit writes
-          them): PEFT applies them, but Merge Studio’s own base+adapter reader refuses such an adapter.
+          This model’s layers have biases, whose changes the adapter holds as lora_B.bias with lora_bias set
+          in adapter_config.json, so that PEFT and Merge Studio’s base+adapter apply them (mergekit leaves
+          lora_bias out, and PEFT then ignores them).
         </p>
       )}
       <p>

@@ -105,7 +105,7 @@ describe('parseAdapterConfig', () => {
     for (const [extra, message] of [
       [{ peft_type: 'LOHA' }, /only LoRA adapters/],
       [{ use_dora: true }, /DoRA/],
-      [{ lora_bias: true }, /lora_bias/],
+      [{ lora_bias: 'yes' }, /lora_bias must be true or false/],
       [{ target_parameters: ['experts.gate_up_proj'] }, /bare parameters/],
       [{ trainable_token_indices: [5, 6] }, /embedding rows/],
       [{ alora_invocation_tokens: [1, 2] }, /cannot be merged/],

@@ -19,16 +19,16 @@ export interface LoraAdapterConfig {
   /** Whether PEFT would put a LoRA layer on a module of this name (undefined: no opinion). */
   readonly targets: (moduleKey: string) => boolean | undefined;
   readonly modulesToSave: readonly string[];
+  /** lora_bias: each lora_B has a bias, merged into the layer's bias (times the scaling). */
+  readonly loraBias: boolean;
 }
 
 /**
- * Options that turn the merge into something else (DoRA's magnitude, a trained bias, layer
- * replication, LoRA on bare parameters, aLoRA's activation tokens, and PEFT's other LoRA
+ * Options that turn the merge into something else (DoRA's magnitude, layer replication, LoRA on bare parameters, aLoRA's activation tokens, and PEFT's other LoRA
  * variants), each with what it does.
  */
 const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   use_dora: 'DoRA (use_dora) rescales each merged column by a learned magnitude',
-  lora_bias: 'lora_bias trains a bias on lora_B that is merged into the layer bias',
   layer_replication: 'layer_replication builds a model with repeated layers',
   target_parameters: 'target_parameters puts LoRA on bare parameters (MoE experts)',
   trainable_token_indices: 'trainable_token_indices trains single embedding rows',
@@ -333,6 +333,7 @@ export function parseAdapterConfig(json: unknown, what: string): LoraAdapterConf
     alphaPattern: patterns(json['alpha_pattern'], 'alpha_pattern', what, budget),
     targets: targetMatcher(json, what, budget),
     modulesToSave: typeof modulesToSave === 'string' ? [modulesToSave] : modulesToSave,
+    loraBias: flag('lora_bias'),
   };
 }
 

@@ -18,6 +18,9 @@
  * is checked when the model is opened, before anything is allocated for the factors; an
  * adapter that large would save nothing over a full copy of the weight.
  *
+ * With lora_bias, a module's base bias gains lora_B's bias times the module's scaling (PEFT's
+ * merge), in float32, rounded once to the bias's dtype.
+ *
  * A modules_to_save module's tensors replace the base's: a range read of such a tensor reads
  * the adapter's bytes instead, rounded to the base's dtype where they differ (PEFT copies them
  * into the module's parameters, torch's round to nearest even). Their shapes must be the
@@ -44,10 +47,19 @@ interface TargetBase {
 /** A base tensor taken whole from the adapter (modules_to_save). */
 interface ReplaceTarget extends TargetBase {
   readonly replace: TensorEntry;
+  readonly bias?: undefined;
+}
+
+/** A base bias that gains scaling x lora_B's bias (lora_bias). */
+interface BiasTarget extends TargetBase {
+  readonly replace?: undefined;
+  readonly bias: TensorEntry;
+  readonly scaling: number;
 }
 
 interface DeltaTarget extends TargetBase {
   readonly replace?: undefined;
+  readonly bias?: undefined;
   readonly module: LoraModule;
   /** The weight is stored (in, out): Conv1D with fan_in_fan_out, or an embedding. */
   readonly transposed: boolean;
@@ -55,7 +67,7 @@ interface DeltaTarget extends TargetBase {
   readonly factorBytes: number;
 }
 
-type PatchTarget = ReplaceTarget | DeltaTarget;
+type PatchTarget = ReplaceTarget | BiasTarget | DeltaTarget;
 
 /**
  * Factors kept when no read is using them, in bytes; also what a tensor's pair may take where
@@ -113,6 +125,10 @@ export class LoraModelSource implements ModelSource {
       const list = byFile.get(t.file) ?? [];
       list.push(target);
       byFile.set(t.file, list);
+      if (m.bias) {
+        const b = biasTarget(m, m.bias, model, adapter, base.id);
+        byFile.set(b.file, [...(byFile.get(b.file) ?? []), b]);
+      }
     }
     for (const [name, entry] of adapter.saved) {
       const target = replaceTarget(name, entry, model, adapter, base.id);
@@ -185,6 +201,7 @@ export class LoraModelSource implements ModelSource {
   /** Adds t's delta to the part of t inside `buf`, which holds the file's bytes from `offset`. */
   private patch(t: PatchTarget, buf: Uint8Array, offset: number, signal?: AbortSignal): Promise<void> {
     if (t.replace) return this.replaceIn(t, buf, offset, signal);
+    if (t.bias) return this.addBias(t, buf, offset, signal);
     const load = (s: AbortSignal | undefined): Promise<LoraFactors> => this.readFactors(t, s);
     return this.factors.with(t.name, t.factorBytes, load, signal, (f) => {
       const size = DTYPE_SIZE[t.dtype];
@@ -218,6 +235,23 @@ export class LoraModelSource implements ModelSource {
       if (src.dtype === t.dtype) out.set(bytes);
       else encodeFromF32(decodeToF32(bytes, src.dtype as WritableDType), t.dtype, out);
     }
+  }
+
+  /** Adds scaling x lora_B's bias to the part of bias t inside `buf` (from file offset `offset`). */
+  private async addBias(t: BiasTarget, buf: Uint8Array, offset: number, signal?: AbortSignal): Promise<void> {
+    const size = DTYPE_SIZE[t.dtype];
+    const from = Math.max(offset, t.begin);
+    const to = Math.min(offset + buf.byteLength, t.end);
+    const first = (from - t.begin) / size;
+    const count = (to - from) / size;
+    const srcDtype = t.bias.dtype as WritableDType;
+    const srcSize = DTYPE_SIZE[srcDtype];
+    const read = await this.adapter.weights.read(t.bias.begin + first * srcSize, count * srcSize, signal);
+    const b = decodeToF32(read, srcDtype);
+    const out = buf.subarray(from - offset, to - offset);
+    const x = decodeToF32(out, t.dtype).slice();
+    for (let i = 0; i < count; i++) x[i]! += Math.fround(t.scaling * b[i]!);
+    encodeFromF32(x, t.dtype, out);
   }
 
   private async readFactors(t: DeltaTarget, signal?: AbortSignal): Promise<LoraFactors> {
@@ -281,6 +315,29 @@ function patchTarget(m: LoraModule, t: LoadedTensor, adapter: LoraAdapter, baseI
     );
   }
   return { name: m.weight, begin: t.begin, end: t.end, dtype: t.dtype, module: m, transposed, factorBytes };
+}
+
+/** Where lora_B's bias goes: the module's base bias, which must exist (PEFT refuses to merge otherwise). */
+function biasTarget(
+  m: LoraModule,
+  bias: TensorEntry,
+  model: LoadedModel,
+  adapter: LoraAdapter,
+  baseId: string,
+): BiasTarget & { readonly file: string } {
+  const name = `${m.module}.bias`;
+  const t = model.tensors.get(name);
+  if (!t) {
+    throw new LoraAdapterError(
+      `${adapter.id} changes ${m.module}'s bias (lora_bias), but ${baseId} has no ${name}: PEFT cannot merge a lora_B bias into a layer without one`,
+    );
+  }
+  if (!isWritableDType(t.dtype) || t.shape.length !== 1 || t.shape[0] !== bias.shape[0]) {
+    throw new LoraAdapterError(
+      `${adapter.id} changes ${name} with ${bias.shape[0]} values, but ${baseId} stores it as ${t.dtype} [${t.shape.join(', ')}]`,
+    );
+  }
+  return { name, begin: t.begin, end: t.end, dtype: t.dtype, bias, scaling: m.scaling, file: t.file };
 }
 
 /** Where a modules_to_save tensor goes: the base tensor of its name, of the same shape. */

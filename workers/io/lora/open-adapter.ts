@@ -35,6 +35,8 @@ export interface LoraModule {
   readonly kind: LoraLayerKind;
   /** float32 scaling: lora_alpha / r, or lora_alpha / sqrt(r) with rsLoRA. */
   readonly scaling: number;
+  /** lora_B's bias (lora_bias): `<module>.bias` gains it times the scaling, as PEFT merges it. */
+  readonly bias?: TensorEntry;
 }
 
 export interface LoraAdapter {
@@ -63,6 +65,7 @@ const MAX_NAME_LENGTH = 512;
 /** PeftModel.save_pretrained's prefix; adapters saved through transformers have none. */
 const PREFIX = 'base_model.model.';
 const FACTOR = /^(.+)\.(lora_A\.weight|lora_B\.weight|lora_embedding_A|lora_embedding_B)$/;
+const LORA_BIAS = /^(.+)\.lora_B\.bias$/;
 
 /** A module PEFT wraps for modules_to_save: named so, or ending in `.name`. */
 function savedModule(module: string, config: LoraAdapterConfig): boolean {
@@ -125,12 +128,32 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
 
   const pairs = new Map<string, { a?: TensorEntry; b?: TensorEntry; kind: LoraLayerKind }>();
   const saved = new Map<string, TensorEntry>();
+  /** lora_B biases by module. */
+  const biases = new Map<string, TensorEntry>();
   for (const t of header.tensors) {
     if (t.name.length > MAX_NAME_LENGTH) {
       throw new LoraAdapterError(
         `${id}/${ADAPTER_WEIGHTS} has a tensor name of ${t.name.length} characters (${t.name.slice(0, 64)}…), ` +
           `over the ${MAX_NAME_LENGTH} any model's modules have: is it a LoRA adapter?`,
       );
+    }
+    const biasOf = LORA_BIAS.exec(t.name);
+    if (biasOf) {
+      const module = biasOf[1]!.startsWith(PREFIX) ? biasOf[1]!.slice(PREFIX.length) : biasOf[1]!;
+      if (!config.loraBias) {
+        throw new LoraAdapterError(
+          `${id}/${ADAPTER_WEIGHTS} has ${t.name}, a change of ${module}'s bias (mergekit-extract-lora writes them), ` +
+            `but ${ADAPTER_CONFIG} does not set lora_bias, so PEFT would ignore it: set "lora_bias": true there to apply the bias changes, or remove them`,
+        );
+      }
+      if (!isWritableDType(t.dtype) || t.shape.length !== 1) {
+        throw new LoraAdapterError(`${id}: ${t.name} must be a 1-D F32, F16 or BF16 tensor (it is ${t.dtype} [${t.shape.join(', ')}])`); // prettier-ignore
+      }
+      if (biases.has(module)) {
+        throw new LoraAdapterError(`${id}/${ADAPTER_WEIGHTS} has two lora_B biases for ${module} (${biases.get(module)!.name} and ${t.name}): keep one`); // prettier-ignore
+      }
+      biases.set(module, t);
+      continue;
     }
     const m = FACTOR.exec(t.name);
     const whole = m ? undefined : savedTensor(t.name, config);
@@ -208,7 +231,17 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
         `${id}: ${module}'s factors are [${a.shape.join(', ')}] and [${b.shape.join(', ')}], not rank ${r} as ${ADAPTER_CONFIG} says`,
       );
     }
-    modules.set(`${module}.weight`, { module, weight: `${module}.weight`, a, b, kind, scaling });
+    const bias = biases.get(module);
+    if (bias && (kind !== 'linear' || bias.shape[0] !== b.shape[0])) {
+      throw new LoraAdapterError(
+        `${id}: ${bias.name} has shape [${bias.shape.join(', ')}], which does not fit ${module}'s lora_B [${b.shape.join(', ')}]`,
+      );
+    }
+    modules.set(`${module}.weight`, { module, weight: `${module}.weight`, a, b, kind, scaling, ...(bias && { bias }) }); // prettier-ignore
+  }
+  for (const [module, bias] of biases) {
+    if (!pairs.has(module))
+      throw new LoraAdapterError(`${id}: ${bias.name} has no lora_A and lora_B for ${module}`);
   }
   return {
     id,

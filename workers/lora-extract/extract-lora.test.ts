@@ -11,6 +11,7 @@ import { withAdapters } from '../io/lora/with-adapters.ts';
 import { blobModelSource, memorySink } from '../io/memory.ts';
 import type { ModelSource } from '../io/source.ts';
 import { extractLora, type ExtractOptions } from './extract-lora.ts';
+import { LORA_JOB_FILE } from './checkpoint.ts';
 import { referenceSingularValues, referenceTruncation } from './linalg/test-helpers.ts';
 import { DEFAULTS, filesOf, product, readAll, tinymix, type Values } from './test-helpers.ts';
 
@@ -393,9 +394,15 @@ describe('what a folder holds while an adapter is written', () => {
       });
       expect(events).toEqual([
         `remove ${ADAPTER_CONFIG}`,
+        // The checkpoint (./checkpoint.ts): its state, the factors' part, the state again.
+        `write ${LORA_JOB_FILE}`,
+        'write .merge-studio-lora-part-0001.bin',
+        `write ${LORA_JOB_FILE}`,
         `close ${ADAPTER_WEIGHTS}`,
         'write README.md',
         `write ${ADAPTER_CONFIG}`,
+        'remove .merge-studio-lora-part-0001.bin',
+        `remove ${LORA_JOB_FILE}`,
       ]);
       expect(progress[0]).toBe('extracting 0/7');
       expect(progress.at(-1)).toBe('done 7/7');

@@ -6,31 +6,32 @@
  * card (./adapter-files.ts). Which tensors become what is ./plan-extraction.ts.
  *
  * Memory: one module at a time, from the stored bytes: D as float32, one source tensor's bytes,
- * the SVD's thin k-column matrices and the factors. Without --sv-epsilon every module's rank
- * follows from its shape, so the file is laid out up front and each module's factors are
- * written as soon as they are computed. With it, a rank is known only after the module's SVD,
- * and a safetensors header comes before the data, so the factors (the adapter's size, not the
- * model's) are kept until the last module is done; whole modules are read at the end.
+ * the SVD's thin k-column matrices and the factors. The factors go into the output folder's
+ * checkpoint (./checkpoint.ts) in parts of at most 64 MB, so that an interrupted run resumes,
+ * and adapter_model.safetensors is assembled from them once every rank is known (with
+ * --sv-epsilon a rank is known only after its module's SVD, and the header comes first).
  *
  * Nothing left behind looks complete: an earlier adapter_config.json in the folder is removed
  * before the weights are written, adapter_model.safetensors is staged by the sink until it is
  * closed, and adapter_config.json, which PEFT and `base+adapter` readers open first, is
- * written last (after README.md). A cancelled or failed extraction starts over when run again:
- * there is one weights file and no per-module state to resume from.
+ * written last (after README.md), and the checkpoint is removed after it. A cancelled or failed
+ * extraction run again with the same models and options skips the modules it finished.
  */
 import { encodeFromF32, type WritableDType } from '../io/dtypes.ts';
 import { loadModel, type LoadedModel } from '../io/load-model.ts';
 import { ADAPTER_CONFIG } from '../io/lora/open-adapter.ts';
-import type { TensorSpec } from '../io/safetensors/layout.ts';
 import type { ModelSource, OutputSink } from '../io/source.ts';
 import { adapterCard, adapterConfigJson } from './adapter-files.ts';
-import { biasDtypeOf, factorSpecs, plannedSpecs, PREFIX, wholeSpecs } from './adapter-layout.ts';
+import { inputsDigest } from '../engine/job-state.ts';
+import { fnv1a32 } from '../rng.ts';
+import { biasDtypeOf, factorSpecs, PREFIX, wholeSpecs } from './adapter-layout.ts';
+import { Checkpoint, type CheckpointLimits, type Tensor } from './checkpoint.ts';
 import { openAdapterWeights, type AdapterWeights } from './adapter-weights.ts';
 import { LoraExtractError } from './errors.ts';
 import { loraFactors, type FactorOptions } from './lora-factors.ts';
 import { truncatedSvd, type SvdMethod, type SvdOptions } from './linalg/truncated-svd.ts';
 import { progressTracker, type ExtractProgress } from './extract-progress.ts';
-import { planExtraction, type LoraModule, type Selection } from './plan-extraction.ts';
+import { planExtraction, type ExtractionPlan, type LoraModule, type Selection } from './plan-extraction.ts';
 import { taskVector, tensorReader, type TensorRead } from './task-vector.ts';
 
 export interface ExtractOptions extends Selection, FactorOptions {
@@ -58,6 +59,8 @@ export interface ExtractJob {
   /** Throttled progress (./extract-progress.ts). */
   readonly onProgress?: (p: ExtractProgress) => void;
   readonly signal?: AbortSignal;
+  /** When the checkpoint writes a part (./checkpoint.ts; tests use small ones). */
+  readonly checkpoint?: CheckpointLimits;
 }
 
 export interface ModuleReport {
@@ -90,10 +93,6 @@ interface Source {
   readonly read: TensorRead;
 }
 
-interface Tensor extends TensorSpec {
-  readonly data: Uint8Array;
-}
-
 /** A Hub reference's `@revision` is not part of base_model_name_or_path (mergekit's model.path). */
 function basePath(base: string): string {
   const model = base.split('+')[0]!;
@@ -123,12 +122,15 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
 
   const reports: ModuleReport[] = [];
   const empty: string[] = [];
-  /** One module's factors (and bias delta), or undefined when its rank is 0. */
-  const extractModule = async (
-    p: LoraModule,
-    index: number,
-    count: number,
-  ): Promise<Tensor[] | undefined> => {
+  // An earlier adapter's config would make the folder look complete while its weights change.
+  await job.sink.remove?.(ADAPTER_CONFIG);
+  const checkpoint = await Checkpoint.open<ModuleReport | null>(
+    job.sink,
+    extractionFingerprint(modelInfo, baseInfo, options, plan),
+    job.checkpoint,
+  );
+  /** One module's factors (and bias delta) into the checkpoint; its report, or null for rank 0. */
+  const extractModule = async (p: LoraModule, index: number, count: number): Promise<ModuleReport | null> => {
     const started = performance.now();
     progress.started(p);
     const d = await taskVector(p.weight, model, base);
@@ -139,18 +141,10 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     progress.finished(p);
     if (f.rank === 0) {
       onLog?.(`${p.module}: no singular value is above --sv-epsilon ${options.svEpsilon}; left out`);
-      return undefined;
+      await checkpoint.add(p.module, null, []);
+      return null;
     }
-    reports.push({
-      module: p.module,
-      rows: p.rows,
-      cols: p.cols,
-      rank: f.rank,
-      method,
-      iterations,
-      residual,
-      seconds,
-    });
+    const report = { module: p.module, rows: p.rows, cols: p.cols, rank: f.rank, method, iterations, residual, seconds }; // prettier-ignore
     const how =
       method === 'randomized'
         ? `randomized, ${iterations} rounds, residual ${residual.toExponential(1)}`
@@ -167,57 +161,58 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
       const delta = await taskVector(p.bias, model, base);
       tensors.push({ ...bias, data: encodeFromF32(delta, bias.dtype as WritableDType) });
     }
-    return tensors;
+    await checkpoint.add(p.module, report, tensors);
+    return report;
   };
 
-  const count = loraModules.length;
-  // Without an epsilon the ranks follow from the shapes: lay the file out now and stream into it.
-  const streaming = !(options.svEpsilon > 0);
-  // An earlier adapter's config would make the folder look complete while its weights change.
-  await job.sink.remove?.(ADAPTER_CONFIG);
   progress.phase('extracting');
-  let out: AdapterWeights | undefined;
-  try {
-    if (streaming) {
-      const specs = plannedSpecs(plan, modelInfo.tensors, baseInfo.tensors, options.maxRank);
-      out = await openAdapterWeights(job.sink, specs);
+  const count = loraModules.length;
+  let index = 0;
+  let resumed = 0;
+  for (const p of loraModules) {
+    signal?.throwIfAborted();
+    index++;
+    const done = checkpoint.finished(p.module);
+    let report: ModuleReport | null;
+    if (done) {
+      report = done.report;
+      resumed++;
+      progress.started(p);
+      progress.finished(p);
+    } else {
+      report = await extractModule(p, index, count);
     }
-    const kept: (Tensor[] | readonly string[])[] = [];
-    let index = 0;
+    if (report) reports.push(report);
+    else empty.push(p.module);
+  }
+  await checkpoint.flush();
+  if (resumed > 0) onLog?.(`resume: ${resumed} of ${count} modules were extracted by an earlier run`);
+  if (reports.length === 0) {
+    await checkpoint.finish(); // nothing worth resuming: the same options fail the same way
+    throw new LoraExtractError(
+      `no singular value of any module is above --sv-epsilon ${options.svEpsilon}: nothing to extract; use a smaller epsilon`,
+    );
+  }
+
+  // Every rank is known: lay the file out and copy the factors in, whole modules from the model.
+  progress.phase('writing');
+  const specs = plan.modules.flatMap((p) =>
+    p.kind === 'whole'
+      ? wholeSpecs(p.tensors, modelInfo.tensors)
+      : (checkpoint.finished(p.module)?.tensors ?? []).map((t) => checkpoint.spec(t)),
+  );
+  const out: AdapterWeights = await openAdapterWeights(job.sink, specs);
+  try {
     for (const p of plan.modules) {
       signal?.throwIfAborted();
-      if (p.kind === 'whole') {
-        if (out) await copyWhole(out, p.tensors);
-        else kept.push(p.tensors);
-        continue;
-      }
-      const tensors = await extractModule(p, ++index, count);
-      if (!tensors) empty.push(p.module);
-      else if (out) for (const t of tensors) await out.write(t.name, t.data);
-      else kept.push(tensors);
-    }
-    if (reports.length === 0) {
-      throw new LoraExtractError(
-        `no singular value of any module is above --sv-epsilon ${options.svEpsilon}: nothing to extract; use a smaller epsilon`,
-      );
-    }
-    if (!out) {
-      progress.phase('writing');
-      const isWhole = (k: Tensor[] | readonly string[]): k is readonly string[] => typeof k[0] === 'string';
-      out = await openAdapterWeights(
-        job.sink,
-        kept.flatMap((k) => (isWhole(k) ? wholeSpecs(k, modelInfo.tensors) : k)),
-      );
-      for (const k of kept) {
-        signal?.throwIfAborted();
-        if (isWhole(k)) await copyWhole(out, k);
-        else for (const t of k) await out.write(t.name, t.data);
-      }
+      if (p.kind === 'whole') await copyWhole(out, p.tensors);
+      else
+        for (const t of checkpoint.finished(p.module)!.tensors) await out.write(t, await checkpoint.read(t));
     }
     signal?.throwIfAborted();
     await out.close();
   } catch (e) {
-    await out?.abort();
+    await out.abort();
     throw e;
   }
 
@@ -238,6 +233,7 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
   signal?.throwIfAborted();
   // Last: the file that makes the folder an adapter.
   await job.sink.writeFile(ADAPTER_CONFIG, `${config}\n`);
+  await checkpoint.finish();
   progress.phase('done');
   const whole = plan.modules.flatMap((p) => (p.kind === 'whole' ? p.tensors : []));
   return {
@@ -247,4 +243,27 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     emptyModules: empty,
     otherTensors: [...whole, ...biases],
   };
+}
+
+/**
+ * Names the job for resume: the two models' contents (Hub commits, local files' sizes and
+ * times), every option (the ranks and factors depend on them all) and the plan's modules.
+ */
+function extractionFingerprint(
+  model: LoadedModel,
+  base: LoadedModel,
+  options: ExtractOptions,
+  plan: ExtractionPlan,
+): string {
+  const text = JSON.stringify({
+    inputs: inputsDigest(
+      new Map([
+        ['model', model],
+        ['base', base],
+      ]),
+    ),
+    options,
+    modules: plan.modules.map((p) => (p.kind === 'whole' ? p.tensors : [p.module, p.rows, p.cols, p.dtype, p.bias ?? null])), // prettier-ignore
+  });
+  return `lora-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
 }

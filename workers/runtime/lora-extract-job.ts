@@ -46,7 +46,7 @@ function commandHub(request: LoraExtractRequest): string | undefined {
   return parts.some((p) => !Object.hasOwn(request.sources.local ?? {}, p)) ? hub.url : undefined;
 }
 
-/** The sink, noting each file once it is complete (the result's list). */
+/** The sink, noting each file once it is complete and forgetting those removed (the result's list). */
 function recording(sink: OutputSink, files: Map<string, number>): OutputSink {
   return {
     name: sink.name,
@@ -65,7 +65,16 @@ function recording(sink: OutputSink, files: Map<string, number>): OutputSink {
       await sink.writeFile(path, data);
       files.set(path, typeof data === 'string' ? new TextEncoder().encode(data).byteLength : data.byteLength);
     },
-    ...(sink.remove && { remove: (path: string) => sink.remove!(path) }),
+    ...(sink.remove && {
+      async remove(path: string) {
+        await sink.remove!(path);
+        files.delete(path);
+      },
+    }),
+    // The checkpoint's (workers/lora-extract/checkpoint.ts): resume needs them.
+    ...(sink.readFile && { readFile: (path: string) => sink.readFile!(path) }),
+    ...(sink.sizeOf && { sizeOf: (path: string) => sink.sizeOf!(path) }),
+    ...(sink.list && { list: () => sink.list!() }),
   };
 }
 

@@ -7,7 +7,9 @@
  * like a complete model (an earlier model's config.json and weights are gone), and a build
  * interrupted by a reload is offered for resuming and resumes to the CLI's bytes. And the page's
  * link: a reload keeps the config and the open tool, the plan (headers only) counts what the
- * build writes, and the header's link is the MoE's, without the token.
+ * build writes, and the header's link is the MoE's, without the token. And another output
+ * architecture: a DeepSeek MoE with a shared expert, chosen in the form, planned and built to
+ * the CLI's bytes.
  */
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -225,6 +227,92 @@ test('a reload keeps the MoE config and the open tool; the plan counts the tenso
     await page.getByText('Recent recipes').click();
     await page.getByRole('button', { name: 'MoE (cheap_embed): tinymix-base + 3 experts' }).click();
     await expect(moe.yaml()).toHaveValue(yaml);
+  } finally {
+    await hub.close();
+  }
+});
+
+/** docs/moe.md's demo config (the studio's "Start from a demo MoE"): hidden gates. */
+const DEMO = `base_model: tinymix-base
+gate_mode: hidden
+experts_per_token: 2
+experts:
+  - source_model: tinymix-code
+    positive_prompts:
+      - "def merge(a, b):"
+      - import os
+  - source_model: tinymix-math
+    positive_prompts:
+      - 37+45=82
+      - 12*3=36
+  - source_model: tinymix-law
+    positive_prompts:
+      - The licensee shall
+`;
+
+test('a DeepSeek MoE with a shared expert, chosen in the form: the plan names it, the files equal the CLI output', async ({
+  page,
+}) => {
+  const hub = await startTestHub();
+  try {
+    const studio = new Studio(page);
+    const moe = new MoeStudio(page);
+    await studio.stubFolderPicker('picked-moe-deepseek');
+    await studio.open(hub.url);
+    await moe.show();
+    await moe.yaml().fill(DEMO);
+    await moe.yaml().blur();
+    // Left to the models, tinymix (Llama) without shared experts makes a Mixtral. (The first
+    // plan starts the plan worker: more time.)
+    await expect(moe.plan()).toContainText(
+      'Builds a Mixtral MoE: about 3.8 MB in 1 shard: 67 tensors, 4 layers × 3 experts.',
+      { timeout: 30_000 },
+    );
+    const arch = page.getByRole('combobox', { name: 'Output architecture' });
+    await expect(arch).toHaveValue('');
+    await arch.selectOption({ label: 'DeepSeek MoE' });
+    await expect(arch).toHaveAccessibleDescription(/at most one shared expert, without prompts/);
+    await page.getByRole('button', { name: 'Add shared expert' }).click();
+    await expect(page.getByRole('heading', { name: 'Shared experts (1)' })).toBeVisible();
+    const shared = moe.sharedExpert(1);
+    await shared.getByRole('combobox', { name: 'Source model' }).fill('tinymix-base');
+    await expect(shared.getByRole('textbox', { name: 'Positive prompts' })).toHaveAccessibleDescription(
+      /None: DeepSeek MoE sends every token through its shared expert/,
+    );
+
+    // Qwen2-MoE gates its shared expert: its prompts are needed, at the field and in the CLI's words.
+    await arch.selectOption({ label: 'Qwen2-MoE' });
+    await expect(shared.getByText('Needed before Build: at least one prompt.')).toBeVisible();
+    await expect(moe.problems()).toContainText('Qwen MoE gates its shared expert');
+    await expect(moe.buildButton()).toBeDisabled();
+    await arch.selectOption({ label: 'DeepSeek MoE' });
+    await expect(moe.problems()).toBeHidden();
+
+    await expect(moe.plan()).toContainText(
+      'Builds a DeepSeek MoE: about 4.9 MB in 1 shard: 79 tensors, 4 layers × 3 experts + 1 shared expert.',
+    );
+    await expect(moe.plan()).toContainText('trust_remote_code=True');
+    const yaml = await moe.yaml().inputValue();
+    expect(yaml).toContain('\narchitecture: deepseek\n');
+    expect(yaml).toMatch(/\nshared_experts:\n {2}- source_model: tinymix-base\n$/);
+
+    await moe.outputName('moe-deepseek');
+    await moe.buildButton().click();
+    await expect(moe.result()).toBeVisible({ timeout: 60_000 });
+    await expect(moe.result().getByRole('status')).toContainText(
+      'A 3-expert DeepSeek MoE with 1 shared expert (4 layers, 79 tensors)',
+    );
+    expect(await studio.savedFiles('picked-moe-deepseek/moe-deepseek')).toEqual(
+      await cliMoeReference(yaml, 'moe-deepseek'),
+    );
+    await page.screenshot({
+      path: path.join(REPO, 'test-results', 'studio-moe-deepseek.png'),
+      fullPage: true,
+    });
+    await page.getByText('Recent recipes').click();
+    await expect(
+      page.getByRole('button', { name: 'MoE (hidden): tinymix-base + 3 experts + 1 shared expert' }),
+    ).toBeVisible();
   } finally {
     await hub.close();
   }

@@ -27,6 +27,11 @@ export class MoeStudio {
     return this.page.getByRole('group', { name: `Expert ${n}`, exact: true });
   }
 
+  /** Shared expert `n` (1-based): DeepSeek MoE's or Qwen2-MoE's. */
+  sharedExpert(n: number) {
+    return this.page.getByRole('group', { name: `Shared expert ${n}`, exact: true });
+  }
+
   /** Fills expert `n` (1-based): its model and prompts, one a line. */
   async fillExpert(n: number, model: string, positive: readonly string[], negative: readonly string[] = []) {
     const e = this.expert(n);

@@ -6,7 +6,9 @@
  *
  * An expert never holds an empty prompt list or an unset number: those are left out, so the
  * form, its YAML and the YAML read back are the same config (the round trip the tests check).
+ * Shared experts (DeepSeek MoE, Qwen2-MoE) are edited as experts are, in their own list.
  */
+import { OUTPUT_ARCHITECTURES, type OutputArchitectureName } from '../../workers/moe/arch/types.ts';
 import type { GateMode, MoeConfig, MoeExpert } from '../../workers/moe/moe-config.ts';
 import { expertCountWarning } from '../../workers/moe/moe-rules.ts';
 
@@ -41,20 +43,79 @@ export function cleanConfig(c: MoeConfig): MoeConfig {
   };
 }
 
-export function updateExpert(c: MoeConfig, index: number, patch: ExpertPatch): MoeConfig {
-  const old = c.experts[index];
+/** Which list of the config an expert is in: the routed experts or the shared ones. */
+export type ExpertList = 'experts' | 'shared_experts';
+
+function listOf(c: MoeConfig, list: ExpertList): readonly MoeExpert[] {
+  return (list === 'experts' ? c.experts : c.shared_experts) ?? [];
+}
+
+/** The config with `list` replaced; an emptied shared list leaves the config, as it came. */
+function withList(c: MoeConfig, list: ExpertList, experts: readonly MoeExpert[]): MoeConfig {
+  if (list === 'experts') return { ...c, experts };
+  const { shared_experts: _old, ...rest } = c;
+  return experts.length === 0 ? rest : { ...rest, shared_experts: experts };
+}
+
+export function updateExpert(
+  c: MoeConfig,
+  index: number,
+  patch: ExpertPatch,
+  list: ExpertList = 'experts',
+): MoeConfig {
+  const old = listOf(c, list)[index];
   if (!old) return c;
-  const experts = c.experts.slice();
+  const experts = listOf(c, list).slice();
   experts[index] = cleanExpert({ ...old, ...patch, source_model: patch.source_model ?? old.source_model });
-  return { ...c, experts };
+  return withList(c, list, experts);
 }
 
-export function addExpert(c: MoeConfig, sourceModel = ''): MoeConfig {
-  return { ...c, experts: [...c.experts, { source_model: sourceModel }] };
+export function addExpert(c: MoeConfig, sourceModel = '', list: ExpertList = 'experts'): MoeConfig {
+  return withList(c, list, [...listOf(c, list), { source_model: sourceModel }]);
 }
 
-export function removeExpert(c: MoeConfig, index: number): MoeConfig {
-  return { ...c, experts: c.experts.filter((_, i) => i !== index) };
+export function removeExpert(c: MoeConfig, index: number, list: ExpertList = 'experts'): MoeConfig {
+  return withList(
+    c,
+    list,
+    listOf(c, list).filter((_, i) => i !== index),
+  );
+}
+
+/**
+ * The output architecture as the config names it (mixtral, deepseek, qwen, qwen3, or any
+ * prefix mergekit matches); undefined leaves the key out: mergekit then chooses from the models.
+ */
+export function setArchitecture(c: MoeConfig, architecture: string | undefined): MoeConfig {
+  const { architecture: _old, ...rest } = c;
+  return architecture === undefined || architecture === '' ? rest : { ...rest, architecture };
+}
+
+/**
+ * The output architectures `architecture` names, as mergekit matches it (a name prefix, in any
+ * case); all of them when it is absent.
+ */
+export function namedArchitectures(architecture: string | undefined): OutputArchitectureName[] {
+  const wanted = architecture?.toLowerCase();
+  return OUTPUT_ARCHITECTURES.filter((a) => wanted === undefined || a.toLowerCase().startsWith(wanted));
+}
+
+/**
+ * What a shared expert's prompts are to the architectures the config names: Qwen2-MoE gates its
+ * shared expert by a router row made from them ('needed', or 'unused' with random gates), a
+ * DeepSeek MoE sends every token through it ungated and takes none ('refused'); with both named
+ * (no `architecture`), prompts choose Qwen2-MoE and none DeepSeek ('optional'). Neither named:
+ * the architecture has no shared experts at all ('none'; the YAML's problems say so).
+ */
+export type SharedPrompts = 'needed' | 'unused' | 'refused' | 'optional' | 'none';
+
+export function sharedPrompts(c: MoeConfig): SharedPrompts {
+  const named = namedArchitectures(c.architecture);
+  const qwen = named.includes('Qwen MoE');
+  const deepseek = named.includes('DeepSeek MoE');
+  if (qwen && deepseek) return 'optional';
+  if (qwen) return c.gate_mode === 'random' ? 'unused' : 'needed';
+  return deepseek ? 'refused' : 'none';
 }
 
 export function setGateMode(c: MoeConfig, gate_mode: GateMode): MoeConfig {
@@ -64,7 +125,7 @@ export function setGateMode(c: MoeConfig, gate_mode: GateMode): MoeConfig {
 /**
  * The models chosen in the model picker as the MoE's models: `base` (else the first) is the
  * base, every other one an expert. An expert of a model already listed keeps its prompts and
- * scales; experts of models no longer chosen go.
+ * scales; experts of models no longer chosen go. Shared experts stay.
  */
 export function fromChosenModels(c: MoeConfig, ids: readonly string[], base?: string): MoeConfig {
   const baseModel = base ?? ids[0] ?? c.base_model;
@@ -101,8 +162,17 @@ export function moeFormWarnings(c: MoeConfig): string[] {
   return w ? [w] : [];
 }
 
-/** The models the config reads, each once, in order: base first. */
+/** The models the config reads, each once, in order: base first, then experts, then shared experts. */
 export function moeModelIds(c: MoeConfig): string[] {
-  const ids = [c.base_model, ...c.experts.map((e) => e.source_model)].map((id) => id.trim());
+  const experts = [...c.experts, ...(c.shared_experts ?? [])];
+  const ids = [c.base_model, ...experts.map((e) => e.source_model)].map((id) => id.trim());
   return [...new Set(ids.filter((id) => id !== ''))];
+}
+
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** A config in a line, for "Recent recipes": "MoE (hidden): base + 3 experts + 1 shared expert". */
+export function moeSummary(c: MoeConfig): string {
+  const shared = c.shared_experts?.length ?? 0;
+  return `MoE (${c.gate_mode}): ${c.base_model || 'no base'} + ${count(c.experts.length, 'expert')}${shared > 0 ? ` + ${count(shared, 'shared expert')}` : ''}`;
 }

@@ -181,6 +181,54 @@ experts:
     expect(selectMoeModelIds(s())).toEqual(['tinymix-base', 'tinymix-math', 'tinymix-code-b']);
   });
 
+  it('shared experts and the architecture: form -> YAML -> form, with the CLI’s rules', () => {
+    buildWithForm();
+    s().setMoeArchitecture('deepseek');
+    s().addMoeSharedExpert('tinymix-base');
+    s().updateMoeSharedExpert(0, { residual_scale: 0.5 });
+    const yaml = selectMoeYaml(s());
+    expect(yaml).toMatch(/^base_model: tinymix-base\narchitecture: deepseek\ngate_mode: cheap_embed\n/);
+    expect(yaml).toMatch(/\nshared_experts:\n {2}- source_model: tinymix-base\n {4}residual_scale: 0.5\n$/);
+    expect(errors()).toEqual([]);
+    const form = s().moe;
+    expect(parseMoeYaml(yaml).config).toEqual(form);
+    s().setMoe(EMPTY_MOE);
+    expect(s().editMoeYaml(yaml)).toBe(true);
+    expect(s().moe).toEqual(form);
+    expect(selectMoeModelIds(s())).toEqual(['tinymix-base', 'tinymix-code', 'tinymix-math', 'tinymix-law']);
+
+    // DeepSeek does not gate its shared expert; Qwen2-MoE does, from its prompts: the CLI's words.
+    s().updateMoeSharedExpert(0, { positive_prompts: ['hello'] });
+    expect(errors()).toEqual([
+      '23:5: shared_experts[0]: DeepSeek MoE does not gate its shared expert: it takes no prompts (architecture: deepseek)',
+    ]);
+    s().setMoeArchitecture('qwen');
+    expect(errors()).toEqual([]);
+    s().updateMoeSharedExpert(0, { positive_prompts: [] });
+    // (qwen also names Qwen3 MoE, which has no shared experts: both reasons are given.)
+    expect(errors()[0]).toMatch(
+      /^23:5: shared_experts\[0\]: .*Qwen MoE gates its shared expert: with gate_mode cheap_embed it needs positive_prompts/,
+    );
+    // Left out, mergekit chooses: a shared expert without prompts makes a DeepSeek MoE.
+    s().setMoeArchitecture(undefined);
+    expect(errors()).toEqual([]);
+    expect(selectMoeYaml(s())).not.toContain('architecture');
+    s().removeMoeSharedExpert(0);
+    expect(s().moe).not.toHaveProperty('shared_experts');
+  });
+
+  it('an architecture the form does not list is kept as written', () => {
+    buildWithForm();
+    expect(s().editMoeYaml(selectMoeYaml(s()).replace('gate_mode:', 'architecture: Mix\ngate_mode:'))).toBe(
+      true,
+    );
+    expect(s().moe.architecture).toBe('Mix');
+    expect(selectMoeYaml(s())).toContain('\narchitecture: Mix\n');
+    expect(errors()).toEqual([]);
+    s().setMoeArchitecture('llama');
+    expect(errors()[0]).toMatch(/^2:\d+: architecture: no output architecture is called "llama"/);
+  });
+
   it('a local folder lost in a reload blocks the build', () => {
     buildWithForm();
     expect(selectMoeFoldersBlock(s())).toBeUndefined();

@@ -63,6 +63,11 @@ export interface MoeSlice {
   addMoeExpert(sourceModel?: string): void;
   removeMoeExpert(index: number): void;
   updateMoeExpert(index: number, patch: edit.ExpertPatch): void;
+  addMoeSharedExpert(sourceModel?: string): void;
+  removeMoeSharedExpert(index: number): void;
+  updateMoeSharedExpert(index: number, patch: edit.ExpertPatch): void;
+  /** The output architecture's name (prefix) as `architecture:`; undefined leaves it out. */
+  setMoeArchitecture(architecture: string | undefined): void;
   /** The models chosen in the model picker as base (`base`, else the first) and experts. */
   setMoeFromChosen(ids: readonly string[], base?: string): void;
   /**
@@ -122,6 +127,11 @@ export const createMoeSlice: StateCreator<StudioState, [], [], MoeSlice> = (set,
     addMoeExpert: (sourceModel) => apply((c) => edit.addExpert(c, sourceModel)),
     removeMoeExpert: (index) => apply((c) => edit.removeExpert(c, index)),
     updateMoeExpert: (index, patch) => apply((c) => edit.updateExpert(c, index, patch)),
+    addMoeSharedExpert: (sourceModel) => apply((c) => edit.addExpert(c, sourceModel, 'shared_experts')),
+    removeMoeSharedExpert: (index) => apply((c) => edit.removeExpert(c, index, 'shared_experts')),
+    updateMoeSharedExpert: (index, patch) =>
+      apply((c) => edit.updateExpert(c, index, patch, 'shared_experts')),
+    setMoeArchitecture: (architecture) => apply((c) => edit.setArchitecture(c, architecture)),
     setMoeFromChosen: (ids, base) => apply((c) => edit.fromChosenModels(c, ids, base)),
     editMoeYaml: (text) => {
       const parsed = parseMoeYaml(text, { allowAllSame: get().moeOptions.allowAllSame });

@@ -11,6 +11,7 @@ import { referencedModels } from '../../../workers/plan/recipe.ts';
 import { kindOf, readHistory, type HistoryEntry, type RecipeKind } from '../../shared/history.ts';
 import { loraSummary, parseLoraText } from '../../stores/lora-edits.ts';
 import { selectLoraText } from '../../stores/lora-selectors.ts';
+import { moeSummary } from '../../stores/moe-edits.ts';
 import { selectMoeYaml } from '../../stores/moe-selectors.ts';
 import { selectRecipeYaml } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
@@ -24,9 +25,7 @@ function summary(e: HistoryEntry): string {
   }
   if (kindOf(e) === 'moe') {
     const c = parseMoeYaml(e.yaml).shape;
-    if (!c) return 'MoE: invalid config';
-    const n = c.experts.length;
-    return `MoE (${c.gate_mode}): ${c.base_model || 'no base'} + ${n} expert${n === 1 ? '' : 's'}`;
+    return c ? moeSummary(c) : 'MoE: invalid config';
   }
   const r = parseRecipeYaml(e.yaml).recipe;
   return r ? `${r.merge_method}: ${referencedModels(r).join(', ') || 'no models'}` : 'invalid recipe';

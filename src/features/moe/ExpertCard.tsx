@@ -1,25 +1,27 @@
 /**
- * One expert: the model whose MLP it is, the prompts its router row is made from, and the
- * optional noise and residual scales. Every value is the user's text, shown as text.
+ * One expert, routed or shared: the model whose MLP it is, the prompts its router row (or a
+ * shared expert's gate) is made from, and the optional noise and residual scales. The card
+ * edits through its callbacks, so both lists use it; what the prompts are for (needed, unused,
+ * refused) is the form's to say. Every value is the user's text, shown as text.
  */
 import type { MoeExpert } from '../../../workers/moe/moe-config.ts';
-import { useStudio } from '../../stores/store.ts';
+import type { ExpertPatch } from '../../stores/moe-edits.ts';
 import { ModelField } from './ModelField.tsx';
 import { NumberBox } from './NumberBox.tsx';
+import type { PromptsRule } from './prompt-rules.ts';
 import { PromptsField } from './PromptsField.tsx';
 
 export interface ExpertCardProps {
-  readonly index: number;
+  /** "Expert 2", "Shared expert 1": the card's legend (and its group's name). */
+  readonly name: string;
   readonly expert: MoeExpert;
   readonly listId: string;
-  /** Whether this gate mode builds routers from prompts (all but random). */
-  readonly needsPrompts: boolean;
+  readonly prompts: PromptsRule;
+  readonly onChange: (patch: ExpertPatch) => void;
+  readonly onRemove: () => void;
 }
 
-export function ExpertCard({ index, expert, listId, needsPrompts }: ExpertCardProps) {
-  const update = useStudio((s) => s.updateMoeExpert);
-  const remove = useStudio((s) => s.removeMoeExpert);
-  const name = `Expert ${index + 1}`;
+export function ExpertCard({ name, expert, listId, prompts, onChange, onRemove }: ExpertCardProps) {
   return (
     <fieldset className="moe-expert">
       <legend>{name}</legend>
@@ -27,24 +29,20 @@ export function ExpertCard({ index, expert, listId, needsPrompts }: ExpertCardPr
         label="Source model"
         value={expert.source_model}
         listId={listId}
-        onChange={(source_model) => update(index, { source_model })}
+        onChange={(source_model) => onChange({ source_model })}
       />
       <PromptsField
         label="Positive prompts"
         prompts={expert.positive_prompts}
-        onChange={(positive_prompts) => update(index, { positive_prompts })}
-        missing={needsPrompts && !expert.positive_prompts}
-        hint={
-          needsPrompts
-            ? 'One prompt a line: examples of what this expert should get.'
-            : 'One prompt a line; random gates do not use them.'
-        }
+        onChange={(positive_prompts) => onChange({ positive_prompts })}
+        missing={prompts.missing}
+        hint={prompts.positiveHint}
       />
       <PromptsField
         label="Negative prompts"
         prompts={expert.negative_prompts}
-        onChange={(negative_prompts) => update(index, { negative_prompts })}
-        hint="Optional, one a line: what this expert should not get."
+        onChange={(negative_prompts) => onChange({ negative_prompts })}
+        hint={prompts.negativeHint}
       />
       <details
         className="moe-scales"
@@ -58,7 +56,7 @@ export function ExpertCard({ index, expert, listId, needsPrompts }: ExpertCardPr
           value={expert.noise_scale}
           placeholder="none"
           hint="Standard deviation of Gaussian noise added to this expert’s weights (seeded)."
-          onChange={(noise_scale) => update(index, { noise_scale })}
+          onChange={(noise_scale) => onChange({ noise_scale })}
         />
         <NumberBox
           label="residual_scale"
@@ -66,10 +64,10 @@ export function ExpertCard({ index, expert, listId, needsPrompts }: ExpertCardPr
           value={expert.residual_scale}
           placeholder="1"
           hint="Factor on this expert’s down_proj, its output into the residual stream."
-          onChange={(residual_scale) => update(index, { residual_scale })}
+          onChange={(residual_scale) => onChange({ residual_scale })}
         />
       </details>
-      <button type="button" onClick={() => remove(index)} aria-label={`Remove expert ${index + 1}`}>
+      <button type="button" onClick={onRemove} aria-label={`Remove ${name.toLowerCase()}`}>
         Remove
       </button>
     </fieldset>

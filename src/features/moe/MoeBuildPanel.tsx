@@ -41,7 +41,8 @@ export function MoeBuildPanel() {
   const foldersBlock = useStudio(selectMoeFoldersBlock);
   const busy = status === 'running' || status === 'cancelling';
   const random = moe.gate_mode === 'random' || moe.gate_mode === 'uniform_random';
-  const seeded = random || moe.experts.some((e) => e.noise_scale !== undefined);
+  const seeded =
+    random || [...moe.experts, ...(moe.shared_experts ?? [])].some((e) => e.noise_scale !== undefined);
   const warnings = moeFormWarnings(moe);
   return (
     <section className="run-panel" aria-labelledby={`${id}-t`}>

@@ -1,14 +1,16 @@
 /**
- * The MoE config as a form: the base model, the gate mode (with what each one does), the
- * output dtype, experts per token, and the experts. Models are typed or picked from those
- * chosen in the model picker; how a config starts (the chosen models, a demo) is MoeStart's.
+ * The MoE config as a form: the base model, the gate mode (with what each one does), the output
+ * architecture (with what it needs), the output dtype, experts per token, the experts and the
+ * shared experts. Models are typed or picked from those chosen in the model picker; how a
+ * config starts (the chosen models, a demo) is MoeStart's.
  */
 import { useId } from 'react';
 import { GATE_MODES, type GateMode } from '../../../workers/moe/moe-config.ts';
 import { COMPUTE_DTYPES, type TorchDType } from '../../../workers/plan/recipe.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
-import { ExpertCard } from './ExpertCard.tsx';
+import { ArchitectureField } from './ArchitectureField.tsx';
+import { ExpertList, SharedExpertList } from './ExpertLists.tsx';
 import { GATE_MODE_INFO } from './gate-modes.ts';
 import { ChosenModelsList, ModelField } from './ModelField.tsx';
 import { MoeStart } from './MoeStart.tsx';
@@ -24,13 +26,13 @@ export function MoeForm() {
   const setGateMode = useStudio((s) => s.setMoeGateMode);
   const setDtype = useStudio((s) => s.setMoeDtype);
   const setPerToken = useStudio((s) => s.setMoeExpertsPerToken);
-  const addExpert = useStudio((s) => s.addMoeExpert);
   const gate = GATE_MODE_INFO.find((g) => g.mode === moe.gate_mode);
   return (
     <div className="moe-form">
       <p className="muted">
-        A Mixtral mixture of experts, as mergekit-moe builds it: the base model’s attention, embeddings and
-        head, each expert model’s MLP, and a router per layer that picks experts for each token.
+        A mixture of experts as mergekit-moe builds it (Mixtral, DeepSeek MoE, Qwen2-MoE or Qwen3-MoE): the
+        base model’s attention, embeddings and head, each expert model’s MLP, a router per layer that picks
+        experts for each token, and (DeepSeek MoE, Qwen2-MoE) optionally a shared expert in every layer.
       </p>
       <ChosenModelsList id={listId} models={chosen} />
       <MoeStart />
@@ -51,6 +53,7 @@ export function MoeForm() {
       <p id={`${id}-gate-h`} className="field-hint">
         {gate?.explain}
       </p>
+      <ArchitectureField id={`${id}-arch`} />
       <div className="moe-settings">
         <div>
           <label htmlFor={`${id}-dt`}>Output dtype</label>
@@ -75,19 +78,8 @@ export function MoeForm() {
           onChange={(n) => n !== undefined && setPerToken(n)}
         />
       </div>
-      <h3>Experts ({moe.experts.length})</h3>
-      {moe.experts.length === 0 && (
-        <p className="muted">
-          No experts yet. Each expert is one model’s MLP in every layer, with the prompts its router learns
-          from.
-        </p>
-      )}
-      {moe.experts.map((e, i) => (
-        <ExpertCard key={i} index={i} expert={e} listId={listId} needsPrompts={moe.gate_mode !== 'random'} />
-      ))}
-      <button type="button" onClick={() => addExpert()}>
-        Add expert
-      </button>
+      <ExpertList listId={listId} />
+      <SharedExpertList listId={listId} />
     </div>
   );
 }

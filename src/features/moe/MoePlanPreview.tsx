@@ -1,8 +1,9 @@
 /**
  * "Plan": what the build will write, before it runs, from the models' headers alone (the merge
- * worker's planMoe): the output's size and shards, its tensors, layers x experts, and the
- * warnings known before the build (those the config alone tells are listed by the Build panel
- * already, and not repeated). Shown once the base and every expert name a model; planned again
+ * worker's planMoe): the output architecture the models and config choose, the output's size
+ * and shards, its tensors, layers x experts (+ shared experts), and the warnings known before
+ * the build (those the config alone tells are listed by the Build panel already, and not
+ * repeated). Shown once the base and every expert (shared ones too) name a model; planned again
  * 500 ms after the last edit. Model ids in messages come from the user or the Hub: text, never
  * HTML.
  */
@@ -14,6 +15,7 @@ import { useDebounced } from '../../shared/use-debounced.ts';
 import { moeFormWarnings } from '../../stores/moe-edits.ts';
 import { selectMoeFoldersBlock, selectMoeModelIds, selectMoeYaml } from '../../stores/moe-selectors.ts';
 import { useStudio } from '../../stores/store.ts';
+import { architectureNoun, REMOTE_CODE } from './architectures.ts';
 import { moePlanQuery } from './moe-plan-query.ts';
 
 /** Quiet time after the last edit before planning (typing a prompt plans once, at its end). */
@@ -33,7 +35,7 @@ export function MoePlanPreview() {
   const named =
     moe.base_model.trim() !== '' &&
     moe.experts.length > 0 &&
-    moe.experts.every((e) => e.source_model.trim() !== '');
+    [...moe.experts, ...(moe.shared_experts ?? [])].every((e) => e.source_model.trim() !== '');
   const ready = named && !draft && foldersBlock === undefined;
   const options = moePlanQuery({ configText, ids, maxShardBytes, hubUrl, token, localFolders: local });
   const key = JSON.stringify(options.queryKey);
@@ -58,6 +60,7 @@ export function MoePlanPreview() {
       ) : (
         <>
           <p>{planLine(plan.data)}</p>
+          {plan.data.architecture === 'DeepSeek MoE' && <p className="field-hint">{REMOTE_CODE}</p>}
           <PlanWarnings warnings={plan.data.warnings.filter((w) => !shownElsewhere.includes(w))} />
         </>
       )}
@@ -82,7 +85,9 @@ function shortMessage(message: string): string {
   return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
+/** "Builds a DeepSeek MoE: about 4.9 MB in 1 shard: 79 tensors, 4 layers × 3 experts + 1 shared expert." */
 export function planLine(p: MoePlanSummary): string {
   const shards = `${p.shards} shard${p.shards === 1 ? '' : 's'}`;
-  return `About ${formatBytes(p.outputBytes)} in ${shards}: ${p.tensors} tensors, ${p.layers} layers × ${p.experts} experts.`;
+  const shared = p.sharedExperts > 0 ? ` + ${p.sharedExperts} shared expert${p.sharedExperts === 1 ? '' : 's'}` : ''; // prettier-ignore
+  return `Builds a ${architectureNoun(p.architecture)}: about ${formatBytes(p.outputBytes)} in ${shards}: ${p.tensors} tensors, ${p.layers} layers × ${p.experts} experts${shared}.`;
 }

@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { DEMO_MOE } from '../../src/features/moe/demo-moe.ts';
 import { cliMoeReference } from '../support/cli-moe-reference.ts';
 import { REPO, startTestHub } from '../support/hub.ts';
 import { MoeStudio } from '../support/moe-studio.ts';
@@ -233,22 +234,7 @@ test('a reload keeps the MoE config and the open tool; the plan counts the tenso
 });
 
 /** docs/moe.md's demo config (the studio's "Start from a demo MoE"): hidden gates. */
-const DEMO = `base_model: tinymix-base
-gate_mode: hidden
-experts_per_token: 2
-experts:
-  - source_model: tinymix-code
-    positive_prompts:
-      - "def merge(a, b):"
-      - import os
-  - source_model: tinymix-math
-    positive_prompts:
-      - 37+45=82
-      - 12*3=36
-  - source_model: tinymix-law
-    positive_prompts:
-      - The licensee shall
-`;
+const DEMO = DEMO_MOE;
 
 test('a DeepSeek MoE with a shared expert, chosen in the form: the plan names it, the files equal the CLI output', async ({
   page,

@@ -7,24 +7,7 @@
 import { selectModelIds } from '../../stores/selectors.ts';
 import { DEMO_HUB_URL } from '../../stores/sources-slice.ts';
 import { useStudio } from '../../stores/store.ts';
-
-/** docs/moe.md's example: the tinymix base with its code, math and law fine-tunes as experts. */
-export const DEMO_MOE = `base_model: tinymix-base
-gate_mode: hidden
-experts_per_token: 2
-experts:
-  - source_model: tinymix-code
-    positive_prompts:
-      - "def merge(a, b):"
-      - import os
-  - source_model: tinymix-math
-    positive_prompts:
-      - 37+45=82
-      - 12*3=36
-  - source_model: tinymix-law
-    positive_prompts:
-      - The licensee shall
-`;
+import { DEMO_MOE } from './demo-moe.ts';
 
 export function MoeStart() {
   const chosen = useStudio(selectModelIds);

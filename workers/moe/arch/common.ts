@@ -12,12 +12,25 @@ import {
 } from '../../io/dtypes.ts';
 import { ArchitectureError, type ModelInfo } from '../../plan/architecture.ts';
 import type { MoeConfig } from '../moe-config.ts';
-import type { ExpertRef, MoeTensor, OutputArchitectureName } from './types.ts';
+import type { ExpertRef, MoeLayout, MoeTensor, OutputArchitectureName } from './types.ts';
 
 export type Json = Readonly<Record<string, unknown>>;
 export type Models = ReadonlyMap<string, ModelInfo>;
 
 export const L = (i: number, s: string): string => `model.layers.${i}.${s}`;
+
+/** A Llama (or Mistral) layer's weights in mergekit's order (_data/architectures/llama.json). */
+export const LLAMA_LAYER = [
+  'input_layernorm.weight',
+  'self_attn.q_proj.weight',
+  'self_attn.k_proj.weight',
+  'self_attn.v_proj.weight',
+  'self_attn.o_proj.weight',
+  'post_attention_layernorm.weight',
+  'mlp.up_proj.weight',
+  'mlp.gate_proj.weight',
+  'mlp.down_proj.weight',
+] as const;
 
 /**
  * mergekit-moe's warning for an expert count that is not a power of two (the MoE builds and
@@ -226,5 +239,54 @@ export function finishConfig(out: Record<string, unknown>, dtype: WritableDType 
 /** Keys absent from `out` set to `defaults`' values. */
 export function withDefaults(out: Record<string, unknown>, defaults: Json): Record<string, unknown> {
   for (const [k, v] of Object.entries(defaults)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** The layout of `list`'s tensors, with mergekit's expert-count warning. */
+export function layoutOf(
+  architecture: OutputArchitectureName,
+  list: TensorList,
+  dims: BaseDims,
+  counts: { readonly experts: number; readonly shared: number },
+  config: Json,
+): MoeLayout {
+  const countWarning = expertCountWarning(counts.experts);
+  return {
+    architecture,
+    tensors: list.tensors,
+    config,
+    numLayers: dims.numLayers,
+    hidden: dims.hidden,
+    numExperts: counts.experts,
+    numShared: counts.shared,
+    warnings: countWarning ? [countWarning] : [],
+  };
+}
+
+/** Qwen2MoeConfig's and Qwen3MoeConfig's keys that the inputs' configs lack, with transformers' defaults. */
+const QWEN_MOE_DEFAULTS = {
+  mlp_only_layers: [],
+  output_router_logits: false,
+  router_aux_loss_coef: 0.001,
+};
+
+/**
+ * The keys mergekit's QwenMoE and Qwen3MoE _generate_config set on the base's config (made a
+ * Qwen2MoeConfig / Qwen3MoeConfig), before each adds its own.
+ */
+export function qwenMoeConfig(
+  config: MoeConfig,
+  base: Json,
+  architecture: string,
+  modelType: string,
+): Record<string, unknown> {
+  const out = withDefaults({ ...baseClassDefaults(base), ...structuredClone(base) }, QWEN_MOE_DEFAULTS);
+  out['architectures'] = [architecture];
+  out['model_type'] = modelType;
+  out['num_experts'] = config.experts.length;
+  out['num_experts_per_tok'] = config.experts_per_token;
+  out['decoder_sparse_step'] = 1;
+  out['norm_topk_prob'] = true;
+  out['moe_intermediate_size'] = out['intermediate_size'];
   return out;
 }

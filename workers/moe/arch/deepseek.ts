@@ -14,9 +14,10 @@
 import type { MoeConfig } from '../moe-config.ts';
 import {
   baseDims,
-  expertCountWarning,
   finishConfig,
   L,
+  LLAMA_LAYER,
+  layoutOf,
   baseClassDefaults,
   modelTypeProblem,
   outputDtype,
@@ -27,18 +28,6 @@ import {
 } from './common.ts';
 import type { MoeLayout, OutputArchitecture } from './types.ts';
 
-/** Llama's layer weights in mergekit's order (_data/architectures/llama.json). */
-const LAYER = [
-  'input_layernorm.weight',
-  'self_attn.q_proj.weight',
-  'self_attn.k_proj.weight',
-  'self_attn.v_proj.weight',
-  'self_attn.o_proj.weight',
-  'post_attention_layernorm.weight',
-  'mlp.up_proj.weight',
-  'mlp.gate_proj.weight',
-  'mlp.down_proj.weight',
-] as const;
 const AUTO_MAP = {
   AutoConfig: 'deepseek-ai/deepseek-moe-16b-base--configuration_deepseek.DeepseekConfig',
   AutoModel: 'deepseek-ai/deepseek-moe-16b-base--modeling_deepseek.DeepseekModel',
@@ -72,7 +61,7 @@ function deepseekLayout(config: MoeConfig, models: Models): MoeLayout {
   const shared = config.shared_experts?.[0];
   list.copy(base, 'model.embed_tokens.weight', 'model.embed_tokens.weight');
   for (let l = 0; l < dims.numLayers; l++) {
-    for (const s of LAYER) {
+    for (const s of LLAMA_LAYER) {
       const name = L(l, s);
       if (!s.startsWith('mlp.')) {
         list.copy(base, name, name, { layer: l });
@@ -92,17 +81,8 @@ function deepseekLayout(config: MoeConfig, models: Models): MoeLayout {
   list.copyIfPresent('lm_head.weight');
   const numExperts = config.experts.length;
   for (let l = 0; l < dims.numLayers; l++) list.router(L(l, 'mlp.gate.weight'), l, 0, numExperts);
-  const countWarning = expertCountWarning(numExperts);
-  return {
-    architecture: 'DeepSeek MoE',
-    tensors: list.tensors,
-    config: deepseekConfig(config, base.config, list.dtype),
-    numLayers: dims.numLayers,
-    hidden: dims.hidden,
-    numExperts,
-    numShared: shared ? 1 : 0,
-    warnings: countWarning ? [countWarning] : [],
-  };
+  const counts = { experts: numExperts, shared: shared ? 1 : 0 };
+  return layoutOf('DeepSeek MoE', list, dims, counts, deepseekConfig(config, base.config, list.dtype));
 }
 
 /** mergekit's DeepseekMoE._generate_config: the base's config with DeepSeek's MoE keys. */

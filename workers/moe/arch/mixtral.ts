@@ -15,9 +15,10 @@
 import type { MoeConfig } from '../moe-config.ts';
 import {
   baseDims,
-  expertCountWarning,
   finishConfig,
   L,
+  LLAMA_LAYER,
+  layoutOf,
   baseClassDefaults,
   modelTypeProblem,
   refuseBiases,
@@ -29,14 +30,7 @@ import {
 } from './common.ts';
 import type { MoeLayout, OutputArchitecture } from './types.ts';
 
-const ATTENTION = [
-  'input_layernorm.weight',
-  'self_attn.q_proj.weight',
-  'self_attn.k_proj.weight',
-  'self_attn.v_proj.weight',
-  'self_attn.o_proj.weight',
-  'post_attention_layernorm.weight',
-] as const;
+const ATTENTION = LLAMA_LAYER.filter((s) => !s.startsWith('mlp.'));
 /** Source MLP projection -> Mixtral expert weight (mixtral.py). */
 const EXPERT_WEIGHTS = [
   ['gate_proj', 'w1'],
@@ -87,17 +81,8 @@ function mixtralLayout(config: MoeConfig, models: Models): MoeLayout {
   const numExperts = config.experts.length;
   for (let l = 0; l < dims.numLayers; l++)
     list.router(L(l, 'block_sparse_moe.gate.weight'), l, 0, numExperts);
-  const countWarning = expertCountWarning(numExperts);
-  return {
-    architecture: 'Mixtral',
-    tensors: list.tensors,
-    config: mixtralConfig(config, base.config, dtype),
-    numLayers: dims.numLayers,
-    hidden: dims.hidden,
-    numExperts,
-    numShared: 0,
-    warnings: countWarning ? [countWarning] : [],
-  };
+  const counts = { experts: numExperts, shared: 0 };
+  return layoutOf('Mixtral', list, dims, counts, mixtralConfig(config, base.config, dtype));
 }
 
 /** mergekit's _generate_config: the base's config as a MixtralConfig. */

@@ -14,17 +14,16 @@
 import { ArchitectureError } from '../../plan/architecture.ts';
 import type { MoeConfig } from '../moe-config.ts';
 import {
-  baseClassDefaults,
   baseDims,
-  expertCountWarning,
   finishConfig,
   L,
+  layoutOf,
   modelTypeProblem,
   outputDtype,
   positiveInt,
+  qwenMoeConfig,
   refuseBiases,
   TensorList,
-  withDefaults,
   type Json,
   type Models,
 } from './common.ts';
@@ -45,13 +44,6 @@ const LAYER = [
   'self_attn.v_proj.bias',
   'self_attn.v_proj.weight',
 ] as const;
-/** Qwen2MoeConfig's keys that the inputs' configs lack, with transformers' defaults. */
-const QWEN_MOE_DEFAULTS = {
-  mlp_only_layers: [],
-  output_router_logits: false,
-  router_aux_loss_coef: 0.001,
-};
-
 export const qwenMoe: OutputArchitecture = {
   name: 'Qwen MoE',
   configProblem: (config) => {
@@ -107,31 +99,15 @@ function qwenMoeLayout(config: MoeConfig, models: Models): MoeLayout {
     list.router(L(l, 'mlp.gate.weight'), l, 0, numExperts);
     list.router(L(l, 'mlp.shared_expert_gate.weight'), l, numExperts, 1);
   }
-  const countWarning = expertCountWarning(numExperts);
-  return {
-    architecture: 'Qwen MoE',
-    tensors: list.tensors,
-    config: qwenMoeConfig(config, base.config, list.dtype),
-    numLayers: dims.numLayers,
-    hidden: dims.hidden,
-    numExperts,
-    numShared: 1,
-    warnings: countWarning ? [countWarning] : [],
-  };
+  const counts = { experts: numExperts, shared: 1 };
+  return layoutOf('Qwen MoE', list, dims, counts, qwen2MoeConfig(config, base.config, list.dtype));
 }
 
 /** mergekit's QwenMoE._generate_config: the base's config as a Qwen2MoeConfig. */
-function qwenMoeConfig(config: MoeConfig, base: Json, dtype: TensorList['dtype']): Json {
-  const out = withDefaults({ ...baseClassDefaults(base), ...structuredClone(base) }, QWEN_MOE_DEFAULTS);
-  out['architectures'] = ['Qwen2MoeForCausalLM'];
-  out['model_type'] = 'qwen2_moe';
-  out['num_experts'] = config.experts.length;
-  out['num_experts_per_tok'] = config.experts_per_token;
-  out['decoder_sparse_step'] = 1;
-  out['norm_topk_prob'] = true;
+function qwen2MoeConfig(config: MoeConfig, base: Json, dtype: TensorList['dtype']): Json {
+  const out = qwenMoeConfig(config, base, 'Qwen2MoeForCausalLM', 'qwen2_moe');
   out['sliding_window'] = null;
   out['use_sliding_window'] = false;
   out['shared_expert_intermediate_size'] = out['intermediate_size'];
-  out['moe_intermediate_size'] = out['intermediate_size'];
   return finishConfig(out, dtype);
 }

@@ -12,17 +12,15 @@
  */
 import type { MoeConfig } from '../moe-config.ts';
 import {
-  baseClassDefaults,
   baseDims,
-  expertCountWarning,
   finishConfig,
   L,
+  layoutOf,
   modelTypeProblem,
   outputDtype,
+  qwenMoeConfig,
   refuseBiases,
   TensorList,
-  withDefaults,
-  type Json,
   type Models,
 } from './common.ts';
 import type { MoeLayout, OutputArchitecture } from './types.ts';
@@ -39,13 +37,6 @@ const ATTENTION = [
   'self_attn.o_proj.weight',
 ] as const;
 const EXPERT = ['gate_proj', 'up_proj', 'down_proj'] as const;
-/** Qwen3MoeConfig's keys that a Qwen3 config lacks, with transformers' defaults. */
-const QWEN3_MOE_DEFAULTS = {
-  mlp_only_layers: [],
-  output_router_logits: false,
-  router_aux_loss_coef: 0.001,
-};
-
 export const qwen3Moe: OutputArchitecture = {
   name: 'Qwen3 MoE',
   configProblem: (config) =>
@@ -79,28 +70,7 @@ function qwen3MoeLayout(config: MoeConfig, models: Models): MoeLayout {
   }
   const numExperts = config.experts.length;
   for (let l = 0; l < dims.numLayers; l++) list.router(L(l, 'mlp.gate.weight'), l, 0, numExperts);
-  const countWarning = expertCountWarning(numExperts);
-  return {
-    architecture: 'Qwen3 MoE',
-    tensors: list.tensors,
-    config: qwen3MoeConfig(config, base.config, list.dtype),
-    numLayers: dims.numLayers,
-    hidden: dims.hidden,
-    numExperts,
-    numShared: 0,
-    warnings: countWarning ? [countWarning] : [],
-  };
-}
-
-/** mergekit's Qwen3MoE._generate_config: the base's config as a Qwen3MoeConfig. */
-function qwen3MoeConfig(config: MoeConfig, base: Json, dtype: TensorList['dtype']): Json {
-  const out = withDefaults({ ...baseClassDefaults(base), ...structuredClone(base) }, QWEN3_MOE_DEFAULTS);
-  out['architectures'] = ['Qwen3MoeForCausalLM'];
-  out['model_type'] = 'qwen3_moe';
-  out['num_experts'] = config.experts.length;
-  out['num_experts_per_tok'] = config.experts_per_token;
-  out['decoder_sparse_step'] = 1;
-  out['norm_topk_prob'] = true;
-  out['moe_intermediate_size'] = out['intermediate_size'];
-  return finishConfig(out, dtype);
+  const counts = { experts: numExperts, shared: 0 };
+  const out = qwenMoeConfig(config, base.config, 'Qwen3MoeForCausalLM', 'qwen3_moe');
+  return layoutOf('Qwen3 MoE', list, dims, counts, finishConfig(out, list.dtype));
 }

@@ -14,20 +14,18 @@
  */
 import type { MoeConfig } from '../moe-config.ts';
 import {
-  baseDims,
+  baseClassDefaults,
   finishConfig,
   L,
-  LLAMA_LAYER,
   layoutOf,
-  baseClassDefaults,
+  LLAMA_LAYER,
   modelTypeProblem,
-  refuseBiases,
-  outputDtype,
-  TensorList,
   withDefaults,
   type Json,
   type Models,
+  type TensorList,
 } from './common.ts';
+import { stackedTensors } from './stacked.ts';
 import type { MoeLayout, OutputArchitecture } from './types.ts';
 
 const ATTENTION = LLAMA_LAYER.filter((s) => !s.startsWith('mlp.'));
@@ -55,42 +53,18 @@ export const mixtral: OutputArchitecture = {
 };
 
 function mixtralLayout(config: MoeConfig, models: Models): MoeLayout {
-  const base = models.get(config.base_model)!;
-  // The base gives attention and the experts their MLPs: a bias in either would be dropped.
-  refuseBiases('Mixtral', base, /\.(self_attn|mlp)\.\w+\.bias$/, ['attention_bias', 'mlp_bias']);
-  for (const e of config.experts) refuseBiases('Mixtral', models.get(e.source_model)!, /\.mlp\.\w+\.bias$/, ['mlp_bias']); // prettier-ignore
-  const dims = baseDims(config, models);
-  const dtype = outputDtype(config, base);
-  const list = new TensorList('Mixtral', base, dims, dtype);
-  list.copy(base, 'model.embed_tokens.weight', 'model.embed_tokens.weight');
-  for (let l = 0; l < dims.numLayers; l++) {
-    for (const s of ATTENTION) list.copy(base, L(l, s), L(l, s), { layer: l });
-  }
-  list.copy(base, 'model.norm.weight', 'model.norm.weight');
-  // Optional, as in mergekit's Mistral description: tied checkpoints have no lm_head.
-  list.copyIfPresent('lm_head.weight');
-  for (let l = 0; l < dims.numLayers; l++) {
-    for (const [index, expert] of config.experts.entries()) {
-      const m = models.get(expert.source_model)!;
-      for (const [from, to] of EXPERT_WEIGHTS) {
-        const out = L(l, `block_sparse_moe.experts.${index}.${to}.weight`);
-        list.copy(m, L(l, `mlp.${from}.weight`), out, { layer: l, expert: { list: 'experts', index }, mlp: true }); // prettier-ignore
-      }
-    }
-  }
-  const numExperts = config.experts.length;
-  for (let l = 0; l < dims.numLayers; l++)
-    list.router(L(l, 'block_sparse_moe.gate.weight'), l, 0, numExperts);
-  const counts = { experts: numExperts, shared: 0 };
-  return layoutOf('Mixtral', list, dims, counts, mixtralConfig(config, base.config, dtype));
+  const { list, dims } = stackedTensors('Mixtral', config, models, {
+    attention: ATTENTION,
+    experts: EXPERT_WEIGHTS.map(([from, to]) => [from, (l, e) => L(l, `block_sparse_moe.experts.${e}.${to}.weight`)]), // prettier-ignore
+    router: (l) => L(l, 'block_sparse_moe.gate.weight'),
+  });
+  const counts = { experts: config.experts.length, shared: 0 };
+  const base = models.get(config.base_model)!.config;
+  return layoutOf('Mixtral', list, dims, counts, mixtralConfig(config, base, list.dtype));
 }
 
 /** mergekit's _generate_config: the base's config as a MixtralConfig. */
-function mixtralConfig(
-  config: MoeConfig,
-  base: Json,
-  dtype: MoeLayout['tensors'][number]['dtype'] | undefined,
-): Json {
+function mixtralConfig(config: MoeConfig, base: Json, dtype: TensorList['dtype']): Json {
   const out = withDefaults({ ...baseClassDefaults(base), ...structuredClone(base) }, MIXTRAL_DEFAULTS);
   out['architectures'] = ['MixtralForCausalLM'];
   out['model_type'] = 'mixtral';

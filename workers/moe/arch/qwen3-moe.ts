@@ -11,18 +11,8 @@
  * `mlp.experts.down_proj`; transformers v5 converts this layout to that one on load).
  */
 import type { MoeConfig } from '../moe-config.ts';
-import {
-  baseDims,
-  finishConfig,
-  L,
-  layoutOf,
-  modelTypeProblem,
-  outputDtype,
-  qwenMoeConfig,
-  refuseBiases,
-  TensorList,
-  type Models,
-} from './common.ts';
+import { finishConfig, L, layoutOf, modelTypeProblem, qwenMoeConfig, type Models } from './common.ts';
+import { stackedTensors } from './stacked.ts';
 import type { MoeLayout, OutputArchitecture } from './types.ts';
 
 /** Qwen3's layer weights but the MLP's, in mergekit's order (_data/architectures/qwen3.json). */
@@ -48,29 +38,17 @@ export const qwen3Moe: OutputArchitecture = {
 };
 
 function qwen3MoeLayout(config: MoeConfig, models: Models): MoeLayout {
-  const base = models.get(config.base_model)!;
-  refuseBiases('Qwen3 MoE', base, /\.(self_attn|mlp)\.\w+\.bias$/, ['attention_bias', 'mlp_bias']);
-  for (const e of config.experts) refuseBiases('Qwen3 MoE', models.get(e.source_model)!, /\.mlp\.\w+\.bias$/, ['mlp_bias']); // prettier-ignore
-  const dims = baseDims(config, models);
-  const dtype = outputDtype(config, base);
-  const list = new TensorList('Qwen3 MoE', base, dims, dtype);
-  list.copy(base, 'model.embed_tokens.weight', 'model.embed_tokens.weight');
-  for (let l = 0; l < dims.numLayers; l++) {
-    for (const s of ATTENTION) list.copy(base, L(l, s), L(l, s), { layer: l });
-  }
-  list.copy(base, 'model.norm.weight', 'model.norm.weight');
-  list.copyIfPresent('lm_head.weight');
-  for (let l = 0; l < dims.numLayers; l++) {
-    for (const [index, e] of config.experts.entries()) {
-      for (const p of EXPERT) {
-        const out = L(l, `mlp.experts.${index}.${p}.weight`);
-        list.copy(models.get(e.source_model)!, L(l, `mlp.${p}.weight`), out, { layer: l, expert: { list: 'experts', index }, mlp: true }); // prettier-ignore
-      }
-    }
-  }
-  const numExperts = config.experts.length;
-  for (let l = 0; l < dims.numLayers; l++) list.router(L(l, 'mlp.gate.weight'), l, 0, numExperts);
-  const counts = { experts: numExperts, shared: 0 };
-  const out = qwenMoeConfig(config, base.config, 'Qwen3MoeForCausalLM', 'qwen3_moe');
+  const { list, dims } = stackedTensors('Qwen3 MoE', config, models, {
+    attention: ATTENTION,
+    experts: EXPERT.map((p) => [p, (l, e) => L(l, `mlp.experts.${e}.${p}.weight`)]),
+    router: (l) => L(l, 'mlp.gate.weight'),
+  });
+  const counts = { experts: config.experts.length, shared: 0 };
+  const out = qwenMoeConfig(
+    config,
+    models.get(config.base_model)!.config,
+    'Qwen3MoeForCausalLM',
+    'qwen3_moe',
+  );
   return layoutOf('Qwen3 MoE', list, dims, counts, finishConfig(out, list.dtype));
 }

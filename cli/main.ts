@@ -71,6 +71,9 @@ docs/extract-lora.md). FT and BASE are read like a recipe's models (--models, --
   --save-module NAME   save a module whole (full name or last part); repeatable
   -e, --exclude-regex R / -i, --include-regex R   skip / keep only matching modules; repeatable
   --skip-undecomposable  leave out norms and other non-2-D weights (default: save them whole)
+  --lora-bias          set lora_bias, so PEFT applies the bias changes (lora_B.bias) it
+                       otherwise ignores, as mergekit writes them; merge_and_unload then
+                       refuses layers without a bias
 
 Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure, 130 cancelled (Ctrl-C).
 `;

@@ -5,9 +5,10 @@
  * `base+adapter` references too). mergekit's option names --base-model and --out-path, and
  * its --distribute-scale / --no-embed-lora, are accepted as well.
  *
- * Tensors saved whole (modules_to_save: embeddings, norms) and bias deltas (lora_B.bias, with
- * lora_bias set, which mergekit leaves out) are applied by PEFT and by Merge Studio's own
- * `base+adapter` reader; the command says when it writes bias deltas.
+ * Tensors saved whole (modules_to_save: embeddings, norms) are applied by PEFT and by Merge
+ * Studio's own `base+adapter` reader; bias deltas (lora_B.bias) only with --lora-bias (which
+ * sets lora_bias; mergekit never does, and PEFT then ignores them). The command says when it
+ * writes bias deltas.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +24,7 @@ import { hubSummary, MODEL_OPTIONS, resolveModels } from '../resolve-models.ts';
 const USAGE =
   'merge-studio extract-lora --model FT --base BASE --out OUT [--max-rank 128] [--sv-epsilon E] ' +
   '[--no-distribute-scale] [--embed-lora] [--save-module NAME ...] [-e REGEX ...] [-i REGEX ...] ' +
-  '[--skip-undecomposable] [--models DIR] [--hub-url URL] [--token TOKEN]';
+  '[--skip-undecomposable] [--lora-bias] [--models DIR] [--hub-url URL] [--token TOKEN]';
 
 export { invocationOf };
 
@@ -44,6 +45,7 @@ const OPTIONS = {
   'exclude-regex': { type: 'string', short: 'e', multiple: true },
   'include-regex': { type: 'string', short: 'i', multiple: true },
   'skip-undecomposable': { type: 'boolean' },
+  'lora-bias': { type: 'boolean' },
 } as const;
 
 /** One of two spellings of an option (ours, mergekit's); both given is an error. */
@@ -97,6 +99,7 @@ export async function extractLoraCommand(argv: string[]): Promise<void> {
     excludeRegexes: values['exclude-regex'] ?? [],
     includeRegexes: values['include-regex'] ?? [],
     skipUndecomposable: values['skip-undecomposable'] ?? false,
+    ...(values['lora-bias'] && { loraBias: true }),
   };
   const models = resolveModels(values, [model, base], { onLog: log });
   const resolve = withAdapters(models.resolve);
@@ -128,9 +131,13 @@ export async function extractLoraCommand(argv: string[]): Promise<void> {
     );
     if (summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)'))) {
       log(
-        "note: this model's layers have biases, whose changes the adapter holds as lora_B.bias, with lora_bias: true " +
-          "in adapter_config.json so that PEFT and Merge Studio's base+adapter apply them (mergekit writes them " +
-          'without it, and PEFT then ignores them; PEFT versions without lora_bias cannot load this adapter).',
+        options.loraBias
+          ? "note: this model's layers have biases; their changes are in the adapter as lora_B.bias, with lora_bias set, " +
+              "so PEFT and Merge Studio's base+adapter apply them; PEFT's merge_and_unload refuses an adapter with " +
+              'lora_bias on layers without a bias (o_proj, the MLP), and PEFT versions without lora_bias cannot load it.'
+          : "note: this model's layers have biases; their changes are in the adapter as lora_B.bias, as mergekit " +
+              "writes them, which PEFT and Merge Studio's base+adapter ignore (lora_bias is not set). " +
+              'Extract with --lora-bias to have them applied.',
       );
     }
   } finally {

@@ -27,6 +27,7 @@ export const EMPTY_LORA: LoraConfig = {
   distributeScale: true,
   embedLora: false,
   skipUndecomposable: false,
+  loraBias: false,
   saveModules: [],
   includeRegexes: [],
   excludeRegexes: [],
@@ -122,6 +123,7 @@ const KEYS: readonly Keyed[] = [
   ['exclude-regex', 'excludeRegexes', 'list'],
   ['include-regex', 'includeRegexes', 'list'],
   ['skip-undecomposable', 'skipUndecomposable', 'boolean'],
+  ['lora-bias', 'loraBias', 'boolean'],
 ];
 
 /** The settings as text (links, Recent recipes): the models, and the options that are not the defaults. */

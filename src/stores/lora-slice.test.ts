@@ -67,6 +67,7 @@ describe('the Extract LoRA form', () => {
       distributeScale: true,
       embedLora: true,
       skipUndecomposable: false,
+      loraBias: false,
       saveModules: ['lm_head', 'model.norm'],
       includeRegexes: ['self_attn', '  mlp  '],
       excludeRegexes: [],

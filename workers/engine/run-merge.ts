@@ -124,6 +124,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
 
   emit('loading', undefined, true);
   const models = await loadModels(job.recipe, job.resolve, signal);
+  for (const m of models.values()) for (const note of m.source.notes ?? []) warn(note);
   checkAbort(signal);
   emit('planning', undefined, true);
   plan = buildPlan(

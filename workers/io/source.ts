@@ -132,6 +132,8 @@ export interface ModelSource {
    */
   readFile(path: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | undefined>;
   open(path: string, signal?: AbortSignal): Promise<ByteSource>;
+  /** What a job reading it should tell the user (a LoRA adapter's ignored bias changes). */
+  readonly notes?: readonly string[];
 }
 
 export type ModelResolver = (id: string, signal?: AbortSignal) => Promise<ModelSource>;

@@ -20,7 +20,7 @@ export interface AdapterConfigInput {
   /** Module name to its rank, in the order extracted. */
   readonly ranks: ReadonlyMap<string, number>;
   readonly modulesToSave: readonly string[];
-  /** Bias changes were written as lora_B.bias: PEFT applies them only with lora_bias. */
+  /** Set lora_bias (--lora-bias with bias changes written as lora_B.bias): PEFT applies them. */
   readonly loraBias?: boolean;
 }
 
@@ -44,7 +44,7 @@ export function adapterConfigJson(input: AdapterConfigInput): string {
     lora_dropout: 0,
     fan_in_fan_out: false,
     inference_mode: true,
-    // mergekit writes the bias changes without this, so PEFT ignores them.
+    // --lora-bias: PEFT applies the bias changes (mergekit never sets it: PEFT ignores them).
     ...(input.loraBias && { lora_bias: true }),
   };
   // Python's json.dump writes the float 0.0 as 0.0; JSON.stringify cannot.

@@ -39,6 +39,7 @@ async function applied(base: ModelSource, adapter: ModelSource): Promise<Map<str
 }
 
 const PREFIX = 'base_model.model.';
+const near = (x: Float32Array, y: Float32Array): number => Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
 const [code, base, code32, base32] = await Promise.all([
   tinymix('tinymix-code'),
   tinymix('tinymix-base'),
@@ -305,14 +306,12 @@ describe('extract-lora: a bias and an epsilon on a small synthetic pair', async 
     ]);
   });
 
-  it('sets lora_bias, so PEFT and base+adapter apply the bias change (mergekit leaves it out)', async () => {
-    const { files, adapter } = await extract(ftSource, baseSource, { maxRank: 6 });
+  it('with --lora-bias sets lora_bias, so PEFT and base+adapter apply the bias change', async () => {
+    const { files, adapter } = await extract(ftSource, baseSource, { maxRank: 6, loraBias: true });
     const config = JSON.parse(new TextDecoder().decode(files.get('adapter_config.json'))) as Record<string, unknown>; // prettier-ignore
     expect(config['lora_bias']).toBe(true);
     const merged = await applied(baseSource, adapter);
     const name = 'model.layers.0.self_attn.q_proj';
-    const near = (x: Float32Array, y: Float32Array): number =>
-      Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
     // Full rank: the weight and the bias are the fine-tune's again, up to float32 rounding.
     expect(near(merged.get(`${name}.bias`)!.values, ft.get(`${name}.bias`)!.values)).toBeLessThan(1e-6);
     expect(near(merged.get(`${name}.weight`)!.values, ft.get(`${name}.weight`)!.values)).toBeLessThan(1e-5);
@@ -323,21 +322,27 @@ describe('extract-lora: a bias and an epsilon on a small synthetic pair', async 
     const baseBias = b.get(`${name}.bias`)!.values;
     const wantTwice = ft.get(`${name}.bias`)!.values.map((x, i) => baseBias[i]! + 2 * (x - baseBias[i]!));
     expect(near(twice, wantTwice)).toBeLessThan(1e-6);
-    // Without lora_bias, PEFT would ignore the bias change: refused, saying how to apply it.
-    const plain = new Map(files);
-    plain.set(
-      'adapter_config.json',
-      new TextEncoder().encode(JSON.stringify({ ...config, lora_bias: false })),
-    );
-    await expect(applied(baseSource, blobModelSource('lora', plain))).rejects.toThrow(
-      /lora_B\.bias, a change of model\.layers\.0\.self_attn\.q_proj's bias .* does not set lora_bias, so PEFT would ignore it: set "lora_bias": true/,
-    );
     // A base without that bias cannot take it (PEFT refuses the merge too).
     const unbiased = new Map(b);
     unbiased.delete(`${name}.bias`);
     await expect(applied(blobModelSource('b', filesOf(unbiased)), adapter)).rejects.toThrow(
       `lora changes ${name}'s bias (lora_bias), but b has no ${name}.bias`,
     );
+  });
+
+  it('without it, writes the bias change as mergekit does, which PEFT and base+adapter ignore, saying so', async () => {
+    const { files, adapter } = await extract(ftSource, baseSource, { maxRank: 6 });
+    const config = JSON.parse(new TextDecoder().decode(files.get('adapter_config.json'))) as Record<string, unknown>; // prettier-ignore
+    expect(config['lora_bias']).toBeUndefined();
+    const name = 'model.layers.0.self_attn.q_proj';
+    const resolve = withAdapters((id) => Promise.resolve(id === 'base' ? baseSource : adapter));
+    const source = await resolve('base+lora');
+    expect(source.notes).toEqual([
+      `lora changes the biases of 1 module(s) (${name}) as lora_B.bias, but adapter_config.json does not set lora_bias, so PEFT ignores them, and so does this merge; set "lora_bias": true there to apply them`,
+    ]);
+    const merged = await readAll(source);
+    expect(merged.get(`${name}.bias`)!.values).toEqual(b.get(`${name}.bias`)!.values);
+    expect(near(merged.get(`${name}.weight`)!.values, ft.get(`${name}.weight`)!.values)).toBeLessThan(1e-5);
   });
 
   it('an epsilon above every singular value is an error, and nothing is written', async () => {
@@ -396,13 +401,13 @@ describe('what a folder holds while an adapter is written', () => {
         `remove ${ADAPTER_CONFIG}`,
         // The checkpoint (./checkpoint.ts): its state, the factors' part, the state again.
         `write ${LORA_JOB_FILE}`,
-        'write .merge-studio-lora-part-0001.bin',
+        'close .merge-studio-lora-part-0001.bin',
         `write ${LORA_JOB_FILE}`,
         `close ${ADAPTER_WEIGHTS}`,
         'write README.md',
         `write ${ADAPTER_CONFIG}`,
-        'remove .merge-studio-lora-part-0001.bin',
         `remove ${LORA_JOB_FILE}`,
+        'remove .merge-studio-lora-part-0001.bin',
       ]);
       expect(progress[0]).toBe('extracting 0/7');
       expect(progress.at(-1)).toBe('done 7/7');

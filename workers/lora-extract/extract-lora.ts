@@ -36,6 +36,12 @@ import { taskVector, tensorReader, type TensorRead } from './task-vector.ts';
 
 export interface ExtractOptions extends Selection, FactorOptions {
   readonly svd?: SvdOptions;
+  /**
+   * --lora-bias: set lora_bias in adapter_config.json when bias changes are written, so that PEFT
+   * applies them (PEFT's merge_and_unload then refuses the layers without a bias). Off, as
+   * mergekit writes it: PEFT ignores the bias changes.
+   */
+  readonly loraBias?: boolean;
 }
 
 export interface CardNames {
@@ -105,6 +111,7 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     loadModel(job.model, signal),
     loadModel(job.base, signal),
   ]);
+  for (const note of [...(job.model.notes ?? []), ...(job.base.notes ?? [])]) onLog?.(`warning: ${note}`);
   const plan = planExtraction(modelInfo.tensors, baseInfo.tensors, options, {
     model: modelInfo.id,
     base: baseInfo.id,
@@ -118,6 +125,15 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     for (const t of tensors) await out.write(`${PREFIX}${t}`, await model.read(t));
   };
   const loraModules = plan.modules.filter((p): p is LoraModule => p.kind === 'lora');
+  // PEFT's lora.Embedding refuses lora_bias (ValueError), and lora_bias is the whole adapter's.
+  const embedded = loraModules.find((p) => p.embedding);
+  const biased = loraModules.find((p) => p.bias);
+  if (options.loraBias && embedded && biased) {
+    throw new LoraExtractError(
+      `--lora-bias with an embedding LoRA (${embedded.module}, --embed-lora): PEFT cannot load lora_bias with an embedding LoRA layer; ` +
+        `leave out --lora-bias (PEFT then ignores the bias changes), or extract without --embed-lora (the embeddings are then saved whole), or exclude ${embedded.module} with -e`,
+    );
+  }
   const progress = progressTracker(job.onProgress, loraModules, options.maxRank);
 
   const reports: ModuleReport[] = [];
@@ -224,7 +240,7 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     baseModel: basePath(job.card.base),
     ranks,
     modulesToSave: plan.modulesToSave,
-    loraBias: biases.length > 0,
+    loraBias: options.loraBias === true && biases.length > 0,
   });
   await job.sink.writeFile(
     'README.md',
@@ -262,7 +278,8 @@ function extractionFingerprint(
         ['base', base],
       ]),
     ),
-    options,
+    // An unset --lora-bias (the CLI) and a false one (the studio) are the same job.
+    options: { ...options, loraBias: options.loraBias === true },
     modules: plan.modules.map((p) => (p.kind === 'whole' ? p.tensors : [p.module, p.rows, p.cols, p.dtype, p.bias ?? null])), // prettier-ignore
   });
   return `lora-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;

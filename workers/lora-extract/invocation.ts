@@ -52,6 +52,7 @@ export function extractArgs(c: ExtractCommand): string[] {
     ...o.excludeRegexes.flatMap((r) => valued('--exclude-regex', r)),
     ...o.includeRegexes.flatMap((r) => valued('--include-regex', r)),
     ...(o.skipUndecomposable ? ['--skip-undecomposable'] : []),
+    ...(o.loraBias ? ['--lora-bias'] : []),
     ...(c.hubUrl !== undefined ? valued('--hub-url', c.hubUrl) : []),
   ];
 }

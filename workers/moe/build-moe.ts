@@ -80,6 +80,7 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
   const progress = progressEmitter(job.onProgress, started, stats, () => warnings.length);
   progress.emit('loading', true);
   const models = await openMoeModels(config, job.resolve, signal);
+  for (const m of models.values()) for (const note of m.source.notes ?? []) warn(note);
   checkAbort(signal);
   progress.emit('planning', true);
   const layout = moeLayout(config, models);

@@ -30,8 +30,10 @@ export interface LoraExtractResult {
   readonly emptyModules: readonly string[];
   /** Tensors saved whole and bias changes (`… (as lora_B.bias)`). */
   readonly otherTensors: readonly string[];
-  /** Bias changes were written (as lora_B.bias, with lora_bias set: PEFT and `base+adapter` apply them). */
+  /** Bias changes were written (as lora_B.bias). */
   readonly biasDeltas: boolean;
+  /** ...with lora_bias set (--lora-bias), so PEFT and `base+adapter` apply them. */
+  readonly loraBias: boolean;
   /** The CLI command that extracts the same files (the model card's). */
   readonly invocation: string;
   readonly bytesWritten: number;
@@ -123,6 +125,8 @@ export async function runLoraExtraction(
     emptyModules: summary.emptyModules,
     otherTensors: summary.otherTensors,
     biasDeltas: summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)')),
+    loraBias:
+      request.options.loraBias === true && summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)')),
     invocation,
     bytesWritten: files.reduce((s, f) => s + f.size, 0),
     elapsedMs: Date.now() - started,

@@ -129,6 +129,13 @@ export function LoraForm() {
         hint="Leave out norms and other weights that are not 2-D; off: they are saved whole."
         onChange={(skipUndecomposable) => update({ skipUndecomposable })}
       />
+      <Check
+        label="Set lora_bias"
+        checked={lora.loraBias ?? false}
+        disabled={busy}
+        hint="For models whose layers have biases: PEFT then applies their changes (off, as mergekit writes it, PEFT ignores them); PEFT’s merge_and_unload refuses layers without a bias."
+        onChange={(loraBias) => update({ loraBias })}
+      />
       <ListField
         label="Save modules"
         items={lora.saveModules}

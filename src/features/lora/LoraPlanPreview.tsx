@@ -80,8 +80,8 @@ function PlanDetails({ plan }: { readonly plan: LoraPlanSummary }) {
       <Group label="Left out" group={plan.leftOut} text={(m) => `${m.module} (${WHY_OUT[m.why]})`} />
       {plan.biasDeltas > 0 && (
         <p className="notice">
-          {plan.biasDeltas} decomposed module(s) have biases: their changes are saved as lora_B.bias, with
-          lora_bias set so that PEFT and Merge Studio’s base+adapter apply them.
+          {plan.biasDeltas} decomposed module(s) have biases: their changes are saved as lora_B.bias, which
+          PEFT applies only with “Set lora_bias” (mergekit never sets it).
         </p>
       )}
       {plan.notes.length > 0 && (

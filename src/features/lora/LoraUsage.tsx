@@ -45,9 +45,9 @@ export function LoraUsage() {
       )}
       {result.biasDeltas && (
         <p className="notice">
-          This model’s layers have biases, whose changes the adapter holds as lora_B.bias with lora_bias set
-          in adapter_config.json, so that PEFT and Merge Studio’s base+adapter apply them (mergekit leaves
-          lora_bias out, and PEFT then ignores them).
+          {result.loraBias
+            ? 'This model’s layers have biases: their changes are in the adapter as lora_B.bias, with lora_bias set, so PEFT and Merge Studio’s base+adapter apply them (PEFT’s merge_and_unload refuses layers without a bias).'
+            : 'This model’s layers have biases: their changes are in the adapter as lora_B.bias, as mergekit writes them, which PEFT and Merge Studio’s base+adapter ignore. Extract with “Set lora_bias” to have them applied.'}
         </p>
       )}
       <p>

@@ -113,7 +113,7 @@ describe('parseDecoderConfig: Qwen3, Qwen3-MoE, Qwen2-MoE, DeepSeek-MoE', () => 
   });
 
   it('DeepSeek-MoE: the remote code’s defaults; auto_map and head_dim are ignored', () => {
-    const DS = { ...SIZES, architectures: ['DeepseekForCausalLM'], auto_map: { AutoConfig: 'configuration_deepseek.DeepseekConfig' }, num_attention_heads: 8, head_dim: 64 }; // prettier-ignore
+    const DS = { ...SIZES, architectures: ['DeepseekForCausalLM'], auto_map: { AutoConfig: 'configuration_deepseek.DeepseekConfig' }, num_attention_heads: 8, num_key_value_heads: 8, head_dim: 64 }; // prettier-ignore
     const dense = parseDecoderConfig(DS, 'd');
     expect(dense).toMatchObject({
       headDim: 32,

@@ -43,15 +43,17 @@ interface Family {
 
 const FAMILIES: Readonly<Record<DecoderArchitecture, Family>> = {
   LlamaForCausalLM: { modelType: 'llama', theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'none' },
-  MistralForCausalLM: { modelType: 'mistral', theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'window' },
-  Qwen2ForCausalLM: { modelType: 'qwen2', theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'refuse' },
+  // MistralConfig's and MixtralConfig's num_key_value_heads default to 8, Qwen2Config's and
+  // DeepseekConfig's to 32 (LlamaConfig's to the attention heads).
+  MistralForCausalLM: { modelType: 'mistral', kvHeads: 8, theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'window' }, // prettier-ignore
+  Qwen2ForCausalLM: { modelType: 'qwen2', kvHeads: 32, theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'refuse' }, // prettier-ignore
   // Qwen3Config's head_dim defaults to 128, whatever the hidden size.
   Qwen3ForCausalLM: { modelType: 'qwen3', kvHeads: 32, headDim: 128, theta: 10000, eps: 1e-6, intermediate: 22016, qkNorm: true, sliding: 'refuse' }, // prettier-ignore
-  MixtralForCausalLM: { modelType: 'mixtral', theta: 1e6, eps: 1e-5, qkNorm: false, sliding: 'window' },
+  MixtralForCausalLM: { modelType: 'mixtral', kvHeads: 8, theta: 1e6, eps: 1e-5, qkNorm: false, sliding: 'window' }, // prettier-ignore
   Qwen2MoeForCausalLM: { modelType: 'qwen2_moe', kvHeads: 16, theta: 10000, eps: 1e-6, intermediate: 5632, qkNorm: false, sliding: 'refuse' }, // prettier-ignore
   // Qwen3MoeConfig has no head_dim default: the attention falls back to hidden / heads.
   Qwen3MoeForCausalLM: { modelType: 'qwen3_moe', kvHeads: 4, theta: 10000, eps: 1e-6, intermediate: 6144, qkNorm: true, sliding: 'refuse' }, // prettier-ignore
-  DeepseekForCausalLM: { modelType: 'deepseek', ignoresHeadDim: true, theta: 10000, eps: 1e-6, intermediate: 11008, qkNorm: false, sliding: 'none' }, // prettier-ignore
+  DeepseekForCausalLM: { modelType: 'deepseek', kvHeads: 32, ignoresHeadDim: true, theta: 10000, eps: 1e-6, intermediate: 11008, qkNorm: false, sliding: 'none' }, // prettier-ignore
 };
 
 export interface DecoderConfig {
@@ -126,6 +128,34 @@ export function scaleFrequencies(freq: Float64Array, scaling: unknown, model: st
   );
 }
 
+/**
+ * RoPE's theta and scaling: rope_theta and rope_scaling, or the rope_parameters object that
+ * transformers v5 writes in their place (one for all layers; per-layer-type ones are refused).
+ * DeepSeek-MoE's remote code reads rope_theta and rope_scaling["type"] only, and knows linear
+ * and dynamic scaling only, so anything else there would not load: refused.
+ */
+function ropeOf(config: Json, family: Family, model: string): { theta: number; scaling: unknown } {
+  const theta = num(config, 'rope_theta', model, family.theta);
+  const scaling = config['rope_scaling'];
+  if (family.modelType === 'deepseek') {
+    const type = scaling === undefined || scaling === null ? 'none' : (scaling as Json)['type'];
+    if (type !== 'none' && type !== 'linear') {
+      throw new UnsupportedModelError(
+        `${model}/config.json: DeepSeek-MoE's remote code reads rope_scaling["type"] (linear or dynamic); ` +
+          `this rope_scaling (${JSON.stringify(scaling)}) would not load there, or is dynamic, which is not supported`,
+      );
+    }
+    return { theta, scaling };
+  }
+  const params = config['rope_parameters'];
+  if (params === undefined || params === null) return { theta, scaling };
+  const p = params as Json;
+  if (typeof params !== 'object' || (p['rope_theta'] === undefined && p['rope_type'] === undefined)) {
+    throw new UnsupportedModelError(`${model}/config.json: rope_parameters per layer type are not supported`);
+  }
+  return { theta: num(p, 'rope_theta', model, theta), scaling: scaling ?? { rope_type: 'default', ...p } };
+}
+
 /** Mistral's window; Qwen's is refused (its layer_types would mix windowed and full layers). */
 function slidingWindowOf(
   config: Json,
@@ -171,7 +201,7 @@ export function parseDecoderConfig(config: Json, model: string): DecoderConfig {
     );
   }
   const slidingWindow = slidingWindowOf(config, family, architecture, model);
-  const theta = num(config, 'rope_theta', model, family.theta);
+  const rope = ropeOf(config, family, model);
   const layers = int(config, 'num_hidden_layers', model);
   const intermediate = int(config, 'intermediate_size', model, family.intermediate);
   const mlps = layerMlps(architecture, config, model, layers, intermediate);
@@ -185,7 +215,7 @@ export function parseDecoderConfig(config: Json, model: string): DecoderConfig {
     kvHeads,
     headDim,
     rmsEps: num(config, 'rms_norm_eps', model, family.eps),
-    invFreq: scaleFrequencies(ropeFrequencies(headDim, theta), config['rope_scaling'], model),
+    invFreq: scaleFrequencies(ropeFrequencies(headDim, rope.theta), rope.scaling, model),
     tieEmbeddings: config['tie_word_embeddings'] === true,
     slidingWindow,
     qkNorm: family.qkNorm,

@@ -86,6 +86,7 @@ export interface LoraSourceOptions {
 
 export class LoraModelSource implements ModelSource {
   readonly revision: string;
+  readonly notes: readonly string[];
   private readonly factors: FactorCache<LoraFactors>;
 
   private constructor(
@@ -96,6 +97,7 @@ export class LoraModelSource implements ModelSource {
     cacheBytes: number,
   ) {
     this.factors = new FactorCache(cacheBytes);
+    this.notes = adapter.notes;
     // A resumed job starts over when either part changes (workers/engine/job-state.ts).
     this.revision = `${base.revision ?? ''}+${adapter.source.revision ?? ''}:${adapter.contentKey}`;
   }

@@ -48,6 +48,8 @@ export interface LoraAdapter {
   readonly modules: ReadonlyMap<string, LoraModule>;
   /** Tensors of modules_to_save modules, by the base tensor name they replace. */
   readonly saved: ReadonlyMap<string, TensorEntry>;
+  /** What a merge should say about the adapter (bias changes PEFT ignores). */
+  readonly notes: readonly string[];
   /**
    * Stands for the adapter's contents where it has no revision (a local folder): its config's
    * hash and its weights' size and modified time.
@@ -130,6 +132,8 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
   const saved = new Map<string, TensorEntry>();
   /** lora_B biases by module. */
   const biases = new Map<string, TensorEntry>();
+  /** Modules whose lora_B bias PEFT ignores (lora_bias is not set). */
+  const ignoredBiases: string[] = [];
   for (const t of header.tensors) {
     if (t.name.length > MAX_NAME_LENGTH) {
       throw new LoraAdapterError(
@@ -141,10 +145,10 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     if (biasOf) {
       const module = biasOf[1]!.startsWith(PREFIX) ? biasOf[1]!.slice(PREFIX.length) : biasOf[1]!;
       if (!config.loraBias) {
-        throw new LoraAdapterError(
-          `${id}/${ADAPTER_WEIGHTS} has ${t.name}, a change of ${module}'s bias (mergekit-extract-lora writes them), ` +
-            `but ${ADAPTER_CONFIG} does not set lora_bias, so PEFT would ignore it: set "lora_bias": true there to apply the bias changes, or remove them`,
-        );
+        // PEFT builds lora_B without a bias then, and leaves these out of the model (an
+        // unexpected key): mergekit-extract-lora writes them so. Ignored the same way, and said.
+        ignoredBiases.push(module);
+        continue;
       }
       if (!isWritableDType(t.dtype) || t.shape.length !== 1) {
         throw new LoraAdapterError(`${id}: ${t.name} must be a 1-D F32, F16 or BF16 tensor (it is ${t.dtype} [${t.shape.join(', ')}])`); // prettier-ignore
@@ -231,6 +235,11 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
         `${id}: ${module}'s factors are [${a.shape.join(', ')}] and [${b.shape.join(', ')}], not rank ${r} as ${ADAPTER_CONFIG} says`,
       );
     }
+    if (config.loraBias && kind === 'embedding') {
+      throw new LoraAdapterError(
+        `${id}: ${ADAPTER_CONFIG} sets lora_bias and ${module} is an embedding LoRA, which PEFT refuses to load (lora_bias is not supported for Embedding layers)`,
+      );
+    }
     const bias = biases.get(module);
     if (bias && (kind !== 'linear' || bias.shape[0] !== b.shape[0])) {
       throw new LoraAdapterError(
@@ -243,6 +252,13 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     if (!pairs.has(module))
       throw new LoraAdapterError(`${id}: ${bias.name} has no lora_A and lora_B for ${module}`);
   }
+  const notes =
+    ignoredBiases.length === 0
+      ? []
+      : [
+          `${id} changes the biases of ${ignoredBiases.length} module(s) (${ignoredBiases.slice(0, 2).join(', ')}${ignoredBiases.length > 2 ? ', ...' : ''}) as lora_B.bias, ` +
+            `but ${ADAPTER_CONFIG} does not set lora_bias, so PEFT ignores them, and so does this merge; set "lora_bias": true there to apply them`,
+        ];
   return {
     id,
     source,
@@ -250,6 +266,7 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     weights,
     modules,
     saved,
+    notes,
     contentKey: `${fnv1a32(configText).toString(16)}:${weights.size}:${weights.modified ?? ''}`,
   };
 }

@@ -208,11 +208,20 @@ function writable(dtype: DType, model: string, name: string): WritableDType {
  */
 export function baseClassDefaults(c: Json): Record<string, unknown> {
   const type = c['model_type'];
-  const positions = type === 'mistral' ? 4096 * 32 : type === 'qwen2' || type === 'qwen3' ? 32768 : 2048;
+  const qwen = type === 'qwen2' || type === 'qwen3';
+  const positions = type === 'mistral' ? 4096 * 32 : qwen ? 32768 : 2048;
+  // transformers v5 writes rope_theta (and rope_scaling) into rope_parameters; the MoE classes
+  // of transformers 4 and DeepSeek's remote code read rope_theta and rope_scaling.
+  const rope = c['rope_parameters'] as Json | null | undefined;
+  const ropeType = rope?.['rope_type'];
+  const { rope_theta: ropeTheta, rope_type: _t, ...ropeScaling } = rope ?? {};
   return {
-    num_key_value_heads: c['num_attention_heads'],
+    // MistralConfig's default is 8 kv heads, Qwen2Config's and Qwen3Config's 32, LlamaConfig's the heads.
+    num_key_value_heads: type === 'mistral' ? 8 : qwen ? 32 : c['num_attention_heads'],
+    vocab_size: qwen ? 151936 : 32000,
     rms_norm_eps: 1e-6,
-    rope_theta: 10000.0,
+    rope_theta: typeof ropeTheta === 'number' ? ropeTheta : 10000.0,
+    ...(typeof ropeType === 'string' && ropeType !== 'default' && { rope_scaling: { ...ropeScaling, rope_type: ropeType, type: ropeType } }), // prettier-ignore
     tie_word_embeddings: false,
     hidden_act: 'silu',
     max_position_embeddings: positions,

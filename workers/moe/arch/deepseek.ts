@@ -11,6 +11,7 @@
  * prompts. Loading the model needs transformers' trust_remote_code (config.json's auto_map
  * names the DeepSeek code on the Hub).
  */
+import { ArchitectureError, type ModelInfo } from '../../plan/architecture.ts';
 import type { MoeConfig } from '../moe-config.ts';
 import {
   baseDims,
@@ -21,6 +22,7 @@ import {
   baseClassDefaults,
   modelTypeProblem,
   outputDtype,
+  positiveInt,
   refuseBiases,
   TensorList,
   type Json,
@@ -56,6 +58,7 @@ function deepseekLayout(config: MoeConfig, models: Models): MoeLayout {
   );
   for (const m of mlpModels) refuseBiases('DeepSeek MoE', m, /\.mlp\.\w+\.bias$/, ['mlp_bias']);
   const dims = baseDims(config, models);
+  checkRemoteAttention(base, dims.hidden);
   const dtype = outputDtype(config, base);
   const list = new TensorList('DeepSeek MoE', base, dims, dtype);
   const shared = config.shared_experts?.[0];
@@ -85,6 +88,22 @@ function deepseekLayout(config: MoeConfig, models: Models): MoeLayout {
   return layoutOf('DeepSeek MoE', list, dims, counts, deepseekConfig(config, base.config, list.dtype));
 }
 
+/**
+ * What DeepSeek-MoE's remote code (modeling_deepseek.py, DeepseekAttention) cannot load: a
+ * head_dim other than hidden_size / num_attention_heads (it ignores head_dim), and RoPE scaling
+ * other than linear or dynamic (it reads rope_scaling["type"] and raises on anything else).
+ */
+function checkRemoteAttention(base: ModelInfo, hidden: number): void {
+  const heads = positiveInt(base.config, 'num_attention_heads', base.id);
+  const q = base.tensors.get(L(0, 'self_attn.q_proj.weight'));
+  if (hidden % heads !== 0 || (q && q.shape[0] !== hidden))
+    throw new ArchitectureError(`${base.id}: q_proj has ${String(q?.shape[0])} rows, but a DeepSeek MoE model's attention (its remote code) has head_dim = hidden_size / num_attention_heads (${hidden} rows for ${heads} heads): choose another architecture`); // prettier-ignore
+  const scaling = (base.config['rope_scaling'] ?? baseClassDefaults(base.config)['rope_scaling']) as Json | null | undefined; // prettier-ignore
+  const type = scaling ? (scaling['type'] ?? scaling['rope_type']) : undefined;
+  if (scaling && type !== 'linear' && type !== 'dynamic')
+    throw new ArchitectureError(`${base.id} has rope_scaling of type ${JSON.stringify(type)}, which a DeepSeek MoE model's remote code cannot load (it knows linear and dynamic): choose another architecture`); // prettier-ignore
+}
+
 /** mergekit's DeepseekMoE._generate_config: the base's config with DeepSeek's MoE keys. */
 function deepseekConfig(config: MoeConfig, base: Json, dtype: TensorList['dtype']): Json {
   const out: Record<string, unknown> = { ...baseClassDefaults(base), ...structuredClone(base) };
@@ -100,5 +119,9 @@ function deepseekConfig(config: MoeConfig, base: Json, dtype: TensorList['dtype'
   out['norm_topk_prob'] = true;
   out['moe_intermediate_size'] = out['intermediate_size'];
   out['auto_map'] = AUTO_MAP;
+  // The remote code reads rope_scaling["type"]; newer configs name it rope_type only.
+  const scaling = out['rope_scaling'] as Json | null | undefined;
+  if (scaling && scaling['type'] === undefined)
+    out['rope_scaling'] = { ...scaling, type: scaling['rope_type'] };
   return finishConfig(out, dtype);
 }

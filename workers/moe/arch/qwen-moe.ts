@@ -14,6 +14,7 @@
 import { ArchitectureError } from '../../plan/architecture.ts';
 import type { MoeConfig } from '../moe-config.ts';
 import {
+  baseClassDefaults,
   baseDims,
   finishConfig,
   L,
@@ -66,7 +67,8 @@ function qwenMoeLayout(config: MoeConfig, models: Models): MoeLayout {
   for (const e of [...config.experts, shared]) refuseBiases('Qwen MoE', models.get(e.source_model)!, /\.mlp\.\w+\.bias$/, ['mlp_bias']); // prettier-ignore
   const dims = baseDims(config, models);
   const heads = positiveInt(base.config, 'num_attention_heads', base.id);
-  const kvHeads = (base.config['num_key_value_heads'] as number | undefined) ?? heads;
+  // Absent: the base's config class default, as mergekit's out_cfg has it.
+  const kvHeads = (base.config['num_key_value_heads'] ?? baseClassDefaults(base.config)['num_key_value_heads'] ?? heads) as number; // prettier-ignore
   // Qwen2-MoE's attention assumes head_dim = hidden_size / num_attention_heads.
   const headDim = Math.floor(dims.hidden / heads);
   const q = base.tensors.get(L(0, 'self_attn.q_proj.weight'));

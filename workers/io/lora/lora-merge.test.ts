@@ -163,6 +163,32 @@ describe('base+adapter merges', () => {
     expect(new TextDecoder().decode(files.get('README.md'))).toContain('* tinymix-base+adapter');
   });
 
+  it('lora_B biases: ignored without lora_bias, as PEFT ignores them, with a warning; refused with it on a layer without a bias', async () => {
+    const q = 'model.layers.0.self_attn.q_proj';
+    const factors = [
+      ...linearPair(q, 2, 128, 128, 'BF16', 11),
+      { name: `base_model.model.${q}.lora_B.bias`, dtype: 'BF16' as const, shape: [128], values: new Float32Array(128).fill(0.5) }, // prettier-ignore
+    ];
+    const config = { ...BASE_CONFIG, target_modules: ['q_proj'] };
+    const text = recipeFor('biased');
+    const sink = memorySink();
+    const ignored = { biased: adapterFiles(config, factors) };
+    const result = await runMerge({ recipe: loadRecipe(text).recipe, recipeText: text, resolve: resolver(ignored), sink }); // prettier-ignore
+    expect(result.warnings).toContain(
+      `biased changes the biases of 1 module(s) (${q}) as lora_B.bias, but adapter_config.json does not set lora_bias, so PEFT ignores them, and so does this merge; set "lora_bias": true there to apply them`,
+    );
+    expect([...(await tensorsOf('out', sink.files)).keys()].some((n) => n.endsWith('.bias'))).toBe(false);
+    const withBias = { biased: adapterFiles({ ...config, lora_bias: true }, factors) };
+    await expect(
+      runMerge({
+        recipe: loadRecipe(text).recipe,
+        recipeText: text,
+        resolve: resolver(withBias),
+        sink: memorySink(),
+      }),
+    ).rejects.toThrow(`biased changes ${q}'s bias (lora_bias), but tinymix-base has no ${q}.bias`);
+  });
+
   it('rsLoRA, rank_pattern and alpha_pattern', async () => {
     const { tensors } = await mergeWith({ rs: RSLORA }, 'rs');
     expectAdapted(tensors, rsExpected);

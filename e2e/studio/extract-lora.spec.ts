@@ -6,7 +6,9 @@
  * (`merge-studio extract-lora ... --hub-url HUB`, the same hub), and the adapter's weights and
  * config those of `merge-studio extract-lora ... --models test-data/tinymix`. Then, on a slow
  * hub: Cancel stops within a second and leaves no adapter_config.json (an earlier adapter's is
- * gone too), and extracting again starts over to the CLI's bytes. And the page's link: a reload
+ * gone too) but the engine's checkpoint; extracting again into the folder resumes from it; a
+ * reload mid-run offers the extraction for resuming (in any tool), and resuming computes only
+ * the modules left and writes the CLI's bytes. And the page's link: a reload
  * keeps the settings and the tool, the copied link is the settings' without the token, and
  * Recent recipes brings them back.
  */
@@ -108,12 +110,31 @@ async function earlierAdapter(page: Page, folder: string): Promise<void> {
   }, folder);
 }
 
-test('cancel stops within a second and leaves no adapter_config.json; extracting again starts over to the CLI’s bytes', async ({
+/**
+ * The extraction's checkpoint in an OPFS folder (workers/lora-extract/checkpoint.ts): how many
+ * parts it wrote and the modules they hold (none before its state file is there).
+ */
+async function checkpoint(page: Page, folder: string): Promise<{ parts: number; modules: number }> {
+  return page.evaluate(async (where) => {
+    let dir = await navigator.storage.getDirectory();
+    for (const p of where.split('/')) dir = await dir.getDirectoryHandle(p, { create: true });
+    const file = await dir.getFileHandle('.merge-studio-lora-job.json').catch(() => undefined);
+    const state = file ? (JSON.parse(await (await file.getFile()).text()) as Record<string, unknown[]>) : {};
+    return { parts: state['parts']?.length ?? 0, modules: state['modules']?.length ?? 0 };
+  }, folder);
+}
+
+test('cancel stops within a second and leaves no adapter_config.json; extracting again resumes, and so does an extraction interrupted by a reload: only the modules left are computed, to the CLI’s bytes', async ({
   page,
 }) => {
-  test.setTimeout(180_000);
-  // A slow link (the two models' bytes take seconds), so the extraction can be caught mid-way.
-  const hub = await startTestHub({ bytesPerSecond: 600_000 });
+  test.setTimeout(240_000);
+  // A slow link: the 28 modules' weights (about 3 MB) take about a minute. The engine writes a
+  // checkpoint part 20 s after the last (workers/lora-extract/checkpoint.ts), so each of the
+  // two runs stopped below waits for one first, and they leave about a third of the modules
+  // for the third run.
+  let hub = await startTestHub({ bytesPerSecond: 50_000 });
+  const folder = 'picked-lora-cancel/code-lora';
+  const parts = async () => (await checkpoint(page, folder)).parts;
   try {
     const studio = new Studio(page);
     const lora = new LoraStudio(page);
@@ -124,23 +145,62 @@ test('cancel stops within a second and leaves no adapter_config.json; extracting
     await lora.base().fill('tinymix-base');
     await lora.maxRank().fill('4');
     await lora.outputName('code-lora');
-    await earlierAdapter(page, 'picked-lora-cancel/code-lora');
+    await earlierAdapter(page, folder);
+    // The plan has read the headers: the extraction has the link to itself.
+    await expect(lora.plan()).toContainText('28 modules decomposed (rank 4)', { timeout: 30_000 });
 
     await lora.extractButton().click();
     await expect(page.getByText(/[1-9]\d* of 28 modules/)).toBeVisible({ timeout: 60_000 });
+    await expect.poll(parts, { timeout: 60_000 }).toBe(1);
+    const first = await checkpoint(page, folder);
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'The extraction was cancelled' })).toBeVisible();
     // The worker is ended a second after Cancel at the latest; the rest is the test's polling.
     expect(Date.now() - t0).toBeLessThan(1500);
-    const partial = await studio.savedFiles('picked-lora-cancel/code-lora');
+    const partial = await studio.savedFiles(folder);
     expect(Object.keys(partial)).not.toContain('adapter_config.json');
     expect(Object.keys(partial)).not.toContain('README.md');
+    expect(Object.keys(partial)).toContain('.merge-studio-lora-job.json');
 
+    // Extracting again into the folder resumes: the first part is kept and a second one follows
+    // (a run that started over would have removed it and written its own first part).
     await lora.extractButton().click();
+    await expect.poll(parts, { timeout: 60_000 }).toBe(2);
+    const second = await checkpoint(page, folder);
+    expect(second.modules).toBeGreaterThan(first.modules);
+
+    // The tab goes away mid-run: after the reload the extraction is offered, in any tool.
+    await page.reload();
+    await page
+      .getByRole('radiogroup', { name: 'What to build' })
+      .getByRole('radio', { name: 'Merge' })
+      .check();
+    const banner = lora.resumeBanner();
+    await expect(banner).toContainText('An extraction into “code-lora” was interrupted');
+    await banner.getByRole('button', { name: 'Resume extraction into code-lora' }).click();
+    await expect(page.getByRole('heading', { name: 'Extract LoRA', level: 2 })).toBeVisible();
+    await expect(lora.maxRank()).toHaveValue('4');
     await expect(lora.result()).toBeVisible({ timeout: 120_000 });
+    await expect(banner).toBeHidden();
+
+    // Only the modules left were decomposed: the result and the log say how many were resumed.
+    const status = lora.result().getByRole('status');
+    await expect(status).toContainText(/28 modules decomposed \(\d+ of them resumed from an earlier run\)/);
+    const resumed = Number(/\((\d+) of them resumed/.exec(await status.innerText())![1]);
+    expect(resumed).toBeGreaterThanOrEqual(second.modules);
+    expect(resumed).toBeLessThan(28);
+    const log = (await lora.log().textContent()) ?? '';
+    expect(log).toContain(`resume: ${resumed} of 28 modules were extracted by an earlier run`);
+    expect(log.match(/^\[\d+\/28\] /gm)).toHaveLength(28 - resumed);
+
+    // The CLI's files, the checkpoint gone. The model card names the hub: the CLI reads one at
+    // the same address, at full speed.
+    const saved = await studio.savedFiles(folder);
+    await hub.close();
+    hub = await startTestHub({ port: hub.port });
     const args = ['--model', 'tinymix-code', '--base', 'tinymix-base', '--out', 'code-lora', '--max-rank', '4', '--hub-url', hub.url]; // prettier-ignore
-    expect(await studio.savedFiles('picked-lora-cancel/code-lora')).toEqual(await cliLoraReference(args, 'code-lora')); // prettier-ignore
+    expect(saved).toEqual(await cliLoraReference(args, 'code-lora'));
   } finally {
     await hub.close();
   }

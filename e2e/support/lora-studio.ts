@@ -48,6 +48,16 @@ export class LoraStudio {
     return this.page.getByRole('region', { name: 'Extraction result' });
   }
 
+  /** The run's log lines (the log is folded away: read its text, it need not be open). */
+  log() {
+    return this.page.locator('.run-progress pre.log');
+  }
+
+  /** Extractions interrupted by a reload, offered for resuming (above every tool). */
+  resumeBanner() {
+    return this.page.getByRole('region', { name: 'Interrupted extractions' });
+  }
+
   async outputName(name: string): Promise<void> {
     await this.page.getByRole('textbox', { name: 'Output folder name' }).fill(name);
   }

@@ -12,6 +12,7 @@ import { CompatibilityPanel } from '../features/model-picker/CompatibilityPanel.
 import { HubSettings } from '../features/model-picker/HubSettings.tsx';
 import { LocalFolderPicker } from '../features/model-picker/LocalFolderPicker.tsx';
 import { LoraForm } from '../features/lora/LoraForm.tsx';
+import { LoraResumeBanner } from '../features/lora/LoraResumeBanner.tsx';
 import { LoraRunPanel } from '../features/lora/LoraRunPanel.tsx';
 import { ModelSearch } from '../features/model-picker/ModelSearch.tsx';
 import { MoeBuildPanel } from '../features/moe/MoeBuildPanel.tsx';
@@ -51,8 +52,9 @@ export function App() {
         <HistoryMenu shareUrl={shareUrl} moeShareUrl={moeShareUrl} loraShareUrl={loraShareUrl} />
         <ModeSwitch />
       </header>
-      {/* Offered in either mode: a reload opens the tool the page's link names. */}
+      {/* Offered in every mode: a reload opens the tool the page’s link names. */}
       <MoeResumeBanner />
+      <LoraResumeBanner />
       <main className="studio">
         <section className="column models" aria-labelledby="models-title">
           <h2 id="models-title">Models</h2>

@@ -4,11 +4,17 @@
  * File objects are storable). The Hub token is never stored: it is asked for again on resume.
  * The engine's own state file in the output folder decides which shards are already done.
  *
- * MoE builds (mergekit-moe) are jobs of the same store with `kind: 'moe'`; a record without a
- * kind (every record written before MoE builds existed) is a merge. Each kind is offered for
- * resuming only by its own panel.
+ * MoE builds (mergekit-moe) are jobs of the same store with `kind: 'moe'`, LoRA extractions
+ * (mergekit-extract-lora) with `kind: 'lora'`; a record without a kind (every record written
+ * before MoE builds existed) is a merge. Each kind is offered for resuming only by its own tool.
  */
-import type { MergeRequest, ModelSources, MoeRequest, SaveTarget } from '../../workers/runtime/requests.ts';
+import type {
+  LoraExtractRequest,
+  MergeRequest,
+  ModelSources,
+  MoeRequest,
+  SaveTarget,
+} from '../../workers/runtime/requests.ts';
 import { runningJobs } from './job-lock.ts';
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
@@ -34,7 +40,22 @@ export interface MoeJobRecord extends JobFields {
   readonly request: MoeRequest;
 }
 
-export type AnyJobRecord = JobRecord | MoeJobRecord;
+/** A mergekit-extract-lora extraction. */
+export interface LoraJobRecord extends JobFields {
+  readonly kind: 'lora';
+  readonly request: LoraExtractRequest;
+}
+
+export type AnyJobRecord = JobRecord | MoeJobRecord | LoraJobRecord;
+
+/** Each kind's record. */
+interface RecordOf {
+  readonly merge: JobRecord;
+  readonly moe: MoeJobRecord;
+  readonly lora: LoraJobRecord;
+}
+
+export type JobKind = keyof RecordOf;
 
 const DB = 'merge-studio';
 const STORE = 'jobs';
@@ -90,19 +111,26 @@ export async function deleteJob(id: string): Promise<void> {
 }
 
 /**
- * Jobs that were running when their page went away: they can be resumed. A job still running in
- * another tab (it holds its lock, ./job-lock.ts) is left out.
+ * Merges that were running when their page went away: they can be resumed. A job still running
+ * in another tab (it holds its lock, ./job-lock.ts) is left out.
  */
-export async function interruptedJobs(): Promise<JobRecord[]> {
-  return (await interrupted()).filter((j): j is JobRecord => j.kind !== 'moe');
+export function interruptedJobs(): Promise<JobRecord[]> {
+  return interrupted('merge');
 }
 
 /** MoE builds interrupted as interruptedJobs' merges were. */
-export async function interruptedMoeJobs(): Promise<MoeJobRecord[]> {
-  return (await interrupted()).filter((j): j is MoeJobRecord => j.kind === 'moe');
+export function interruptedMoeJobs(): Promise<MoeJobRecord[]> {
+  return interrupted('moe');
 }
 
-async function interrupted(): Promise<AnyJobRecord[]> {
+/** LoRA extractions interrupted as interruptedJobs' merges were. */
+export function interruptedLoraJobs(): Promise<LoraJobRecord[]> {
+  return interrupted('lora');
+}
+
+async function interrupted<K extends JobKind>(kind: K): Promise<RecordOf[K][]> {
   const [jobs, running] = await Promise.all([listJobs(), runningJobs()]);
-  return jobs.filter((j) => j.status === 'running' && !running(j.id));
+  return jobs.filter(
+    (j): j is RecordOf[K] => (j.kind ?? 'merge') === kind && j.status === 'running' && !running(j.id),
+  );
 }

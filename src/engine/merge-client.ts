@@ -180,7 +180,7 @@ export function startMoeBuild(
 }
 
 const LORA_CANCELLED =
-  'The extraction was cancelled; no adapter_config.json was written. Extract again to start over.';
+  'The extraction was cancelled; no adapter_config.json was written. Extract again into the same folder to resume it.';
 
 /**
  * A LoRA extraction (mergekit-extract-lora, workers/lora-extract) in its own merge worker,

@@ -87,6 +87,8 @@ export interface ExtractSummary {
   readonly modulesToSave: readonly string[];
   /** Modules left out because no singular value was above --sv-epsilon. */
   readonly emptyModules: readonly string[];
+  /** Modules an earlier run into the folder had extracted (not computed again). */
+  readonly resumedModules: number;
   /**
    * Tensors in the file that are not plain LoRA factors (whole modules, bias deltas): PEFT
    * applies them all, Merge Studio's own `base+adapter` reader the whole modules only.
@@ -185,23 +187,27 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
   const count = loraModules.length;
   let index = 0;
   let resumed = 0;
-  for (const p of loraModules) {
-    signal?.throwIfAborted();
-    index++;
-    const done = checkpoint.finished(p.module);
-    let report: ModuleReport | null;
-    if (done) {
-      report = done.report;
-      resumed++;
-      progress.started(p);
-      progress.finished(p);
-    } else {
-      report = await extractModule(p, index, count);
+  try {
+    for (const p of loraModules) {
+      signal?.throwIfAborted();
+      index++;
+      const done = checkpoint.finished(p.module);
+      let report: ModuleReport | null;
+      if (done) {
+        report = done.report;
+        resumed++;
+        progress.started(p);
+        progress.finished(p);
+      } else {
+        report = await extractModule(p, index, count);
+      }
+      if (report) reports.push(report);
+      else empty.push(p.module);
     }
-    if (report) reports.push(report);
-    else empty.push(p.module);
+  } finally {
+    // Also when cancelled or failed: the modules finished so far are kept for the next run.
+    await checkpoint.flush();
   }
-  await checkpoint.flush();
   if (resumed > 0) onLog?.(`resume: ${resumed} of ${count} modules were extracted by an earlier run`);
   if (reports.length === 0) {
     await checkpoint.finish(); // nothing worth resuming: the same options fail the same way
@@ -257,6 +263,7 @@ export async function extractLora(job: ExtractJob): Promise<ExtractSummary> {
     loraModules: reports,
     modulesToSave: plan.modulesToSave,
     emptyModules: empty,
+    resumedModules: resumed,
     otherTensors: [...whole, ...biases],
   };
 }

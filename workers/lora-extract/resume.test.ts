@@ -79,6 +79,20 @@ describe('resuming an extraction', () => {
     expect([...sink.files.keys()].some((f) => PARTS.test(f) || f === LORA_JOB_FILE)).toBe(false);
   });
 
+  it('keeps the modules finished before a cancel even when no part was due yet', async () => {
+    const sink = memorySink();
+    const late = { checkpoint: { partBytes: 1e12, partMs: 1e9 } };
+    await stopAfter(sink, 7, late);
+    expect([...sink.files.keys()].filter((f) => PARTS.test(f))).toHaveLength(1);
+    const logs: string[] = [];
+    const summary = await extractLora(job(sink, { ...late, onLog: (l) => logs.push(l) }));
+    expect(summary.resumedModules).toBeGreaterThanOrEqual(7);
+    expect(logs).toContain(
+      `resume: ${summary.resumedModules} of 28 modules were extracted by an earlier run`,
+    );
+    expectSameAdapter(sink);
+  });
+
   it('starts over for another job, removing its parts; drops a damaged part and what follows', async () => {
     const sink = memorySink();
     await stopAfter(sink, 6, { options: { ...DEFAULTS, maxRank: 4 } });

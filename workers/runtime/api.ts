@@ -182,7 +182,8 @@ export const mergeApi = {
    * (mergekit-extract-lora, workers/lora-extract), with the merge's model resolution, save
    * targets and folder lock; throttled progress (modules, ETA: ../lora-extract/extract-progress.ts),
    * log lines and the summary back (never tensors). adapter_config.json is written last, so a
-   * cancelled run leaves no folder that looks like an adapter; it starts over when run again.
+   * cancelled run leaves no folder that looks like an adapter, and one run again into the same
+   * folder skips the modules it finished (../lora-extract/checkpoint.ts).
    */
   async extractLora(
     request: LoraExtractRequest,

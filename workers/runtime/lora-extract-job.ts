@@ -28,6 +28,8 @@ export interface LoraExtractResult {
   readonly modulesToSave: readonly string[];
   /** Modules left out because no singular value was above the epsilon. */
   readonly emptyModules: readonly string[];
+  /** Modules an earlier run into the folder had extracted. */
+  readonly resumedModules: number;
   /** Tensors saved whole and bias changes (`… (as lora_B.bias)`). */
   readonly otherTensors: readonly string[];
   /** Bias changes were written (as lora_B.bias). */
@@ -123,6 +125,7 @@ export async function runLoraExtraction(
     modules: summary.loraModules,
     modulesToSave: summary.modulesToSave,
     emptyModules: summary.emptyModules,
+    resumedModules: summary.resumedModules,
     otherTensors: summary.otherTensors,
     biasDeltas: summary.otherTensors.some((t) => t.endsWith('(as lora_B.bias)')),
     loraBias:

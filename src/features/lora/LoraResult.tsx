@@ -1,6 +1,7 @@
 /**
- * After an extraction: what was written and where, the files (with downloads from browser
- * storage), the rank of every decomposed module, and how to use the adapter (LoraUsage).
+ * After an extraction: what was written and where (and how many modules an earlier run into
+ * that folder had extracted), the files (with downloads from browser storage), the rank of
+ * every decomposed module, and how to use the adapter (LoraUsage).
  * Names come from the checkpoints and the user: text only.
  */
 import type { LoraExtractResult } from '../../../workers/runtime/api.ts';
@@ -22,12 +23,14 @@ export function rankCounts(result: Pick<LoraExtractResult, 'modules'>): string {
 export function LoraResult() {
   const { result, savedTo, savedFolder: folder, config } = useStudio((s) => s.loraRun);
   if (!result || !config) return null;
+  const resumed = result.resumedModules > 0 ? result.resumedModules : undefined;
   return (
     <section className="result" aria-label="Extraction result">
       <h3>Extracted</h3>
       <p role="status">
         A LoRA adapter of {config.model} over {config.base} (r = {result.rank}) written to {savedTo} in{' '}
-        {formatDuration(result.elapsedMs)}: {result.modules.length} modules decomposed,{' '}
+        {formatDuration(result.elapsedMs)}: {result.modules.length} modules decomposed
+        {resumed !== undefined && ` (${resumed} of them resumed from an earlier run)`},{' '}
         {result.otherTensors.length} other tensors, {formatBytes(result.bytesWritten)}.
       </p>
       <WrittenFiles files={result.files} folder={folder} />

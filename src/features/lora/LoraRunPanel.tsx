@@ -2,6 +2,7 @@
  * Running the extraction: the output folder's name, the plan (what will be written, from the
  * headers), the Extract button (the folder picker opens on its click; without one the adapter
  * goes to browser storage and is offered as downloads), progress with Cancel, and the result.
+ * An interrupted extraction is offered after a reload by LoraResumeBanner, above every tool.
  */
 import { useId } from 'react';
 import { canPickFolders } from '../../engine/save-target.ts';
@@ -48,8 +49,8 @@ export function LoraRunPanel() {
         {canPickFolders()
           ? 'You will choose a folder; the adapter is written into a sub-folder named as above.'
           : 'This browser cannot write to a folder you pick: the adapter is written to browser storage and offered as downloads.'}{' '}
-        adapter_config.json is written last. A cancelled or interrupted extraction is not resumed: extracting
-        again starts over.
+        adapter_config.json is written last. After Cancel or a closed tab, extracting again into the same
+        folder resumes: the modules finished before are not decomposed again.
       </p>
       <div className="row">
         <button

@@ -1,22 +1,26 @@
 /**
- * Starting and cancelling LoRA extractions from the page, as merges are (features/run): the
- * save folder is chosen first, in the user's click (the picker needs it); the run goes to a
- * merge worker (engine/merge-client.ts) with the settings, the sources (opened folders, the
- * hub and this tab's token, which goes nowhere else) and the folder's name. Settings that start
- * a run go to "Recent recipes".
+ * Starting, cancelling and resuming LoRA extractions from the page, as merges and MoE builds
+ * are (shared/recorded-job.ts): the save folder is chosen first, in the user's click (the
+ * picker needs it); the job is recorded in IndexedDB (`kind: 'lora'`: the request and the
+ * folder, never the token) and holds its lock while it runs in a merge worker, with the
+ * settings, the sources (opened folders, the hub and this tab's token, which goes nowhere else)
+ * and the folder's name. Settings that start a run go to "Recent recipes".
  *
- * Not recorded for resuming after a reload, unlike merges and MoE builds: the adapter is one
- * file whose modules' SVDs are the whole cost and leave no state to resume from, so an
- * interrupted extraction simply starts over (the panel says so).
+ * An extraction interrupted by a closed tab or a crash is offered after a reload
+ * (LoraResumeBanner) and runs again into the same folder, where the engine's checkpoint
+ * (workers/lora-extract/checkpoint.ts) skips the modules an earlier run finished; so does
+ * extracting again into that folder after Cancel. Nothing here empties the folder.
  *
  * The adapter, once written, can go straight into a merge: its files are read back from the
  * folder it was written to and registered as an opened adapter folder, and `base+adapter`
  * (mergekit's LoRA form, which the merge's reader resolves part by part) joins the recipe.
  */
+import { interruptedLoraJobs, type LoraJobRecord } from '../../engine/job-db.ts';
 import { localFolders, registerLocalFolder } from '../../engine/local-files.ts';
-import { MergeCancelledError, startLoraExtraction, type MergeHandle } from '../../engine/merge-client.ts';
+import { startLoraExtraction } from '../../engine/merge-client.ts';
 import { chooseSaveTarget, opfsFiles, SaveCancelled } from '../../engine/save-target.ts';
 import { pushHistory } from '../../shared/history.ts';
+import { recordedJobs } from '../../shared/recorded-job.ts';
 import {
   selectLoraFoldersBlock,
   selectLoraModelIds,
@@ -25,20 +29,47 @@ import {
   selectLoraProblems,
   selectLoraText,
 } from '../../stores/lora-selectors.ts';
+import type { LoraConfig } from '../../stores/lora-edits.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import type { LoraExtractResult } from '../../../workers/runtime/api.ts';
 import type { LoraExtractRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
 
-let current: MergeHandle<LoraExtractResult> | undefined;
 /** The last run's folder, for reading the adapter back ("Add to the merge"). */
 let lastTarget: SaveTarget | undefined;
 
-function describeTarget(t: SaveTarget): string {
-  return t.kind === 'directory'
-    ? `the folder “${t.handle.name}”`
-    : 'browser storage (download the files below)';
-}
+/** The form's settings a request was made from. */
+const configOf = (r: LoraExtractRequest): LoraConfig => ({ ...r.options, model: r.model, base: r.base });
+
+const extractions = recordedJobs<LoraJobRecord, LoraExtractResult>({
+  what: 'extraction',
+  view: () => {
+    const s = useStudio.getState();
+    return {
+      // The result speaks of the settings the run used, not of later edits.
+      started: (request, savedTo, savedFolder) =>
+        s.loraRunStarted(configOf(request), request.outputName, savedTo, savedFolder),
+      log: s.loraRunLog,
+      finished: s.loraRunFinished,
+      failed: s.loraRunFailed,
+      cancelling: s.loraRunCancelling,
+    };
+  },
+  run: (request, target) => {
+    lastTarget = target;
+    return startLoraExtraction(request, target, {
+      onProgress: (p) => useStudio.getState().loraRunProgress(p),
+      onLog: (l) => useStudio.getState().loraRunLog(l),
+    });
+  },
+  show: (request) => {
+    const s = useStudio.getState();
+    s.setStudioMode('lora');
+    s.setLora(configOf(request));
+    s.setLoraOutputName(request.outputName);
+  },
+  hub: () => ({ url: useStudio.getState().hubUrl, token: useStudio.getState().token }),
+});
 
 /** Call from the Extract button's click handler (it opens the folder picker first). */
 export async function startLoraFromPage(): Promise<void> {
@@ -68,25 +99,26 @@ export async function startLoraFromPage(): Promise<void> {
     outputName,
   };
   pushHistory(selectLoraText(s), 'lora');
-  lastTarget = target;
-  s.loraRunStarted(s.lora, outputName, describeTarget(target), target.kind === 'opfs' ? target.folder : undefined); // prettier-ignore
-  try {
-    current = startLoraExtraction(request, target, {
-      onProgress: (p) => useStudio.getState().loraRunProgress(p),
-      onLog: (l) => useStudio.getState().loraRunLog(l),
-    });
-    useStudio.getState().loraRunFinished(await current.result);
-  } catch (e) {
-    useStudio.getState().loraRunFailed((e as Error).message, e instanceof MergeCancelledError);
-  } finally {
-    current = undefined;
-  }
+  await extractions.start({
+    id: crypto.randomUUID(),
+    kind: 'lora',
+    request,
+    target,
+    status: 'running',
+    startedAt: Date.now(),
+    updatedAt: Date.now(),
+  });
 }
 
 export function cancelLora(): void {
-  if (!current) return;
-  useStudio.getState().loraRunCancelling();
-  current.cancel();
+  extractions.cancel();
+}
+
+export { interruptedLoraJobs };
+
+/** Resumes an interrupted extraction (call from a click: a picked folder may need permission again). */
+export function resumeLoraJob(job: LoraJobRecord): Promise<void> {
+  return extractions.resume(job);
 }
 
 /** The written files, read back from the folder the last run wrote (a picked folder or OPFS). */

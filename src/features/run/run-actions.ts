@@ -4,13 +4,12 @@
  * can resume it, and the merge runs in a worker. The token goes to the worker in memory only,
  * and a resumed job gets it only when it reads from the hub the token was given for. While it
  * runs, the job holds its lock (engine/job-lock.ts): other tabs do not offer it for resuming,
- * and a resume clicked in two tabs runs in one.
+ * and a resume clicked in two tabs runs in one. Running and resuming are the other tools' too
+ * (shared/recorded-job.ts).
  */
-import { interruptedJobs, saveJob, updateJob, type JobRecord } from '../../engine/job-db.ts';
-import { beginJob, mayWriteAgain } from '../../engine/job-start.ts';
-import { holdJobLock } from '../../engine/job-lock.ts';
+import { interruptedJobs, type JobRecord } from '../../engine/job-db.ts';
 import { localFolders } from '../../engine/local-files.ts';
-import { MergeCancelledError, startMerge, type MergeHandle } from '../../engine/merge-client.ts';
+import { startMerge } from '../../engine/merge-client.ts';
 import { chooseSaveTarget, SaveCancelled } from '../../engine/save-target.ts';
 import {
   selectFoldersBlock,
@@ -20,46 +19,36 @@ import {
 } from '../../stores/selectors.ts';
 import { DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
+import type { MergeResult } from '../../../workers/protocol.ts';
 import type { MergeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
-import { resumeHub } from '../../shared/resume-hub.ts';
 import { pushHistory } from '../../shared/history.ts';
+import { recordedJobs } from '../../shared/recorded-job.ts';
 
-let current: MergeHandle | undefined;
-
-function describeTarget(t: SaveTarget): string {
-  return t.kind === 'directory'
-    ? `the folder “${t.handle.name}”`
-    : 'browser storage (download the files below)';
-}
-
-/** Runs the job, whose lock the caller took (`release`: undefined without Web Locks). */
-async function run(
-  request: MergeRequest,
-  target: SaveTarget,
-  jobId: string,
-  release: (() => void) | undefined,
-  note?: string,
-): Promise<void> {
-  const s = useStudio.getState();
-  s.runStarted(describeTarget(target), target.kind === 'opfs' ? target.folder : undefined);
-  if (note) s.runLog(note);
-  try {
-    current = startMerge(request, target, {
+const merges = recordedJobs<JobRecord, MergeResult>({
+  what: 'merge',
+  view: () => {
+    const s = useStudio.getState();
+    return {
+      started: (_request, savedTo, savedFolder) => s.runStarted(savedTo, savedFolder),
+      log: s.runLog,
+      finished: s.runFinished,
+      failed: s.runFailed,
+      cancelling: s.runCancelling,
+    };
+  },
+  run: (request, target) =>
+    startMerge(request, target, {
       onProgress: (p) => useStudio.getState().runProgress(p),
       onLog: (l) => useStudio.getState().runLog(l),
-    });
-    const result = await current.result;
-    useStudio.getState().runFinished(result);
-    await updateJob(jobId, 'done');
-  } catch (e) {
-    const cancelled = e instanceof MergeCancelledError;
-    useStudio.getState().runFailed((e as Error).message, cancelled);
-    await updateJob(jobId, cancelled ? 'cancelled' : 'failed', (e as Error).message);
-  } finally {
-    current = undefined;
-    release?.();
-  }
-}
+    }),
+  show: (request) => {
+    const s = useStudio.getState();
+    s.editYaml(request.recipeText);
+    // The name box shows the folder the resumed merge writes to.
+    s.setRunOptions({ outputName: request.outputName });
+  },
+  hub: () => ({ url: useStudio.getState().hubUrl, token: useStudio.getState().token }),
+});
 
 /** Call from the Merge button's click handler (it opens the folder picker first). */
 export async function startMergeFromPage(): Promise<void> {
@@ -97,55 +86,23 @@ export async function startMergeFromPage(): Promise<void> {
     backend: s.runOptions.backend,
   };
   pushHistory(recipeText);
-  const job: JobRecord = {
+  await merges.start({
     id: crypto.randomUUID(),
     request,
     target,
     status: 'running',
     startedAt: Date.now(),
     updatedAt: Date.now(),
-  };
-  await run(request, target, job.id, await beginJob(job));
+  });
 }
 
 export function cancelMerge(): void {
-  if (!current) return;
-  useStudio.getState().runCancelling();
-  current.cancel();
+  merges.cancel();
 }
 
 export { interruptedJobs };
 
 /** Resumes an interrupted job (call from a click: a picked folder may need permission again). */
-export async function resumeJob(job: JobRecord): Promise<void> {
-  if (!(await mayWriteAgain(job.target))) {
-    useStudio.getState().runFailed('Permission to write to the output folder was not given.', false);
-    return;
-  }
-  // The banner offers only jobs no tab runs, but another tab may have resumed this one since.
-  const lock = await holdJobLock(job.id);
-  if (lock === 'taken') {
-    useStudio.getState().runFailed('This merge is already running in another tab.', false);
-    return;
-  }
-  let request: MergeRequest;
-  let note: string | undefined;
-  try {
-    const s = useStudio.getState();
-    s.editYaml(job.request.recipeText);
-    // The name box shows the folder the resumed merge writes to.
-    s.setRunOptions({ outputName: job.request.outputName });
-    // The token was never stored: this tab's goes along only to the hub it was given for.
-    const resumed = resumeHub(job.request.sources.hub, s.hubUrl, s.token);
-    note = resumed.note;
-    request = {
-      ...job.request,
-      sources: { ...job.request.sources, ...(resumed.hub && { hub: resumed.hub }) },
-    };
-    await saveJob({ ...job, status: 'running', updatedAt: Date.now() }).catch(() => undefined);
-  } catch (e) {
-    lock?.(); // run() below lets go of it from here on; before it, a failure must too
-    throw e;
-  }
-  await run(request, job.target, job.id, lock, note);
+export function resumeJob(job: JobRecord): Promise<void> {
+  return merges.resume(job);
 }

@@ -103,9 +103,12 @@ export function modelFiles(
 }
 
 /** adapter_config.json and adapter_model.safetensors. */
+/** A tensor of an adapter's file: a factor, or a 1-D one (lora_B.bias). */
+export type AdapterTensor = Omit<Factor, 'shape'> & { readonly shape: readonly number[] };
+
 export function adapterFiles(
   config: Record<string, unknown>,
-  factors: readonly Factor[],
+  factors: readonly AdapterTensor[],
 ): Map<string, Uint8Array> {
   const weights = serializeSafetensors(
     factors.map((f) => ({

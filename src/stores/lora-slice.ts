@@ -6,20 +6,11 @@
 import type { StateCreator } from 'zustand';
 import type { ExtractProgress } from '../../workers/lora-extract/extract-progress.ts';
 import type { LoraExtractResult } from '../../workers/runtime/api.ts';
+import { IDLE_RUN, jobRunTransitions, type JobRun } from './job-run.ts';
 import * as edit from './lora-edits.ts';
-import type { RunStatus } from './run-slice.ts';
 import type { StudioState } from './store.ts';
 
-export interface LoraRun {
-  readonly status: RunStatus;
-  readonly progress: ExtractProgress | undefined;
-  readonly logs: readonly string[];
-  readonly result: LoraExtractResult | undefined;
-  readonly error: string | undefined;
-  /** Where the adapter was saved, for the summary ("the folder X" or "browser storage"). */
-  readonly savedTo: string | undefined;
-  /** The browser-storage (OPFS) folder written, for its downloads. */
-  readonly savedFolder: string | undefined;
+export interface LoraRun extends JobRun<ExtractProgress, LoraExtractResult> {
   /** The settings and folder name the run used (the result speaks of them, not of later edits). */
   readonly config: edit.LoraConfig | undefined;
   readonly outputName: string | undefined;
@@ -48,23 +39,12 @@ export interface LoraSlice {
   loraRunCancelling(): void;
 }
 
-const MAX_LOG = 200;
-
-const IDLE: LoraRun = {
-  status: 'idle',
-  progress: undefined,
-  logs: [],
-  result: undefined,
-  error: undefined,
-  savedTo: undefined,
-  savedFolder: undefined,
-  config: undefined,
-  outputName: undefined,
-};
+const IDLE: LoraRun = { ...IDLE_RUN, config: undefined, outputName: undefined };
 
 export const createLoraSlice: StateCreator<StudioState, [], [], LoraSlice> = (set) => {
-  const run = (f: (r: LoraRun) => Partial<LoraRun>): void =>
-    set((s) => ({ loraRun: { ...s.loraRun, ...f(s.loraRun) } }));
+  const run = jobRunTransitions<ExtractProgress, LoraExtractResult>((f) =>
+    set((s) => ({ loraRun: { ...s.loraRun, ...f(s.loraRun) } })),
+  );
   return {
     lora: edit.EMPTY_LORA,
     loraOutputName: '',
@@ -83,12 +63,10 @@ export const createLoraSlice: StateCreator<StudioState, [], [], LoraSlice> = (se
     setLoraOutputName: (loraOutputName) => set({ loraOutputName }),
     loraRunStarted: (config, outputName, savedTo, savedFolder) =>
       set({ loraRun: { ...IDLE, status: 'running', config, outputName, savedTo, savedFolder } }),
-    loraRunProgress: (progress) => run(() => ({ progress })),
-    loraRunLog: (line) => run((r) => ({ logs: [...r.logs.slice(-(MAX_LOG - 1)), line] })),
-    loraRunFinished: (result) => run(() => ({ status: 'done', result })),
-    // The last progress line describes a run that no longer goes on: dropped.
-    loraRunFailed: (error, cancelled) =>
-      run(() => ({ status: cancelled ? 'cancelled' : 'failed', error, progress: undefined })),
-    loraRunCancelling: () => run(() => ({ status: 'cancelling' })),
+    loraRunProgress: run.progress,
+    loraRunLog: run.log,
+    loraRunFinished: run.finished,
+    loraRunFailed: run.failed,
+    loraRunCancelling: run.cancelling,
   };
 };

@@ -11,8 +11,8 @@ import { parseMoeYaml } from '../../workers/moe/moe-yaml.ts';
 import type { TorchDType } from '../../workers/plan/recipe.ts';
 import type { RecipeProblem } from '../../workers/plan/problems.ts';
 import type { MergeProgress } from '../../workers/protocol.ts';
+import { IDLE_RUN, jobRunTransitions, type JobRun } from './job-run.ts';
 import * as edit from './moe-edits.ts';
-import type { RunStatus } from './run-slice.ts';
 import type { StudioState } from './store.ts';
 
 /** The tool the studio shows: a merge, a mixture of experts, or a LoRA extraction (./lora-slice.ts). */
@@ -32,17 +32,7 @@ export interface MoeOptions {
   readonly allowAllSame: boolean;
 }
 
-export interface MoeRun {
-  readonly status: RunStatus;
-  readonly progress: MergeProgress | undefined;
-  readonly logs: readonly string[];
-  readonly result: MoeResult | undefined;
-  readonly error: string | undefined;
-  /** Where the build was saved, for the summary ("the folder X" or "browser storage"). */
-  readonly savedTo: string | undefined;
-  /** The browser-storage (OPFS) folder the build wrote, for its downloads. */
-  readonly savedFolder: string | undefined;
-}
+export type MoeRun = JobRun<MergeProgress, MoeResult>;
 
 export interface MoeSlice {
   readonly studioMode: StudioMode;
@@ -87,24 +77,13 @@ export interface MoeSlice {
   moeRunCancelling(): void;
 }
 
-const MAX_LOG = 200;
-
-const IDLE: MoeRun = {
-  status: 'idle',
-  progress: undefined,
-  logs: [],
-  result: undefined,
-  error: undefined,
-  savedTo: undefined,
-  savedFolder: undefined,
-};
-
 export const createMoeSlice: StateCreator<StudioState, [], [], MoeSlice> = (set, get) => {
   /** A form edit: the config changes and a hand-typed draft gives way to it. */
   const apply = (f: (c: MoeConfig) => MoeConfig): void =>
     set((s) => ({ moe: f(s.moe), moeDraft: undefined, moeDraftProblems: [] }));
-  const run = (f: (r: MoeRun) => Partial<MoeRun>): void =>
-    set((s) => ({ moeRun: { ...s.moeRun, ...f(s.moeRun) } }));
+  const run = jobRunTransitions<MergeProgress, MoeResult>((f) =>
+    set((s) => ({ moeRun: { ...s.moeRun, ...f(s.moeRun) } })),
+  );
   return {
     studioMode: 'merge',
     moe: edit.EMPTY_MOE,
@@ -116,7 +95,7 @@ export const createMoeSlice: StateCreator<StudioState, [], [], MoeSlice> = (set,
       seed: 0,
       allowAllSame: false,
     },
-    moeRun: IDLE,
+    moeRun: IDLE_RUN,
     moeLinkError: undefined,
     setStudioMode: (studioMode) => set({ studioMode }),
     setMoe: (config) => apply(() => edit.cleanConfig(config)),
@@ -146,13 +125,11 @@ export const createMoeSlice: StateCreator<StudioState, [], [], MoeSlice> = (set,
     setMoeLinkError: (moeLinkError) => set({ moeLinkError }),
     setMoeOptions: (o) => set((s) => ({ moeOptions: { ...s.moeOptions, ...o } })),
     moeRunStarted: (savedTo, savedFolder) =>
-      set({ moeRun: { ...IDLE, status: 'running', savedTo, savedFolder } }),
-    moeRunProgress: (progress) => run(() => ({ progress })),
-    moeRunLog: (line) => run((r) => ({ logs: [...r.logs.slice(-(MAX_LOG - 1)), line] })),
-    moeRunFinished: (result) => run(() => ({ status: 'done', result })),
-    // The last progress line describes a build that no longer goes on: dropped.
-    moeRunFailed: (error, cancelled) =>
-      run(() => ({ status: cancelled ? 'cancelled' : 'failed', error, progress: undefined })),
-    moeRunCancelling: () => run(() => ({ status: 'cancelling' })),
+      set({ moeRun: { ...IDLE_RUN, status: 'running', savedTo, savedFolder } }),
+    moeRunProgress: run.progress,
+    moeRunLog: run.log,
+    moeRunFinished: run.finished,
+    moeRunFailed: run.failed,
+    moeRunCancelling: run.cancelling,
   };
 };

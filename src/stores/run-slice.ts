@@ -1,6 +1,7 @@
 /** The merge run: options, status, progress numbers, log lines, and the result summary. */
 import type { StateCreator } from 'zustand';
 import type { MergeProgress, MergeResult } from '../../workers/protocol.ts';
+import { appendLog } from './job-run.ts';
 import type { StudioState } from './store.ts';
 
 export type RunStatus = 'idle' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
@@ -45,8 +46,6 @@ export interface RunSlice {
   runCancelling(): void;
 }
 
-const MAX_LOG = 200;
-
 export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set) => ({
   runOptions: { outputName: DEFAULT_OUTPUT_NAME, shardBytes: 5_000_000_000, seed: 0, backend: 'auto' },
   runStatus: 'idle',
@@ -68,7 +67,7 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       savedFolder,
     }),
   runProgress: (progress) => set({ progress }),
-  runLog: (line) => set((s) => ({ logs: [...s.logs.slice(-(MAX_LOG - 1)), line] })),
+  runLog: (line) => set((s) => ({ logs: appendLog(s.logs, line) })),
   runFinished: (result) => set({ runStatus: 'done', result }),
   // The last progress line describes a run that no longer goes on: dropped, not left under the error.
   runFailed: (runError, cancelled) =>

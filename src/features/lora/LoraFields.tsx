@@ -4,7 +4,8 @@
  * (one entry a line: module names, patterns) whose problems are said at the field. Everything
  * typed is shown back as text, never as HTML.
  */
-import { useId, useState } from 'react';
+import { useId } from 'react';
+import { useLiveText } from '../../shared/use-live-text.ts';
 import { linesToList } from '../../stores/lora-edits.ts';
 
 export function ModelInput(p: {
@@ -80,13 +81,8 @@ export function ListField(p: {
 }) {
   const id = useId();
   const source = p.items.join('\n');
-  const [text, setText] = useState(source);
-  const [editing, setEditing] = useState(false);
-  const [shown, setShown] = useState<string | undefined>(source);
-  if (!editing && shown !== source) {
-    setShown(source);
-    setText(source);
-  }
+  // On blur the box shows the entries as stored: blank lines go.
+  const { text, setText, focusHandlers } = useLiveText(source);
   const bad = p.problems.length > 0;
   return (
     <div className="lora-field">
@@ -100,11 +96,7 @@ export function ListField(p: {
         placeholder={p.placeholder}
         aria-invalid={bad}
         aria-describedby={`${id}-h`}
-        onFocus={() => setEditing(true)}
-        onBlur={() => {
-          setEditing(false);
-          setShown(undefined); // show the entries as stored: blank lines go
-        }}
+        {...focusHandlers}
         onChange={(e) => {
           setText(e.target.value);
           p.onChange(linesToList(e.target.value, p.trim));

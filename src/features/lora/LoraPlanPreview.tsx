@@ -3,14 +3,14 @@
  * (the merge worker's planLora): how many modules are decomposed (and at which rank), saved
  * whole and left out, with the first few of each, and the size of adapter_model.safetensors.
  * Shown once both models are named and the settings have no problem; planned again 500 ms
- * after the last edit. Module and model names come from checkpoints and users: text only.
+ * after the last edit (shared/use-plan-query.ts). Module and model names come from
+ * checkpoints and users: text only.
  */
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
 import type { LoraPlanSummary } from '../../../workers/runtime/api.ts';
 import type { ModuleGroup } from '../../../workers/lora-extract/preview-extraction.ts';
 import { formatBytes } from '../../shared/format.ts';
-import { useDebounced } from '../../shared/use-debounced.ts';
+import { PlanList, PlanSection } from '../../shared/PlanSection.tsx';
+import { usePlanQuery } from '../../shared/use-plan-query.ts';
 import {
   selectLoraFoldersBlock,
   selectLoraOptions,
@@ -19,9 +19,6 @@ import {
 import { useStudio } from '../../stores/store.ts';
 import { loraPlanQuery } from './lora-plan-query.ts';
 
-/** Quiet time after the last edit before planning (typing a pattern plans once, at its end). */
-const PLAN_DEBOUNCE_MS = 500;
-
 const WHY_WHOLE = {
   'save-module': 'save modules',
   embedding: 'embedding',
@@ -29,8 +26,12 @@ const WHY_WHOLE = {
 } as const;
 const WHY_OUT = { pattern: 'not selected', undecomposable: 'not 2-D, skipped' } as const;
 
+/** Why there is no plan yet: with both models named (a setting has a problem), and before. */
+const WAIT_SETTINGS = 'The plan waits for the settings to be fixed (said at their fields).';
+const WAIT_MODELS =
+  'Once both models are named, the modules the adapter decomposes, saves whole and leaves out, and its size, show here, read from the models’ headers.';
+
 export function LoraPlanPreview() {
-  const id = useId();
   const lora = useStudio((s) => s.lora);
   const options = useStudio(selectLoraOptions);
   const problems = useStudio(selectLoraProblems);
@@ -41,28 +42,17 @@ export function LoraPlanPreview() {
   const named = lora.model !== '' && lora.base !== '';
   const ready = problems.length === 0 && foldersBlock === undefined;
   const query = loraPlanQuery({ model: lora.model, base: lora.base, options, hubUrl, token, localFolders: local }); // prettier-ignore
-  const key = JSON.stringify(query.queryKey);
-  const settled = useDebounced(key, PLAN_DEBOUNCE_MS) === key;
-  const plan = useQuery({ ...query, enabled: ready && settled, placeholderData: keepPreviousData });
-  const updating = ready && (!settled || plan.isFetching);
+  const { plan, updating } = usePlanQuery(query, ready);
   return (
-    <section className="plan-summary" aria-labelledby={`${id}-t`} aria-busy={updating}>
-      <h3 id={`${id}-t`}>Plan</h3>
-      {!ready ? (
-        <p className="muted">
-          {named
-            ? 'The plan waits for the settings to be fixed (said at their fields).'
-            : 'Once both models are named, the modules the adapter decomposes, saves whole and leaves out, and its size, show here, read from the models’ headers.'}
-        </p>
-      ) : plan.error ? (
-        // No alert role: it would interrupt a screen reader at each pause in typing.
-        <p className="field-error">Cannot plan this extraction: {shortMessage(plan.error.message)}</p>
-      ) : plan.data === undefined ? (
-        <p className="muted">Reading the models’ headers…</p>
-      ) : (
-        <PlanDetails plan={plan.data} />
-      )}
-    </section>
+    <PlanSection
+      what="extraction"
+      updating={updating}
+      waiting={ready ? undefined : named ? WAIT_SETTINGS : WAIT_MODELS}
+      error={plan.error?.message}
+      plan={plan.data}
+    >
+      {(p) => <PlanDetails plan={p} />}
+    </PlanSection>
   );
 }
 
@@ -84,13 +74,7 @@ function PlanDetails({ plan }: { readonly plan: LoraPlanSummary }) {
           PEFT applies only with “Set lora_bias” (mergekit never sets it).
         </p>
       )}
-      {plan.notes.length > 0 && (
-        <ul className="plan-warnings" aria-label="Plan notes">
-          {plan.notes.map((n, i) => (
-            <li key={i}>{n}</li>
-          ))}
-        </ul>
-      )}
+      <PlanList label="Plan notes" items={plan.notes} />
     </>
   );
 }
@@ -115,12 +99,6 @@ function Group<T>(p: {
       </ul>
     </details>
   );
-}
-
-/** The first line of an error, at most 300 characters. */
-function shortMessage(message: string): string {
-  const line = message.split('\n')[0] ?? '';
-  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
 export function planLine(p: LoraPlanSummary): string {

@@ -6,9 +6,9 @@
  */
 import { useId } from 'react';
 import { canPickFolders } from '../../engine/save-target.ts';
+import { isBusy, OutputNameField, RunButtons, RunError } from '../../shared/RunControls.tsx';
 import { defaultLoraOutputName } from '../../stores/lora-edits.ts';
 import { selectLoraFoldersBlock, selectLoraProblems } from '../../stores/lora-selectors.ts';
-import { cleanOutputName } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
 import { LoraPlanPreview } from './LoraPlanPreview.tsx';
 import { LoraProgress } from './LoraProgress.tsx';
@@ -24,7 +24,7 @@ export function LoraRunPanel() {
   const linkError = useStudio((s) => s.loraLinkError);
   const problems = useStudio(selectLoraProblems);
   const foldersBlock = useStudio(selectLoraFoldersBlock);
-  const busy = status === 'running' || status === 'cancelling';
+  const busy = isBusy(status);
   const waitFor = problems[0]?.message ?? foldersBlock;
   return (
     <section className="run-panel" aria-labelledby={`${id}-t`}>
@@ -35,14 +35,7 @@ export function LoraRunPanel() {
         </p>
       )}
       <div className="run-options">
-        <label htmlFor={`${id}-name`}>Output folder name</label>
-        <input
-          id={`${id}-name`}
-          value={name}
-          disabled={busy}
-          placeholder={placeholder}
-          onChange={(e) => setName(cleanOutputName(e.target.value))}
-        />
+        <OutputNameField id={id} value={name} busy={busy} placeholder={placeholder} onChange={setName} />
       </div>
       <LoraPlanPreview />
       <p className="muted">
@@ -52,28 +45,16 @@ export function LoraRunPanel() {
         adapter_config.json is written last. After Cancel or a closed tab, extracting again into the same
         folder resumes: the modules finished before are not decomposed again.
       </p>
-      <div className="row">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy || waitFor !== undefined}
-          onClick={() => void startLoraFromPage()}
-        >
-          {canPickFolders() ? 'Choose folder and extract' : 'Extract'}
-        </button>
-        {busy && (
-          <button type="button" onClick={cancelLora} disabled={status === 'cancelling'}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <RunButtons
+        label={canPickFolders() ? 'Choose folder and extract' : 'Extract'}
+        status={status}
+        blocked={waitFor !== undefined}
+        onStart={() => void startLoraFromPage()}
+        onCancel={cancelLora}
+      />
       {!busy && waitFor && <p className="field-hint">Extract waits: {waitFor}</p>}
       <LoraProgress />
-      {error && (
-        <p className={status === 'cancelled' ? 'notice' : 'field-error'} role="alert">
-          {error}
-        </p>
-      )}
+      <RunError status={status} error={error} />
       <LoraResult />
     </section>
   );

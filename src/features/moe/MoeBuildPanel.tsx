@@ -7,23 +7,16 @@
 import { useId } from 'react';
 import { formatPath, type RecipeProblem } from '../../../workers/plan/problems.ts';
 import { canPickFolders } from '../../engine/save-target.ts';
+import { isBusy, OutputNameField, RunButtons, RunError, ShardSizeField } from '../../shared/RunControls.tsx';
 import { moeFormWarnings } from '../../stores/moe-edits.ts';
 import { selectMoeErrors, selectMoeFoldersBlock } from '../../stores/moe-selectors.ts';
 import { DEFAULT_MOE_OUTPUT_NAME } from '../../stores/moe-slice.ts';
-import { cleanOutputName } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
 import { MoePlanPreview } from './MoePlanPreview.tsx';
 import { MoeProgress } from './MoeProgress.tsx';
 import { MoeResultSummary } from './MoeResultSummary.tsx';
 import { NumberBox } from './NumberBox.tsx';
 import { cancelMoe, startMoeFromPage } from './moe-actions.ts';
-
-const SHARD_CHOICES = [
-  { label: '1 GB', bytes: 1e9 },
-  { label: '2 GB', bytes: 2e9 },
-  { label: '5 GB (mergekit default)', bytes: 5e9 },
-  { label: '10 GB', bytes: 10e9 },
-];
 
 /** Where a problem is, as the YAML's problem list says it: "line 5, experts[0]: ". */
 function where(p: RecipeProblem): string {
@@ -39,7 +32,7 @@ export function MoeBuildPanel() {
   const { status, error } = useStudio((s) => s.moeRun);
   const errors = useStudio(selectMoeErrors);
   const foldersBlock = useStudio(selectMoeFoldersBlock);
-  const busy = status === 'running' || status === 'cancelling';
+  const busy = isBusy(status);
   const random = moe.gate_mode === 'random' || moe.gate_mode === 'uniform_random';
   const seeded =
     random || [...moe.experts, ...(moe.shared_experts ?? [])].some((e) => e.noise_scale !== undefined);
@@ -48,26 +41,14 @@ export function MoeBuildPanel() {
     <section className="run-panel" aria-labelledby={`${id}-t`}>
       <h2 id={`${id}-t`}>Build</h2>
       <div className="run-options">
-        <label htmlFor={`${id}-name`}>Output folder name</label>
-        <input
-          id={`${id}-name`}
+        <OutputNameField
+          id={id}
           value={opts.outputName}
-          disabled={busy}
+          busy={busy}
           placeholder={DEFAULT_MOE_OUTPUT_NAME}
-          onChange={(e) => setOpts({ outputName: cleanOutputName(e.target.value) })}
+          onChange={(outputName) => setOpts({ outputName })}
         />
-        <label htmlFor={`${id}-shard`}>Largest shard</label>
-        <select
-          id={`${id}-shard`}
-          value={opts.shardBytes}
-          onChange={(e) => setOpts({ shardBytes: Number(e.target.value) })}
-        >
-          {SHARD_CHOICES.map((c) => (
-            <option key={c.bytes} value={c.bytes}>
-              {c.label}
-            </option>
-          ))}
-        </select>
+        <ShardSizeField id={id} value={opts.shardBytes} onChange={(shardBytes) => setOpts({ shardBytes })} />
         {seeded && (
           <NumberBox
             label="Random seed"
@@ -103,21 +84,13 @@ export function MoeBuildPanel() {
           : 'This browser cannot write to a folder you pick: the MoE is written to browser storage and offered as downloads.'}{' '}
         Routers whose prompts are too similar are reported during the build.
       </p>
-      <div className="row">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy || errors.length > 0 || foldersBlock !== undefined}
-          onClick={() => void startMoeFromPage()}
-        >
-          {canPickFolders() ? 'Choose folder and build' : 'Build'}
-        </button>
-        {busy && (
-          <button type="button" onClick={cancelMoe} disabled={status === 'cancelling'}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <RunButtons
+        label={canPickFolders() ? 'Choose folder and build' : 'Build'}
+        status={status}
+        blocked={errors.length > 0 || foldersBlock !== undefined}
+        onStart={() => void startMoeFromPage()}
+        onCancel={cancelMoe}
+      />
       {!busy && foldersBlock && <p className="field-hint">{foldersBlock}</p>}
       {errors.length > 0 && (
         <p className="field-hint">
@@ -127,11 +100,7 @@ export function MoeBuildPanel() {
         </p>
       )}
       <MoeProgress />
-      {error && (
-        <p className={status === 'cancelled' ? 'notice' : 'field-error'} role="alert">
-          {error}
-        </p>
-      )}
+      <RunError status={status} error={error} />
       <MoeResultSummary />
     </section>
   );

@@ -4,7 +4,8 @@
  * prompt that spans lines cannot be shown one a line without changing it: the text area is then
  * read-only and the YAML is where to edit it.
  */
-import { useId, useState } from 'react';
+import { useId } from 'react';
+import { useLiveText } from '../../shared/use-live-text.ts';
 import { hasMultilinePrompt, promptsToText, textToPrompts } from '../../stores/moe-edits.ts';
 
 export interface PromptsFieldProps {
@@ -19,13 +20,8 @@ export interface PromptsFieldProps {
 export function PromptsField({ label, prompts, onChange, hint, missing = false }: PromptsFieldProps) {
   const id = useId();
   const source = promptsToText(prompts);
-  const [text, setText] = useState(source);
-  const [editing, setEditing] = useState(false);
-  const [shown, setShown] = useState<string | undefined>(source);
-  if (!editing && shown !== source) {
-    setShown(source);
-    setText(source);
-  }
+  // On blur the box shows the prompts as stored: blank lines go.
+  const { text, setText, focusHandlers } = useLiveText(source);
   const multiline = hasMultilinePrompt(prompts);
   const count = prompts?.length ?? 0;
   return (
@@ -39,11 +35,7 @@ export function PromptsField({ label, prompts, onChange, hint, missing = false }
         readOnly={multiline}
         aria-invalid={missing}
         aria-describedby={`${id}-h`}
-        onFocus={() => setEditing(true)}
-        onBlur={() => {
-          setEditing(false);
-          setShown(undefined); // show the prompts as stored: blank lines go
-        }}
+        {...focusHandlers}
         onChange={(e) => {
           setText(e.target.value);
           onChange(textToPrompts(e.target.value));

@@ -2,15 +2,15 @@
  * "Plan": what the merge will write, before it runs: the output's size, tensor and layer
  * counts, its vocabulary when tokenizer merging changes it, and the plan's warnings (tokens
  * added, vocab crops, the chat template picked). Shown once the recipe validates and its
- * models' headers are known; planned again 500 ms after the last edit. Warnings quote model ids
- * and token text, which come from the Hub: they are rendered as text, never as HTML.
+ * models' headers are known; planned again 500 ms after the last edit
+ * (shared/use-plan-query.ts). Warnings quote model ids and token text, which come from the
+ * Hub: they are rendered as text, never as HTML.
  */
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
 import type { PlanSummary as Plan } from '../../../workers/runtime/api.ts';
 import { useModelInfos } from '../../engine/model-info.ts';
 import { formatBytes } from '../../shared/format.ts';
-import { useDebounced } from '../../shared/use-debounced.ts';
+import { PlanList, PlanSection } from '../../shared/PlanSection.tsx';
+import { usePlanQuery } from '../../shared/use-plan-query.ts';
 import {
   selectFoldersBlock,
   selectModelIds,
@@ -19,9 +19,6 @@ import {
 } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { planQuery } from './plan-query.ts';
-
-/** Quiet time after the last edit before planning (a slider drag plans once, at its end). */
-const PLAN_DEBOUNCE_MS = 500;
 
 export function PlanSummary() {
   const recipeText = useStudio(selectRecipeYaml);
@@ -35,23 +32,13 @@ export function PlanSummary() {
   const known = ids.length > 0 && infos.every((q) => q.data !== undefined);
   const ready = !invalid && foldersBlock === undefined && known;
   const options = planQuery({ recipeText, ids, hubUrl, token, localFolders: local });
-  const key = JSON.stringify(options.queryKey);
-  const settled = useDebounced(key, PLAN_DEBOUNCE_MS) === key;
-  const plan = useQuery({ ...options, enabled: ready && settled, placeholderData: keepPreviousData });
+  const { plan, updating } = usePlanQuery(options, ready);
+  // Unlike the MoE's and the extraction's, the merge's plan says nothing until it can plan:
+  // the recipe's problems show with the YAML, and the models' headers load above.
   if (!ready) return null;
   return (
-    <PlanView
-      plan={plan.data}
-      error={plan.error ? plan.error.message : undefined}
-      updating={!settled || plan.isFetching}
-    />
+    <PlanView plan={plan.data} error={plan.error ? plan.error.message : undefined} updating={updating} />
   );
-}
-
-/** The first line of an error (a RecipeError lists every problem), at most 300 characters. */
-export function shortMessage(message: string): string {
-  const line = message.split('\n')[0] ?? '';
-  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
 export function PlanView({
@@ -63,27 +50,15 @@ export function PlanView({
   readonly error: string | undefined;
   readonly updating: boolean;
 }) {
-  const id = useId();
   return (
-    <section className="plan-summary" aria-labelledby={`${id}-t`} aria-busy={updating}>
-      <h3 id={`${id}-t`}>Plan</h3>
-      {error !== undefined ? (
-        <p className="field-error">Cannot plan this merge: {shortMessage(error)}</p>
-      ) : plan === undefined ? (
-        <p className="muted">Reading the models’ headers…</p>
-      ) : (
+    <PlanSection what="merge" updating={updating} error={error} plan={plan}>
+      {(p) => (
         <>
-          <p>{planLine(plan)}</p>
-          {plan.warnings.length > 0 && (
-            <ul className="plan-warnings" aria-label="Plan warnings">
-              {plan.warnings.map((w, i) => (
-                <li key={i}>{w}</li>
-              ))}
-            </ul>
-          )}
+          <p>{planLine(p)}</p>
+          <PlanList label="Plan warnings" items={p.warnings} />
         </>
       )}
-    </section>
+    </PlanSection>
   );
 }
 

@@ -2,7 +2,8 @@
 import { useEffect, useId, useState } from 'react';
 import { COMPUTE_DTYPES, type TorchDType } from '../../../workers/plan/recipe.ts';
 import { canPickFolders } from '../../engine/save-target.ts';
-import { cleanOutputName, DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
+import { isBusy, OutputNameField, RunButtons, RunError, ShardSizeField } from '../../shared/RunControls.tsx';
+import { DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
 import { selectFoldersBlock, selectMethod, selectRecipeProblems } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
 import { BigMergeNotice } from './BigMergeNotice.tsx';
@@ -13,13 +14,6 @@ import { RunProgress } from './RunProgress.tsx';
 import { TokenizerOptions } from './TokenizerOptions.tsx';
 import { cancelMerge, startMergeFromPage } from './run-actions.ts';
 import { webGpuMissingReason, webGpuUnavailableReason } from './webgpu-probe.ts';
-
-const SHARD_CHOICES = [
-  { label: '1 GB', bytes: 1e9 },
-  { label: '2 GB', bytes: 2e9 },
-  { label: '5 GB (mergekit default)', bytes: 5e9 },
-  { label: '10 GB', bytes: 10e9 },
-];
 
 export function RunPanel() {
   const id = useId();
@@ -33,7 +27,7 @@ export function RunPanel() {
   const method = useStudio(selectMethod);
   const errors = useStudio(selectRecipeProblems).filter((p) => p.severity === 'error');
   const foldersBlock = useStudio(selectFoldersBlock);
-  const busy = status === 'running' || status === 'cancelling';
+  const busy = isBusy(status);
   // A seed in the recipe wins over the box (build-plan.ts): the box shows it and is locked.
   const recipeSeed = useStudio((s) => s.recipe.merge_studio?.seed);
   const noGpu = useWebGpuUnavailable();
@@ -47,21 +41,14 @@ export function RunPanel() {
       <h2 id={`${id}-t`}>Run</h2>
       <ResumeBanner />
       <div className="run-options">
-        <label htmlFor={`${id}-name`}>Output folder name</label>
-        <input
-          id={`${id}-name`}
+        <OutputNameField
+          id={id}
           value={opts.outputName}
-          // The running merge writes to the folder it started with: renaming waits for it.
-          disabled={busy}
+          busy={busy}
           placeholder={DEFAULT_OUTPUT_NAME}
-          aria-describedby={nameHint ? `${id}-name-hint` : undefined}
-          onChange={(e) => setOpts({ outputName: cleanOutputName(e.target.value) })}
+          hint={nameHint}
+          onChange={(outputName) => setOpts({ outputName })}
         />
-        {nameHint && (
-          <p id={`${id}-name-hint`} className="field-hint">
-            {nameHint}
-          </p>
-        )}
         <label htmlFor={`${id}-dt`}>Output dtype</label>
         <select
           id={`${id}-dt`}
@@ -76,18 +63,7 @@ export function RunPanel() {
           ))}
         </select>
         <TokenizerOptions id={id} />
-        <label htmlFor={`${id}-shard`}>Largest shard</label>
-        <select
-          id={`${id}-shard`}
-          value={opts.shardBytes}
-          onChange={(e) => setOpts({ shardBytes: Number(e.target.value) })}
-        >
-          {SHARD_CHOICES.map((c) => (
-            <option key={c.bytes} value={c.bytes}>
-              {c.label}
-            </option>
-          ))}
-        </select>
+        <ShardSizeField id={id} value={opts.shardBytes} onChange={(shardBytes) => setOpts({ shardBytes })} />
         {method.random && (
           <>
             <label htmlFor={`${id}-seed`}>Random seed</label>
@@ -134,29 +110,18 @@ export function RunPanel() {
           ? 'You will choose a folder; the merged model is written into a sub-folder named as above.'
           : 'This browser cannot write to a folder you pick: the model is written to browser storage and offered as downloads.'}
       </p>
-      <div className="row">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy || errors.length > 0 || foldersBlock !== undefined}
-          onClick={() => void startMergeFromPage()}
-        >
-          {canPickFolders() ? 'Choose folder and merge' : 'Merge'}
-        </button>
+      <RunButtons
+        label={canPickFolders() ? 'Choose folder and merge' : 'Merge'}
+        status={status}
+        blocked={errors.length > 0 || foldersBlock !== undefined}
+        onStart={() => void startMergeFromPage()}
+        onCancel={cancelMerge}
+      >
         {!busy && foldersBlock && <span className="field-hint">{foldersBlock}</span>}
-        {busy && (
-          <button type="button" onClick={cancelMerge} disabled={status === 'cancelling'}>
-            Cancel
-          </button>
-        )}
-      </div>
+      </RunButtons>
       {errors.length > 0 && <p className="muted">Fix the recipe problems shown with the YAML to merge.</p>}
       <RunProgress />
-      {error && (
-        <p className={status === 'cancelled' ? 'notice' : 'field-error'} role="alert">
-          {error}
-        </p>
-      )}
+      <RunError status={status} error={error} />
       <ResultSummary />
     </section>
   );

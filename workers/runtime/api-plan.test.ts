@@ -4,13 +4,14 @@
  * models the first one read (one revision check per model, no listing, header or tokenizer
  * read), while a model pushed in between is read again.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeChatModel } from '../../scripts/lib/chat-fixture.ts';
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { startHubServer, type HubServer, type RequestLogEntry } from '../../server/hub-server.ts';
+import { adapterFiles, BASE_CONFIG, linearPair } from '../io/lora/test-helpers.ts';
 import { mergeApi } from './api.ts';
 
 const MODELS = ['tinymix-base', 'tinymix-code', 'tinymix-chat'];
@@ -29,6 +30,14 @@ beforeAll(async () => {
   for (const id of ['tinymix-base', 'tinymix-code'])
     await cp(path.join(MODELS_DIR, id), path.join(root, id), { recursive: true });
   await writeChatModel(root);
+  // An adapter with a lora_B bias and no lora_bias, as mergekit-extract-lora writes one.
+  const q = 'model.layers.0.self_attn.q_proj';
+  const files = adapterFiles({ ...BASE_CONFIG, target_modules: ['q_proj'] }, [
+    ...linearPair(q, 2, 128, 128, 'BF16', 5),
+    { name: `base_model.model.${q}.lora_B.bias`, dtype: 'BF16', shape: [128], values: new Float32Array(128) },
+  ]);
+  await mkdir(path.join(root, 'biased-lora'));
+  for (const [f, bytes] of files) await writeFile(path.join(root, 'biased-lora', f), bytes);
   server = await startHubServer({ root, onRequest: (e) => log.push(e) });
 });
 afterAll(async () => {
@@ -58,6 +67,13 @@ describe('mergeApi.plan', () => {
     expect(second.summary.warnings).toEqual(first.summary.warnings);
     expect(second.requests.map((r) => r.path)).toHaveLength(MODELS.length);
     expect(second.requests.every(isRevisionCheck), JSON.stringify(second.requests)).toBe(true);
+  });
+
+  it("says a LoRA adapter's bias changes are ignored, before the merge", async () => {
+    const { summary } = await plan('merge_method: linear\nmodels:\n  - model: tinymix-base+biased-lora\n    parameters: {weight: 1}\n'); // prettier-ignore
+    expect(summary.warnings.join('\n')).toMatch(
+      /^biased-lora changes the biases of 1 module\(s\) \(model\.layers\.0\.self_attn\.q_proj\) as lora_B\.bias, but adapter_config\.json does not set lora_bias/m,
+    );
   });
 
   it('reads a model again once it has a new commit', async () => {

@@ -249,7 +249,8 @@ export const mergeApi = {
       layers: plan.numLayers,
       outputBytes: bytes,
       ...(vocabSize && { vocabSize }),
-      warnings: plan.warnings,
+      // What opening the models found (a LoRA adapter's ignored bias changes) too.
+      warnings: [...plan.warnings, ...[...models.values()].flatMap((m) => m.source.notes ?? [])],
     };
   },
 

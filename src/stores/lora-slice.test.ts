@@ -76,6 +76,15 @@ describe('the Extract LoRA form', () => {
     expect(loraSummary(form)).toBe('LoRA (max rank 16): org/code-ft − org/base');
   });
 
+  it('"Set lora_bias" goes into the text as --lora-bias and back, and to the worker', () => {
+    const config = { ...EMPTY_LORA, model: 'org/ft', base: 'org/base', loraBias: true };
+    const text = loraConfigToText(config);
+    expect(text).toBe('{"model":"org/ft","base":"org/base","lora-bias":true}');
+    expect(parseLoraText(text)).toEqual({ config });
+    expect(s().editLoraText(text)).toBe(true);
+    expect(selectLoraOptions(s()).loraBias).toBe(true);
+  });
+
   it('text that is not settings leaves the form as it was', () => {
     fillForm();
     const form = s().lora;

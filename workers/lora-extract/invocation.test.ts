@@ -23,6 +23,7 @@ describe('extractArgs', () => {
       distributeScale: false,
       embedLora: true,
       skipUndecomposable: true,
+      loraBias: true,
       saveModules: ['lm_head', 'model.norm'],
       includeRegexes: ['-leading', "it's"],
       excludeRegexes: ['layers\\.0\\.'],
@@ -42,6 +43,7 @@ describe('extractArgs', () => {
         'exclude-regex': { type: 'string', short: 'e', multiple: true },
         'include-regex': { type: 'string', short: 'i', multiple: true },
         'skip-undecomposable': { type: 'boolean' },
+        'lora-bias': { type: 'boolean' },
       },
     });
     expect(values).toEqual({
@@ -56,9 +58,10 @@ describe('extractArgs', () => {
       'exclude-regex': ['layers\\.0\\.'],
       'include-regex': ['-leading', "it's"],
       'skip-undecomposable': true,
+      'lora-bias': true,
     });
     expect(invocationOf(args)).toBe(
-      "merge-studio extract-lora --model ft --base base --out o --max-rank 8 --sv-epsilon 1e-7 --no-distribute-scale --embed-lora --save-module lm_head --save-module model.norm --exclude-regex 'layers\\.0\\.' --include-regex=-leading --include-regex 'it'\\''s' --skip-undecomposable",
+      "merge-studio extract-lora --model ft --base base --out o --max-rank 8 --sv-epsilon 1e-7 --no-distribute-scale --embed-lora --save-module lm_head --save-module model.norm --exclude-regex 'layers\\.0\\.' --include-regex=-leading --include-regex 'it'\\''s' --skip-undecomposable --lora-bias",
     );
   });
 });

@@ -60,3 +60,18 @@ describe("DeepSeek-MoE's remote code reads rope_scaling['type'] and knows linear
     expect(() => parseDecoderConfig(ds, 'd')).toThrow(/rope_scaling/);
   });
 });
+
+describe('an absent sliding_window takes the config class default', () => {
+  it('MistralConfig: 4096 (null: none); MixtralConfig: none', () => {
+    const mistral = { ...SIZES, architectures: ['MistralForCausalLM'] };
+    expect(parseDecoderConfig(mistral, 'm').slidingWindow).toBe(4096);
+    expect(parseDecoderConfig({ ...mistral, sliding_window: null }, 'm').slidingWindow).toBeUndefined();
+    const mixtral = {
+      ...SIZES,
+      architectures: ['MixtralForCausalLM'],
+      num_local_experts: 2,
+      num_experts_per_tok: 1,
+    };
+    expect(parseDecoderConfig(mixtral, 'x').slidingWindow).toBeUndefined();
+  });
+});

@@ -39,13 +39,15 @@ interface Family {
   readonly qkNorm: boolean;
   /** 'window': Mistral's sliding_window; 'refuse': Qwen's use_sliding_window is refused. */
   readonly sliding: 'window' | 'refuse' | 'none';
+  /** sliding_window when the key is absent (MistralConfig's 4096; null means none). */
+  readonly window?: number;
 }
 
 const FAMILIES: Readonly<Record<DecoderArchitecture, Family>> = {
   LlamaForCausalLM: { modelType: 'llama', theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'none' },
   // MistralConfig's and MixtralConfig's num_key_value_heads default to 8, Qwen2Config's and
   // DeepseekConfig's to 32 (LlamaConfig's to the attention heads).
-  MistralForCausalLM: { modelType: 'mistral', kvHeads: 8, theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'window' }, // prettier-ignore
+  MistralForCausalLM: { modelType: 'mistral', kvHeads: 8, theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'window', window: 4096 }, // prettier-ignore
   Qwen2ForCausalLM: { modelType: 'qwen2', kvHeads: 32, theta: 10000, eps: 1e-6, qkNorm: false, sliding: 'refuse' }, // prettier-ignore
   // Qwen3Config's head_dim defaults to 128, whatever the hidden size.
   Qwen3ForCausalLM: { modelType: 'qwen3', kvHeads: 32, headDim: 128, theta: 10000, eps: 1e-6, intermediate: 22016, qkNorm: true, sliding: 'refuse' }, // prettier-ignore
@@ -163,7 +165,7 @@ function slidingWindowOf(
   architecture: string,
   model: string,
 ): number | undefined {
-  const window = config['sliding_window'];
+  const window = config['sliding_window'] === undefined ? family.window : config['sliding_window'];
   if (family.sliding === 'window') return typeof window === 'number' && window > 0 ? window : undefined;
   const types = config['layer_types'];
   const windowed = Array.isArray(types) && types.some((t) => t !== 'full_attention');

@@ -13,19 +13,8 @@ import {
   type LoraConfig,
   type LoraProblem,
 } from './lora-edits.ts';
+import { memo } from './memo.ts';
 import type { StudioState } from './store.ts';
-
-function memo<R>(f: (c: LoraConfig) => R): (c: LoraConfig) => R {
-  let last: LoraConfig | undefined;
-  let value: R | undefined;
-  return (c) => {
-    if (c !== last || value === undefined) {
-      last = c;
-      value = f(c);
-    }
-    return value;
-  };
-}
 
 const textOf = memo(loraConfigToText);
 /** The settings as text: what the page's link and Recent recipes keep. */
@@ -38,7 +27,7 @@ export const selectLoraProblems = (s: StudioState): readonly LoraProblem[] => pr
 const optionsOf = memo(loraOptions);
 export const selectLoraOptions = (s: StudioState): LoraExtractOptions => optionsOf(s.lora);
 
-const idsOf = memo((c): readonly string[] => loraModelIds(c));
+const idsOf = memo((c: LoraConfig): readonly string[] => loraModelIds(c));
 /** The models the extraction reads: the fine-tuned model, then the base. */
 export const selectLoraModelIds = (s: StudioState): readonly string[] => idsOf(s.lora);
 

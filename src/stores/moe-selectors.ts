@@ -7,19 +7,8 @@ import type { MoeConfig } from '../../workers/moe/moe-config.ts';
 import { moeConfigToYaml, parseMoeYaml } from '../../workers/moe/moe-yaml.ts';
 import type { RecipeProblem } from '../../workers/plan/problems.ts';
 import { moeModelIds } from './moe-edits.ts';
+import { memo } from './memo.ts';
 import type { StudioState } from './store.ts';
-
-function memo<A, R>(f: (a: A) => R): (a: A) => R {
-  let last: A | undefined;
-  let value: R | undefined;
-  return (a) => {
-    if (a !== last || value === undefined) {
-      last = a;
-      value = f(a);
-    }
-    return value;
-  };
-}
 
 const yamlOf = memo((c: MoeConfig) => moeConfigToYaml(c));
 /** The form's config as mergekit-moe YAML: what a build runs and saves. */

@@ -5,22 +5,11 @@ import { referencedModels, type Recipe } from '../../workers/plan/recipe.ts';
 import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
 import { validateRecipe } from '../../workers/plan/validate-recipe.ts';
 import type { RecipeProblem } from '../../workers/plan/problems.ts';
+import { memo } from './memo.ts';
 import type { StudioState } from './store.ts';
 
 export const selectRecipe = (s: StudioState): Recipe => s.recipe;
 export const selectMethod = (s: StudioState): MergeMethod => getMethod(s.recipe.merge_method)!;
-
-function memo<A, R>(f: (a: A) => R): (a: A) => R {
-  let last: A | undefined;
-  let value: R | undefined;
-  return (a) => {
-    if (a !== last || value === undefined) {
-      last = a;
-      value = f(a);
-    }
-    return value;
-  };
-}
 
 const yamlOf = memo((r: Recipe) => recipeToYaml(r));
 export const selectRecipeYaml = (s: StudioState): string => yamlOf(s.recipe);

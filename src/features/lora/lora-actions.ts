@@ -18,7 +18,8 @@
 import { interruptedLoraJobs, type LoraJobRecord } from '../../engine/job-db.ts';
 import { localFolders, registerLocalFolder } from '../../engine/local-files.ts';
 import { startLoraExtraction } from '../../engine/merge-client.ts';
-import { chooseSaveTarget, opfsFiles, SaveCancelled } from '../../engine/save-target.ts';
+import { pickSaveTarget } from '../../engine/pick-save-target.ts';
+import { opfsFiles } from '../../engine/save-target.ts';
 import { pushHistory } from '../../shared/history.ts';
 import { recordedJobs } from '../../shared/recorded-job.ts';
 import {
@@ -81,13 +82,8 @@ export async function startLoraFromPage(): Promise<void> {
     return;
   }
   const outputName = selectLoraOutputName(s);
-  let target: SaveTarget;
-  try {
-    target = await chooseSaveTarget(outputName);
-  } catch (e) {
-    if (e instanceof SaveCancelled) return;
-    throw e;
-  }
+  const target = await pickSaveTarget(outputName);
+  if (!target) return;
   const request: LoraExtractRequest = {
     model: s.lora.model.trim(),
     base: s.lora.base.trim(),

@@ -9,7 +9,7 @@
 import { interruptedMoeJobs, type MoeJobRecord } from '../../engine/job-db.ts';
 import { localFolders } from '../../engine/local-files.ts';
 import { startMoeBuild } from '../../engine/merge-client.ts';
-import { chooseSaveTarget, SaveCancelled } from '../../engine/save-target.ts';
+import { pickSaveTarget } from '../../engine/pick-save-target.ts';
 import {
   selectMoeErrors,
   selectMoeFoldersBlock,
@@ -21,7 +21,7 @@ import { useStudio } from '../../stores/store.ts';
 import { pushHistory } from '../../shared/history.ts';
 import { recordedJobs } from '../../shared/recorded-job.ts';
 import type { MoeResult } from '../../../workers/moe/build-moe.ts';
-import type { MoeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
+import type { MoeRequest } from '../../../workers/runtime/requests.ts';
 
 const builds = recordedJobs<MoeJobRecord, MoeResult>({
   what: 'build',
@@ -69,13 +69,8 @@ export async function startMoeFromPage(): Promise<void> {
   }
   const outputName = s.moeOptions.outputName.trim() || DEFAULT_MOE_OUTPUT_NAME;
   if (outputName !== s.moeOptions.outputName) s.setMoeOptions({ outputName });
-  let target: SaveTarget;
-  try {
-    target = await chooseSaveTarget(outputName);
-  } catch (e) {
-    if (e instanceof SaveCancelled) return;
-    throw e;
-  }
+  const target = await pickSaveTarget(outputName);
+  if (!target) return;
   const request: MoeRequest = {
     configText: selectMoeYaml(s),
     sources: {

@@ -10,7 +10,7 @@
 import { interruptedJobs, type JobRecord } from '../../engine/job-db.ts';
 import { localFolders } from '../../engine/local-files.ts';
 import { startMerge } from '../../engine/merge-client.ts';
-import { chooseSaveTarget, SaveCancelled } from '../../engine/save-target.ts';
+import { pickSaveTarget } from '../../engine/pick-save-target.ts';
 import {
   selectFoldersBlock,
   selectModelIds,
@@ -20,7 +20,7 @@ import {
 import { DEFAULT_OUTPUT_NAME } from '../../stores/run-slice.ts';
 import { useStudio } from '../../stores/store.ts';
 import type { MergeResult } from '../../../workers/protocol.ts';
-import type { MergeRequest, SaveTarget } from '../../../workers/runtime/requests.ts';
+import type { MergeRequest } from '../../../workers/runtime/requests.ts';
 import { pushHistory } from '../../shared/history.ts';
 import { recordedJobs } from '../../shared/recorded-job.ts';
 
@@ -66,13 +66,8 @@ export async function startMergeFromPage(): Promise<void> {
   // An empty name box means the default name: the box then shows the name the merge uses.
   const outputName = s.runOptions.outputName.trim() || DEFAULT_OUTPUT_NAME;
   if (outputName !== s.runOptions.outputName) s.setRunOptions({ outputName });
-  let target: SaveTarget;
-  try {
-    target = await chooseSaveTarget(outputName);
-  } catch (e) {
-    if (e instanceof SaveCancelled) return;
-    throw e;
-  }
+  const target = await pickSaveTarget(outputName);
+  if (!target) return;
   const recipeText = selectRecipeYaml(s);
   const request: MergeRequest = {
     recipeText,

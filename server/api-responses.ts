@@ -50,7 +50,13 @@ export async function modelJson(repo: RepoSnapshot, gated: boolean): Promise<Rec
     createdAt: repo.lastModified.toISOString(),
     pipeline_tag: 'text-generation',
     library_name: 'transformers',
-    tags: ['transformers', 'safetensors', 'local'],
+    // The Hub tags a repo by its weight formats.
+    tags: [
+      'transformers',
+      ...(safetensors ? ['safetensors'] : []),
+      ...(repo.files.some((f) => f.path.endsWith('.bin')) ? ['pytorch'] : []),
+      'local',
+    ],
     ...(config && { config }),
     ...(safetensors && { safetensors }),
     siblings: repo.files.map((f) => ({ rfilename: f.path, size: f.size })),

@@ -1,6 +1,6 @@
 /**
  * Which folders the local hub serves, and under which repo ids. A served folder ROOT holds
- * model folders: ROOT/NAME (a folder with config.json or safetensors weights) is the repo
+ * model folders: ROOT/NAME (a folder with config.json, adapter_config.json or weights) is the repo
  * `NAME`, like the Hub's unprefixed legacy repos (`gpt2`), so recipes that name bare models
  * (`tinymix-code`) run unchanged; ROOT/ORG/NAME is the repo `ORG/NAME`. When ROOT is itself a
  * model folder, it is served alone under its folder name.
@@ -46,7 +46,9 @@ const sha1 = (text: string): string => createHash('sha1').update(text).digest('h
 async function isModelFolder(dir: string): Promise<boolean> {
   try {
     const names = await readdir(dir);
-    return names.some((n) => n === 'config.json' || n.endsWith('.safetensors'));
+    return names.some(
+      (n) => n === 'config.json' || n === 'adapter_config.json' || /\.(safetensors|bin)$/.test(n),
+    );
   } catch {
     return false;
   }

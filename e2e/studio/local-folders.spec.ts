@@ -5,8 +5,10 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { cliReference } from '../support/cli-reference.ts';
-import { TINYMIX } from '../support/hub.ts';
+import { REPO, TINYMIX } from '../support/hub.ts';
 import { Studio } from '../support/studio.ts';
+
+const TORCH_BIN = path.join(REPO, 'test-data/torch-bin');
 
 test.beforeEach(() => {
   test.skip(test.info().project.name !== 'cpu-fallback', 'the UI flow runs once');
@@ -30,6 +32,28 @@ test('merge two folders opened from disk', async ({ page }) => {
   const yaml = await studio.yaml().inputValue();
   expect(yaml).toMatch(/merge_method: linear/);
   expect(await studio.savedFiles('picked-local/local-soup')).toEqual(await cliReference(yaml, 'local-soup'));
+});
+
+test("folders of pytorch_model.bin checkpoints (ZIP and legacy torch.save) merge to the CLI's bytes", async ({
+  page,
+}) => {
+  const studio = new Studio(page);
+  await studio.stubFolderPicker('picked-bin');
+  await studio.open('http://127.0.0.1:9');
+  const folderInput = page.getByLabel('Open a local model folder…');
+  for (const name of ['tinymix-code', 'tinymix-law-legacy']) {
+    await folderInput.setInputFiles(path.join(TORCH_BIN, name));
+    await expect(page.getByRole('status').filter({ hasText: `Opened ${name}` })).toBeVisible();
+  }
+  const chosen = page.getByRole('list', { name: 'Models in the merge' });
+  await expect(chosen.getByText(/local folder · 805\.0k params/)).toHaveCount(2);
+  await page.getByRole('spinbutton', { name: 'weight of tinymix-law-legacy' }).fill('0.4');
+  await page.getByRole('textbox', { name: 'Output folder name' }).fill('bin-soup');
+  await studio.mergeAndWait();
+  const yaml = await studio.yaml().inputValue();
+  expect(await studio.savedFiles('picked-bin/bin-soup')).toEqual(
+    await cliReference(yaml, 'bin-soup', { root: TORCH_BIN }),
+  );
 });
 
 test('after a reload a folder model asks to be opened again, and opening it restores it', async ({

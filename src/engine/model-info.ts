@@ -1,5 +1,5 @@
 /**
- * Model metadata for the page: config and safetensors headers only (a few small range reads),
+ * Model metadata for the page: config and the weights' headers only (a few small range reads),
  * from an opened folder or from the hub. Used through TanStack Query (useModelInfo), so each
  * model is read once per hub and token.
  */

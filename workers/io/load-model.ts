@@ -1,11 +1,15 @@
 /**
- * Opens a model: config.json, then the safetensors headers (one file, or the shards named by
- * model.safetensors.index.json). Only headers are read: a few small range reads per shard.
+ * Opens a model: config.json, then the weights' headers: safetensors (one file, or the shards
+ * named by model.safetensors.index.json) or, as mergekit falls back to them, PyTorch
+ * checkpoints (pytorch_model.bin or the shards of pytorch_model.bin.index.json; their pickles
+ * are read without running them, ./torch/torch-file.ts). Only headers are read: a few small
+ * range reads per shard.
  */
 import type { ModelInfo, TensorMeta } from '../plan/architecture.ts';
 import { SafetensorsFormatError } from './safetensors/errors.ts';
 import { parseHeader, readHeaderLength, type SafetensorsHeader } from './safetensors/header.ts';
 import { MAX_JSON_FILE_BYTES, SourceError, type ByteSource, type ModelSource } from './source.ts';
+import { readTorchCheckpoint } from './torch/torch-file.ts';
 
 export interface LoadedTensor extends TensorMeta {
   /** The file in the repo holding it. */
@@ -31,6 +35,14 @@ export interface WeightFile {
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 export const SINGLE_FILE = 'model.safetensors';
+export const TORCH_INDEX_FILE = 'pytorch_model.bin.index.json';
+export const TORCH_SINGLE_FILE = 'pytorch_model.bin';
+
+/** The weight layouts in the order mergekit (and transformers) prefer them. */
+const LAYOUTS = [
+  { index: INDEX_FILE, single: SINGLE_FILE, torch: false },
+  { index: TORCH_INDEX_FILE, single: TORCH_SINGLE_FILE, torch: true },
+] as const;
 
 /** The first read takes this much, so most headers need one request (the Hub counts them). */
 const FIRST_READ = 256 * 1024;
@@ -65,34 +77,37 @@ export async function loadModel(source: ModelSource, signal?: AbortSignal): Prom
   }
   const config = decodeJson(configBytes, `${source.id}/config.json`) as Record<string, unknown>;
 
+  const layout = LAYOUTS.find((l) => files.includes(l.index) || files.includes(l.single));
+  if (!layout) {
+    const other = files.find((f) => /\.(bin|pt|pth|ckpt|gguf)$/.test(f));
+    throw new SourceError(
+      `${source.id} has neither model.safetensors nor pytorch_model.bin (nor their .index.json)${other ? `: ${other} is not a file Merge Studio reads` : ''}`,
+    );
+  }
   let shardMap: Map<string, string> | undefined;
   let shards: string[];
-  if (files.includes(INDEX_FILE)) {
-    const indexBytes = await source.readFile(INDEX_FILE, signal, MAX_JSON_FILE_BYTES);
-    const index = decodeJson(indexBytes!, `${source.id}/${INDEX_FILE}`) as {
+  if (files.includes(layout.index)) {
+    const indexFile = layout.index;
+    const indexBytes = await source.readFile(indexFile, signal, MAX_JSON_FILE_BYTES);
+    const index = decodeJson(indexBytes!, `${source.id}/${indexFile}`) as {
       weight_map?: Record<string, string>;
     };
     if (!index.weight_map || typeof index.weight_map !== 'object') {
-      throw new SafetensorsFormatError(`${source.id}/${INDEX_FILE}`, 'bad-index', 'has no weight_map');
+      throw new SafetensorsFormatError(`${source.id}/${indexFile}`, 'bad-index', 'has no weight_map');
     }
     shardMap = new Map(Object.entries(index.weight_map));
     shards = [...new Set(shardMap.values())].sort();
     for (const s of shards) {
       if (!files.includes(s)) {
         throw new SafetensorsFormatError(
-          `${source.id}/${INDEX_FILE}`,
+          `${source.id}/${indexFile}`,
           'bad-index',
           `names shard ${s}, which is missing`,
         );
       }
     }
-  } else if (files.includes(SINGLE_FILE)) {
-    shards = [SINGLE_FILE];
   } else {
-    const bin = files.some((f) => f.endsWith('.bin'));
-    throw new SourceError(
-      `${source.id} has no model.safetensors${bin ? ' (only PyTorch .bin weights, which are not supported: convert them to safetensors)' : ''}`,
-    );
+    shards = [layout.single];
   }
 
   const tensors = new Map<string, LoadedTensor>();
@@ -104,8 +119,10 @@ export async function loadModel(source: ModelSource, signal?: AbortSignal): Prom
       size: src.size,
       ...(src.modified !== undefined && { modified: src.modified }),
     });
-    const header = await readSafetensorsHeader(src, signal);
-    for (const t of header.tensors) {
+    const entries = layout.torch
+      ? await readTorchCheckpoint(src, signal)
+      : (await readSafetensorsHeader(src, signal)).tensors;
+    for (const t of entries) {
       if (shardMap && shardMap.get(t.name) !== shard) {
         throw new SafetensorsFormatError(
           src.name,

@@ -55,7 +55,9 @@ function useAddFolders(): { add: (files: Entry[]) => readonly string[]; message:
     const models = groupModelFolders(files);
     const adapters = groupAdapterFolders(files);
     if (models.size === 0 && adapters.size === 0) {
-      setMessage('No model found: pick a folder that holds config.json and .safetensors files.');
+      setMessage(
+        'No model found: pick a folder that holds config.json and .safetensors (or pytorch_model.bin) files.',
+      );
       return [];
     }
     for (const [name, folder] of models) {

@@ -347,18 +347,22 @@ describe('refusals, before any tensor data is read', () => {
     );
   });
 
-  it('no adapter, or only a pickle', async () => {
+  it('no adapter, or a damaged adapter_model.bin', async () => {
     await refused(
       new Map([['adapter_model.safetensors', QV.get('adapter_model.safetensors')!]]),
       /has no adapter_config\.json/,
     );
     await refused(new Map(baseFiles), /is a model, not a LoRA adapter/);
     await refused(
-      new Map([
-        ['adapter_config.json', QV.get('adapter_config.json')!],
-        ['adapter_model.bin', new Uint8Array(8)],
-      ]),
-      /only adapter_model\.bin, a pickle, which is never loaded/,
+      new Map([['adapter_config.json', QV.get('adapter_config.json')!]]),
+      /has no adapter_model\.safetensors \(nor adapter_model\.bin\)/,
+    );
+    const pickle = new Map([
+      ['adapter_config.json', QV.get('adapter_config.json')!],
+      ['adapter_model.bin', new Uint8Array(8)],
+    ]);
+    await expect(resolver({ 'tinymix-base': baseFiles, bad: pickle })('tinymix-base+bad')).rejects.toThrow(
+      /bad\/adapter_model\.bin: is not a PyTorch checkpoint \(neither a ZIP archive nor a pickle\)/,
     );
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Opens a PEFT LoRA adapter (a folder or Hub repo with adapter_config.json and
- * adapter_model.safetensors): its config and its safetensors header, never its tensor data.
+ * adapter_model.safetensors or adapter_model.bin): its config and its weights' header, never
+ * their tensor data.
  * Each pair of factors is mapped to the base tensor it changes:
  *
  *   base_model.model.<module>.lora_A.weight / .lora_B.weight   ->  <module>.weight (a Linear or Conv1D)
@@ -11,12 +12,14 @@
  * `modules_to_save.<adapter>.` from the names it saves), and replaces the base's tensor of that
  * name (LoraAdapter.saved). Anything else in the file (DoRA magnitudes, LoRA biases, trainable
  * token rows) would change the model in ways this merge does not reproduce, so it is refused
- * here, by name. A pickled adapter_model.bin is never loaded (unpickling runs code).
+ * here, by name. An adapter_model.bin (PEFT before 0.6) is read like safetensors, its pickle
+ * without running it (../torch/torch-file.ts).
  */
 import { fnv1a32 } from '../../rng.ts';
 import { isWritableDType } from '../dtypes.ts';
 import { readSafetensorsHeader } from '../load-model.ts';
 import type { TensorEntry } from '../safetensors/header.ts';
+import { readTorchCheckpoint } from '../torch/torch-file.ts';
 import { MAX_JSON_FILE_BYTES, type ByteSource, type ModelSource } from '../source.ts';
 import { moduleScaling, parseAdapterConfig, type LoraAdapterConfig } from './adapter-config.ts';
 import type { LoraLayerKind } from './lora-delta.ts';
@@ -24,6 +27,8 @@ import { LoraAdapterError } from './lora-errors.ts';
 
 export const ADAPTER_CONFIG = 'adapter_config.json';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+/** PEFT's weights file before safetensors became its default (0.6). */
+export const ADAPTER_WEIGHTS_BIN = 'adapter_model.bin';
 
 export interface LoraModule {
   /** The module's name in the base model: `model.layers.0.self_attn.q_proj`. */
@@ -118,15 +123,14 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     throw new LoraAdapterError(`${id}/${ADAPTER_CONFIG} is not valid JSON (${String(e)})`);
   }
   const config = parseAdapterConfig(json, `${id}/${ADAPTER_CONFIG}`);
-  if (!files.includes(ADAPTER_WEIGHTS)) {
-    throw new LoraAdapterError(
-      files.includes('adapter_model.bin')
-        ? `${id} has only adapter_model.bin, a pickle, which is never loaded (unpickling runs code): convert it to ${ADAPTER_WEIGHTS}`
-        : `${id} has no ${ADAPTER_WEIGHTS}`,
-    );
-  }
-  const weights = await source.open(ADAPTER_WEIGHTS, signal);
-  const header = await readSafetensorsHeader(weights, signal);
+  const weightsFile = [ADAPTER_WEIGHTS, ADAPTER_WEIGHTS_BIN].find((f) => files.includes(f));
+  if (!weightsFile)
+    throw new LoraAdapterError(`${id} has no ${ADAPTER_WEIGHTS} (nor ${ADAPTER_WEIGHTS_BIN})`);
+  const weights = await source.open(weightsFile, signal);
+  const tensors =
+    weightsFile === ADAPTER_WEIGHTS
+      ? (await readSafetensorsHeader(weights, signal)).tensors
+      : await readTorchCheckpoint(weights, signal);
 
   const pairs = new Map<string, { a?: TensorEntry; b?: TensorEntry; kind: LoraLayerKind }>();
   const saved = new Map<string, TensorEntry>();
@@ -134,10 +138,10 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
   const biases = new Map<string, TensorEntry>();
   /** Modules whose lora_B bias PEFT ignores (lora_bias is not set). */
   const ignoredBiases: string[] = [];
-  for (const t of header.tensors) {
+  for (const t of tensors) {
     if (t.name.length > MAX_NAME_LENGTH) {
       throw new LoraAdapterError(
-        `${id}/${ADAPTER_WEIGHTS} has a tensor name of ${t.name.length} characters (${t.name.slice(0, 64)}…), ` +
+        `${id}/${weightsFile} has a tensor name of ${t.name.length} characters (${t.name.slice(0, 64)}…), ` +
           `over the ${MAX_NAME_LENGTH} any model's modules have: is it a LoRA adapter?`,
       );
     }
@@ -154,7 +158,7 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
         throw new LoraAdapterError(`${id}: ${t.name} must be a 1-D F32, F16 or BF16 tensor (it is ${t.dtype} [${t.shape.join(', ')}])`); // prettier-ignore
       }
       if (biases.has(module)) {
-        throw new LoraAdapterError(`${id}/${ADAPTER_WEIGHTS} has two lora_B biases for ${module} (${biases.get(module)!.name} and ${t.name}): keep one`); // prettier-ignore
+        throw new LoraAdapterError(`${id}/${weightsFile} has two lora_B biases for ${module} (${biases.get(module)!.name} and ${t.name}): keep one`); // prettier-ignore
       }
       biases.set(module, t);
       continue;
@@ -167,7 +171,7 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
       }
       if (saved.has(whole)) {
         throw new LoraAdapterError(
-          `${id}/${ADAPTER_WEIGHTS} saves ${whole} twice (${saved.get(whole)!.name} and ${t.name}): keep one`,
+          `${id}/${weightsFile} saves ${whole} twice (${saved.get(whole)!.name} and ${t.name}): keep one`,
         );
       }
       saved.set(whole, t);
@@ -175,7 +179,7 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     }
     if (!m) {
       throw new LoraAdapterError(
-        `${id}/${ADAPTER_WEIGHTS} has ${t.name}, ${whyNotFactor(t.name, config)}, which is not supported: only plain LoRA factors can be merged`,
+        `${id}/${weightsFile} has ${t.name}, ${whyNotFactor(t.name, config)}, which is not supported: only plain LoRA factors can be merged`,
       );
     }
     const module = m[1]!.startsWith(PREFIX) ? m[1]!.slice(PREFIX.length) : m[1]!;
@@ -189,14 +193,14 @@ export async function openAdapter(source: ModelSource, signal?: AbortSignal): Pr
     const seen = pair[slot];
     if (seen) {
       throw new LoraAdapterError(
-        `${id}/${ADAPTER_WEIGHTS} has two lora_${slot.toUpperCase()} factors for ${module} (${seen.name} and ${t.name}): keep one`,
+        `${id}/${weightsFile} has two lora_${slot.toUpperCase()} factors for ${module} (${seen.name} and ${t.name}): keep one`,
       );
     }
     pair[slot] = t;
     pairs.set(module, pair);
   }
   if (pairs.size === 0 && saved.size === 0) {
-    throw new LoraAdapterError(`${id}/${ADAPTER_WEIGHTS} has no LoRA factors`);
+    throw new LoraAdapterError(`${id}/${weightsFile} has no LoRA factors`);
   }
   for (const module of pairs.keys()) {
     // PEFT wraps such a module as a whole copy, and puts no LoRA layer in it.

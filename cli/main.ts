@@ -7,7 +7,16 @@
  *   eval MODEL_DIR --text FILE                                  mean loss of a model on a text
  *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a mixture of experts
  *   extract-lora --model FT --base BASE --out OUT               mergekit-extract-lora: a LoRA of FT - BASE
- * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
+ *   pytorch CONFIG.yml --out OUT                                mergekit-pytorch: bare checkpoints, by tensor name
+ * pytorch options (mergekit-pytorch: checkpoints that need not be transformers models, merged by
+tensor name into OUT/model.safetensors; see docs/differences.md). CONFIG's models are paths from
+the working directory: .safetensors, .bin, .pt, .pth or .ckpt files, or folders of weights. A
+parameter's gradient takes its first value (there are no layers); filters match tensor names.
+  --out DIR, --shard-size SIZE, --seed N, --lanes N   as for merge (OUT may also follow CONFIG)
+  -u, --tensor-union   merge a tensor some models lack from the models that have it
+  -i, --tensor-intersection  leave out tensors some models lack (default: an error naming them)
+
+Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
  */
 import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';
@@ -16,6 +25,7 @@ import { evalCommand } from './commands/eval.ts';
 import { extractLoraCommand } from './commands/extract-lora.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { moeCommand } from './commands/moe.ts';
+import { pytorchCommand } from './commands/pytorch.ts';
 import { multiCommand } from './commands/multi.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -30,6 +40,7 @@ Usage:
   merge-studio eval MODEL_DIR --text FILE [--text FILE ...] [--windows K] [--json]
   merge-studio moe CONFIG.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
   merge-studio extract-lora --model FT --base BASE --out OUT [--max-rank 128] [options]
+  merge-studio pytorch CONFIG.yml --out OUT [--tensor-union | --tensor-intersection] [options]
 
 Models: a model named in a recipe is read from a local folder when one exists, as in mergekit:
 first DIR/<name> with --models DIR, then the name as a path from the working directory
@@ -75,6 +86,14 @@ docs/extract-lora.md). FT and BASE are read like a recipe's models (--models, --
                        otherwise ignores, as mergekit writes them; merge_and_unload then
                        refuses layers without a bias
 
+pytorch options (mergekit-pytorch: checkpoints that need not be transformers models, merged by
+tensor name into OUT/model.safetensors; see docs/differences.md). CONFIG's models are paths from
+the working directory: .safetensors, .bin, .pt, .pth or .ckpt files, or folders of weights. A
+parameter's gradient takes its first value (there are no layers); filters match tensor names.
+  --out DIR, --shard-size SIZE, --seed N, --lanes N   as for merge (OUT may also follow CONFIG)
+  -u, --tensor-union   merge a tensor some models lack from the models that have it
+  -i, --tensor-intersection  leave out tensors some models lack (default: an error naming them)
+
 Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure, 130 cancelled (Ctrl-C).
 `;
 
@@ -86,6 +105,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   eval: evalCommand,
   moe: moeCommand,
   'extract-lora': extractLoraCommand,
+  pytorch: pytorchCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -60,6 +60,14 @@ export interface MergeJob {
   readonly onLog?: (line: string) => void;
   /** Minimum milliseconds between progress events (the last one is always sent). */
   readonly progressIntervalMs?: number;
+  /**
+   * A merge of bare checkpoints (mergekit-pytorch, ../raw): how its models are opened and
+   * planned. Its output is the weights alone (no config, tokenizer or card).
+   */
+  readonly raw?: {
+    load(signal?: AbortSignal): Promise<Map<string, LoadedModel>>;
+    plan(models: ReadonlyMap<string, LoadedModel>): MergePlan;
+  };
 }
 
 export { MergeCancelled };
@@ -123,15 +131,17 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   };
 
   emit('loading', undefined, true);
-  const models = await loadModels(job.recipe, job.resolve, signal);
+  const models = job.raw ? await job.raw.load(signal) : await loadModels(job.recipe, job.resolve, signal);
   for (const m of models.values()) for (const note of m.source.notes ?? []) warn(note);
   checkAbort(signal);
   emit('planning', undefined, true);
-  plan = buildPlan(
-    job.recipe,
-    models as ReadonlyMap<string, ModelInfo>,
-    job.seed === undefined ? {} : { seed: job.seed },
-  );
+  plan = job.raw
+    ? job.raw.plan(models)
+    : buildPlan(
+        job.recipe,
+        models as ReadonlyMap<string, ModelInfo>,
+        job.seed === undefined ? {} : { seed: job.seed },
+      );
   for (const w of plan.warnings) warn(w);
   const shards = planShards(plan.tensors, job.maxShardBytes);
   totalBytes = shards.reduce((s, sh) => s + sh.layout.totalSize, 0);
@@ -195,7 +205,7 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
     await job.sink.writeFile('model.safetensors.index.json', text);
     files.push({ path: 'model.safetensors.index.json', size: new TextEncoder().encode(text).byteLength });
   }
-  files.push(...(await writeMetadataFiles(job, plan, models, warn)));
+  if (!job.raw) files.push(...(await writeMetadataFiles(job, plan, models, warn)));
   await job.sink.remove?.(JOB_STATE_FILE);
   const result: MergeResult = {
     files,

@@ -7,7 +7,12 @@
  */
 import type { ModelInfo, TensorMeta } from '../plan/architecture.ts';
 import { SafetensorsFormatError } from './safetensors/errors.ts';
-import { parseHeader, readHeaderLength, type SafetensorsHeader } from './safetensors/header.ts';
+import {
+  parseHeader,
+  readHeaderLength,
+  type SafetensorsHeader,
+  type TensorEntry,
+} from './safetensors/header.ts';
 import { MAX_JSON_FILE_BYTES, SourceError, type ByteSource, type ModelSource } from './source.ts';
 import { readTorchCheckpoint } from './torch/torch-file.ts';
 
@@ -38,10 +43,15 @@ export const SINGLE_FILE = 'model.safetensors';
 export const TORCH_INDEX_FILE = 'pytorch_model.bin.index.json';
 export const TORCH_SINGLE_FILE = 'pytorch_model.bin';
 
+/** Whether a folder's files hold weights in one of the layouts loadWeights reads. */
+export function hasWeightLayout(files: readonly string[]): boolean {
+  return LAYOUTS.some((l) => files.includes(l.index) || files.includes(l.single));
+}
+
 /** The weight layouts in the order mergekit (and transformers) prefer them. */
 const LAYOUTS = [
-  { index: INDEX_FILE, single: SINGLE_FILE, torch: false },
-  { index: TORCH_INDEX_FILE, single: TORCH_SINGLE_FILE, torch: true },
+  { index: INDEX_FILE, single: SINGLE_FILE },
+  { index: TORCH_INDEX_FILE, single: TORCH_SINGLE_FILE },
 ] as const;
 
 /** The first read takes this much, so most headers need one request (the Hub counts them). */
@@ -76,7 +86,30 @@ export async function loadModel(source: ModelSource, signal?: AbortSignal): Prom
     );
   }
   const config = decodeJson(configBytes, `${source.id}/config.json`) as Record<string, unknown>;
+  return { id: source.id, source, config, ...(await loadWeights(source, files, signal)), files };
+}
 
+/** A weights file's tensors: safetensors by its header, anything else as a PyTorch checkpoint. */
+export async function readWeightEntries(
+  src: ByteSource,
+  file: string,
+  signal?: AbortSignal,
+): Promise<readonly TensorEntry[]> {
+  return file.endsWith('.safetensors')
+    ? (await readSafetensorsHeader(src, signal)).tensors
+    : await readTorchCheckpoint(src, signal);
+}
+
+/**
+ * A model folder's weights, config.json aside: the tensors of its safetensors or, failing
+ * those, its PyTorch checkpoints (one file, or the shards of the index), checked against the
+ * index.
+ */
+export async function loadWeights(
+  source: ModelSource,
+  files: readonly string[],
+  signal?: AbortSignal,
+): Promise<Pick<LoadedModel, 'tensors' | 'weightFiles'>> {
   const layout = LAYOUTS.find((l) => files.includes(l.index) || files.includes(l.single));
   if (!layout) {
     const other = files.find((f) => /\.(bin|pt|pth|ckpt|gguf)$/.test(f));
@@ -119,10 +152,7 @@ export async function loadModel(source: ModelSource, signal?: AbortSignal): Prom
       size: src.size,
       ...(src.modified !== undefined && { modified: src.modified }),
     });
-    const entries = layout.torch
-      ? await readTorchCheckpoint(src, signal)
-      : (await readSafetensorsHeader(src, signal)).tensors;
-    for (const t of entries) {
+    for (const t of await readWeightEntries(src, shard, signal)) {
       if (shardMap && shardMap.get(t.name) !== shard) {
         throw new SafetensorsFormatError(
           src.name,
@@ -148,5 +178,5 @@ export async function loadModel(source: ModelSource, signal?: AbortSignal): Prom
       }
     }
   }
-  return { id: source.id, source, config, tensors, weightFiles, files };
+  return { tensors, weightFiles };
 }

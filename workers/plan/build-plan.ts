@@ -6,7 +6,7 @@
  * can be found without tensor data is raised here.
  */
 import { getMethod } from '../methods/registry.ts';
-import { MERGEKIT_COMPAT } from '../methods/types.ts';
+import { MERGEKIT_COMPAT, type Compat } from '../methods/types.ts';
 import { inferArchitecture, layerTensorName, type ArchInfo, type ModelInfo } from './architecture.ts';
 import { outputConfig } from './output-config.ts';
 import type { MergePlan, PlannedTensor } from './plan-types.ts';
@@ -75,7 +75,6 @@ export function buildPlan(
   }
   const { tensors, numLayers, donor } = planned;
   tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const fixes = recipe.merge_studio?.fix ?? [];
   if (ctx.missingTokens.size > 0) {
     warnings.add(
       `${ctx.missingTokens.size} token(s) of the output tokenizer are in no model (the first: id ${[...ctx.missingTokens].reduce((a, b) => Math.min(a, b))}); their embedding rows are zeros, as in mergekit`,
@@ -102,13 +101,19 @@ export function buildPlan(
     config,
     warnings: [...warnings],
     seed: recipe.merge_studio?.seed ?? options.seed ?? 0,
-    compat: {
-      breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice'),
-      consensus: recipe.merge_studio?.consensus ?? MERGEKIT_COMPAT.consensus,
-      rescaleNorm: recipe.merge_studio?.rescale_norm ?? MERGEKIT_COMPAT.rescaleNorm,
-      topkScope: recipe.merge_studio?.topk_scope ?? MERGEKIT_COMPAT.topkScope,
-    },
+    compat: compatOf(recipe),
     ...(tokenizerFiles && { tokenizerFiles }),
+  };
+}
+
+/** mergekit's quirks, or the merge_studio block's fixes and options. */
+export function compatOf(recipe: Recipe): Compat {
+  const fixes = recipe.merge_studio?.fix ?? [];
+  return {
+    breadcrumbsEmptySlice: !fixes.includes('breadcrumbs_empty_slice'),
+    consensus: recipe.merge_studio?.consensus ?? MERGEKIT_COMPAT.consensus,
+    rescaleNorm: recipe.merge_studio?.rescale_norm ?? MERGEKIT_COMPAT.rescaleNorm,
+    topkScope: recipe.merge_studio?.topk_scope ?? MERGEKIT_COMPAT.topkScope,
   };
 }
 

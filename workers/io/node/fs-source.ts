@@ -85,3 +85,33 @@ export function folderResolver(modelsDir: string): ModelResolver {
     return folderModelSource(id, dir);
   };
 }
+
+/**
+ * A model that is one weights file (a pytorch merge's checkpoint): the file is its only file,
+ * named by its base name, and its messages name it by `id`.
+ */
+export function fileModelSource(id: string, file: string): ModelSource {
+  const name = path.basename(file);
+  return {
+    id,
+    listFiles: async () => [name],
+    readFile: async () => undefined,
+    open: async (p) => {
+      if (p !== name) throw new SourceError(`${id} is the file ${name}, not a folder holding ${p}`);
+      return openFileSource(file, id);
+    },
+  };
+}
+
+/**
+ * Resolves a pytorch merge's model, a path from the working directory (as mergekit-pytorch
+ * takes them): a weights file, or a folder of weights.
+ */
+export function pathResolver(cwd = process.cwd()): ModelResolver {
+  return async (id) => {
+    const p = path.resolve(cwd, id);
+    const st = await stat(p).catch(() => undefined);
+    if (!st) throw new SourceError(`model '${id}' not found: no file or folder ${p}`);
+    return st.isDirectory() ? folderModelSource(id, p) : fileModelSource(id, p);
+  };
+}

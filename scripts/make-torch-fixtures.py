@@ -2,6 +2,8 @@
 
 Needs python3-torch (Debian: apt-get install python3-torch); the tests only read its output.
 Run from the repository root: /usr/bin/python3 scripts/make-torch-fixtures.py
+(Legacy-format files get new storage keys on every run; to add a file, run only the function
+that writes it, e.g. protocols() for views-p5.bin and views-legacy-p1.bin.)
 """
 
 import collections
@@ -94,12 +96,9 @@ def sharded(folder, name):
         json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=2)
 
 
-def edge_cases():
-    dest = os.path.join(OUT, "edge")
-    os.makedirs(dest, exist_ok=True)
-    base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
+def views_dict(base):
     # Views of one storage: the whole, a row range (storage offset), and a tied copy.
-    views = collections.OrderedDict(
+    return collections.OrderedDict(
         [
             ("whole", base),
             ("rows", base[1:3]),
@@ -117,6 +116,13 @@ def edge_cases():
             ("empty", torch.zeros(0, 3)),
         ]
     )
+
+
+def edge_cases():
+    dest = os.path.join(OUT, "edge")
+    os.makedirs(dest, exist_ok=True)
+    base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
+    views = views_dict(base)
     torch.save(views, os.path.join(dest, "views.bin"))
     torch.save(views, os.path.join(dest, "views-legacy.bin"), _use_new_zipfile_serialization=False)
     torch.save({"transposed": base.t()}, os.path.join(dest, "transposed.bin"))
@@ -128,6 +134,19 @@ def edge_cases():
     rewrite(os.path.join(dest, "views.bin"), os.path.join(dest, "deflated.bin"), deflate=True)
     # A pickle that would run a shell command if unpickled by pickle.load.
     evil_zip(os.path.join(dest, "evil.bin"))
+    protocols(dest, views)
+
+
+def protocols(dest, views):
+    """torch.save's pickle_protocol other than its default 2: 5 (FRAME, MEMOIZE, SHORT_BINUNICODE),
+    and 1, whose legacy files start with the magic number as text (L...L) rather than PROTO."""
+    torch.save(views, os.path.join(dest, "views-p5.bin"), pickle_protocol=5)
+    torch.save(
+        views,
+        os.path.join(dest, "views-legacy-p1.bin"),
+        pickle_protocol=1,
+        _use_new_zipfile_serialization=False,
+    )
 
 
 class Evil:

@@ -83,6 +83,8 @@ export function readPickle(
   let pos = start;
 
   const need = (n: number): number => {
+    // A negative length (BINSTRING's is signed) would move pos back and replay the opcodes forever.
+    if (n < 0) throw new PickleError(`a negative length (${n}) at byte ${pos}`);
     if (pos + n > bytes.byteLength)
       throw new PickleError(`the pickle ends early (at byte ${bytes.byteLength})`);
     const at = pos;
@@ -141,7 +143,8 @@ export function readPickle(
   const append = (target: PickleValue, items: PickleValue[]): void => {
     if (target instanceof PickleCall) return;
     if (!Array.isArray(target)) throw new PickleError('APPEND to something that is not a list');
-    target.push(...items);
+    // Not push(...items): spreading a few hundred thousand items overflows the call stack.
+    for (const item of items) target.push(item);
   };
 
   for (;;) {
@@ -191,8 +194,8 @@ export function readPickle(
         stack.push(s === '01' ? true : s === '00' ? false : parseIntText(s));
         break;
       }
-      case 0x4c: // LONG (text, ending in L)
-        stack.push(parseIntText(line().replace(/L$/, '')));
+      case 0x4c: // LONG (text, ending in L): the legacy magic number, in protocols 0 and 1
+        stack.push(parseLongText(line().replace(/L$/, '')));
         break;
       case 0x8a: // LONG1
         stack.push(longLE(take(u8())));
@@ -216,7 +219,7 @@ export function readPickle(
         stack.push(text(u64()));
         break;
       case 0x56: // UNICODE (raw-unicode-escape text)
-        stack.push(line());
+        stack.push(rawUnicodeEscape(line()));
         break;
       case 0x54: // BINSTRING (Python 2 str)
         stack.push(latin1.decode(take(i32())));
@@ -425,15 +428,56 @@ function safe(n: bigint): number {
   return Number(n);
 }
 
+/**
+ * A decimal integer line. Parsed as a double, not a BigInt: a safe integer is exact either way,
+ * and a BigInt of a megabyte of digits takes seconds.
+ */
 function parseIntText(s: string): number {
   if (!/^-?\d+$/.test(s)) throw new PickleError(`"${s.slice(0, 20)}" is not an integer`);
-  return safe(BigInt(s));
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) throw new PickleError(`the integer ${s.slice(0, 20)}... is too large`);
+  return n;
 }
 
-/** A little-endian two's-complement integer of any length, as a number when it is safe, else a bigint. */
+/** LONG's decimal text, as a bigint when it is not safe (a BigInt of more digits is slow to parse). */
+function parseLongText(s: string): number | bigint {
+  if (!/^-?\d+$/.test(s)) throw new PickleError(`"${s.slice(0, 20)}" is not an integer`);
+  const n = Number(s);
+  if (Number.isSafeInteger(n)) return n;
+  if (s.length > MAX_LONG_DIGITS) throw new PickleError(`an integer of ${s.length} digits`);
+  return BigInt(s);
+}
+
+/** Far past any integer a checkpoint holds, and below BigInt's limit (2^30 bits in V8). */
+const MAX_LONG_BYTES = 1 << 20;
+const MAX_LONG_DIGITS = 1000;
+
+/**
+ * A little-endian two's-complement integer of any length, as a number when it is safe, else a
+ * bigint. Built from hex text: shifting a BigInt byte by byte is quadratic, and LONG4 may
+ * give megabytes.
+ */
 function longLE(b: Uint8Array): number | bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  if (b.length && b[b.length - 1]! & 0x80) n -= 1n << BigInt(8 * b.length);
+  if (!b.length) return 0;
+  if (b.length > MAX_LONG_BYTES) throw new PickleError(`an integer of ${b.length} bytes`);
+  const hex: string[] = [];
+  for (let i = b.length - 1; i >= 0; i--) hex.push(b[i]!.toString(16).padStart(2, '0'));
+  let n = BigInt(`0x${hex.join('')}`);
+  if (b[b.length - 1]! & 0x80) n -= 1n << BigInt(8 * b.length);
   return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+}
+
+/**
+ * Python's raw-unicode-escape: Latin-1 text in which \uXXXX and \UXXXXXXXX stand for other
+ * characters, when an odd number of backslashes leads them (as Python decodes it).
+ */
+function rawUnicodeEscape(s: string): string {
+  return s.replace(
+    /(\\+)(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))/g,
+    (m, bs: string, u?: string, U?: string) => {
+      const code = parseInt(u ?? U!, 16);
+      if (bs.length % 2 === 0 || code > 0x10ffff) return m;
+      return bs.slice(1) + String.fromCodePoint(code);
+    },
+  );
 }

@@ -61,7 +61,7 @@ describe('torch.save checkpoints', () => {
     expect(bin.weightFiles.every((f) => f.path.endsWith('.bin'))).toBe(true);
   });
 
-  it.each(['views.bin', 'views-legacy.bin', 'zip64.bin'])(
+  it.each(['views.bin', 'views-legacy.bin', 'zip64.bin', 'views-p5.bin', 'views-legacy-p1.bin'])(
     '%s: views, tied tensors, every dtype',
     async (file) => {
       const { entries, bytes } = await read(`${EDGE}/${file}`);

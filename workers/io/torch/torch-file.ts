@@ -70,12 +70,22 @@ class TensorRef implements PickleExtra {
   ) {}
 }
 
-/** The first read; most checkpoints' pickles (and all legacy ones' first pickles) fit. */
+/**
+ * The first read; most checkpoints' pickles (and all legacy ones' first pickles) fit, and a
+ * ZIP checkpoint's reads that fall inside it are answered from it (./zip.ts reads by range).
+ */
 const FIRST_READ = 1 << 20;
 /** The largest pickle we read: a state dict's pickle is a few hundred bytes per tensor. */
 const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+/** torch writes "little" or "big"; anything longer is not a byteorder record. */
+const MAX_BYTEORDER_BYTES = 16;
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
+/** The magic number as pickle protocols 0 and 1 write it (2 and later start with PROTO, 0x80). */
+const LEGACY_MAGIC_TEXT = new TextEncoder().encode(`L${LEGACY_MAGIC}L\n`);
+
+const startsWith = (bytes: Uint8Array, prefix: Uint8Array): boolean =>
+  bytes.byteLength >= prefix.byteLength && prefix.every((b, i) => bytes[i] === b);
 
 export async function readTorchCheckpoint(
   src: ByteSource,
@@ -83,14 +93,29 @@ export async function readTorchCheckpoint(
 ): Promise<TorchTensorEntry[]> {
   const first = await src.read(0, Math.min(src.size, FIRST_READ), signal);
   try {
-    if (looksLikeZip(first)) return await readZipCheckpoint(src, signal);
-    if (first[0] === 0x80) return await readLegacyCheckpoint(src, first, signal);
+    if (looksLikeZip(first)) return await readZipCheckpoint(withHead(src, first), signal);
+    if (first[0] === 0x80 || startsWith(first, LEGACY_MAGIC_TEXT))
+      return await readLegacyCheckpoint(src, first, signal);
   } catch (e) {
-    if (e instanceof PickleError || e instanceof RangeError)
+    if (e instanceof PickleError)
       throw new TorchFormatError(src.name, `its pickle is damaged or not a checkpoint (${e.message})`);
+    // A check we lack: still a damaged file, not a failure of the studio.
+    if (e instanceof RangeError) throw new TorchFormatError(src.name, `is damaged (${e.message})`);
     throw e;
   }
   throw new TorchFormatError(src.name, 'is not a PyTorch checkpoint (neither a ZIP archive nor a pickle)');
+}
+
+/** `src`, with reads inside its first bytes (`head`, already read) answered from them. */
+function withHead(src: ByteSource, head: Uint8Array): ByteSource {
+  return {
+    name: src.name,
+    size: src.size,
+    read: async (offset, length, signal) =>
+      offset >= 0 && length >= 0 && offset + length <= head.byteLength
+        ? head.subarray(offset, offset + length)
+        : src.read(offset, length, signal),
+  };
 }
 
 async function readZipCheckpoint(src: ByteSource, signal?: AbortSignal): Promise<TorchTensorEntry[]> {
@@ -108,11 +133,13 @@ async function readZipCheckpoint(src: ByteSource, signal?: AbortSignal): Promise
   const wanted = [pkl, ...(byteorder ? [byteorder] : [])];
   const starts = await dataOffsets(src, wanted, signal);
   if (byteorder) {
+    if (byteorder.size > MAX_BYTEORDER_BYTES || byteorder.compressedSize > MAX_BYTEORDER_BYTES)
+      throw new TorchFormatError(src.name, `its byteorder record (${byteorder.size} bytes) is damaged`);
     const order = new TextDecoder().decode(await readEntry(src, byteorder, starts.get(byteorder)!, signal));
     if (order.trim() !== 'little')
       throw new TorchFormatError(src.name, `is ${order.trim()}-endian; ${CONVERT_HINT}`);
   }
-  if (pkl.size > MAX_PICKLE_BYTES)
+  if (Math.max(pkl.size, pkl.compressedSize) > MAX_PICKLE_BYTES)
     throw new TorchFormatError(src.name, `its pickle (${pkl.size} bytes) is too large`);
   const pickle = await readEntry(src, pkl, starts.get(pkl)!, signal);
   const storages = new Map<string, StorageRef>();
@@ -122,8 +149,9 @@ async function readZipCheckpoint(src: ByteSource, signal?: AbortSignal): Promise
   });
   const tensors = stateDict(src.name, value);
 
+  // Only the state dict's storages: a training checkpoint's optimizer state is not read.
   const storageEntries = new Map<string, (typeof entries)[number]>();
-  for (const s of storages.values()) {
+  for (const s of new Set(tensors.map(([, t]) => storages.get(t.storage.key)!))) {
     const entry = byName.get(`${prefix}data/${s.key}`);
     if (!entry)
       throw new TorchFormatError(src.name, `storage ${s.key} is missing from the archive (cut short?)`);
@@ -205,7 +233,8 @@ async function readLegacyCheckpoint(
     );
   const firstKey = (keys as string[])[0];
   if (firstKey !== undefined) {
-    const count = new DataView((await src.read(parsed.end, 8, signal)).buffer).getBigUint64(0, true);
+    const countBytes = await src.read(parsed.end, 8, signal);
+    const count = new DataView(countBytes.buffer, countBytes.byteOffset, 8).getBigUint64(0, true);
     if (Number(count) !== storages.get(firstKey)!.numel)
       throw new TorchFormatError(
         src.name,
@@ -227,14 +256,10 @@ function storageFromPid(
 ): StorageRef {
   const items = pid instanceof PickleTuple ? pid.items : [];
   const [tag, type, key, , numel, view] = items;
-  if (
-    tag !== 'storage' ||
-    !(type instanceof PickleGlobal) ||
-    typeof key !== 'string' ||
-    typeof numel !== 'number'
-  )
+  if (tag !== 'storage' || !(type instanceof PickleGlobal) || typeof key !== 'string' || !isCount(numel))
     throw new TorchFormatError(file, 'its pickle refers to data that is not a tensor storage');
-  const dtype = STORAGE_DTYPES[type.name];
+  // hasOwn: the pickle picks the name, and torch.constructor is not a storage class.
+  const dtype = Object.hasOwn(STORAGE_DTYPES, type.name) ? STORAGE_DTYPES[type.name] : undefined;
   if (type.module !== 'torch' || !dtype)
     throw new TorchFormatError(
       file,
@@ -246,11 +271,18 @@ function storageFromPid(
     storages.set(key, s);
   }
   if (legacy && view instanceof PickleTuple) {
+    // Its root's size and dtype, which place the root's bytes in the file, bound the view too.
     const [, offset] = view.items;
-    if (typeof offset !== 'number') throw new TorchFormatError(file, 'a storage view is damaged');
-    return new StorageRef(key, dtype, numel, offset);
+    if (!isCount(offset) || dtype !== s.dtype)
+      throw new TorchFormatError(file, `a view of storage ${key} is damaged`);
+    return new StorageRef(key, s.dtype, s.numel, offset);
   }
   return s;
+}
+
+/** A size, offset or stride: a non-negative integer we can do exact arithmetic with. */
+function isCount(n: PickleValue | undefined): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
 
 function torchCall(callee: PickleValue, args: readonly PickleValue[]): PickleValue | undefined {
@@ -293,7 +325,7 @@ function torchCall(callee: PickleValue, args: readonly PickleValue[]): PickleVal
 /** The dict of tensors a checkpoint holds (its "state_dict" entry when it has one, as mergekit reads). */
 function stateDict(file: string, value: PickleValue): [string, TensorRef][] {
   if (!(value instanceof PickleDict)) {
-    const what = value instanceof PickleCall ? `a pickled ${describe(value.callee)} object` : 'no dict';
+    const what = value instanceof PickleCall ? `a pickled ${describe(value.callee)} object` : kind(value);
     throw new TorchFormatError(
       file,
       `holds ${what}, not a state dict of tensors; save model.state_dict() instead`,
@@ -306,8 +338,7 @@ function stateDict(file: string, value: PickleValue): [string, TensorRef][] {
     if (typeof name !== 'string')
       throw new TorchFormatError(file, `has a key ${String(name)} that is not a tensor name`);
     if (!(t instanceof TensorRef)) {
-      const what = t instanceof PickleCall ? `a ${describe(t.callee)} object` : `a ${typeof t} value`;
-      throw new TorchFormatError(file, `holds ${what}, not a tensor`, name);
+      throw new TorchFormatError(file, `holds ${kind(t)}, not a tensor`, name);
     }
     out.push([name, t]);
   }
@@ -318,23 +349,47 @@ function describe(v: PickleValue): string {
   return v instanceof PickleGlobal ? v.toString() : 'Python';
 }
 
+/** What a pickled value is, for messages ("holds a dict, not a tensor"). */
+function kind(v: PickleValue | undefined): string {
+  if (v === null || v === undefined) return 'None';
+  if (v instanceof PickleCall) return `a ${describe(v.callee)} object`;
+  if (v instanceof PickleGlobal) return `the name ${v.toString()}`;
+  if (v instanceof PickleDict) return 'a dict';
+  if (v instanceof PickleTuple) return 'a tuple';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (typeof v === 'object') return `a ${v.pickleKind}`;
+  return typeof v === 'bigint' ? 'a number' : `a ${typeof v}`;
+}
+
+/** "[4, 6]" for messages; a hostile pickle's million dimensions are cut short. */
+function dims(d: readonly number[]): string {
+  return `[${d.slice(0, 8).join(', ')}${d.length > 8 ? `, ... (${d.length})` : ''}]`;
+}
+
 /** A tensor's absolute byte range, given where its storage's bytes start in the file. */
 function place(file: string, name: string, t: TensorRef, storageStart: number): TorchTensorEntry {
   const el = DTYPE_SIZE[t.storage.dtype];
-  const numel = t.shape.reduce((a, b) => a * b, 1);
   if (t.shape.length !== t.stride.length)
     throw new TorchFormatError(file, 'its shape and strides disagree', name);
+  if (!isCount(t.offset) || !t.shape.every(isCount) || !t.stride.every(isCount))
+    throw new TorchFormatError(
+      file,
+      `has a damaged shape ${dims(t.shape)}, strides ${dims(t.stride)} or offset ${t.offset}`,
+      name,
+    );
+  const numel = t.shape.reduce((a, b) => a * b, 1);
   let expected = 1;
   for (let d = t.shape.length - 1; d >= 0; d--) {
     if (numel > 0 && t.shape[d] !== 1 && t.stride[d] !== expected)
       throw new TorchFormatError(
         file,
-        `is not contiguous in its storage (shape [${t.shape.join(', ')}], strides [${t.stride.join(', ')}], a transposed view?); ${CONVERT_HINT}, or re-save it with .contiguous()`,
+        `is not contiguous in its storage (shape ${dims(t.shape)}, strides ${dims(t.stride)}, a transposed or expanded view?); ${CONVERT_HINT}, or re-save it with .contiguous()`,
         name,
       );
     expected *= t.shape[d]!;
   }
-  if (t.offset < 0 || t.offset + numel > t.storage.numel)
+  if (t.offset + numel > t.storage.numel)
     throw new TorchFormatError(file, `lies past the end of its storage ${t.storage.key}`, name);
   const begin = storageStart + t.offset * el;
   return { name, dtype: t.storage.dtype, shape: t.shape, begin, end: begin + numel * el };

@@ -28,12 +28,20 @@ const MAX32 = 0xffffffff;
 const TAIL = 22 + MAX16;
 /** Local headers this close together are read with one request. */
 const WINDOW = 64 * 1024;
+/**
+ * The largest central directory we read: about a hundred bytes per storage, so room for
+ * hundreds of thousands of tensors; a bigger one is a damaged size, not a checkpoint.
+ */
+const MAX_DIRECTORY_BYTES = 64 * 1024 * 1024;
 
 const dv = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
-function u64(v: DataView, at: number): number {
+const zipError = (file: string, detail: string): TorchFormatError =>
+  new TorchFormatError(file, `not a readable ZIP archive: ${detail}`);
+
+function u64(v: DataView, at: number, bad: (d: string) => TorchFormatError): number {
   const n = v.getBigUint64(at, true);
-  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('a ZIP64 size past 2^53');
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw bad(`a ZIP64 size or offset past 2^53 (${n})`);
   return Number(n);
 }
 
@@ -43,8 +51,7 @@ export function looksLikeZip(first: Uint8Array): boolean {
 }
 
 export async function readZipDirectory(src: ByteSource, signal?: AbortSignal): Promise<ZipEntry[]> {
-  const bad = (detail: string): TorchFormatError =>
-    new TorchFormatError(src.name, `not a readable ZIP archive: ${detail}`);
+  const bad = (detail: string): TorchFormatError => zipError(src.name, detail);
   const tailStart = Math.max(0, src.size - TAIL);
   const tail = await src.read(tailStart, src.size - tailStart, signal);
   const tv = dv(tail);
@@ -63,14 +70,16 @@ export async function readZipDirectory(src: ByteSource, signal?: AbortSignal): P
     const loc = at - 20;
     const locator = loc >= 0 ? tv.getUint32(loc, true) === EOCD64_LOCATOR : false;
     if (!locator) throw bad('ZIP64 sizes without a ZIP64 end-record locator');
-    const end64At = u64(tv, loc + 8);
+    const end64At = u64(tv, loc + 8, bad);
+    if (end64At + 56 > src.size) throw bad('the ZIP64 end record lies past the end of the file');
     const end64 = dv(await src.read(end64At, 56, signal));
     if (end64.getUint32(0, true) !== EOCD64) throw bad('the ZIP64 end record is not where its locator says');
-    count = u64(end64, 32);
-    dirSize = u64(end64, 40);
-    dirOffset = u64(end64, 48);
+    count = u64(end64, 32, bad);
+    dirSize = u64(end64, 40, bad);
+    dirOffset = u64(end64, 48, bad);
   }
   if (dirOffset + dirSize > src.size) throw bad('the central directory lies past the end of the file');
+  if (dirSize > MAX_DIRECTORY_BYTES) throw bad(`a central directory of ${dirSize} bytes is too large`);
   const dir =
     dirOffset >= tailStart && dirOffset + dirSize <= src.size
       ? tail.subarray(dirOffset - tailStart, dirOffset - tailStart + dirSize)
@@ -104,8 +113,10 @@ function parseDirectory(dir: Uint8Array, count: number, bad: (d: string) => Torc
       const len = v.getUint16(e + 2, true);
       if (id === 1) {
         let q = e + 4;
+        const fieldEnd = Math.min(extraEnd, q + len);
         const next = (): number => {
-          const n = u64(v, q);
+          if (q + 8 > fieldEnd) throw bad(`the ZIP64 sizes of ${name} are cut short`);
+          const n = u64(v, q, bad);
           q += 8;
           return n;
         };
@@ -115,6 +126,10 @@ function parseDirectory(dir: Uint8Array, count: number, bad: (d: string) => Torc
       }
       e += 4 + len;
     }
+    // A stored entry's data is read in place for `size` bytes, so only the bytes the archive
+    // accounts for (compressedSize, checked against the file's end) may be that long.
+    if (method === 0 && compressedSize !== size)
+      throw bad(`${name} is stored, but its sizes disagree (${compressedSize} and ${size})`);
     entries.push({ name, method, flags, compressedSize, size, localHeaderOffset });
     p = extraEnd + commentLen;
   }
@@ -130,6 +145,10 @@ export async function dataOffsets(
   entries: readonly ZipEntry[],
   signal?: AbortSignal,
 ): Promise<Map<ZipEntry, number>> {
+  for (const entry of entries) {
+    if (entry.localHeaderOffset + 30 > src.size)
+      throw zipError(src.name, `the local header of ${entry.name} lies past the end of the file`);
+  }
   const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   const windows: { begin: number; end: number; entries: ZipEntry[] }[] = [];
   for (const entry of sorted) {
@@ -152,11 +171,7 @@ export async function dataOffsets(
           at = 0;
         }
         const v = dv(header);
-        if (v.getUint32(at, true) !== LOCAL)
-          throw new TorchFormatError(
-            src.name,
-            `not a readable ZIP archive: no local header for ${entry.name}`,
-          );
+        if (v.getUint32(at, true) !== LOCAL) throw zipError(src.name, `no local header for ${entry.name}`);
         const start = entry.localHeaderOffset + 30 + v.getUint16(at + 26, true) + v.getUint16(at + 28, true);
         if (start + entry.compressedSize > src.size)
           throw new TorchFormatError(src.name, `${entry.name} runs past the end of the file (cut short?)`);
@@ -167,26 +182,45 @@ export async function dataOffsets(
   return out;
 }
 
-/** An entry's bytes: read in place when stored, inflated when deflated. */
+/**
+ * An entry's bytes: read in place when stored, inflated when deflated. The caller bounds the
+ * entry's sizes; inflating stops at `size`, since a few kilobytes of deflate can say gigabytes.
+ */
 export async function readEntry(
   src: ByteSource,
   entry: ZipEntry,
   start: number,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
-  const raw = await src.read(start, entry.compressedSize, signal);
-  if (entry.method === 0) return raw;
-  if (entry.method !== 8)
+  if (entry.method !== 0 && entry.method !== 8)
     throw new TorchFormatError(
       src.name,
       `${entry.name} is compressed with method ${entry.method}, which is not supported`,
     );
-  const stream = new Blob([raw as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-  const out = new Uint8Array(await new Response(stream).arrayBuffer());
-  if (out.byteLength !== entry.size)
-    throw new TorchFormatError(
-      src.name,
-      `${entry.name} inflates to ${out.byteLength} bytes, not ${entry.size}`,
-    );
+  const raw = await src.read(start, entry.compressedSize, signal);
+  return entry.method === 0 ? raw : inflate(src.name, entry, raw);
+}
+
+async function inflate(file: string, entry: ZipEntry, raw: Uint8Array): Promise<Uint8Array> {
+  const fail = (detail: string): TorchFormatError => new TorchFormatError(file, `${entry.name} ${detail}`);
+  const out = new Uint8Array(entry.size);
+  const reader = new Blob([raw as BlobPart])
+    .stream()
+    .pipeThrough(new DecompressionStream('deflate-raw'))
+    .getReader();
+  let n = 0;
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      if (n + r.value.byteLength > out.byteLength)
+        throw fail(`inflates to more than its ${entry.size} bytes`);
+      out.set(r.value, n);
+      n += r.value.byteLength;
+    }
+  } catch (e) {
+    // The stream's own errors are TypeErrors ("The compressed data was not valid").
+    reader.cancel().catch(() => undefined);
+    throw e instanceof TorchFormatError ? e : fail(`does not inflate: ${(e as Error).message}`);
+  }
+  if (n !== entry.size) throw fail(`inflates to ${n} bytes, not ${entry.size}`);
   return out;
 }

@@ -47,6 +47,7 @@ test("folders of pytorch_model.bin checkpoints (ZIP and legacy torch.save) merge
   }
   const chosen = page.getByRole('list', { name: 'Models in the merge' });
   await expect(chosen.getByText(/local folder · 805\.0k params/)).toHaveCount(2);
+  await expect(chosen.getByText('· PyTorch checkpoint')).toHaveCount(2);
   await page.getByRole('spinbutton', { name: 'weight of tinymix-law-legacy' }).fill('0.4');
   await page.getByRole('textbox', { name: 'Output folder name' }).fill('bin-soup');
   await studio.mergeAndWait();

@@ -53,11 +53,18 @@ function HubOrFolderDetails({ id }: { readonly id: string }) {
   const params = [...m.tensors.values()].reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
   const bytes = m.weightFiles.reduce((s, f) => s + f.size, 0);
   const dtypes = [...new Set([...m.tensors.values()].map((t) => t.dtype))].join(', ');
+  const pickled = m.weightFiles.some((f) => f.path.endsWith('.bin'));
   return (
     <span className="muted">
       {place}
       {formatCount(params)} params · {formatBytes(bytes)} · {dtypes} · {layerCountFromConfig(m.config) ?? '?'}{' '}
       layers
+      {pickled && (
+        <span title="Stored as pytorch_model.bin: its tensors are read by range like safetensors, and its pickle is read as data, never run">
+          {' '}
+          · PyTorch checkpoint
+        </span>
+      )}
     </span>
   );
 }

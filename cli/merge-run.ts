@@ -17,6 +17,7 @@ import type { Recipe } from '../workers/plan/recipe.ts';
 import { referencedModels } from '../workers/plan/recipe.ts';
 import { defaultNodeLanes, startNodeLanes } from '../workers/runtime/node/compute-lanes.ts';
 import { parseSeed, parseSize, UsageError } from './args.ts';
+import { MERGEKIT_OPTIONS, mergekitSettings } from './mergekit-options.ts';
 import { progressPrinter } from './progress.ts';
 import { hubSummary, MODEL_OPTIONS, resolveModels, type ModelArgs } from './resolve-models.ts';
 
@@ -26,6 +27,7 @@ export const MERGE_OPTIONS = {
   'shard-size': { type: 'string' },
   seed: { type: 'string' },
   lanes: { type: 'string' },
+  ...MERGEKIT_OPTIONS,
 } as const;
 
 export interface MergeSettings {
@@ -33,20 +35,30 @@ export interface MergeSettings {
   readonly shardSize: number | undefined;
   readonly seed: number | undefined;
   readonly laneCount: number;
+  /** mergekit's --no-copy-tokenizer / --no-write-model-card / --quiet (./mergekit-options.ts). */
+  readonly copyTokenizer: boolean;
+  readonly writeModelCard: boolean;
+  readonly quiet: boolean;
 }
 
+/** The merge options of a command line; mergekit's flags that change nothing get a note on stderr. */
 export function mergeSettings(
   values: ModelArgs & {
     'shard-size'?: string | undefined;
     seed?: string | undefined;
     lanes?: string | undefined;
-  },
+  } & Readonly<Record<string, string | boolean | readonly (string | boolean)[] | undefined>>,
 ): MergeSettings {
+  const mk = mergekitSettings(values);
+  for (const note of mk.notes) process.stderr.write(`${note}\n`);
   return {
     models: values,
-    seed: parseSeed(values.seed),
-    shardSize: values['shard-size'] === undefined ? undefined : parseSize(values['shard-size']),
+    seed: parseSeed(mk.seed),
+    shardSize: mk.shardSize === undefined ? undefined : parseSize(mk.shardSize),
     laneCount: values.lanes === undefined ? defaultNodeLanes() : parseLanes(values.lanes),
+    copyTokenizer: mk.copyTokenizer,
+    writeModelCard: mk.writeModelCard,
+    quiet: mk.quiet,
   };
 }
 
@@ -71,6 +83,9 @@ export function lazyLanes(count: number): Lanes {
   };
 }
 
+/** --quiet: no progress bar or lines. */
+const QUIET = { update: () => undefined, done: () => undefined };
+
 export interface FolderMerge {
   readonly recipe: Recipe;
   /** Saved as the output's mergekit_config.yml. */
@@ -88,7 +103,7 @@ export async function mergeIntoFolder(
   settings: MergeSettings,
   lanes: Lanes,
 ): Promise<'merged' | 'kept'> {
-  const progress = progressPrinter(process.stderr);
+  const progress = settings.quiet ? QUIET : progressPrinter(process.stderr);
   const log = (line: string): void => {
     progress.done();
     process.stderr.write(`${line}\n`);
@@ -103,9 +118,10 @@ export async function mergeIntoFolder(
   let result: MergeResult;
   try {
     if (job.keepFinished && (await hasFinishedModel(job.out))) {
-      const differs =
-        (await readFile(path.join(job.out, 'mergekit_config.yml'), 'utf8').catch(() => '')) !==
-        job.recipeText;
+      const written = await readFile(path.join(job.out, 'mergekit_config.yml'), 'utf8').catch(
+        () => undefined,
+      );
+      const differs = written !== undefined && written !== job.recipeText;
       process.stdout.write(
         `skipped: ${job.out} already holds a merged model (config.json and its weights)${
           differs ? ', made from another recipe than this one' : ''
@@ -127,6 +143,8 @@ export async function mergeIntoFolder(
       onLog: log,
       signal: interruptSignal(),
       ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
+      ...(!settings.copyTokenizer && { copyTokenizer: false }),
+      ...(!settings.writeModelCard && { writeModelCard: false }),
     });
   } finally {
     await lock.release();

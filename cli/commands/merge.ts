@@ -19,19 +19,20 @@ export async function mergeCommand(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: { ...MERGE_OPTIONS, out: { type: 'string' }, name: { type: 'string' } },
   });
-  const file = positionals[0];
-  if (!file || positionals.length > 1 || !values.out) {
+  // mergekit-yaml's form, `merge RECIPE.yml OUT`, is taken too.
+  const [file, positionalOut, ...extra] = positionals;
+  const out = values.out ?? positionalOut;
+  if (!file || !out || extra.length > 0 || (values.out !== undefined && positionalOut !== undefined)) {
     throw new UsageError(
-      'merge-studio merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN]',
+      'merge-studio merge RECIPE.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] (or RECIPE.yml OUT, as mergekit-yaml)',
     );
   }
+  const settings = mergeSettings(values);
   const text = await readFile(file, 'utf8');
   const { recipe, warnings } = loadRecipe(text, file);
   for (const w of warnings) process.stderr.write(`${formatProblem(w, file)}\n`);
-  const settings = mergeSettings(values);
   const lanes = lazyLanes(settings.laneCount);
   try {
-    const out = values.out;
     const outputName = values.name ?? path.basename(path.resolve(out));
     await mergeIntoFolder({ recipe, recipeText: text, out, outputName }, settings, lanes);
   } finally {

@@ -32,6 +32,7 @@ export async function multiCommand(argv: string[]): Promise<void> {
     options: {
       ...MERGE_OPTIONS,
       out: { type: 'string' },
+      'out-path': { type: 'string' },
       'intermediate-dir': { type: 'string', short: 'I' },
       lazy: { type: 'boolean' },
       'no-lazy': { type: 'boolean' },
@@ -55,7 +56,9 @@ export async function multiCommand(argv: string[]): Promise<void> {
   const dirRef = looksLikePath(dir) ? dir : `./${dir}`;
   const { stages, warnings } = loadMultiRecipe(await readFile(file, 'utf8'), dirRef, file);
   for (const w of warnings) process.stderr.write(`${formatProblem(w, file)}\n`);
-  const out = checkOut(stages, values.out, dir, file, values['dry-run'] === true);
+  if (values.out !== undefined && values['out-path'] !== undefined)
+    throw new UsageError("give --out or mergekit-multi's --out-path, not both");
+  const out = checkOut(stages, values.out ?? values['out-path'], dir, file, values['dry-run'] === true);
   const folderOf = (s: MultiStage): string =>
     s.name === undefined ? (out ?? '--out') : path.join(dir, s.name);
   process.stdout.write(`${file}: ${stages.length} stage(s), in this order:\n`);

@@ -39,6 +39,12 @@ export const DONOR_FILES = [
   'processor_config.json',
 ] as const;
 
+/** What mergekit's --copy-tokenizer copies (its _copy_tokenizer), which --no-copy-tokenizer leaves out. */
+const COPIED_WITH_TOKENIZER: ReadonlySet<string> = new Set([
+  ...TOKENIZER_FILE_NAMES,
+  'generation_config.json',
+]);
+
 /** The tokenizer files the plan changes, as text, and the donor's files that no longer apply. */
 async function rewrittenTokenizer(
   plan: TokenizerFiles,
@@ -103,9 +109,12 @@ export async function writeMetadataFiles(
     ? await rewrittenTokenizer(plan.tokenizerFiles, tokenizerDonor, read, warn)
     : undefined;
   let copied = 0;
+  // mergekit's --no-copy-tokenizer skips what its _copy_tokenizer copies, unless tokenizers merge.
+  const skip =
+    job.copyTokenizer === false && !plan.tokenizerFiles ? COPIED_WITH_TOKENIZER : new Set<string>();
   for (const f of DONOR_FILES) {
     const from = TOKENIZER_FILES.has(f) ? tokenizerDonor : donor;
-    if (rewritten?.drop.has(f)) continue;
+    if (rewritten?.drop.has(f) || skip.has(f)) continue;
     const text = rewritten?.files.get(f);
     const data = text ?? (await read(from, f));
     if (data !== undefined) {
@@ -113,19 +122,21 @@ export async function writeMetadataFiles(
       if (TOKENIZER_FILES.has(f)) copied++;
     }
   }
-  if (copied === 0)
+  if (copied === 0 && skip.size === 0)
     warn(`${tokenizerDonor.id} has no tokenizer files to copy; add them to the output before using it`);
-  const yamlText = job.recipeText ?? recipeToYaml(job.recipe);
-  await put(
-    'README.md',
-    modelCard({
-      name: job.outputName ?? 'merged-model',
-      recipe: job.recipe,
-      recipeYaml: yamlText,
-      hubModels: job.hubModels ?? new Set(),
-    }),
-  );
-  await put('mergekit_config.yml', yamlText);
+  if (job.writeModelCard !== false) {
+    const yamlText = job.recipeText ?? recipeToYaml(job.recipe);
+    await put(
+      'README.md',
+      modelCard({
+        name: job.outputName ?? 'merged-model',
+        recipe: job.recipe,
+        recipeYaml: yamlText,
+        hubModels: job.hubModels ?? new Set(),
+      }),
+    );
+    await put('mergekit_config.yml', yamlText);
+  }
   await put('config.json', `${JSON.stringify(plan.config, null, 2)}\n`);
   return files;
 }

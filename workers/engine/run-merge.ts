@@ -61,6 +61,13 @@ export interface MergeJob {
   /** Minimum milliseconds between progress events (the last one is always sent). */
   readonly progressIntervalMs?: number;
   /**
+   * mergekit's --no-copy-tokenizer (false): the donor's tokenizer and generation files are not
+   * copied, unless the recipe merges tokenizers. Default true.
+   */
+  readonly copyTokenizer?: boolean;
+  /** mergekit's --no-write-model-card (false): no README.md nor mergekit_config.yml. Default true. */
+  readonly writeModelCard?: boolean;
+  /**
    * A merge of bare checkpoints (mergekit-pytorch, ../raw): how its models are opened and
    * planned. Its output is the weights alone (no config, tokenizer or card).
    */

@@ -61,8 +61,8 @@ merge options:
   mergekit-yaml's command line runs too: RECIPE.yml OUT, --out-shard-size, --random-seed,
   --no-copy-tokenizer, --no-write-model-card and --quiet work as there; --cuda, --lazy-unpickle,
   --allow-crimes and its other device and thread flags are accepted with a note that they change
-  nothing here; --no-safe-serialization and --lora-merge-dtype are refused. multi takes them
-  too, and mergekit-multi's --out-path for --out.
+  nothing here; --no-safe-serialization and --lora-merge-dtype are refused. multi and moe take
+  them too (moe also as CONFIG.yml OUT), and multi mergekit-multi's --out-path for --out.
 
 multi (mergekit-multi): CONFIG holds recipes separated by ---, each with a name: except the
 final merge. A model named like a stage reads that stage's output. Takes merge's options but

@@ -83,6 +83,21 @@ describe('merge-studio moe', () => {
     expect(row!.loss).toBeLessThan(2.5);
   });
 
+  it("takes mergekit-moe's command line: CONFIG OUT and its merge options", async () => {
+    const dir = path.join(tmp, 'mk');
+    await moeCommand([path.join(tmp, 'moe.yml'), dir, '--models', MODELS_DIR, '--no-copy-tokenizer', '--no-write-model-card', '--out-shard-size', '1M', '--random-seed', '3', '--cuda', '--quiet']); // prettier-ignore
+    expect(err.join('')).toContain("note: mergekit's --cuda changes nothing here");
+    expect(err.join('')).not.toMatch(/progress:/);
+    expect((await readdir(dir)).sort()).toEqual([
+      'config.json',
+      'model-00001-of-00004.safetensors',
+      'model-00002-of-00004.safetensors',
+      'model-00003-of-00004.safetensors',
+      'model-00004-of-00004.safetensors',
+      'model.safetensors.index.json',
+    ]);
+  });
+
   it('refuses a bad config with its file and line (exit code 2)', async () => {
     const e = await moe('typo.yml', 'bad').catch((x: unknown) => x);
     expect(exitCodeOf(e)).toBe(2);

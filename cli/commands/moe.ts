@@ -20,11 +20,12 @@ import { ALLOW_ALL_SAME_OPTION } from '../../workers/moe/moe-rules.ts';
 import { loadMoeConfig } from '../../workers/moe/moe-yaml.ts';
 import { formatProblem } from '../../workers/plan/problems.ts';
 import { parseSeed, parseSize, UsageError } from '../args.ts';
+import { MERGEKIT_OPTIONS, mergekitSettings } from '../mergekit-options.ts';
 import { progressPrinter } from '../progress.ts';
 import { hubSummary, MODEL_OPTIONS, resolveModels } from '../resolve-models.ts';
 
 const USAGE =
-  'merge-studio moe CONFIG.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [--shard-size SIZE] [--seed N]';
+  'merge-studio moe CONFIG.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [--shard-size SIZE] [--seed N] (or CONFIG.yml OUT, as mergekit-moe)';
 
 export async function moeCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -37,25 +38,33 @@ export async function moeCommand(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       name: { type: 'string' },
       [ALLOW_ALL_SAME_OPTION]: { type: 'boolean' },
+      ...MERGEKIT_OPTIONS,
     },
   });
-  const file = positionals[0];
-  if (!file || positionals.length > 1 || !values.out) throw new UsageError(USAGE);
+  // mergekit-moe's form, `moe CONFIG.yml OUT`, is taken too.
+  const [file, positionalOut, ...extra] = positionals;
+  const out = values.out ?? positionalOut;
+  if (!file || !out || extra.length > 0 || (values.out !== undefined && positionalOut !== undefined))
+    throw new UsageError(USAGE);
+  const mk = mergekitSettings(values);
+  for (const note of mk.notes) process.stderr.write(`${note}\n`);
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new SourceError(`cannot read ${file}: ${e.code ?? String(e)}`);
   });
   const allowAllSame = values[ALLOW_ALL_SAME_OPTION] === true;
   const { config, warnings } = loadMoeConfig(text, file, { allowAllSame });
   for (const w of warnings) process.stderr.write(`${formatProblem(w, file)}\n`);
-  const seed = parseSeed(values.seed);
-  const shardSize = values['shard-size'] === undefined ? undefined : parseSize(values['shard-size']);
-  const progress = progressPrinter(process.stderr);
+  const seed = parseSeed(mk.seed);
+  const shardSize = mk.shardSize === undefined ? undefined : parseSize(mk.shardSize);
+  const progress = mk.quiet
+    ? { update: () => undefined, done: () => undefined }
+    : progressPrinter(process.stderr);
   const log = (line: string): void => {
     progress.done();
     process.stderr.write(`${line}\n`);
   };
   const models = resolveModels(values, inputIds(config), { onLog: log, readAdvice: MERGE_READ_ADVICE });
-  const lock = await lockFolder(values.out, log);
+  const lock = await lockFolder(out, log);
   let result: MoeResult;
   try {
     result = await buildMoe({
@@ -63,13 +72,15 @@ export async function moeCommand(argv: string[]): Promise<void> {
       configText: text,
       resolve: models.resolve,
       hubModels: models.hubModels,
-      sink: folderSink(values.out),
-      outputName: values.name ?? path.basename(path.resolve(values.out)),
+      sink: folderSink(out),
+      outputName: values.name ?? path.basename(path.resolve(out)),
       ...(shardSize !== undefined && { maxShardBytes: shardSize }),
       ...(seed !== undefined && { seed }),
       onProgress: progress.update,
       onLog: log,
       signal: interruptSignal(),
+      ...(!mk.copyTokenizer && { copyTokenizer: false }),
+      ...(!mk.writeModelCard && { writeModelCard: false }),
     });
   } finally {
     await lock.release();
@@ -78,7 +89,7 @@ export async function moeCommand(argv: string[]): Promise<void> {
   const hub = hubSummary(models);
   if (hub) process.stderr.write(`${hub}\n`);
   process.stdout.write(
-    `built a ${result.experts}-expert ${result.architecture === 'Mixtral' ? 'Mixtral MoE' : result.architecture}${result.sharedExperts ? ` with ${result.sharedExperts} shared expert` : ''} (${result.layers} layers, ${result.tensors} tensors) in ${values.out} in ${(result.elapsedMs / 1000).toFixed(1)} s: ` +
+    `built a ${result.experts}-expert ${result.architecture === 'Mixtral' ? 'Mixtral MoE' : result.architecture}${result.sharedExperts ? ` with ${result.sharedExperts} shared expert` : ''} (${result.layers} layers, ${result.tensors} tensors) in ${out} in ${(result.elapsedMs / 1000).toFixed(1)} s: ` +
       `${result.files.length} files, ${(result.bytesWritten / 1e6).toFixed(1)} MB written, ${(result.bytesRead / 1e6).toFixed(1)} MB read in ${result.readRequests} reads` +
       `${result.resumedShards ? `, ${result.resumedShards} shard(s) resumed` : ''}\n`,
   );

@@ -40,7 +40,7 @@ export const DONOR_FILES = [
 ] as const;
 
 /** What mergekit's --copy-tokenizer copies (its _copy_tokenizer), which --no-copy-tokenizer leaves out. */
-const COPIED_WITH_TOKENIZER: ReadonlySet<string> = new Set([
+export const COPIED_WITH_TOKENIZER: ReadonlySet<string> = new Set([
   ...TOKENIZER_FILE_NAMES,
   'generation_config.json',
 ]);

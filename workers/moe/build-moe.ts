@@ -8,7 +8,7 @@
  * tensors are written, in coalesced blocks, so memory stays at about one tensor per model.
  */
 import { checkAbort } from '../engine/cancel.ts';
-import { DONOR_FILES } from '../engine/metadata-files.ts';
+import { COPIED_WITH_TOKENIZER, DONOR_FILES } from '../engine/metadata-files.ts';
 import { inputsDigest, JOB_STATE_FILE, saveJobState } from '../engine/job-state.ts';
 import { startJob } from '../engine/output-folder.ts';
 import { planShards, shardIndex, type ShardPlan } from '../engine/shards.ts';
@@ -45,6 +45,10 @@ export interface MoeJob {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: MergeProgress) => void;
   readonly onLog?: (line: string) => void;
+  /** mergekit's --no-copy-tokenizer (false): the base's tokenizer and generation files are not copied. */
+  readonly copyTokenizer?: boolean;
+  /** mergekit's --no-write-model-card (false): no README.md nor mergekit_moe_config.yml. */
+  readonly writeModelCard?: boolean;
 }
 
 export interface MoeResult {
@@ -242,17 +246,21 @@ async function writeSideFiles(
   warn: (w: string) => void,
 ): Promise<void> {
   let copied = 0;
+  const skip = job.copyTokenizer === false ? COPIED_WITH_TOKENIZER : new Set<string>();
   for (const f of DONOR_FILES) {
-    if (!base.files.includes(f)) continue;
+    if (!base.files.includes(f) || skip.has(f)) continue;
     const data = await base.source.readFile(f, job.signal, MAX_SIDE_FILE_BYTES);
     if (data === undefined) continue;
     await put(f, data);
     if (f.startsWith('tokenizer') || f === 'special_tokens_map.json') copied++;
   }
-  if (copied === 0) warn(`${base.id} has no tokenizer files to copy; add them to the output before using it`);
-  const card = moeCard({ name: job.outputName ?? 'moe-model', architecture: layout.architecture, config: job.config, configYaml: job.configText, hubModels: job.hubModels ?? new Set() }); // prettier-ignore
-  await put('README.md', card);
-  await put(MOE_CONFIG_FILE, job.configText);
+  if (copied === 0 && skip.size === 0)
+    warn(`${base.id} has no tokenizer files to copy; add them to the output before using it`);
+  if (job.writeModelCard !== false) {
+    const card = moeCard({ name: job.outputName ?? 'moe-model', architecture: layout.architecture, config: job.config, configYaml: job.configText, hubModels: job.hubModels ?? new Set() }); // prettier-ignore
+    await put('README.md', card);
+    await put(MOE_CONFIG_FILE, job.configText);
+  }
   await put('config.json', `${JSON.stringify(layout.config, null, 2)}\n`);
 }
 

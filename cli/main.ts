@@ -8,15 +8,8 @@
  *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a mixture of experts
  *   extract-lora --model FT --base BASE --out OUT               mergekit-extract-lora: a LoRA of FT - BASE
  *   pytorch CONFIG.yml --out OUT                                mergekit-pytorch: bare checkpoints, by tensor name
- * pytorch options (mergekit-pytorch: checkpoints that need not be transformers models, merged by
-tensor name into OUT/model.safetensors; see docs/differences.md). CONFIG's models are paths from
-the working directory: .safetensors, .bin, .pt, .pth or .ckpt files, or folders of weights. A
-parameter's gradient takes its first value (there are no layers); filters match tensor names.
-  --out DIR, --shard-size SIZE, --seed N, --lanes N   as for merge (OUT may also follow CONFIG)
-  -u, --tensor-union   merge a tensor some models lack from the models that have it
-  -i, --tensor-intersection  leave out tensors some models lack (default: an error naming them)
-
-Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
+ *
+ * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
  */
 import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';

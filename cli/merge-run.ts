@@ -12,7 +12,7 @@ import { INDEX_FILE, SINGLE_FILE } from '../workers/io/load-model.ts';
 import { lockFolder } from '../workers/io/node/folder-lock.ts';
 import { folderSink } from '../workers/io/node/fs-sink.ts';
 import { runMerge } from '../workers/engine/run-merge.ts';
-import type { MergeResult } from '../workers/protocol.ts';
+import type { MergeProgress, MergeResult } from '../workers/protocol.ts';
 import type { Recipe } from '../workers/plan/recipe.ts';
 import { referencedModels } from '../workers/plan/recipe.ts';
 import { defaultNodeLanes, startNodeLanes } from '../workers/runtime/node/compute-lanes.ts';
@@ -83,8 +83,27 @@ export function lazyLanes(count: number): Lanes {
   };
 }
 
+/** What a command's settings, progress printer, log and lanes give the engine's job. */
+export function engineOptions(
+  settings: Omit<MergeSettings, 'models'>,
+  progress: { update: (p: MergeProgress) => void },
+  log: (line: string) => void,
+  pool: ReturnType<Lanes['get']>,
+) {
+  return {
+    ...(settings.shardSize !== undefined && { maxShardBytes: settings.shardSize }),
+    ...(settings.seed !== undefined && { seed: settings.seed }),
+    onProgress: progress.update,
+    onLog: log,
+    signal: interruptSignal(),
+    ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
+    ...(!settings.copyTokenizer && { copyTokenizer: false }),
+    ...(!settings.writeModelCard && { writeModelCard: false }),
+  };
+}
+
 /** --quiet: no progress bar or lines. */
-const QUIET = { update: () => undefined, done: () => undefined };
+export const QUIET = { update: () => undefined, done: () => undefined };
 
 export interface FolderMerge {
   readonly recipe: Recipe;
@@ -137,14 +156,7 @@ export async function mergeIntoFolder(
       hubModels: models.hubModels,
       sink: folderSink(job.out),
       outputName: job.outputName,
-      ...(settings.shardSize !== undefined && { maxShardBytes: settings.shardSize }),
-      ...(settings.seed !== undefined && { seed: settings.seed }),
-      onProgress: progress.update,
-      onLog: log,
-      signal: interruptSignal(),
-      ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
-      ...(!settings.copyTokenizer && { copyTokenizer: false }),
-      ...(!settings.writeModelCard && { writeModelCard: false }),
+      ...engineOptions(settings, progress, log, pool),
     });
   } finally {
     await lock.release();

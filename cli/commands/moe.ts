@@ -20,6 +20,7 @@ import { ALLOW_ALL_SAME_OPTION } from '../../workers/moe/moe-rules.ts';
 import { loadMoeConfig } from '../../workers/moe/moe-yaml.ts';
 import { formatProblem } from '../../workers/plan/problems.ts';
 import { parseSeed, parseSize, UsageError } from '../args.ts';
+import { QUIET } from '../merge-run.ts';
 import { MERGEKIT_OPTIONS, mergekitSettings } from '../mergekit-options.ts';
 import { progressPrinter } from '../progress.ts';
 import { hubSummary, MODEL_OPTIONS, resolveModels } from '../resolve-models.ts';
@@ -56,9 +57,7 @@ export async function moeCommand(argv: string[]): Promise<void> {
   for (const w of warnings) process.stderr.write(`${formatProblem(w, file)}\n`);
   const seed = parseSeed(mk.seed);
   const shardSize = mk.shardSize === undefined ? undefined : parseSize(mk.shardSize);
-  const progress = mk.quiet
-    ? { update: () => undefined, done: () => undefined }
-    : progressPrinter(process.stderr);
+  const progress = mk.quiet ? QUIET : progressPrinter(process.stderr);
   const log = (line: string): void => {
     progress.done();
     process.stderr.write(`${line}\n`);

@@ -16,8 +16,8 @@ import type { MergeResult } from '../../workers/protocol.ts';
 import { loadRawRecipe } from '../../workers/raw/raw-recipe.ts';
 import { runRawMerge } from '../../workers/raw/run-raw.ts';
 import { UsageError } from '../args.ts';
-import { interruptSignal } from '../interrupt.ts';
-import { lazyLanes, mergeSettings } from '../merge-run.ts';
+import { engineOptions, lazyLanes, mergeSettings, QUIET } from '../merge-run.ts';
+import { MERGEKIT_OPTIONS } from '../mergekit-options.ts';
 import { progressPrinter } from '../progress.ts';
 
 const USAGE =
@@ -34,6 +34,7 @@ export async function pytorchCommand(argv: string[]): Promise<void> {
       'shard-size': { type: 'string' },
       seed: { type: 'string' },
       lanes: { type: 'string' },
+      ...MERGEKIT_OPTIONS,
     },
   });
   const [file, positionalOut, ...extra] = positionals;
@@ -48,7 +49,7 @@ export async function pytorchCommand(argv: string[]): Promise<void> {
   for (const w of warnings) process.stderr.write(`${formatProblem(w, file)}\n`);
   const settings = mergeSettings(values);
   const lanes = lazyLanes(settings.laneCount);
-  const progress = progressPrinter(process.stderr);
+  const progress = settings.quiet ? QUIET : progressPrinter(process.stderr);
   const log = (line: string): void => {
     progress.done();
     process.stderr.write(`${line}\n`);
@@ -64,12 +65,7 @@ export async function pytorchCommand(argv: string[]): Promise<void> {
       sink: folderSink(out),
       ...(values['tensor-union'] && { tensors: 'union' as const }),
       ...(values['tensor-intersection'] && { tensors: 'intersection' as const }),
-      ...(settings.shardSize !== undefined && { maxShardBytes: settings.shardSize }),
-      ...(settings.seed !== undefined && { seed: settings.seed }),
-      onProgress: progress.update,
-      onLog: log,
-      signal: interruptSignal(),
-      ...(pool && { lanes: { lanes: pool.lanes, needShared: true } }),
+      ...engineOptions(settings, progress, log, pool),
     });
   } finally {
     await lock.release();

@@ -6,7 +6,7 @@
  * can be found without tensor data is raised here.
  */
 import { getMethod } from '../methods/registry.ts';
-import { MERGEKIT_COMPAT, type Compat } from '../methods/types.ts';
+import { MERGEKIT_COMPAT, type Compat, type MergeMethod } from '../methods/types.ts';
 import { inferArchitecture, layerTensorName, type ArchInfo, type ModelInfo } from './architecture.ts';
 import { outputConfig } from './output-config.ts';
 import type { MergePlan, PlannedTensor } from './plan-types.ts';
@@ -37,14 +37,7 @@ export function buildPlan(
   models: ReadonlyMap<string, ModelInfo>,
   options: PlanOptions = {},
 ): MergePlan {
-  const method = getMethod(recipe.merge_method);
-  if (!method)
-    throw new RecipeError([{ path: ['merge_method'], message: 'unknown method', severity: 'error' }]);
-  const info = (id: string): ModelInfo => {
-    const m = models.get(id);
-    if (!m) throw new Error(`model ${id} was not loaded`);
-    return m;
-  };
+  const { method, info } = methodAndModels(recipe, models);
   const archs = new Map<string, ArchInfo>();
   const arch = (id: string): ArchInfo => {
     let a = archs.get(id);
@@ -104,6 +97,22 @@ export function buildPlan(
     compat: compatOf(recipe),
     ...(tokenizerFiles && { tokenizerFiles }),
   };
+}
+
+/** The recipe's method, and the models' tables by id (a plan of a model not loaded is a bug). */
+export function methodAndModels(
+  recipe: Recipe,
+  models: ReadonlyMap<string, ModelInfo>,
+): { method: MergeMethod; info: (id: string) => ModelInfo } {
+  const method = getMethod(recipe.merge_method);
+  if (!method)
+    throw new RecipeError([{ path: ['merge_method'], message: 'unknown method', severity: 'error' }]);
+  const info = (id: string): ModelInfo => {
+    const m = models.get(id);
+    if (!m) throw new Error(`model ${id} was not loaded`);
+    return m;
+  };
+  return { method, info };
 }
 
 /** mergekit's quirks, or the merge_studio block's fixes and options. */

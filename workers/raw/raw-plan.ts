@@ -6,14 +6,12 @@
  * what is there (`union`) or to leave such tensors out (`intersection`).
  */
 import type { ArchInfo, ModelInfo } from '../plan/architecture.ts';
-import { compatOf } from '../plan/build-plan.ts';
+import { compatOf, methodAndModels } from '../plan/build-plan.ts';
 import { planError, planTensor, type ConcreteSlice, type TensorContext } from '../plan/plan-tensor.ts';
 import type { MergePlan, PlannedTensor } from '../plan/plan-types.ts';
-import { RecipeError } from '../plan/problems.ts';
 import type { Recipe } from '../plan/recipe.ts';
 import { computeDtypeOf } from '../plan/resolve-params.ts';
 import { ruleSlices } from '../plan/validate-rules.ts';
-import { getMethod } from '../methods/registry.ts';
 
 export type RawTensorSet = 'all' | 'union' | 'intersection';
 
@@ -28,14 +26,7 @@ export function buildRawPlan(
   models: ReadonlyMap<string, ModelInfo>,
   options: RawPlanOptions = {},
 ): MergePlan {
-  const method = getMethod(recipe.merge_method);
-  if (!method)
-    throw new RecipeError([{ path: ['merge_method'], message: 'unknown method', severity: 'error' }]);
-  const info = (id: string): ModelInfo => {
-    const m = models.get(id);
-    if (!m) throw new Error(`model ${id} was not loaded`);
-    return m;
-  };
+  const { method, info } = methodAndModels(recipe, models);
   const warnings = new Set<string>();
   const ctx: TensorContext = {
     recipe,

@@ -74,8 +74,11 @@ test('after a reload a folder model asks to be opened again, and opening it rest
   }
   const chosen = page.getByRole('list', { name: 'Models in the merge' });
   await expect(chosen.getByText(/local folder · 805\.0k params/)).toHaveCount(2);
-  // The recipe reaches the URL a moment after the last edit (url-state.ts).
-  await expect(page).toHaveURL(/recipe=/);
+  // The recipe reaches the URL a moment after the last edit (url-state.ts): wait for the one
+  // with both models, not the one the first folder wrote (a reload then lost the second).
+  const recipeInUrl = (): string =>
+    Buffer.from(/recipe=([^&]+)/.exec(new URL(page.url()).hash)?.[1] ?? '', 'base64url').toString();
+  await expect.poll(recipeInUrl).toContain('tinymix-law');
   await page.reload();
   await expect(chosen.getByText('tinymix-law was a local folder')).toBeVisible();
   await expect(chosen.getByText(/not found on/)).toHaveCount(0);

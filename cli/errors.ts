@@ -3,6 +3,7 @@ import { EvalInputError, InMemoryLimitError } from '../workers/eval/errors.ts';
 import { SafetensorsFormatError } from '../workers/io/safetensors/errors.ts';
 import { SourceError } from '../workers/io/source.ts';
 import { ArchitectureError } from '../workers/plan/architecture.ts';
+import { PublishError } from '../workers/publish/folder-files.ts';
 import { RecipeError } from '../workers/plan/problems.ts';
 import { UsageError } from './args.ts';
 
@@ -13,7 +14,8 @@ export function exitCodeOf(e: unknown): number {
     e instanceof SafetensorsFormatError ||
     e instanceof SourceError ||
     e instanceof ArchitectureError ||
-    e instanceof UsageError
+    e instanceof UsageError ||
+    e instanceof PublishError
     ? 2
     : 1;
 }

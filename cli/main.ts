@@ -8,6 +8,7 @@
  *   moe CONFIG.yml --out OUT [--models DIR]                     mergekit-moe: a mixture of experts
  *   extract-lora --model FT --base BASE --out OUT               mergekit-extract-lora: a LoRA of FT - BASE
  *   pytorch CONFIG.yml --out OUT                                mergekit-pytorch: bare checkpoints, by tensor name
+ *   publish DIR --repo NAMESPACE/NAME                           a finished output folder as a Hub repo
  *
  * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
  */
@@ -19,6 +20,7 @@ import { extractLoraCommand } from './commands/extract-lora.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { moeCommand } from './commands/moe.ts';
 import { pytorchCommand } from './commands/pytorch.ts';
+import { publishCommand } from './commands/publish.ts';
 import { multiCommand } from './commands/multi.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -34,6 +36,7 @@ Usage:
   merge-studio moe CONFIG.yml --out OUT [--models DIR] [--hub-url URL] [--token TOKEN] [options]
   merge-studio extract-lora --model FT --base BASE --out OUT [--max-rank 128] [options]
   merge-studio pytorch CONFIG.yml --out OUT [--tensor-union | --tensor-intersection] [options]
+  merge-studio publish DIR --repo NAMESPACE/NAME [--private] [--message TEXT] [--hub-url URL] [--token TOKEN]
 
 Models: a model named in a recipe is read from a local folder when one exists, as in mergekit:
 first DIR/<name> with --models DIR, then the name as a path from the working directory
@@ -92,6 +95,15 @@ parameter's gradient takes its first value (there are no layers); filters match 
   -u, --tensor-union   merge a tensor some models lack from the models that have it
   -i, --tensor-intersection  leave out tensors some models lack (default: an error naming them)
 
+publish: a finished output folder (config.json or adapter_config.json, every shard of its index)
+as the model repo NAMESPACE/NAME on the hub, in one commit; the repo is created when missing
+(--private for a private one). Our lock, job state and unfinished shards are never sent. The
+token (--token or $HF_TOKEN, as above) needs write access. A cancelled or failed publish commits
+nothing; publishing again does not send files the hub already has. See docs/hub.md.
+  --repo NAMESPACE/NAME  the repo (your user name or an organisation you may write to)
+  --private            create the repo private (an existing repo keeps its visibility)
+  -m, --message TEXT   the commit's title
+
 Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure, 130 cancelled (Ctrl-C).
 `;
 
@@ -104,6 +116,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   moe: moeCommand,
   'extract-lora': extractLoraCommand,
   pytorch: pytorchCommand,
+  publish: publishCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -123,7 +136,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (wasInterrupted()) {
       process.stderr.write(
-        'cancelled: nothing that looks complete was written; run the same command again (a merge or MoE build resumes from its finished shards)\n',
+        cmd === 'publish'
+          ? 'cancelled: nothing was committed to the hub; publish again to finish (files the hub already has are not sent again)\n'
+          : 'cancelled: nothing that looks complete was written; run the same command again (a merge or MoE build resumes from its finished shards)\n',
       );
       return 130;
     }

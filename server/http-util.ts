@@ -37,12 +37,13 @@ export function setCors(res: ServerResponse, allowOrigin: string | undefined): v
 
 /**
  * A preflight from an allowed page (others are refused before this): a Range of the form
- * `bytes=-N`, an Authorization header or a JSON POST makes a browser ask first. Private Network
- * Access: a studio served from a public origin may read a hub on 127.0.0.1 only if the
- * preflight allows it.
+ * `bytes=-N`, an Authorization header or a JSON POST makes a browser ask first, and so does
+ * every PUT (a studio publishing uploads LFS objects with PUT, the part answers' ETag exposed
+ * above). Private Network Access: a studio served from a public origin may read a hub on
+ * 127.0.0.1 only if the preflight allows it.
  */
 export function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, OPTIONS');
   res.setHeader(
     'Access-Control-Allow-Headers',
     req.headers['access-control-request-headers'] ?? 'Authorization, Range, Accept, Content-Type',
@@ -94,14 +95,60 @@ export function sendError(
   sendJson(res, status, { error: message });
 }
 
+/**
+ * A failure a route answers with its own status (400 for a malformed body, 413 for one too
+ * large, ...), thrown from deep inside a handler; the server turns it into sendError's answer.
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The whole body as text, refused (413) past `limit` bytes: a Content-Length over the limit is
+ * refused before reading, and a body without one is cut off once it passes the limit.
+ */
 export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise<string> {
+  const tooLarge = () => new HttpError(413, `request body larger than ${limit} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const b = chunk as Buffer;
     size += b.byteLength;
-    if (size > limit) throw new Error('request body too large');
+    if (size > limit) throw tooLarge();
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The body parsed as a JSON object (400 when it is not JSON, or `null`, a number, a string...),
+ * an empty body read as `{}`. Its fields are still unchecked input.
+ */
+export async function readJson(req: IncomingMessage, limit = 1_000_000): Promise<Record<string, unknown>> {
+  const text = await readBody(req, limit);
+  let value: unknown;
+  try {
+    value = JSON.parse(text || '{}');
+  } catch {
+    throw new HttpError(400, 'the request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null)
+    throw new HttpError(400, 'the request body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** `list` as an array of objects (safe to read fields of), else 400 naming `what`. */
+export function objectList(list: unknown, what: string): Record<string, unknown>[] {
+  if (!Array.isArray(list) || !list.every((x) => typeof x === 'object' && x !== null)) {
+    throw new HttpError(400, `${what} must be a list of objects`);
+  }
+  return list as Record<string, unknown>[];
 }

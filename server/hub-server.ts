@@ -9,6 +9,9 @@
  * a user's folders to the whole network must be asked for (`host`). Only pages on this
  * machine's loopback origins, and those in `allowOrigins`, may read it from a browser; while
  * bound to a loopback address it answers only requests addressed to a loopback name (origins.ts).
+ *
+ * With `uploads` it also accepts what @huggingface/hub's createRepo and commit send (uploads.ts):
+ * published repos go to a folder of their own, served next to `root`; `root` is never written.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,10 +25,11 @@ import {
   type FaultOptions,
 } from './faults.ts';
 import { sendFile } from './file-response.ts';
-import { answerPreflight, readBody, sendError, sendJson, setCors } from './http-util.ts';
-import { findRepos, repoFolder, snapshotRepo, type RepoSnapshot } from './model-folders.ts';
+import { answerPreflight, HttpError, readJson, sendError, sendJson, setCors } from './http-util.ts';
+import { findServedRepos, servedRepo, snapshotRepo, type RepoSnapshot } from './model-folders.ts';
 import { isAllowedOrigin, isLoopbackAddress, isLoopbackHost, normalizeOrigin } from './origins.ts';
-import { parseRoute, type Route } from './routes.ts';
+import { parseRoute, parseWriteRoute, type Route } from './routes.ts';
+import { refuseReadOnly, Uploads } from './uploads.ts';
 
 export interface HubServerOptions extends FaultOptions {
   /** A folder of model folders (or one model folder). */
@@ -42,6 +46,15 @@ export interface HubServerOptions extends FaultOptions {
   readonly onRefusedOrigin?: (origin: string) => void;
   /** Called once per answered request; never given the Authorization header's value. */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /** Accept uploads (createRepo, commits) as the Hub does; without it every write is refused (403). */
+  readonly uploads?: {
+    /** Folder where uploaded repos are written (ROOT/ORG/NAME) and served from, next to `root`. */
+    readonly root: string;
+    /** Tokens that may write (`Authorization: Bearer <token>`); absent = any request may write (the server only answers loopback pages anyway). */
+    readonly tokens?: readonly string[];
+    /** LFS objects larger than this are uploaded in parts (the Hub's multipart transfer); default 64 MiB. */
+    readonly multipartChunkBytes?: number;
+  };
 }
 
 export interface RequestLogEntry {
@@ -81,11 +94,13 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     return origin;
   });
   const opts: HubServerOptions = { ...options, allowOrigins };
+  const uploads = opts.uploads && (await Uploads.open(opts.uploads, opts.root));
   const counters = newCounters();
   const server = createServer((req, res) => {
-    handle(req, res, opts, counters).catch((e: unknown) => {
-      if (!res.headersSent) sendError(res, 500, undefined, `local hub error: ${(e as Error).message}`);
-      else res.destroy();
+    handle(req, res, opts, counters, uploads).catch((e: unknown) => {
+      if (res.headersSent) res.destroy();
+      else if (e instanceof HttpError) sendError(res, e.status, e.code, e.message);
+      else sendError(res, 500, undefined, `local hub error: ${(e as Error).message}`);
     });
   });
   // Keep-alive sockets would otherwise hold close() open for seconds after a test.
@@ -122,6 +137,7 @@ async function handle(
   res: ServerResponse,
   opts: HubServerOptions,
   counters: FaultCounters,
+  uploads: Uploads | undefined,
 ): Promise<void> {
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://local');
@@ -145,15 +161,19 @@ async function handle(
       status === 429 || status === 503 ? { 'Retry-After': String(opts.retryAfterSeconds ?? 0) } : {};
     return sendError(res, status, undefined, `injected failure (request ${counters.requests})`, retry);
   }
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+  const write = parseWriteRoute(method, url.pathname);
+  // PUT is for the LFS upload URLs only.
+  const allowed = ['GET', 'HEAD', 'POST', ...(write?.kind === 'lfs-upload' ? ['PUT'] : [])];
+  if (!allowed.includes(method)) {
     return sendError(res, 405, undefined, `${method} is not supported by the local hub`);
   }
+  if (write) return uploads ? uploads.handle(write, req, res) : refuseReadOnly(res);
   const route = await parseRoute(
     method,
     url.pathname,
-    async (id) => (await repoFolder(opts.root, id)) !== undefined,
+    async (id) => (await servedRepo(opts.root, opts.uploads?.root, id)) !== undefined,
   );
-  await dispatch(route, req, res, url, opts, counters);
+  await dispatch(route, req, res, url, opts, counters, uploads);
 }
 
 async function dispatch(
@@ -163,17 +183,18 @@ async function dispatch(
   url: URL,
   opts: HubServerOptions,
   counters: FaultCounters,
+  uploads: Uploads | undefined,
 ): Promise<void> {
   const head = req.method === 'HEAD';
   switch (route.kind) {
     case 'home': {
-      const models = [...(await findRepos(opts.root)).keys()];
+      const models = [...(await findServedRepos(opts.root, opts.uploads?.root)).keys()];
       return sendJson(res, 200, { name: 'merge-studio local hub', models }, head);
     }
     case 'search': {
       const limit = Number(url.searchParams.get('limit') ?? 1000);
       const out: Record<string, unknown>[] = [];
-      for (const [id, dir] of await findRepos(opts.root)) {
+      for (const [id, dir] of await findServedRepos(opts.root, opts.uploads?.root)) {
         if (out.length >= limit) break;
         if (matchesSearch(id, url.searchParams))
           out.push(await modelJson(await snapshotRepo(id, dir), isGated(opts, id)));
@@ -182,14 +203,18 @@ async function dispatch(
     }
     case 'whoami': {
       const auth = req.headers.authorization;
-      const known = Object.values(opts.tokens ?? {}).some((t) => auth === `Bearer ${t}`);
+      const writer = uploads?.isWriteToken(auth) ?? false;
+      const known = writer || Object.values(opts.tokens ?? {}).some((t) => auth === `Bearer ${t}`);
       if (!known) return sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
       return sendJson(res, 200, {
         type: 'user',
         id: 'local',
         name: 'local-user',
         fullname: 'Local hub user',
-        auth: { type: 'access_token', accessToken: { displayName: 'local', role: 'read' } },
+        auth: {
+          type: 'access_token',
+          accessToken: { displayName: 'local', role: writer ? 'write' : 'read' },
+        },
       });
     }
     case 'no-repo':
@@ -199,7 +224,7 @@ async function dispatch(
     default:
       break;
   }
-  const dir = (await repoFolder(opts.root, route.repo))!;
+  const { dir } = (await servedRepo(opts.root, opts.uploads?.root, route.repo))!;
   const repo = await snapshotRepo(route.repo, dir);
   if (route.kind !== 'info') {
     const token = checkToken(opts, route.repo, req.headers.authorization);
@@ -223,9 +248,9 @@ async function dispatch(
       return sendJson(res, 200, list, head);
     }
     case 'paths-info': {
-      const body = JSON.parse((await readBody(req)) || '{}') as { paths?: unknown };
-      const paths = Array.isArray(body.paths)
-        ? body.paths.filter((p): p is string => typeof p === 'string')
+      const body = await readJson(req);
+      const paths = Array.isArray(body['paths'])
+        ? body['paths'].filter((p): p is string => typeof p === 'string')
         : [];
       return sendJson(res, 200, pathsInfo(repo, paths));
     }

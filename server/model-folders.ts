@@ -9,6 +9,11 @@
  * modification time, so any change to a folder gives it a new sha, and a reader pinned to the
  * old sha is told the revision is gone instead of getting bytes of two versions. File ETags
  * are derived the same way (hashing content would read every gigabyte of a big model first).
+ *
+ * A hub that accepts uploads has a second folder, the uploads root: there every ROOT/ORG/NAME
+ * folder is a repo, even an empty one (createRepo makes the folder before anything is
+ * committed to it). Its hidden entries (`.lfs`, the LFS store) are never repos, since a repo id
+ * segment starts with a letter or digit. On a name clash the served root's repo wins.
  */
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
@@ -97,6 +102,52 @@ export async function repoFolder(root: string, id: string): Promise<string | und
   // ROOT/ORG is a repo itself: then ROOT/ORG/NAME is one of its sub-folders, not a repo.
   if (id.includes('/') && (await isModelFolder(path.join(root, id.split('/')[0]!)))) return undefined;
   return dir;
+}
+
+/** The repos under an uploads root: every ORG/NAME folder, empty ones included. */
+export async function findUploadedRepos(uploadsRoot: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const org of await readdir(uploadsRoot, { withFileTypes: true })) {
+    if (!org.isDirectory() || !isValidRepoId(org.name)) continue;
+    for (const sub of await readdir(path.join(uploadsRoot, org.name), { withFileTypes: true })) {
+      const id = `${org.name}/${sub.name}`;
+      if (sub.isDirectory() && isValidRepoId(id)) out.set(id, path.join(uploadsRoot, org.name, sub.name));
+    }
+  }
+  return out;
+}
+
+/** The folder of uploaded repo `id` (ORG/NAME only), or undefined when there is none. */
+export async function uploadedRepoFolder(uploadsRoot: string, id: string): Promise<string | undefined> {
+  if (!isValidRepoId(id) || !id.includes('/')) return undefined;
+  const dir = path.join(uploadsRoot, ...id.split('/'));
+  return (await isDir(dir)) ? dir : undefined;
+}
+
+/** Every served repo: the root's, then the uploads root's that do not clash with them, by id. */
+export async function findServedRepos(root: string, uploadsRoot?: string): Promise<Map<string, string>> {
+  const out = await findRepos(root);
+  if (uploadsRoot === undefined) return out;
+  for (const [id, dir] of await findUploadedRepos(uploadsRoot)) if (!out.has(id)) out.set(id, dir);
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export interface ServedRepo {
+  readonly dir: string;
+  /** True for a repo in the uploads root (writable), false for one in the served root. */
+  readonly uploaded: boolean;
+}
+
+/** Where repo `id` is served from (the served root first), or undefined when it is not. */
+export async function servedRepo(
+  root: string,
+  uploadsRoot: string | undefined,
+  id: string,
+): Promise<ServedRepo | undefined> {
+  const dir = await repoFolder(root, id);
+  if (dir !== undefined) return { dir, uploaded: false };
+  const up = uploadsRoot === undefined ? undefined : await uploadedRepoFolder(uploadsRoot, id);
+  return up === undefined ? undefined : { dir: up, uploaded: true };
 }
 
 /** The repo's files and commit sha as they are now. Hidden files (`.git`, ...) are not served. */

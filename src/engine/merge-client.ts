@@ -15,6 +15,8 @@ import type {
   MergeCallbacks,
   MoePlanSummary,
   PlanSummary,
+  PublishCallbacks,
+  PublishResult,
 } from '../../workers/runtime/api.ts';
 import type { MoeResult } from '../../workers/moe/build-moe.ts';
 import type {
@@ -24,6 +26,7 @@ import type {
   ModelSources,
   MoePlanRequest,
   MoeRequest,
+  PublishJobRequest,
   SaveTarget,
 } from '../../workers/runtime/requests.ts';
 import type { MergeResult } from '../../workers/protocol.ts';
@@ -196,6 +199,21 @@ export function startLoraExtraction(
   return cancellable(
     (api, signal) => api.extractLora(request, target, Comlink.proxy(callbacks), signal),
     LORA_CANCELLED,
+  );
+}
+
+const PUBLISH_CANCELLED =
+  'Publishing was cancelled: nothing was committed to the hub. Publish again to finish; files it already has are not sent again.';
+
+/** Publishes a finished output folder to a hub (workers/publish) in its own merge worker. */
+export function startPublish(
+  request: PublishJobRequest,
+  target: SaveTarget,
+  callbacks: PublishCallbacks,
+): MergeHandle<PublishResult> {
+  return cancellable(
+    (api, signal) => api.publish(request, target, Comlink.proxy(callbacks), signal),
+    PUBLISH_CANCELLED,
   );
 }
 

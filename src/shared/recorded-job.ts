@@ -19,8 +19,11 @@ import { resumeHub } from './resume-hub.ts';
 
 /** A tool's run as its store shows it. */
 export interface JobView<Request, Result> {
-  /** `savedTo`: "the folder “x”" or browser storage; `savedFolder`: the OPFS folder, for downloads. */
-  started(request: Request, savedTo: string, savedFolder: string | undefined): void;
+  /**
+   * `savedTo`: "the folder “x”" or browser storage; `savedFolder`: the OPFS folder, for
+   * downloads; `target` itself, for publishing the result.
+   */
+  started(request: Request, savedTo: string, savedFolder: string | undefined, target: SaveTarget): void;
   log(line: string): void;
   finished(result: Result): void;
   failed(message: string, cancelled: boolean): void;
@@ -63,7 +66,7 @@ export function recordedJobs<J extends AnyJobRecord, Result>(tool: {
     note?: string,
   ): Promise<void> {
     const { target } = job;
-    tool.view().started(request, describeTarget(target), target.kind === 'opfs' ? target.folder : undefined); // prettier-ignore
+    tool.view().started(request, describeTarget(target), target.kind === 'opfs' ? target.folder : undefined, target); // prettier-ignore
     if (note) tool.view().log(note);
     try {
       current = tool.run(request, target);

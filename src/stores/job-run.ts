@@ -5,6 +5,7 @@
  * and hands its own updater in, so the transitions never name a slice's key. The merge's run
  * predates this and lives flat on the store (run-slice.ts); only its log cap is shared.
  */
+import type { SaveTarget } from '../../workers/runtime/requests.ts';
 import type { RunStatus } from './run-slice.ts';
 
 export interface JobRun<P, R> {
@@ -17,6 +18,8 @@ export interface JobRun<P, R> {
   readonly savedTo: string | undefined;
   /** The browser-storage (OPFS) folder the job wrote, for its downloads. */
   readonly savedFolder: string | undefined;
+  /** Where the job was saved, for publishing its result. */
+  readonly savedTarget?: SaveTarget | undefined;
 }
 
 /** No run yet: `never` fits every tool's progress and result. */

@@ -6,6 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { ExtractProgress } from '../../workers/lora-extract/extract-progress.ts';
 import type { LoraExtractResult } from '../../workers/runtime/api.ts';
+import type { SaveTarget } from '../../workers/runtime/requests.ts';
 import { IDLE_RUN, jobRunTransitions, type JobRun } from './job-run.ts';
 import * as edit from './lora-edits.ts';
 import type { StudioState } from './store.ts';
@@ -31,7 +32,13 @@ export interface LoraSlice {
   editLoraText(text: string): boolean;
   setLoraLinkError(message: string | undefined): void;
   setLoraOutputName(name: string): void;
-  loraRunStarted(config: edit.LoraConfig, outputName: string, savedTo: string, savedFolder?: string): void;
+  loraRunStarted(
+    config: edit.LoraConfig,
+    outputName: string,
+    savedTo: string,
+    savedFolder?: string,
+    savedTarget?: SaveTarget,
+  ): void;
   loraRunProgress(p: ExtractProgress): void;
   loraRunLog(line: string): void;
   loraRunFinished(r: LoraExtractResult): void;
@@ -61,8 +68,8 @@ export const createLoraSlice: StateCreator<StudioState, [], [], LoraSlice> = (se
     },
     setLoraLinkError: (loraLinkError) => set({ loraLinkError }),
     setLoraOutputName: (loraOutputName) => set({ loraOutputName }),
-    loraRunStarted: (config, outputName, savedTo, savedFolder) =>
-      set({ loraRun: { ...IDLE, status: 'running', config, outputName, savedTo, savedFolder } }),
+    loraRunStarted: (config, outputName, savedTo, savedFolder, savedTarget) =>
+      set({ loraRun: { ...IDLE, status: 'running', config, outputName, savedTo, savedFolder, savedTarget } }),
     loraRunProgress: run.progress,
     loraRunLog: run.log,
     loraRunFinished: run.finished,

@@ -11,6 +11,7 @@ import { parseMoeYaml } from '../../workers/moe/moe-yaml.ts';
 import type { TorchDType } from '../../workers/plan/recipe.ts';
 import type { RecipeProblem } from '../../workers/plan/problems.ts';
 import type { MergeProgress } from '../../workers/protocol.ts';
+import type { SaveTarget } from '../../workers/runtime/requests.ts';
 import { IDLE_RUN, jobRunTransitions, type JobRun } from './job-run.ts';
 import * as edit from './moe-edits.ts';
 import type { StudioState } from './store.ts';
@@ -69,7 +70,7 @@ export interface MoeSlice {
   discardMoeDraft(): void;
   setMoeLinkError(message: string | undefined): void;
   setMoeOptions(o: Partial<MoeOptions>): void;
-  moeRunStarted(savedTo: string, savedFolder?: string): void;
+  moeRunStarted(savedTo: string, savedFolder?: string, savedTarget?: SaveTarget): void;
   moeRunProgress(p: MergeProgress): void;
   moeRunLog(line: string): void;
   moeRunFinished(r: MoeResult): void;
@@ -124,8 +125,8 @@ export const createMoeSlice: StateCreator<StudioState, [], [], MoeSlice> = (set,
     discardMoeDraft: () => set({ moeDraft: undefined, moeDraftProblems: [] }),
     setMoeLinkError: (moeLinkError) => set({ moeLinkError }),
     setMoeOptions: (o) => set((s) => ({ moeOptions: { ...s.moeOptions, ...o } })),
-    moeRunStarted: (savedTo, savedFolder) =>
-      set({ moeRun: { ...IDLE_RUN, status: 'running', savedTo, savedFolder } }),
+    moeRunStarted: (savedTo, savedFolder, savedTarget) =>
+      set({ moeRun: { ...IDLE_RUN, status: 'running', savedTo, savedFolder, savedTarget } }),
     moeRunProgress: run.progress,
     moeRunLog: run.log,
     moeRunFinished: run.finished,

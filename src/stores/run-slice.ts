@@ -1,6 +1,7 @@
 /** The merge run: options, status, progress numbers, log lines, and the result summary. */
 import type { StateCreator } from 'zustand';
 import type { MergeProgress, MergeResult } from '../../workers/protocol.ts';
+import type { SaveTarget } from '../../workers/runtime/requests.ts';
 import { appendLog } from './job-run.ts';
 import type { StudioState } from './store.ts';
 
@@ -37,8 +38,10 @@ export interface RunSlice {
    * folder, not the name box, which may have changed since (or been restored by a resume).
    */
   readonly savedFolder: string | undefined;
+  /** Where the last merge was saved, for publishing its result. */
+  readonly savedTarget: SaveTarget | undefined;
   setRunOptions(o: Partial<RunOptions>): void;
-  runStarted(savedTo: string, savedFolder?: string): void;
+  runStarted(savedTo: string, savedFolder?: string, target?: SaveTarget): void;
   runProgress(p: MergeProgress): void;
   runLog(line: string): void;
   runFinished(r: MergeResult): void;
@@ -55,9 +58,11 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
   runError: undefined,
   savedTo: undefined,
   savedFolder: undefined,
+  savedTarget: undefined,
   setRunOptions: (o) => set((s) => ({ runOptions: { ...s.runOptions, ...o } })),
-  runStarted: (savedTo, savedFolder) =>
+  runStarted: (savedTo, savedFolder, savedTarget) =>
     set({
+      savedTarget,
       runStatus: 'running',
       progress: undefined,
       logs: [],

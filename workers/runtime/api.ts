@@ -27,11 +27,15 @@ import type {
   ModelSources,
   MoePlanRequest,
   MoeRequest,
+  PublishJobRequest,
   SaveTarget,
 } from './requests.ts';
 import { runLoraExtraction, type LoraCallbacks, type LoraExtractResult } from './lora-extract-job.ts';
 import { resolveSources } from './resolve-sources.ts';
 import { laneOver } from './compute-api.ts';
+import { targetFolder } from '../io/browser/folder-reader.ts';
+import { publishableFiles } from '../publish/folder-files.ts';
+import { publishModel, type PublishProgress, type PublishResult } from '../publish/publish-model.ts';
 
 export interface MergeCallbacks {
   onProgress(p: MergeProgress): void;
@@ -45,7 +49,19 @@ async function sinkFor(target: SaveTarget): Promise<OutputSink> {
   return { ...directorySink(target.handle), release };
 }
 
-export type { LoraCallbacks, LoraExtractResult, LoraPlanSummary, MoePlanSummary };
+export type {
+  LoraCallbacks,
+  LoraExtractResult,
+  LoraPlanSummary,
+  MoePlanSummary,
+  PublishProgress,
+  PublishResult,
+};
+
+export interface PublishCallbacks {
+  onProgress(p: PublishProgress): void;
+  onLog(line: string): void;
+}
 
 export interface PlanSummary {
   readonly tensors: number;
@@ -215,6 +231,27 @@ export const mergeApi = {
     return previewExtraction(model, base, request.options, {
       load: planCache.headers(planScope(request.sources)),
       ...(signal && { signal }),
+    });
+  },
+
+  /**
+   * Publishes a finished output folder (a merge's, a MoE build's, an extraction's) as a hub
+   * repo in one commit (workers/publish): only the files the job wrote, checked to be a whole
+   * model first; throttled progress back, never file contents.
+   */
+  async publish(
+    request: PublishJobRequest,
+    target: SaveTarget,
+    callbacks: PublishCallbacks,
+    signal?: AbortSignal,
+  ): Promise<PublishResult> {
+    const where =
+      target.kind === 'opfs' ? 'the browser-storage folder' : `the folder “${target.handle.name}”`;
+    const files = await publishableFiles(await targetFolder(target, request.files), where);
+    return publishModel(request, files, {
+      ...(signal && { signal }),
+      onProgress: (p) => callbacks.onProgress(p),
+      onLog: (line) => callbacks.onLog(line),
     });
   },
 

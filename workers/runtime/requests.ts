@@ -102,3 +102,15 @@ export interface LoraExtractRequest {
 
 /** What an extraction's preview reads (mergeApi.planLora): the request without its output. */
 export type LoraPlanRequest = Pick<LoraExtractRequest, 'model' | 'base' | 'options' | 'sources'>;
+
+/** Publishing a finished output folder to a hub (workers/publish). */
+export interface PublishJobRequest {
+  readonly hubUrl: string;
+  /** Sent only to the hub's origin. */
+  readonly token?: string;
+  readonly repo: string;
+  readonly private?: boolean;
+  readonly message?: string;
+  /** The files the job wrote (its result's list): nothing else in the folder is sent. */
+  readonly files: readonly string[];
+}

@@ -8,6 +8,7 @@ import type { LoraExtractResult } from '../../../workers/runtime/api.ts';
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import { useStudio } from '../../stores/store.ts';
 import { WrittenFiles } from '../../shared/WrittenFiles.tsx';
+import { PublishPanel } from '../publish/PublishPanel.tsx';
 import { LoraUsage } from './LoraUsage.tsx';
 
 /** "28 at rank 8, 2 at rank 4": how many modules got each rank, highest first. */
@@ -21,7 +22,14 @@ export function rankCounts(result: Pick<LoraExtractResult, 'modules'>): string {
 }
 
 export function LoraResult() {
-  const { result, savedTo, savedFolder: folder, config } = useStudio((s) => s.loraRun);
+  const {
+    result,
+    savedTo,
+    savedFolder: folder,
+    config,
+    savedTarget,
+    outputName,
+  } = useStudio((s) => s.loraRun);
   if (!result || !config) return null;
   const resumed = result.resumedModules > 0 ? result.resumedModules : undefined;
   return (
@@ -34,6 +42,7 @@ export function LoraResult() {
         {result.otherTensors.length} other tensors, {formatBytes(result.bytesWritten)}.
       </p>
       <WrittenFiles files={result.files} folder={folder} />
+      <PublishPanel target={savedTarget} files={result.files} outputName={outputName ?? 'lora'} />
       <details open={result.modules.length <= 16}>
         <summary>Ranks: {rankCounts(result)}</summary>
         <table className="files">

@@ -48,8 +48,8 @@ const extractions = recordedJobs<LoraJobRecord, LoraExtractResult>({
     const s = useStudio.getState();
     return {
       // The result speaks of the settings the run used, not of later edits.
-      started: (request, savedTo, savedFolder) =>
-        s.loraRunStarted(configOf(request), request.outputName, savedTo, savedFolder),
+      started: (request, savedTo, savedFolder, target) =>
+        s.loraRunStarted(configOf(request), request.outputName, savedTo, savedFolder, target),
       log: s.loraRunLog,
       finished: s.loraRunFinished,
       failed: s.loraRunFailed,

@@ -5,10 +5,12 @@
 import { formatBytes, formatDuration } from '../../shared/format.ts';
 import { useStudio } from '../../stores/store.ts';
 import { WrittenFiles } from '../../shared/WrittenFiles.tsx';
+import { PublishPanel } from '../publish/PublishPanel.tsx';
 import { architectureNoun, REMOTE_CODE } from './architectures.ts';
 
 export function MoeResultSummary() {
-  const { result, savedTo, savedFolder: folder } = useStudio((s) => s.moeRun);
+  const { result, savedTo, savedFolder: folder, savedTarget } = useStudio((s) => s.moeRun);
+  const outputName = useStudio((s) => s.moeOptions.outputName);
   if (!result) return null;
   const shared = result.sharedExperts;
   return (
@@ -25,6 +27,7 @@ export function MoeResultSummary() {
       </p>
       {result.architecture === 'DeepSeek MoE' && <p className="field-hint">{REMOTE_CODE}</p>}
       <WrittenFiles files={result.files} folder={folder} />
+      <PublishPanel target={savedTarget} files={result.files} outputName={outputName} />
       {result.warnings.length > 0 && (
         <details open>
           <summary>{result.warnings.length} warning(s)</summary>

@@ -28,7 +28,7 @@ const builds = recordedJobs<MoeJobRecord, MoeResult>({
   view: () => {
     const s = useStudio.getState();
     return {
-      started: (_request, savedTo, savedFolder) => s.moeRunStarted(savedTo, savedFolder),
+      started: (_request, savedTo, savedFolder, target) => s.moeRunStarted(savedTo, savedFolder, target),
       log: s.moeRunLog,
       finished: s.moeRunFinished,
       failed: s.moeRunFailed,

@@ -29,7 +29,7 @@ const merges = recordedJobs<JobRecord, MergeResult>({
   view: () => {
     const s = useStudio.getState();
     return {
-      started: (_request, savedTo, savedFolder) => s.runStarted(savedTo, savedFolder),
+      started: (_request, savedTo, savedFolder, target) => s.runStarted(savedTo, savedFolder, target),
       log: s.runLog,
       finished: s.runFinished,
       failed: s.runFailed,

@@ -86,7 +86,7 @@ function checkToken(token: string | undefined): string | undefined {
 }
 
 /** A token goes in cleartext over http://: allow that only to this machine. */
-function checkTokenTransport(hubUrl: string, token: string | undefined): void {
+export function checkTokenTransport(hubUrl: string, token: string | undefined): void {
   if (token === undefined) return;
   const u = new URL(hubUrl);
   if (u.protocol === 'http:' && !isLoopbackHostname(u.hostname)) {
@@ -98,7 +98,7 @@ function checkTokenTransport(hubUrl: string, token: string | undefined): void {
 }
 
 /** Replaces the token in a message, should a server ever echo it back. */
-function redact<E>(e: E, token: string | undefined): E {
+export function redact<E>(e: E, token: string | undefined): E {
   if (token && e instanceof Error && e.message.includes(token)) {
     e.message = e.message.split(token).join('hf_***');
   }

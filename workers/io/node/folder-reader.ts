@@ -1,0 +1,15 @@
+/** A folder on disk for the publisher: its files as Blobs backed by the disk (never read whole). */
+import { openAsBlob } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { FolderReader } from '../../publish/folder-files.ts';
+
+export function diskFolder(dir: string): FolderReader {
+  return {
+    async list() {
+      const entries = await readdir(dir, { withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => e.name);
+    },
+    open: (name) => openAsBlob(path.join(dir, name)),
+  };
+}

@@ -112,20 +112,19 @@ async function apiError(resp: Response): Promise<HubApiError> {
   return e;
 }
 
+/** true for a 2xx answer, false for `no` (its body dropped either way), else the hub's error. */
+async function yesOrNo(resp: Response, no: number): Promise<boolean> {
+  if (!resp.ok && resp.status !== no) throw await apiError(resp);
+  await resp.body?.cancel();
+  return resp.ok;
+}
+
 /** Whether the repo is there (a private one needs the token to be seen). */
 export async function repoExists(ctx: PublishContext): Promise<boolean> {
   const resp = await ctx.fetch(`${ctx.hubUrl}/api/models/${ctx.repo}`, {
     ...(ctx.signal && { signal: ctx.signal }),
   });
-  if (resp.ok) {
-    await resp.body?.cancel();
-    return true;
-  }
-  if (resp.status === 404) {
-    await resp.body?.cancel();
-    return false;
-  }
-  throw await apiError(resp);
+  return yesOrNo(resp, 404);
 }
 
 /** Creates the model repo; false when it appeared meanwhile (409: someone else made it). */
@@ -137,15 +136,7 @@ export async function createModelRepo(ctx: PublishContext, isPrivate: boolean): 
     body: JSON.stringify({ name, organization, type: 'model', visibility: isPrivate ? 'private' : 'public' }),
     ...(ctx.signal && { signal: ctx.signal }),
   });
-  if (resp.ok) {
-    await resp.body?.cancel();
-    return true;
-  }
-  if (resp.status === 409) {
-    await resp.body?.cancel();
-    return false;
-  }
-  throw await apiError(resp);
+  return yesOrNo(resp, 409);
 }
 
 /** A refusal from the hub, said as what to do. */

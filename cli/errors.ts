@@ -1,5 +1,7 @@
 /** Which failures are the user's input (exit 2) and which are ours or the environment's (exit 1). */
 import { EvalInputError, InMemoryLimitError } from '../workers/eval/errors.ts';
+import { FillMissingError } from '../workers/fill-missing/errors.ts';
+import { GeneratorError } from '../workers/generators/errors.ts';
 import { SafetensorsFormatError } from '../workers/io/safetensors/errors.ts';
 import { SourceError } from '../workers/io/source.ts';
 import { ArchitectureError } from '../workers/plan/architecture.ts';
@@ -15,7 +17,9 @@ export function exitCodeOf(e: unknown): number {
     e instanceof SourceError ||
     e instanceof ArchitectureError ||
     e instanceof UsageError ||
-    e instanceof PublishError
+    e instanceof PublishError ||
+    e instanceof GeneratorError ||
+    e instanceof FillMissingError
     ? 2
     : 1;
 }

@@ -9,20 +9,30 @@
  *   extract-lora --model FT --base BASE --out OUT               mergekit-extract-lora: a LoRA of FT - BASE
  *   pytorch CONFIG.yml --out OUT                                mergekit-pytorch: bare checkpoints, by tensor name
  *   publish DIR --repo NAMESPACE/NAME                           a finished output folder as a Hub repo
+ *   legacy OUT --merge M --merge M [--base-model B]             mergekit-legacy's command line
+ *   layershuffle OUT --model A --model B                        mergekit-layershuffle: layers drawn at random
+ *   bakllama CONFIG.yml OUT                                     a bakllama configuration (layer slices)
+ *   fill-missing BASE SUBMODEL --out OUT                        a merged part put back into its bigger model
+ *   tokensurgeon MODEL DONOR OUT                                mergekit-tokensurgeon: MODEL with DONOR's tokenizer
  *
  * Exit codes: 0 ok, 2 invalid recipe or input, 1 any other failure, 130 cancelled (Ctrl-C).
  */
 import { UsageError } from './args.ts';
 import { exitCodeOf } from './errors.ts';
 import { wasInterrupted } from './interrupt.ts';
+import { bakllamaCommand } from './commands/bakllama.ts';
 import { evalCommand } from './commands/eval.ts';
 import { extractLoraCommand } from './commands/extract-lora.ts';
+import { fillMissingCommand } from './commands/fill-missing.ts';
+import { layershuffleCommand } from './commands/layershuffle.ts';
+import { legacyCommand } from './commands/legacy.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { moeCommand } from './commands/moe.ts';
 import { pytorchCommand } from './commands/pytorch.ts';
 import { publishCommand } from './commands/publish.ts';
 import { multiCommand } from './commands/multi.ts';
 import { serveCommand } from './commands/serve.ts';
+import { tokensurgeonCommand } from './commands/tokensurgeon.ts';
 import { validateCommand } from './commands/validate.ts';
 
 const HELP = `merge-studio: merge language models with mergekit's methods and recipes
@@ -37,6 +47,11 @@ Usage:
   merge-studio extract-lora --model FT --base BASE --out OUT [--max-rank 128] [options]
   merge-studio pytorch CONFIG.yml --out OUT [--tensor-union | --tensor-intersection] [options]
   merge-studio publish DIR --repo NAMESPACE/NAME [--private] [--message TEXT] [--hub-url URL] [--token TOKEN]
+  merge-studio legacy OUT --merge MODEL [--merge MODEL ...] [--base-model B] [--method ties] [options]
+  merge-studio layershuffle OUT --model A --model B [--weight W ...] [--full-random] [options]
+  merge-studio bakllama CONFIG.yml OUT [--fp16] [options]
+  merge-studio fill-missing BASE SUBMODEL --out OUT [--shard-size SIZE] [--models DIR] [--hub-url URL] [--token TOKEN]
+  merge-studio tokensurgeon MODEL DONOR OUT [-a omp] [-k 64] [options]
 
 Models: a model named in a recipe is read from a local folder when one exists, as in mergekit:
 first DIR/<name> with --models DIR, then the name as a path from the working directory
@@ -104,6 +119,51 @@ nothing; publishing again does not send files the hub already has. See docs/hub.
   --private            create the repo private (an existing repo keeps its visibility)
   -m, --message TEXT   the commit's title
 
+fill-missing options (mergekit's scripts/fill_missing_params.py: BASE's files and tensors, the
+tensors SUBMODEL has taken from it, e.g. a merged language model put back into its
+vision-language model; see docs/fill-missing.md). BASE and SUBMODEL are read like a recipe's
+models (--models, --hub-url, --token); a \`language_model.\`-style prefix is detected as in mergekit.
+  --out DIR            output folder, as for merge (mergekit's --output_dir too); run again to resume
+  --shard-size SIZE    largest output shard, decimal units (default 5 GiB, as mergekit's script);
+                       mergekit's --max_shard_size BYTES too
+  Refused: SUBMODEL tensors whose shape or dtype differs from BASE's, SUBMODEL tensors with no
+  BASE tensor to replace, and a BASE with no more tensors than SUBMODEL.
+
+tokensurgeon options (mergekit-tokensurgeon: MODEL's weights with DONOR's tokenizer; the
+embedding and lm_head are rebuilt in DONOR's vocabulary order, shared tokens copied, new ones
+approximated; see docs/tokensurgeon.md). MODEL and DONOR are read like a recipe's models.
+  -a, --approximation-method M  omp (default), common_interpolation, mean, zero or randn
+                       (subword, john_hewitt, landmark_pca, stb and mp_rope are refused)
+  -k N                 shared tokens per new token for omp / common_interpolation (default 64)
+  -c, --cosine-similarity  cosine neighbours for common_interpolation (-nc to turn off)
+  -w, --weight-scheme S  distance_proportional (default), barycentric or least_squares
+  --prefix-match / --byte-match no|yes|embed|lm_head  match a new token by its longest prefix
+                       / by its <0xNN> byte token (default no; -pm, -bm as in mergekit)
+  --magikarp           copy and use only tokens well trained in both models (the others
+                       are approximated, or zeroed when badly trained in both)
+  --new-vocab-noise S / --new-vocab-scale F  Gaussian noise of deviation S on / then a
+                       factor F for the approximated rows (-nvn, -nvs)
+  --batch-size N       new tokens between cancel checks (default 512; --batch-size=-1: one)
+  --seed N, --shard-size SIZE  as for merge; run again to resume
+
+mergekit's recipe-making scripts: each builds a recipe, checks it like a recipe file and merges
+it as merge does (merge's options apply; the recipe is saved as OUT/mergekit_config.yml).
+See docs/differences.md ("mergekit's other scripts").
+  legacy (mergekit-legacy): --merge MODEL (repeatable), --base-model B (added to the models
+    when not merged), --method M (default ties), --density D / --weight W (one for all models,
+    or one per model in order; without --weight every model gets 1), --no-normalize,
+    --int8-mask, --bf16 (dtype bfloat16), --naive-count (sign election by count),
+    --print-yaml. slerp takes exactly one --weight, as t.
+  layershuffle (mergekit-layershuffle): output layer i is layer i of a model drawn with
+    probability proportional to its --weight (default equal); -m/--model and -w/--weight are
+    repeatable. --full-random: each model gives floor(layers x weight) layers drawn from all
+    its layers, in shuffled order. --seed N repeats a draw (without it one is drawn and
+    printed); --fp16 (dtype float16), --print-yaml, --write-yaml FILE, --dry-run (the recipe
+    only; OUT is still named).
+  bakllama: CONFIG has layer_slices: [{model, start, end, scale?}] (end exclusive; scale
+    multiplies that slice's down_proj); embedding_source / lm_head_source, when given, must
+    be the first / last slice's model. --fp16, --print-yaml.
+
 Exit codes: 0 ok, 2 invalid recipe or input, 1 other failure, 130 cancelled (Ctrl-C).
 `;
 
@@ -117,6 +177,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   'extract-lora': extractLoraCommand,
   pytorch: pytorchCommand,
   publish: publishCommand,
+  legacy: legacyCommand,
+  layershuffle: layershuffleCommand,
+  bakllama: bakllamaCommand,
+  'fill-missing': fillMissingCommand,
+  tokensurgeon: tokensurgeonCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -138,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(
         cmd === 'publish'
           ? 'cancelled: nothing was committed to the hub; publish again to finish (files the hub already has are not sent again)\n'
-          : 'cancelled: nothing that looks complete was written; run the same command again (a merge or MoE build resumes from its finished shards)\n',
+          : 'cancelled: nothing that looks complete was written; run the same command again (a merge, MoE build, fill-missing or tokensurgeon resumes from its finished shards)\n',
       );
       return 130;
     }

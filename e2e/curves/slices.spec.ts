@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { HubServer } from '../../server/hub-server.ts';
+import { layerShuffleRecipe } from '../../workers/generators/layershuffle.ts';
+import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
 import { REPO, startTestHub } from '../support/hub.ts';
 import { Studio } from './studio.ts';
 
@@ -66,4 +68,34 @@ test('a two-slice passthrough frankenmerge: YAML and layer stack', async ({ page
   // Back to whole models: the ranges are dropped, and the button says so.
   await editor.getByRole('button', { name: 'Use whole models (drops the layer ranges)' }).click();
   await studio.expectYaml('models:\n  - model: tinymix-code\n  - model: tinymix-math\n');
+});
+
+test('shuffle layers: the draw of merge-studio layershuffle with the same seed', async ({ page }) => {
+  const studio = new Studio(page);
+  await studio.open(hub.url);
+  await studio.method(/^Passthrough passthrough/);
+  await studio.addModels('tinymix-code', 'tinymix-math');
+  const editor = studio.slicesEditor;
+  await editor.getByText('Shuffle layers (random stack)').click();
+  const models = [
+    { id: 'tinymix-code', layers: 4 },
+    { id: 'tinymix-math', layers: 4 },
+  ];
+  const drawn = (seed: number, extra: { weights?: number[]; fullRandom?: boolean } = {}) =>
+    recipeToYaml(layerShuffleRecipe({ models, seed, ...extra })).replace('merge_method: passthrough\n', '');
+  await editor.getByRole('spinbutton', { name: 'Seed' }).fill('9');
+  await editor.getByRole('button', { name: 'Draw with seed 9' }).click();
+  await studio.expectYaml(drawn(9));
+  await editor.getByRole('button', { name: 'Shuffle again' }).click();
+  await studio.expectYaml(drawn(10));
+  // Weights and full random, as --weight and --full-random.
+  await editor.getByRole('checkbox', { name: 'Full random (layer indices too)' }).check();
+  await editor.getByRole('spinbutton', { name: 'tinymix-math', exact: true }).fill('1');
+  await editor.getByRole('button', { name: 'Draw with seed 10' }).click();
+  await studio.expectYaml(drawn(10, { weights: [0.5, 1], fullRandom: true }));
+  await expect(editor.getByRole('table', { name: /^Output layer stack: 6 layers/ })).toBeVisible();
+  await editor.getByRole('spinbutton', { name: 'tinymix-code', exact: true }).fill('0');
+  await editor.getByRole('spinbutton', { name: 'tinymix-math', exact: true }).fill('0');
+  await editor.getByRole('button', { name: 'Shuffle again' }).click();
+  await expect(editor.getByRole('alert')).toHaveText(/every weight is 0/);
 });

@@ -13,6 +13,7 @@ import { useStudio } from '../../stores/store.ts';
 import { LayerCountsLoader, type CountsState } from './LayerCountsLoader.tsx';
 import { LayerStack } from './LayerStack.tsx';
 import { SliceCard } from './SliceCard.tsx';
+import { ShuffleLayers } from './ShuffleLayers.tsx';
 import { SliceGlobals } from './SliceGlobals.tsx';
 import { layerStack, sliceProblems } from './slice-stack.ts';
 import * as sm from './slices-model.ts';
@@ -50,35 +51,56 @@ function SlicesBody({ state }: { readonly state: CountsState }) {
       </p>
     );
   }
+  // One element in the same place whether the recipe has slices or not, so that its seed and
+  // weights stay when the first draw turns the models into slices.
+  const models = referencedModels(recipe);
+  const shuffle = method.name === 'passthrough' && models.length > 0 && (
+    <ShuffleLayers
+      models={models}
+      counts={state.counts}
+      onDraw={(drawn) => {
+        if (curveTarget?.model !== undefined) setCurveTarget(undefined);
+        setSlices(drawn);
+      }}
+    />
+  );
   if (!recipe.slices) {
     const converted = sm.slicesFromModels(recipe, state.counts, method);
     const none = (recipe.models ?? []).length === 0 && !recipe.base_model;
     return (
       <>
-        <p className="muted">
-          Take layer ranges instead of whole models: stack layers of several models (a frankenmerge, with
-          Passthrough) or merge layers from different depths.{' '}
-          {method.name === 'passthrough'
-            ? 'Each model becomes one slice over all its layers, stacked in order.'
-            : 'The models become one slice over all their layers: the same merge until a range changes.'}
-        </p>
-        <button
-          type="button"
-          disabled={none || !('slices' in converted)}
-          onClick={() => {
-            if (!('slices' in converted)) return;
-            // Per-model parameters now live on the slices' sources, which the curve editor does not edit.
-            if (curveTarget?.model !== undefined) setCurveTarget(undefined);
-            setSlices(converted.slices);
-          }}
-        >
-          Use layer slices
-        </button>
-        {none ? <p className="muted">Add models first.</p> : status && <p className="muted">{status}</p>}
+        <>
+          <p className="muted">
+            Take layer ranges instead of whole models: stack layers of several models (a frankenmerge, with
+            Passthrough) or merge layers from different depths.{' '}
+            {method.name === 'passthrough'
+              ? 'Each model becomes one slice over all its layers, stacked in order.'
+              : 'The models become one slice over all their layers: the same merge until a range changes.'}
+          </p>
+          <button
+            type="button"
+            disabled={none || !('slices' in converted)}
+            onClick={() => {
+              if (!('slices' in converted)) return;
+              // Per-model parameters now live on the slices' sources, which the curve editor does not edit.
+              if (curveTarget?.model !== undefined) setCurveTarget(undefined);
+              setSlices(converted.slices);
+            }}
+          >
+            Use layer slices
+          </button>
+          {none ? <p className="muted">Add models first.</p> : status && <p className="muted">{status}</p>}
+        </>
+        {shuffle}
       </>
     );
   }
-  return <SlicesMode recipe={recipe} slices={recipe.slices} state={state} status={status} />;
+  return (
+    <>
+      <SlicesMode recipe={recipe} slices={recipe.slices} state={state} status={status} />
+      {shuffle}
+    </>
+  );
 }
 
 function SlicesMode(props: {

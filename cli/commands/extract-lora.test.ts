@@ -6,26 +6,18 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { LoraExtractError } from '../../workers/lora-extract/errors.ts';
 import { filesOf, readAll, tinymix } from '../../workers/lora-extract/test-helpers.ts';
 import { UsageError } from '../args.ts';
-import { exitCodeOf } from '../errors.ts';
 import { extractLoraCommand, invocationOf } from './extract-lora.ts';
+import { captureOutput, expectFailure } from './test-output.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cli-extract-lora-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-let stdout: string[];
-let stderr: string[];
-beforeEach(() => {
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (stdout.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (stderr.push(String(s)), true));
-  return () => vi.restoreAllMocks();
-});
+const { stdout, stderr } = captureOutput();
 
 /** Only layer 0's attention, to keep it quick. */
 const run = (out: string, ...extra: string[]) =>
@@ -45,16 +37,7 @@ const run = (out: string, ...extra: string[]) =>
     ...extra,
   ]);
 
-/** Awaits `p`, which must fail with an error of `type` whose message matches, and the exit code. */
-const fails = async (p: Promise<void>, type: new (...a: never[]) => Error, message: RegExp, code: number) => {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(type);
-  expect((e as Error).message).toMatch(message);
-  expect(exitCodeOf(e)).toBe(code);
-};
+const fails = expectFailure;
 
 describe('merge-studio extract-lora', () => {
   it('writes the adapter, with no note when every tensor is one our own reader applies', async () => {

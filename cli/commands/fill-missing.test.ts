@@ -5,7 +5,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer } from '../../server/hub-server.ts';
 import { FillMissingError } from '../../workers/fill-missing/errors.ts';
 import {
@@ -18,10 +18,10 @@ import {
 } from '../../workers/fill-missing/test-helpers.ts';
 import { UsageError } from '../args.ts';
 import { fillMissingCommand } from './fill-missing.ts';
+import { captureOutput } from './test-output.ts';
 
 let tmp: string;
-let out: string[];
-let err: string[];
+const { stdout: out, stderr: err } = captureOutput();
 const at = (...p: string[]): string => path.join(tmp, ...p);
 
 beforeAll(async () => {
@@ -31,12 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
-});
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
 });
 
 const fails = (...args: string[]): Promise<void> =>

@@ -5,17 +5,17 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { TINYMIX_MOE } from '../../workers/moe/test-helpers.ts';
 import { UsageError } from '../args.ts';
 import { exitCodeOf } from '../errors.ts';
 import { evalCommand } from './eval.ts';
 import { moeCommand } from './moe.ts';
+import { captureOutput } from './test-output.ts';
 
 let tmp: string;
-let out: string[];
-let err: string[];
+const { stdout: out, stderr: err } = captureOutput();
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'cli-moe-'));
@@ -32,13 +32,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
-});
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  return () => vi.restoreAllMocks();
 });
 
 const moe = (config: string, dir: string, ...more: string[]) =>
@@ -63,7 +56,7 @@ describe('merge-studio moe', () => {
       'tokenizer.json',
       'tokenizer_config.json',
     ]);
-    out = [];
+    out.length = 0;
     await evalCommand([path.join(tmp, 'out'), '--text', path.join(MODELS_DIR, 'eval-code.txt'), '--windows', '4', '--json']); // prettier-ignore
     const [row] = JSON.parse(out.join('')) as { loss: number }[];
     expect(row!.loss).toBeGreaterThan(1);
@@ -76,7 +69,7 @@ describe('merge-studio moe', () => {
       /^built a 3-expert DeepSeek MoE with 1 shared expert \(4 layers, 79 tensors\)/,
     );
     expect(err.join('')).toMatch(/architecture: DeepSeek MoE/);
-    out = [];
+    out.length = 0;
     await evalCommand([path.join(tmp, 'deepseek'), '--text', path.join(MODELS_DIR, 'eval-code.txt'), '--windows', '4', '--json']); // prettier-ignore
     const [row] = JSON.parse(out.join('')) as { loss: number }[];
     expect(row!.loss).toBeGreaterThan(1);

@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MODELS_DIR } from '../../scripts/lib/golden.ts';
 import { RecipeError } from '../../workers/plan/problems.ts';
 import { UsageError } from '../args.ts';
 import { mergeCommand } from './merge.ts';
 import { multiCommand } from './multi.ts';
+import { captureOutput } from './test-output.ts';
 
 // Both recipes in the layout recipeToYaml writes, which multi saves as each stage's
 // mergekit_config.yml: so the stages' files can equal those of `merge` byte for byte.
@@ -45,8 +46,7 @@ const OPTIONS = ['--models', MODELS_DIR, '--lanes', '0', '--shard-size', '600K']
 
 let tmp: string;
 let inter: string;
-let stdout: string[];
-let stderr: string[];
+const { stdout } = captureOutput();
 const file = (name: string) => path.join(tmp, name);
 const multi = (...args: string[]) => multiCommand([file('multi.yml'), '-I', inter, ...OPTIONS, ...args]);
 
@@ -83,13 +83,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
-});
-beforeEach(() => {
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (stdout.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (stderr.push(String(s)), true));
-  return () => vi.restoreAllMocks();
 });
 
 const merged = () => stdout.filter((l) => l.startsWith('merged ')).map((l) => l.split(' in ')[0]);

@@ -6,14 +6,14 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../workers/io/load-model.ts';
 import { folderModelSource } from '../../workers/io/node/fs-source.ts';
 import { TokenSurgeonError } from '../../workers/tokensurgeon/errors.ts';
 import { DONOR_TOKENS, donorFiles, TINYMIX_BASE } from '../../workers/tokensurgeon/test-helpers.ts';
 import { UsageError } from '../args.ts';
-import { exitCodeOf } from '../errors.ts';
 import { surgeryOptions, tokensurgeonCommand } from './tokensurgeon.ts';
+import { captureOutput, expectFailure } from './test-output.ts';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cli-tokensurgeon-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
@@ -24,25 +24,9 @@ await mkdir(path.join(models, 'no-tokenizer'), { recursive: true });
 for (const [f, data] of donorFiles())
   if (f !== 'tokenizer.json') await writeFile(path.join(models, 'no-tokenizer', f), data);
 
-let stdout: string[];
-let stderr: string[];
-beforeEach(() => {
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (stdout.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (stderr.push(String(s)), true));
-  return () => vi.restoreAllMocks();
-});
+const { stdout, stderr } = captureOutput();
 
-const fails = async (p: Promise<void>, type: new (...a: never[]) => Error, message: RegExp, code: number) => {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(type);
-  expect((e as Error).message).toMatch(message);
-  expect(exitCodeOf(e)).toBe(code);
-};
+const fails = expectFailure;
 
 const run = (...extra: string[]) => tokensurgeonCommand([TINYMIX_BASE, 'donor', path.join(tmp, 'x'), '--models', models, ...extra]); // prettier-ignore
 

@@ -13,6 +13,8 @@
  */
 import { INDEX_FILE, SINGLE_FILE } from '../io/load-model.ts';
 import type { OutputSink } from '../io/source.ts';
+import type { OutputFileInfo } from '../protocol.ts';
+import { checkAbort } from './cancel.ts';
 import { loadJobState, saveJobState, type JobState } from './job-state.ts';
 import type { ShardPlan, ShardTensor } from './shards.ts';
 
@@ -60,4 +62,44 @@ async function indexedShards(sink: OutputSink): Promise<string[]> {
   } catch {
     return []; // not an index we wrote: its shards, if any, match this plan's names or stay
   }
+}
+
+export interface ShardSteps<T extends ShardTensor> {
+  /** A shard finished by an earlier run: move the readers past its tensors, count its progress. */
+  readonly skip: (shard: ShardPlan<T>) => void;
+  readonly write: (shard: ShardPlan<T>) => Promise<void>;
+  readonly signal?: AbortSignal | undefined;
+  readonly onLog?: ((line: string) => void) | undefined;
+}
+
+/**
+ * Every shard in order: the ones the state names as finished, whose file has the planned
+ * size, are kept; the others are written, each added to the state (saved) once closed.
+ * Returns the shard files and how many were kept.
+ */
+export async function writeShards<T extends ShardTensor>(
+  sink: OutputSink,
+  state: JobState,
+  shards: readonly ShardPlan<T>[],
+  steps: ShardSteps<T>,
+): Promise<{ files: OutputFileInfo[]; resumed: number }> {
+  const files: OutputFileInfo[] = [];
+  let resumed = 0;
+  for (const shard of shards) {
+    checkAbort(steps.signal);
+    if (
+      state.completed.includes(shard.file) &&
+      (await sink.sizeOf?.(shard.file)) === shard.layout.totalSize
+    ) {
+      steps.skip(shard);
+      resumed++;
+      steps.onLog?.(`resume: ${shard.file} is already complete`);
+    } else {
+      await steps.write(shard);
+      state.completed.push(shard.file);
+      await saveJobState(sink, state);
+    }
+    files.push({ path: shard.file, size: shard.layout.totalSize });
+  }
+  return { files, resumed };
 }

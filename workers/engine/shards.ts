@@ -5,9 +5,11 @@
  * `model-00001-of-0000N.safetensors` with an index.
  */
 import { DTYPE_SIZE, type WritableDType } from '../io/dtypes.ts';
+import type { OutputSink } from '../io/source.ts';
 import { numelOf } from '../io/safetensors/header.ts';
 import { planSafetensorsFile, type FileLayout } from '../io/safetensors/layout.ts';
 import type { PlannedTensor } from '../plan/plan-types.ts';
+import { checkAbort } from './cancel.ts';
 
 export const DEFAULT_SHARD_BYTES = 5_000_000_000;
 
@@ -72,4 +74,35 @@ export function shardIndex(shards: readonly ShardPlan<ShardTensor>[]): string {
   }
   const sorted = Object.fromEntries([...weightMap].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return `${JSON.stringify({ metadata: { total_size: total, mergekit_version: '0.1.4' }, weight_map: sorted }, null, 2)}\n`;
+}
+
+/** Writes `data` at `offset` bytes into the tensor being written. */
+export type TensorWrite = (offset: number, data: Uint8Array) => Promise<void>;
+
+/**
+ * One planned shard through `sink`: its header, then each tensor's bytes from `fill`, then
+ * close. On any error (a cancel included) the unfinished file is aborted, so nothing that looks
+ * complete is left. The merge's own writer (run-merge.ts) adds a pipeline and compute lanes.
+ */
+export async function writeShardFile<T extends ShardTensor>(
+  sink: OutputSink,
+  shard: ShardPlan<T>,
+  signal: AbortSignal | undefined,
+  fill: (t: T, write: TensorWrite) => Promise<void>,
+): Promise<void> {
+  const writer = await sink.createFile(shard.file, shard.layout.totalSize);
+  try {
+    await writer.write(0, shard.layout.header);
+    const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
+    for (const t of shard.tensors) {
+      checkAbort(signal);
+      const at = offsets.get(t.name)!;
+      await fill(t, (offset, data) => writer.write(at + offset, data));
+    }
+    checkAbort(signal);
+    await writer.close();
+  } catch (e) {
+    await writer.abort().catch(() => undefined);
+    throw e;
+  }
 }

@@ -15,9 +15,15 @@
  * same job run again keeps the shards it finished.
  */
 import { checkAbort } from '../engine/cancel.ts';
-import { inputsDigest, JOB_STATE_FILE, saveJobState } from '../engine/job-state.ts';
-import { startJob } from '../engine/output-folder.ts';
-import { planShards, shardIndex, type ShardPlan, type ShardTensor } from '../engine/shards.ts';
+import { inputsDigest, JOB_STATE_FILE } from '../engine/job-state.ts';
+import { startJob, writeShards } from '../engine/output-folder.ts';
+import {
+  planShards,
+  shardIndex,
+  writeShardFile,
+  type ShardPlan,
+  type ShardTensor,
+} from '../engine/shards.ts';
 import { ModelTensorReader, type ReaderStats } from '../engine/tensor-reader.ts';
 import { INDEX_FILE, loadModel, type LoadedModel } from '../io/load-model.ts';
 import type { ModelSource, OutputSink } from '../io/source.ts';
@@ -89,25 +95,15 @@ export async function fillMissing(job: FillJob): Promise<FillResult> {
     base: reader(base, plan, 'base', stats),
     submodel: reader(submodel, plan, 'submodel', stats),
   };
-  const files: OutputFileInfo[] = [];
-  let resumed = 0;
-  for (const shard of shards) {
-    checkAbort(signal);
-    if (
-      state.completed.includes(shard.file) &&
-      (await sink.sizeOf?.(shard.file)) === shard.layout.totalSize
-    ) {
+  const { files, resumed } = await writeShards(sink, state, shards, {
+    skip: (shard) => {
       for (const t of shard.tensors) readers[t.from].skip(t.source);
-      resumed++;
       progress.wrote(shard.tensors.length, shard.layout.totalSize);
-      job.onLog?.(`resume: ${shard.file} is already complete`);
-    } else {
-      await writeShard(sink, shard, readers, progress, signal);
-      state.completed.push(shard.file);
-      await saveJobState(sink, state);
-    }
-    files.push({ path: shard.file, size: shard.layout.totalSize });
-  }
+    },
+    write: (shard) => writeShard(sink, shard, readers, progress, signal),
+    signal,
+    onLog: job.onLog,
+  });
   progress.emit('finishing', true);
   if (shards.length > 1) {
     const index = shardIndex(shards);
@@ -153,29 +149,18 @@ function reader(
   return new ModelTensorReader(model, order, stats, inFileOrder ? MAX_READ_BLOCK : 0);
 }
 
-async function writeShard(
+function writeShard(
   sink: OutputSink,
   shard: FillShard,
   readers: Readonly<Record<FillTensor['from'], ModelTensorReader>>,
   progress: ProgressEmitter,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const writer = await sink.createFile(shard.file, shard.layout.totalSize);
-  try {
-    await writer.write(0, shard.layout.header);
-    const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
-    for (const t of shard.tensors) {
-      checkAbort(signal);
-      const bytes = await readers[t.from].next(t.source, signal);
-      await writer.write(offsets.get(t.name)!, bytes);
-      progress.wrote(1, bytes.byteLength, t.name);
-    }
-    checkAbort(signal);
-    await writer.close();
-  } catch (e) {
-    await writer.abort().catch(() => undefined);
-    throw e;
-  }
+  return writeShardFile(sink, shard, signal, async (t, write) => {
+    const bytes = await readers[t.from].next(t.source, signal);
+    await write(0, bytes);
+    progress.wrote(1, bytes.byteLength, t.name);
+  });
 }
 
 /** Names the job for resume: both models' contents (Hub commits, local files), the plan, the shards. */

@@ -9,9 +9,9 @@
  */
 import { checkAbort } from '../engine/cancel.ts';
 import { COPIED_WITH_TOKENIZER, DONOR_FILES } from '../engine/metadata-files.ts';
-import { inputsDigest, JOB_STATE_FILE, saveJobState } from '../engine/job-state.ts';
-import { startJob } from '../engine/output-folder.ts';
-import { planShards, shardIndex, type ShardPlan } from '../engine/shards.ts';
+import { inputsDigest, JOB_STATE_FILE } from '../engine/job-state.ts';
+import { startJob, writeShards } from '../engine/output-folder.ts';
+import { planShards, shardIndex, writeShardFile, type ShardPlan } from '../engine/shards.ts';
 import { ModelTensorReader, type ReaderStats } from '../engine/tensor-reader.ts';
 import { encodeFromF32 } from '../io/dtypes.ts';
 import { loadModel, type LoadedModel } from '../io/load-model.ts';
@@ -107,25 +107,16 @@ export async function buildMoe(job: MoeJob): Promise<MoeResult> {
   const fingerprint = moeFingerprint(job, seed, models, shards);
   const state = await startJob(job.sink, fingerprint, shards);
   const readers = makeReaders(layout, models, stats);
-  const files: OutputFileInfo[] = [];
-  let resumed = 0;
-  for (const shard of shards) {
-    if (
-      state.completed.includes(shard.file) &&
-      (await job.sink.sizeOf?.(shard.file)) === shard.layout.totalSize
-    ) {
+  const { files, resumed } = await writeShards(job.sink, state, shards, {
+    skip: (shard) => {
       for (const t of shard.tensors)
         if (t.source.kind === 'copy') readers.get(t.source.model)!.skip(t.source.tensor);
-      resumed++;
       progress.wrote(shard.tensors.length, shard.layout.totalSize);
-      job.onLog?.(`resume: ${shard.file} is already complete`);
-    } else {
-      await writeShard(job, shard, readers, gates, layout.hidden, seed, progress);
-      state.completed.push(shard.file);
-      await saveJobState(job.sink, state);
-    }
-    files.push({ path: shard.file, size: shard.layout.totalSize });
-  }
+    },
+    write: (shard) => writeShard(job, shard, readers, gates, layout.hidden, seed, progress),
+    signal: job.signal,
+    onLog: job.onLog,
+  });
   progress.emit('finishing', true);
   const put = async (path: string, data: Uint8Array | string): Promise<void> => {
     await job.sink.writeFile(path, data);
@@ -191,7 +182,7 @@ function makeReaders(
   );
 }
 
-async function writeShard(
+function writeShard(
   job: MoeJob,
   shard: ShardPlan<MoeTensor>,
   readers: ReadonlyMap<string, ModelTensorReader>,
@@ -200,41 +191,28 @@ async function writeShard(
   seed: number,
   progress: ProgressEmitter,
 ): Promise<void> {
-  const writer = await job.sink.createFile(shard.file, shard.layout.totalSize);
-  try {
-    await writer.write(0, shard.layout.header);
-    const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
-    for (const t of shard.tensors) {
-      checkAbort(job.signal);
-      const at = offsets.get(t.name)!;
-      const write = (offset: number, data: Uint8Array): Promise<void> => writer.write(at + offset, data);
-      let bytes: number;
-      const src = t.source;
-      if (src.kind === 'router' || src.kind === 'zeros') {
-        const values =
-          src.kind === 'router'
-            ? gates[src.layer]!.subarray(src.first * hidden, (src.first + src.count) * hidden)
-            : new Float32Array(t.shape.reduce((a, b) => a * b, 1));
-        const data = encodeFromF32(values, t.dtype);
-        await write(0, data);
-        bytes = data.byteLength;
-      } else {
-        const input = await readers.get(src.model)!.next(src.tensor, job.signal);
-        const expert = src.expert && job.config[src.expert.list]?.[src.expert.index];
-        const change = {
-          ...(expert?.noise_scale !== undefined && { noise: expert.noise_scale }),
-          ...(src.residual && expert?.residual_scale !== undefined && { scale: expert.residual_scale }),
-        };
-        bytes = await writeConverted(input, src.dtype, t.dtype, change, { seed, name: t.name }, write);
-      }
-      progress.wrote(1, bytes, t.name);
+  return writeShardFile(job.sink, shard, job.signal, async (t, write) => {
+    let bytes: number;
+    const src = t.source;
+    if (src.kind === 'router' || src.kind === 'zeros') {
+      const values =
+        src.kind === 'router'
+          ? gates[src.layer]!.subarray(src.first * hidden, (src.first + src.count) * hidden)
+          : new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+      const data = encodeFromF32(values, t.dtype);
+      await write(0, data);
+      bytes = data.byteLength;
+    } else {
+      const input = await readers.get(src.model)!.next(src.tensor, job.signal);
+      const expert = src.expert && job.config[src.expert.list]?.[src.expert.index];
+      const change = {
+        ...(expert?.noise_scale !== undefined && { noise: expert.noise_scale }),
+        ...(src.residual && expert?.residual_scale !== undefined && { scale: expert.residual_scale }),
+      };
+      bytes = await writeConverted(input, src.dtype, t.dtype, change, { seed, name: t.name }, write);
     }
-    checkAbort(job.signal);
-    await writer.close();
-  } catch (e) {
-    await writer.abort().catch(() => undefined);
-    throw e;
-  }
+    progress.wrote(1, bytes, t.name);
+  });
 }
 
 /** The base's tokenizer and generation files, the model card, the config, config.json last. */

@@ -4,38 +4,7 @@
  * so alike that some experts will rarely be picked. The singular values are the square roots of
  * the eigenvalues of the small Gram matrix (experts x experts), found by Jacobi rotations.
  */
-
-/** Eigenvalues of a symmetric n x n matrix (row-major, overwritten), by cyclic Jacobi sweeps. */
-export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (apq === 0) continue;
-        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]!;
-          const akq = a[k * n + q]!;
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]!;
-          const aqk = a[q * n + k]!;
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  return Float64Array.from({ length: n }, (_, i) => a[i * n + i]!);
-}
+import { symmetricEigen } from '../linalg/symmetric-eigen.ts';
 
 /** The 2-norm condition number of a rows x cols matrix (Infinity when it is rank-deficient). */
 export function conditionNumber(m: Float32Array, rows: number, cols: number): number {
@@ -53,7 +22,7 @@ export function conditionNumber(m: Float32Array, rows: number, cols: number): nu
       g[j * n + i] = s;
     }
   }
-  const eig = symmetricEigenvalues(g, n);
+  const eig = symmetricEigen(g, n, false).values;
   const max = Math.max(...eig);
   const min = Math.min(...eig);
   // Below float32's resolution relative to the largest: numerically zero, as torch's SVD finds.

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  conditionNumber,
-  degenerateLayers,
-  degenerateWarning,
-  symmetricEigenvalues,
-} from './gate-condition.ts';
+import { conditionNumber, degenerateLayers, degenerateWarning } from './gate-condition.ts';
 import { cheapEmbedGates, gatesFromVectors, randomGates } from './gates.ts';
 
 function stats(a: Float32Array): { mean: number; std: number; min: number; max: number } {
@@ -59,13 +54,6 @@ describe('prompt gates', () => {
 });
 
 describe('degenerate routers (warn_degenerate_gates)', () => {
-  it('finds the eigenvalues of a symmetric matrix', () => {
-    const eig = [...symmetricEigenvalues(Float64Array.from([2, 1, 0, 1, 2, 0, 0, 0, 5]), 3)].sort(
-      (a, b) => a - b,
-    );
-    expect(eig.map((x) => +x.toFixed(9))).toEqual([1, 3, 5]);
-  });
-
   it('computes the 2-norm condition number, wide or tall', () => {
     expect(conditionNumber(Float32Array.from([3, 0, 0, 0, 1, 0]), 2, 3)).toBeCloseTo(3, 9);
     expect(conditionNumber(Float32Array.from([3, 0, 0, 1, 0, 0]), 3, 2)).toBeCloseTo(3, 9);

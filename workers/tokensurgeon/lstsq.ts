@@ -2,62 +2,16 @@
  * Least squares for the small systems of common_interpolation's `least_squares` and
  * `barycentric` weightings (k unknowns, k <= a few hundred), where mergekit calls
  * torch.linalg.lstsq. Solved as the pseudo-inverse through the eigen-decomposition of AᵀA
- * (cyclic Jacobi, float64): the minimum-norm least-squares solution, which is what LAPACK's
+ * (cyclic Jacobi, float64: ../linalg/symmetric-eigen.ts): the minimum-norm least-squares solution, which is what LAPACK's
  * drivers give for full-rank and rank-deficient systems alike. Singular values below
  * float32's epsilon x max(m, n) x the largest are treated as zero (torch's default rcond for
  * float32 inputs). Squaring the condition number costs float64 precision a float32 solve has
  * to spare.
  */
 
+import { symmetricEigen } from '../linalg/symmetric-eigen.ts';
+
 const F32_EPS = 1.1920928955078125e-7;
-const MAX_SWEEPS = 60;
-
-/** Eigenvalues and eigenvectors (columns of v, row-major n x n) of the symmetric `s` (n x n, overwritten). */
-export function symmetricEigen(s: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let p = 0; p < n; p++) {
-      diag += s[p * n + p]! ** 2;
-      for (let q = p + 1; q < n; q++) off += s[p * n + q]! ** 2;
-    }
-    if (off <= 1e-30 * diag || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = s[p * n + q]!;
-        if (apq === 0) continue;
-        const theta = (s[q * n + q]! - s[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const sn = t * c;
-        for (let k = 0; k < n; k++) {
-          const skp = s[k * n + p]!;
-          const skq = s[k * n + q]!;
-          s[k * n + p] = c * skp - sn * skq;
-          s[k * n + q] = sn * skp + c * skq;
-        }
-        for (let k = 0; k < n; k++) {
-          const spk = s[p * n + k]!;
-          const sqk = s[q * n + k]!;
-          s[p * n + k] = c * spk - sn * sqk;
-          s[q * n + k] = sn * spk + c * sqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - sn * vkq;
-          v[k * n + q] = sn * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = s[i * n + i]!;
-  return { values, vectors: v };
-}
-
 /**
  * x minimising |A x - b| (and |x| among those), A given by `at(i, j)` for i < m, j < n.
  */

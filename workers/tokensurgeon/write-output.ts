@@ -8,9 +8,15 @@
  */
 import { checkAbort } from '../engine/cancel.ts';
 import { COPIED_WITH_TOKENIZER } from '../engine/metadata-files.ts';
-import { inputsDigest, JOB_STATE_FILE, saveJobState } from '../engine/job-state.ts';
-import { startJob } from '../engine/output-folder.ts';
-import { planShards, shardIndex, type ShardPlan, type ShardTensor } from '../engine/shards.ts';
+import { inputsDigest, JOB_STATE_FILE } from '../engine/job-state.ts';
+import { startJob, writeShards } from '../engine/output-folder.ts';
+import {
+  planShards,
+  shardIndex,
+  writeShardFile,
+  type ShardPlan,
+  type ShardTensor,
+} from '../engine/shards.ts';
 import { ModelTensorReader, type ReaderStats } from '../engine/tensor-reader.ts';
 import { encodeFromF32, type WritableDType } from '../io/dtypes.ts';
 import type { LoadedModel } from '../io/load-model.ts';
@@ -74,23 +80,14 @@ export async function writeOutput(job: OutputJob): Promise<OutputSummary> {
   const stats: ReaderStats = { requests: 0, bytes: 0 };
   const copied = tensors.filter((t) => !t.values).map((t) => t.name);
   const reader = new ModelTensorReader(job.model, copied, stats, MAX_READ_BLOCK);
-  const files: OutputFileInfo[] = [];
-  let resumed = 0;
-  for (const shard of shards) {
-    if (
-      state.completed.includes(shard.file) &&
-      (await job.sink.sizeOf?.(shard.file)) === shard.layout.totalSize
-    ) {
+  const { files, resumed } = await writeShards(job.sink, state, shards, {
+    skip: (shard) => {
       for (const t of shard.tensors) if (!t.values) reader.skip(t.name);
-      resumed++;
-      job.onLog?.(`resume: ${shard.file} is already complete`);
-    } else {
-      await writeShard(job, shard, reader);
-      state.completed.push(shard.file);
-      await saveJobState(job.sink, state);
-    }
-    files.push({ path: shard.file, size: shard.layout.totalSize });
-  }
+    },
+    write: (shard) => writeShard(job, shard, reader),
+    signal: job.signal,
+    onLog: job.onLog,
+  });
   const put = async (path: string, data: Uint8Array | string): Promise<void> => {
     await job.sink.writeFile(path, data);
     files.push({ path, size: typeof data === 'string' ? new TextEncoder().encode(data).byteLength : data.byteLength }); // prettier-ignore
@@ -111,25 +108,10 @@ export async function writeOutput(job: OutputJob): Promise<OutputSummary> {
   return { files, tensors: tensors.length, resumedShards: resumed, bytesRead: stats.bytes };
 }
 
-async function writeShard(
-  job: OutputJob,
-  shard: ShardPlan<OutTensor>,
-  reader: ModelTensorReader,
-): Promise<void> {
-  const writer = await job.sink.createFile(shard.file, shard.layout.totalSize);
-  try {
-    await writer.write(0, shard.layout.header);
-    const offsets = new Map(shard.layout.entries.map((e) => [e.name, e.offset]));
-    for (const t of shard.tensors) {
-      checkAbort(job.signal);
-      const data = t.values ? encodeFromF32(t.values.data, t.dtype) : await reader.next(t.name, job.signal);
-      await writer.write(offsets.get(t.name)!, data);
-      job.onTensor?.(t.name);
-    }
-    checkAbort(job.signal);
-    await writer.close();
-  } catch (e) {
-    await writer.abort().catch(() => undefined);
-    throw e;
-  }
+function writeShard(job: OutputJob, shard: ShardPlan<OutTensor>, reader: ModelTensorReader): Promise<void> {
+  return writeShardFile(job.sink, shard, job.signal, async (t, write) => {
+    const data = t.values ? encodeFromF32(t.values.data, t.dtype) : await reader.next(t.name, job.signal);
+    await write(0, data);
+    job.onTensor?.(t.name);
+  });
 }

@@ -5,6 +5,7 @@
  * method, from which the rank-r truncation is A V_r V_r^T (a projection, which needs neither
  * the singular values nor U).
  */
+import { symmetricEigen } from '../../linalg/symmetric-eigen.ts';
 import { uniformAt } from '../../rng.ts';
 
 /** Row-major float64 matrix for the tests. */
@@ -73,47 +74,11 @@ export function withSpectrum(rows: number, cols: number, s: readonly number[], s
 }
 
 /** Eigenvalues (descending) and eigenvectors (columns, row-major n x n) of a symmetric matrix. */
-export function symmetricEigen(a: Dense): { values: Float64Array; vectors: Dense } {
+export function symmetricEigenSorted(a: Dense): { values: Float64Array; vectors: Dense } {
   const n = a.rows;
-  const m = Float64Array.from(a.data);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * n + q]! - m[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        // M <- J^T M J with J the rotation in the (p, q) plane.
-        for (let k = 0; k < n; k++) {
-          const mkp = m[k * n + p]!;
-          const mkq = m[k * n + q]!;
-          m[k * n + p] = c * mkp - s * mkq;
-          m[k * n + q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < n; k++) {
-          const mpk = m[p * n + k]!;
-          const mqk = m[q * n + k]!;
-          m[p * n + k] = c * mpk - s * mqk;
-          m[q * n + k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = [...Array(n).keys()].sort((i, j) => m[j * n + j]! - m[i * n + i]!);
-  const values = Float64Array.from(order, (i) => m[i * n + i]!);
+  const { values: raw, vectors: v } = symmetricEigen(Float64Array.from(a.data), n);
+  const order = [...Array(n).keys()].sort((i, j) => raw[j]! - raw[i]!);
+  const values = Float64Array.from(order, (i) => raw[i]!);
   const vectors = new Float64Array(n * n);
   order.forEach((from, to) => {
     for (let k = 0; k < n; k++) vectors[k * n + to] = v[k * n + from]!;
@@ -124,13 +89,13 @@ export function symmetricEigen(a: Dense): { values: Float64Array; vectors: Dense
 /** The reference singular values (sqrt of A^T A's eigenvalues, clamped at 0), descending. */
 export function referenceSingularValues(a: Dense): Float64Array {
   const small = a.rows < a.cols ? transposeDense(a) : a;
-  const { values } = symmetricEigen(matmul(transposeDense(small), small));
+  const { values } = symmetricEigenSorted(matmul(transposeDense(small), small));
   return values.map((x) => Math.sqrt(Math.max(0, x)));
 }
 
 /** The best rank-r approximation A V_r V_r^T, V_r the top r eigenvectors of A^T A. */
 export function referenceTruncation(a: Dense, r: number): Dense {
-  const { vectors } = symmetricEigen(matmul(transposeDense(a), a));
+  const { vectors } = symmetricEigenSorted(matmul(transposeDense(a), a));
   const vr = new Float64Array(a.cols * r);
   for (let i = 0; i < a.cols; i++) for (let k = 0; k < r; k++) vr[i * r + k] = vectors.data[i * a.cols + k]!;
   const v = { rows: a.cols, cols: r, data: vr };

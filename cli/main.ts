@@ -143,7 +143,7 @@ approximated; see docs/tokensurgeon.md). MODEL and DONOR are read like a recipe'
                        are approximated, or zeroed when badly trained in both)
   --new-vocab-noise S / --new-vocab-scale F  Gaussian noise of deviation S on / then a
                        factor F for the approximated rows (-nvn, -nvs)
-  --batch-size N       new tokens between cancel checks (default 512; --batch-size=-1: one)
+  --batch-size N       accepted; progress and Ctrl-C are checked every 50 ms whatever it is
   --seed N, --shard-size SIZE  as for merge; run again to resume
 
 mergekit's recipe-making scripts: each builds a recipe, checks it like a recipe file and merges

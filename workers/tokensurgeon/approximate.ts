@@ -14,6 +14,7 @@
  * whatever --batch-size.
  */
 import { checkAbort } from '../engine/cancel.ts';
+import { yieldToEventLoop } from '../engine/yield.ts';
 import { normalAt, streamKey } from '../rng.ts';
 import { commonInterpolation, type SparseCombination, type WeightScheme } from './common-interpolation.ts';
 import { TokenSurgeonError } from './errors.ts';
@@ -21,6 +22,8 @@ import { gatherRows, row, type Matrix } from './matrix.ts';
 import type { Vocab } from './match-tokens.ts';
 import type { NormalizedToken } from './normalize-vocab.ts';
 import { omp } from './omp.ts';
+
+const YIELD_EVERY_MS = 50;
 
 export const APPROXIMATION_METHODS = ['omp', 'common_interpolation', 'mean', 'zero', 'randn'] as const;
 export type ApproximationMethod = (typeof APPROXIMATION_METHODS)[number];
@@ -36,7 +39,10 @@ export interface ApproximationOptions {
   readonly newVocabScale?: number;
   /** Seed of randn and of the noise. */
   readonly seed: number;
-  /** Tokens between cancellation checks (mergekit's --batch-size; the results do not depend on it). */
+  /**
+   * Tokens between progress reports and cancellation checks at most (mergekit's --batch-size;
+   * they also come every 50 ms; the results do not depend on it).
+   */
   readonly batchSize: number;
 }
 
@@ -82,15 +88,23 @@ export function columnMean(m: Matrix): Float32Array {
 }
 
 /** New rows, one per target token (targets.length x MODEL's hidden size). */
-export function approximateRows(input: ApproximationInput, options: ApproximationOptions): Matrix {
+export async function approximateRows(
+  input: ApproximationInput,
+  options: ApproximationOptions,
+): Promise<Matrix> {
   const { orig, donor, targets } = input;
   const cols = orig.cols;
   const out = new Float32Array(targets.length * cols);
   const donorId = (t: NormalizedToken): number => input.donorVocab.get(t)!;
   const key = (stream: number): number => streamKey(options.seed, input.tensorName, stream);
-  const each = (fill: (i: number, dst: Float32Array) => void): void => {
+  // Gives the event loop a turn about every 50 ms: a cancel (Ctrl-C's handler, a worker's
+  // message) can only arrive then, and an approximation can take hours.
+  let turn = performance.now();
+  const each = async (fill: (i: number, dst: Float32Array) => void): Promise<void> => {
     for (let i = 0; i < targets.length; i++) {
-      if (i % options.batchSize === 0) {
+      if (i % options.batchSize === 0 || performance.now() - turn > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        turn = performance.now();
         checkAbort(input.signal);
         input.onProgress?.(i, targets.length);
       }
@@ -99,10 +113,10 @@ export function approximateRows(input: ApproximationInput, options: Approximatio
   };
   if (options.method === 'mean') {
     const mean = columnMean(orig);
-    each((_, dst) => dst.set(mean));
+    await each((_, dst) => dst.set(mean));
   } else if (options.method === 'randn') {
     const k = key(0);
-    each((i, dst) => {
+    await each((i, dst) => {
       const base = donorId(targets[i]!) * cols;
       for (let j = 0; j < cols; j++) dst[j] = normalAt(k, base + j);
     });
@@ -119,7 +133,7 @@ export function approximateRows(input: ApproximationInput, options: Approximatio
       shared.map((t) => input.origVocab.get(t)!),
     );
     const metric = options.cosineSimilarity ? 'cosine' : 'euclidean';
-    each((i, dst) => {
+    await each((i, dst) => {
       const target = row(donor, donorId(targets[i]!));
       const c =
         options.method === 'omp'

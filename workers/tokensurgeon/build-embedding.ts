@@ -39,7 +39,10 @@ export function statsLine(name: string, s: AssignmentStats): string {
   return `${name}: ${parts.join(', ') || 'no tokens'} (${s.exact + s.byte + s.prefix + s.toApproximate} in all)`;
 }
 
-export function buildEmbedding(b: EmbeddingBuild, options: ApproximationOptions): BuiltEmbedding {
+export async function buildEmbedding(
+  b: EmbeddingBuild,
+  options: ApproximationOptions,
+): Promise<BuiltEmbedding> {
   const outRows = outputRows(b.donorVocab);
   const origVocab = withinRows(b.origVocab, b.orig.rows);
   const donorVocab = withinRows(b.donorVocab, b.donor.rows);
@@ -59,7 +62,7 @@ export function buildEmbedding(b: EmbeddingBuild, options: ApproximationOptions)
     if (src >= 0) out.data.set(row(b.orig, src), i * b.orig.cols);
   }
   if (newTokens.length > 0) {
-    const rows = approximateRows(
+    const rows = await approximateRows(
       {
         orig: b.orig,
         donor: b.donor,

@@ -133,6 +133,9 @@ const base: ApproximationOptions = {
   batchSize: 2,
 };
 
+const tokens = (n: number, from: number) => Array.from({ length: n }, (_, i) => `t${from + i}`);
+const vocab = (names: string[]) => new Map(names.map((t, i) => [t, i]));
+
 describe('approximateRows', () => {
   // donor space 2-d, MODEL's 3-d (hidden sizes may differ): shared tokens s0, s1; new token n
   const donor = m([
@@ -164,14 +167,14 @@ describe('approximateRows', () => {
       ),
     ).toEqual(['s1', 's0']);
   });
-  it('omp applies the donor-space coefficients to MODEL rows', () => {
+  it('omp applies the donor-space coefficients to MODEL rows', async () => {
     // k=2: n = 2 s0 + 3 s1 -> 2*(10,0,0) + 3*(0,20,0)
-    close(approximateRows(input, { ...base, k: 2 }).data, [20, 60, 0]);
+    close((await approximateRows(input, { ...base, k: 2 })).data, [20, 60, 0]);
     // k=1: best atom s1 (3 > 2), coefficient 3
-    close(approximateRows(input, base).data, [0, 60, 0]);
+    close((await approximateRows(input, base)).data, [0, 60, 0]);
   });
-  it('common_interpolation with least_squares weights', () => {
-    const out = approximateRows(input, {
+  it('common_interpolation with least_squares weights', async () => {
+    const out = await approximateRows(input, {
       ...base,
       method: 'common_interpolation',
       k: 2,
@@ -179,32 +182,62 @@ describe('approximateRows', () => {
     });
     close(out.data, [20, 60, 0], 5);
   });
-  it('mean, zero, scale', () => {
-    close(approximateRows(input, { ...base, method: 'mean' }).data, [5, 10, 0]);
+  it('mean, zero, scale', async () => {
+    close((await approximateRows(input, { ...base, method: 'mean' })).data, [5, 10, 0]);
     close(columnMean(orig), [5, 10, 0]);
-    close(approximateRows(input, { ...base, method: 'zero' }).data, [0, 0, 0]);
-    close(approximateRows(input, { ...base, method: 'mean', newVocabScale: 2 }).data, [10, 20, 0]);
+    close((await approximateRows(input, { ...base, method: 'zero' })).data, [0, 0, 0]);
+    close((await approximateRows(input, { ...base, method: 'mean', newVocabScale: 2 })).data, [10, 20, 0]);
   });
-  it('randn and noise come from the seeded stream, keyed by the donor id', () => {
+  it('randn and noise come from the seeded stream, keyed by the donor id', async () => {
     const key = streamKey(3, 'embed', 0);
     close(
-      approximateRows(input, { ...base, method: 'randn', seed: 3 }).data,
+      (await approximateRows(input, { ...base, method: 'randn', seed: 3 })).data,
       [0, 1, 2].map((j) => normalAt(key, 2 * 3 + j)),
     );
     const noise = streamKey(3, 'embed', 1);
-    const out = approximateRows(input, { ...base, method: 'zero', seed: 3, newVocabNoise: 0.5 }).data;
+    const out = (await approximateRows(input, { ...base, method: 'zero', seed: 3, newVocabNoise: 0.5 })).data;
     close(
       out,
       [0, 1, 2].map((j) => 0.5 * normalAt(noise, 2 * 3 + j)),
     );
   });
-  it('refuses a k larger than the shared vocabulary, naming -k', () => {
-    expect(() => approximateRows(input, { ...base, k: 3 })).toThrow(TokenSurgeonError);
-    expect(() => approximateRows(input, { ...base, k: 3 })).toThrow(/-k 3 is more than the 2 tokens/);
+  it('refuses a k larger than the shared vocabulary, naming -k', async () => {
+    await expect(approximateRows(input, { ...base, k: 3 })).rejects.toThrow(TokenSurgeonError);
+    await expect(approximateRows(input, { ...base, k: 3 })).rejects.toThrow(/-k 3 is more than the 2 tokens/);
   });
-  it('stops when cancelled', () => {
+  it('stops when cancelled', async () => {
     const ac = new AbortController();
     ac.abort();
-    expect(() => approximateRows({ ...input, signal: ac.signal }, base)).toThrow(/cancelled/);
+    await expect(approximateRows({ ...input, signal: ac.signal }, base)).rejects.toThrow(/cancelled/);
+  });
+  it('lets a cancel in while it runs: a signal aborted by a timer stops a long omp within a second', async () => {
+    // 400 new tokens over 3,000 shared tokens of width 256, k = 32: tens of seconds in one go.
+    const dim = 256;
+    const key = streamKey(5, 'cancel', 0);
+    const shared = tokens(3000, 0);
+    const extra = tokens(400, 3000);
+    const big = {
+      orig: matrix(
+        3000,
+        dim,
+        Float32Array.from({ length: 3000 * dim }, (_, i) => normalAt(key, i)),
+      ),
+      donor: matrix(
+        3400,
+        dim,
+        Float32Array.from({ length: 3400 * dim }, (_, i) => normalAt(key, 1e7 + i)),
+      ),
+      origVocab: vocab(shared),
+      donorVocab: vocab([...shared, ...extra]),
+      targets: extra,
+      tensorName: 'model.embed_tokens.weight',
+    } as unknown as typeof input;
+    const ac = new AbortController();
+    const t0 = performance.now();
+    setTimeout(() => ac.abort(), 300);
+    await expect(
+      approximateRows({ ...big, signal: ac.signal }, { ...base, k: 32, batchSize: 1_000_000 }),
+    ).rejects.toThrow(/cancelled/);
+    expect(performance.now() - t0).toBeLessThan(1300);
   });
 });

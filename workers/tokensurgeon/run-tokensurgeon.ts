@@ -118,7 +118,7 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
     orig: Matrix,
     donorMatrix: Matrix,
     to: 'embed' | 'lm_head',
-  ): BuiltEmbedding => {
+  ): Promise<BuiltEmbedding> => {
     const progress = progressLog(name, log);
     return buildEmbedding(
       {
@@ -137,9 +137,10 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
       options,
     );
   };
-  const embed = build(names.embed, origEmbed, donorEmbed, 'embed');
+  const embed = await build(names.embed, origEmbed, donorEmbed, 'embed');
   const head = names.lmHead;
-  const lmHead = head && origHead && donorHead ? build(head, origHead, donorHead, 'lm_head') : undefined;
+  const lmHead =
+    head && origHead && donorHead ? await build(head, origHead, donorHead, 'lm_head') : undefined;
   const vocabSize = embed.matrix.rows;
   const replaced = new Map<string, Matrix>([[names.embed, embed.matrix]]);
   if (head && lmHead) replaced.set(head, lmHead.matrix);

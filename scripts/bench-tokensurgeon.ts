@@ -1,0 +1,42 @@
+/**
+ * Seconds per new token for tokensurgeon's approximations on the CPU
+ * (workers/tokensurgeon/omp.ts, common-interpolation.ts): both scan every shared token's donor
+ * embedding, omp once per each of its k steps, common_interpolation once. The figures are in
+ * docs/tokensurgeon.md ("Memory and time").
+ *
+ * Usage: npx tsx scripts/bench-tokensurgeon.ts [SHARED] [WIDTH] [K] [TARGETS]
+ * (defaults 5000 1024 64 16: the shared tokens of two small tokenizers, a 1B model's width,
+ * mergekit's default k). Data: seeded normal draws.
+ */
+import { normalAt, streamKey } from '../workers/rng.ts';
+import { commonInterpolation } from '../workers/tokensurgeon/common-interpolation.ts';
+import { matrix } from '../workers/tokensurgeon/matrix.ts';
+import { omp } from '../workers/tokensurgeon/omp.ts';
+
+const [shared = 5000, width = 1024, k = 64, count = 16] = process.argv.slice(2).map(Number);
+const key = streamKey(7, 'bench-tokensurgeon', 0);
+const points = matrix(
+  shared,
+  width,
+  Float32Array.from({ length: shared * width }, (_, i) => normalAt(key, i)),
+);
+const targets = Array.from({ length: count }, (_unused, t) =>
+  Float32Array.from({ length: width }, (_, j) => normalAt(key, shared * width + t * width + j)),
+);
+
+function perToken(approximate: (target: Float32Array) => unknown): number {
+  const t0 = performance.now();
+  for (const t of targets) approximate(t);
+  return (performance.now() - t0) / 1000 / count;
+}
+
+console.log(`${shared} shared tokens x ${width} wide, k = ${k}, ${count} new tokens`);
+const o = perToken((t) => omp(t, points, k));
+const flops = (2 * k * shared * width) / o / 1e9;
+console.log(`omp: ${(o * 1000).toFixed(1)} ms per token (${flops.toFixed(2)} GFLOP/s in the scans)`);
+const c = perToken((t) => commonInterpolation(t, points, k, 'euclidean', 'distance_proportional'));
+console.log(
+  `common_interpolation: ${(c * 1000).toFixed(1)} ms per token, ${(o / c).toFixed(1)}x less than omp`,
+);
+const hours = (o * 30000) / 3600;
+console.log(`so 30,000 new tokens, embedding and head: about ${(2 * hours).toFixed(1)} h with omp`);

@@ -122,7 +122,8 @@ nothing; publishing again does not send files the hub already has. See docs/hub.
 fill-missing options (mergekit's scripts/fill_missing_params.py: BASE's files and tensors, the
 tensors SUBMODEL has taken from it, e.g. a merged language model put back into its
 vision-language model; see docs/fill-missing.md). BASE and SUBMODEL are read like a recipe's
-models (--models, --hub-url, --token); a \`language_model.\`-style prefix is detected as in mergekit.
+models (--models, --hub-url, --token); a \`language_model.\`-style prefix is detected as in mergekit,
+and a language model nested as \`model.language_model.*\` (which mergekit's script cannot fill) too.
   --out DIR            output folder, as for merge (mergekit's --output_dir too); run again to resume
   --shard-size SIZE    largest output shard, decimal units (default 5 GiB, as mergekit's script);
                        mergekit's --max_shard_size BYTES too

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeMapping } from '../../workers/fill-missing/find-prefix.ts';
 import { fillMissing, FILL_SHARD_BYTES } from '../../workers/fill-missing/fill-missing.ts';
 import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
@@ -100,7 +101,12 @@ export async function fillMissingCommand(argv: string[]): Promise<void> {
     progress.done();
     const hub = hubSummary(models);
     if (hub) log(hub);
-    const prefix = r.prefix === '' ? 'no prefix' : `prefix ${r.prefix}.`;
+    const prefix =
+      r.prefix === ''
+        ? 'no prefix'
+        : r.nestedUnder !== undefined
+          ? describeMapping(r)
+          : `prefix ${r.prefix}.`;
     process.stdout.write(
       `filled ${out} in ${(r.elapsedMs / 1000).toFixed(1)} s: ${r.replaced} tensors replaced from ${submodel} (${prefix}), ` +
         `${r.kept} kept from ${base}; ${r.files.length} files, ${(r.bytesWritten / 1e6).toFixed(1)} MB written` +

@@ -20,6 +20,7 @@ import {
   tensor,
   tinymixTensors,
   VL_FILES,
+  visionTensors,
   vlBaseTensors,
   writeModel,
   type Tensor,
@@ -63,6 +64,9 @@ function vlExpected(): Map<string, Tensor> {
   const merged = new Map(llamaTensors('merged').map((t) => [`language_model.${t.name}`, t]));
   return new Map(vlBaseTensors().map((t) => [t.name, merged.get(t.name) ?? t]));
 }
+
+/** The layout newer transformers versions save vision-language models in. */
+const nest = (name: string): string => name.replace(/^model\./, 'model.language_model.');
 
 describe('fillMissing', () => {
   it('fills a vision-language base from its language model under language_model., sharded', async () => {
@@ -143,6 +147,26 @@ describe('fillMissing', () => {
       'lm_head.weight is BF16 [33, 8] in wide, language_model.lm_head.weight is BF16 [32, 8] in vlm',
     );
     expect(await readdir(at('out-wide')).catch(() => [])).toEqual([]);
+  });
+
+  it('fills a base that nests its language model (model.language_model.*, lm_head at the top), which mergekit cannot', async () => {
+    const base = [
+      ...llamaTensors('base').map((t) => ({ ...t, name: nest(t.name) })),
+      ...visionTensors('base').map((t) => ({ ...t, name: `model.${t.name}` })),
+    ];
+    await writeModel(at('vlm-nested'), base, VL_FILES);
+    const logs: string[] = [];
+    const r = await fillMissing(job('vlm-nested', 'merged', 'out-nested', { onLog: (l) => logs.push(l) }));
+    expect([r.prefix, r.nestedUnder, r.replaced, r.kept]).toEqual(['model.language_model', 'model', 17, 4]);
+    expect(logs[0]).toMatch(
+      /^plan: 17 tensors from merged \(model\.<name> as model\.language_model\.<name>\)/,
+    );
+    const merged = new Map(llamaTensors('merged').map((t) => [nest(t.name), t]));
+    expectTensors(
+      await readTensors(at('out-nested')),
+      new Map(base.map((t) => [t.name, merged.get(t.name) ?? t])),
+    );
+    expect(merged.has('lm_head.weight')).toBe(true);
   });
 
   it('refuses submodel tensors that match nothing, and a base that is not larger', async () => {

@@ -30,6 +30,7 @@ import type { ModelSource, OutputSink } from '../io/source.ts';
 import { progressEmitter, type ProgressEmitter } from '../moe/moe-progress.ts';
 import type { MergeProgress, OutputFileInfo } from '../protocol.ts';
 import { fnv1a32 } from '../rng.ts';
+import { describeMapping, type NameMapping } from './find-prefix.ts';
 import { planFill, type FillPlan, type FillTensor } from './plan-fill.ts';
 import { copySideFiles, sideFiles } from './side-files.ts';
 
@@ -48,8 +49,7 @@ export interface FillJob {
   readonly onLog?: (line: string) => void;
 }
 
-export interface FillResult {
-  readonly prefix: string;
+export interface FillResult extends NameMapping {
   /** Tensors taken from SUBMODEL, and kept from BASE. */
   readonly replaced: number;
   readonly kept: number;
@@ -87,7 +87,7 @@ export async function fillMissing(job: FillJob): Promise<FillResult> {
   const bytesTotal = shards.reduce((s, sh) => s + sh.layout.totalSize, 0);
   progress.total(plan.tensors.length, bytesTotal);
   job.onLog?.(
-    `plan: ${plan.replaced} tensors from ${submodel.id}${plan.prefix ? ` (as ${plan.prefix}.<name>)` : ''}, ` +
+    `plan: ${plan.replaced} tensors from ${submodel.id}${plan.prefix ? ` (${describeMapping(plan)})` : ''}, ` +
       `${plan.kept} from ${base.id}, ${shards.length} shard(s), ${(bytesTotal / 1e6).toFixed(1)} MB`,
   );
   const state = await startJob(sink, fillFingerprint(base, submodel, plan, shards), shards);
@@ -115,6 +115,7 @@ export async function fillMissing(job: FillJob): Promise<FillResult> {
   progress.emit('done', true);
   return {
     prefix: plan.prefix,
+    ...(plan.nestedUnder !== undefined && { nestedUnder: plan.nestedUnder }),
     replaced: plan.replaced,
     kept: plan.kept,
     files,
@@ -178,6 +179,7 @@ function fillFingerprint(
       ]),
     ),
     prefix: plan.prefix,
+    nestedUnder: plan.nestedUnder,
     shards: shards.map((s) => [s.file, s.layout.totalSize, s.tensors.map((t) => [t.name, t.from])]),
   });
   return `fill-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addPrefix, findPrefix, stripPrefix } from './find-prefix.ts';
+import {
+  addPrefix,
+  describeMapping,
+  findNested,
+  findPrefix,
+  stripPrefix,
+  toBaseName,
+} from './find-prefix.ts';
 
 describe('stripPrefix', () => {
   it('removes a whole first component only', () => {
@@ -42,5 +49,27 @@ describe('findPrefix', () => {
 
   it('is "" with no match at all', () => {
     expect(findPrefix(['a.b', 'c.d'], ['e.f'])).toEqual({ prefix: '', matches: 0 });
+  });
+});
+
+describe('findNested (beyond mergekit)', () => {
+  const sub = ['model.embed_tokens.weight', 'model.layers.0.mlp.down_proj.weight', 'lm_head.weight'];
+  const base = [
+    'model.vision_tower.encoder.layers.0.weight',
+    'model.language_model.embed_tokens.weight',
+    'model.language_model.layers.0.mlp.down_proj.weight',
+    'lm_head.weight',
+    'model.multi_modal_projector.linear_1.weight',
+  ];
+  it('moves model.* under model.language_model.* and keeps the head where it is', () => {
+    const m = findNested(base, sub)!;
+    expect(m).toEqual({ prefix: 'model.language_model', nestedUnder: 'model' });
+    expect(sub.map((s) => toBaseName(s, m))).toEqual([base[1], base[2], 'lm_head.weight']);
+    expect(describeMapping(m)).toBe('model.<name> as model.language_model.<name>');
+    expect(findPrefix(base, sub).matches).toBe(1); // mergekit's rule finds only lm_head
+  });
+  it('is undefined unless every submodel name is found', () => {
+    expect(findNested(base.slice(0, 3), sub)).toBeUndefined();
+    expect(findNested(base, [...sub, 'model.extra.weight'])).toBeUndefined();
   });
 });

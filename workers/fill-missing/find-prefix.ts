@@ -51,3 +51,48 @@ export function findPrefix(baseNames: readonly string[], subNames: readonly stri
   }
   return best;
 }
+
+/**
+ * Where SUBMODEL's names go in BASE: under `prefix` (mergekit's rule), or, with `nestedUnder`,
+ * names starting with `nestedUnder.` moved under `prefix.` and the others (the head) unchanged.
+ */
+export interface NameMapping {
+  readonly prefix: string;
+  readonly nestedUnder?: string;
+}
+
+export function toBaseName(name: string, m: NameMapping): string {
+  if (m.nestedUnder === undefined) return addPrefix(name, m.prefix);
+  const head = `${m.nestedUnder}.`;
+  return name.startsWith(head) ? `${m.prefix}.${name.slice(head.length)}` : name;
+}
+
+/** For messages: "as language_model.<name>", "model.<name> as model.language_model.<name>". */
+export function describeMapping(m: NameMapping): string {
+  if (m.nestedUnder !== undefined) return `${m.nestedUnder}.<name> as ${m.prefix}.<name>`;
+  return m.prefix === '' ? 'by the same name' : `as ${m.prefix}.<name>`;
+}
+
+/**
+ * The layout newer transformers versions save vision-language models in, which mergekit's
+ * prefix rule cannot map: the language model's `model.layers…` as `model.language_model.layers…`
+ * and its head `lm_head.weight` at the top. Tried for every `head.inner.` of BASE's names; the
+ * first (in BASE's order) under which every SUBMODEL name is found wins; undefined if none.
+ */
+export function findNested(
+  baseNames: readonly string[],
+  subNames: readonly string[],
+): NameMapping | undefined {
+  const base = new Set(baseNames);
+  const tried = new Set<string>();
+  for (const n of baseNames) {
+    const parts = n.split('.');
+    if (parts.length < 3) continue;
+    const m: NameMapping = { prefix: `${parts[0]}.${parts[1]}`, nestedUnder: parts[0]! };
+    if (tried.has(m.prefix)) continue;
+    tried.add(m.prefix);
+    const moved = subNames.filter((s) => s.startsWith(`${m.nestedUnder}.`));
+    if (moved.length > 0 && subNames.every((s) => base.has(toBaseName(s, m)))) return m;
+  }
+  return undefined;
+}

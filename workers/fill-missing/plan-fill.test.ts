@@ -39,6 +39,28 @@ function error(f: () => unknown): FillMissingError {
 }
 
 describe('planFill', () => {
+  it('fills a base that keeps its language model one level down (model.language_model.*)', () => {
+    const base = model([
+      ['model.language_model.embed_tokens.weight', [4, 2]],
+      ['model.language_model.norm.weight', [2]],
+      ['lm_head.weight', [4, 2]],
+      ['model.vision_tower.w', [3], 'F32'],
+    ]);
+    const plan = planFill(base, model(SUB), names);
+    expect([plan.prefix, plan.nestedUnder, plan.replaced, plan.kept]).toEqual([
+      'model.language_model',
+      'model',
+      3,
+      1,
+    ]);
+    expect(plan.tensors.map((t) => [t.name, t.source])).toEqual([
+      ['model.language_model.embed_tokens.weight', 'model.embed_tokens.weight'],
+      ['model.language_model.norm.weight', 'model.norm.weight'],
+      ['lm_head.weight', 'lm_head.weight'],
+      ['model.vision_tower.w', 'model.vision_tower.w'],
+    ]);
+  });
+
   it('takes each tensor the submodel has from it, in the order the base stores them', () => {
     // The index's shards come in file-name order, each by offset, whatever the map's order.
     const base = model([

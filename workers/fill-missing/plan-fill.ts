@@ -1,6 +1,7 @@
 /**
  * Which tensor of the output comes from where: every BASE tensor, in the order BASE stores them,
- * taken from SUBMODEL when SUBMODEL has it (under the prefix of ./find-prefix.ts) and from BASE
+ * taken from SUBMODEL when SUBMODEL has it (under the prefix of ./find-prefix.ts, or moved one
+ * level down where BASE nests its language model, which mergekit cannot fill) and from BASE
  * otherwise. Pure: names, shapes and dtypes in, a plan or a FillMissingError out.
  *
  * Checked here where mergekit is silent: a SUBMODEL tensor whose shape differs from the BASE
@@ -12,7 +13,7 @@
 import type { DType } from '../io/dtypes.ts';
 import type { LoadedTensor } from '../io/load-model.ts';
 import { FillMissingError } from './errors.ts';
-import { addPrefix, findPrefix } from './find-prefix.ts';
+import { describeMapping, findNested, findPrefix, toBaseName, type NameMapping } from './find-prefix.ts';
 
 export interface FillTensor {
   /** The name in BASE and in the output. */
@@ -24,9 +25,7 @@ export interface FillTensor {
   readonly source: string;
 }
 
-export interface FillPlan {
-  /** The prefix SUBMODEL's names take in BASE ("" for none). */
-  readonly prefix: string;
+export interface FillPlan extends NameMapping {
   readonly tensors: readonly FillTensor[];
   readonly replaced: number;
   readonly kept: number;
@@ -72,16 +71,24 @@ export function planFill(
   const order = storedOrder(base);
   const subNames = [...submodel.keys()];
   const { prefix } = findPrefix(order, subNames);
-  const unmatched = subNames.filter((s) => !base.has(addPrefix(s, prefix)));
+  let mapping: NameMapping = { prefix };
+  let unmatched = subNames.filter((s) => !base.has(toBaseName(s, mapping)));
   if (unmatched.length > 0) {
-    const under = prefix === '' ? 'by the same name' : `as ${prefix}.<name>`;
+    // Beyond mergekit: BASE may keep the language model one level down (model.language_model.*).
+    const nested = findNested(order, subNames);
+    if (nested) {
+      mapping = nested;
+      unmatched = [];
+    }
+  }
+  if (unmatched.length > 0) {
     throw new FillMissingError(
       'unmatched',
       `${unmatched.length} of ${submodel.size} tensors of ${names.submodel} have no tensor in ${names.base} ` +
-        `${under}, so they would be dropped: ${listed(unmatched)}. Is ${names.submodel} a part of ${names.base}?`,
+        `${describeMapping(mapping)}, so they would be dropped: ${listed(unmatched)}. Is ${names.submodel} a part of ${names.base}?`,
     );
   }
-  const byBaseName = new Map(subNames.map((s) => [addPrefix(s, prefix), s]));
+  const byBaseName = new Map(subNames.map((s) => [toBaseName(s, mapping), s]));
   const mismatched: string[] = [];
   const tensors = order.map((name): FillTensor => {
     const b = base.get(name)!;
@@ -105,5 +112,5 @@ export function planFill(
     );
   }
   const replaced = byBaseName.size;
-  return { prefix, tensors, replaced, kept: tensors.length - replaced };
+  return { ...mapping, tensors, replaced, kept: tensors.length - replaced };
 }

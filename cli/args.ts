@@ -19,3 +19,20 @@ export function parseSeed(s: string | undefined): number | undefined {
     throw new UsageError(`--seed must be a whole number from 0 to 4294967295`);
   return n;
 }
+
+type FlagValues = Readonly<Record<string, unknown>>;
+
+/** `--name` / `--no-name`: true, false, or undefined when neither is given (both: an error). */
+export function flagPair(values: FlagValues, name: string): boolean | undefined {
+  if (values[name] && values[`no-${name}`]) throw new UsageError(`give --${name} or --no-${name}, not both`);
+  return values[name] === true ? true : values[`no-${name}`] === true ? false : undefined;
+}
+
+/** A repeatable numeric option's values as numbers. */
+export function parseNumbers(flag: string, values: readonly string[] | undefined): number[] {
+  return (values ?? []).map((v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} takes a number, not "${v}"`);
+    return n;
+  });
+}

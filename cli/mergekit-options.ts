@@ -6,7 +6,7 @@
  * nothing here, and the ones we cannot honour are refused (--no-safe-serialization: we write
  * safetensors only; --lora-merge-dtype).
  */
-import { UsageError } from './args.ts';
+import { flagPair, UsageError } from './args.ts';
 
 /** A flag with mergekit's `--x/--no-x` pair. */
 const pair = (name: string) =>
@@ -78,11 +78,7 @@ export function mergekitSettings(values: Values): MergekitSettings {
       throw new UsageError(`give --${ours} or mergekit's --${theirs}, not both`);
     return (values[ours] ?? values[theirs]) as string | undefined;
   };
-  const flag = (name: string, dflt: boolean): boolean => {
-    if (values[name] && values[`no-${name}`])
-      throw new UsageError(`give --${name} or --no-${name}, not both`);
-    return values[name] === true ? true : values[`no-${name}`] === true ? false : dflt;
-  };
+  const flag = (name: string, dflt: boolean): boolean => flagPair(values, name) ?? dflt;
   if (values['no-safe-serialization'])
     throw new UsageError('--no-safe-serialization: Merge Studio writes safetensors only (no pickled output)');
   if (values['lora-merge-dtype'] !== undefined)

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { layerShuffleRecipe, type ShuffleModel } from '../../workers/generators/layershuffle.ts';
 import { SourceError } from '../../workers/io/source.ts';
 import { layerCountFromConfig } from '../../workers/plan/architecture.ts';
-import { UsageError } from '../args.ts';
+import { parseNumbers, UsageError } from '../args.ts';
 import { runGeneratedMerge } from '../generated-merge.ts';
 import { MERGE_OPTIONS, mergeSettings } from '../merge-run.ts';
 import { resolveModels } from '../resolve-models.ts';
@@ -69,11 +69,7 @@ export async function layershuffleCommand(argv: string[]): Promise<void> {
   const [out, ...extra] = positionals;
   if (!out || extra.length > 0 || !values.model?.length) throw new UsageError(USAGE);
   const settings = mergeSettings(values);
-  const weights = (values.weight ?? []).map((v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--weight takes a number, not "${v}"`);
-    return n;
-  });
+  const weights = parseNumbers('weight', values.weight);
   // The draw's seed: --seed (or --random-seed), which also seeds random methods; else a new one.
   const seed = settings.seed ?? randomInt(2 ** 32);
   if (settings.seed === undefined)

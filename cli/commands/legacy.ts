@@ -6,25 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import { legacyRecipe } from '../../workers/generators/legacy.ts';
-import { UsageError } from '../args.ts';
+import { flagPair, parseNumbers, UsageError } from '../args.ts';
 import { runGeneratedMerge } from '../generated-merge.ts';
 import { MERGE_OPTIONS, mergeSettings } from '../merge-run.ts';
 
 const USAGE =
   'merge-studio legacy OUT --merge MODEL [--merge MODEL ...] [--base-model B] [--method ties] [options]';
-
-function numbers(flag: string, values: readonly string[] | undefined): number[] {
-  return (values ?? []).map((v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} takes a number, not "${v}"`);
-    return n;
-  });
-}
-
-function pairFlag(values: Record<string, unknown>, name: string): boolean | undefined {
-  if (values[name] && values[`no-${name}`]) throw new UsageError(`give --${name} or --no-${name}, not both`);
-  return values[name] ? true : values[`no-${name}`] ? false : undefined;
-}
 
 export async function legacyCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -51,22 +38,22 @@ export async function legacyCommand(argv: string[]): Promise<void> {
   });
   const [out, ...extra] = positionals;
   if (!out || extra.length > 0) throw new UsageError(USAGE);
-  const normalize = pairFlag(values, 'normalize');
+  const normalize = flagPair(values, 'normalize');
   const recipe = legacyRecipe({
     merge: values.merge ?? [],
-    density: numbers('density', values.density),
-    weight: numbers('weight', values.weight),
+    density: parseNumbers('density', values.density),
+    weight: parseNumbers('weight', values.weight),
     ...(values.method !== undefined && { method: values.method }),
     baseModel: values['base-model'],
     ...(normalize !== undefined && { normalize }),
-    int8Mask: pairFlag(values, 'int8-mask') ?? false,
-    bf16: pairFlag(values, 'bf16') ?? false,
-    naiveCount: pairFlag(values, 'naive-count') ?? false,
+    int8Mask: flagPair(values, 'int8-mask') ?? false,
+    bf16: flagPair(values, 'bf16') ?? false,
+    naiveCount: flagPair(values, 'naive-count') ?? false,
   });
   await runGeneratedMerge({
     recipe,
     out,
     settings: mergeSettings(values),
-    printYaml: pairFlag(values, 'print-yaml'),
+    printYaml: flagPair(values, 'print-yaml'),
   });
 }

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { loadMultiRecipe, type MultiStage } from '../../workers/plan/multi-recipe.ts';
 import { formatProblem } from '../../workers/plan/problems.ts';
 import { recipeToYaml } from '../../workers/plan/recipe-yaml.ts';
-import { UsageError } from '../args.ts';
+import { flagPair, UsageError } from '../args.ts';
 import { lazyLanes, MERGE_OPTIONS, mergeIntoFolder, mergeSettings } from '../merge-run.ts';
 import { looksLikePath } from '../model-place.ts';
 
@@ -42,7 +42,7 @@ export async function multiCommand(argv: string[]): Promise<void> {
   const file = positionals[0];
   const dir = values['intermediate-dir'];
   if (!file || positionals.length > 1 || !dir) throw new UsageError(USAGE);
-  if (values.lazy && values['no-lazy']) throw new UsageError('give --lazy or --no-lazy, not both');
+  const lazy = flagPair(values, 'lazy') ?? true;
   if (dir.startsWith('~'))
     throw new UsageError(`--intermediate-dir ${dir}: ~ is not expanded here: write the full path`);
   const sign = /[@+]/.exec(dir)?.[0];
@@ -84,7 +84,7 @@ export async function multiCommand(argv: string[]): Promise<void> {
         recipeText: recipeToYaml(s.recipe),
         out: folder,
         outputName: s.name ?? path.basename(path.resolve(folder)),
-        keepFinished: values['no-lazy'] !== true,
+        keepFinished: lazy,
       };
       await mergeIntoFolder(job, settings, lanes);
     }

@@ -24,7 +24,7 @@ import {
   type AllowMatch,
   type SurgeryOptions,
 } from '../../workers/tokensurgeon/run-tokensurgeon.ts';
-import { parseSeed, parseSize, UsageError } from '../args.ts';
+import { flagPair, parseSeed, parseSize, UsageError } from '../args.ts';
 import { MERGEKIT_OPTIONS, mergekitSettings } from '../mergekit-options.ts';
 import { hubSummary, MODEL_OPTIONS, resolveModels } from '../resolve-models.ts';
 
@@ -94,10 +94,8 @@ type Values = Readonly<Record<string, string | boolean | readonly (string | bool
 /** The engine's options from the command line (exported for the tests). */
 export function surgeryOptions(values: Values, seed: number): SurgeryOptions {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
-  if (values['cosine-similarity'] && values['no-cosine-similarity'])
-    throw new UsageError('give --cosine-similarity or --no-cosine-similarity, not both');
-  if (values['magikarp'] && values['no-magikarp'])
-    throw new UsageError('give --magikarp or --no-magikarp, not both');
+  const cosineSimilarity = flagPair(values, 'cosine-similarity') === true;
+  const magikarp = flagPair(values, 'magikarp') === true;
   choice(str('subword-method'), SUBWORD_METHODS, 'subword-method', 'mean'); // only for subword, refused above
   const k = number(str('k'), 'k', (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1') ?? 64;
   // mergekit: -1 (or any n <= 0) for one batch of every token
@@ -108,7 +106,7 @@ export function surgeryOptions(values: Values, seed: number): SurgeryOptions {
   return {
     method: method(str('approximation-method')),
     k,
-    cosineSimilarity: values['cosine-similarity'] === true,
+    cosineSimilarity,
     weightScheme: choice<WeightScheme>(
       str('weight-scheme'),
       WEIGHT_SCHEMES,
@@ -119,7 +117,7 @@ export function surgeryOptions(values: Values, seed: number): SurgeryOptions {
     seed,
     byteMatch: choice<AllowMatch>(str('byte-match'), ALLOW_MATCH, 'byte-match', 'no'),
     prefixMatch: choice<AllowMatch>(str('prefix-match'), ALLOW_MATCH, 'prefix-match', 'no'),
-    magikarp: values['magikarp'] === true,
+    magikarp,
     ...(noise !== undefined && { newVocabNoise: noise }),
     ...(scale !== undefined && { newVocabScale: scale }),
   };

@@ -46,6 +46,11 @@ export function jobFingerprint(
     inputs,
     shards: shards.map((s) => [s.file, s.layout.totalSize, s.tensors.map((t) => t.name)]),
   });
+  return textFingerprint(text);
+}
+
+/** A job's name for resume, from the text of all it depends on (a merge's, a MoE build's, ...). */
+export function textFingerprint(text: string): string {
   // Two independent 32-bit hashes (forward and reversed text) make accidental matches negligible.
   return `${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
 }

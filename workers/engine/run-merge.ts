@@ -18,14 +18,14 @@ import { buildPlan } from '../plan/build-plan.ts';
 import type { MergePlan } from '../plan/plan-types.ts';
 import type { Recipe } from '../plan/recipe.ts';
 import { referencedModels } from '../plan/recipe.ts';
-import type { MergeProgress, MergeResult, MergeTimings, OutputFileInfo, TensorChange } from '../protocol.ts';
+import type { MergeProgress, MergeResult, MergeTimings, TensorChange } from '../protocol.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { computeTensor } from './compute-tensor.ts';
 import { yieldToEventLoop } from './yield.ts';
 import { writeMetadataFiles } from './metadata-files.ts';
 import { planShards, shardIndex, type ShardPlan } from './shards.ts';
-import { JOB_STATE_FILE, jobFingerprint, saveJobState, type JobState } from './job-state.ts';
-import { startJob } from './output-folder.ts';
+import { JOB_STATE_FILE, jobFingerprint } from './job-state.ts';
+import { startJob, writeShards } from './output-folder.ts';
 import type { LaneOptions } from './parallel/merge-in-parts.ts';
 import type { ReaderStats } from './tensor-reader.ts';
 import { inputBytesOf, inputsOf, makeReaders, readAhead, skipInputs, type Readers } from './merge-inputs.ts';
@@ -164,37 +164,32 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   const changes: TensorChange[] = [];
   const timings: MergeTimings = { readWaitMs: 0, computeMs: 0, writeWaitMs: 0 };
   const inParts = { count: 0, direct: 0 };
-  const files: OutputFileInfo[] = [];
-  let resumed = 0;
-  for (const shard of shards) {
-    if (await isComplete(job.sink, shard, state)) {
-      // An earlier run finished this shard: skip its tensors, reading nothing.
-      resumed++;
+  const { files, resumed } = await writeShards(job.sink, state, shards, {
+    // An earlier run finished this shard: skip its tensors, reading nothing.
+    skip: (shard) => {
       for (const t of shard.tensors) {
         skipInputs(readers, t);
         done++;
       }
-      files.push({ path: shard.file, size: shard.layout.totalSize });
       written += shard.layout.totalSize;
-      job.onLog?.(`resume: ${shard.file} is already complete`);
-      continue;
-    }
-    await writeShard(job, plan, shard, readers, pool, {
-      onTensor: (name, bytes, change) => {
-        done++;
-        written += bytes;
-        changes.push(change);
-        emit('merging', name);
-      },
-      warn,
-      timings,
-      inParts,
-    });
-    written += shard.layout.header.byteLength;
-    files.push({ path: shard.file, size: shard.layout.totalSize });
-    state.completed.push(shard.file);
-    await saveJobState(job.sink, state);
-  }
+    },
+    write: async (shard) => {
+      await writeShard(job, plan, shard, readers, pool, {
+        onTensor: (name, bytes, change) => {
+          done++;
+          written += bytes;
+          changes.push(change);
+          emit('merging', name);
+        },
+        warn,
+        timings,
+        inParts,
+      });
+      written += shard.layout.header.byteLength;
+    },
+    signal,
+    onLog: job.onLog,
+  });
   checkAbort(signal);
   const share = job.lanes?.coordinatorShare ?? 0;
   if (inParts.count > 0)
@@ -227,11 +222,6 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
   };
   emit('done', undefined, true);
   return result;
-}
-
-async function isComplete(sink: OutputSink, shard: ShardPlan, state: JobState): Promise<boolean> {
-  if (!sink.sizeOf || !state.completed.includes(shard.file)) return false;
-  return (await sink.sizeOf(shard.file)) === shard.layout.totalSize;
 }
 
 async function writeShard(

@@ -15,7 +15,7 @@
  * same job run again keeps the shards it finished.
  */
 import { checkAbort } from '../engine/cancel.ts';
-import { inputsDigest, JOB_STATE_FILE } from '../engine/job-state.ts';
+import { inputsDigest, JOB_STATE_FILE, textFingerprint } from '../engine/job-state.ts';
 import { startJob, writeShards } from '../engine/output-folder.ts';
 import {
   planShards,
@@ -29,7 +29,6 @@ import { INDEX_FILE, loadModel, type LoadedModel } from '../io/load-model.ts';
 import type { ModelSource, OutputSink } from '../io/source.ts';
 import { progressEmitter, type ProgressEmitter } from '../moe/moe-progress.ts';
 import type { MergeProgress, OutputFileInfo } from '../protocol.ts';
-import { fnv1a32 } from '../rng.ts';
 import { describeMapping, type NameMapping } from './find-prefix.ts';
 import { planFill, type FillPlan, type FillTensor } from './plan-fill.ts';
 import { copySideFiles, sideFiles } from './side-files.ts';
@@ -182,5 +181,5 @@ function fillFingerprint(
     nestedUnder: plan.nestedUnder,
     shards: shards.map((s) => [s.file, s.layout.totalSize, s.tensors.map((t) => [t.name, t.from])]),
   });
-  return `fill-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
+  return `fill-${textFingerprint(text)}`;
 }

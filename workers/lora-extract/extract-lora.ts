@@ -22,8 +22,7 @@ import { loadModel, type LoadedModel } from '../io/load-model.ts';
 import { ADAPTER_CONFIG } from '../io/lora/open-adapter.ts';
 import type { ModelSource, OutputSink } from '../io/source.ts';
 import { adapterCard, adapterConfigJson } from './adapter-files.ts';
-import { inputsDigest } from '../engine/job-state.ts';
-import { fnv1a32 } from '../rng.ts';
+import { inputsDigest, textFingerprint } from '../engine/job-state.ts';
 import { biasDtypeOf, factorSpecs, PREFIX, wholeSpecs } from './adapter-layout.ts';
 import { Checkpoint, type CheckpointLimits, type Tensor } from './checkpoint.ts';
 import { openAdapterWeights, type AdapterWeights } from './adapter-weights.ts';
@@ -289,5 +288,5 @@ function extractionFingerprint(
     options: { ...options, loraBias: options.loraBias === true },
     modules: plan.modules.map((p) => (p.kind === 'whole' ? p.tensors : [p.module, p.rows, p.cols, p.dtype, p.bias ?? null])), // prettier-ignore
   });
-  return `lora-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
+  return `lora-${textFingerprint(text)}`;
 }

@@ -9,7 +9,7 @@
  */
 import { checkAbort } from '../engine/cancel.ts';
 import { COPIED_WITH_TOKENIZER, DONOR_FILES } from '../engine/metadata-files.ts';
-import { inputsDigest, JOB_STATE_FILE } from '../engine/job-state.ts';
+import { inputsDigest, JOB_STATE_FILE, textFingerprint } from '../engine/job-state.ts';
 import { startJob, writeShards } from '../engine/output-folder.ts';
 import { planShards, shardIndex, writeShardFile, type ShardPlan } from '../engine/shards.ts';
 import { ModelTensorReader, type ReaderStats } from '../engine/tensor-reader.ts';
@@ -19,7 +19,6 @@ import { withAdapters } from '../io/lora/with-adapters.ts';
 import { MAX_SIDE_FILE_BYTES, type ModelResolver, type ModelSource, type OutputSink } from '../io/source.ts';
 import type { MergeProgress, OutputFileInfo } from '../protocol.ts';
 import { progressEmitter, type ProgressEmitter } from './moe-progress.ts';
-import { fnv1a32 } from '../rng.ts';
 import { inputIds } from './arch/common.ts';
 import { computeGates, gatedExperts } from './compute-gates.ts';
 import { degenerateLayers, degenerateWarning } from './gate-condition.ts';
@@ -259,5 +258,5 @@ function moeFingerprint(
     inputs,
     shards: shards.map((s) => [s.file, s.layout.totalSize, s.tensors.map((t) => t.name)]),
   });
-  return `moe-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`;
+  return `moe-${textFingerprint(text)}`;
 }

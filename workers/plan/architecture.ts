@@ -70,6 +70,9 @@ const PRE = /embed|(^|\.)wte\.|(^|\.)wpe\.|tok_embeddings/;
 const EMBED =
   /(^|\.)(embed_tokens|lm_head|wte|embed_in|embed_out|word_embeddings|tok_embeddings)\.|(^|\.)output\.weight$/;
 const HEAD = /(^|\.)(lm_head|embed_out)\.weight$/;
+/** The input embedding's weight, and the output head's (`output.weight` too, as Llama's originals). */
+export const INPUT_EMBEDDING = /(^|\.)(embed_tokens|wte|embed_in|word_embeddings|tok_embeddings)\.weight$/;
+export const OUTPUT_HEAD = /(^|\.)(lm_head|embed_out)\.weight$|^output\.weight$/;
 
 /** Embedding-like tensors (vocab rows): mergekit's `is_embed`, rectified on vocab mismatch. */
 export function isEmbedName(name: string): boolean {

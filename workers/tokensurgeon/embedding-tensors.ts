@@ -2,16 +2,15 @@
  * Which tensors are the input embedding and the output head, and reading them whole as
  * float32 (the only tensors tokensurgeon holds in memory: MODEL's and the donor's, embed and
  * lm_head). mergekit finds them through its architecture definitions; here by the names
- * transformers gives them across families, each a whole name component, so a vision tower's
- * `vision_embed_tokens` is not mistaken for the vocabulary.
+ * transformers gives them across families (../plan/architecture.ts, which merges know them by
+ * too), each a whole name component, so a vision tower's `vision_embed_tokens` is not mistaken
+ * for the vocabulary.
  */
 import { decodeToF32, isWritableDType, type WritableDType } from '../io/dtypes.ts';
 import type { LoadedModel } from '../io/load-model.ts';
+import { INPUT_EMBEDDING, OUTPUT_HEAD } from '../plan/architecture.ts';
 import { TokenSurgeonError } from './errors.ts';
 import { matrix, type Matrix } from './matrix.ts';
-
-const INPUT = /(^|\.)(embed_tokens|wte|embed_in|word_embeddings|tok_embeddings)\.weight$/;
-const OUTPUT = /(^|\.)(lm_head|embed_out)\.weight$|^output\.weight$/;
 
 export interface EmbeddingNames {
   readonly embed: string;
@@ -30,13 +29,13 @@ function only(model: LoadedModel, re: RegExp, what: string): string | undefined 
 }
 
 export function embeddingNames(model: LoadedModel): EmbeddingNames {
-  const embed = only(model, INPUT, 'input embedding');
+  const embed = only(model, INPUT_EMBEDDING, 'input embedding');
   if (!embed) {
     throw new TokenSurgeonError(
       `${model.id} has no input embedding tensor (looked for *.embed_tokens.weight, wte, embed_in, word_embeddings, tok_embeddings)`,
     );
   }
-  return { embed, lmHead: only(model, OUTPUT, 'output head') };
+  return { embed, lmHead: only(model, OUTPUT_HEAD, 'output head') };
 }
 
 export interface LoadedMatrix extends Matrix {

@@ -8,7 +8,7 @@
  */
 import { checkAbort } from '../engine/cancel.ts';
 import { COPIED_WITH_TOKENIZER } from '../engine/metadata-files.ts';
-import { inputsDigest, JOB_STATE_FILE } from '../engine/job-state.ts';
+import { inputsDigest, JOB_STATE_FILE, textFingerprint } from '../engine/job-state.ts';
 import { startJob, writeShards } from '../engine/output-folder.ts';
 import {
   planShards,
@@ -22,7 +22,6 @@ import { encodeFromF32, type WritableDType } from '../io/dtypes.ts';
 import type { LoadedModel } from '../io/load-model.ts';
 import { MAX_SIDE_FILE_BYTES, type OutputSink } from '../io/source.ts';
 import type { OutputFileInfo } from '../protocol.ts';
-import { fnv1a32 } from '../rng.ts';
 import type { Matrix } from './matrix.ts';
 
 /** Largest contiguous read, as a merge's default. */
@@ -75,7 +74,7 @@ export async function writeOutput(job: OutputJob): Promise<OutputSummary> {
     inputs: inputsDigest(new Map([['model', job.model], ['donor', job.donor]])), // prettier-ignore
     shards: shards.map((s) => [s.file, s.layout.totalSize, s.tensors.map((t) => t.name)]),
   });
-  const fingerprint = `tokensurgeon-${fnv1a32(text).toString(16)}-${fnv1a32([...text].reverse().join('')).toString(16)}-${text.length}`; // prettier-ignore
+  const fingerprint = `tokensurgeon-${textFingerprint(text)}`;
   const state = await startJob(job.sink, fingerprint, shards);
   const stats: ReaderStats = { requests: 0, bytes: 0 };
   const copied = tensors.filter((t) => !t.values).map((t) => t.name);

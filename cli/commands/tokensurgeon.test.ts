@@ -10,7 +10,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../workers/io/load-model.ts';
 import { folderModelSource } from '../../workers/io/node/fs-source.ts';
 import { TokenSurgeonError } from '../../workers/tokensurgeon/errors.ts';
-import { DONOR_TOKENS, donorFiles, TINYMIX_BASE } from '../../workers/tokensurgeon/test-helpers.ts';
+import { surgeryArgs } from '../../workers/tokensurgeon/invocation.ts';
+import type { SurgeryOptions } from '../../workers/tokensurgeon/run-tokensurgeon.ts';
+import {
+  DONOR_TOKENS,
+  donorFiles,
+  OPTIONS,
+  surgery,
+  TINYMIX_BASE,
+} from '../../workers/tokensurgeon/test-helpers.ts';
 import { UsageError } from '../args.ts';
 import { surgeryOptions, tokensurgeonCommand } from './tokensurgeon.ts';
 import { captureOutput, expectFailure } from './test-output.ts';
@@ -80,5 +88,22 @@ describe('merge-studio tokensurgeon', () => {
     const out = path.join(tmp, 'bad');
     await fails(tokensurgeonCommand([TINYMIX_BASE, 'no-tokenizer', out, '--models', models]), TokenSurgeonError, /no-tokenizer has no tokenizer.json/, 2); // prettier-ignore
     await fails(tokensurgeonCommand([TINYMIX_BASE, 'donor', out, '--models', models]), TokenSurgeonError, /-k 64 is more than the 30 tokens/, 2); // prettier-ignore
+  });
+
+  it('runs the command line the studio shows for a run, to the studio’s bytes', async () => {
+    const cases: Partial<SurgeryOptions>[] = [
+      { k: 8 },
+      { method: 'common_interpolation', k: 5, cosineSimilarity: true, weightScheme: 'barycentric', byteMatch: 'yes', prefixMatch: 'lm_head' }, // prettier-ignore
+      { method: 'randn', seed: 7, newVocabNoise: 0.01, newVocabScale: 0.5, magikarp: true },
+    ];
+    for (const [i, options] of cases.entries()) {
+      const all = { ...OPTIONS, ...options };
+      const out = path.join(tmp, `shown-${i}`);
+      await tokensurgeonCommand([...surgeryArgs({ model: TINYMIX_BASE, donor: 'donor', out, options: all }), '--models', models]); // prettier-ignore
+      const studio = await surgery(all);
+      for (const f of ['model.safetensors', 'config.json', 'tokenizer.json'])
+        expect((await readFile(path.join(out, f))).equals(studio.files.get(f)!), `${i}: ${f}`).toBe(true);
+    }
+    expect(surgeryArgs({ model: 'm', donor: 'd', out: 'o', options: { ...OPTIONS, k: 64, newVocabScale: -1 }, hubUrl: 'http://h' })).toEqual(['m', 'd', 'o', '--new-vocab-scale=-1', '--hub-url', 'http://h']); // prettier-ignore
   });
 });

@@ -1,7 +1,9 @@
 /**
- * The CLI's adapter, as sha256 per file: `merge-studio extract-lora ARGS` run as a user runs it
- * (bin/merge-studio.mjs), in a fresh working directory so that `--out NAME` is the folder NAME
- * there, as the studio's command line says it. What the studio must reproduce.
+ * The CLI's output for a command that writes a folder, as sha256 per file: `merge-studio
+ * COMMAND ARGS` run as a user runs it (bin/merge-studio.mjs), in a fresh working directory so
+ * that an output folder NAME is the folder NAME there, as the studio's command lines say it.
+ * `prepare` puts what else the command reads there first (a model folder it names). What the
+ * studio must reproduce.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,20 +13,18 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO } from './hub.ts';
 
-/** `args` follow `merge-studio extract-lora`, `--out outputName` among them. */
-export async function cliLoraReference(
+export async function cliCommandReference(
+  command: string,
   args: readonly string[],
   outputName: string,
+  prepare?: (dir: string) => Promise<void>,
 ): Promise<Record<string, string>> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-lora-ref-'));
+  const dir = await mkdtemp(path.join(os.tmpdir(), `e2e-${command}-ref-`));
   try {
-    await promisify(execFile)(
-      process.execPath,
-      [path.join(REPO, 'bin/merge-studio.mjs'), 'extract-lora', ...args],
-      {
-        cwd: dir,
-      },
-    );
+    await prepare?.(dir);
+    await promisify(execFile)(process.execPath, [path.join(REPO, 'bin/merge-studio.mjs'), command, ...args], {
+      cwd: dir,
+    });
     const out = path.join(dir, outputName);
     const files: Record<string, string> = {};
     for (const f of await readdir(out))
@@ -36,3 +36,7 @@ export async function cliLoraReference(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** `args` follow `merge-studio extract-lora`, `--out outputName` among them. */
+export const cliLoraReference = (args: readonly string[], outputName: string) =>
+  cliCommandReference('extract-lora', args, outputName);

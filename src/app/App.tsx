@@ -1,8 +1,8 @@
 /**
  * The studio: models on the left, the recipe in the middle, YAML and the run on the right. The
- * mode switch shows the mixture-of-experts builder (features/moe) or the LoRA extractor
- * (features/lora) in the middle and right columns instead; the merge's panels stay mounted,
- * hidden, so nothing of them is lost.
+ * mode switch shows the mixture-of-experts builder (features/moe), the LoRA extractor
+ * (features/lora) or the tokenizer transplant (features/tokensurgeon) in the middle and right
+ * columns instead; the merge's panels stay mounted, hidden, so nothing of them is lost.
  */
 import { lazy, Suspense, useEffect } from 'react';
 import { CurveEditor } from '../features/curves/CurveEditor.tsx';
@@ -24,10 +24,20 @@ import { ParamControls } from '../features/recipe/ParamControls.tsx';
 import { YamlPanel } from '../features/recipe/YamlPanel.tsx';
 import { RunPanel } from '../features/run/RunPanel.tsx';
 import { SlicesEditor } from '../features/slices/SlicesEditor.tsx';
+import { SurgeryForm } from '../features/tokensurgeon/SurgeryForm.tsx';
+import { SurgeryResumeBanner } from '../features/tokensurgeon/SurgeryResumeBanner.tsx';
+import { SurgeryRunPanel } from '../features/tokensurgeon/SurgeryRunPanel.tsx';
 import { useStudio } from '../stores/store.ts';
 import { ModeSwitch } from './ModeSwitch.tsx';
 import { Providers } from './providers.tsx';
-import { loraShareUrl, moeShareUrl, shareUrl, startUrlSync } from './url-state.ts';
+import { loraShareUrl, moeShareUrl, shareUrl, startUrlSync, surgeryShareUrl } from './url-state.ts';
+
+const SHARE_LINKS = {
+  merge: shareUrl,
+  moe: moeShareUrl,
+  lora: loraShareUrl,
+  tokensurgeon: surgeryShareUrl,
+} as const;
 
 // Below the fold and heavy (d3 views, the evaluation engine): loaded after the studio itself.
 const VisualizePanel = lazy(() =>
@@ -49,12 +59,13 @@ export function App() {
         <p className="tagline">
           Merge language models in your browser: mergekit’s methods and numbers, no server.
         </p>
-        <HistoryMenu shareUrl={shareUrl} moeShareUrl={moeShareUrl} loraShareUrl={loraShareUrl} />
+        <HistoryMenu links={SHARE_LINKS} />
         <ModeSwitch />
       </header>
       {/* Offered in every mode: a reload opens the tool the page’s link names. */}
       <MoeResumeBanner />
       <LoraResumeBanner />
+      <SurgeryResumeBanner />
       <main className="studio">
         <section className="column models" aria-labelledby="models-title">
           <h2 id="models-title">Models</h2>
@@ -86,6 +97,17 @@ export function App() {
             <section className="column output">
               <MoeYamlPanel />
               <MoeBuildPanel />
+            </section>
+          </>
+        )}
+        {mode === 'tokensurgeon' && (
+          <>
+            <section className="column recipe" aria-labelledby="surgery-title">
+              <h2 id="surgery-title">Transplant tokenizer</h2>
+              <SurgeryForm />
+            </section>
+            <section className="column output">
+              <SurgeryRunPanel />
             </section>
           </>
         )}

@@ -1,6 +1,7 @@
 /**
- * What the studio makes: a merge (the recipe), a mixture of experts (mergekit-moe) or a LoRA
- * adapter extracted from a fine-tune (mergekit-extract-lora). A segmented control: native
+ * What the studio makes: a merge (the recipe), a mixture of experts (mergekit-moe), a LoRA
+ * adapter extracted from a fine-tune (mergekit-extract-lora) or a model with another model's
+ * tokenizer (mergekit-tokensurgeon). A segmented control: native
  * radios, so arrow keys move between them. Each tool keeps its state when another is shown.
  */
 import type { StudioMode } from '../stores/moe-slice.ts';
@@ -10,6 +11,7 @@ const MODES: readonly { mode: StudioMode; label: string }[] = [
   { mode: 'merge', label: 'Merge' },
   { mode: 'moe', label: 'Mixture of experts' },
   { mode: 'lora', label: 'Extract LoRA' },
+  { mode: 'tokensurgeon', label: 'Transplant tokenizer' },
 ];
 
 export function ModeSwitch() {

@@ -12,8 +12,10 @@ import { DEMO_HUB_URL } from '../stores/sources-slice.ts';
 import { useStudio } from '../stores/store.ts';
 import { parseLoraText } from '../stores/lora-edits.ts';
 import { selectLoraText } from '../stores/lora-selectors.ts';
+import { selectSurgeryText } from '../stores/tokensurgeon-selectors.ts';
 import {
   DAMAGED_LORA_LINK,
+  DAMAGED_SURGERY_LINK,
   DAMAGED_MOE_LINK,
   linkHash,
   loraShareUrl,
@@ -22,6 +24,7 @@ import {
   readLinkHash,
   shareUrl,
   startUrlSync,
+  surgeryShareUrl,
 } from './url-state.ts';
 
 const TOKEN = 'hf_urlstatetokenurlstate';
@@ -270,6 +273,45 @@ describe('Extract LoRA settings in the URL', () => {
       expect(useStudio.getState().lora).toEqual(initial.lora);
       expect(parseLoraText(text)).toEqual({ problem: why });
     }
+    expect(readHistory()).toEqual([]);
+  });
+});
+
+describe('tokenizer transplant settings in the URL', () => {
+  it('keep the settings and the open tool across a reload, in Recent recipes, never the token', () => {
+    const stop = startUrlSync();
+    const st = useStudio.getState();
+    st.setToken(TOKEN);
+    st.updateSurgery({ model: 'tinymix-base', donor: 'org/sp-donor', method: 'randn', seed: 9 });
+    st.setStudioMode('tokensurgeon');
+    vi.advanceTimersByTime(1000);
+    stop();
+    const text = selectSurgeryText(useStudio.getState());
+    expect(page.hash).toMatch(/(^#|&)mode=tokensurgeon(&|$)/);
+    expect(readLinkHash(page.hash).tokensurgeon).toEqual({ text });
+    expect(decoded(page.hash)).not.toContain(TOKEN);
+    const surgery = useStudio.getState().surgery;
+
+    useStudio.setState(initial, true);
+    startUrlSync()();
+    const s = useStudio.getState();
+    expect(s.studioMode).toBe('tokensurgeon');
+    expect(s.surgery).toEqual(surgery);
+    expect(readHistory().map((e) => [e.kind, e.yaml])).toEqual([['tokensurgeon', text]]);
+    const url = surgeryShareUrl(text, DEMO_HUB_URL);
+    expect(readLinkHash(new URL(url).hash)).toMatchObject({ mode: 'tokensurgeon', tokensurgeon: { text } });
+  });
+
+  it('damaged or foreign settings say so and leave the form empty', () => {
+    page.hash = '#mode=tokensurgeon&tokensurgeon=%%%';
+    startUrlSync()();
+    expect(useStudio.getState().surgeryLinkError).toBe(DAMAGED_SURGERY_LINK);
+    useStudio.setState(initial, true);
+    page.hash = `#${linkHash({ mode: 'tokensurgeon', tokensurgeon: '{"model":"a","donor":"b","k":"8"}', hubUrl: DEMO_HUB_URL })}`; // prettier-ignore
+    startUrlSync()();
+    expect(useStudio.getState().surgeryLinkError).toBe(`${DAMAGED_SURGERY_LINK} (k is not a number)`);
+    expect(useStudio.getState().surgery).toEqual(initial.surgery);
+    expect(useStudio.getState().studioMode).toBe('tokensurgeon');
     expect(readHistory()).toEqual([]);
   });
 });

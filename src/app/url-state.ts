@@ -4,7 +4,8 @@
  *   #recipe=<base64url of the merge recipe's YAML>
  *   &moe=<base64url of the MoE config's YAML (mergekit-moe)>
  *   &lora=<base64url of the Extract LoRA settings (JSON, stores/lora-edits.ts)>
- *   &mode=moe|lora     which tool is open (absent: Merge)
+ *   &tokensurgeon=<base64url of the tokenizer transplant settings (JSON, stores/tokensurgeon-edits.ts)>
+ *   &mode=moe|lora|tokensurgeon     which tool is open (absent: Merge)
  *   &hub=<url>         when it is not the demo hub
  *
  * A recipe, config or settings that are still the empty ones are left out. Never the token (nor anything
@@ -23,6 +24,8 @@ import type { StudioMode } from '../stores/moe-slice.ts';
 import { EMPTY_RECIPE } from '../stores/recipe-edits.ts';
 import { DEMO_HUB_URL } from '../stores/sources-slice.ts';
 import { useStudio, type StudioState } from '../stores/store.ts';
+import { EMPTY_SURGERY, parseSurgeryText, surgeryConfigToText } from '../stores/tokensurgeon-edits.ts';
+import { selectSurgeryText } from '../stores/tokensurgeon-selectors.ts';
 
 function toBase64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);
@@ -46,6 +49,8 @@ export interface LinkState {
   readonly moe?: string | undefined;
   /** The Extract LoRA settings as text. */
   readonly lora?: string | undefined;
+  /** The tokenizer transplant settings as text. */
+  readonly tokensurgeon?: string | undefined;
   readonly hubUrl: string;
 }
 
@@ -55,6 +60,7 @@ export function linkHash(state: LinkState): string {
   if (state.recipe !== undefined) params.set('recipe', toBase64Url(state.recipe));
   if (state.moe !== undefined) params.set('moe', toBase64Url(state.moe));
   if (state.lora !== undefined) params.set('lora', toBase64Url(state.lora));
+  if (state.tokensurgeon !== undefined) params.set('tokensurgeon', toBase64Url(state.tokensurgeon));
   if (state.mode !== 'merge') params.set('mode', state.mode);
   if (state.hubUrl !== DEMO_HUB_URL) params.set('hub', state.hubUrl);
   return params.toString();
@@ -68,8 +74,11 @@ export interface ReadLink {
   readonly recipe: LinkPart | undefined;
   readonly moe: LinkPart | undefined;
   readonly lora: LinkPart | undefined;
+  readonly tokensurgeon: LinkPart | undefined;
   readonly hub: string | undefined;
 }
+
+const MODES: readonly StudioMode[] = ['merge', 'moe', 'lora', 'tokensurgeon'];
 
 function part(encoded: string | null): LinkPart | undefined {
   if (!encoded) return undefined;
@@ -85,10 +94,11 @@ export function readLinkHash(hash: string): ReadLink {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const mode = params.get('mode');
   return {
-    mode: mode === 'moe' || mode === 'merge' || mode === 'lora' ? mode : undefined,
+    mode: MODES.find((m) => m === mode),
     recipe: part(params.get('recipe')),
     moe: part(params.get('moe')),
     lora: part(params.get('lora')),
+    tokensurgeon: part(params.get('tokensurgeon')),
     hub: params.get('hub') ?? undefined,
   };
 }
@@ -110,20 +120,28 @@ export function loraShareUrl(text: string, hubUrl: string): string {
   return here(linkHash({ mode: 'lora', lora: text, hubUrl }));
 }
 
+/** A link that opens Transplant tokenizer with these settings (the "Copy link" button in that mode). */
+export function surgeryShareUrl(text: string, hubUrl: string): string {
+  return here(linkHash({ mode: 'tokensurgeon', tokensurgeon: text, hubUrl }));
+}
+
 const EMPTY_RECIPE_YAML = recipeToYaml(EMPTY_RECIPE);
 const EMPTY_MOE_YAML = moeConfigToYaml(EMPTY_MOE);
 const EMPTY_LORA_TEXT = loraConfigToText(EMPTY_LORA);
+const EMPTY_SURGERY_TEXT = surgeryConfigToText(EMPTY_SURGERY);
 
 /** The page's own link: every tool (each unless empty), the open one and the hub. */
 export function pageHash(s: StudioState): string {
   const recipe = recipeToYaml(s.recipe);
   const moe = selectMoeYaml(s);
   const lora = selectLoraText(s);
+  const tokensurgeon = selectSurgeryText(s);
   return linkHash({
     mode: s.studioMode,
     recipe: recipe === EMPTY_RECIPE_YAML ? undefined : recipe,
     moe: moe === EMPTY_MOE_YAML ? undefined : moe,
     lora: lora === EMPTY_LORA_TEXT ? undefined : lora,
+    tokensurgeon: tokensurgeon === EMPTY_SURGERY_TEXT ? undefined : tokensurgeon,
     hubUrl: s.hubUrl,
   });
 }
@@ -134,6 +152,8 @@ export const DAMAGED_MOE_LINK =
   'The MoE config in this link could not be read: the link is damaged or cut short. The builder starts with an empty config.';
 export const DAMAGED_LORA_LINK =
   'The LoRA extraction settings in this link could not be read: the link is damaged or cut short. The form starts empty.';
+export const DAMAGED_SURGERY_LINK =
+  'The tokenizer transplant settings in this link could not be read: the link is damaged or cut short. The form starts empty.';
 
 /** How long the URL waits after the last edit (typing rewrites it once, at the end). */
 const URL_WRITE_MS = 250;
@@ -150,8 +170,20 @@ function loadLora(lora: LinkPart): void {
   if (parsed.config.model !== '' && parsed.config.base !== '') pushHistory(selectLoraText(useStudio.getState()), 'lora'); // prettier-ignore
 }
 
+/** The link's tokenizer transplant settings: loaded and kept in Recent recipes, or the reason they are not. */
+function loadSurgery(link: LinkPart): void {
+  const store = useStudio.getState();
+  const parsed = link === 'damaged' ? undefined : parseSurgeryText(link.text);
+  if (!parsed || 'problem' in parsed) {
+    store.setSurgeryLinkError(parsed ? `${DAMAGED_SURGERY_LINK} (${parsed.problem})` : DAMAGED_SURGERY_LINK);
+    return;
+  }
+  store.setSurgery(parsed.config);
+  if (parsed.config.model !== '' && parsed.config.donor !== '') pushHistory(selectSurgeryText(useStudio.getState()), 'tokensurgeon'); // prettier-ignore
+}
+
 /**
- * Loads the link's recipe, MoE config and LoRA settings (if any), opens its tool, and keeps the URL in step
+ * Loads the link's recipe, MoE config, LoRA and tokenizer settings (if any), opens its tool, and keeps the URL in step
  * afterwards. A recipe or config that does not validate yet loads as it is (the form's work in
  * progress) or, when it is not even the right shape, as the YAML editor's draft with its
  * problems. Valid ones go to "Recent recipes", as opened.
@@ -173,6 +205,7 @@ export function startUrlSync(): () => void {
     if (selectMoeErrors(useStudio.getState()).length === 0) pushHistory(link.moe.text, 'moe');
   }
   if (link.lora !== undefined) loadLora(link.lora);
+  if (link.tokensurgeon !== undefined) loadSurgery(link.tokensurgeon);
   if (link.mode) store.setStudioMode(link.mode);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const unsubscribe = useStudio.subscribe((s, prev) => {
@@ -180,6 +213,7 @@ export function startUrlSync(): () => void {
       s.recipe === prev.recipe &&
       s.moe === prev.moe &&
       s.lora === prev.lora &&
+      s.surgery === prev.surgery &&
       s.studioMode === prev.studioMode &&
       s.hubUrl === prev.hubUrl
     )

@@ -5,7 +5,8 @@
  * The engine's own state file in the output folder decides which shards are already done.
  *
  * MoE builds (mergekit-moe) are jobs of the same store with `kind: 'moe'`, LoRA extractions
- * (mergekit-extract-lora) with `kind: 'lora'`; a record without a kind (every record written
+ * (mergekit-extract-lora) with `kind: 'lora'`, tokenizer transplants (mergekit-tokensurgeon)
+ * with `kind: 'tokensurgeon'`; a record without a kind (every record written
  * before MoE builds existed) is a merge. Each kind is offered for resuming only by its own tool.
  */
 import type {
@@ -14,6 +15,7 @@ import type {
   ModelSources,
   MoeRequest,
   SaveTarget,
+  TokenSurgeonRequest,
 } from '../../workers/runtime/requests.ts';
 import { runningJobs } from './job-lock.ts';
 
@@ -46,13 +48,20 @@ export interface LoraJobRecord extends JobFields {
   readonly request: LoraExtractRequest;
 }
 
-export type AnyJobRecord = JobRecord | MoeJobRecord | LoraJobRecord;
+/** A mergekit-tokensurgeon run. */
+export interface SurgeryJobRecord extends JobFields {
+  readonly kind: 'tokensurgeon';
+  readonly request: TokenSurgeonRequest;
+}
+
+export type AnyJobRecord = JobRecord | MoeJobRecord | LoraJobRecord | SurgeryJobRecord;
 
 /** Each kind's record. */
 interface RecordOf {
   readonly merge: JobRecord;
   readonly moe: MoeJobRecord;
   readonly lora: LoraJobRecord;
+  readonly tokensurgeon: SurgeryJobRecord;
 }
 
 export type JobKind = keyof RecordOf;
@@ -126,6 +135,11 @@ export function interruptedMoeJobs(): Promise<MoeJobRecord[]> {
 /** LoRA extractions interrupted as interruptedJobs' merges were. */
 export function interruptedLoraJobs(): Promise<LoraJobRecord[]> {
   return interrupted('lora');
+}
+
+/** Tokenizer transplants interrupted as interruptedJobs' merges were. */
+export function interruptedSurgeryJobs(): Promise<SurgeryJobRecord[]> {
+  return interrupted('tokensurgeon');
 }
 
 async function interrupted<K extends JobKind>(kind: K): Promise<RecordOf[K][]> {

@@ -17,6 +17,9 @@ import type {
   PlanSummary,
   PublishCallbacks,
   PublishResult,
+  SurgeryCallbacks,
+  SurgeryJobResult,
+  SurgeryPlanSummary,
 } from '../../workers/runtime/api.ts';
 import type { MoeResult } from '../../workers/moe/build-moe.ts';
 import type {
@@ -28,6 +31,8 @@ import type {
   MoeRequest,
   PublishJobRequest,
   SaveTarget,
+  TokenSurgeonPlanRequest,
+  TokenSurgeonRequest,
 } from '../../workers/runtime/requests.ts';
 import type { MergeResult } from '../../workers/protocol.ts';
 
@@ -202,6 +207,24 @@ export function startLoraExtraction(
   );
 }
 
+const SURGERY_CANCELLED =
+  'The tokenizer transplant was cancelled; no config.json was written. Run it again into the same folder to resume: finished shards are kept.';
+
+/**
+ * A tokensurgeon run (mergekit-tokensurgeon, workers/tokensurgeon) in its own merge worker,
+ * cancelled as a merge is. config.json is written last, so nothing left behind looks like a model.
+ */
+export function startTokenSurgeon(
+  request: TokenSurgeonRequest,
+  target: SaveTarget,
+  callbacks: SurgeryCallbacks,
+): MergeHandle<SurgeryJobResult> {
+  return cancellable(
+    (api, signal) => api.transplantTokenizer(request, target, Comlink.proxy(callbacks), signal),
+    SURGERY_CANCELLED,
+  );
+}
+
 const PUBLISH_CANCELLED =
   'Publishing was cancelled: nothing was committed to the hub. Publish again to finish; files it already has are not sent again.';
 
@@ -257,6 +280,15 @@ export async function planMoe(request: MoePlanRequest, signal?: AbortSignal): Pr
 export async function planLora(request: LoraPlanRequest, signal?: AbortSignal): Promise<LoraPlanSummary> {
   signal?.throwIfAborted();
   return plannerApi().planLora(request, signal);
+}
+
+/** Plans a tokensurgeon run (headers and tokenizer files) in the same worker: its preview. */
+export async function planTokenSurgeon(
+  request: TokenSurgeonPlanRequest,
+  signal?: AbortSignal,
+): Promise<SurgeryPlanSummary> {
+  signal?.throwIfAborted();
+  return plannerApi().planTokenSurgeon(request, signal);
 }
 
 /** Reads every input of a merge without merging (the benchmark's read-only baseline). */

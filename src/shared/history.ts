@@ -1,26 +1,28 @@
 /**
  * The last 20 recipes, kept in localStorage: merge recipes (mergekit YAML), MoE configs
- * (mergekit-moe YAML) and LoRA extraction settings (JSON, src/stores/lora-edits.ts), each with
- * its kind. Entries written before MoE configs were kept have no kind: they are merge recipes.
+ * (mergekit-moe YAML), LoRA extraction settings (JSON, src/stores/lora-edits.ts) and tokenizer
+ * transplant settings (JSON, src/stores/tokensurgeon-edits.ts), each with its kind. Entries written before MoE configs were kept have no kind: they are merge recipes.
  * Recipes hold no secrets: never a token. Shared by the features that save recipes (run, moe,
- * lora) and the history menu.
+ * lora, tokensurgeon) and the history menu.
  */
 
 const KEY = 'merge-studio-history';
 const MAX = 20;
 
-/** Which tool a recipe is for: a merge, a mixture of experts or a LoRA extraction. */
-export type RecipeKind = 'merge' | 'moe' | 'lora';
+/** Which tool a recipe is for: a merge, a mixture of experts, a LoRA extraction or a tokenizer transplant. */
+export type RecipeKind = 'merge' | 'moe' | 'lora' | 'tokensurgeon';
+
+const OTHER_KINDS: readonly RecipeKind[] = ['moe', 'lora', 'tokensurgeon'];
 
 export interface HistoryEntry {
   readonly yaml: string;
   readonly savedAt: number;
   /** Absent for a merge recipe (entries from before MoE configs were kept). */
-  readonly kind?: 'moe' | 'lora';
+  readonly kind?: Exclude<RecipeKind, 'merge'>;
 }
 
 export const kindOf = (e: HistoryEntry): RecipeKind =>
-  e.kind === 'moe' || e.kind === 'lora' ? e.kind : 'merge';
+  e.kind !== undefined && OTHER_KINDS.includes(e.kind) ? e.kind : 'merge';
 
 export function readHistory(): HistoryEntry[] {
   try {

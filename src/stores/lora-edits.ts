@@ -4,12 +4,11 @@
  * anything is read, and the settings as text for the page's link and "Recent recipes".
  *
  * The text is JSON whose keys are `merge-studio extract-lora`'s long options (`max-rank`,
- * `include-regex`, ...), with the defaults left out, so a link stays short and reads as the
- * command it stands for. Text from a link is untrusted: every key and value is checked, and
- * anything else is refused with a reason rather than half-read.
+ * `include-regex`, ...), with the defaults left out (./settings-text.ts).
  */
 import { compilePattern } from '../../workers/lora-extract/plan-extraction.ts';
 import type { LoraExtractOptions } from '../../workers/runtime/requests.ts';
+import { settingsCodec, type SettingKey } from './settings-text.ts';
 
 export interface LoraConfig extends LoraExtractOptions {
   /** The fine-tuned model (a hub id, an opened folder's name, `base+adapter`). */
@@ -109,10 +108,8 @@ export function defaultLoraOutputName(c: LoraConfig): string {
   return name === '' ? 'lora-adapter' : `${name.replace(/[\\/:*?"<>|]/g, '-')}-lora`;
 }
 
-type Keyed = readonly [key: string, field: LoraField, kind: 'string' | 'number' | 'boolean' | 'list'];
-
 /** The text's keys: the CLI's long option names. */
-const KEYS: readonly Keyed[] = [
+const KEYS: readonly SettingKey<LoraConfig>[] = [
   ['model', 'model', 'string'],
   ['base', 'base', 'string'],
   ['max-rank', 'maxRank', 'number'],
@@ -126,43 +123,14 @@ const KEYS: readonly Keyed[] = [
   ['lora-bias', 'loraBias', 'boolean'],
 ];
 
-/** The settings as text (links, Recent recipes): the models, and the options that are not the defaults. */
-export function loraConfigToText(c: LoraConfig): string {
-  const out: Record<string, unknown> = {};
-  for (const [key, field, kind] of KEYS) {
-    const v = c[field];
-    const same = kind === 'list' ? (v as readonly string[]).length === 0 : v === EMPTY_LORA[field];
-    if (field === 'model' || field === 'base' || !same) out[key] = v;
-  }
-  return JSON.stringify(out);
-}
+const codec = settingsCodec(KEYS, EMPTY_LORA, ['model', 'base']);
 
-const isKind = (v: unknown, kind: Keyed[2]): boolean =>
-  kind === 'list'
-    ? Array.isArray(v) && v.every((x) => typeof x === 'string')
-    : kind === 'number'
-      ? typeof v === 'number' && Number.isFinite(v)
-      : typeof v === kind;
+/** The settings as text (links, Recent recipes): the models, and the options that are not the defaults. */
+export const loraConfigToText = (c: LoraConfig): string => codec.toText(c);
 
 /** Text from a link or Recent recipes back into settings, or why it cannot be. Never throws. */
-export function parseLoraText(text: string): { config: LoraConfig } | { problem: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { problem: 'the settings are not JSON' };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return { problem: 'the settings are not a JSON object' };
-  const config: Record<string, unknown> = { ...EMPTY_LORA };
-  for (const [key, v] of Object.entries(value)) {
-    const known = KEYS.find(([k]) => k === key);
-    if (!known) return { problem: `unknown setting ${JSON.stringify(key).slice(0, 60)}` };
-    if (!isKind(v, known[2])) return { problem: `${key} is not a ${known[2]}` };
-    config[known[1]] = v;
-  }
-  return { config: config as unknown as LoraConfig };
-}
+export const parseLoraText = (text: string): { config: LoraConfig } | { problem: string } =>
+  codec.parse(text);
 
 /** A line for "Recent recipes". */
 export function loraSummary(c: LoraConfig): string {

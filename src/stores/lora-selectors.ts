@@ -35,11 +35,15 @@ export const selectLoraModelIds = (s: StudioState): readonly string[] => idsOf(s
 export const selectLoraOutputName = (s: StudioState): string =>
   s.loraOutputName.trim() || defaultLoraOutputName(s.lora);
 
-/** Why Extract cannot start beyond the problems: local folders lost in a reload. */
-export const selectLoraFoldersBlock = (s: StudioState): string | undefined => {
-  const parts = [...new Set(selectLoraModelIds(s).flatMap((id) => id.split('+')))];
+/** Why a tool reading these models cannot start: local folders lost in a reload (each part of `base+adapter` counts). */
+export function lostFoldersBlock(s: StudioState, ids: readonly string[]): string | undefined {
+  const parts = [...new Set(ids.flatMap((id) => id.split('+')))];
   const lost = parts.filter((id) => s.lostLocalFolders.includes(id) && !Object.hasOwn(s.localFolders, id));
   return lost.length === 0
     ? undefined
     : `Open the folder of ${lost.join(', ')} again first: a local folder's files are not kept across a reload.`;
-};
+}
+
+/** Why Extract cannot start beyond the problems: local folders lost in a reload. */
+export const selectLoraFoldersBlock = (s: StudioState): string | undefined =>
+  lostFoldersBlock(s, selectLoraModelIds(s));

@@ -16,8 +16,11 @@ import { IDLE_RUN, jobRunTransitions, type JobRun } from './job-run.ts';
 import * as edit from './moe-edits.ts';
 import type { StudioState } from './store.ts';
 
-/** The tool the studio shows: a merge, a mixture of experts, or a LoRA extraction (./lora-slice.ts). */
-export type StudioMode = 'merge' | 'moe' | 'lora';
+/**
+ * The tool the studio shows: a merge, a mixture of experts, a LoRA extraction
+ * (./lora-slice.ts) or a tokenizer transplant (./tokensurgeon-slice.ts).
+ */
+export type StudioMode = 'merge' | 'moe' | 'lora' | 'tokensurgeon';
 
 /** The output folder's name when the name box is left empty. */
 export const DEFAULT_MOE_OUTPUT_NAME = 'moe-model';

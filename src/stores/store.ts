@@ -9,9 +9,16 @@ import { createMoeSlice, type MoeSlice } from './moe-slice.ts';
 import { createRecipeSlice, type RecipeSlice } from './recipe-slice.ts';
 import { createRunSlice, type RunSlice } from './run-slice.ts';
 import { createSourcesSlice, type SourcesSlice } from './sources-slice.ts';
+import { createSurgerySlice, type SurgerySlice } from './tokensurgeon-slice.ts';
 import { createUiSlice, type UiSlice } from './ui-slice.ts';
 
-export type StudioState = RecipeSlice & SourcesSlice & RunSlice & UiSlice & MoeSlice & LoraSlice;
+export type StudioState = RecipeSlice &
+  SourcesSlice &
+  RunSlice &
+  UiSlice &
+  MoeSlice &
+  LoraSlice &
+  SurgerySlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createRecipeSlice(...a),
@@ -20,4 +27,5 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createUiSlice(...a),
   ...createMoeSlice(...a),
   ...createLoraSlice(...a),
+  ...createSurgerySlice(...a),
 }));

@@ -33,6 +33,8 @@ export const loadFresh: ModelLoader = async (recipe, source, signal) =>
 
 interface Entry {
   readonly model: LoadedModel;
+  /** Values computed from the model's files by `derived`, by key. */
+  readonly derived: Map<string, unknown>;
   tokenizer?: TokenizerInfo;
   chatTemplate?: NonNullable<ModelInfo['chatTemplate']> | null;
 }
@@ -87,11 +89,29 @@ export class ModelCache {
     };
   }
 
+  /**
+   * `compute(model)` for a model opened through `headers(scope)`, kept with its entry under
+   * `key` (a tokensurgeon preview's vocabulary: three tokenizer files read and normalised once
+   * per commit); for a source without a commit, computed every time.
+   */
+  async derived<T>(
+    scope: string,
+    key: string,
+    model: LoadedModel,
+    compute: (model: LoadedModel) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const entry = await this.entry(scope, model.source, signal);
+    if (!entry) return compute(model);
+    if (!entry.derived.has(key)) entry.derived.set(key, await compute(model));
+    return entry.derived.get(key) as T;
+  }
+
   /** The cached entry of a source pinned to a commit (read now if new), else undefined. */
   private async entry(scope: string, source: ModelSource, signal?: AbortSignal): Promise<Entry | undefined> {
     if (source.revision === undefined || !COMMIT_SHA.test(source.revision)) return undefined;
     const key = JSON.stringify([scope, source.id, source.revision]);
-    const entry = this.entries.get(key) ?? { model: await loadModel(source, signal) };
+    const entry = this.entries.get(key) ?? { model: await loadModel(source, signal), derived: new Map() };
     this.entries.delete(key);
     this.entries.set(key, entry);
     for (const old of this.entries.keys()) {

@@ -29,8 +29,18 @@ import type {
   MoeRequest,
   PublishJobRequest,
   SaveTarget,
+  TokenSurgeonPlanRequest,
+  TokenSurgeonRequest,
 } from './requests.ts';
 import { runLoraExtraction, type LoraCallbacks, type LoraExtractResult } from './lora-extract-job.ts';
+import {
+  planSurgeryJob,
+  runSurgeryJob,
+  type SurgeryCallbacks,
+  type SurgeryJobResult,
+  type SurgeryPlanSummary,
+} from './tokensurgeon-job.ts';
+import { readModelVocabulary } from '../tokensurgeon/read-vocab.ts';
 import { resolveSources } from './resolve-sources.ts';
 import { laneOver } from './compute-api.ts';
 import { targetFolder } from '../io/browser/folder-reader.ts';
@@ -56,6 +66,9 @@ export type {
   MoePlanSummary,
   PublishProgress,
   PublishResult,
+  SurgeryCallbacks,
+  SurgeryJobResult,
+  SurgeryPlanSummary,
 };
 
 export interface PublishCallbacks {
@@ -232,6 +245,54 @@ export const mergeApi = {
       load: planCache.headers(planScope(request.sources)),
       ...(signal && { signal }),
     });
+  },
+
+  /**
+   * mergekit-tokensurgeon (workers/tokensurgeon): request.model with the donor's tokenizer, into
+   * the target folder, with the merge's model resolution, save targets and folder lock;
+   * throttled progress, log lines and the summary back (never tensors). config.json is written
+   * last; run again into the same folder, the shards an earlier run finished are kept.
+   */
+  async transplantTokenizer(
+    request: TokenSurgeonRequest,
+    target: SaveTarget,
+    callbacks: SurgeryCallbacks,
+    signal?: AbortSignal,
+  ): Promise<SurgeryJobResult> {
+    const log = (line: string): void => callbacks.onLog(line);
+    const sources = resolveSources(request.sources, log, MERGE_READ_ADVICE);
+    let sink: OutputSink | undefined;
+    try {
+      sink = await sinkFor(target);
+      const result = await runSurgeryJob(request, sources, sink, callbacks, signal);
+      if (sources.hub)
+        log(`hub: ${sources.hub.stats.requests} HTTP requests, ${sources.hub.stats.retries} retries`);
+      return result;
+    } finally {
+      sink?.release?.();
+    }
+  },
+
+  /**
+   * Reads only the headers and tokenizer files: how many donor tokens each rebuilt matrix takes
+   * from the model and how many it approximates, and the output's size (cached as `plan`'s).
+   */
+  async planTokenSurgeon(
+    request: TokenSurgeonPlanRequest,
+    signal?: AbortSignal,
+  ): Promise<SurgeryPlanSummary> {
+    const scope = planScope(request.sources);
+    const sources = resolveSources(request.sources, () => undefined);
+    return planSurgeryJob(
+      request,
+      sources,
+      {
+        load: planCache.headers(scope),
+        vocabulary: (model, s) =>
+          planCache.derived(scope, 'tokensurgeon-vocabulary', model, (m) => readModelVocabulary(m, s), s),
+      },
+      signal,
+    );
   },
 
   /**

@@ -12,7 +12,7 @@ import type { ExtractProgress } from '../lora-extract/extract-progress.ts';
 import { extractArgs, invocationOf } from '../lora-extract/invocation.ts';
 import type { OutputFileInfo } from '../protocol.ts';
 import type { LoraExtractRequest } from './requests.ts';
-import { isOfficialHub, type ResolvedSources } from './resolve-sources.ts';
+import { commandHub, type ResolvedSources } from './resolve-sources.ts';
 
 export interface LoraCallbacks {
   onProgress(p: ExtractProgress): void;
@@ -40,14 +40,6 @@ export interface LoraExtractResult {
   readonly invocation: string;
   readonly bytesWritten: number;
   readonly elapsedMs: number;
-}
-
-/** The hub to name in the command line: one other than the CLI's default, when a model part is read from it. */
-function commandHub(request: LoraExtractRequest): string | undefined {
-  const hub = request.sources.hub;
-  if (!hub || isOfficialHub(hub.url)) return undefined;
-  const parts = [request.model, request.base].flatMap((id) => id.split('+'));
-  return parts.some((p) => !Object.hasOwn(request.sources.local ?? {}, p)) ? hub.url : undefined;
 }
 
 /** The sink, noting each file once it is complete and forgetting those removed (the result's list). */
@@ -98,7 +90,7 @@ export async function runLoraExtraction(
       base: request.base,
       out: request.outputName,
       options: request.options,
-      hubUrl: commandHub(request),
+      hubUrl: commandHub(request.sources, [request.model, request.base]),
     }),
   );
   const written = new Map<string, number>();

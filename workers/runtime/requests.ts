@@ -5,6 +5,7 @@
  */
 import type { BackendName } from '../backends/types.ts';
 import type { ExtractOptions } from '../lora-extract/extract-lora.ts';
+import type { SurgeryOptions } from '../tokensurgeon/run-tokensurgeon.ts';
 
 /** One model folder the user opened from disk (directory picker or drop). */
 export interface LocalModelFiles {
@@ -102,6 +103,27 @@ export interface LoraExtractRequest {
 
 /** What an extraction's preview reads (mergeApi.planLora): the request without its output. */
 export type LoraPlanRequest = Pick<LoraExtractRequest, 'model' | 'base' | 'options' | 'sources'>;
+
+/**
+ * A mergekit-tokensurgeon run (workers/tokensurgeon): `model` with the donor's tokenizer, into
+ * the save target. The models are ids as a recipe names them.
+ */
+export interface TokenSurgeonRequest {
+  readonly model: string;
+  /** The model whose tokenizer the output takes. */
+  readonly donor: string;
+  readonly options: SurgeryOptions;
+  readonly sources: ModelSources;
+  /** The output folder's name (the command line shown with the result names it). */
+  readonly outputName: string;
+  readonly maxShardBytes?: number;
+}
+
+/** What a tokensurgeon preview reads (mergeApi.planTokenSurgeon): the request without its output. */
+export type TokenSurgeonPlanRequest = Pick<
+  TokenSurgeonRequest,
+  'model' | 'donor' | 'options' | 'sources' | 'maxShardBytes'
+>;
 
 /** Publishing a finished output folder to a hub (workers/publish). */
 export interface PublishJobRequest {

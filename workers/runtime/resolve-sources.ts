@@ -20,6 +20,17 @@ export function isOfficialHub(url: string): boolean {
 }
 
 /**
+ * The hub a command line shown for a job must name (`--hub-url`): the request's, when it is not
+ * the CLI's default and a part of one of `ids` (`base+adapter` counts as two) is read from it.
+ */
+export function commandHub(sources: ModelSources, ids: readonly string[]): string | undefined {
+  const hub = sources.hub;
+  if (!hub || isOfficialHub(hub.url)) return undefined;
+  const parts = ids.flatMap((id) => id.split('+'));
+  return parts.some((p) => !Object.hasOwn(sources.local ?? {}, p)) ? hub.url : undefined;
+}
+
+/**
  * `readAdvice`: what a failed hub read tells the user to do; a merge passes MERGE_READ_ADVICE
  * (errors.ts), previews and plans keep the plain default.
  */

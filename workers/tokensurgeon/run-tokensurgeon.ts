@@ -22,6 +22,7 @@ import type { Matrix } from './matrix.ts';
 import type { AssignmentStats } from './match-tokens.ts';
 import { outputConfig } from './output-config.ts';
 import { readModelVocabulary } from './read-vocab.ts';
+import { surgeryTracker, type SurgeryProgress } from './surgery-progress.ts';
 import { writeOutput } from './write-output.ts';
 
 /** Which matrices a --byte-match / --prefix-match applies to. */
@@ -43,6 +44,9 @@ export interface TokenSurgeonJob {
   readonly maxShardBytes?: number;
   readonly signal?: AbortSignal;
   readonly onLog?: (line: string) => void;
+  /** Throttled progress (./surgery-progress.ts): the studio's; the CLI logs instead. */
+  readonly onProgress?: (p: SurgeryProgress) => void;
+  readonly progressIntervalMs?: number;
 }
 
 export interface TokenSurgeonResult {
@@ -78,6 +82,7 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
     if (line.startsWith('warning: ')) warnings.push(line.slice(9));
     job.onLog?.(line);
   };
+  const tracker = surgeryTracker(job.onProgress, job.progressIntervalMs);
   const [model, donor] = await Promise.all([loadModel(job.model, signal), loadModel(job.donor, signal)]);
   for (const note of [...(job.model.notes ?? []), ...(job.donor.notes ?? [])]) log(`warning: ${note}`);
   const [origVocab, donorVocab] = await Promise.all([
@@ -113,13 +118,19 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
     junk = f.junk;
   }
   checkAbort(signal);
+  const matrices = names.lmHead && origHead && donorHead ? 2 : 1;
   const build = (
     name: string,
     orig: Matrix,
     donorMatrix: Matrix,
     to: 'embed' | 'lm_head',
   ): Promise<BuiltEmbedding> => {
-    const progress = progressLog(name, log);
+    const logged = progressLog(name, log);
+    const tracked = tracker.approximating(name, to === 'embed' ? 1 : 2, matrices);
+    const progress = (done: number, total: number): void => {
+      logged(done, total);
+      tracked(done, total);
+    };
     return buildEmbedding(
       {
         tensorName: name,
@@ -151,10 +162,12 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
     replaced,
     config: outputConfig(model.config, donor.config, vocabSize),
     fingerprintOf: options,
+    onTensor: tracker.writing(model.tensors.size),
     ...(job.maxShardBytes !== undefined && { maxShardBytes: job.maxShardBytes }),
     ...(signal && { signal }),
     onLog: log,
   });
+  tracker.done();
   return {
     vocabSize,
     embed: { name: names.embed, stats: embed.stats },

@@ -47,6 +47,7 @@ export interface OutputJob {
   readonly maxShardBytes?: number;
   readonly signal?: AbortSignal;
   readonly onLog?: (line: string) => void;
+  /** Each tensor written, or found in a shard an earlier run of the job finished. */
   readonly onTensor?: (name: string) => void;
 }
 
@@ -81,7 +82,10 @@ export async function writeOutput(job: OutputJob): Promise<OutputSummary> {
   const reader = new ModelTensorReader(job.model, copied, stats, MAX_READ_BLOCK);
   const { files, resumed } = await writeShards(job.sink, state, shards, {
     skip: (shard) => {
-      for (const t of shard.tensors) if (!t.values) reader.skip(t.name);
+      for (const t of shard.tensors) {
+        if (!t.values) reader.skip(t.name);
+        job.onTensor?.(t.name);
+      }
     },
     write: (shard) => writeShard(job, shard, reader),
     signal: job.signal,

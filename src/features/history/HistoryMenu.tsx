@@ -1,8 +1,9 @@
 /**
- * The last 20 recipes (merge recipes, MoE configs, LoRA extraction settings), and a link that
- * reproduces what the open tool holds: the merge's recipe in Merge mode, the MoE config in
- * Mixture-of-experts mode, the settings in Extract LoRA mode (each link opens its tool; never
- * a token in any). Model ids from entries are shown as text.
+ * The last 20 recipes (merge recipes, MoE configs, LoRA extraction and tokenizer transplant
+ * settings), and a link that reproduces what the open tool holds: the merge's recipe in Merge
+ * mode, the MoE config in Mixture-of-experts mode, the settings in Extract LoRA and Transplant
+ * tokenizer modes (each link opens its tool; never a token in any). Model ids from entries are
+ * shown as text.
  */
 import { useState } from 'react';
 import { parseMoeYaml } from '../../../workers/moe/moe-yaml.ts';
@@ -15,10 +16,16 @@ import { moeSummary } from '../../stores/moe-edits.ts';
 import { selectMoeYaml } from '../../stores/moe-selectors.ts';
 import { selectRecipeYaml } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
+import { parseSurgeryText, surgerySummary } from '../../stores/tokensurgeon-edits.ts';
+import { selectSurgeryText } from '../../stores/tokensurgeon-selectors.ts';
 
 type LinkOf = (yaml: string, hub: string) => string;
 
 function summary(e: HistoryEntry): string {
+  if (kindOf(e) === 'tokensurgeon') {
+    const parsed = parseSurgeryText(e.yaml);
+    return 'config' in parsed ? surgerySummary(parsed.config) : 'Tokenizer: invalid settings';
+  }
   if (kindOf(e) === 'lora') {
     const parsed = parseLoraText(e.yaml);
     return 'config' in parsed ? loraSummary(parsed.config) : 'LoRA: invalid settings';
@@ -35,41 +42,41 @@ const COPY_LABEL: Record<RecipeKind, string> = {
   merge: 'Copy link to this recipe',
   moe: 'Copy link to this MoE config',
   lora: 'Copy link to these LoRA settings',
+  tokensurgeon: 'Copy link to these tokenizer settings',
 };
 
-export function HistoryMenu({
-  shareUrl,
-  moeShareUrl,
-  loraShareUrl,
-}: {
-  readonly shareUrl: LinkOf;
-  readonly moeShareUrl: LinkOf;
-  readonly loraShareUrl: LinkOf;
-}) {
+/** Each tool's "Copy link": a link that opens that tool with what it holds. */
+export type ShareLinks = Readonly<Record<RecipeKind, LinkOf>>;
+
+export function HistoryMenu({ links }: { readonly links: ShareLinks }) {
   const [copied, setCopied] = useState(false);
   const mode = useStudio((s) => s.studioMode);
   const recipeYaml = useStudio(selectRecipeYaml);
   const moeYaml = useStudio(selectMoeYaml);
   const loraText = useStudio(selectLoraText);
+  const surgeryText = useStudio(selectSurgeryText);
   const hubUrl = useStudio((s) => s.hubUrl);
   const editYaml = useStudio((s) => s.editYaml);
   const editMoeYaml = useStudio((s) => s.editMoeYaml);
   const editLoraText = useStudio((s) => s.editLoraText);
+  const editSurgeryText = useStudio((s) => s.editSurgeryText);
   const setMode = useStudio((s) => s.setStudioMode);
   const [entries, setEntries] = useState(readHistory);
   const open = (e: HistoryEntry): void => {
     const kind = kindOf(e);
     if (kind === 'moe') editMoeYaml(e.yaml);
     else if (kind === 'lora') editLoraText(e.yaml);
+    else if (kind === 'tokensurgeon') editSurgeryText(e.yaml);
     else editYaml(e.yaml);
     setMode(kind);
   };
-  const link = (): string =>
-    mode === 'moe'
-      ? moeShareUrl(moeYaml, hubUrl)
-      : mode === 'lora'
-        ? loraShareUrl(loraText, hubUrl)
-        : shareUrl(recipeYaml, hubUrl);
+  const text: Record<RecipeKind, string> = {
+    merge: recipeYaml,
+    moe: moeYaml,
+    lora: loraText,
+    tokensurgeon: surgeryText,
+  };
+  const link = (): string => links[mode](text[mode], hubUrl);
   return (
     <div className="history">
       <button
@@ -85,8 +92,8 @@ export function HistoryMenu({
         <summary>Recent recipes</summary>
         {entries.length === 0 ? (
           <p className="muted">
-            Recipes you merge, MoE configs you build, LoRA settings you extract with, and those you open by
-            link appear here.
+            Recipes you merge, MoE configs you build, LoRA and tokenizer settings you run with, and those you
+            open by link appear here.
           </p>
         ) : (
           <ul>

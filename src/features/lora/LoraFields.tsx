@@ -1,69 +1,11 @@
 /**
- * The Extract LoRA form's inputs: a model box (typed, or one of the models chosen in the model
- * picker, offered as suggestions), a checkbox with its explanation, and a list as a text area
- * (one entry a line: module names, patterns) whose problems are said at the field. Everything
- * typed is shown back as text, never as HTML.
+ * The Extract LoRA form's list input: a text area (one entry a line: module names, patterns)
+ * whose problems are said at the field. Everything typed is shown back as text, never as HTML.
+ * The model boxes and checkboxes are shared (../../shared/FormFields.tsx).
  */
 import { useId } from 'react';
 import { useLiveText } from '../../shared/use-live-text.ts';
 import { linesToList } from '../../stores/lora-edits.ts';
-
-export function ModelInput(p: {
-  readonly label: string;
-  readonly value: string;
-  readonly listId: string;
-  readonly hint: string;
-  readonly disabled: boolean;
-  readonly onChange: (id: string) => void;
-}) {
-  const id = useId();
-  return (
-    <div className="lora-field">
-      <label htmlFor={id}>{p.label}</label>
-      <input
-        id={id}
-        list={p.listId}
-        value={p.value}
-        spellCheck={false}
-        autoComplete="off"
-        disabled={p.disabled}
-        placeholder="org/model, or a chosen model"
-        aria-describedby={`${id}-h`}
-        onChange={(e) => p.onChange(e.target.value.trim())}
-      />
-      <p id={`${id}-h`} className="field-hint">
-        {p.hint}
-      </p>
-    </div>
-  );
-}
-
-export function Check(p: {
-  readonly label: string;
-  readonly checked: boolean;
-  readonly hint: string;
-  readonly disabled: boolean;
-  readonly onChange: (checked: boolean) => void;
-}) {
-  const id = useId();
-  return (
-    <div className="lora-check">
-      <label>
-        <input
-          type="checkbox"
-          checked={p.checked}
-          disabled={p.disabled}
-          aria-describedby={`${id}-h`}
-          onChange={(e) => p.onChange(e.target.checked)}
-        />{' '}
-        {p.label}
-      </label>
-      <p id={`${id}-h`} className="field-hint">
-        {p.hint}
-      </p>
-    </div>
-  );
-}
 
 /**
  * A list, one entry a line. While the user types, the text is theirs (a line being started
@@ -85,7 +27,7 @@ export function ListField(p: {
   const { text, setText, focusHandlers } = useLiveText(source);
   const bad = p.problems.length > 0;
   return (
-    <div className="lora-field">
+    <div className="form-field">
       <label htmlFor={id}>{p.label}</label>
       <textarea
         id={id}

@@ -10,7 +10,8 @@ import { selectLoraProblems } from '../../stores/lora-selectors.ts';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { DEMO_HUB_URL } from '../../stores/sources-slice.ts';
 import { useStudio } from '../../stores/store.ts';
-import { Check, ListField, ModelInput } from './LoraFields.tsx';
+import { Check, ModelInput } from '../../shared/FormFields.tsx';
+import { ListField } from './LoraFields.tsx';
 import './lora.css';
 
 /** The demo: the tinymix code fine-tune over its base, at a small rank (fast in a browser). */

@@ -4,7 +4,7 @@
  * (features/lora) or the tokenizer transplant (features/tokensurgeon) in the middle and right
  * columns instead; the merge's panels stay mounted, hidden, so nothing of them is lost.
  */
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, useId, type ReactNode } from 'react';
 import { CurveEditor } from '../features/curves/CurveEditor.tsx';
 import { HistoryMenu } from '../features/history/HistoryMenu.tsx';
 import { ChosenModels } from '../features/model-picker/ChosenModels.tsx';
@@ -46,6 +46,20 @@ const VisualizePanel = lazy(() =>
 const PreviewPanel = lazy(() =>
   import('../features/preview/PreviewPanel.tsx').then((m) => ({ default: m.PreviewPanel })),
 );
+
+/** Another tool's two columns, in place of the recipe and the run: its form, then its run. */
+function ToolColumns(p: { readonly title: string; readonly form: ReactNode; readonly run: ReactNode }) {
+  const id = useId();
+  return (
+    <>
+      <section className="column recipe" aria-labelledby={id}>
+        <h2 id={id}>{p.title}</h2>
+        {p.form}
+      </section>
+      <section className="column output">{p.run}</section>
+    </>
+  );
+}
 
 export function App() {
   useEffect(() => startUrlSync(), []);
@@ -89,39 +103,21 @@ export function App() {
           <RunPanel />
         </section>
         {moe && (
-          <>
-            <section className="column recipe" aria-labelledby="moe-title">
-              <h2 id="moe-title">Mixture of experts</h2>
-              <MoeForm />
-            </section>
-            <section className="column output">
-              <MoeYamlPanel />
-              <MoeBuildPanel />
-            </section>
-          </>
+          <ToolColumns
+            title="Mixture of experts"
+            form={<MoeForm />}
+            run={
+              <>
+                <MoeYamlPanel />
+                <MoeBuildPanel />
+              </>
+            }
+          />
         )}
         {mode === 'tokensurgeon' && (
-          <>
-            <section className="column recipe" aria-labelledby="surgery-title">
-              <h2 id="surgery-title">Transplant tokenizer</h2>
-              <SurgeryForm />
-            </section>
-            <section className="column output">
-              <SurgeryRunPanel />
-            </section>
-          </>
+          <ToolColumns title="Transplant tokenizer" form={<SurgeryForm />} run={<SurgeryRunPanel />} />
         )}
-        {mode === 'lora' && (
-          <>
-            <section className="column recipe" aria-labelledby="lora-title">
-              <h2 id="lora-title">Extract LoRA</h2>
-              <LoraForm />
-            </section>
-            <section className="column output">
-              <LoraRunPanel />
-            </section>
-          </>
-        )}
+        {mode === 'lora' && <ToolColumns title="Extract LoRA" form={<LoraForm />} run={<LoraRunPanel />} />}
       </main>
       <div hidden={!merge}>
         <Suspense fallback={<p className="muted wide-panel">Loading the teaching and preview views…</p>}>

@@ -1,18 +1,19 @@
 /**
  * The run panel of a tool whose settings sit in the middle column (Extract LoRA, Transplant
- * tokenizer): the link's error, the output folder's name, the tool's plan and note, the start
- * button with Cancel, why it waits, progress, the error and the result. Each tool passes its
+ * tokenizer): the link's error, the output folder's name, the tool's plan, where the files go
+ * (a folder the user picks, else browser storage), the start button with Cancel, why it waits, progress, the error and the result. Each tool passes its
  * own parts; the layout, and what a busy job disables, are the same for all.
  */
 import { useId, type ReactNode } from 'react';
+import { canPickFolders } from '../engine/save-target.ts';
 import type { RunStatus } from '../stores/run-slice.ts';
 import { isBusy, OutputNameField, RunButtons, RunError } from './RunControls.tsx';
 
 export function ToolRunPanel(p: {
-  /** The heading, which is also the verb of "… waits: reason". */
+  /** The heading, and the start button's verb: "Extract" gives "Choose folder and extract". */
   readonly title: string;
-  /** The start button's label. */
-  readonly startLabel: string;
+  /** What is written: "the adapter", "the model". */
+  readonly writes: string;
   readonly outputName: string;
   readonly setOutputName: (name: string) => void;
   /** The name an empty box gives. */
@@ -24,8 +25,8 @@ export function ToolRunPanel(p: {
   /** Why the job cannot start (the first problem), if it cannot. */
   readonly waitFor: string | undefined;
   readonly plan: ReactNode;
-  /** Where the files go, what is written last, how to resume. */
-  readonly note: ReactNode;
+  /** What is written last, and how to resume. */
+  readonly note: string;
   readonly progress: ReactNode;
   readonly result: ReactNode;
   readonly onStart: () => void;
@@ -33,6 +34,7 @@ export function ToolRunPanel(p: {
 }) {
   const id = useId();
   const busy = isBusy(p.status);
+  const pick = canPickFolders();
   return (
     <section className="run-panel" aria-labelledby={`${id}-t`}>
       <h2 id={`${id}-t`}>{p.title}</h2>
@@ -51,9 +53,14 @@ export function ToolRunPanel(p: {
         />
       </div>
       {p.plan}
-      <p className="muted">{p.note}</p>
+      <p className="muted">
+        {pick
+          ? `You will choose a folder; ${p.writes} is written into a sub-folder named as above.`
+          : `This browser cannot write to a folder you pick: ${p.writes} is written to browser storage and offered as downloads.`}{' '}
+        {p.note}
+      </p>
       <RunButtons
-        label={p.startLabel}
+        label={pick ? `Choose folder and ${p.title.toLowerCase()}` : p.title}
         status={p.status}
         blocked={p.waitFor !== undefined}
         onStart={p.onStart}

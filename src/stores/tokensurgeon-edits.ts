@@ -83,6 +83,24 @@ export function surgeryOptions(c: SurgeryConfig): SurgeryOptions {
   };
 }
 
+/** The settings that give these options (surgeryOptions' inverse): a request's, shown again. */
+export function surgeryConfig(model: string, donor: string, o: SurgeryOptions): SurgeryConfig {
+  return {
+    model,
+    donor,
+    method: o.method,
+    k: o.k,
+    cosineSimilarity: o.cosineSimilarity,
+    weightScheme: o.weightScheme,
+    byteMatch: o.byteMatch,
+    prefixMatch: o.prefixMatch,
+    magikarp: o.magikarp === true,
+    newVocabNoise: o.newVocabNoise ?? 0,
+    newVocabScale: o.newVocabScale ?? 1,
+    seed: o.seed,
+  };
+}
+
 /** The models chosen in the model picker: the first as the model, the next as the donor. */
 export function fromChosenModels(c: SurgeryConfig, ids: readonly string[]): SurgeryConfig {
   const [model, donor] = ids;

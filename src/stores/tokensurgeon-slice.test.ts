@@ -13,6 +13,7 @@ import {
   defaultSurgeryOutputName,
   EMPTY_SURGERY,
   parseSurgeryText,
+  surgeryConfig,
   surgeryConfigToText,
   surgeryOptions,
   surgeryProblems,
@@ -67,6 +68,7 @@ describe('the tokenizer transplant form', () => {
       seed: 3,
     });
     expect(parseSurgeryText(text)).toEqual({ config: s().surgery });
+    expect(surgeryConfig('org/llama@main', 'my-donor', selectSurgeryOptions(s()))).toEqual(s().surgery);
     expect(selectSurgeryOptions(s())).toMatchObject({ newVocabNoise: 0.01, seed: 3, k: 8 });
     expect(selectSurgeryOptions(s())).not.toHaveProperty('newVocabScale');
     expect(selectSurgeryModelIds(s())).toEqual(['org/llama@main', 'my-donor']);

@@ -41,7 +41,7 @@ import {
   type SurgeryPlanSummary,
 } from './tokensurgeon-job.ts';
 import { readModelVocabulary } from '../tokensurgeon/read-vocab.ts';
-import { resolveSources } from './resolve-sources.ts';
+import { resolveSources, type ResolvedSources } from './resolve-sources.ts';
 import { laneOver } from './compute-api.ts';
 import { targetFolder } from '../io/browser/folder-reader.ts';
 import { publishableFiles } from '../publish/folder-files.ts';
@@ -57,6 +57,27 @@ async function sinkFor(target: SaveTarget): Promise<OutputSink> {
   if (target.kind === 'opfs') return opfsSink(target.folder);
   const release = await lockPickedFolder(target.handle);
   return { ...directorySink(target.handle), release };
+}
+
+/**
+ * Runs a job that writes into `target`: its sink opened (and its folder locked) first, released
+ * however the job ends; the hub's request count logged when the job read from one.
+ */
+async function intoTarget<R>(
+  target: SaveTarget,
+  hub: ResolvedSources['hub'],
+  log: (line: string) => void,
+  job: (sink: OutputSink) => Promise<R>,
+): Promise<R> {
+  let sink: OutputSink | undefined;
+  try {
+    sink = await sinkFor(target);
+    const result = await job(sink);
+    if (hub) log(`hub: ${hub.stats.requests} HTTP requests, ${hub.stats.retries} retries`);
+    return result;
+  } finally {
+    sink?.release?.();
+  }
 }
 
 export type {
@@ -128,38 +149,35 @@ export const mergeApi = {
     // isolated; the page starts none otherwise (src/engine/merge-client.ts), and says so.
     const shared = lanes.length > 0 && typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated;
     if (shared) log(`compute: ${lanes.length} lanes`);
-    let sink: OutputSink | undefined;
     try {
-      sink = await sinkFor(target);
-      const result = await runMerge({
-        recipe,
-        recipeText: request.recipeText,
-        resolve,
-        sink,
-        outputName: request.outputName,
-        ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),
-        ...(request.seed !== undefined && { seed: request.seed }),
-        ...(request.maxReadBlock !== undefined && { maxReadBlock: request.maxReadBlock }),
-        hubModels,
-        backend,
-        ...(shared && {
-          lanes: {
-            lanes,
-            needShared: true,
-            ...(request.partsMinElements !== undefined && { minElements: request.partsMinElements }),
-            ...(request.laneWrites !== undefined && { laneWrites: request.laneWrites }),
-            ...(request.coordinatorShare !== undefined && { coordinatorShare: request.coordinatorShare }),
-          },
+      return await intoTarget(target, hub, log, (sink) =>
+        runMerge({
+          recipe,
+          recipeText: request.recipeText,
+          resolve,
+          sink,
+          outputName: request.outputName,
+          ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),
+          ...(request.seed !== undefined && { seed: request.seed }),
+          ...(request.maxReadBlock !== undefined && { maxReadBlock: request.maxReadBlock }),
+          hubModels,
+          backend,
+          ...(shared && {
+            lanes: {
+              lanes,
+              needShared: true,
+              ...(request.partsMinElements !== undefined && { minElements: request.partsMinElements }),
+              ...(request.laneWrites !== undefined && { laneWrites: request.laneWrites }),
+              ...(request.coordinatorShare !== undefined && { coordinatorShare: request.coordinatorShare }),
+            },
+          }),
+          ...(signal && { signal }),
+          onProgress: (p) => callbacks.onProgress(p),
+          onLog: log,
+          progressIntervalMs: 100,
         }),
-        ...(signal && { signal }),
-        onProgress: (p) => callbacks.onProgress(p),
-        onLog: log,
-        progressIntervalMs: 100,
-      });
-      if (hub) log(`hub: ${hub.stats.requests} HTTP requests, ${hub.stats.retries} retries`);
-      return result;
+      );
     } finally {
-      sink?.release?.();
       backend.dispose();
       for (const port of lanePorts) port.close();
     }
@@ -183,10 +201,8 @@ export const mergeApi = {
     });
     for (const w of warnings) log(formatProblem(w));
     const { resolve, hubModels, hub } = resolveSources(request.sources, log, MERGE_READ_ADVICE);
-    let sink: OutputSink | undefined;
-    try {
-      sink = await sinkFor(target);
-      const result = await buildMoe({
+    return intoTarget(target, hub, log, (sink) =>
+      buildMoe({
         config,
         configText: request.configText,
         resolve,
@@ -198,12 +214,8 @@ export const mergeApi = {
         ...(signal && { signal }),
         onProgress: (p) => callbacks.onProgress(p),
         onLog: log,
-      });
-      if (hub) log(`hub: ${hub.stats.requests} HTTP requests, ${hub.stats.retries} retries`);
-      return result;
-    } finally {
-      sink?.release?.();
-    }
+      }),
+    );
   },
 
   /**
@@ -222,16 +234,9 @@ export const mergeApi = {
   ): Promise<LoraExtractResult> {
     const log = (line: string): void => callbacks.onLog(line);
     const sources = resolveSources(request.sources, log, MERGE_READ_ADVICE);
-    let sink: OutputSink | undefined;
-    try {
-      sink = await sinkFor(target);
-      const result = await runLoraExtraction(request, sources, sink, callbacks, signal);
-      if (sources.hub)
-        log(`hub: ${sources.hub.stats.requests} HTTP requests, ${sources.hub.stats.retries} retries`);
-      return result;
-    } finally {
-      sink?.release?.();
-    }
+    return intoTarget(target, sources.hub, log, (sink) =>
+      runLoraExtraction(request, sources, sink, callbacks, signal),
+    );
   },
 
   /**
@@ -261,16 +266,9 @@ export const mergeApi = {
   ): Promise<SurgeryJobResult> {
     const log = (line: string): void => callbacks.onLog(line);
     const sources = resolveSources(request.sources, log, MERGE_READ_ADVICE);
-    let sink: OutputSink | undefined;
-    try {
-      sink = await sinkFor(target);
-      const result = await runSurgeryJob(request, sources, sink, callbacks, signal);
-      if (sources.hub)
-        log(`hub: ${sources.hub.stats.requests} HTTP requests, ${sources.hub.stats.retries} retries`);
-      return result;
-    } finally {
-      sink?.release?.();
-    }
+    return intoTarget(target, sources.hub, log, (sink) =>
+      runSurgeryJob(request, sources, sink, callbacks, signal),
+    );
   },
 
   /**

@@ -6,7 +6,7 @@
  * tensors.
  */
 import { withAdapters } from '../io/lora/with-adapters.ts';
-import type { OutputSink } from '../io/source.ts';
+import type { ModelSource, OutputSink } from '../io/source.ts';
 import { surgeryInvocation } from '../tokensurgeon/invocation.ts';
 import { previewSurgery, type PreviewIo, type SurgeryPlanSummary } from '../tokensurgeon/preview-surgery.ts';
 import { runTokenSurgeon, type TokenSurgeonResult } from '../tokensurgeon/run-tokensurgeon.ts';
@@ -27,6 +27,16 @@ export interface SurgeryJobResult extends TokenSurgeonResult {
 
 export type { SurgeryPlanSummary };
 
+/** The model and the donor, resolved as a merge's models are (`base+adapter` too). */
+function resolveBoth(
+  request: TokenSurgeonPlanRequest,
+  sources: ResolvedSources,
+  signal?: AbortSignal,
+): Promise<[ModelSource, ModelSource]> {
+  const resolve = withAdapters(sources.resolve);
+  return Promise.all([resolve(request.model, signal), resolve(request.donor, signal)]);
+}
+
 export async function runSurgeryJob(
   request: TokenSurgeonRequest,
   sources: ResolvedSources,
@@ -34,8 +44,7 @@ export async function runSurgeryJob(
   callbacks: SurgeryCallbacks,
   signal?: AbortSignal,
 ): Promise<SurgeryJobResult> {
-  const resolve = withAdapters(sources.resolve);
-  const [model, donor] = await Promise.all([resolve(request.model, signal), resolve(request.donor, signal)]);
+  const [model, donor] = await resolveBoth(request, sources, signal);
   const result = await runTokenSurgeon({
     model,
     donor,
@@ -65,8 +74,7 @@ export async function planSurgeryJob(
   io: PreviewIo,
   signal?: AbortSignal,
 ): Promise<SurgeryPlanSummary> {
-  const resolve = withAdapters(sources.resolve);
-  const [model, donor] = await Promise.all([resolve(request.model, signal), resolve(request.donor, signal)]);
+  const [model, donor] = await resolveBoth(request, sources, signal);
   return previewSurgery(model, donor, request.options, {
     io,
     ...(request.maxShardBytes !== undefined && { maxShardBytes: request.maxShardBytes }),

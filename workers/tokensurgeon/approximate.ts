@@ -60,6 +60,12 @@ export interface ApproximationInput {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** Refuses a -k above the shared tokens (the run's check, and the studio's plan's). */
+export function checkK(k: number, shared: number): void {
+  if (k > shared)
+    throw new TokenSurgeonError(`-k ${k} is more than the ${shared} tokens the two vocabularies share: give a smaller -k`); // prettier-ignore
+}
+
 /** The shared tokens, in donor id order (mergekit sorts them so). */
 export function sharedTokens(origVocab: Vocab, donorVocab: Vocab): NormalizedToken[] {
   return [...donorVocab.keys()]
@@ -122,11 +128,7 @@ export async function approximateRows(
     });
   } else if (options.method === 'omp' || options.method === 'common_interpolation') {
     const shared = sharedTokens(input.origVocab, input.donorVocab);
-    if (options.k > shared.length) {
-      throw new TokenSurgeonError(
-        `-k ${options.k} is more than the ${shared.length} tokens the two vocabularies share: give a smaller -k`,
-      );
-    }
+    checkK(options.k, shared.length);
     const donorShared = gatherRows(donor, shared.map(donorId));
     const origShared = gatherRows(
       orig,

@@ -42,11 +42,15 @@ export interface LoadedMatrix extends Matrix {
   readonly dtype: WritableDType;
 }
 
-export async function readMatrix(
-  model: LoadedModel,
-  name: string,
-  signal?: AbortSignal,
-): Promise<LoadedMatrix> {
+/** The warning for a model without a head tensor whose config says it is not tied (only the embedding is rebuilt). */
+export function headlessWarning(model: LoadedModel, names: EmbeddingNames): string | undefined {
+  return !names.lmHead && model.config['tie_word_embeddings'] === false
+    ? `${model.id} has no output head tensor though tie_word_embeddings is false; only ${names.embed} is rebuilt`
+    : undefined;
+}
+
+/** [vocab, hidden] of an embedding or head tensor, from the header; refused when it is not a matrix. */
+export function matrixShape(model: LoadedModel, name: string): [number, number] {
   const t = model.tensors.get(name);
   if (!t) throw new TokenSurgeonError(`${model.id} has no tensor ${name}`);
   if (t.shape.length !== 2) {
@@ -54,11 +58,20 @@ export async function readMatrix(
       `${model.id}: ${name} has shape [${t.shape.join(', ')}], not [vocab, hidden]`,
     );
   }
+  return t.shape as [number, number];
+}
+
+export async function readMatrix(
+  model: LoadedModel,
+  name: string,
+  signal?: AbortSignal,
+): Promise<LoadedMatrix> {
+  const [rows, cols] = matrixShape(model, name);
+  const t = model.tensors.get(name)!;
   if (!isWritableDType(t.dtype)) {
     throw new TokenSurgeonError(`${model.id}: ${name} is stored as ${t.dtype}; tokensurgeon reads F32, F16 and BF16 embeddings`); // prettier-ignore
   }
   const src = await model.source.open(t.file, signal);
   const bytes = await src.read(t.begin, t.end - t.begin, signal);
-  const [rows, cols] = t.shape as [number, number];
   return { ...matrix(rows, cols, decodeToF32(bytes, t.dtype)), dtype: t.dtype };
 }

@@ -14,12 +14,11 @@ import { planShards } from '../engine/shards.ts';
 import type { WritableDType } from '../io/dtypes.ts';
 import { loadModel, type LoadedModel } from '../io/load-model.ts';
 import type { ModelSource } from '../io/source.ts';
-import { sharedTokens } from './approximate.ts';
-import { embeddingNames } from './embedding-tensors.ts';
-import { TokenSurgeonError } from './errors.ts';
+import { checkK, sharedTokens } from './approximate.ts';
+import { embeddingNames, headlessWarning, matrixShape } from './embedding-tensors.ts';
 import { assignRows, outputRows, withinRows, type AssignmentStats } from './match-tokens.ts';
 import { readModelVocabulary, type ModelVocabulary } from './read-vocab.ts';
-import type { SurgeryOptions } from './run-tokensurgeon.ts';
+import { applies, type SurgeryOptions } from './run-tokensurgeon.ts';
 
 export interface PlannedMatrix {
   readonly name: string;
@@ -47,15 +46,6 @@ export interface SurgeryPlanSummary {
    */
   readonly memoryBytes: number;
   readonly warnings: readonly string[];
-}
-
-const applies = (m: SurgeryOptions['byteMatch'], to: 'embed' | 'lm_head'): boolean => m === 'yes' || m === to;
-
-function rowsOf(model: LoadedModel, name: string): [number, number] {
-  const shape = model.tensors.get(name)!.shape;
-  if (shape.length !== 2)
-    throw new TokenSurgeonError(`${model.id}: ${name} has shape [${shape.join(', ')}], not [vocab, hidden]`);
-  return shape as [number, number];
 }
 
 /** How the preview opens models and reads vocabularies (the plan worker caches both). */
@@ -86,8 +76,8 @@ export async function previewSurgery(
   ];
   const names = embeddingNames(model);
   const donorNames = embeddingNames(donor);
-  const [origRows, hidden] = rowsOf(model, names.embed);
-  const [donorRows, donorHidden] = rowsOf(donor, donorNames.embed);
+  const [origRows, hidden] = matrixShape(model, names.embed);
+  const [donorRows, donorHidden] = matrixShape(donor, donorNames.embed);
   const outRows = outputRows(donorVocab.vocab);
   const plan = (name: string, to: 'embed' | 'lm_head', rows: number, dRows: number): PlannedMatrix => {
     const orig = withinRows(origVocab.vocab, rows);
@@ -95,11 +85,7 @@ export async function previewSurgery(
     const { stats } = assignRows(don, orig, outRows, applies(options.byteMatch, to), applies(options.prefixMatch, to)); // prettier-ignore
     const shared = sharedTokens(orig, don).length;
     const interpolates = options.method === 'omp' || options.method === 'common_interpolation';
-    if (interpolates && stats.toApproximate > 0 && options.k > shared && !options.magikarp) {
-      throw new TokenSurgeonError(
-        `-k ${options.k} is more than the ${shared} tokens the two vocabularies share: give a smaller -k`,
-      );
-    }
+    if (interpolates && stats.toApproximate > 0 && !options.magikarp) checkK(options.k, shared);
     return { name, stats, shared };
   };
   const matrices = [plan(names.embed, 'embed', origRows, donorRows)];
@@ -107,13 +93,13 @@ export async function previewSurgery(
   let held = origRows * hidden + donorRows * donorHidden + outRows * hidden;
   if (names.lmHead) {
     const headDonor = donorNames.lmHead ?? donorNames.embed;
-    const [headRows, headCols] = rowsOf(model, names.lmHead);
-    const [donorHeadRows, donorHeadCols] = rowsOf(donor, headDonor);
+    const [headRows, headCols] = matrixShape(model, names.lmHead);
+    const [donorHeadRows, donorHeadCols] = matrixShape(donor, headDonor);
     matrices.push(plan(names.lmHead, 'lm_head', headRows, donorHeadRows));
     held += headRows * headCols + donorHeadRows * donorHeadCols + outRows * headCols;
-  } else if (model.config['tie_word_embeddings'] === false) {
-    warnings.push(`${model.id} has no output head tensor though tie_word_embeddings is false; only ${names.embed} is rebuilt`); // prettier-ignore
   }
+  const headless = headlessWarning(model, names);
+  if (headless) warnings.push(headless);
   const rebuilt = new Set(matrices.map((m) => m.name));
   const tensors = [...model.tensors].map(([name, t]) => ({
     name,

@@ -16,7 +16,7 @@ import type { ModelSource, OutputSink } from '../io/source.ts';
 import type { OutputFileInfo } from '../protocol.ts';
 import type { ApproximationOptions } from './approximate.ts';
 import { buildEmbedding, type BuiltEmbedding } from './build-embedding.ts';
-import { embeddingNames, readMatrix } from './embedding-tensors.ts';
+import { embeddingNames, headlessWarning, readMatrix } from './embedding-tensors.ts';
 import { junkFilter } from './magikarp.ts';
 import type { Matrix } from './matrix.ts';
 import type { AssignmentStats } from './match-tokens.ts';
@@ -72,7 +72,8 @@ function progressLog(name: string, log: (line: string) => void): (done: number, 
   };
 }
 
-const applies = (m: AllowMatch, to: 'embed' | 'lm_head'): boolean => m === 'yes' || m === to;
+/** Whether a --byte-match / --prefix-match value applies to this matrix. */
+export const applies = (m: AllowMatch, to: 'embed' | 'lm_head'): boolean => m === 'yes' || m === to;
 
 export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeonResult> {
   const started = Date.now();
@@ -92,9 +93,8 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
   for (const w of [...origVocab.warnings, ...donorVocab.warnings]) log(`warning: ${w}`);
   const names = embeddingNames(model);
   const donorNames = embeddingNames(donor);
-  if (!names.lmHead && model.config['tie_word_embeddings'] === false) {
-    log(`warning: ${model.id} has no output head tensor though tie_word_embeddings is false; only ${names.embed} is rebuilt`); // prettier-ignore
-  }
+  const headless = headlessWarning(model, names);
+  if (headless) log(`warning: ${headless}`);
   checkAbort(signal);
 
   // The only tensors held whole: MODEL's and the donor's embed and head (a tied donor's

@@ -4,7 +4,6 @@
  * goes to browser storage and is offered as downloads), progress with Cancel, and the result.
  * An interrupted extraction is offered after a reload by LoraResumeBanner, above every tool.
  */
-import { canPickFolders } from '../../engine/save-target.ts';
 import { ToolRunPanel } from '../../shared/ToolRunPanel.tsx';
 import { defaultLoraOutputName } from '../../stores/lora-edits.ts';
 import { selectLoraFoldersBlock, selectLoraProblems } from '../../stores/lora-selectors.ts';
@@ -25,7 +24,6 @@ export function LoraRunPanel() {
   return (
     <ToolRunPanel
       title="Extract"
-      startLabel={canPickFolders() ? 'Choose folder and extract' : 'Extract'}
       outputName={name}
       setOutputName={setName}
       placeholder={placeholder}
@@ -34,15 +32,8 @@ export function LoraRunPanel() {
       linkError={linkError}
       waitFor={problems[0]?.message ?? foldersBlock}
       plan={<LoraPlanPreview />}
-      note={
-        <>
-          {canPickFolders()
-            ? 'You will choose a folder; the adapter is written into a sub-folder named as above.'
-            : 'This browser cannot write to a folder you pick: the adapter is written to browser storage and offered as downloads.'}{' '}
-          adapter_config.json is written last. After Cancel or a closed tab, extracting again into the same
-          folder resumes: the modules finished before are not decomposed again.
-        </>
-      }
+      writes="the adapter"
+      note="adapter_config.json is written last. After Cancel or a closed tab, extracting again into the same folder resumes: the modules finished before are not decomposed again."
       progress={<LoraProgress />}
       result={<LoraResult />}
       onStart={() => void startLoraFromPage()}

@@ -4,7 +4,6 @@
  * model goes to browser storage and is offered as downloads), progress with Cancel, and the
  * result. An interrupted transplant is offered after a reload by SurgeryResumeBanner.
  */
-import { canPickFolders } from '../../engine/save-target.ts';
 import { ToolRunPanel } from '../../shared/ToolRunPanel.tsx';
 import { useStudio } from '../../stores/store.ts';
 import { defaultSurgeryOutputName } from '../../stores/tokensurgeon-edits.ts';
@@ -25,7 +24,6 @@ export function SurgeryRunPanel() {
   return (
     <ToolRunPanel
       title="Transplant"
-      startLabel={canPickFolders() ? 'Choose folder and transplant' : 'Transplant'}
       outputName={name}
       setOutputName={setName}
       placeholder={placeholder}
@@ -34,15 +32,8 @@ export function SurgeryRunPanel() {
       linkError={linkError}
       waitFor={problems[0]?.message ?? foldersBlock}
       plan={<SurgeryPlanPreview />}
-      note={
-        <>
-          {canPickFolders()
-            ? 'You will choose a folder; the model is written into a sub-folder named as above.'
-            : 'This browser cannot write to a folder you pick: the model is written to browser storage and offered as downloads.'}{' '}
-          config.json is written last. After Cancel or a closed tab, running again into the same folder
-          resumes: finished shards are kept.
-        </>
-      }
+      writes="the model"
+      note="config.json is written last. After Cancel or a closed tab, running again into the same folder resumes: finished shards are kept."
       progress={<SurgeryProgress />}
       result={<SurgeryResult />}
       onStart={() => void startSurgeryFromPage()}

@@ -14,7 +14,7 @@ import { pickSaveTarget } from '../../engine/pick-save-target.ts';
 import { pushHistory } from '../../shared/history.ts';
 import { recordedJobs } from '../../shared/recorded-job.ts';
 import { useStudio } from '../../stores/store.ts';
-import type { SurgeryConfig } from '../../stores/tokensurgeon-edits.ts';
+import { surgeryConfig, type SurgeryConfig } from '../../stores/tokensurgeon-edits.ts';
 import {
   selectSurgeryFoldersBlock,
   selectSurgeryModelIds,
@@ -27,23 +27,7 @@ import type { SurgeryJobResult } from '../../../workers/runtime/api.ts';
 import type { TokenSurgeonRequest } from '../../../workers/runtime/requests.ts';
 
 /** The form's settings a request was made from. */
-function configOf(r: TokenSurgeonRequest): SurgeryConfig {
-  const o = r.options;
-  return {
-    model: r.model,
-    donor: r.donor,
-    method: o.method,
-    k: o.k,
-    cosineSimilarity: o.cosineSimilarity,
-    weightScheme: o.weightScheme,
-    byteMatch: o.byteMatch,
-    prefixMatch: o.prefixMatch,
-    magikarp: o.magikarp === true,
-    newVocabNoise: o.newVocabNoise ?? 0,
-    newVocabScale: o.newVocabScale ?? 1,
-    seed: o.seed,
-  };
-}
+const configOf = (r: TokenSurgeonRequest): SurgeryConfig => surgeryConfig(r.model, r.donor, r.options);
 
 const transplants = recordedJobs<SurgeryJobRecord, SurgeryJobResult>({
   what: 'transplant',

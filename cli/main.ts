@@ -133,11 +133,14 @@ and a language model nested as \`model.language_model.*\` (which mergekit's scri
 tokensurgeon options (mergekit-tokensurgeon: MODEL's weights with DONOR's tokenizer; the
 embedding and lm_head are rebuilt in DONOR's vocabulary order, shared tokens copied, new ones
 approximated; see docs/tokensurgeon.md). MODEL and DONOR are read like a recipe's models.
-  -a, --approximation-method M  omp (default), common_interpolation, mean, zero or randn
-                       (subword, john_hewitt, landmark_pca, stb and mp_rope are refused)
-  -k N                 shared tokens per new token for omp / common_interpolation (default 64)
+  -a, --approximation-method M  omp (default), common_interpolation, landmark_pca, stb,
+                       subword, mean, zero, randn or john_hewitt (mp_rope is refused)
+  -k N                 shared tokens per new token for omp / common_interpolation, per basis
+                       vector for stb (default 64)
   -c, --cosine-similarity  cosine neighbours for common_interpolation (-nc to turn off)
   -w, --weight-scheme S  distance_proportional (default), barycentric or least_squares
+  -s, --subword-method S  how subword combines MODEL's rows of the token's pieces: mean
+                       (default), sum, weighted_mean or first_last
   --prefix-match / --byte-match no|yes|embed|lm_head  match a new token by its longest prefix
                        / by its <0xNN> byte token (default no; -pm, -bm as in mergekit)
   --magikarp           copy and use only tokens well trained in both models (the others

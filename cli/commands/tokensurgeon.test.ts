@@ -60,12 +60,16 @@ describe('merge-studio tokensurgeon', () => {
     expect(o).toMatchObject({ method: 'omp', k: 64, cosineSimilarity: false, weightScheme: 'distance_proportional', batchSize: 512, byteMatch: 'no', prefixMatch: 'no' }); // prettier-ignore
     expect(surgeryOptions({ 'batch-size': '-1' }, 0).batchSize).toBe(Number.MAX_SAFE_INTEGER);
     expect(surgeryOptions({ magikarp: true }, 0).magikarp).toBe(true);
+    expect(surgeryOptions({}, 0).subwordMethod).toBe('mean');
+    expect(surgeryOptions({ 'approximation-method': 'subword', 'subword-method': 'first_last' }, 0)).toMatchObject({ method: 'subword', subwordMethod: 'first_last' }); // prettier-ignore
+    for (const m of ['landmark_pca', 'stb', 'john_hewitt'] as const)
+      expect(surgeryOptions({ 'approximation-method': m }, 0).method).toBe(m);
     expect(surgeryOptions({ 'new-vocab-noise': '0.01', 'new-vocab-scale': '0.5', 'byte-match': 'lm_head' }, 0)).toMatchObject({ newVocabNoise: 0.01, newVocabScale: 0.5, byteMatch: 'lm_head' }); // prettier-ignore
   });
 
   it('refuses what it does not implement, by name, and bad values (exit 2)', async () => {
-    for (const m of ['subword', 'john_hewitt', 'landmark_pca', 'stb', 'mp_rope'])
-      await fails(run('-a', m), UsageError, new RegExp(`--approximation-method ${m} is not implemented`), 2);
+    await fails(run('-a', 'mp_rope'), UsageError, /--approximation-method mp_rope is not implemented/, 2);
+    await fails(run('-a', 'subword', '-s', 'max'), UsageError, /--subword-method must be one of mean, sum, weighted_mean, first_last/, 2); // prettier-ignore
     await fails(run('-a', 'nope'), UsageError, /must be one of omp, common_interpolation/, 2);
     await fails(run('--magikarp', '--no-magikarp'), UsageError, /--magikarp or --no-magikarp/, 2);
     await fails(run('-k', '0'), UsageError, /-k must be a whole number/, 2);
@@ -95,6 +99,10 @@ describe('merge-studio tokensurgeon', () => {
       { k: 8 },
       { method: 'common_interpolation', k: 5, cosineSimilarity: true, weightScheme: 'barycentric', byteMatch: 'yes', prefixMatch: 'lm_head' }, // prettier-ignore
       { method: 'randn', seed: 7, newVocabNoise: 0.01, newVocabScale: 0.5, magikarp: true },
+      { method: 'subword', subwordMethod: 'weighted_mean' },
+      { method: 'stb', k: 3, magikarp: true },
+      { method: 'john_hewitt', seed: 5 },
+      { method: 'landmark_pca' },
     ];
     for (const [i, options] of cases.entries()) {
       const all = { ...OPTIONS, ...options };

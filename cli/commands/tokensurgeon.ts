@@ -4,7 +4,8 @@
  * other commands read them (../resolve-models.ts: local folders, --models DIR, else a hub;
  * `base+adapter` references too, as mergekit's model+lora).
  * mergekit's option names are taken as they are, its merge options through
- * ../mergekit-options.ts; its approximation methods we do not implement are refused by name.
+ * ../mergekit-options.ts; mp_rope, the one approximation method we do not implement, is refused
+ * by name.
  */
 import { parseArgs } from 'node:util';
 import { interruptSignal } from '../interrupt.ts';
@@ -17,6 +18,7 @@ import {
   type ApproximationMethod,
 } from '../../workers/tokensurgeon/approximate.ts';
 import { statsLine } from '../../workers/tokensurgeon/build-embedding.ts';
+import { SUBWORD_METHODS, type SubwordMethod } from '../../workers/tokensurgeon/subword.ts';
 import { WEIGHT_SCHEMES, type WeightScheme } from '../../workers/tokensurgeon/common-interpolation.ts';
 import {
   ALLOW_MATCH,
@@ -29,12 +31,10 @@ import { MERGEKIT_OPTIONS, mergekitSettings } from '../mergekit-options.ts';
 import { hubSummary, MODEL_OPTIONS, resolveModels } from '../resolve-models.ts';
 
 const USAGE =
-  'merge-studio tokensurgeon MODEL DONOR OUT [-a omp|common_interpolation|mean|zero|randn] [-k 64] ' +
-  '[--cosine-similarity] [-w distance_proportional|barycentric|least_squares] [--prefix-match no|yes|embed|lm_head] ' +
+  `merge-studio tokensurgeon MODEL DONOR OUT [-a ${APPROXIMATION_METHODS.join('|')}] [-k 64] ` +
+  '[--cosine-similarity] [-w distance_proportional|barycentric|least_squares] [-s mean|sum|weighted_mean|first_last] [--prefix-match no|yes|embed|lm_head] ' +
   '[--byte-match no|yes|embed|lm_head] [--magikarp] [--new-vocab-noise S] [--new-vocab-scale F] [--batch-size 512] [--seed N] ' +
   '[--shard-size 5B] [--models DIR] [--hub-url URL] [--token TOKEN]';
-
-const SUBWORD_METHODS = ['mean', 'sum', 'weighted_mean', 'first_last'] as const;
 
 const OPTIONS = {
   ...MODEL_OPTIONS,
@@ -70,7 +70,7 @@ function choice<T extends string>(
 function method(value: string | undefined): ApproximationMethod {
   if (value !== undefined && (UNSUPPORTED_METHODS as readonly string[]).includes(value)) {
     throw new UsageError(
-      `--approximation-method ${value} is not implemented in Merge Studio; use omp (the default), common_interpolation, mean, zero or randn`,
+      `--approximation-method ${value} is not implemented in Merge Studio; use omp (the default) or one of ${APPROXIMATION_METHODS.slice(1).join(', ')}`,
     );
   }
   return choice(value, APPROXIMATION_METHODS, 'approximation-method', 'omp');
@@ -96,7 +96,12 @@ export function surgeryOptions(values: Values, seed: number): SurgeryOptions {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
   const cosineSimilarity = flagPair(values, 'cosine-similarity') === true;
   const magikarp = flagPair(values, 'magikarp') === true;
-  choice(str('subword-method'), SUBWORD_METHODS, 'subword-method', 'mean'); // only for subword, refused above
+  const subwordMethod = choice<SubwordMethod>(
+    str('subword-method'),
+    SUBWORD_METHODS,
+    'subword-method',
+    'mean',
+  );
   const k = number(str('k'), 'k', (n) => Number.isInteger(n) && n >= 1, 'a whole number of at least 1') ?? 64;
   // mergekit: -1 (or any n <= 0) for one batch of every token
   const batch =
@@ -113,6 +118,7 @@ export function surgeryOptions(values: Values, seed: number): SurgeryOptions {
       'weight-scheme',
       'distance_proportional',
     ),
+    subwordMethod,
     batchSize: batch > 0 ? batch : Number.MAX_SAFE_INTEGER,
     seed,
     byteMatch: choice<AllowMatch>(str('byte-match'), ALLOW_MATCH, 'byte-match', 'no'),

@@ -3,7 +3,8 @@
  * the local hub gets the tokenizer of a small SentencePiece-style donor opened as a local folder
  * (workers/tokensurgeon/test-helpers.ts), the merge's compatibility report leading there. The plan, read from the tokenizers, refuses the
  * default k (more than the 30 shared tokens) with the run's reason, then counts what a smaller k
- * does; the folder written equals, byte for byte, that of the command the result shows. On a
+ * does; the folder written equals, byte for byte, that of the command the result shows (omp,
+ * then subword, which runs the model's tokenizer in the worker). On a
  * slow hub: Cancel stops within a second and leaves no config.json; a run interrupted by a
  * reload is offered for resuming, in any tool, and ends with the same bytes.
  */
@@ -87,6 +88,17 @@ test('transplant with the form: the plan counts the tokens, the files are the CL
     const saved = await studio.savedFiles('picked-surgery/base-sp');
     expect(Object.keys(saved).sort()).toEqual(['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']); // prettier-ignore
     expect(saved).toEqual(await cliFiles(root, args, 'base-sp'));
+
+    // subword cuts each new token's text with the model's own tokenizer, in the worker too.
+    await tool.method().selectOption('subword');
+    await page.getByRole('combobox', { name: 'Subword method' }).selectOption('weighted_mean');
+    await expect(tool.k()).toBeHidden();
+    await tool.outputName('base-sp-subword');
+    await tool.runButton().click();
+    await expect(tool.result().getByRole('status')).toContainText('written to the folder “base-sp-subword”', { timeout: 60_000 }); // prettier-ignore
+    const subword = ['tinymix-base', DONOR, 'base-sp-subword', '--approximation-method', 'subword', '--subword-method', 'weighted_mean', '--hub-url', hub.url]; // prettier-ignore
+    await expect(tool.result().getByLabel('Command line')).toHaveText(`merge-studio tokensurgeon ${subword.join(' ')}`); // prettier-ignore
+    expect(await studio.savedFiles('picked-surgery/base-sp-subword')).toEqual(await cliFiles(root, subword, 'base-sp-subword')); // prettier-ignore
     await page.screenshot({
       path: path.join(REPO, 'test-results', 'studio-tokensurgeon.png'),
       fullPage: true,

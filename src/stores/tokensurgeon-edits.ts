@@ -8,13 +8,18 @@
  * (`approximation-method`, `k`, ...; mergekit-tokensurgeon's names), with the defaults left out
  * (./settings-text.ts).
  */
-import { APPROXIMATION_METHODS, type ApproximationMethod } from '../../workers/tokensurgeon/approximate.ts';
+import {
+  APPROXIMATION_METHODS,
+  USES_K,
+  type ApproximationMethod,
+} from '../../workers/tokensurgeon/approximate.ts';
 import { WEIGHT_SCHEMES, type WeightScheme } from '../../workers/tokensurgeon/common-interpolation.ts';
 import {
   ALLOW_MATCH,
   type AllowMatch,
   type SurgeryOptions,
 } from '../../workers/tokensurgeon/run-tokensurgeon.ts';
+import { SUBWORD_METHODS, type SubwordMethod } from '../../workers/tokensurgeon/subword.ts';
 import { settingsCodec, type SettingKey } from './settings-text.ts';
 
 export interface SurgeryConfig {
@@ -26,6 +31,8 @@ export interface SurgeryConfig {
   readonly k: number;
   readonly cosineSimilarity: boolean;
   readonly weightScheme: WeightScheme;
+  /** How subword combines the rows of the token's pieces. */
+  readonly subwordMethod: SubwordMethod;
   readonly byteMatch: AllowMatch;
   readonly prefixMatch: AllowMatch;
   readonly magikarp: boolean;
@@ -33,7 +40,7 @@ export interface SurgeryConfig {
   readonly newVocabNoise: number;
   /** Factor on new tokens' rows; 1: none. */
   readonly newVocabScale: number;
-  /** Seed of randn and the noise. */
+  /** Seed of randn, john_hewitt and the noise. */
   readonly seed: number;
 }
 
@@ -45,6 +52,7 @@ export const EMPTY_SURGERY: SurgeryConfig = {
   k: 64,
   cosineSimilarity: false,
   weightScheme: 'distance_proportional',
+  subwordMethod: 'mean',
   byteMatch: 'no',
   prefixMatch: 'no',
   magikarp: false,
@@ -63,8 +71,14 @@ export interface SurgeryProblem {
   readonly message: string;
 }
 
-/** Whether the method expresses new tokens through shared ones (and so reads k and the rest). */
+/** Whether the method expresses each new token through nearby shared ones (and so reads cosine similarity). */
 export const interpolates = (m: ApproximationMethod): boolean => m === 'omp' || m === 'common_interpolation';
+
+/** Whether the method reads k. */
+export const usesK = (m: ApproximationMethod): boolean => USES_K.has(m);
+
+/** Whether the method's rows come from the seeded generator. */
+export const draws = (m: ApproximationMethod): boolean => m === 'randn' || m === 'john_hewitt';
 
 /** The engine's options, as the CLI builds them from the same settings. */
 export function surgeryOptions(c: SurgeryConfig): SurgeryOptions {
@@ -73,6 +87,7 @@ export function surgeryOptions(c: SurgeryConfig): SurgeryOptions {
     k: c.k,
     cosineSimilarity: c.cosineSimilarity,
     weightScheme: c.weightScheme,
+    subwordMethod: c.subwordMethod,
     batchSize: BATCH_SIZE,
     seed: c.seed,
     byteMatch: c.byteMatch,
@@ -92,6 +107,7 @@ export function surgeryConfig(model: string, donor: string, o: SurgeryOptions): 
     k: o.k,
     cosineSimilarity: o.cosineSimilarity,
     weightScheme: o.weightScheme,
+    subwordMethod: o.subwordMethod ?? 'mean',
     byteMatch: o.byteMatch,
     prefixMatch: o.prefixMatch,
     magikarp: o.magikarp === true,
@@ -149,6 +165,7 @@ const KEYS: readonly SettingKey<SurgeryConfig>[] = [
   ['k', 'k', 'number'],
   ['cosine-similarity', 'cosineSimilarity', 'boolean'],
   ['weight-scheme', 'weightScheme', WEIGHT_SCHEMES],
+  ['subword-method', 'subwordMethod', SUBWORD_METHODS],
   ['byte-match', 'byteMatch', ALLOW_MATCH],
   ['prefix-match', 'prefixMatch', ALLOW_MATCH],
   ['magikarp', 'magikarp', 'boolean'],

@@ -43,6 +43,7 @@ describe('the tokenizer transplant form', () => {
       k: 64,
       cosineSimilarity: false,
       weightScheme: 'distance_proportional',
+      subwordMethod: 'mean',
       batchSize: 512,
       seed: 0,
       byteMatch: 'no',
@@ -74,12 +75,18 @@ describe('the tokenizer transplant form', () => {
     expect(selectSurgeryModelIds(s())).toEqual(['org/llama@main', 'my-donor']);
     expect(surgerySummary(s().surgery)).toBe('Tokenizer (common_interpolation): org/llama@main ← my-donor');
     expect(surgeryConfigToText(EMPTY_SURGERY)).toBe('{"model":"","donor":""}');
+    s().updateSurgery({ method: 'subword', subwordMethod: 'weighted_mean' });
+    const subword = selectSurgeryText(s());
+    expect(JSON.parse(subword)).toMatchObject({ 'approximation-method': 'subword', 'subword-method': 'weighted_mean' }); // prettier-ignore
+    expect(parseSurgeryText(subword)).toEqual({ config: s().surgery });
+    expect(surgeryConfig('org/llama@main', 'my-donor', selectSurgeryOptions(s()))).toEqual(s().surgery);
   });
 
   it('refuses untrusted text with a reason, never half-read', () => {
     for (const [text, why] of [
       ['{"model":"a","donor":"b","approximation_method":"omp"}', 'unknown setting "approximation_method"'],
-      ['{"model":"a","donor":"b","approximation-method":"subword"}', 'approximation-method is not one of omp, common_interpolation, mean, zero, randn'], // prettier-ignore
+      ['{"model":"a","donor":"b","approximation-method":"mp_rope"}', 'approximation-method is not one of omp, common_interpolation, landmark_pca, stb, subword, mean, zero, randn, john_hewitt'], // prettier-ignore
+      ['{"model":"a","donor":"b","subword-method":"max"}', 'subword-method is not one of mean, sum, weighted_mean, first_last'], // prettier-ignore
       ['{"model":"a","donor":"b","k":"8"}', 'k is not a number'],
       ['{"model":"a","donor":"b","byte-match":true}', 'byte-match is not one of no, yes, embed, lm_head'],
       ['{"model":1}', 'model is not a string'],

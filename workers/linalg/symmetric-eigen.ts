@@ -5,6 +5,8 @@
  * diagonal's (or after 100 sweeps).
  */
 
+import { drain, type Steps } from './steps.ts';
+
 const MAX_SWEEPS = 100;
 
 export interface SymmetricEigen {
@@ -33,6 +35,11 @@ function rotate(m: Float64Array, n: number, p: number, q: number, c: number, s: 
 
 /** Eigenvalues (and, with `withVectors`, eigenvectors) of the symmetric `a` (n x n, overwritten). */
 export function symmetricEigen(a: Float64Array, n: number, withVectors = true): SymmetricEigen {
+  return drain(symmetricEigenSteps(a, n, withVectors));
+}
+
+/** symmetricEigen, yielding after each row of each sweep (./steps.ts). */
+export function* symmetricEigenSteps(a: Float64Array, n: number, withVectors = true): Steps<SymmetricEigen> {
   const v = new Float64Array(withVectors ? n * n : 0);
   if (withVectors) for (let i = 0; i < n; i++) v[i * n + i] = 1;
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
@@ -53,6 +60,7 @@ export function symmetricEigen(a: Float64Array, n: number, withVectors = true): 
         rotate(a, n, p, q, c, t * c, true);
         if (withVectors) rotate(v, n, p, q, c, t * c, false);
       }
+      yield;
     }
   }
   return { values: Float64Array.from({ length: n }, (_, i) => a[i * n + i]!), vectors: v };

@@ -5,36 +5,62 @@
  *    embedding through the shared tokens' donor embeddings (./omp.ts,
  *    ./common-interpolation.ts), then apply those coefficients to MODEL's embeddings of the same
  *    shared tokens: so the two models' hidden sizes may differ;
- *  - mean: MODEL's mean embedding (over every row); zero; randn: standard normal draws.
+ *  - landmark_pca and stb fit one linear map from DONOR's space to MODEL's on the shared tokens
+ *    (./landmark-pca.ts, ./token-basis.ts) and send every new token's donor row through it;
+ *  - subword: MODEL's rows of the pieces MODEL's tokenizer cuts the token's text into
+ *    (./subword.ts);
+ *  - mean: MODEL's mean embedding (over every row); zero; randn: standard normal draws;
+ *    john_hewitt: draws from the normal distribution of MODEL's rows (./john-hewitt.ts).
  * Then --new-vocab-noise adds Gaussian noise of that standard deviation and --new-vocab-scale
  * multiplies, as mergekit does after every method.
  *
- * randn and the noise come from ../rng.ts (keyed by the seed, the tensor's name and the donor
- * token's id), not torch's generator: same distribution, other numbers, and the same numbers
- * whatever --batch-size.
+ * randn, john_hewitt and the noise come from ../rng.ts (keyed by the seed, the tensor's name
+ * and the donor token's id), not torch's generator: same distribution, other numbers, and the
+ * same numbers whatever --batch-size.
  */
 import { checkAbort } from '../engine/cancel.ts';
 import { yieldToEventLoop } from '../engine/yield.ts';
+import type { Steps } from '../linalg/steps.ts';
 import { normalAt, streamKey } from '../rng.ts';
+import { applyAffine } from './affine-map.ts';
 import { commonInterpolation, type SparseCombination, type WeightScheme } from './common-interpolation.ts';
+import { meanRow } from './embedding-stats.ts';
 import { TokenSurgeonError } from './errors.ts';
+import { johnHewitt } from './john-hewitt.ts';
+import { landmarkPcaMap } from './landmark-pca.ts';
 import { gatherRows, row, type Matrix } from './matrix.ts';
 import type { Vocab } from './match-tokens.ts';
-import type { NormalizedToken } from './normalize-vocab.ts';
+import { unnormalizeToken, type NormalizedToken } from './normalize-vocab.ts';
 import { omp } from './omp.ts';
+import { subwordRow, type SubwordMethod } from './subword.ts';
+import { tokenBasisMap } from './token-basis.ts';
 
 const YIELD_EVERY_MS = 50;
 
-export const APPROXIMATION_METHODS = ['omp', 'common_interpolation', 'mean', 'zero', 'randn'] as const;
+export const APPROXIMATION_METHODS = [
+  'omp',
+  'common_interpolation',
+  'landmark_pca',
+  'stb',
+  'subword',
+  'mean',
+  'zero',
+  'randn',
+  'john_hewitt',
+] as const;
 export type ApproximationMethod = (typeof APPROXIMATION_METHODS)[number];
-/** mergekit's other methods, which we name in a clear refusal. */
-export const UNSUPPORTED_METHODS = ['subword', 'john_hewitt', 'landmark_pca', 'stb', 'mp_rope'] as const;
+/** mergekit's other method, which we name in a clear refusal. */
+export const UNSUPPORTED_METHODS = ['mp_rope'] as const;
+/** The methods whose -k must not exceed the shared tokens. */
+export const USES_K: ReadonlySet<ApproximationMethod> = new Set(['omp', 'common_interpolation', 'stb']);
 
 export interface ApproximationOptions {
   readonly method: ApproximationMethod;
   readonly k: number;
   readonly cosineSimilarity: boolean;
   readonly weightScheme: WeightScheme;
+  /** How subword combines the pieces' rows (default mean). */
+  readonly subwordMethod?: SubwordMethod;
   readonly newVocabNoise?: number;
   readonly newVocabScale?: number;
   /** Seed of randn and of the noise. */
@@ -56,6 +82,13 @@ export interface ApproximationInput {
   readonly targets: readonly NormalizedToken[];
   /** The output tensor's name: keys randn and the noise. */
   readonly tensorName: string;
+  /** Whether this is the output head (subword's weighted_mean and first_last look). */
+  readonly isLmHead: boolean;
+  /** MODEL's tokenizer, without special tokens (subword only). */
+  readonly encode?: (text: string) => ArrayLike<number>;
+  /** Donor ids --magikarp zeroes (stb leaves them out of its basis). */
+  readonly junk?: ReadonlySet<number>;
+  readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -93,62 +126,131 @@ export function columnMean(m: Matrix): Float32Array {
   return Float32Array.from(acc, (x) => x / m.rows);
 }
 
+type Fill = (i: number, dst: Float32Array) => void;
+
+/** Runs a fit's steps, giving the event loop a turn (and a cancel its chance) about every 50 ms. */
+async function driven<T>(steps: Steps<T>, signal: AbortSignal | undefined): Promise<T> {
+  let turn = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - turn > YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      checkAbort(signal);
+      turn = performance.now();
+    }
+  }
+}
+
+/** The shared tokens' rows in both matrices, in donor id order, leaving out `skip`'s donor ids. */
+function sharedRows(input: ApproximationInput, skip?: ReadonlySet<number>): { donor: Matrix; orig: Matrix } {
+  const shared = sharedTokens(input.origVocab, input.donorVocab).filter(
+    (t) => !skip?.has(input.donorVocab.get(t)!),
+  );
+  return {
+    donor: gatherRows(
+      input.donor,
+      shared.map((t) => input.donorVocab.get(t)!),
+    ),
+    orig: gatherRows(
+      input.orig,
+      shared.map((t) => input.origVocab.get(t)!),
+    ),
+  };
+}
+
+/** Sets up `options.method` (fitting what it fits) and returns how it fills target i's row. */
+async function rowFiller(
+  input: ApproximationInput,
+  options: ApproximationOptions,
+): Promise<Fill | undefined> {
+  const { orig, donor, targets } = input;
+  const cols = orig.cols;
+  const donorRow = (i: number): Float32Array => row(donor, input.donorVocab.get(targets[i]!)!);
+  const base = (i: number): number => input.donorVocab.get(targets[i]!)! * cols;
+  const key = streamKey(options.seed, input.tensorName, 0);
+  switch (options.method) {
+    case 'zero':
+      return undefined;
+    case 'mean': {
+      const mean = columnMean(orig);
+      return (_, dst) => dst.set(mean);
+    }
+    case 'randn':
+      return (i, dst) => {
+        for (let j = 0; j < cols; j++) dst[j] = normalAt(key, base(i) + j);
+      };
+    case 'john_hewitt': {
+      const jh = await driven(johnHewitt(orig, input.tensorName), input.signal);
+      if (jh.warning) input.onLog?.(`warning: ${jh.warning}`);
+      return (i, dst) => jh.sample(key, base(i), dst);
+    }
+    case 'subword': {
+      const encode = input.encode;
+      if (!encode) throw new TokenSurgeonError("subword needs MODEL's tokenizer");
+      const method = options.subwordMethod ?? 'mean';
+      return (i, dst) => {
+        const text = unnormalizeToken(targets[i]!);
+        subwordRow(text, encode(text), orig, input.isLmHead, method, dst);
+      };
+    }
+    case 'landmark_pca': {
+      const shared = sharedRows(input);
+      if (shared.orig.rows === 0) throw new TokenSurgeonError('landmark_pca needs tokens the two vocabularies share, and they share none'); // prettier-ignore
+      const map = await driven(landmarkPcaMap(shared.donor, shared.orig), input.signal);
+      return (i, dst) => applyAffine(map, donorRow(i), dst);
+    }
+    case 'stb': {
+      const shared = sharedRows(input, input.junk);
+      checkK(options.k, shared.orig.rows);
+      const fit = tokenBasisMap(shared.donor, shared.orig, meanRow(donor), meanRow(orig), options.k);
+      const map = await driven(fit, input.signal);
+      return (i, dst) => applyAffine(map, donorRow(i), dst);
+    }
+    case 'omp':
+    case 'common_interpolation': {
+      const shared = sharedRows(input);
+      checkK(options.k, shared.orig.rows);
+      const metric = options.cosineSimilarity ? 'cosine' : 'euclidean';
+      return (i, dst) => {
+        const target = donorRow(i);
+        const c =
+          options.method === 'omp'
+            ? omp(target, shared.donor, options.k)
+            : commonInterpolation(target, shared.donor, options.k, metric, options.weightScheme);
+        combine(c, shared.orig, dst);
+      };
+    }
+  }
+}
+
 /** New rows, one per target token (targets.length x MODEL's hidden size). */
 export async function approximateRows(
   input: ApproximationInput,
   options: ApproximationOptions,
 ): Promise<Matrix> {
-  const { orig, donor, targets } = input;
-  const cols = orig.cols;
+  const { targets } = input;
+  const cols = input.orig.cols;
   const out = new Float32Array(targets.length * cols);
-  const donorId = (t: NormalizedToken): number => input.donorVocab.get(t)!;
-  const key = (stream: number): number => streamKey(options.seed, input.tensorName, stream);
+  const fill = await rowFiller(input, options);
   // Gives the event loop a turn about every 50 ms: a cancel (Ctrl-C's handler, a worker's
-  // message) can only arrive then, and an approximation can take hours.
+  // message) can only arrive then, and an approximation can take hours. (zero: the rows stay 0)
   let turn = performance.now();
-  const each = async (fill: (i: number, dst: Float32Array) => void): Promise<void> => {
-    for (let i = 0; i < targets.length; i++) {
-      if (i % options.batchSize === 0 || performance.now() - turn > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        turn = performance.now();
-        checkAbort(input.signal);
-        input.onProgress?.(i, targets.length);
-      }
-      fill(i, out.subarray(i * cols, (i + 1) * cols));
+  const count = fill === undefined ? 0 : targets.length;
+  for (let i = 0; i < count; i++) {
+    if (i % options.batchSize === 0 || performance.now() - turn > YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      turn = performance.now();
+      checkAbort(input.signal);
+      input.onProgress?.(i, targets.length);
     }
-  };
-  if (options.method === 'mean') {
-    const mean = columnMean(orig);
-    await each((_, dst) => dst.set(mean));
-  } else if (options.method === 'randn') {
-    const k = key(0);
-    await each((i, dst) => {
-      const base = donorId(targets[i]!) * cols;
-      for (let j = 0; j < cols; j++) dst[j] = normalAt(k, base + j);
-    });
-  } else if (options.method === 'omp' || options.method === 'common_interpolation') {
-    const shared = sharedTokens(input.origVocab, input.donorVocab);
-    checkK(options.k, shared.length);
-    const donorShared = gatherRows(donor, shared.map(donorId));
-    const origShared = gatherRows(
-      orig,
-      shared.map((t) => input.origVocab.get(t)!),
-    );
-    const metric = options.cosineSimilarity ? 'cosine' : 'euclidean';
-    await each((i, dst) => {
-      const target = row(donor, donorId(targets[i]!));
-      const c =
-        options.method === 'omp'
-          ? omp(target, donorShared, options.k)
-          : commonInterpolation(target, donorShared, options.k, metric, options.weightScheme);
-      combine(c, origShared, dst);
-    });
-  } // zero: the rows stay 0
+    fill?.(i, out.subarray(i * cols, (i + 1) * cols));
+  }
   const noise = options.newVocabNoise;
   if (noise) {
-    const k = key(1);
+    const k = streamKey(options.seed, input.tensorName, 1);
     targets.forEach((t, i) => {
-      const base = donorId(t) * cols;
+      const base = input.donorVocab.get(t)! * cols;
       for (let j = 0; j < cols; j++) out[i * cols + j] = out[i * cols + j]! + noise * normalAt(k, base + j);
     });
   }

@@ -18,6 +18,10 @@ export interface EmbeddingBuild {
   readonly junk: readonly number[];
   readonly allowByte: boolean;
   readonly allowPrefix: boolean;
+  /** Whether this is the output head. */
+  readonly isLmHead: boolean;
+  /** MODEL's tokenizer (the subword method). */
+  readonly encode?: (text: string) => ArrayLike<number>;
   readonly signal?: AbortSignal;
   readonly onLog?: (line: string) => void;
   readonly onProgress?: (done: number, total: number) => void;
@@ -70,6 +74,10 @@ export async function buildEmbedding(
         donorVocab,
         targets: newTokens,
         tensorName: b.tensorName,
+        isLmHead: b.isLmHead,
+        junk,
+        ...(b.encode && { encode: b.encode }),
+        ...(b.onLog && { onLog: b.onLog }),
         ...(b.signal && { signal: b.signal }),
         ...(b.onProgress && { onProgress: b.onProgress }),
       },

@@ -5,6 +5,7 @@
  * Never a token. The batch size changes nothing in the result, so it is left out.
  */
 import { shellQuote } from '../lora-extract/invocation.ts';
+import { USES_K } from './approximate.ts';
 import type { SurgeryOptions } from './run-tokensurgeon.ts';
 
 export interface SurgeryCommand {
@@ -26,10 +27,13 @@ export function surgeryArgs(c: SurgeryCommand): string[] {
   return [
     ...[c.model, c.donor, c.out].map((a) => (a.startsWith('-') ? `./${a}` : a)),
     ...(o.method !== 'omp' ? ['--approximation-method', o.method] : []),
-    ...(interpolates && o.k !== 64 ? ['-k', String(o.k)] : []),
+    ...(USES_K.has(o.method) && o.k !== 64 ? ['-k', String(o.k)] : []),
     ...(interpolates && o.cosineSimilarity ? ['--cosine-similarity'] : []),
     ...(o.method === 'common_interpolation' && o.weightScheme !== 'distance_proportional'
       ? ['--weight-scheme', o.weightScheme]
+      : []),
+    ...(o.method === 'subword' && (o.subwordMethod ?? 'mean') !== 'mean'
+      ? ['--subword-method', o.subwordMethod!]
       : []),
     ...(o.prefixMatch !== 'no' ? ['--prefix-match', o.prefixMatch] : []),
     ...(o.byteMatch !== 'no' ? ['--byte-match', o.byteMatch] : []),

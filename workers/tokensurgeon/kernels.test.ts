@@ -154,6 +154,7 @@ describe('approximateRows', () => {
     donorVocab: new Map([['s0', 0], ['s1', 1], ['n', 2]]), // prettier-ignore
     targets: ['n'],
     tensorName: 'embed',
+    isLmHead: false,
   };
   it('shares tokens in donor id order', () => {
     expect(

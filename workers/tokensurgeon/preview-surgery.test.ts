@@ -47,6 +47,17 @@ describe('previewSurgery', () => {
     await expect(preview({ k: 31 })).rejects.toThrow(new TokenSurgeonError(message));
     await expect(surgery({ k: 31 })).rejects.toThrow(message);
     await expect(preview({ k: 31, method: 'mean' })).resolves.toBeDefined();
+    await expect(preview({ k: 31, method: 'stb' })).rejects.toThrow(new TokenSurgeonError(message));
+    await expect(surgery({ k: 31, method: 'stb' })).rejects.toThrow(message);
+    await expect(preview({ k: 31, method: 'landmark_pca' })).resolves.toBeDefined();
+  });
+
+  it('adds the shared rows and the d x d matrices of the methods that fit a map', async () => {
+    const plain = await preview({ method: 'omp' });
+    for (const method of ['landmark_pca', 'stb', 'john_hewitt'] as const)
+      expect((await preview({ method })).memoryBytes - plain.memoryBytes).toBe(
+        4 * (30 * (128 + 16) + 8 * 128 * 128),
+      );
   });
 });
 

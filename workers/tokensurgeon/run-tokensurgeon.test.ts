@@ -122,6 +122,39 @@ describe('tokensurgeon on tinymix-base with a SentencePiece-style donor', () => 
     }
   });
 
+  it('subword: a new token is the mean of MODEL’s rows of the pieces MODEL’s tokenizer cuts its text into', async () => {
+    const s = await surgery({ method: 'subword' });
+    // tinymix's byte-level tokenizer, one token per byte: "▁a" is the text " a"
+    const pieces: [number, number[]][] = [[7, [32, 97]], [8, [97, 98]], [9, [120, 121, 122, 119]], [3, [...'<0x41>'].map((c) => c.charCodeAt(0))]]; // prettier-ignore
+    for (const name of [EMBED, HEAD]) {
+      checkExactRows(s, name);
+      const orig = s.values(name, 'model');
+      const out = s.values(name);
+      for (const [t, ids] of pieces) {
+        const mean = Array.from({ length: H }, (_, j) => ids.reduce((a, id) => a + orig[id * H + j]!, 0) / ids.length); // prettier-ignore
+        expectClose(rowOf(out, t, H), mean);
+      }
+    }
+    // first_last: the last piece in the embedding, the first in the head
+    const fl = await surgery({ method: 'subword', subwordMethod: 'first_last' });
+    expect(fl.bytes(EMBED).subarray(9 * H * 2, 10 * H * 2)).toEqual(fl.bytes(EMBED, 'model').subarray(119 * H * 2, 120 * H * 2)); // prettier-ignore
+    expect(fl.bytes(HEAD).subarray(9 * H * 2, 10 * H * 2)).toEqual(fl.bytes(HEAD, 'model').subarray(120 * H * 2, 121 * H * 2)); // prettier-ignore
+  });
+
+  it('landmark_pca, stb and john_hewitt between hidden sizes 16 and 128: shared rows copied, new rows finite and distinct', async () => {
+    for (const method of ['landmark_pca', 'stb', 'john_hewitt'] as const) {
+      const s = await surgery({ method });
+      expect(s.logs.filter((l) => /warning: .*(covariance|positive)/.test(l))).toEqual([]);
+      for (const name of [EMBED, HEAD]) {
+        checkExactRows(s, name);
+        const out = s.values(name);
+        const rows = APPROX.map((t) => Array.from(rowOf(out, t, H)));
+        for (const r of rows) expect(r.every(Number.isFinite) && r.some((x) => x !== 0)).toBe(true);
+        expect(new Set(rows.map((r) => r.join())).size).toBe(APPROX.length);
+      }
+    }
+  });
+
   it('byte and prefix matches when asked, for the matrices asked', async () => {
     const s = await surgery({ method: 'zero', byteMatch: 'yes', prefixMatch: 'embed' });
     // "<0x0A>" takes "<", its longest prefix MODEL has (a byte-level vocabulary has no "\n")

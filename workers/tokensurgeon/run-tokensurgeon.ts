@@ -11,6 +11,7 @@
  * (the head stays tied); a donor without one lends its embedding as the head's donor side.
  */
 import { checkAbort } from '../engine/cancel.ts';
+import { loadTokenizer } from '../eval/text/tokenizer.ts';
 import { loadModel } from '../io/load-model.ts';
 import type { ModelSource, OutputSink } from '../io/source.ts';
 import type { OutputFileInfo } from '../protocol.ts';
@@ -118,6 +119,9 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
     junk = f.junk;
   }
   checkAbort(signal);
+  // subword cuts each new token's text with MODEL's own tokenizer.
+  const tokenizer = options.method === 'subword' ? await loadTokenizer(job.model, signal) : undefined;
+  const encode = tokenizer && ((text: string): Int32Array => tokenizer.encode(text));
   const matrices = names.lmHead && origHead && donorHead ? 2 : 1;
   const build = (
     name: string,
@@ -141,6 +145,8 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
         junk,
         allowByte: applies(options.byteMatch, to),
         allowPrefix: applies(options.prefixMatch, to),
+        isLmHead: to === 'lm_head',
+        ...(encode && { encode }),
         ...(signal && { signal }),
         onLog: log,
         onProgress: progress,

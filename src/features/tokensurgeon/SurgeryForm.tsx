@@ -2,25 +2,37 @@
  * The tokenizer transplant settings as a form (mergekit-tokensurgeon's options,
  * docs/tokensurgeon.md): the model and the donor (typed, or the models chosen in the model
  * picker), the approximation method with the settings it reads (k, cosine similarity, weight
- * scheme), byte and prefix matching, magikarp, and the noise, scale and seed of new rows.
+ * scheme, subword method), byte and prefix matching, magikarp, and the noise, scale and seed of new rows.
  */
 import { useId } from 'react';
 import type { ApproximationMethod } from '../../../workers/tokensurgeon/approximate.ts';
 import type { WeightScheme } from '../../../workers/tokensurgeon/common-interpolation.ts';
 import type { AllowMatch } from '../../../workers/tokensurgeon/run-tokensurgeon.ts';
+import type { SubwordMethod } from '../../../workers/tokensurgeon/subword.ts';
 import { Check, Choice, ModelInput } from '../../shared/FormFields.tsx';
 import { NumberField } from '../../shared/NumberField.tsx';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
-import { interpolates } from '../../stores/tokensurgeon-edits.ts';
+import { draws, interpolates, usesK } from '../../stores/tokensurgeon-edits.ts';
 import { selectSurgeryProblems } from '../../stores/tokensurgeon-selectors.ts';
 
 const METHODS: readonly { value: ApproximationMethod; label: string }[] = [
   { value: 'omp', label: 'omp: orthogonal matching pursuit (mergekit’s default)' },
   { value: 'common_interpolation', label: 'common_interpolation: k nearest shared tokens' },
+  { value: 'landmark_pca', label: 'landmark_pca: one rotation fitted on the shared tokens' },
+  { value: 'stb', label: 'stb: a sparse basis of shared tokens' },
+  { value: 'subword', label: 'subword: the model’s rows of the token’s pieces' },
   { value: 'mean', label: 'mean: the model’s mean embedding' },
   { value: 'zero', label: 'zero' },
   { value: 'randn', label: 'randn: standard normal draws' },
+  { value: 'john_hewitt', label: 'john_hewitt: draws shaped like the model’s rows' },
+];
+
+const SUBWORD: readonly { value: SubwordMethod; label: string }[] = [
+  { value: 'mean', label: 'mean (default)' },
+  { value: 'sum', label: 'sum' },
+  { value: 'weighted_mean', label: 'weighted_mean: the last piece most (the first in the head)' },
+  { value: 'first_last', label: 'first_last: the last piece (the first in the head)' },
 ];
 
 const SCHEMES: readonly { value: WeightScheme; label: string }[] = [
@@ -61,8 +73,7 @@ export function SurgeryForm() {
   const busy = useStudio((s) => s.surgeryRun.status === 'running' || s.surgeryRun.status === 'cancelling');
   const problems = useStudio(selectSurgeryProblems);
   const at = (field: string) => problems.filter((p) => p.field === field).map((p) => p.message);
-  const usesK = interpolates(c.method);
-  const random = c.method === 'randn' || c.newVocabNoise > 0;
+  const random = draws(c.method) || c.newVocabNoise > 0;
   return (
     <div className="surgery-form">
       <p className="muted">
@@ -103,31 +114,45 @@ export function SurgeryForm() {
         value={c.method}
         options={METHODS}
         disabled={busy}
-        hint="How the donor’s new tokens get their rows. omp and common_interpolation write each one as a combination of shared tokens in the donor, then take the same combination of the model’s rows."
+        hint="How the donor’s new tokens get their rows. omp and common_interpolation write each one as a combination of shared tokens in the donor, then take the same combination of the model’s rows; landmark_pca and stb fit one map from the donor’s space to the model’s on the shared tokens; subword cuts the token’s text with the model’s own tokenizer."
         onChange={(method) => update({ method })}
       />
-      {usesK && (
-        <>
-          <NumberField
-            label="k"
-            value={c.k}
-            min={1}
-            max={256}
-            step={1}
-            integer
-            lower={{ value: 1 }}
-            disabled={busy}
-            hint="Shared tokens each new token is built from. Larger is closer and slower (omp’s time grows with k)."
-            onChange={(k) => update({ k })}
-          />
-          <Check
-            label="Cosine similarity"
-            checked={c.cosineSimilarity}
-            disabled={busy}
-            hint="Choose the shared tokens by cosine similarity instead of Euclidean distance."
-            onChange={(cosineSimilarity) => update({ cosineSimilarity })}
-          />
-        </>
+      {usesK(c.method) && (
+        <NumberField
+          label="k"
+          value={c.k}
+          min={1}
+          max={256}
+          step={1}
+          integer
+          lower={{ value: 1 }}
+          disabled={busy}
+          hint={
+            c.method === 'stb'
+              ? 'Shared tokens each basis vector is built from.'
+              : 'Shared tokens each new token is built from. Larger is closer and slower (omp’s time grows with k).'
+          }
+          onChange={(k) => update({ k })}
+        />
+      )}
+      {interpolates(c.method) && (
+        <Check
+          label="Cosine similarity"
+          checked={c.cosineSimilarity}
+          disabled={busy}
+          hint="Choose the shared tokens by cosine similarity instead of Euclidean distance."
+          onChange={(cosineSimilarity) => update({ cosineSimilarity })}
+        />
+      )}
+      {c.method === 'subword' && (
+        <Choice
+          label="Subword method"
+          value={c.subwordMethod}
+          options={SUBWORD}
+          disabled={busy}
+          hint="How the rows of the pieces the model’s tokenizer cuts the token into are combined."
+          onChange={(subwordMethod) => update({ subwordMethod })}
+        />
       )}
       {c.method === 'common_interpolation' && (
         <Choice

@@ -8,6 +8,7 @@
  * an n x n triangle (6 to 10 sweeps): fine for the small matrices it gets (modules with a small
  * side, and the k x k problems of ./randomized-svd.ts), far too slow for a 4096 x 4096 one.
  */
+import { drain, type Steps } from '../../linalg/steps.ts';
 import { thinQr } from './householder-qr.ts';
 import { type ColMajor, multiply, transpose, zeros } from './matrix.ts';
 
@@ -24,20 +25,25 @@ export interface Svd {
 const MAX_SWEEPS = 60;
 
 export function jacobiSvd(a: ColMajor): Svd {
+  return drain(jacobiSvdSteps(a));
+}
+
+/** jacobiSvd, yielding after each column of each sweep (../../linalg/steps.ts). */
+export function* jacobiSvdSteps(a: ColMajor): Steps<Svd> {
   if (a.rows < a.cols) {
-    const t = jacobiSvd(transpose(a));
+    const t = yield* jacobiSvdSteps(transpose(a));
     return { u: t.v, s: t.s, v: t.u };
   }
   if (a.rows > a.cols) {
     const { q, r } = thinQr(a);
-    const inner = squareJacobi(r);
+    const inner = yield* squareJacobi(r);
     return { u: multiply(q, inner.u), s: inner.s, v: inner.v };
   }
-  return squareJacobi(a);
+  return yield* squareJacobi(a);
 }
 
 /** One-sided Jacobi on a square (or tall) matrix, rows >= cols. */
-function squareJacobi(a: ColMajor): Svd {
+function* squareJacobi(a: ColMajor): Steps<Svd> {
   const { rows: m, cols: n } = a;
   const x = Float64Array.from(a.data);
   const v = zeros(n, n);
@@ -83,6 +89,7 @@ function squareJacobi(a: ColMajor): Svd {
         norms[p] = alpha - t * gamma;
         norms[q] = beta + t * gamma;
       }
+      yield;
     }
     if (!rotated) break;
   }

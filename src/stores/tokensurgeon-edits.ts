@@ -71,14 +71,8 @@ export interface SurgeryProblem {
   readonly message: string;
 }
 
-/** Whether the method expresses each new token through nearby shared ones (and so reads cosine similarity). */
-export const interpolates = (m: ApproximationMethod): boolean => m === 'omp' || m === 'common_interpolation';
-
 /** Whether the method reads k. */
 export const usesK = (m: ApproximationMethod): boolean => USES_K.has(m);
-
-/** Whether the method's rows come from the seeded generator. */
-export const draws = (m: ApproximationMethod): boolean => m === 'randn' || m === 'john_hewitt';
 
 /** The engine's options, as the CLI builds them from the same settings. */
 export function surgeryOptions(c: SurgeryConfig): SurgeryOptions {

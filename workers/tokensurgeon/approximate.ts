@@ -28,7 +28,7 @@ import { meanRow } from './embedding-stats.ts';
 import { TokenSurgeonError } from './errors.ts';
 import { johnHewitt } from './john-hewitt.ts';
 import { landmarkPcaMap } from './landmark-pca.ts';
-import { gatherRows, row, type Matrix } from './matrix.ts';
+import { combineRows, gatherRows, row, type Matrix } from './matrix.ts';
 import type { Vocab } from './match-tokens.ts';
 import { unnormalizeToken, type NormalizedToken } from './normalize-vocab.ts';
 import { omp } from './omp.ts';
@@ -53,6 +53,12 @@ export type ApproximationMethod = (typeof APPROXIMATION_METHODS)[number];
 export const UNSUPPORTED_METHODS = ['mp_rope'] as const;
 /** The methods whose -k must not exceed the shared tokens. */
 export const USES_K: ReadonlySet<ApproximationMethod> = new Set(['omp', 'common_interpolation', 'stb']);
+/** The methods that fit a model of the whole space (covariances, a map) before the new rows. */
+export const FITS_A_MAP: ReadonlySet<ApproximationMethod> = new Set(['landmark_pca', 'stb', 'john_hewitt']);
+/** Whether the method expresses each new token through nearby shared ones (and reads --cosine-similarity). */
+export const interpolates = (m: ApproximationMethod): boolean => m === 'omp' || m === 'common_interpolation';
+/** Whether the method's rows come from the seeded generator. */
+export const draws = (m: ApproximationMethod): boolean => m === 'randn' || m === 'john_hewitt';
 
 export interface ApproximationOptions {
   readonly method: ApproximationMethod;
@@ -99,6 +105,13 @@ export function checkK(k: number, shared: number): void {
     throw new TokenSurgeonError(`-k ${k} is more than the ${shared} tokens the two vocabularies share: give a smaller -k`); // prettier-ignore
 }
 
+/** The run's (and the plan's) checks of `method` against the shared tokens. */
+export function checkShared(options: Pick<ApproximationOptions, 'method' | 'k'>, shared: number): void {
+  if (USES_K.has(options.method)) checkK(options.k, shared);
+  if (options.method === 'landmark_pca' && shared === 0)
+    throw new TokenSurgeonError('landmark_pca needs tokens the two vocabularies share, and they share none'); // prettier-ignore
+}
+
 /** The shared tokens, in donor id order (mergekit sorts them so). */
 export function sharedTokens(origVocab: Vocab, donorVocab: Vocab): NormalizedToken[] {
   return [...donorVocab.keys()]
@@ -107,24 +120,11 @@ export function sharedTokens(origVocab: Vocab, donorVocab: Vocab): NormalizedTok
 }
 
 /** Σ coeffs[i] · points[indices[i]], into `out`. */
-export function combine(c: SparseCombination, points: Matrix, out: Float32Array): void {
-  const acc = new Float64Array(points.cols);
-  c.indices.forEach((idx, i) => {
-    const p = row(points, idx);
-    const w = c.coeffs[i]!;
-    for (let j = 0; j < acc.length; j++) acc[j] = acc[j]! + w * p[j]!;
-  });
-  out.set(acc);
+export function combine(c: SparseCombination, points: Matrix, out: Float32Array | Float64Array): void {
+  out.set(combineRows(c.indices, c.coeffs, points));
 }
 
-export function columnMean(m: Matrix): Float32Array {
-  const acc = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) {
-    const r = row(m, i);
-    for (let j = 0; j < m.cols; j++) acc[j] = acc[j]! + r[j]!;
-  }
-  return Float32Array.from(acc, (x) => x / m.rows);
-}
+export const columnMean = (m: Matrix): Float32Array => Float32Array.from(meanRow(m));
 
 type Fill = (i: number, dst: Float32Array) => void;
 
@@ -196,13 +196,13 @@ async function rowFiller(
     }
     case 'landmark_pca': {
       const shared = sharedRows(input);
-      if (shared.orig.rows === 0) throw new TokenSurgeonError('landmark_pca needs tokens the two vocabularies share, and they share none'); // prettier-ignore
+      checkShared(options, shared.orig.rows);
       const map = await driven(landmarkPcaMap(shared.donor, shared.orig), input.signal);
       return (i, dst) => applyAffine(map, donorRow(i), dst);
     }
     case 'stb': {
       const shared = sharedRows(input, input.junk);
-      checkK(options.k, shared.orig.rows);
+      checkShared(options, shared.orig.rows);
       const fit = tokenBasisMap(shared.donor, shared.orig, meanRow(donor), meanRow(orig), options.k);
       const map = await driven(fit, input.signal);
       return (i, dst) => applyAffine(map, donorRow(i), dst);
@@ -210,7 +210,7 @@ async function rowFiller(
     case 'omp':
     case 'common_interpolation': {
       const shared = sharedRows(input);
-      checkK(options.k, shared.orig.rows);
+      checkShared(options, shared.orig.rows);
       const metric = options.cosineSimilarity ? 'cosine' : 'euclidean';
       return (i, dst) => {
         const target = donorRow(i);

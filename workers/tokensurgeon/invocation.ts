@@ -5,7 +5,7 @@
  * Never a token. The batch size changes nothing in the result, so it is left out.
  */
 import { shellQuote } from '../lora-extract/invocation.ts';
-import { USES_K } from './approximate.ts';
+import { interpolates, USES_K } from './approximate.ts';
 import type { SurgeryOptions } from './run-tokensurgeon.ts';
 
 export interface SurgeryCommand {
@@ -23,12 +23,11 @@ const valued = (name: string, value: string): string[] =>
 /** The CLI's arguments (after `merge-studio tokensurgeon`). */
 export function surgeryArgs(c: SurgeryCommand): string[] {
   const o = c.options;
-  const interpolates = o.method === 'omp' || o.method === 'common_interpolation';
   return [
     ...[c.model, c.donor, c.out].map((a) => (a.startsWith('-') ? `./${a}` : a)),
     ...(o.method !== 'omp' ? ['--approximation-method', o.method] : []),
     ...(USES_K.has(o.method) && o.k !== 64 ? ['-k', String(o.k)] : []),
-    ...(interpolates && o.cosineSimilarity ? ['--cosine-similarity'] : []),
+    ...(interpolates(o.method) && o.cosineSimilarity ? ['--cosine-similarity'] : []),
     ...(o.method === 'common_interpolation' && o.weightScheme !== 'distance_proportional'
       ? ['--weight-scheme', o.weightScheme]
       : []),

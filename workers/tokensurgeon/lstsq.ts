@@ -13,6 +13,16 @@ import { symmetricEigen } from '../linalg/symmetric-eigen.ts';
 
 const F32_EPS = 1.1920928955078125e-7;
 /**
+ * The eigenvalues of AᵀA (A m x n) at or below this are dropped: singular values below float32's
+ * epsilon x max(m, n) x the largest (torch.linalg.lstsq's default rcond for float32).
+ */
+export function eigenCut(values: ArrayLike<number>, m: number, n: number): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]!);
+  return (F32_EPS * Math.max(m, n)) ** 2 * max;
+}
+
+/**
  * x minimising |A x - b| (and |x| among those), A given by `at(i, j)` for i < m, j < n.
  */
 export function lstsq(
@@ -37,9 +47,7 @@ export function lstsq(
     atb[p] = s;
   }
   const { values, vectors } = symmetricEigen(ata, n);
-  let max = 0;
-  for (const x of values) max = Math.max(max, x);
-  const cut = (F32_EPS * Math.max(m, n)) ** 2 * max;
+  const cut = eigenCut(values, m, n);
   const x = new Float64Array(n);
   for (let e = 0; e < n; e++) {
     const lambda = values[e]!;

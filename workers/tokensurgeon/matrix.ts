@@ -26,6 +26,17 @@ export function gatherRows(m: Matrix, ids: readonly number[]): Matrix {
   return matrix(ids.length, m.cols, out);
 }
 
+/** Σ coeffs[i] · m[indices[i]], in float64. */
+export function combineRows(indices: readonly number[], coeffs: ArrayLike<number>, m: Matrix): Float64Array {
+  const acc = new Float64Array(m.cols);
+  indices.forEach((idx, i) => {
+    const r = row(m, idx);
+    const w = coeffs[i]!;
+    for (let j = 0; j < m.cols; j++) acc[j] = acc[j]! + w * r[j]!;
+  });
+  return acc;
+}
+
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += a[i]! * b[i]!;

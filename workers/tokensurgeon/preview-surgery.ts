@@ -14,15 +14,11 @@ import { planShards } from '../engine/shards.ts';
 import type { WritableDType } from '../io/dtypes.ts';
 import { loadModel, type LoadedModel } from '../io/load-model.ts';
 import type { ModelSource } from '../io/source.ts';
-import { checkK, sharedTokens, USES_K } from './approximate.ts';
-import { TokenSurgeonError } from './errors.ts';
+import { checkShared, FITS_A_MAP, sharedTokens } from './approximate.ts';
 import { embeddingNames, headlessWarning, matrixShape } from './embedding-tensors.ts';
 import { assignRows, outputRows, withinRows, type AssignmentStats } from './match-tokens.ts';
 import { readModelVocabulary, type ModelVocabulary } from './read-vocab.ts';
 import { applies, type SurgeryOptions } from './run-tokensurgeon.ts';
-
-/** The methods that fit a model of the whole space (covariances, a map) before the new rows. */
-const FITS_A_MAP: ReadonlySet<string> = new Set(['landmark_pca', 'stb', 'john_hewitt']);
 
 export interface PlannedMatrix {
   readonly name: string;
@@ -88,9 +84,7 @@ export async function previewSurgery(
     const don = withinRows(donorVocab.vocab, dRows);
     const { stats } = assignRows(don, orig, outRows, applies(options.byteMatch, to), applies(options.prefixMatch, to)); // prettier-ignore
     const shared = sharedTokens(orig, don).length;
-    if (USES_K.has(options.method) && stats.toApproximate > 0 && !options.magikarp) checkK(options.k, shared);
-    if (options.method === 'landmark_pca' && stats.toApproximate > 0 && shared === 0)
-      throw new TokenSurgeonError('landmark_pca needs tokens the two vocabularies share, and they share none'); // prettier-ignore
+    if (stats.toApproximate > 0 && !options.magikarp) checkShared(options, shared);
     return { name, stats, shared };
   };
   const matrices = [plan(names.embed, 'embed', origRows, donorRows)];

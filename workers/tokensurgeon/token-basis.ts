@@ -18,17 +18,14 @@ import type { Steps } from '../linalg/steps.ts';
 import { symmetricEigenSteps } from '../linalg/symmetric-eigen.ts';
 import { matmul, transposed, type AffineMap } from './affine-map.ts';
 import { centered, covariance, meanRow, principalAxes } from './embedding-stats.ts';
-import type { Matrix } from './matrix.ts';
-import { row } from './matrix.ts';
+import { combineRows, type Matrix } from './matrix.ts';
+import { eigenCut } from './lstsq.ts';
 import { omp } from './omp.ts';
-
-const F32_EPS = 1.1920928955078125e-7;
 
 /** (g)⁺ for the Gram matrix g = M Mᵀ (n x n) of an m x n system Mᵀ: lstsq's cut-off. */
 function* gramPseudoInverse(g: Float64Array, n: number, m: number): Steps<Float64Array> {
   const { values, vectors } = yield* symmetricEigenSteps(Float64Array.from(g), n);
-  const max = Math.max(0, ...values);
-  const cut = (F32_EPS * Math.max(m, n)) ** 2 * max;
+  const cut = eigenCut(values, m, n);
   const out = new Float64Array(n * n);
   for (let e = 0; e < n; e++) {
     const lambda = values[e]!;
@@ -40,20 +37,6 @@ function* gramPseudoInverse(g: Float64Array, n: number, m: number): Steps<Float6
     }
   }
   return out;
-}
-
-function combineRows(
-  indices: readonly number[],
-  coeffs: ArrayLike<number>,
-  m: Matrix,
-  out: Float64Array,
-  at: number,
-): void {
-  indices.forEach((idx, i) => {
-    const r = row(m, idx);
-    const w = coeffs[i]!;
-    for (let j = 0; j < m.cols; j++) out[at + j] = out[at + j]! + w * r[j]!;
-  });
 }
 
 /**
@@ -80,8 +63,8 @@ export function* tokenBasisMap(
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < d; j++) axis[j] = axes[j * d + i]!;
     const c = omp(axis, points, k);
-    combineRows(c.indices, c.coeffs, donorShared, b, i * dd);
-    combineRows(c.indices, c.coeffs, origShared, o, i * od);
+    b.set(combineRows(c.indices, c.coeffs, donorShared), i * dd);
+    o.set(combineRows(c.indices, c.coeffs, origShared), i * od);
     yield;
   }
   const g = matmul(b, transposed(b, d, dd), d, dd, d);

@@ -5,7 +5,7 @@
  * scheme, subword method), byte and prefix matching, magikarp, and the noise, scale and seed of new rows.
  */
 import { useId } from 'react';
-import type { ApproximationMethod } from '../../../workers/tokensurgeon/approximate.ts';
+import { draws, interpolates, type ApproximationMethod } from '../../../workers/tokensurgeon/approximate.ts';
 import type { WeightScheme } from '../../../workers/tokensurgeon/common-interpolation.ts';
 import type { AllowMatch } from '../../../workers/tokensurgeon/run-tokensurgeon.ts';
 import type { SubwordMethod } from '../../../workers/tokensurgeon/subword.ts';
@@ -13,7 +13,7 @@ import { Check, Choice, ModelInput } from '../../shared/FormFields.tsx';
 import { NumberField } from '../../shared/NumberField.tsx';
 import { selectModelIds } from '../../stores/selectors.ts';
 import { useStudio } from '../../stores/store.ts';
-import { draws, interpolates, usesK } from '../../stores/tokensurgeon-edits.ts';
+import { usesK } from '../../stores/tokensurgeon-edits.ts';
 import { selectSurgeryProblems } from '../../stores/tokensurgeon-selectors.ts';
 
 const METHODS: readonly { value: ApproximationMethod; label: string }[] = [

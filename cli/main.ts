@@ -133,10 +133,11 @@ and a language model nested as \`model.language_model.*\` (which mergekit's scri
 tokensurgeon options (mergekit-tokensurgeon: MODEL's weights with DONOR's tokenizer; the
 embedding and lm_head are rebuilt in DONOR's vocabulary order, shared tokens copied, new ones
 approximated; see docs/tokensurgeon.md). MODEL and DONOR are read like a recipe's models.
-  -a, --approximation-method M  omp (default), common_interpolation, landmark_pca, stb,
-                       subword, mean, zero, randn or john_hewitt (mp_rope is refused)
-  -k N                 shared tokens per new token for omp / common_interpolation, per basis
-                       vector for stb (default 64)
+  -a, --approximation-method M  omp (default), common_interpolation, mp_rope, landmark_pca,
+                       stb, subword, mean, zero, randn or john_hewitt (mp_rope reads both
+                       configs' num_attention_heads and rope_theta)
+  -k N                 shared tokens per new token for omp / common_interpolation / mp_rope,
+                       per basis vector for stb (default 64)
   -c, --cosine-similarity  cosine neighbours for common_interpolation (-nc to turn off)
   -w, --weight-scheme S  distance_proportional (default), barycentric or least_squares
   -s, --subword-method S  how subword combines MODEL's rows of the token's pieces: mean

@@ -1,7 +1,8 @@
 /**
  * Seconds per new token for tokensurgeon's approximations on the CPU
  * (workers/tokensurgeon/omp.ts, common-interpolation.ts): both scan every shared token's donor
- * embedding, omp once per each of its k steps, common_interpolation once. Then the methods that
+ * embedding, omp once per each of its k steps, common_interpolation once; mp_rope (mp-rope.ts)
+ * as omp, plus a RoPE position and a least-squares solve per token. Then the methods that
  * fit one map (or distribution) per matrix before any token: how long landmark_pca, stb and
  * john_hewitt take to fit, and the time per token after it. The figures are in
  * docs/tokensurgeon.md ("Memory and time").
@@ -18,6 +19,7 @@ import { meanRow } from '../workers/tokensurgeon/embedding-stats.ts';
 import { johnHewitt, type JohnHewitt } from '../workers/tokensurgeon/john-hewitt.ts';
 import { landmarkPcaMap } from '../workers/tokensurgeon/landmark-pca.ts';
 import { matrix } from '../workers/tokensurgeon/matrix.ts';
+import { mpRope, ropeSpace } from '../workers/tokensurgeon/mp-rope.ts';
 import { omp } from '../workers/tokensurgeon/omp.ts';
 import { tokenBasisMap } from '../workers/tokensurgeon/token-basis.ts';
 
@@ -46,6 +48,10 @@ const c = perToken((t) => commonInterpolation(t, points, k, 'euclidean', 'distan
 console.log(
   `common_interpolation: ${(c * 1000).toFixed(1)} ms per token, ${(o / c).toFixed(1)}x less than omp`,
 );
+// head size 128, as most Llama-family models (one head where the width is no multiple of 128)
+const space = ropeSpace({ heads: width % 128 === 0 ? width / 128 : 1, base: 500000 }, width, 'bench');
+const rope = perToken((t) => mpRope(t, points, k, space));
+console.log(`mp_rope: ${(rope * 1000).toFixed(1)} ms per token, ${(rope / o).toFixed(2)}x omp's time`);
 const hours = (o * 30000) / 3600;
 console.log(`so 30,000 new tokens, embedding and head: about ${(2 * hours).toFixed(1)} h with omp`);
 

@@ -18,6 +18,7 @@ import {
   OPTIONS,
   surgery,
   TINYMIX_BASE,
+  withoutTensors,
 } from '../../workers/tokensurgeon/test-helpers.ts';
 import { UsageError } from '../args.ts';
 import { surgeryOptions, tokensurgeonCommand } from './tokensurgeon.ts';
@@ -28,6 +29,10 @@ afterAll(() => rm(tmp, { recursive: true, force: true }));
 const models = path.join(tmp, 'models');
 await mkdir(path.join(models, 'donor'), { recursive: true });
 for (const [f, data] of donorFiles()) await writeFile(path.join(models, 'donor', f), data);
+/** The donor with the attention heads mp_rope reads. */
+const ropeDonor = withoutTensors(donorFiles(), [], { num_attention_heads: 2 });
+await mkdir(path.join(models, 'rope-donor'), { recursive: true });
+for (const [f, data] of ropeDonor) await writeFile(path.join(models, 'rope-donor', f), data);
 await mkdir(path.join(models, 'no-tokenizer'), { recursive: true });
 for (const [f, data] of donorFiles())
   if (f !== 'tokenizer.json') await writeFile(path.join(models, 'no-tokenizer', f), data);
@@ -62,13 +67,12 @@ describe('merge-studio tokensurgeon', () => {
     expect(surgeryOptions({ magikarp: true }, 0).magikarp).toBe(true);
     expect(surgeryOptions({}, 0).subwordMethod).toBe('mean');
     expect(surgeryOptions({ 'approximation-method': 'subword', 'subword-method': 'first_last' }, 0)).toMatchObject({ method: 'subword', subwordMethod: 'first_last' }); // prettier-ignore
-    for (const m of ['landmark_pca', 'stb', 'john_hewitt'] as const)
+    for (const m of ['mp_rope', 'landmark_pca', 'stb', 'john_hewitt'] as const)
       expect(surgeryOptions({ 'approximation-method': m }, 0).method).toBe(m);
     expect(surgeryOptions({ 'new-vocab-noise': '0.01', 'new-vocab-scale': '0.5', 'byte-match': 'lm_head' }, 0)).toMatchObject({ newVocabNoise: 0.01, newVocabScale: 0.5, byteMatch: 'lm_head' }); // prettier-ignore
   });
 
-  it('refuses what it does not implement, by name, and bad values (exit 2)', async () => {
-    await fails(run('-a', 'mp_rope'), UsageError, /--approximation-method mp_rope is not implemented/, 2);
+  it('refuses bad values (exit 2)', async () => {
     await fails(run('-a', 'subword', '-s', 'max'), UsageError, /--subword-method must be one of mean, sum, weighted_mean, first_last/, 2); // prettier-ignore
     await fails(run('-a', 'nope'), UsageError, /must be one of omp, common_interpolation/, 2);
     await fails(run('--magikarp', '--no-magikarp'), UsageError, /--magikarp or --no-magikarp/, 2);
@@ -92,6 +96,7 @@ describe('merge-studio tokensurgeon', () => {
     const out = path.join(tmp, 'bad');
     await fails(tokensurgeonCommand([TINYMIX_BASE, 'no-tokenizer', out, '--models', models]), TokenSurgeonError, /no-tokenizer has no tokenizer.json/, 2); // prettier-ignore
     await fails(tokensurgeonCommand([TINYMIX_BASE, 'donor', out, '--models', models]), TokenSurgeonError, /-k 64 is more than the 30 tokens/, 2); // prettier-ignore
+    await fails(tokensurgeonCommand([TINYMIX_BASE, 'donor', out, '--models', models, '-a', 'mp_rope', '-k', '4']), TokenSurgeonError, /mp_rope needs the donor's num_attention_heads/, 2); // prettier-ignore
   });
 
   it('runs the command line the studio shows for a run, to the studio’s bytes', async () => {
@@ -103,12 +108,14 @@ describe('merge-studio tokensurgeon', () => {
       { method: 'stb', k: 3, magikarp: true },
       { method: 'john_hewitt', seed: 5 },
       { method: 'landmark_pca' },
+      { method: 'mp_rope', k: 3 },
     ];
     for (const [i, options] of cases.entries()) {
       const all = { ...OPTIONS, ...options };
       const out = path.join(tmp, `shown-${i}`);
-      await tokensurgeonCommand([...surgeryArgs({ model: TINYMIX_BASE, donor: 'donor', out, options: all }), '--models', models]); // prettier-ignore
-      const studio = await surgery(all);
+      const donor = options.method === 'mp_rope' ? 'rope-donor' : 'donor';
+      await tokensurgeonCommand([...surgeryArgs({ model: TINYMIX_BASE, donor, out, options: all }), '--models', models]); // prettier-ignore
+      const studio = await surgery(all, donor === 'donor' ? {} : { donor: ropeDonor });
       for (const f of ['model.safetensors', 'config.json', 'tokenizer.json'])
         expect((await readFile(path.join(out, f))).equals(studio.files.get(f)!), `${i}: ${f}`).toBe(true);
     }

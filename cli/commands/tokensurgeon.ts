@@ -4,19 +4,14 @@
  * other commands read them (../resolve-models.ts: local folders, --models DIR, else a hub;
  * `base+adapter` references too, as mergekit's model+lora).
  * mergekit's option names are taken as they are, its merge options through
- * ../mergekit-options.ts; mp_rope, the one approximation method we do not implement, is refused
- * by name.
+ * ../mergekit-options.ts.
  */
 import { parseArgs } from 'node:util';
 import { interruptSignal } from '../interrupt.ts';
 import { withAdapters } from '../../workers/io/lora/with-adapters.ts';
 import { lockFolder } from '../../workers/io/node/folder-lock.ts';
 import { folderSink } from '../../workers/io/node/fs-sink.ts';
-import {
-  APPROXIMATION_METHODS,
-  UNSUPPORTED_METHODS,
-  type ApproximationMethod,
-} from '../../workers/tokensurgeon/approximate.ts';
+import { APPROXIMATION_METHODS, type ApproximationMethod } from '../../workers/tokensurgeon/approximate.ts';
 import { statsLine } from '../../workers/tokensurgeon/build-embedding.ts';
 import { SUBWORD_METHODS, type SubwordMethod } from '../../workers/tokensurgeon/subword.ts';
 import { WEIGHT_SCHEMES, type WeightScheme } from '../../workers/tokensurgeon/common-interpolation.ts';
@@ -68,11 +63,6 @@ function choice<T extends string>(
 }
 
 function method(value: string | undefined): ApproximationMethod {
-  if (value !== undefined && (UNSUPPORTED_METHODS as readonly string[]).includes(value)) {
-    throw new UsageError(
-      `--approximation-method ${value} is not implemented in Merge Studio; use omp (the default) or one of ${APPROXIMATION_METHODS.slice(1).join(', ')}`,
-    );
-  }
   return choice(value, APPROXIMATION_METHODS, 'approximation-method', 'omp');
 }
 

@@ -4,7 +4,8 @@
  * (workers/tokensurgeon/test-helpers.ts), the merge's compatibility report leading there. The plan, read from the tokenizers, refuses the
  * default k (more than the 30 shared tokens) with the run's reason, then counts what a smaller k
  * does; the folder written equals, byte for byte, that of the command the result shows (omp,
- * then subword, which runs the model's tokenizer in the worker). On a
+ * then subword, which runs the model's tokenizer in the worker); mp_rope's plan refuses a donor
+ * whose config has no attention heads. On a
  * slow hub: Cancel stops within a second and leaves no config.json; a run interrupted by a
  * reload is offered for resuming, in any tool, and ends with the same bytes.
  */
@@ -99,6 +100,13 @@ test('transplant with the form: the plan counts the tokens, the files are the CL
     const subword = ['tinymix-base', DONOR, 'base-sp-subword', '--approximation-method', 'subword', '--subword-method', 'weighted_mean', '--hub-url', hub.url]; // prettier-ignore
     await expect(tool.result().getByLabel('Command line')).toHaveText(`merge-studio tokensurgeon ${subword.join(' ')}`); // prettier-ignore
     expect(await studio.savedFiles('picked-surgery/base-sp-subword')).toEqual(await cliFiles(root, subword, 'base-sp-subword')); // prettier-ignore
+
+    // mp_rope reads the attention heads from both configs; the donor's has none, and the plan says so.
+    await tool.method().selectOption('mp_rope');
+    await expect(tool.k()).toBeVisible();
+    await expect(tool.plan()).toContainText(
+      "Cannot plan this transplant: mp_rope needs the donor's num_attention_heads, and its config.json has none",
+    );
     await page.screenshot({
       path: path.join(REPO, 'test-results', 'studio-tokensurgeon.png'),
       fullPage: true,

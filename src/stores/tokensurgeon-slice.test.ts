@@ -85,7 +85,7 @@ describe('the tokenizer transplant form', () => {
   it('refuses untrusted text with a reason, never half-read', () => {
     for (const [text, why] of [
       ['{"model":"a","donor":"b","approximation_method":"omp"}', 'unknown setting "approximation_method"'],
-      ['{"model":"a","donor":"b","approximation-method":"mp_rope"}', 'approximation-method is not one of omp, common_interpolation, landmark_pca, stb, subword, mean, zero, randn, john_hewitt'], // prettier-ignore
+      ['{"model":"a","donor":"b","approximation-method":"mp-rope"}', 'approximation-method is not one of omp, common_interpolation, mp_rope, landmark_pca, stb, subword, mean, zero, randn, john_hewitt'], // prettier-ignore
       ['{"model":"a","donor":"b","subword-method":"max"}', 'subword-method is not one of mean, sum, weighted_mean, first_last'], // prettier-ignore
       ['{"model":"a","donor":"b","k":"8"}', 'k is not a number'],
       ['{"model":"a","donor":"b","byte-match":true}', 'byte-match is not one of no, yes, embed, lm_head'],

@@ -4,7 +4,8 @@
  *  - omp (mergekit's CLI default) and common_interpolation express each new token's donor
  *    embedding through the shared tokens' donor embeddings (./omp.ts,
  *    ./common-interpolation.ts), then apply those coefficients to MODEL's embeddings of the same
- *    shared tokens: so the two models' hidden sizes may differ;
+ *    shared tokens: so the two models' hidden sizes may differ; mp_rope (./mp-rope.ts) also
+ *    turns each chosen row by a RoPE position, the same position on both sides;
  *  - landmark_pca and stb fit one linear map from DONOR's space to MODEL's on the shared tokens
  *    (./landmark-pca.ts, ./token-basis.ts) and send every new token's donor row through it;
  *  - subword: MODEL's rows of the pieces MODEL's tokenizer cuts the token's text into
@@ -31,6 +32,7 @@ import { landmarkPcaMap } from './landmark-pca.ts';
 import { combineRows, gatherRows, row, type Matrix } from './matrix.ts';
 import type { Vocab } from './match-tokens.ts';
 import { unnormalizeToken, type NormalizedToken } from './normalize-vocab.ts';
+import { combineRotated, mpRope, ropeSpace, type RopeConfig } from './mp-rope.ts';
 import { omp } from './omp.ts';
 import { subwordRow, type SubwordMethod } from './subword.ts';
 import { tokenBasisMap } from './token-basis.ts';
@@ -40,6 +42,7 @@ const YIELD_EVERY_MS = 50;
 export const APPROXIMATION_METHODS = [
   'omp',
   'common_interpolation',
+  'mp_rope',
   'landmark_pca',
   'stb',
   'subword',
@@ -49,10 +52,13 @@ export const APPROXIMATION_METHODS = [
   'john_hewitt',
 ] as const;
 export type ApproximationMethod = (typeof APPROXIMATION_METHODS)[number];
-/** mergekit's other method, which we name in a clear refusal. */
-export const UNSUPPORTED_METHODS = ['mp_rope'] as const;
 /** The methods whose -k must not exceed the shared tokens. */
-export const USES_K: ReadonlySet<ApproximationMethod> = new Set(['omp', 'common_interpolation', 'stb']);
+export const USES_K: ReadonlySet<ApproximationMethod> = new Set([
+  'omp',
+  'common_interpolation',
+  'mp_rope',
+  'stb',
+]);
 /** The methods that fit a model of the whole space (covariances, a map) before the new rows. */
 export const FITS_A_MAP: ReadonlySet<ApproximationMethod> = new Set(['landmark_pca', 'stb', 'john_hewitt']);
 /** Whether the method expresses each new token through nearby shared ones (and reads --cosine-similarity). */
@@ -92,6 +98,8 @@ export interface ApproximationInput {
   readonly isLmHead: boolean;
   /** MODEL's tokenizer, without special tokens (subword only). */
   readonly encode?: (text: string) => ArrayLike<number>;
+  /** Both models' attention heads and rope_theta (mp_rope only: ./mp-rope.ts ropeConfig). */
+  readonly rope?: { readonly model: RopeConfig; readonly donor: RopeConfig };
   /** Donor ids --magikarp zeroes (stb leaves them out of its basis). */
   readonly junk?: ReadonlySet<number>;
   readonly onLog?: (line: string) => void;
@@ -206,6 +214,21 @@ async function rowFiller(
       const fit = tokenBasisMap(shared.donor, shared.orig, meanRow(donor), meanRow(orig), options.k);
       const map = await driven(fit, input.signal);
       return (i, dst) => applyAffine(map, donorRow(i), dst);
+    }
+    case 'mp_rope': {
+      const rope = input.rope;
+      if (!rope) throw new TokenSurgeonError("mp_rope needs both models' attention heads and rope_theta");
+      const donorSpace = ropeSpace(rope.donor, donor.cols, 'the donor');
+      const modelSpace = ropeSpace(rope.model, cols, 'MODEL');
+      const shared = sharedRows(input);
+      checkShared(options, shared.orig.rows);
+      return (i, dst) =>
+        combineRotated(
+          mpRope(donorRow(i), shared.donor, options.k, donorSpace),
+          shared.orig,
+          modelSpace,
+          dst,
+        );
     }
     case 'omp':
     case 'common_interpolation': {

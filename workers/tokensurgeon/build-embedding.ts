@@ -4,7 +4,7 @@
  * (./approximate.ts), junk tokens zeroed. Token ids beyond a matrix's rows are dropped from
  * that side's vocabulary, with a warning, and a donor id beyond the donor matrix becomes junk.
  */
-import { approximateRows, type ApproximationOptions } from './approximate.ts';
+import { approximateRows, type ApproximationInput, type ApproximationOptions } from './approximate.ts';
 import { matrix, row, type Matrix } from './matrix.ts';
 import { assignRows, outputRows, withinRows, type AssignmentStats, type Vocab } from './match-tokens.ts';
 
@@ -22,6 +22,8 @@ export interface EmbeddingBuild {
   readonly isLmHead: boolean;
   /** MODEL's tokenizer (the subword method). */
   readonly encode?: (text: string) => ArrayLike<number>;
+  /** Both models' heads and rope_theta (the mp_rope method). */
+  readonly rope?: ApproximationInput['rope'];
   readonly signal?: AbortSignal;
   readonly onLog?: (line: string) => void;
   readonly onProgress?: (done: number, total: number) => void;
@@ -77,6 +79,7 @@ export async function buildEmbedding(
         isLmHead: b.isLmHead,
         junk,
         ...(b.encode && { encode: b.encode }),
+        ...(b.rope && { rope: b.rope }),
         ...(b.onLog && { onLog: b.onLog }),
         ...(b.signal && { signal: b.signal }),
         ...(b.onProgress && { onProgress: b.onProgress }),

@@ -52,6 +52,15 @@ describe('previewSurgery', () => {
     await expect(preview({ k: 31, method: 'landmark_pca' })).resolves.toBeDefined();
   });
 
+  it('refuses mp_rope without the attention heads with the run’s message', async () => {
+    const message = "mp_rope needs the donor's num_attention_heads, and its config.json has none: use another --approximation-method"; // prettier-ignore
+    await expect(preview({ method: 'mp_rope' })).rejects.toThrow(new TokenSurgeonError(message));
+    await expect(surgery({ method: 'mp_rope' })).rejects.toThrow(message);
+    const withHeads = withoutTensors(donorFiles(), [], { num_attention_heads: 2 });
+    await expect(preview({ method: 'mp_rope' }, modelFiles(), withHeads)).resolves.toBeDefined();
+    await expect(preview({ method: 'mp_rope', k: 31 }, modelFiles(), withHeads)).rejects.toThrow(/-k 31 is more than/); // prettier-ignore
+  });
+
   it('adds the shared rows and the d x d matrices of the methods that fit a map', async () => {
     const plain = await preview({ method: 'omp' });
     for (const method of ['landmark_pca', 'stb', 'john_hewitt'] as const)

@@ -18,7 +18,7 @@ import { checkShared, FITS_A_MAP, sharedTokens } from './approximate.ts';
 import { embeddingNames, headlessWarning, matrixShape } from './embedding-tensors.ts';
 import { assignRows, outputRows, withinRows, type AssignmentStats } from './match-tokens.ts';
 import { readModelVocabulary, type ModelVocabulary } from './read-vocab.ts';
-import { applies, type SurgeryOptions } from './run-tokensurgeon.ts';
+import { applies, ropeConfigs, type SurgeryOptions } from './run-tokensurgeon.ts';
 
 export interface PlannedMatrix {
   readonly name: string;
@@ -78,6 +78,7 @@ export async function previewSurgery(
   const donorNames = embeddingNames(donor);
   const [origRows, hidden] = matrixShape(model, names.embed);
   const [donorRows, donorHidden] = matrixShape(donor, donorNames.embed);
+  ropeConfigs(options.method, { config: model.config, width: hidden }, { config: donor.config, width: donorHidden }); // prettier-ignore
   const outRows = outputRows(donorVocab.vocab);
   const plan = (name: string, to: 'embed' | 'lm_head', rows: number, dRows: number): PlannedMatrix => {
     const orig = withinRows(origVocab.vocab, rows);

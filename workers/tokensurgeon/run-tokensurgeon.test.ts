@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeToF32 } from '../io/dtypes.ts';
 import { TokenSurgeonError } from './errors.ts';
+import { estimatePosition, ropeSpace, rotate } from './mp-rope.ts';
 import {
   DONOR_HIDDEN,
   DONOR_TOKENS,
@@ -153,6 +154,37 @@ describe('tokensurgeon on tinymix-base with a SentencePiece-style donor', () => 
         expect(new Set(rows.map((r) => r.join())).size).toBe(APPROX.length);
       }
     }
+  });
+
+  it("mp_rope (k=1): omp's token, turned by the position fitted on the donor's heads, applied with MODEL's", async () => {
+    const donor = withoutTensors(donorFiles(), [], { num_attention_heads: 2 });
+    const s = await surgery({ method: 'mp_rope', k: 1 }, { donor });
+    const donorSpace = ropeSpace({ heads: 2, base: 10000 }, DONOR_HIDDEN, 'the donor');
+    const modelSpace = ropeSpace({ heads: 4, base: 10000 }, H, 'MODEL'); // tinymix-base's config
+    for (const name of [EMBED, HEAD]) {
+      checkExactRows(s, name);
+      const dm = donorMatrix(name);
+      const orig = s.values(name, 'model');
+      const out = s.values(name);
+      for (const t of APPROX) {
+        const target = rowOf(dm, t, DONOR_HIDDEN);
+        const score = (b: number): number => Math.abs(dotp(target, rowOf(dm, b, DONOR_HIDDEN)));
+        const best = SHARED.reduce((a, b) => (score(b) > score(a) ? b : a));
+        const atom = rowOf(dm, best, DONOR_HIDDEN);
+        const pos = [1, -1].map((sign) => estimatePosition(atom, target, sign as 1 | -1, donorSpace));
+        const p = Math.abs(pos[0]!) < Math.abs(pos[1]!) ? pos[0]! : pos[1]!;
+        const turned = rotate(atom, p, donorSpace, new Float64Array(DONOR_HIDDEN));
+        const coef = dotp(target, turned) / dotp(turned, turned);
+        const want = rotate(rowOf(orig, EXACT[best]!, H), p, modelSpace, new Float64Array(H));
+        expectClose(
+          rowOf(out, t, H),
+          Array.from(want, (x) => coef * x),
+        );
+      }
+    }
+    await expect(surgery({ method: 'mp_rope' })).rejects.toThrow(/mp_rope needs the donor's num_attention_heads, and its config.json has none/); // prettier-ignore
+    const odd = withoutTensors(donorFiles(), [], { num_attention_heads: 3 });
+    await expect(surgery({ method: 'mp_rope' }, { donor: odd })).rejects.toThrow(/the donor's rows of 16 values as 3 attention heads/); // prettier-ignore
   });
 
   it('byte and prefix matches when asked, for the matrices asked', async () => {

@@ -15,10 +15,11 @@ import { loadTokenizer } from '../eval/text/tokenizer.ts';
 import { loadModel } from '../io/load-model.ts';
 import type { ModelSource, OutputSink } from '../io/source.ts';
 import type { OutputFileInfo } from '../protocol.ts';
-import type { ApproximationOptions } from './approximate.ts';
+import type { ApproximationInput, ApproximationOptions } from './approximate.ts';
 import { buildEmbedding, type BuiltEmbedding } from './build-embedding.ts';
-import { embeddingNames, headlessWarning, readMatrix } from './embedding-tensors.ts';
+import { embeddingNames, headlessWarning, matrixShape, readMatrix } from './embedding-tensors.ts';
 import { junkFilter } from './magikarp.ts';
+import { ropeConfig, ropeSpace } from './mp-rope.ts';
 import type { Matrix } from './matrix.ts';
 import type { AssignmentStats } from './match-tokens.ts';
 import { outputConfig } from './output-config.ts';
@@ -73,6 +74,22 @@ function progressLog(name: string, log: (line: string) => void): (done: number, 
   };
 }
 
+/**
+ * mp_rope's heads and rope_theta from both config.json files, refused before any weight is read
+ * when one lacks them or its embedding's width does not split into even heads.
+ */
+export function ropeConfigs(
+  method: SurgeryOptions['method'],
+  model: { readonly config: Record<string, unknown>; readonly width: number },
+  donor: { readonly config: Record<string, unknown>; readonly width: number },
+): ApproximationInput['rope'] {
+  if (method !== 'mp_rope') return undefined;
+  const rope = { model: ropeConfig(model.config, 'MODEL'), donor: ropeConfig(donor.config, 'the donor') };
+  ropeSpace(rope.model, model.width, 'MODEL');
+  ropeSpace(rope.donor, donor.width, 'the donor');
+  return rope;
+}
+
 /** Whether a --byte-match / --prefix-match value applies to this matrix. */
 export const applies = (m: AllowMatch, to: 'embed' | 'lm_head'): boolean => m === 'yes' || m === to;
 
@@ -96,6 +113,11 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
   const donorNames = embeddingNames(donor);
   const headless = headlessWarning(model, names);
   if (headless) log(`warning: ${headless}`);
+  const rope = ropeConfigs(
+    options.method,
+    { config: model.config, width: matrixShape(model, names.embed)[1] },
+    { config: donor.config, width: matrixShape(donor, donorNames.embed)[1] },
+  );
   checkAbort(signal);
 
   // The only tensors held whole: MODEL's and the donor's embed and head (a tied donor's
@@ -147,6 +169,7 @@ export async function runTokenSurgeon(job: TokenSurgeonJob): Promise<TokenSurgeo
         allowPrefix: applies(options.prefixMatch, to),
         isLmHead: to === 'lm_head',
         ...(encode && { encode }),
+        ...(rope && { rope }),
         ...(signal && { signal }),
         onLog: log,
         onProgress: progress,

@@ -19,6 +19,7 @@ import { selectSurgeryProblems } from '../../stores/tokensurgeon-selectors.ts';
 const METHODS: readonly { value: ApproximationMethod; label: string }[] = [
   { value: 'omp', label: 'omp: orthogonal matching pursuit (mergekit’s default)' },
   { value: 'common_interpolation', label: 'common_interpolation: k nearest shared tokens' },
+  { value: 'mp_rope', label: 'mp_rope: matching pursuit with a RoPE turn per token' },
   { value: 'landmark_pca', label: 'landmark_pca: one rotation fitted on the shared tokens' },
   { value: 'stb', label: 'stb: a sparse basis of shared tokens' },
   { value: 'subword', label: 'subword: the model’s rows of the token’s pieces' },
@@ -114,7 +115,7 @@ export function SurgeryForm() {
         value={c.method}
         options={METHODS}
         disabled={busy}
-        hint="How the donor’s new tokens get their rows. omp and common_interpolation write each one as a combination of shared tokens in the donor, then take the same combination of the model’s rows; landmark_pca and stb fit one map from the donor’s space to the model’s on the shared tokens; subword cuts the token’s text with the model’s own tokenizer."
+        hint="How the donor’s new tokens get their rows. omp and common_interpolation write each one as a combination of shared tokens in the donor, then take the same combination of the model’s rows (mp_rope also turns each chosen row by a RoPE position, read from both configs’ attention heads and rope_theta); landmark_pca and stb fit one map from the donor’s space to the model’s on the shared tokens; subword cuts the token’s text with the model’s own tokenizer."
         onChange={(method) => update({ method })}
       />
       {usesK(c.method) && (
@@ -130,7 +131,7 @@ export function SurgeryForm() {
           hint={
             c.method === 'stb'
               ? 'Shared tokens each basis vector is built from.'
-              : 'Shared tokens each new token is built from. Larger is closer and slower (omp’s time grows with k).'
+              : 'Shared tokens each new token is built from. Larger is closer and slower (the time grows with k).'
           }
           onChange={(k) => update({ k })}
         />

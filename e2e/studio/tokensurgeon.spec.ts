@@ -94,6 +94,10 @@ test('transplant with the form: the plan counts the tokens, the files are the CL
     await tool.method().selectOption('subword');
     await page.getByRole('combobox', { name: 'Subword method' }).selectOption('weighted_mean');
     await expect(tool.k()).toBeHidden();
+    // subword builds nothing from the shared tokens: the plan no longer counts them.
+    const rebuilt = tool.plan().getByRole('list', { name: 'Rebuilt matrices' });
+    await expect(rebuilt).toContainText('model.embed_tokens.weight: 30 exact, 5 to approximate (35 in all)');
+    await expect(rebuilt).not.toContainText('shared tokens');
     await tool.outputName('base-sp-subword');
     await tool.runButton().click();
     await expect(tool.result().getByRole('status')).toContainText('written to the folder “base-sp-subword”', { timeout: 60_000 }); // prettier-ignore

@@ -59,6 +59,8 @@ export const USES_K: ReadonlySet<ApproximationMethod> = new Set([
   'mp_rope',
   'stb',
 ]);
+/** The methods whose new rows are built from the shared tokens' rows. */
+export const READS_SHARED: ReadonlySet<ApproximationMethod> = new Set([...USES_K, 'landmark_pca']);
 /** The methods that fit a model of the whole space (covariances, a map) before the new rows. */
 export const FITS_A_MAP: ReadonlySet<ApproximationMethod> = new Set(['landmark_pca', 'stb', 'john_hewitt']);
 /** Whether the method expresses each new token through nearby shared ones (and reads --cosine-similarity). */

@@ -23,7 +23,7 @@ import { applies, ropeConfigs, type SurgeryOptions } from './run-tokensurgeon.ts
 export interface PlannedMatrix {
   readonly name: string;
   readonly stats: AssignmentStats;
-  /** The tokens the two vocabularies share for this matrix (omp's and common_interpolation's basis). */
+  /** The tokens the two vocabularies share for this matrix (what READS_SHARED's methods build from). */
   readonly shared: number;
 }
 

@@ -5,6 +5,7 @@
  * size. Planned again 500 ms after the last edit (shared/use-plan-query.ts). Names come from
  * models and users: text only.
  */
+import { READS_SHARED } from '../../../workers/tokensurgeon/approximate.ts';
 import { statsLine } from '../../../workers/tokensurgeon/build-embedding.ts';
 import type { SurgeryPlanSummary } from '../../../workers/runtime/api.ts';
 import { formatBytes } from '../../shared/format.ts';
@@ -45,19 +46,33 @@ export function SurgeryPlanPreview() {
       error={plan.error?.message}
       plan={plan.data}
     >
-      {(p) => <PlanDetails plan={p} magikarp={options.magikarp === true} />}
+      {(p) => (
+        <PlanDetails
+          plan={p}
+          magikarp={options.magikarp === true}
+          shared={READS_SHARED.has(options.method)}
+        />
+      )}
     </PlanSection>
   );
 }
 
-function PlanDetails({ plan, magikarp }: { readonly plan: SurgeryPlanSummary; readonly magikarp: boolean }) {
+interface DetailsProps {
+  readonly plan: SurgeryPlanSummary;
+  readonly magikarp: boolean;
+  /** Whether the method builds new rows from the shared tokens (then their count is shown). */
+  readonly shared: boolean;
+}
+
+function PlanDetails({ plan, magikarp, shared }: DetailsProps) {
   return (
     <>
       <p>{planLine(plan)}</p>
       <ul aria-label="Rebuilt matrices">
         {plan.matrices.map((m) => (
           <li key={m.name}>
-            {statsLine(m.name, m.stats)}; {m.shared} shared tokens to build from
+            {statsLine(m.name, m.stats)}
+            {shared && m.stats.toApproximate > 0 && `; ${m.shared} shared tokens to build from`}
           </li>
         ))}
       </ul>

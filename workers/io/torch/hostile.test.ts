@@ -10,7 +10,8 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ByteSource } from '../source.ts';
 import { TorchFormatError } from './errors.ts';
-import { PickleDict, PickleError, readPickle } from './pickle.ts';
+import { PickleDict, PickleError } from './pickle-values.ts';
+import { readPickle } from './pickle.ts';
 import { readTorchCheckpoint, type TorchTensorEntry } from './torch-file.ts';
 
 const EDGE = 'test-data/torch-bin/edge';

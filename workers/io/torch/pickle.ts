@@ -6,65 +6,16 @@
  * Python's `pickle.load` would import and call those names, which is how a malicious
  * checkpoint runs code; here they stay inert data, so any pickle is safe to read.
  */
-
-export class PickleGlobal {
-  constructor(
-    readonly module: string,
-    readonly name: string,
-  ) {}
-  toString(): string {
-    return `${this.module}.${this.name}`;
-  }
-}
-
-export class PickleTuple {
-  constructor(readonly items: readonly PickleValue[]) {}
-}
-
-/** A dict. Keys are strings, numbers, booleans or null (what state dicts use). */
-export class PickleDict {
-  readonly map = new Map<PickleKey, PickleValue>();
-}
-
-/** A call the hooks did not recognise: `callee(*args)`, with BUILD's state if any. */
-export class PickleCall {
-  state: PickleValue | undefined;
-  constructor(
-    readonly callee: PickleValue,
-    readonly args: readonly PickleValue[],
-  ) {}
-}
-
-export type PickleKey = string | number | boolean | null;
-export type PickleValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PickleValue[]
-  | PickleTuple
-  | PickleDict
-  | PickleGlobal
-  | PickleCall
-  | PickleExtra;
-
-/** What a hook makes of a persistent id or a call (a storage, a tensor): tagged by kind. */
-export interface PickleExtra {
-  readonly pickleKind: string;
-}
-
-export interface PickleHooks {
-  /** BINPERSID / PERSID: the object a persistent id stands for. */
-  persistentLoad?(pid: PickleValue): PickleValue;
-  /** `callee(*args)`: a value, or undefined to leave it a PickleCall. */
-  call?(callee: PickleValue, args: readonly PickleValue[]): PickleValue | undefined;
-}
-
-export class PickleError extends Error {
-  override readonly name = 'PickleError';
-}
+import {
+  PickleGlobal,
+  PickleTuple,
+  PickleDict,
+  PickleCall,
+  PickleError,
+  type PickleValue,
+  type PickleHooks,
+} from './pickle-values.ts';
+import { key, safe, parseIntText, parseLongText, longLE, rawUnicodeEscape } from './pickle-numbers.ts';
 
 const MARK = Symbol('mark');
 type Slot = PickleValue | typeof MARK;
@@ -134,19 +85,6 @@ export function readPickle(
     if (!memo.has(k)) throw new PickleError(`memo ${k} is not set`);
     return memo.get(k)!;
   };
-  const setItems = (target: PickleValue, items: PickleValue[]): void => {
-    if (items.length % 2) throw new PickleError('SETITEMS with an odd number of items');
-    if (target instanceof PickleCall) return; // an object of a class we do not know: its items do not matter
-    if (!(target instanceof PickleDict)) throw new PickleError('SETITEM on something that is not a dict');
-    for (let i = 0; i < items.length; i += 2) target.map.set(key(items[i]!), items[i + 1]!);
-  };
-  const append = (target: PickleValue, items: PickleValue[]): void => {
-    if (target instanceof PickleCall) return;
-    if (!Array.isArray(target)) throw new PickleError('APPEND to something that is not a list');
-    // Not push(...items): spreading a few hundred thousand items overflows the call stack.
-    for (const item of items) target.push(item);
-  };
-
   for (;;) {
     const op = u8();
     switch (op) {
@@ -416,68 +354,18 @@ export function readPickle(
   }
 }
 
-function key(k: PickleValue): PickleKey {
-  if (typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean' || k === null) return k;
-  if (typeof k === 'bigint') return safe(k);
-  throw new PickleError('a dict key that is not a string or a number');
+/** SETITEM(S): `items` as key, value pairs into a dict. */
+function setItems(target: PickleValue, items: PickleValue[]): void {
+  if (items.length % 2) throw new PickleError('SETITEMS with an odd number of items');
+  if (target instanceof PickleCall) return; // an object of a class we do not know: its items do not matter
+  if (!(target instanceof PickleDict)) throw new PickleError('SETITEM on something that is not a dict');
+  for (let i = 0; i < items.length; i += 2) target.map.set(key(items[i]!), items[i + 1]!);
 }
 
-function safe(n: bigint): number {
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER))
-    throw new PickleError(`the integer ${n} is too large`);
-  return Number(n);
-}
-
-/**
- * A decimal integer line. Parsed as a double, not a BigInt: a safe integer is exact either way,
- * and a BigInt of a megabyte of digits takes seconds.
- */
-function parseIntText(s: string): number {
-  if (!/^-?\d+$/.test(s)) throw new PickleError(`"${s.slice(0, 20)}" is not an integer`);
-  const n = Number(s);
-  if (!Number.isSafeInteger(n)) throw new PickleError(`the integer ${s.slice(0, 20)}... is too large`);
-  return n;
-}
-
-/** LONG's decimal text, as a bigint when it is not safe (a BigInt of more digits is slow to parse). */
-function parseLongText(s: string): number | bigint {
-  if (!/^-?\d+$/.test(s)) throw new PickleError(`"${s.slice(0, 20)}" is not an integer`);
-  const n = Number(s);
-  if (Number.isSafeInteger(n)) return n;
-  if (s.length > MAX_LONG_DIGITS) throw new PickleError(`an integer of ${s.length} digits`);
-  return BigInt(s);
-}
-
-/** Far past any integer a checkpoint holds, and below BigInt's limit (2^30 bits in V8). */
-const MAX_LONG_BYTES = 1 << 20;
-const MAX_LONG_DIGITS = 1000;
-
-/**
- * A little-endian two's-complement integer of any length, as a number when it is safe, else a
- * bigint. Built from hex text: shifting a BigInt byte by byte is quadratic, and LONG4 may
- * give megabytes.
- */
-function longLE(b: Uint8Array): number | bigint {
-  if (!b.length) return 0;
-  if (b.length > MAX_LONG_BYTES) throw new PickleError(`an integer of ${b.length} bytes`);
-  const hex: string[] = [];
-  for (let i = b.length - 1; i >= 0; i--) hex.push(b[i]!.toString(16).padStart(2, '0'));
-  let n = BigInt(`0x${hex.join('')}`);
-  if (b[b.length - 1]! & 0x80) n -= 1n << BigInt(8 * b.length);
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-}
-
-/**
- * Python's raw-unicode-escape: Latin-1 text in which \uXXXX and \UXXXXXXXX stand for other
- * characters, when an odd number of backslashes leads them (as Python decodes it).
- */
-function rawUnicodeEscape(s: string): string {
-  return s.replace(
-    /(\\+)(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))/g,
-    (m, bs: string, u?: string, U?: string) => {
-      const code = parseInt(u ?? U!, 16);
-      if (bs.length % 2 === 0 || code > 0x10ffff) return m;
-      return bs.slice(1) + String.fromCodePoint(code);
-    },
-  );
+/** APPEND(S): `items` onto a list. */
+function append(target: PickleValue, items: PickleValue[]): void {
+  if (target instanceof PickleCall) return;
+  if (!Array.isArray(target)) throw new PickleError('APPEND to something that is not a list');
+  // Not push(...items): spreading a few hundred thousand items overflows the call stack.
+  for (const item of items) target.push(item);
 }

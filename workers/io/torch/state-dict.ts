@@ -15,7 +15,7 @@ import {
   PickleTuple,
   type PickleExtra,
   type PickleValue,
-} from './pickle.ts';
+} from './pickle-values.ts';
 
 /** torch's storage classes and the dtypes they hold. */
 const STORAGE_DTYPES: Readonly<Record<string, DType>> = {

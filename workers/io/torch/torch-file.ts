@@ -17,7 +17,8 @@ import { DTYPE_SIZE } from '../dtypes.ts';
 import type { TensorEntry } from '../safetensors/header.ts';
 import type { ByteSource } from '../source.ts';
 import { CONVERT_HINT, TorchFormatError } from './errors.ts';
-import { PickleDict, PickleError, readPickle, type PickleValue } from './pickle.ts';
+import { PickleDict, PickleError, type PickleValue } from './pickle-values.ts';
+import { readPickle } from './pickle.ts';
 import { place, stateDict, storageFromPid, torchCall, type StorageRef } from './state-dict.ts';
 import { dataOffsets, looksLikeZip, readEntry, readZipDirectory } from './zip.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { symmetricEigen } from './symmetric-eigen.ts';
 
-describe('symmetricEigen (cyclic Jacobi)', () => {
+describe('symmetricEigen', () => {
   it('finds the eigenvalues of a symmetric matrix', () => {
     const { values, vectors } = symmetricEigen(Float64Array.from([2, 1, 0, 1, 2, 0, 0, 0, 5]), 3, false);
     expect([...values].sort((a, b) => a - b).map((x) => +x.toFixed(9))).toEqual([1, 3, 5]);

@@ -2,7 +2,7 @@
  * mergekit's warn_degenerate_gates (router.py): a layer whose router matrix has a 2-norm
  * condition number (largest over smallest singular value, torch.linalg.cond) above 5 has rows
  * so alike that some experts will rarely be picked. The singular values are the square roots of
- * the eigenvalues of the small Gram matrix (experts x experts), found by Jacobi rotations.
+ * the eigenvalues of the small Gram matrix (experts x experts) (../linalg/symmetric-eigen.ts).
  */
 import { symmetricEigen } from '../linalg/symmetric-eigen.ts';
 

@@ -3,13 +3,14 @@
  * embedding space (john_hewitt, landmark_pca, stb): the mean row, the covariance (centred
  * Gram matrix over the row count, as mergekit divides), and its principal axes.
  *
- * Cost: rows x cols² / 2 multiply-adds for the covariance and a cyclic Jacobi eigen-solve of
+ * Cost: rows x cols² / 2 multiply-adds for the covariance and a Householder-QL eigen-solve of
  * cols x cols (../linalg/symmetric-eigen.ts): instant for small models, minutes for a hidden
  * size in the thousands. They are ../linalg/steps.ts generators, yielding every few rows.
  */
 
 /** Rows between yields. */
 export const ROWS_PER_STEP = 16;
+import { OuterSum } from '../linalg/outer-sum.ts';
 import type { Steps } from '../linalg/steps.ts';
 import { symmetricEigenSteps } from '../linalg/symmetric-eigen.ts';
 import { row, type Matrix } from './matrix.ts';
@@ -28,17 +29,15 @@ export function meanRow(m: Matrix): Float64Array {
 export function* covariance(m: Matrix, mean: Float64Array): Steps<Float64Array> {
   const d = m.cols;
   const cov = new Float64Array(d * d);
-  const c = new Float64Array(d);
+  const sum = new OuterSum(cov, d, d, true);
   for (let i = 0; i < m.rows; i++) {
     const r = row(m, i);
+    const [c] = sum.slot();
     for (let j = 0; j < d; j++) c[j] = r[j]! - mean[j]!;
-    for (let p = 0; p < d; p++) {
-      const cp = c[p]!;
-      const base = p * d;
-      for (let q = p; q < d; q++) cov[base + q] = cov[base + q]! + cp * c[q]!;
-    }
+    sum.push();
     if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
   }
+  sum.finish();
   for (let p = 0; p < d; p++)
     for (let q = p; q < d; q++) {
       const v = cov[p * d + q]! / m.rows;

@@ -4,7 +4,9 @@
  * e = min(hidden sizes) principal axes, the rotation that best carries A's projections onto B's
  * (orthogonal Procrustes) is fitted, and a new token's donor row goes through the same steps:
  *
- *   row = mean_B + (x - mean_A) V_A Ω V_Bᵀ,   Ω = U Vᵀ where (A V_A)ᵀ (B V_B) = U S Vᵀ.
+ *   row = mean_B + (x - mean_A) V_A Ω V_Bᵀ,   Ω = U Vᵀ where (A V_A)ᵀ (B V_B) = U S Vᵀ
+ *
+ * (Ω from ../linalg/procrustes.ts, without a full SVD).
  *
  * On the side whose hidden size is e the axes span the whole space, and the result does not
  * depend on them, so only a larger side is decomposed. mergekit applies Ωᵀ instead of Ω (the
@@ -13,8 +15,8 @@
  * which maps a donor space that is a rotation of MODEL's onto it exactly.
  */
 import type { Steps } from '../linalg/steps.ts';
-import { jacobiSvdSteps } from '../lora-extract/linalg/jacobi-svd.ts';
-import { fromRowMajor } from '../lora-extract/linalg/matrix.ts';
+import { OuterSum } from '../linalg/outer-sum.ts';
+import { procrustesSteps } from '../linalg/procrustes.ts';
 import { matmul, transposed, type AffineMap } from './affine-map.ts';
 import { covariance, meanRow, principalAxes, ROWS_PER_STEP } from './embedding-stats.ts';
 import { row, type Matrix } from './matrix.ts';
@@ -27,20 +29,17 @@ function* crossCovariance(
   meanB: Float64Array,
 ): Steps<Float64Array> {
   const out = new Float64Array(a.cols * b.cols);
-  const ca = new Float64Array(a.cols);
-  const cb = new Float64Array(b.cols);
+  const sum = new OuterSum(out, a.cols, b.cols, false);
   for (let i = 0; i < a.rows; i++) {
     const ra = row(a, i);
     const rb = row(b, i);
+    const [ca, cb] = sum.slot();
     for (let j = 0; j < a.cols; j++) ca[j] = ra[j]! - meanA[j]!;
     for (let j = 0; j < b.cols; j++) cb[j] = rb[j]! - meanB[j]!;
-    for (let p = 0; p < a.cols; p++) {
-      const v = ca[p]!;
-      const base = p * b.cols;
-      for (let q = 0; q < b.cols; q++) out[base + q] = out[base + q]! + v * cb[q]!;
-    }
+    sum.push();
     if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
   }
+  sum.finish();
   return out;
 }
 
@@ -62,15 +61,7 @@ export function* landmarkPcaMap(donorShared: Matrix, origShared: Matrix): Steps<
   let c: Float64Array = yield* crossCovariance(a, meanA, b, meanB); // a.cols x b.cols
   if (va) c = matmul(transposed(va, a.cols, e), c, e, a.cols, b.cols);
   if (vb) c = matmul(c, vb, e, b.cols, e);
-  const svd = yield* jacobiSvdSteps(fromRowMajor(c, e, e));
-  const omega = new Float64Array(e * e);
-  for (let i = 0; i < e; i++)
-    for (let j = 0; j < e; j++) {
-      let s = 0;
-      for (let k = 0; k < svd.s.length; k++) s += svd.u.data[k * e + i]! * svd.v.data[k * e + j]!;
-      omega[i * e + j] = s;
-    }
-  let w: Float64Array = omega; // e x e
+  let w: Float64Array = yield* procrustesSteps(c, e); // Ω, e x e
   if (va) w = matmul(va, w, a.cols, e, e);
   if (vb) w = matmul(w, transposed(vb, b.cols, e), a.cols, e, b.cols);
   return { inDim: a.cols, outDim: b.cols, inShift: meanA, weights: w, outShift: meanB };

@@ -2,8 +2,9 @@
  * Least squares for the small systems of common_interpolation's `least_squares` and
  * `barycentric` weightings (k unknowns, k <= a few hundred), where mergekit calls
  * torch.linalg.lstsq. Solved as the pseudo-inverse through the eigen-decomposition of AᵀA
- * (cyclic Jacobi, float64: ../linalg/symmetric-eigen.ts): the minimum-norm least-squares solution, which is what LAPACK's
- * drivers give for full-rank and rank-deficient systems alike. Singular values below
+ * (Householder and implicit QL, float64: ../linalg/symmetric-eigen.ts): the minimum-norm
+ * least-squares solution, which is what LAPACK's drivers give for full-rank and rank-deficient
+ * systems alike. Singular values below
  * float32's epsilon x max(m, n) x the largest are treated as zero (torch's default rcond for
  * float32 inputs). Squaring the condition number costs float64 precision a float32 solve has
  * to spare.

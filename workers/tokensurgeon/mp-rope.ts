@@ -17,7 +17,8 @@
  * As omp here, float64 throughout where mergekit computes in float32.
  */
 import { lstsq } from './lstsq.ts';
-import { dotAt, row, type Matrix } from './matrix.ts';
+import { row, type Matrix } from './matrix.ts';
+import { bestAtom } from './omp.ts';
 import { TokenSurgeonError } from './errors.ts';
 
 /** mergekit's eps: the smallest squared norm a rotated atom is divided by. */
@@ -127,16 +128,7 @@ export function mpRope(target: ArrayLike<number>, points: Matrix, k: number, s: 
   const atoms = new Float64Array(k * dim); // the rotated atoms, row t for step t
   const residual = Float64Array.from({ length: dim }, (_, j) => target[j]!);
   for (let t = 0; t < k; t++) {
-    let best = -1;
-    let bestVal = -Infinity;
-    for (let i = 0; i < points.rows; i++) {
-      if (chosen[i]) continue;
-      const v = Math.abs(dotAt(residual, points.data, i * dim, dim));
-      if (v > bestVal || best < 0) {
-        best = i;
-        bestVal = v;
-      }
-    }
+    const best = bestAtom(residual, points, chosen);
     chosen[best] = 1;
     indices.push(best);
     const p = row(points, best);

@@ -15,6 +15,25 @@ import { dotAt, row, type Matrix } from './matrix.ts';
 /** mergekit's eps: the smallest norm an atom's new direction is divided by. */
 const EPS = 1e-8;
 
+/**
+ * The row of `points` not yet `chosen` with the largest |⟨residual, row⟩| (the first on ties):
+ * each step of omp and mp_rope.
+ */
+export function bestAtom(residual: ArrayLike<number>, points: Matrix, chosen: Uint8Array): number {
+  const dim = points.cols;
+  let best = -1;
+  let bestVal = -Infinity;
+  for (let i = 0; i < points.rows; i++) {
+    if (chosen[i]) continue;
+    const v = Math.abs(dotAt(residual, points.data, i * dim, dim));
+    if (v > bestVal || best < 0) {
+      best = i;
+      bestVal = v;
+    }
+  }
+  return best;
+}
+
 export function omp(target: ArrayLike<number>, points: Matrix, k: number): SparseCombination {
   const dim = points.cols;
   const n = points.rows;
@@ -26,16 +45,7 @@ export function omp(target: ArrayLike<number>, points: Matrix, k: number): Spars
   const residual = Float64Array.from({ length: dim }, (_, j) => target[j]!);
   const atom = new Float64Array(dim);
   for (let t = 0; t < k; t++) {
-    let best = -1;
-    let bestVal = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (chosen[i]) continue;
-      const v = Math.abs(dotAt(residual, points.data, i * dim, dim));
-      if (v > bestVal || best < 0) {
-        best = i;
-        bestVal = v;
-      }
-    }
+    const best = bestAtom(residual, points, chosen);
     chosen[best] = 1;
     indices.push(best);
     const p = row(points, best);

@@ -29,6 +29,12 @@ const rowOf = (x: Float32Array, i: number, cols: number): Float32Array =>
 const dotp = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
   Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
 
+/** The shared donor token whose row has the largest |inner product| with `target` (first on ties). */
+function bestShared(target: Float32Array, donor: Float32Array): number {
+  const score = (b: number): number => Math.abs(dotp(target, rowOf(donor, b, DONOR_HIDDEN)));
+  return SHARED.reduce((a, b) => (score(b) > score(a) ? b : a));
+}
+
 function donorMatrix(name: string): Float32Array {
   const files = donorFiles();
   const bytes = files.get('model.safetensors')!;
@@ -71,12 +77,7 @@ describe('tokensurgeon on tinymix-base with a SentencePiece-style donor', () => 
       const out = s.values(name);
       for (const t of APPROX) {
         const target = rowOf(donor, t, DONOR_HIDDEN);
-        const best = SHARED.reduce((a, b) =>
-          Math.abs(dotp(target, rowOf(donor, b, DONOR_HIDDEN))) >
-          Math.abs(dotp(target, rowOf(donor, a, DONOR_HIDDEN)))
-            ? b
-            : a,
-        );
+        const best = bestShared(target, donor);
         const atom = rowOf(donor, best, DONOR_HIDDEN);
         const coef = dotp(target, atom) / dotp(atom, atom);
         expectClose(
@@ -168,8 +169,7 @@ describe('tokensurgeon on tinymix-base with a SentencePiece-style donor', () => 
       const out = s.values(name);
       for (const t of APPROX) {
         const target = rowOf(dm, t, DONOR_HIDDEN);
-        const score = (b: number): number => Math.abs(dotp(target, rowOf(dm, b, DONOR_HIDDEN)));
-        const best = SHARED.reduce((a, b) => (score(b) > score(a) ? b : a));
+        const best = bestShared(target, dm);
         const atom = rowOf(dm, best, DONOR_HIDDEN);
         const pos = [1, -1].map((sign) => estimatePosition(atom, target, sign as 1 | -1, donorSpace));
         const p = Math.abs(pos[0]!) < Math.abs(pos[1]!) ? pos[0]! : pos[1]!;

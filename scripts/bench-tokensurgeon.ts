@@ -1,7 +1,8 @@
 /**
  * Seconds per new token for tokensurgeon's approximations on the CPU
  * (workers/tokensurgeon/omp.ts, common-interpolation.ts): both scan every shared token's donor
- * embedding, omp once per each of its k steps, common_interpolation once; mp_rope (mp-rope.ts)
+ * embedding, omp once per each of its k steps (with the JS scan, then the WebAssembly one the
+ * transplant uses: row-scan.ts), common_interpolation once; mp_rope (mp-rope.ts)
  * as omp, plus a RoPE position and a least-squares solve per token. Then the methods that
  * fit one map (or distribution) per matrix before any token: how long landmark_pca, stb and
  * john_hewitt take to fit, and the time per token after it. The figures are in
@@ -21,6 +22,7 @@ import { landmarkPcaMap } from '../workers/tokensurgeon/landmark-pca.ts';
 import { matrix } from '../workers/tokensurgeon/matrix.ts';
 import { mpRope, ropeSpace } from '../workers/tokensurgeon/mp-rope.ts';
 import { omp } from '../workers/tokensurgeon/omp.ts';
+import { RowScan } from '../workers/tokensurgeon/row-scan.ts';
 import { tokenBasisMap } from '../workers/tokensurgeon/token-basis.ts';
 
 const [shared = 5000, width = 1024, k = 64, count = 16] = process.argv.slice(2).map(Number);
@@ -41,16 +43,24 @@ function perToken(approximate: (target: Float32Array) => unknown): number {
 }
 
 console.log(`${shared} shared tokens x ${width} wide, k = ${k}, ${count} new tokens`);
-const o = perToken((t) => omp(t, points, k));
-const flops = (2 * k * shared * width) / o / 1e9;
-console.log(`omp: ${(o * 1000).toFixed(1)} ms per token (${flops.toFixed(2)} GFLOP/s in the scans)`);
+// the rows as the transplant scans them: in a WebAssembly memory, through the dots kernel
+const scan = RowScan.create(shared, width, (i, dst) =>
+  dst.set(points.data.subarray(i * width, (i + 1) * width)),
+);
+const js = perToken((t) => omp(t, points, k));
+const o = perToken((t) => omp(t, scan, k));
+const gflops = (s: number): string => ((2 * k * shared * width) / s / 1e9).toFixed(2);
+console.log(`omp, JS scan: ${(js * 1000).toFixed(1)} ms per token (${gflops(js)} GFLOP/s in the scans)`);
+console.log(
+  `omp${scan.simd ? ', WebAssembly scan' : ' (no WebAssembly SIMD here)'}: ${(o * 1000).toFixed(1)} ms per token (${gflops(o)} GFLOP/s), ${(js / o).toFixed(2)}x faster`,
+);
 const c = perToken((t) => commonInterpolation(t, points, k, 'euclidean', 'distance_proportional'));
 console.log(
   `common_interpolation: ${(c * 1000).toFixed(1)} ms per token, ${(o / c).toFixed(1)}x less than omp`,
 );
 // head size 128, as most Llama-family models (one head where the width is no multiple of 128)
 const space = ropeSpace({ heads: width % 128 === 0 ? width / 128 : 1, base: 500000 }, width, 'bench');
-const rope = perToken((t) => mpRope(t, points, k, space));
+const rope = perToken((t) => mpRope(t, scan, k, space));
 console.log(`mp_rope: ${(rope * 1000).toFixed(1)} ms per token, ${(rope / o).toFixed(2)}x omp's time`);
 const hours = (o * 30000) / 3600;
 console.log(`so 30,000 new tokens, embedding and head: about ${(2 * hours).toFixed(1)} h with omp`);

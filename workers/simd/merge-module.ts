@@ -14,6 +14,7 @@ import {
 } from './wasm/codec-kernels.ts';
 import { consKernel, consName, UNROLLED, wsumKernel, wsumName } from './wasm/combine-kernels.ts';
 import { dellaRowKernel, hash24Kernel, maskBitsKernel, rankRowKernel } from './wasm/della-kernels.ts';
+import { dotsKernel } from './wasm/dot-kernels.ts';
 import { histHiKernel, histLoKernel, maskKernel } from './wasm/select-kernels.ts';
 import { dareMaskKernel, l1Kernel, statsKernel } from './wasm/sum-kernels.ts';
 import { buildModule, type FunctionDef } from './wasm-builder.ts';
@@ -44,6 +45,15 @@ export interface MergeKernels {
   readonly dellaStats: Kernel;
   readonly dellaApply: Kernel;
   readonly maskBits: (x: number, words: number, bits: number) => void;
+  /** Four partial inner products per float32 row with a float64 vector (wasm/dot-kernels.ts). */
+  readonly dots: (
+    points: number,
+    rows: number,
+    blocks4: number,
+    r: number,
+    out: number,
+    skip: number,
+  ) => void;
   /** The weighted-sum kernel for m models (see wasm/combine-kernels.ts for its parameters). */
   readonly wsum: (m: number, init: boolean, minus: boolean) => Kernel;
   /** The consensus kernel; `lambdaOne` when lambda is exactly 1 (no multiply); `byCount`: elect by count. */
@@ -70,6 +80,7 @@ function kernelDefs(): FunctionDef[] {
     dellaRowKernel(true),
     dellaRowKernel(false),
     maskBitsKernel(),
+    dotsKernel(),
   ];
   for (let m = 1; m <= UNROLLED + 1; m++) {
     for (const normalize of [false, true])
@@ -128,6 +139,7 @@ export function instantiateMergeKernels(memory: WebAssembly.Memory): MergeKernel
     dellaStats: fn('della_stats'),
     dellaApply: fn('della_apply'),
     maskBits: fn('mask_bits'),
+    dots: fn('dots'),
     wsum: (m, init, minus) => fn(wsumName(m, init, minus)),
     cons: (m, normalize, lambdaOne, byCount) => fn(consName(m, normalize, lambdaOne, byCount)),
   };

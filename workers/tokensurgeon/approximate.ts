@@ -34,6 +34,7 @@ import type { Vocab } from './match-tokens.ts';
 import { unnormalizeToken, type NormalizedToken } from './normalize-vocab.ts';
 import { combineRotated, mpRope, ropeSpace, type RopeConfig } from './mp-rope.ts';
 import { omp } from './omp.ts';
+import { RowScan } from './row-scan.ts';
 import { subwordRow, type SubwordMethod } from './subword.ts';
 import { tokenBasisMap } from './token-basis.ts';
 
@@ -169,6 +170,18 @@ function sharedRows(input: ApproximationInput, skip?: ReadonlySet<number>): { do
   };
 }
 
+/** sharedRows with the donor side gathered into a RowScan (omp's and mp_rope's scans). */
+function sharedScan(input: ApproximationInput): { scan: RowScan; orig: Matrix } {
+  const shared = sharedTokens(input.origVocab, input.donorVocab);
+  const donorIds = shared.map((t) => input.donorVocab.get(t)!);
+  const scan = RowScan.create(donorIds.length, input.donor.cols, (i, dst) => dst.set(row(input.donor, donorIds[i]!))); // prettier-ignore
+  const orig = gatherRows(
+    input.orig,
+    shared.map((t) => input.origVocab.get(t)!),
+  );
+  return { scan, orig };
+}
+
 /** Sets up `options.method` (fitting what it fits) and returns how it fills target i's row. */
 async function rowFiller(
   input: ApproximationInput,
@@ -234,17 +247,16 @@ async function rowFiller(
     }
     case 'omp':
     case 'common_interpolation': {
+      const metric = options.cosineSimilarity ? 'cosine' : 'euclidean';
+      if (options.method === 'omp') {
+        const shared = sharedScan(input);
+        checkShared(options, shared.orig.rows);
+        return (i, dst) => combine(omp(donorRow(i), shared.scan, options.k), shared.orig, dst);
+      }
       const shared = sharedRows(input);
       checkShared(options, shared.orig.rows);
-      const metric = options.cosineSimilarity ? 'cosine' : 'euclidean';
-      return (i, dst) => {
-        const target = donorRow(i);
-        const c =
-          options.method === 'omp'
-            ? omp(target, shared.donor, options.k)
-            : commonInterpolation(target, shared.donor, options.k, metric, options.weightScheme);
-        combine(c, shared.orig, dst);
-      };
+      return (i, dst) =>
+        combine(commonInterpolation(donorRow(i), shared.donor, options.k, metric, options.weightScheme), shared.orig, dst); // prettier-ignore
     }
   }
 }

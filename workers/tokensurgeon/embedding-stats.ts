@@ -62,11 +62,3 @@ export function* principalAxes(cov: Float64Array, n: number, count: number): Ste
   }
   return axes;
 }
-
-/** The rows minus `mean`, as a float32 matrix. */
-export function centered(m: Matrix, mean: Float64Array): Matrix {
-  const data = new Float32Array(m.rows * m.cols);
-  for (let i = 0; i < m.rows; i++)
-    for (let j = 0; j < m.cols; j++) data[i * m.cols + j] = m.data[i * m.cols + j]! - mean[j]!;
-  return { rows: m.rows, cols: m.cols, data };
-}

@@ -18,7 +18,8 @@
  */
 import { lstsq } from './lstsq.ts';
 import { row, type Matrix } from './matrix.ts';
-import { bestAtom } from './omp.ts';
+import { bestRow, pointsOf } from './omp.ts';
+import type { RowScan } from './row-scan.ts';
 import { TokenSurgeonError } from './errors.ts';
 
 /** mergekit's eps: the smallest squared norm a rotated atom is divided by. */
@@ -120,7 +121,13 @@ export interface RopeCombination {
 }
 
 /** The k shared tokens, their positions and coefficients for `target` (donor side). */
-export function mpRope(target: ArrayLike<number>, points: Matrix, k: number, s: RopeSpace): RopeCombination {
+export function mpRope(
+  target: ArrayLike<number>,
+  scan: Matrix | RowScan,
+  k: number,
+  s: RopeSpace,
+): RopeCombination {
+  const points = pointsOf(scan);
   const dim = points.cols;
   const chosen = new Uint8Array(points.rows);
   const indices: number[] = [];
@@ -128,7 +135,7 @@ export function mpRope(target: ArrayLike<number>, points: Matrix, k: number, s: 
   const atoms = new Float64Array(k * dim); // the rotated atoms, row t for step t
   const residual = Float64Array.from({ length: dim }, (_, j) => target[j]!);
   for (let t = 0; t < k; t++) {
-    const best = bestAtom(residual, points, chosen);
+    const best = bestRow(scan, residual, chosen);
     chosen[best] = 1;
     indices.push(best);
     const p = row(points, best);

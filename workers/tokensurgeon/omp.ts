@@ -7,34 +7,25 @@
  *
  * mergekit keeps Q orthonormal with one Gram-Schmidt pass per atom and a full QR every 256
  * atoms; here each atom takes two Gram-Schmidt passes ("twice is enough"), which keeps Q as
- * orthonormal without the periodic QR. The coefficients agree to rounding. Pure, float64.
+ * orthonormal without the periodic QR. The coefficients agree to rounding. Pure, float64; the
+ * scans for the next token go through ./row-scan.ts (a WebAssembly kernel, the same bits).
  */
 import type { SparseCombination } from './common-interpolation.ts';
-import { dotAt, row, type Matrix } from './matrix.ts';
+import { row, type Matrix } from './matrix.ts';
+import { bestJs, RowScan } from './row-scan.ts';
 
 /** mergekit's eps: the smallest norm an atom's new direction is divided by. */
 const EPS = 1e-8;
 
-/**
- * The row of `points` not yet `chosen` with the largest |⟨residual, row⟩| (the first on ties):
- * each step of omp and mp_rope.
- */
-export function bestAtom(residual: ArrayLike<number>, points: Matrix, chosen: Uint8Array): number {
-  const dim = points.cols;
-  let best = -1;
-  let bestVal = -Infinity;
-  for (let i = 0; i < points.rows; i++) {
-    if (chosen[i]) continue;
-    const v = Math.abs(dotAt(residual, points.data, i * dim, dim));
-    if (v > bestVal || best < 0) {
-      best = i;
-      bestVal = v;
-    }
-  }
-  return best;
-}
+/** The scan's rows, or a plain matrix's. */
+export const pointsOf = (p: Matrix | RowScan): Matrix => (p instanceof RowScan ? p.points : p);
 
-export function omp(target: ArrayLike<number>, points: Matrix, k: number): SparseCombination {
+/** The unchosen row with the largest |⟨residual, row⟩| (./row-scan.ts). */
+export const bestRow = (p: Matrix | RowScan, residual: Float64Array, chosen: Uint8Array): number =>
+  p instanceof RowScan ? p.best(residual, chosen) : bestJs(residual, p, chosen);
+
+export function omp(target: ArrayLike<number>, scan: Matrix | RowScan, k: number): SparseCombination {
+  const points = pointsOf(scan);
   const dim = points.cols;
   const n = points.rows;
   const q = new Float64Array(k * dim);
@@ -45,7 +36,7 @@ export function omp(target: ArrayLike<number>, points: Matrix, k: number): Spars
   const residual = Float64Array.from({ length: dim }, (_, j) => target[j]!);
   const atom = new Float64Array(dim);
   for (let t = 0; t < k; t++) {
-    const best = bestAtom(residual, points, chosen);
+    const best = bestRow(scan, residual, chosen);
     chosen[best] = 1;
     indices.push(best);
     const p = row(points, best);

@@ -17,10 +17,11 @@
 import type { Steps } from '../linalg/steps.ts';
 import { symmetricEigenSteps } from '../linalg/symmetric-eigen.ts';
 import { matmul, transposed, type AffineMap } from './affine-map.ts';
-import { centered, covariance, meanRow, principalAxes } from './embedding-stats.ts';
+import { covariance, meanRow, principalAxes } from './embedding-stats.ts';
 import { combineRows, type Matrix } from './matrix.ts';
 import { eigenCut } from './lstsq.ts';
 import { omp } from './omp.ts';
+import { RowScan } from './row-scan.ts';
 
 /** (g)⁺ for the Gram matrix g = M Mᵀ (n x n) of an m x n system Mᵀ: lstsq's cut-off. */
 function* gramPseudoInverse(g: Float64Array, n: number, m: number): Steps<Float64Array> {
@@ -55,7 +56,10 @@ export function* tokenBasisMap(
   const dd = donorShared.cols;
   const od = origShared.cols;
   const mean = meanRow(src);
-  const points = centered(src, mean);
+  // the centred rows, scanned as omp's are (./row-scan.ts)
+  const points = RowScan.create(src.rows, d, (r, dst) => {
+    for (let j = 0; j < d; j++) dst[j] = src.data[r * d + j]! - mean[j]!;
+  });
   const axes = yield* principalAxes(yield* covariance(src, mean), d, d);
   const b = new Float64Array(d * dd);
   const o = new Float64Array(d * od);

@@ -153,33 +153,34 @@ async function driven<T>(steps: Steps<T>, signal: AbortSignal | undefined): Prom
   }
 }
 
-/** The shared tokens' rows in both matrices, in donor id order, leaving out `skip`'s donor ids. */
-function sharedRows(input: ApproximationInput, skip?: ReadonlySet<number>): { donor: Matrix; orig: Matrix } {
+/** The shared tokens' ids on both sides, in donor id order, leaving out `skip`'s donor ids. */
+function sharedIds(
+  input: ApproximationInput,
+  skip?: ReadonlySet<number>,
+): { donor: number[]; orig: number[] } {
   const shared = sharedTokens(input.origVocab, input.donorVocab).filter(
     (t) => !skip?.has(input.donorVocab.get(t)!),
   );
   return {
-    donor: gatherRows(
-      input.donor,
-      shared.map((t) => input.donorVocab.get(t)!),
-    ),
-    orig: gatherRows(
-      input.orig,
-      shared.map((t) => input.origVocab.get(t)!),
-    ),
+    donor: shared.map((t) => input.donorVocab.get(t)!),
+    orig: shared.map((t) => input.origVocab.get(t)!),
   };
+}
+
+/** The shared tokens' rows in both matrices, in sharedIds's order. */
+function sharedRows(input: ApproximationInput, skip?: ReadonlySet<number>): { donor: Matrix; orig: Matrix } {
+  const ids = sharedIds(input, skip);
+  return { donor: gatherRows(input.donor, ids.donor), orig: gatherRows(input.orig, ids.orig) };
 }
 
 /** sharedRows with the donor side gathered into a RowScan (omp's and mp_rope's scans). */
 function sharedScan(input: ApproximationInput): { scan: RowScan; orig: Matrix } {
-  const shared = sharedTokens(input.origVocab, input.donorVocab);
-  const donorIds = shared.map((t) => input.donorVocab.get(t)!);
-  const scan = RowScan.create(donorIds.length, input.donor.cols, (i, dst) => dst.set(row(input.donor, donorIds[i]!))); // prettier-ignore
-  const orig = gatherRows(
-    input.orig,
-    shared.map((t) => input.origVocab.get(t)!),
-  );
-  return { scan, orig };
+  const ids = sharedIds(input);
+  const fill = (i: number, dst: Float32Array): void => dst.set(row(input.donor, ids.donor[i]!));
+  return {
+    scan: RowScan.create(ids.donor.length, input.donor.cols, fill),
+    orig: gatherRows(input.orig, ids.orig),
+  };
 }
 
 /** Sets up `options.method` (fitting what it fits) and returns how it fills target i's row. */

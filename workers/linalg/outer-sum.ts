@@ -6,6 +6,7 @@
  * time inside a generator (V8 optimises a plain function's loops better than a generator's,
  * which is why the sweep is a function of its own).
  */
+import type { Steps } from './steps.ts';
 
 /** out (a0.length x b0.length, row-major) += Σ a_k b_kᵀ over k < 4; `upper`: only q >= p. */
 export function addOuter4(
@@ -31,6 +32,28 @@ export function addOuter4(
     const rp = p * cols;
     for (let q = upper ? p : 0; q < cols; q++)
       out[rp + q] = out[rp + q]! + (v0 * b0[q]! + v1 * b1[q]!) + (v2 * b2[q]! + v3 * b3[q]!);
+  }
+}
+
+/**
+ * out += Σ_{t < n} a(t) b(t)ᵀ for rows given by index, four per sweep, yielding every
+ * `perStep` rows (a ./steps.ts generator); `upper` as addOuter4.
+ */
+export function* addOuterRows(
+  out: Float64Array,
+  n: number,
+  a: (t: number) => Float64Array,
+  b: (t: number) => Float64Array,
+  upper: boolean,
+  perStep: number,
+): Steps<void> {
+  const zero = new Float64Array(a(0).length);
+  const zeroB = new Float64Array(b(0).length);
+  const ra = (t: number): Float64Array => (t < n ? a(t) : zero);
+  const rb = (t: number): Float64Array => (t < n ? b(t) : zeroB);
+  for (let t = 0; t < n; t += 4) {
+    addOuter4(out, ra(t), ra(t + 1), ra(t + 2), ra(t + 3), rb(t), rb(t + 1), rb(t + 2), rb(t + 3), upper);
+    if (t % perStep === perStep - 4) yield;
   }
 }
 

@@ -12,7 +12,8 @@
  *
  * A ./steps.ts generator, yielding every few rows of each O(n³) stage.
  */
-import { addOuter4 } from './outer-sum.ts';
+import { dotAt } from './dot.ts';
+import { addOuterRows } from './outer-sum.ts';
 import type { Steps } from './steps.ts';
 import { tridiagonalEigenSteps } from './tridiagonal-eigen.ts';
 
@@ -24,13 +25,8 @@ const RANK_CUT = 1e-10;
 export function* procrustesSteps(c: Float64Array, n: number): Steps<Float64Array> {
   // CᵀC: the upper triangle, four rows of C at a time (./outer-sum.ts), then mirrored
   const m = new Float64Array(n * n);
-  const zero = new Float64Array(n);
-  const rowOf = (k: number): Float64Array => (k < n ? c.subarray(k * n, (k + 1) * n) : zero);
-  for (let k = 0; k < n; k += 4) {
-    const [r0, r1, r2, r3] = [rowOf(k), rowOf(k + 1), rowOf(k + 2), rowOf(k + 3)];
-    addOuter4(m, r0, r1, r2, r3, r0, r1, r2, r3, true);
-    if (k % ROWS_PER_STEP === ROWS_PER_STEP - 4) yield;
-  }
+  const rowOf = (k: number): Float64Array => c.subarray(k * n, (k + 1) * n);
+  yield* addOuterRows(m, n, rowOf, rowOf, true, ROWS_PER_STEP);
   for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) m[q * n + p] = m[p * n + q]!;
   const { values, rows: v } = yield* tridiagonalEigenSteps(m, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[b]! - values[a]! || a - b);
@@ -61,29 +57,15 @@ export function* procrustesSteps(c: Float64Array, n: number): Steps<Float64Array
   }
   // Ω = Σ_t u_t v_tᵀ, four t at a time
   const omega = new Float64Array(n * n);
-  const uRow = (t: number): Float64Array => (t < n ? u.subarray(t * n, (t + 1) * n) : zero);
-  const vRow = (t: number): Float64Array => (t < n ? v.subarray(order[t]! * n, (order[t]! + 1) * n) : zero);
-  for (let t = 0; t < n; t += 4) {
-    addOuter4(omega, uRow(t), uRow(t + 1), uRow(t + 2), uRow(t + 3), vRow(t), vRow(t + 1), vRow(t + 2), vRow(t + 3), false); // prettier-ignore
-    if (t % ROWS_PER_STEP === ROWS_PER_STEP - 4) yield;
-  }
+  const uRow = (t: number): Float64Array => u.subarray(t * n, (t + 1) * n);
+  const vRow = (t: number): Float64Array => v.subarray(order[t]! * n, (order[t]! + 1) * n);
+  yield* addOuterRows(omega, n, uRow, vRow, false, ROWS_PER_STEP);
   return omega;
 }
 
 /** out = m x (m row-major n x n). */
 function matVec(m: Float64Array, x: Float64Array, out: Float64Array, n: number): void {
-  for (let r = 0; r < n; r++) {
-    const rr = r * n;
-    let s0 = 0;
-    let s1 = 0;
-    let q = 0;
-    for (; q + 1 < n; q += 2) {
-      s0 += m[rr + q]! * x[q]!;
-      s1 += m[rr + q + 1]! * x[q + 1]!;
-    }
-    if (q < n) s0 += m[rr + q]! * x[q]!;
-    out[r] = s0 + s1;
-  }
+  for (let r = 0; r < n; r++) out[r] = dotAt(x, m, r * n, n);
 }
 
 /**
@@ -96,15 +78,7 @@ function orthogonalize(w: Float64Array, basis: Float64Array, count: number, n: n
   for (let pass = 0; pass < 2; pass++) {
     for (let b = 0; b < count; b++) {
       const rb = b * n;
-      let d0 = 0;
-      let d1 = 0;
-      let j = 0;
-      for (; j + 1 < n; j += 2) {
-        d0 += w[j]! * basis[rb + j]!;
-        d1 += w[j + 1]! * basis[rb + j + 1]!;
-      }
-      if (j < n) d0 += w[j]! * basis[rb + j]!;
-      const d = d0 + d1;
+      const d = dotAt(w, basis, rb, n);
       for (let k = 0; k < n; k++) w[k] = w[k]! - d * basis[rb + k]!;
     }
     const after = norm2(w);

@@ -46,24 +46,3 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length): n
 export function norm(a: ArrayLike<number>): number {
   return Math.sqrt(dot(a, a));
 }
-
-/**
- * a · b[offset .. offset + n), with four accumulators: the scans over every shared token
- * (OMP's correlations, the distances) are most of tokensurgeon's time, and the independent
- * sums let the JIT overlap the multiply-adds (about 1.6x over one running sum).
- */
-export function dotAt(a: ArrayLike<number>, b: ArrayLike<number>, offset: number, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let j = 0;
-  for (; j + 3 < n; j += 4) {
-    s0 += a[j]! * b[offset + j]!;
-    s1 += a[j + 1]! * b[offset + j + 1]!;
-    s2 += a[j + 2]! * b[offset + j + 2]!;
-    s3 += a[j + 3]! * b[offset + j + 3]!;
-  }
-  for (; j < n; j++) s0 += a[j]! * b[offset + j]!;
-  return s0 + s1 + (s2 + s3);
-}

@@ -4,7 +4,8 @@
  * and a whole omp transplant writes the same bytes either way.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { dotAt, matrix } from './matrix.ts';
+import { dotAt } from '../linalg/dot.ts';
+import { matrix } from './matrix.ts';
 import { bestJs, RowScan, setRowScanSimd } from './row-scan.ts';
 import { surgery } from './test-helpers.ts';
 

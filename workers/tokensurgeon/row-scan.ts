@@ -5,13 +5,14 @@
  *
  * Where WebAssembly SIMD is available the rows are gathered into a WebAssembly memory of their
  * own and scanned by the `dots` kernel (workers/simd/wasm/dot-kernels.ts), which computes the
- * same four running sums as `dotAt` (./matrix.ts), so the same bits and the same choices. The
+ * same four running sums as `dotAt` (../linalg/dot.ts), so the same bits and the same choices. The
  * memory is the scan's alone (not the merge kernels' arena, which never shrinks): it goes with
  * the scan when the approximation ends. Without SIMD, or for rows too large for one memory, the
  * JS loop runs.
  */
 import { instantiateMergeKernels, type MergeKernels } from '../simd/merge-module.ts';
-import { dotAt, matrix, row, type Matrix } from './matrix.ts';
+import { dotAt } from '../linalg/dot.ts';
+import { matrix, row, type Matrix } from './matrix.ts';
 
 const PAGE = 65536;
 /** Rows above this many bytes stay in JS (a 32-bit WebAssembly memory, and room to spare). */
@@ -55,7 +56,7 @@ export class RowScan {
     return this.wasm !== undefined;
   }
 
-  /** ⟨residual, row i⟩ for every row, into `out` (the bits of ./matrix.ts dotAt). */
+  /** ⟨residual, row i⟩ for every row, into `out` (the bits of ../linalg/dot.ts dotAt). */
   dots(residual: Float64Array, out: Float64Array): Float64Array {
     const { rows, cols, data } = this.points;
     const w = this.wasm;
@@ -80,28 +81,26 @@ export class RowScan {
   best(residual: Float64Array, chosen: Uint8Array): number {
     if (!this.wasm) return bestJs(residual, this.points, chosen);
     const values = this.dots(residual, (this.values ??= new Float64Array(this.points.rows)));
-    let best = -1;
-    let bestVal = -Infinity;
-    for (let i = 0; i < values.length; i++) {
-      if (chosen[i]) continue;
-      const v = Math.abs(values[i]!);
-      if (v > bestVal || best < 0) {
-        best = i;
-        bestVal = v;
-      }
-    }
-    return best;
+    return argmaxAbs(values, chosen);
   }
 }
 
 /** The JS scan (and the reference the kernel matches). */
 export function bestJs(residual: ArrayLike<number>, points: Matrix, chosen: Uint8Array): number {
   const dim = points.cols;
+  const values = Float64Array.from({ length: points.rows }, (_, i) =>
+    dotAt(residual, points.data, i * dim, dim),
+  );
+  return argmaxAbs(values, chosen);
+}
+
+/** The index not `chosen` with the largest |values[i]| (the first on ties). */
+function argmaxAbs(values: Float64Array, chosen: Uint8Array): number {
   let best = -1;
   let bestVal = -Infinity;
-  for (let i = 0; i < points.rows; i++) {
+  for (let i = 0; i < values.length; i++) {
     if (chosen[i]) continue;
-    const v = Math.abs(dotAt(residual, points.data, i * dim, dim));
+    const v = Math.abs(values[i]!);
     if (v > bestVal || best < 0) {
       best = i;
       bestVal = v;

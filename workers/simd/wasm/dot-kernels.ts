@@ -12,7 +12,7 @@ import { forBlocks, locals } from './loops.ts';
  * four float64 sums of row[j] · r[j] by j mod 4 (j = 0, 1 in one f64x2 lane
  * pair, 2, 3 in the other), r being 4·blocks float64 values; 32 bytes of out per row. The
  * same products and the same order of additions as the JS reference's four running sums
- * (workers/tokensurgeon/matrix.ts dotAt), so the same bits.
+ * (workers/linalg/dot.ts dotAt), so the same bits.
  */
 export function dotsKernel(): FunctionDef {
   const L = locals('p', 'rows', 'blocks', 'r', 'out', 'skip', 'n', 'q', 's0', 's1');

@@ -9,8 +9,9 @@
  * downloads. On a slow hub: Cancel stops within a second and leaves no config.json; a fill
  * interrupted by a reload is offered for resuming and ends with the CLI's bytes.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -175,7 +176,19 @@ test('without a folder picker, both models opened as folders: small shards into 
     const args = ['vlm', 'merged', '--out', 'merged-filled', '--shard-size', '1500'];
     await expect(tool.result().getByLabel('Command line')).toHaveText(`merge-studio fill-missing ${args.join(' ')}`); // prettier-ignore
     await expect(tool.result().getByRole('button', { name: /Download extra\/notes\.txt/ })).toBeVisible();
-    expect(await tool.savedTree('merges/merged-filled')).toEqual(await cliFiles(root, args, 'merged-filled'));
+    const expected = await cliFiles(root, args, 'merged-filled');
+    expect(await tool.savedTree('merges/merged-filled')).toEqual(expected);
+    // All the files in one archive: extracted with tar, the folder is the CLI's, subfolder included.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      tool.result().getByRole('button', { name: 'Download all files as merged-filled.tar' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('merged-filled.tar');
+    const archive = path.join(root, 'merged-filled.tar');
+    await download.saveAs(archive);
+    await mkdir(path.join(root, 'extracted'));
+    execFileSync('tar', ['-xf', archive, '-C', path.join(root, 'extracted')]);
+    expect(await treeDigests(path.join(root, 'extracted', 'merged-filled'))).toEqual(expected);
   });
 });
 

@@ -26,11 +26,11 @@ export class Studio {
     });
   }
 
-  /** The Download buttons of the merge result (browser storage). */
+  /** The Download buttons of the merge result's files (browser storage), one a file. */
   downloads() {
     return this.page
       .getByRole('region', { name: 'Merge result' })
-      .getByRole('button', { name: /^Download / });
+      .getByRole('button', { name: /^Download (?!all files as )/ });
   }
 
   async open(hubUrl: string, hash = ''): Promise<void> {

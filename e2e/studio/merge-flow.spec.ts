@@ -4,7 +4,10 @@
  * for the recipe the YAML view shows. Then: importing YAML fills the controls, and a shared
  * link restores the recipe.
  */
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { cliReference } from '../support/cli-reference.ts';
@@ -72,7 +75,26 @@ test('without a folder picker: the result’s downloads stay offered after the n
       page.getByRole('button', { name: 'Download config.json' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe('config.json');
-    expect(Object.keys(await studio.savedFiles('merges/demo-out'))).toContain('config.json');
+    const saved = await studio.savedFiles('merges/demo-out');
+    expect(Object.keys(saved)).toContain('config.json');
+    // Or all of them in one archive, which extracts to the folder written, byte for byte.
+    const [archive] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download all files as demo-out.tar' }).click(),
+    ]);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-tar-'));
+    try {
+      await archive.saveAs(path.join(dir, 'demo-out.tar'));
+      execFileSync('tar', ['-xf', path.join(dir, 'demo-out.tar'), '-C', dir]);
+      const extracted: Record<string, string> = {};
+      for (const name of await readdir(path.join(dir, 'demo-out')))
+        extracted[name] = createHash('sha256')
+          .update(await readFile(path.join(dir, 'demo-out', name)))
+          .digest('hex');
+      expect(extracted).toEqual(saved);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   } finally {
     await hub.close();
   }

@@ -87,9 +87,9 @@ test('without a folder picker: the result’s downloads stay offered after the n
       await archive.saveAs(path.join(dir, 'demo-out.tar'));
       execFileSync('tar', ['-xf', path.join(dir, 'demo-out.tar'), '-C', dir]);
       const extracted: Record<string, string> = {};
-      for (const name of await readdir(path.join(dir, 'demo-out')))
-        extracted[name] = createHash('sha256')
-          .update(await readFile(path.join(dir, 'demo-out', name)))
+      for (const file of await readdir(path.join(dir, 'demo-out')))
+        extracted[file] = createHash('sha256')
+          .update(await readFile(path.join(dir, 'demo-out', file)))
           .digest('hex');
       expect(extracted).toEqual(saved);
     } finally {

@@ -11,6 +11,7 @@ import { FillForm } from '../features/fill-missing/FillForm.tsx';
 import { FillResumeBanner } from '../features/fill-missing/FillResumeBanner.tsx';
 import { FillRunPanel } from '../features/fill-missing/FillRunPanel.tsx';
 import { HistoryMenu } from '../features/history/HistoryMenu.tsx';
+import { StorageMenu } from '../features/storage/StorageMenu.tsx';
 import { ChosenModels } from '../features/model-picker/ChosenModels.tsx';
 import { CompatibilityPanel } from '../features/model-picker/CompatibilityPanel.tsx';
 import { HubSettings } from '../features/model-picker/HubSettings.tsx';
@@ -86,6 +87,7 @@ export function App() {
           Merge language models in your browser: mergekit’s methods and numbers, no server.
         </p>
         <HistoryMenu links={SHARE_LINKS} />
+        <StorageMenu />
         <ModeSwitch />
       </header>
       {/* Offered in every mode: a reload opens the tool the page’s link names. */}

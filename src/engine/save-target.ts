@@ -5,6 +5,10 @@
  * offered as downloads afterwards.
  */
 import type { SaveTarget } from '../../workers/runtime/requests.ts';
+import { tarArchive } from './tar-archive.ts';
+
+/** The folder of the origin-private file system that outputs go to without a folder picker. */
+export const STORAGE_ROOT = 'merges';
 
 interface PickerWindow {
   showDirectoryPicker?: (o?: {
@@ -24,7 +28,7 @@ export class SaveCancelled extends Error {
 /** Asks for an output folder (call from a click handler). Falls back to OPFS without the API. */
 export async function chooseSaveTarget(outputName: string): Promise<SaveTarget> {
   const w = window as PickerWindow;
-  if (!w.showDirectoryPicker) return { kind: 'opfs', folder: `merges/${outputName}` };
+  if (!w.showDirectoryPicker) return { kind: 'opfs', folder: `${STORAGE_ROOT}/${outputName}` };
   let parent: FileSystemDirectoryHandle;
   try {
     parent = await w.showDirectoryPicker({ mode: 'readwrite', id: 'merge-studio-output' });
@@ -67,4 +71,10 @@ export function downloadFile(file: File): void {
   a.download = file.name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Starts a browser download of `files` (named by their paths) as one archive, `root`.tar. */
+export function downloadArchive(root: string, files: readonly File[]): void {
+  const entries = files.map((f) => ({ path: f.name, file: f, lastModified: f.lastModified }));
+  downloadFile(new File([tarArchive(root, entries)], `${root}.tar`, { type: 'application/x-tar' }));
 }

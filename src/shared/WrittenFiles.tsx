@@ -6,8 +6,7 @@
  * subfolders (a browser flattens a single download's path) and takes one click, not one a shard.
  */
 import { useEffect, useState } from 'react';
-import { downloadFile, opfsFiles } from '../engine/save-target.ts';
-import { tarArchive } from '../engine/tar-archive.ts';
+import { downloadArchive, downloadFile, opfsFiles } from '../engine/save-target.ts';
 import { formatBytes } from './format.ts';
 
 export function WrittenFiles({
@@ -28,17 +27,15 @@ export function WrittenFiles({
       ).then(setDownloads, () => setDownloads([]));
   }, [files, folder]);
   const archiveName = folder?.split('/').filter(Boolean).at(-1) ?? 'model';
-  const downloadAll = (): void => {
-    const entries = downloads.map((f) => ({ path: f.name, file: f, lastModified: f.lastModified }));
-    downloadFile(
-      new File([tarArchive(archiveName, entries)], `${archiveName}.tar`, { type: 'application/x-tar' }),
-    );
-  };
   return (
     <>
       {inBrowser && downloads.length > 1 && (
         <p>
-          <button type="button" onClick={downloadAll} aria-label={`Download all files as ${archiveName}.tar`}>
+          <button
+            type="button"
+            onClick={() => downloadArchive(archiveName, downloads)}
+            aria-label={`Download all files as ${archiveName}.tar`}
+          >
             Download all (.tar)
           </button>{' '}
           <small>one archive with the folder's layout; extract it with tar -xf</small>

@@ -21,7 +21,7 @@ import {
   type SyncHandle,
 } from './opfs-lane-file.ts';
 import { StorageError, storageError } from './storage-errors.ts';
-import { folderBusy, FOLDER_LOCK_WAIT_MS, holdLock } from './web-lock.ts';
+import { folderBusy, FOLDER_LOCK_WAIT_MS, holdLock, opfsFolderLock } from './web-lock.ts';
 
 const folderParts = (folder: string): string[] => folder.split('/').filter(Boolean);
 
@@ -29,7 +29,7 @@ export const opfsFolder = (folder: string): Promise<FileSystemDirectoryHandle> =
   opfsDir(folderParts(folder), true);
 
 export async function opfsSink(folder: string): Promise<OutputSink> {
-  const lock = await holdLock(`merge-studio:opfs:${folderParts(folder).join('/')}`, FOLDER_LOCK_WAIT_MS);
+  const lock = await holdLock(opfsFolderLock(folder), FOLDER_LOCK_WAIT_MS);
   if (lock === 'taken') throw new StorageError('other', folderBusy(folder));
   let dir: FileSystemDirectoryHandle;
   try {

@@ -16,6 +16,13 @@ export const FOLDER_LOCK_WAIT_MS = 1000;
 export const folderBusy = (folder: string): string =>
   `another merge (in another tab?) is writing into ${folder}: wait for it to finish, or choose another output folder`;
 
+/**
+ * The lock a job holds on its folder of the origin-private file system (./opfs-sink.ts), and
+ * that deleting the folder from the studio's storage list takes first.
+ */
+export const opfsFolderLock = (folder: string): string =>
+  `merge-studio:opfs:${folder.split('/').filter(Boolean).join('/')}`;
+
 /** A held lock's release; 'taken' while another holder has it; undefined without Web Locks. */
 export type HeldLock = (() => void) | 'taken' | undefined;
 

@@ -6,10 +6,11 @@
  * The sign is elected as mergekit does, by the sign of the sum of the task vectors, or with
  * `merge_studio.consensus: count` by the sign more of them have (compat.consensus).
  *
- * float32 compute: float64 steps, one rounding per output. bf16/f16 compute: mergekit's ops
- * one by one with torch's roundings (calculateRounded, eraseRounded).
+ * float32 compute: torch's float32 steps (calculateF32, eraseF32). bf16/f16 compute: mergekit's ops one by one with torch's roundings
+ * (calculateRounded, eraseRounded).
  */
 import { applyThreshold, topKThreshold } from './shared/select.ts';
+import { torchSumF32 } from './shared/torch-sum.ts';
 import { isF32 } from './shared/vec.ts';
 import { num, type MergeMethod } from './types.ts';
 
@@ -62,32 +63,56 @@ export const sce: MergeMethod = {
       eraseRounded(tv, b, calculateRounded(tv, r), out, r, byCount);
       return;
     }
-    // Calculate: w_m = mean(tau_m^2), normalised (uniform when all ~0).
-    let w = tv.map((x) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
-      return Math.fround(s / n);
-    });
-    const wsum = w.reduce((a, v) => a + v, 0);
-    w = Math.abs(wsum) < 1e-6 ? w.map(() => Math.fround(1 / M)) : w.map((v) => Math.fround(v / wsum));
-    // Erase: sign election on the unweighted task vectors (by sum or by count), ties to +.
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let k = 0; k < M; k++) s += byCount ? vote(tv[k]![i]!) : tv[k]![i]!;
-      const elected = s >= 0 ? 1 : -1;
-      let merged = 0;
-      let divisor = 0;
-      for (let k = 0; k < M; k++) {
-        const x = tv[k]![i]!;
-        if (Math.sign(x) === elected) {
-          merged += x * w[k]!;
-          divisor += w[k]!;
-        }
-      }
-      out[i] = r(b[i]! + r(merged / Math.max(divisor, 1e-6)));
-    }
+    eraseF32(tv, b, calculateF32(tv), out, byCount);
   },
 };
+
+/**
+ * sce_weight in float32, as torch takes it: each tau^2 rounded, their sum in torch's order
+ * (./shared/torch-sum.ts), divided by n; the weights' sum in float32 (`.item()`), then each
+ * weight divided by it in float32; uniform weights when the sum is under 1e-6.
+ */
+function calculateF32(tv: readonly Float32Array[]): number[] {
+  const w = tv.map((x) => Math.fround(torchSumF32(x, true) / x.length));
+  let wsum = 0;
+  for (const v of w) wsum = Math.fround(wsum + v);
+  const M = tv.length;
+  return Math.abs(wsum) < 1e-6 ? w.map(() => Math.fround(1 / M)) : w.map((v) => Math.fround(v / wsum));
+}
+
+/**
+ * The sign election and the weighted mean over agreeing models, in torch's float32 steps: the
+ * sums over the models from +0 in model order (of the task vectors; of each task vector times
+ * its erased weight, w or 0, so an infinite or NaN entry that loses the election still gives
+ * NaN, as in torch; of the erased weights), the division by the divisor clamped to
+ * float32(1e-6), then the base added.
+ */
+function eraseF32(
+  tv: readonly Float32Array[],
+  b: Float32Array,
+  w: readonly number[],
+  out: Float32Array,
+  byCount: boolean,
+): void {
+  const M = tv.length;
+  const lo = Math.fround(1e-6);
+  const f = Math.fround;
+  for (let i = 0; i < out.length; i++) {
+    let s = 0;
+    if (byCount) for (let k = 0; k < M; k++) s += vote(tv[k]![i]!);
+    else for (let k = 0; k < M; k++) s = f(s + tv[k]![i]!);
+    const elected = s >= 0 ? 1 : -1;
+    let merged = 0;
+    let divisor = 0;
+    for (let k = 0; k < M; k++) {
+      const x = tv[k]![i]!;
+      const ew = Math.sign(x) === elected ? w[k]! : 0;
+      merged = f(merged + f(x * ew));
+      divisor = f(divisor + ew);
+    }
+    out[i] = f(b[i]! + f(merged / Math.max(divisor, lo)));
+  }
+}
 
 /**
  * sce_weight on bf16/f16 task vectors: mean(tau^2) squares in the dtype, then a float32 sum

@@ -56,7 +56,9 @@ export const sce: MergeMethod = {
       return;
     }
     const tv = inputs as Float32Array[];
-    for (const x of tv) for (let i = 0; i < n; i++) x[i] = r(x[i]! - b[i]!);
+    // float32: the store into the Float32Array is the rounding
+    if (isF32(r)) for (const x of tv) for (let i = 0; i < n; i++) x[i] = x[i]! - b[i]!;
+    else for (const x of tv) for (let i = 0; i < n; i++) x[i] = r(x[i]! - b[i]!);
     const topk = num(global, 'select_topk');
     if (topk < 1) select(tv, topk, n, r);
     if (!isF32(r)) {

@@ -12,8 +12,8 @@ afterAll(() => rm(tmp, { recursive: true, force: true }));
  * Recipes whose output equals mergekit's bit for bit outside the tie lists (and, for sce, the
  * tensors whose weights the ties move, which carry an rtol of their own): methods computed in
  * torch's float32 steps (the weighted sums and the sign consensus: workers/simd/combine.ts;
- * sce's mean-square weights in torch's summation order: workers/methods/shared/torch-sum.ts),
- * not float64 ones.
+ * sce's mean-square weights and model_stock's norms and dot products summed in torch's order:
+ * workers/methods/shared/torch-sum.ts), not float64 ones.
  */
 const BIT_EXACT = new Set([
   'linear-soup',
@@ -26,6 +26,7 @@ const BIT_EXACT = new Set([
   'arcee-fusion',
   'nearswap-slice-params',
   'sce',
+  'model-stock',
 ]);
 
 describe('golden set (mergekit parity)', async () => {

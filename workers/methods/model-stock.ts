@@ -11,44 +11,14 @@
  * t = cos / (S + (1 - S) cos), S = sum_k w_k^2, which is the formula above with N = 1 / S
  * (equal weights: S = 1 / N). Without weights the numbers are as before, bit for bit.
  *
- * float32 compute: float64 steps, one rounding per output. bf16/f16 compute: mergekit's ops
- * one by one with torch's roundings (kernelRounded).
+ * Every compute dtype takes mergekit's ops one by one with torch's roundings (kernelOps); in
+ * float32 the norms and dot products are also summed in torch's order (./shared/torch-sum.ts),
+ * which makes the golden set's model_stock mergekit's bit for bit.
  */
 import { normIn } from './shared/reduced.ts';
+import { torchNormF32, torchSumF32 } from './shared/torch-sum.ts';
 import { isF32 } from './shared/vec.ts';
 import { bool, type KernelArgs, type MergeMethod } from './types.ts';
-
-/**
- * Mean pairwise cosine of the offsets over elements [start, start + len); with weights `w`
- * (normalised), each pair's cosine weighted w_a w_b.
- */
-function meanPairwiseCos(
-  offsets: readonly Float32Array[],
-  start: number,
-  len: number,
-  w: readonly number[] | undefined,
-): number {
-  let sum = 0;
-  let pairs = 0;
-  const norms = offsets.map((o) => {
-    let s = 0;
-    for (let i = start; i < start + len; i++) s += o[i]! * o[i]!;
-    return Math.sqrt(s);
-  });
-  for (let a = 0; a < offsets.length; a++) {
-    for (let b = a + 1; b < offsets.length; b++) {
-      let d = 0;
-      const x = offsets[a]!;
-      const y = offsets[b]!;
-      for (let i = start; i < start + len; i++) d += x[i]! * y[i]!;
-      const c = Math.min(1, Math.max(-1, d / Math.max(norms[a]! * norms[b]!, 1e-6)));
-      const pw = w ? w[a]! * w[b]! : 1;
-      sum += w ? pw * c : c;
-      pairs += pw;
-    }
-  }
-  return sum / pairs;
-}
 
 /**
  * merge_studio's weights normalised to sum 1, and the effective count 1 / sum w^2 that takes
@@ -86,46 +56,18 @@ export const modelStock: MergeMethod = {
   rectify: 'crop-common',
   elementwise: () => false,
   studioOptions: ['weights'],
-  kernel: (args) => {
-    if (!isF32(args.round)) {
-      kernelRounded(args);
-      return;
-    }
-    const { inputs, base, global, shape, out } = args;
-    const w0 = base!;
-    const weighted = weighting(args.weights);
-    const N = weighted?.count ?? inputs.length;
-    const n = out.length;
-    // Average of the fine-tunes, before the inputs become offsets.
-    const avg = new Float32Array(n);
-    if (weighted) {
-      inputs.forEach((x, k) => {
-        const wk = weighted.w[k]!;
-        for (let i = 0; i < n; i++) avg[i] = avg[i]! + wk * x[i]!;
-      });
-    } else {
-      for (const x of inputs) for (let i = 0; i < n; i++) avg[i] = avg[i]! + x[i]!;
-      for (let i = 0; i < n; i++) avg[i] = avg[i]! / N;
-    }
-    const offsets = inputs as Float32Array[];
-    for (const x of offsets) for (let i = 0; i < n; i++) x[i] = x[i]! - w0[i]!;
-    const rowLen = bool(global, 'filter_wise') && shape.length >= 1 ? shape[shape.length - 1]! : n;
-    for (let start = 0; start < n; start += rowLen) {
-      const cos = meanPairwiseCos(offsets, start, rowLen, weighted?.w);
-      const t = (N * cos) / (1 + (N - 1) * cos);
-      for (let i = start; i < start + rowLen; i++) out[i] = t * avg[i]! + (1 - t) * w0[i]!;
-    }
-  },
+  // float32 too: torch's steps, its reductions in its own order (./shared/torch-sum.ts)
+  kernel: (args) => kernelOps(args),
 };
 
 /**
- * mergekit's model_stock on bf16/f16 tensors, op by op: every tensor op rounds to the compute
- * dtype (`r`); norms, dot products (`(a * b).sum(-1)`) and the mean over the pairs accumulate in
- * float32 and round once (torch's mean of a bf16/f16 tensor divides the float32 sum before
+ * mergekit's model_stock op by op: every tensor op rounds to the compute dtype (`r`); norms,
+ * dot products (`(a * b).sum(-1)`) and the mean over the pairs accumulate in float32 and round
+ * once (in float32 compute, the norms and dots in torch's own order) (torch's mean of a bf16/f16 tensor divides the float32 sum before
  * rounding). Python's `sum(ws)` adds the models one rounded step at a time, and the integer
  * scalars N, N - 1 are exact in the float opmath of `scalar * tensor`.
  */
-function kernelRounded({ inputs, base, global, shape, out, round: r, weights }: KernelArgs): void {
+function kernelOps({ inputs, base, global, shape, out, round: r, weights }: KernelArgs): void {
   const w0 = base!;
   const weighted = weighting(weights);
   // Weighted: sum(w_k * x_k) and N's stand-in, Python floats in float32 opmath
@@ -151,7 +93,9 @@ function kernelRounded({ inputs, base, global, shape, out, round: r, weights }: 
   const lo = r(1e-6); // clamp(min=1e-6): the bound converted to the tensor's dtype
   const rowLen = bool(global, 'filter_wise') && shape.length >= 1 ? shape[shape.length - 1]! : n;
   for (let start = 0; start < n; start += rowLen) {
-    const norms = offsets.map((o) => normIn(r, o, start, 1, rowLen));
+    const f32 = isF32(r);
+    const row = (o: Float32Array): Float32Array => o.subarray(start, start + rowLen);
+    const norms = offsets.map((o) => (f32 ? torchNormF32(row(o)) : normIn(r, o, start, 1, rowLen)));
     let sum = 0; // float32 sum over the stacked pair cosines (weighted: w_a w_b times each)
     let pairs = 0;
     const M = offsets.length;
@@ -160,7 +104,8 @@ function kernelRounded({ inputs, base, global, shape, out, round: r, weights }: 
         const x = offsets[a]!;
         const y = offsets[b]!;
         let d = 0;
-        for (let i = start; i < start + rowLen; i++) d += r(x[i]! * y[i]!);
+        if (f32) d = torchSumF32(row(x), row(y));
+        else for (let i = start; i < start + rowLen; i++) d += r(x[i]! * y[i]!);
         const np = Math.max(r(norms[a]! * norms[b]!), lo);
         const c = Math.min(1, Math.max(-1, r(r(Math.fround(d)) / np)));
         if (wf) {

@@ -75,7 +75,7 @@ export const sce: MergeMethod = {
  * weight divided by it in float32; uniform weights when the sum is under 1e-6.
  */
 function calculateF32(tv: readonly Float32Array[]): number[] {
-  const w = tv.map((x) => Math.fround(torchSumF32(x, true) / x.length));
+  const w = tv.map((x) => Math.fround(torchSumF32(x, x) / x.length));
   let wsum = 0;
   for (const v of w) wsum = Math.fround(wsum + v);
   const M = tv.length;

@@ -3,7 +3,7 @@
  * bit: workers/engine/golden.test.ts); these pin the parts of the order one can see by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { torchSumF32 } from './torch-sum.ts';
+import { torchNormF32, torchSumF32 } from './torch-sum.ts';
 
 describe('torchSumF32', () => {
   it('is exact where every partial sum is (small integers), for any length', () => {
@@ -41,6 +41,20 @@ describe('torchSumF32', () => {
 
   it('applies the map to each element first (mean of squares)', () => {
     const x = Float32Array.from([1, -2, 3, -4, 0.5]);
-    expect(torchSumF32(x, true)).toBe(1 + 4 + 9 + 16 + 0.25);
+    expect(torchSumF32(x, x)).toBe(1 + 4 + 9 + 16 + 0.25);
+  });
+});
+
+describe('torchNormF32', () => {
+  it('is the float32 square root of an exact sum of squares', () => {
+    expect(torchNormF32(Float32Array.from([3, 4]))).toBe(5);
+    expect(torchNormF32(Float32Array.from({ length: 100 }, () => 2))).toBe(20);
+  });
+
+  it('adds the lanes in order, then the tail: a 1 after 2^24 is lost', () => {
+    // lanes: 1^2, then 4096^2 = 2^24 (1 + 2^24 rounds to 2^24), then the tail's 1^2: 2^24.
+    // The tail first would keep both ones: sqrt(2^24 + 2) rounds to 4096.0002.
+    const x = Float32Array.from([1, 4096, 0, 0, 0, 0, 0, 0, 1]);
+    expect(torchNormF32(x)).toBe(4096);
   });
 });

@@ -17,11 +17,11 @@ const LANES = 8;
 const WIDTH = 4 * LANES;
 
 /**
- * torch's float32 sum of x (`squares`: of each x[i] * x[i] rounded to float32, the op before
- * the sum in `mean(tau ** 2)`). The accumulators are Float32Arrays: each `+=` stored there is
- * one float32 addition.
+ * torch's float32 sum of x, or with `y` of the products x[i] * y[i] each rounded to float32
+ * (the op before the sum: `(a * b).sum()`, `mean(tau ** 2)` with y = x). The accumulators are
+ * Float32Arrays: each `+=` stored there is one float32 addition.
  */
-export function torchSumF32(x: Float32Array, squares = false): number {
+export function torchSumF32(x: Float32Array, y?: Float32Array): number {
   const n = x.length;
   const vecs = Math.floor(n / LANES);
   const groups = Math.floor(vecs / 4);
@@ -32,7 +32,7 @@ export function torchSumF32(x: Float32Array, squares = false): number {
   const a0 = acc[0]!;
   let i = 0;
   while (i + step <= groups) {
-    addGroups(x, a0, i, i + step, squares);
+    addGroups(x, y, a0, i, i + step);
     i += step;
     for (let level = 1; level < 4; level++) {
       const lo = acc[level - 1]!;
@@ -42,13 +42,13 @@ export function torchSumF32(x: Float32Array, squares = false): number {
       if ((i & (mask * 2 ** (level * power))) !== 0) break;
     }
   }
-  addGroups(x, a0, i, groups, squares);
+  addGroups(x, y, a0, i, groups);
   for (let level = 1; level < 4; level++) {
     const a = acc[level]!;
     for (let j = 0; j < WIDTH; j++) a0[j]! += a[j]!;
   }
   // the four partial vectors: leftover vectors into the first, then the other three
-  const value = (k: number): number => (squares ? Math.fround(x[k]! * x[k]!) : x[k]!);
+  const value = (k: number): number => (y ? Math.fround(x[k]! * y[k]!) : x[k]!);
   for (let v = groups * 4; v < vecs; v++) for (let l = 0; l < LANES; l++) a0[l]! += value(v * LANES + l);
   for (let k = 1; k < 4; k++) for (let l = 0; l < LANES; l++) a0[l]! += a0[k * LANES + l]!;
   const total = new Float32Array(1);
@@ -57,19 +57,44 @@ export function torchSumF32(x: Float32Array, squares = false): number {
   return total[0]!;
 }
 
-/** Adds groups [from, to) of x (WIDTH floats each, or their squares) into the accumulators. */
-function addGroups(x: Float32Array, acc: Float32Array, from: number, to: number, squares: boolean): void {
+/** Adds groups [from, to) of x (WIDTH floats each, or of x * y) into the accumulators. */
+function addGroups(
+  x: Float32Array,
+  y: Float32Array | undefined,
+  acc: Float32Array,
+  from: number,
+  to: number,
+): void {
   const end = to * WIDTH;
-  if (squares)
+  if (y)
     for (let b = from * WIDTH; b < end; b += WIDTH)
-      for (let j = 0; j < WIDTH; j++) {
-        const v = x[b + j]!;
-        acc[j]! += Math.fround(v * v);
-      }
+      for (let j = 0; j < WIDTH; j++) acc[j]! += Math.fround(x[b + j]! * y[b + j]!);
   else for (let b = from * WIDTH; b < end; b += WIDTH) for (let j = 0; j < WIDTH; j++) acc[j]! += x[b + j]!;
 }
 
 /** ceil(log2(x)) for x >= 1 (ATen's CeilLog2; 0 for x <= 1). */
 function ceilLog2(x: number): number {
   return x <= 1 ? 0 : Math.ceil(Math.log2(x));
+}
+
+/**
+ * torch's float32 2-norm of a contiguous row (`torch.norm(x, dim=-1)`, ATen's vectorised
+ * last-dim path): one 8-lane accumulator over the whole vectors, its lanes added in order,
+ * then the tail's squares, then the square root. Each step a float32 multiply, then a float32
+ * add (the golden set's model_stock matched with fused multiply-adds too).
+ */
+export function torchNormF32(x: Float32Array): number {
+  const n = x.length;
+  const whole = n - (n % LANES);
+  const acc = new Float32Array(LANES);
+  for (let d = 0; d < whole; d += LANES)
+    for (let l = 0; l < LANES; l++) {
+      const v = x[d + l]!;
+      acc[l]! += Math.fround(v * v);
+    }
+  const total = new Float32Array(1);
+  total[0] = acc[0]!;
+  for (let l = 1; l < LANES; l++) total[0]! += acc[l]!;
+  for (let d = whole; d < n; d++) total[0]! += Math.fround(x[d]! * x[d]!);
+  return Math.fround(Math.sqrt(total[0]!));
 }

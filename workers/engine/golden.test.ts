@@ -12,7 +12,7 @@ afterAll(() => rm(tmp, { recursive: true, force: true }));
  * Recipes whose output equals mergekit's bit for bit outside the tie lists (and, for sce, the
  * tensors whose weights the ties move, which carry an rtol of their own): methods computed in
  * torch's float32 steps (the weighted sums and the sign consensus: workers/simd/combine.ts;
- * sce's mean-square weights and model_stock's norms and dot products summed in torch's order:
+ * sce's mean-square weights, model_stock's and multislerp's norms and dot products summed in torch's order:
  * workers/methods/shared/torch-sum.ts), not float64 ones.
  */
 const BIT_EXACT = new Set([
@@ -27,6 +27,7 @@ const BIT_EXACT = new Set([
   'nearswap-slice-params',
   'sce',
   'model-stock',
+  'multislerp',
 ]);
 
 describe('golden set (mergekit parity)', async () => {

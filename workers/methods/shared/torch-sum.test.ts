@@ -3,7 +3,7 @@
  * bit: workers/engine/golden.test.ts); these pin the parts of the order one can see by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { torchNormF32, torchSumF32 } from './torch-sum.ts';
+import { fmaF32, torchNormF32, torchSumF32 } from './torch-sum.ts';
 
 describe('torchSumF32', () => {
   it('is exact where every partial sum is (small integers), for any length', () => {
@@ -56,5 +56,22 @@ describe('torchNormF32', () => {
     // The tail first would keep both ones: sqrt(2^24 + 2) rounds to 4096.0002.
     const x = Float32Array.from([1, 4096, 0, 0, 0, 0, 0, 0, 1]);
     expect(torchNormF32(x)).toBe(4096);
+  });
+});
+
+describe('fmaF32', () => {
+  it('rounds a * b + c once, also where rounding to float64 first lands on a float32 midpoint', () => {
+    // c = 1 + 2^-23 (odd), a * b = 2^-24 (1 - 2^-46): just below the midpoint c + 2^-24, so the
+    // answer is c. The float64 sum rounds to the midpoint, which then rounds to even: 1 + 2^-22.
+    const a = 1 + 2 ** -23;
+    const b = Math.fround((1 - 2 ** -23) * 2 ** -24);
+    const c = 1 + 2 ** -23;
+    expect(Math.fround(a * b + c)).toBe(1 + 2 ** -22);
+    expect(fmaF32(a, b, c)).toBe(c);
+    // and the plain cases: exact, above and below a midpoint, ties to even
+    expect(fmaF32(3, 4, 5)).toBe(17);
+    expect(fmaF32(1 + 2 ** -23, 1 + 2 ** -23, 0)).toBe(Math.fround((1 + 2 ** -23) ** 2));
+    expect(fmaF32(2 ** -24, 1, 1)).toBe(1);
+    expect(fmaF32(2 ** -24, 1, 1 + 2 ** -23)).toBe(1 + 2 ** -22);
   });
 });

@@ -21,7 +21,7 @@ test.beforeEach(() => {
 async function taskArithmetic(s: PreviewStudio, hubUrl: string): Promise<void> {
   await s.open(hubUrl);
   await s.chooseMethod(/^Task Arithmetic task_arithmetic/);
-  for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await s.addModel(id);
+  await s.addDemoModels();
 }
 
 test('a user runs a weight sweep from the UI and applies the best point to the recipe', async ({ page }) => {

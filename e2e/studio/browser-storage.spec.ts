@@ -22,7 +22,7 @@ test('browser storage lists a saved merge, downloads it as .tar, and deletes it 
     await studio.withoutFolderPicker();
     await studio.open(hub.url);
     await studio.chooseMethod(/^TIES ties/);
-    for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await studio.addModel(id);
+    await studio.addDemoModels();
     await page.getByRole('textbox', { name: 'Output folder name' }).fill('kept-here');
     await studio.mergeAndWait();
 

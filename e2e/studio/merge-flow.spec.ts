@@ -25,7 +25,7 @@ test('build a TIES merge with the controls and save it: files equal the CLI outp
     await studio.stubFolderPicker('picked-ui');
     await studio.open(hub.url);
     await studio.chooseMethod(/^TIES ties/);
-    for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await studio.addModel(id);
+    await studio.addDemoModels();
     await expect(page.getByRole('radio', { name: 'Base model' }).first()).toBeChecked();
     // Density of the code model with its slider: Home is 0, each ArrowRight adds 0.01.
     const slider = page.getByRole('slider', { name: 'density of tinymix-code slider' });
@@ -56,7 +56,7 @@ test('without a folder picker: the result’s downloads stay offered after the n
     await studio.withoutFolderPicker();
     await studio.open(hub.url);
     await studio.chooseMethod(/^TIES ties/);
-    for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await studio.addModel(id);
+    await studio.addDemoModels();
     const name = page.getByRole('textbox', { name: 'Output folder name' });
     // The box may be emptied while typing a new name.
     await name.fill('');

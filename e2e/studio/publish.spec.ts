@@ -29,7 +29,7 @@ async function hubFiles(dir: string): Promise<Record<string, string>> {
 async function buildTies(page: Page, studio: Studio, hubUrl: string, outputName: string): Promise<void> {
   await studio.open(hubUrl);
   await studio.chooseMethod(/^TIES ties/);
-  for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await studio.addModel(id);
+  await studio.addDemoModels();
   await page.getByRole('textbox', { name: 'Output folder name' }).fill(outputName);
   await studio.mergeAndWait();
 }

@@ -25,7 +25,7 @@ test('studio screenshots', async ({ page }) => {
     await studio.open(hub.url);
     await page.screenshot({ path: path.join(OUT, 'studio-start.png') });
     await studio.chooseMethod(/^TIES ties/);
-    for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await studio.addModel(id);
+    await studio.addDemoModels();
     await page.getByRole('spinbutton', { name: 'density of tinymix-code' }).fill('0.5');
     await page.getByRole('spinbutton', { name: 'density of tinymix-math' }).fill('0.5');
     await page.getByRole('searchbox', { name: 'Search models' }).fill('');

@@ -46,6 +46,11 @@ export class Studio {
     ).toBeVisible();
   }
 
+  /** The demo base and its code and math fine-tunes, the studio's usual first merge. */
+  async addDemoModels(): Promise<void> {
+    for (const id of ['tinymix-base', 'tinymix-code', 'tinymix-math']) await this.addModel(id);
+  }
+
   async chooseMethod(label: RegExp): Promise<void> {
     await this.page
       .getByRole('radiogroup', { name: 'Merge method' })

@@ -1,13 +1,15 @@
 /**
- * torch's CPU float32 sum of a contiguous row (`x.sum()`, `x.mean()` = sum / n), in its
- * order, so a float32 reduction that mergekit takes (sce's mean(tau^2) weights) comes out in
- * the same bits. ATen's cascade sum (aten/src/ATen/native/cpu/SumKernel.cpp, read to learn
+ * torch's CPU float32 reductions of a contiguous row in its own order, so those mergekit takes
+ * (sce's mean(tau^2) weights; model_stock's and multislerp's norms and dot products) come out
+ * in the same bits: the sum (`x.sum()`, `x.mean()` = sum / n, `(a * b).sum()`) below, the
+ * 2-norm (torchNormF32) at the end. ATen's cascade sum (aten/src/ATen/native/cpu/SumKernel.cpp, read to learn
  * the order; nothing copied): the row is read as vectors of LANES floats, four of them at a
  * time (ILP), each lane of each of the four accumulates in a 4-level cascade (blocks of
  * 2^max(4, ceil(log2(groups)) / 4) groups); the leftover vectors go into the first of the four,
  * the other three are added to it, then the scalar tail is summed from 0 and the first's
  * lanes added to it in lane order. The vectors are AVX2's, 8 floats (LANES).
  */
+
 /**
  * Vectorized<float>'s width with AVX2, torch's usual CPU kernels: the golden set's sce weights
  * match with 8 lanes (with 16, AVX-512's width, 17.6% of its elements differed; with 4, 15.5%).
